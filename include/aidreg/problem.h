@@ -1,0 +1,33 @@
+#ifndef AIDREG_PROBLEM_H
+#define AIDREG_PROBLEM_H
+/* Refusals as data: every library call that can refuse input fills an aidreg_problem,
+ * which the server turns into an RFC 9457 body and the CLI into a message. */
+#include "aidreg/problem_codes.h"
+
+typedef enum {
+  AIDREG_OK = 0,
+#define AIDREG_X_ENUM(name, status, slug, title) AIDREG_E_##name,
+  AIDREG_PROBLEMS(AIDREG_X_ENUM)
+#undef AIDREG_X_ENUM
+  AIDREG_E__COUNT
+} aidreg_code;
+
+typedef struct {
+  aidreg_code code;
+  char field[128];  /* JSON pointer of the field at fault, "" when none */
+  char detail[512]; /* human explanation, specific to this refusal */
+} aidreg_problem;
+
+/* Fill p (when p is non-NULL). field may be NULL. Returns -1 so callers can
+ * `return aidreg_problem_set(...)`. */
+int aidreg_problem_set(aidreg_problem *p, aidreg_code code, const char *field,
+                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void aidreg_problem_clear(aidreg_problem *p);
+
+int aidreg_problem_status(aidreg_code code);      /* HTTP status */
+const char *aidreg_problem_slug(aidreg_code code); /* "stale-prev" */
+const char *aidreg_problem_title(aidreg_code code);
+/* Writes "urn:aidreg:problem:<slug>" into out. */
+void aidreg_problem_type_uri(aidreg_code code, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,41 @@
+#include "aidreg/problem.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+  int status;
+  const char *slug;
+  const char *title;
+} rows[AIDREG_E__COUNT] = {
+  [AIDREG_OK] = {200, "ok", "OK"},
+#define AIDREG_X_ROW(name, status, slug, title) [AIDREG_E_##name] = {status, slug, title},
+  AIDREG_PROBLEMS(AIDREG_X_ROW)
+#undef AIDREG_X_ROW
+};
+
+int aidreg_problem_set(aidreg_problem *p, aidreg_code code, const char *field, const char *fmt, ...) {
+  if (!p) return -1;
+  p->code = code;
+  snprintf(p->field, sizeof p->field, "%s", field ? field : "");
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(p->detail, sizeof p->detail, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+void aidreg_problem_clear(aidreg_problem *p) {
+  if (p) memset(p, 0, sizeof *p);
+}
+
+static int valid(aidreg_code c) { return c >= 0 && c < AIDREG_E__COUNT; }
+
+int aidreg_problem_status(aidreg_code c) { return valid(c) ? rows[c].status : 500; }
+const char *aidreg_problem_slug(aidreg_code c) { return valid(c) ? rows[c].slug : "internal"; }
+const char *aidreg_problem_title(aidreg_code c) { return valid(c) ? rows[c].title : "Internal error"; }
+
+void aidreg_problem_type_uri(aidreg_code c, char *out, size_t cap) {
+  snprintf(out, cap, "urn:aidreg:problem:%s", aidreg_problem_slug(c));
+}

@@ -1,0 +1,42 @@
+#ifndef AIDREG_TEST_H
+#define AIDREG_TEST_H
+/* A minimal test harness: CHECK records a failure and goes on; the test's main ends
+ * with `return test_done();`, which prints a summary and fails if anything failed. */
+#include <stdio.h>
+#include <string.h>
+
+static int test_checks, test_failures;
+
+#define CHECK(cond)                                                                 \
+  do {                                                                              \
+    test_checks++;                                                                  \
+    if (!(cond)) {                                                                  \
+      test_failures++;                                                              \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);     \
+    }                                                                               \
+  } while (0)
+
+#define CHECK_MSG(cond, ...)                                                        \
+  do {                                                                              \
+    test_checks++;                                                                  \
+    if (!(cond)) {                                                                  \
+      test_failures++;                                                              \
+      fprintf(stderr, "%s:%d: CHECK failed: %s: ", __FILE__, __LINE__, #cond);     \
+      fprintf(stderr, __VA_ARGS__);                                                 \
+      fputc('\n', stderr);                                                          \
+    }                                                                               \
+  } while (0)
+
+#define CHECK_STR(a, b)                                                             \
+  do {                                                                              \
+    const char *test_a_ = (a), *test_b_ = (b);                                      \
+    CHECK_MSG(test_a_ && test_b_ && strcmp(test_a_, test_b_) == 0, "\"%s\" != \"%s\"", \
+              test_a_ ? test_a_ : "(null)", test_b_ ? test_b_ : "(null)");          \
+  } while (0)
+
+static inline int test_done(void) {
+  fprintf(stderr, "%d checks, %d failed\n", test_checks, test_failures);
+  return (test_failures || test_checks == 0) ? 1 : 0;
+}
+
+#endif
