@@ -1,0 +1,119 @@
+#ifndef AIDREG_REGISTRY_H
+#define AIDREG_REGISTRY_H
+/* The registry service: what the HTTP server (and tests) call. It owns a PostgreSQL
+ * connection pool, one group-commit appender per ledger, and the log key that signs
+ * checkpoints. It knows nothing of HTTP; results are C structs or jansson values that
+ * the caller serialises. Every function is safe to call from many threads. */
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aidreg/keys.h"
+#include "aidreg/merkle.h"
+#include "aidreg/problem.h"
+#include "aidreg/tile.h"
+
+typedef struct aidreg_registry aidreg_registry;
+
+typedef struct {
+  const char *database_url;       /* the server's own role (no UPDATE/DELETE on the log) */
+  const char *owner_database_url; /* optional: role that owns the schema; runs migrations */
+  const char *sql_dir;            /* migrations folder; NULL = compiled-in AIDREG_SQL_DIR */
+  const char *log_host;           /* origin prefix: origin = "<log_host>/<county code>" */
+  const aidreg_keypair *log_key;  /* copied */
+  unsigned pool_size;             /* read connections (default 8) */
+  unsigned max_batch;             /* group commit: most entries per transaction (default 1000) */
+  int64_t max_clock_skew;         /* seconds an event's time may lead the server clock (600) */
+} aidreg_registry_config;
+
+/* Connects, applies pending migrations (under an advisory lock, with the owner URL when
+ * given), and starts no thread until a ledger is written. NULL on failure, with a
+ * message in err. */
+aidreg_registry *aidreg_registry_open(const aidreg_registry_config *cfg, char *err, size_t cap);
+/* Stops appenders (after draining their queues) and closes every connection. */
+void aidreg_registry_close(aidreg_registry *r);
+
+typedef struct {
+  char ledger[16];          /* county code */
+  uint64_t index;
+  uint8_t leaf_hash[32];
+  uint8_t payload_sha256[32];
+  uint64_t tree_size;       /* size of the checkpoint below */
+  char *checkpoint;         /* signed note text, malloc'd */
+  size_t proof_len;
+  uint8_t proof[AIDREG_MAX_PROOF][32];
+  bool replay;              /* the payload was already in the ledger: answer 200 */
+} aidreg_receipt;
+
+void aidreg_receipt_free(aidreg_receipt *rc);
+/* {"ledger","index","leaf_hash","payload_sha256","checkpoint","inclusion_proof"}: new reference. */
+json_t *aidreg_receipt_json(const aidreg_receipt *rc);
+
+/* One submission's outcome. status is the HTTP status it maps to (201, 200, or the
+ * problem's); receipt is filled when status is 200/201, problem otherwise. head holds
+ * the subject's current head (hex, "" when none) for a 409. */
+typedef struct {
+  int status;
+  aidreg_receipt receipt;
+  aidreg_problem problem;
+  char head[65];
+} aidreg_result;
+
+void aidreg_result_free(aidreg_result *res);
+
+/* POST /v1/ledgers: one envelope object (already loaded with duplicate keys refused)
+ * whose payload is a self-signed ledger.create. *vkey gets the ledger's verifier key
+ * string (malloc'd) on success. */
+void aidreg_registry_create_ledger(aidreg_registry *r, const json_t *envelope, aidreg_result *res,
+                                   char **vkey);
+
+/* POST /v1/ledgers/{code}/entries: n envelope objects, each accepted or refused on its
+ * own; results[i] answers envelopes[i]. Blocks until every accepted entry is committed
+ * (group commit with other concurrent callers). `pointer_prefix` is prepended to
+ * problem fields ("" for a single envelope, "/envelopes" for a batch: "/envelopes/3/…"). */
+void aidreg_registry_submit(aidreg_registry *r, const char *code, const json_t *const *envelopes,
+                            size_t n, const char *pointer_prefix, aidreg_result *results);
+
+/* Reads. Each returns 0, or -1 with p filled (UNKNOWN_LEDGER, NOT_FOUND, INVALID_QUERY,
+ * INTERNAL). json outputs are new references. */
+int aidreg_registry_ledgers(aidreg_registry *r, json_t **out, aidreg_problem *p);
+/* The latest checkpoint note (malloc'd). */
+int aidreg_registry_checkpoint(aidreg_registry *r, const char *code, char **note, aidreg_problem *p);
+/* Tile bytes (malloc'd), exactly the width asked (tlog-tiles). NOT_FOUND when that
+ * width is beyond the latest checkpoint. The caller marks full tiles immutable. */
+int aidreg_registry_tile(aidreg_registry *r, const char *code, const aidreg_tile_ref *t, uint8_t **data,
+                         size_t *len, aidreg_problem *p);
+/* {"entries":[...], "next": <index or null>, "size": <tree size>}; limit is capped at 1000. */
+int aidreg_registry_entries(aidreg_registry *r, const char *code, uint64_t from, unsigned limit,
+                            json_t **out, aidreg_problem *p);
+/* {"index","time","leaf_hash","payload_sha256","envelope","event"} */
+int aidreg_registry_entry(aidreg_registry *r, const char *code, uint64_t index, json_t **out,
+                          aidreg_problem *p);
+/* {"index","tree_size","leaf_hash","inclusion_proof":[b64...]}; leaf_hash (32 bytes) is
+ * used when index_known is false. size 0 means the latest checkpoint's size. */
+int aidreg_registry_inclusion(aidreg_registry *r, const char *code, bool index_known, uint64_t index,
+                              const uint8_t leaf_hash[32], uint64_t size, json_t **out, aidreg_problem *p);
+/* {"from","to","consistency_proof":[b64...]} */
+int aidreg_registry_consistency(aidreg_registry *r, const char *code, uint64_t from, uint64_t to,
+                                json_t **out, aidreg_problem *p);
+
+/* For /metrics. Counters are monotonic since open. */
+#define AIDREG_LATENCY_BUCKETS 12
+typedef struct {
+  uint64_t entries_appended;
+  uint64_t batches_committed;
+  /* append latency (queue to commit) histogram, upper bounds in seconds below */
+  uint64_t latency_count[AIDREG_LATENCY_BUCKETS + 1]; /* cumulative-ready raw counts per bucket; last is +Inf */
+  double latency_sum_seconds;
+} aidreg_registry_stats;
+extern const double aidreg_latency_bounds[AIDREG_LATENCY_BUCKETS];
+void aidreg_registry_stats_get(aidreg_registry *r, aidreg_registry_stats *out);
+/* [{"code","size"}...] for every ledger: new reference or NULL. */
+json_t *aidreg_registry_tree_sizes(aidreg_registry *r);
+/* true when the database answers. */
+bool aidreg_registry_healthy(aidreg_registry *r);
+/* The origin a ledger code has on this server ("<log_host>/<code>") into out. */
+void aidreg_registry_origin(aidreg_registry *r, const char *code, char *out, size_t cap);
+
+#endif
