@@ -23,6 +23,11 @@ int aidreg_tile_index_path(uint64_t n, char *out, size_t cap);
 int aidreg_tile_parse(const char *path, aidreg_tile_ref *t);
 /* Inverse of aidreg_tile_parse. Returns 0, or -1 if cap is too small. */
 int aidreg_tile_format(const aidreg_tile_ref *t, char *out, size_t cap);
-/* The tile that holds hash (tree level, index) or entry index. */
+/* The tile that holds hash (tree level, index) or entry index, in a tree of tree_size
+ * leaves: for a hash, tile level level/8 (levels between multiples of 8 are rehashed from
+ * that tile's hashes); width is what tree_size completes of the tile (256 when full).
+ * Returns 0, or -1 when the node is not a perfect node of the tree / index >= tree_size. */
+int aidreg_tile_for_hash(unsigned level, uint64_t index, uint64_t tree_size, aidreg_tile_ref *t);
+int aidreg_tile_for_entry(uint64_t index, uint64_t tree_size, aidreg_tile_ref *t);
 
 #endif
