@@ -11,7 +11,10 @@ typedef struct {
 } aidreg_note_verifier;
 
 void aidreg_note_key_id(const char *name, const uint8_t pub[32], uint8_t out[4]);
-/* "<name>+<8 hex key id>+<base64(0x01 || pub)>", malloc'd; NULL on OOM. */
+/* Fill v for the Ed25519 key pub named name. Returns 0, or -1 if the name is not a
+ * valid key name (empty, spaces, '+', not UTF-8, 256 bytes or more). */
+int aidreg_note_verifier_init(aidreg_note_verifier *v, const char *name, const uint8_t pub[32]);
+/* "<name>+<8 hex key id>+<base64(0x01 || pub)>", malloc'd; NULL on OOM or an invalid name. */
 char *aidreg_note_vkey(const char *name, const uint8_t pub[32]);
 /* Parse a verifier key string. Returns 0 or -1 (bad syntax, wrong algorithm, key id mismatch). */
 int aidreg_note_vkey_parse(const char *vkey, aidreg_note_verifier *v);
