@@ -30,6 +30,13 @@ void aidreg_problem_clear(aidreg_problem *p) {
   if (p) memset(p, 0, sizeof *p);
 }
 
+void aidreg_problem_prefix_field(aidreg_problem *p, const char *prefix) {
+  if (!p || !prefix || !*prefix) return;
+  char f[sizeof p->field + 64];
+  snprintf(f, sizeof f, "%s%s", prefix, p->field);
+  snprintf(p->field, sizeof p->field, "%.*s", (int)(sizeof p->field - 1), f);
+}
+
 static int valid(aidreg_code c) { return c >= 0 && c < AIDREG_E__COUNT; }
 
 int aidreg_problem_status(aidreg_code c) { return valid(c) ? rows[c].status : 500; }

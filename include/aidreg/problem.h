@@ -2,6 +2,8 @@
 #define AIDREG_PROBLEM_H
 /* Refusals as data: every library call that can refuse input fills an aidreg_problem,
  * which the server turns into an RFC 9457 body and the CLI into a message. */
+#include <stddef.h>
+
 #include "aidreg/problem_codes.h"
 
 typedef enum {
@@ -23,6 +25,8 @@ typedef struct {
 int aidreg_problem_set(aidreg_problem *p, aidreg_code code, const char *field,
                        const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void aidreg_problem_clear(aidreg_problem *p);
+/* Puts prefix in front of p->field (a JSON pointer), truncating if it must. */
+void aidreg_problem_prefix_field(aidreg_problem *p, const char *prefix);
 
 int aidreg_problem_status(aidreg_code code);      /* HTTP status */
 const char *aidreg_problem_slug(aidreg_code code); /* "stale-prev" */

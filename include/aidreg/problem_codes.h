@@ -36,6 +36,5 @@
   X(KEY_ALREADY_REVOKED, 422, "key-already-revoked", "密钥已注销 / Key is already revoked") \
   X(ROOT_REVOKE,        422, "root-revoke-refused", "根密钥只能由自身注销且须另有县级密钥 / Root key is revoked only by itself once another county key exists") \
   X(SUBJECT_MISMATCH,   422, "subject-mismatch",   "主体与正文不一致 / Subject does not match the body") \
-  X(INVALID_SCOPE,      422, "invalid-scope",      "范围与角色不符 / Scope does not fit the role or county") \
   X(INTERNAL,           500, "internal",           "服务器内部错误 / Internal error") \
   X(UNAVAILABLE,        503, "unavailable",        "服务暂不可用 / Service unavailable, retry")

@@ -1,0 +1,118 @@
+/* One appender thread per ledger per process: it takes everything pending, sequences
+ * it in one transaction (append_batch) and wakes the waiting submitters. Concurrent
+ * submissions thus share one commit and one checkpoint. */
+#include "appender.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct appender {
+  append_ledger lg;
+  size_t max_batch;
+  db_conn *conn;
+  pthread_mutex_t mu;
+  pthread_cond_t work, done;
+  append_item **queue;
+  size_t qlen, qcap;
+  bool stop;
+  pthread_t thread;
+};
+
+static void *run(void *arg) {
+  appender *a = arg;
+  append_item **batch = malloc(a->max_batch * sizeof *batch);
+  pthread_mutex_lock(&a->mu);
+  for (;;) {
+    while (a->qlen == 0 && !a->stop) pthread_cond_wait(&a->work, &a->mu);
+    if (a->qlen == 0 && a->stop) break;
+    size_t n = a->qlen < a->max_batch ? a->qlen : a->max_batch;
+    if (!batch) n = 0;
+    memcpy(batch, a->queue, n * sizeof *batch);
+    memmove(a->queue, a->queue + n, (a->qlen - n) * sizeof *a->queue);
+    a->qlen -= n;
+    pthread_mutex_unlock(&a->mu);
+    append_batch(a->conn, &a->lg, batch, n, false, NULL, NULL);
+    pthread_mutex_lock(&a->mu);
+    for (size_t i = 0; i < n; i++) batch[i]->done = true;
+    pthread_cond_broadcast(&a->done);
+    if (!batch) break;
+  }
+  pthread_mutex_unlock(&a->mu);
+  free(batch);
+  return NULL;
+}
+
+appender *appender_start(const append_ledger *lg, const char *url, size_t max_batch, char *err, size_t cap) {
+  appender *a = calloc(1, sizeof *a);
+  if (!a) {
+    snprintf(err, cap, "out of memory");
+    return NULL;
+  }
+  a->lg = *lg;
+  a->max_batch = max_batch ? max_batch : 1000;
+  if (!(a->conn = db_connect(url, err, cap))) {
+    free(a);
+    return NULL;
+  }
+  pthread_mutex_init(&a->mu, NULL);
+  pthread_cond_init(&a->work, NULL);
+  pthread_cond_init(&a->done, NULL);
+  if (pthread_create(&a->thread, NULL, run, a) != 0) {
+    snprintf(err, cap, "cannot start appender thread");
+    db_close(a->conn);
+    free(a);
+    return NULL;
+  }
+  return a;
+}
+
+int appender_submit(appender *a, append_item **items, size_t n) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+  pthread_mutex_lock(&a->mu);
+  if (a->stop) {
+    pthread_mutex_unlock(&a->mu);
+    return -1;
+  }
+  if (a->qlen + n > a->qcap) {
+    size_t cap = a->qcap ? a->qcap : 256;
+    while (cap < a->qlen + n) cap *= 2;
+    append_item **q = realloc(a->queue, cap * sizeof *q);
+    if (!q) {
+      pthread_mutex_unlock(&a->mu);
+      return -1;
+    }
+    a->queue = q;
+    a->qcap = cap;
+  }
+  for (size_t i = 0; i < n; i++) {
+    items[i]->enqueued_ns = now;
+    items[i]->done = false;
+    a->queue[a->qlen++] = items[i];
+  }
+  pthread_cond_signal(&a->work);
+  for (size_t i = 0; i < n; i++)
+    while (!items[i]->done) pthread_cond_wait(&a->done, &a->mu);
+  pthread_mutex_unlock(&a->mu);
+  return 0;
+}
+
+void appender_stop(appender *a) {
+  if (!a) return;
+  pthread_mutex_lock(&a->mu);
+  a->stop = true;
+  pthread_cond_signal(&a->work);
+  pthread_mutex_unlock(&a->mu);
+  pthread_join(a->thread, NULL);
+  db_close(a->conn);
+  pthread_mutex_destroy(&a->mu);
+  pthread_cond_destroy(&a->work);
+  pthread_cond_destroy(&a->done);
+  free(a->queue);
+  free(a);
+}
+
+const append_ledger *appender_ledger(const appender *a) { return &a->lg; }

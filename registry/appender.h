@@ -1,0 +1,18 @@
+#ifndef AIDREG_APPENDER_H
+#define AIDREG_APPENDER_H
+/* Private: the per-ledger group-commit thread (see appender.c). */
+#include <stddef.h>
+
+#include "append.h"
+
+typedef struct appender appender;
+
+/* Starts the thread with its own connection. NULL with err on failure. */
+appender *appender_start(const append_ledger *lg, const char *url, size_t max_batch, char *err, size_t cap);
+/* Queues items and blocks until every one is done (its res filled). -1 if stopping. */
+int appender_submit(appender *a, append_item **items, size_t n);
+/* Drains the queue, stops the thread, frees a. */
+void appender_stop(appender *a);
+const append_ledger *appender_ledger(const appender *a);
+
+#endif

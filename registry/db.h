@@ -1,0 +1,73 @@
+#ifndef AIDREG_DB_H
+#define AIDREG_DB_H
+/* Private to the library: PostgreSQL connections, prepared statements and a pool.
+ * Every statement is a static db_stmt prepared lazily on each connection the first time
+ * it runs there (and again after a reconnect); parameters are always bound, never
+ * formatted into SQL. */
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define DB_MAX_STMTS 128
+
+typedef struct {
+  const char *sql;
+  int id; /* assigned on first use; 0 = not yet */
+} db_stmt;
+
+typedef struct {
+  PGconn *pg;
+  char url[1024];
+  bool prepared[DB_MAX_STMTS];
+} db_conn;
+
+/* Connects (synchronous_commit and timeouts set). NULL with err on failure. */
+db_conn *db_connect(const char *url, char *err, size_t cap);
+void db_close(db_conn *c);
+/* Reconnects when the connection is bad. Returns 0 when usable. */
+int db_ensure(db_conn *c);
+
+/* Runs a prepared statement with text parameters (NULL = SQL NULL). Returns the result
+ * (caller PQclear's) when its status is COMMAND_OK or TUPLES_OK, else NULL, with the
+ * error logged and *sqlstate (if given) set to the SQLSTATE ("" when unknown). */
+PGresult *db_run(db_conn *c, db_stmt *st, int n, const char *const *params, char sqlstate[6]);
+/* Like db_run for statements that return nothing: 0 or -1. */
+int db_do(db_conn *c, db_stmt *st, int n, const char *const *params);
+/* Plain command without parameters (BEGIN, COMMIT, ROLLBACK). 0 or -1. */
+int db_cmd(db_conn *c, const char *sql);
+
+/* COPY table (columns) FROM STDIN in text format; rows are preformatted lines. */
+int db_copy(db_conn *c, const char *copy_sql, const char *data, size_t len);
+/* Appends s to buf escaped for COPY text format. */
+typedef struct {
+  char *data;
+  size_t len, cap;
+} db_buf;
+int db_buf_add(db_buf *b, const char *s, size_t n);
+int db_buf_addf(db_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int db_buf_add_copy_text(db_buf *b, const char *s);
+/* A PostgreSQL array literal element, quoted and escaped: "a\"b". */
+int db_buf_add_array_elem(db_buf *b, const char *s);
+void db_buf_free(db_buf *b);
+
+/* A fixed pool of connections for reads. */
+typedef struct {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  db_conn **free;
+  size_t nfree, size;
+  char url[1024];
+} db_pool;
+
+int db_pool_init(db_pool *pool, const char *url, size_t size, char *err, size_t cap);
+db_conn *db_pool_get(db_pool *pool);   /* blocks until one is free; NULL if unusable */
+void db_pool_put(db_pool *pool, db_conn *c);
+void db_pool_destroy(db_pool *pool);
+
+/* Text conversions for parameters and results. */
+int db_u64(const char *s, unsigned long long *out);
+/* "\\x..." bytea text output to n bytes. */
+int db_bytea(const char *s, unsigned char *out, size_t n);
+
+#endif
