@@ -1,0 +1,29 @@
+#ifndef AIDREG_API_CONFIG_H
+#define AIDREG_API_CONFIG_H
+/* The server's configuration: environment variables, overridden by flags. */
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct {
+  unsigned port;                  /* AIDREG_PORT, --port (8080; 0 = any free port) */
+  const char *bind;               /* AIDREG_BIND, --bind (127.0.0.1) */
+  const char *database_url;       /* AIDREG_DATABASE_URL, --database-url (required) */
+  const char *owner_database_url; /* AIDREG_OWNER_DATABASE_URL, --owner-database-url */
+  const char *log_key_file;       /* AIDREG_LOG_KEY_FILE, --log-key */
+  const char *log_host;           /* AIDREG_LOG_HOST, --log-host ("localhost") */
+  char *admin_token;              /* AIDREG_ADMIN_TOKEN(_FILE), --admin-token(-file); owned */
+  unsigned threads;               /* AIDREG_THREADS, --threads (0 = one thread per connection) */
+  unsigned max_connections;       /* AIDREG_MAX_CONNECTIONS, --max-connections (512) */
+  unsigned per_ip_limit;          /* AIDREG_PER_IP_LIMIT, --per-ip-limit (128; 0 = none) */
+  unsigned timeout;               /* AIDREG_TIMEOUT, --timeout seconds idle (30; 0 = none) */
+  unsigned db_pool;               /* AIDREG_DB_POOL, --db-pool (0 = the library's default) */
+  bool migrate_only;              /* --migrate-only */
+} server_config;
+
+/* Returns 0 to run, 1 when --help was printed (exit 0), -1 after printing an error
+ * (exit 2). */
+int config_load(server_config *c, int argc, char **argv);
+/* Wipe and free the token. */
+void config_free(server_config *c);
+
+#endif

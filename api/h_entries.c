@@ -1,0 +1,112 @@
+/* POST /v1/ledgers/{code}/entries: one DSSE envelope, or {"envelopes": [...]} (1 to
+ * 1000, each accepted or refused on its own, answered in order). The library checks
+ * and appends; this file only shapes the request and the answer. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "httpd.h"
+#include "reply.h"
+
+/* One envelope: the result's status, with the receipt or the problem. */
+static enum MHD_Result submit_one(httpd_request *rq, const json_t *envelope) {
+  aidreg_result res;
+  memset(&res, 0, sizeof res);
+  aidreg_registry_submit(rq->srv->registry, rq->code, &envelope, 1, "", &res);
+  enum MHD_Result ret;
+  if (res.status == MHD_HTTP_OK || res.status == MHD_HTTP_CREATED) {
+    json_t *receipt = aidreg_receipt_json(&res.receipt);
+    ret = receipt ? reply_json(rq, (unsigned)res.status, receipt)
+                  : reply_error(rq, AIDREG_E_INTERNAL, NULL, "could not build the receipt");
+  } else {
+    ret = reply_problem(rq, &res.problem, result_problem_extra(&res));
+  }
+  aidreg_result_free(&res);
+  return ret;
+}
+
+/* {"status": N, "receipt": {...}} or {"status": N, "problem": {...}}; NULL on
+ * allocation failure. */
+static json_t *result_json(const aidreg_result *res) {
+  bool ok = res->status == MHD_HTTP_OK || res->status == MHD_HTTP_CREATED;
+  json_t *inner = ok ? aidreg_receipt_json(&res->receipt) : problem_json(&res->problem, result_problem_extra(res));
+  if (!inner) return NULL;
+  return json_pack("{s:i, s:o}", "status", res->status, ok ? "receipt" : "problem", inner);
+}
+
+static bool all_unknown_ledger(const aidreg_result *results, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (results[i].problem.code != AIDREG_E_UNKNOWN_LEDGER || results[i].status < 400) return false;
+  return true;
+}
+
+static enum MHD_Result submit_batch(httpd_request *rq, const json_t *list) {
+  size_t n = json_array_size(list);
+  const json_t **envelopes = calloc(n, sizeof *envelopes);
+  aidreg_result *results = calloc(n, sizeof *results);
+  if (!envelopes || !results) {
+    free(envelopes);
+    free(results);
+    return reply_error(rq, AIDREG_E_UNAVAILABLE, NULL, "out of memory; retry later");
+  }
+  for (size_t i = 0; i < n; i++) envelopes[i] = json_array_get(list, i);
+  aidreg_registry_submit(rq->srv->registry, rq->code, envelopes, n, "/envelopes", results);
+
+  enum MHD_Result ret;
+  if (all_unknown_ledger(results, n)) {
+    /* The ledger, not the envelopes, is at fault: answer for the request. */
+    ret = reply_error(rq, AIDREG_E_UNKNOWN_LEDGER, NULL, "no ledger %s on this server", rq->code);
+  } else {
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < n; i++) {
+      if (json_array_append_new(arr, result_json(&results[i])) != 0) {
+        json_decref(arr);
+        arr = NULL;
+      }
+    }
+    json_t *body = arr ? json_pack("{s:o}", "results", arr) : NULL;
+    ret = body ? reply_json(rq, MHD_HTTP_OK, body)
+               : reply_error(rq, AIDREG_E_INTERNAL, NULL, "could not build the results (they are stored: resubmit "
+                                                          "to get the receipts)");
+  }
+  for (size_t i = 0; i < n; i++) aidreg_result_free(&results[i]);
+  free(results);
+  free(envelopes);
+  return ret;
+}
+
+enum MHD_Result h_entries_submit(httpd_request *rq) {
+  aidreg_problem p;
+  aidreg_problem_clear(&p);
+  json_t *root = NULL;
+  if (upload_json_object(&rq->body, &root, &p) != 0) return reply_problem(rq, &p, NULL);
+
+  enum MHD_Result ret;
+  json_t *list = json_object_get(root, "envelopes");
+  if (!list) {
+    if (rq->body.len > HTTPD_ENVELOPE_MAX)
+      ret = reply_error(rq, AIDREG_E_TOO_LARGE, NULL, "a single envelope is at most %u bytes; this one is %zu",
+                        HTTPD_ENVELOPE_MAX, rq->body.len);
+    else
+      ret = submit_one(rq, root);
+  } else if (json_object_size(root) != 1) {
+    const char *key;
+    json_t *value;
+    char field[128] = "";
+    json_object_foreach(root, key, value) {
+      if (strcmp(key, "envelopes") != 0) {
+        problem_field(field, sizeof field, "", key);
+        break;
+      }
+    }
+    ret = reply_error(rq, AIDREG_E_UNKNOWN_FIELD, field, "a batch has exactly one member, \"envelopes\"");
+  } else if (!json_is_array(list) || json_array_size(list) == 0) {
+    ret = reply_error(rq, AIDREG_E_INVALID_FIELD, "/envelopes", "\"envelopes\" must be a non-empty array");
+  } else if (json_array_size(list) > HTTPD_BATCH_ITEMS) {
+    ret = reply_error(rq, AIDREG_E_TOO_LARGE, "/envelopes", "a batch holds at most %u envelopes; this one has %zu",
+                      HTTPD_BATCH_ITEMS, json_array_size(list));
+  } else {
+    ret = submit_batch(rq, list);
+  }
+  json_decref(root);
+  return ret;
+}

@@ -1,0 +1,104 @@
+/* GET /healthz and GET /metrics (Prometheus text format 0.0.4). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "httpd.h"
+#include "metrics.h"
+#include "reply.h"
+
+enum MHD_Result h_healthz(httpd_request *rq) {
+  if (!aidreg_registry_healthy(rq->srv->registry))
+    return reply_error(rq, AIDREG_E_UNAVAILABLE, NULL, "the database does not answer");
+  return reply_json(rq, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"));
+}
+
+/* A label value: backslash, double quote and newline escaped. */
+static void put_label(FILE *f, const char *s) {
+  for (; *s; s++) {
+    if (*s == '\\' || *s == '"') fputc('\\', f);
+    if (*s == '\n') {
+      fputs("\\n", f);
+      continue;
+    }
+    fputc(*s, f);
+  }
+}
+
+static void put_requests(FILE *f) {
+  fputs("# HELP aidreg_http_requests_total HTTP responses sent, by route pattern and status.\n"
+        "# TYPE aidreg_http_requests_total counter\n",
+        f);
+  for (int slot = 0; slot <= router_route_count(); slot++) {
+    for (unsigned status = 100; status < 600; status++) {
+      uint64_t n = metrics_get(slot, status);
+      if (!n) continue;
+      fputs("aidreg_http_requests_total{route=\"", f);
+      put_label(f, router_pattern(slot));
+      fprintf(f, "\",status=\"%u\"} %llu\n", status, (unsigned long long)n);
+    }
+  }
+}
+
+static void put_appends(FILE *f, const aidreg_registry_stats *st) {
+  fprintf(f,
+          "# HELP aidreg_entries_appended_total Entries appended to all ledgers.\n"
+          "# TYPE aidreg_entries_appended_total counter\n"
+          "aidreg_entries_appended_total %llu\n"
+          "# HELP aidreg_append_batches_total Group-commit transactions committed.\n"
+          "# TYPE aidreg_append_batches_total counter\n"
+          "aidreg_append_batches_total %llu\n"
+          "# HELP aidreg_append_latency_seconds Time from queueing an entry to its commit.\n"
+          "# TYPE aidreg_append_latency_seconds histogram\n",
+          (unsigned long long)st->entries_appended, (unsigned long long)st->batches_committed);
+  uint64_t cumulative = 0;
+  for (int i = 0; i < AIDREG_LATENCY_BUCKETS; i++) {
+    cumulative += st->latency_count[i];
+    fprintf(f, "aidreg_append_latency_seconds_bucket{le=\"%g\"} %llu\n", aidreg_latency_bounds[i],
+            (unsigned long long)cumulative);
+  }
+  cumulative += st->latency_count[AIDREG_LATENCY_BUCKETS];
+  fprintf(f,
+          "aidreg_append_latency_seconds_bucket{le=\"+Inf\"} %llu\n"
+          "aidreg_append_latency_seconds_sum %.9g\n"
+          "aidreg_append_latency_seconds_count %llu\n",
+          (unsigned long long)cumulative, st->latency_sum_seconds, (unsigned long long)cumulative);
+}
+
+static void put_tree_sizes(FILE *f, const json_t *sizes) {
+  fputs("# HELP aidreg_tree_size Entries in each ledger's log.\n"
+        "# TYPE aidreg_tree_size gauge\n",
+        f);
+  size_t i;
+  const json_t *row;
+  json_array_foreach(sizes, i, row) {
+    const char *code = json_string_value(json_object_get(row, "code"));
+    const json_t *size = json_object_get(row, "size");
+    if (!code || !json_is_integer(size)) continue;
+    fputs("aidreg_tree_size{ledger=\"", f);
+    put_label(f, code);
+    fprintf(f, "\"} %lld\n", (long long)json_integer_value(size));
+  }
+}
+
+enum MHD_Result h_metrics(httpd_request *rq) {
+  aidreg_registry_stats st;
+  aidreg_registry_stats_get(rq->srv->registry, &st);
+  json_t *sizes = aidreg_registry_tree_sizes(rq->srv->registry);
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  if (!f) {
+    json_decref(sizes);
+    return reply_error(rq, AIDREG_E_INTERNAL, NULL, "out of memory");
+  }
+  put_requests(f);
+  put_appends(f, &st);
+  if (sizes) put_tree_sizes(f, sizes);
+  json_decref(sizes);
+  bool failed = ferror(f) != 0;
+  if (fclose(f) != 0 || failed) {
+    free(text);
+    return reply_error(rq, AIDREG_E_INTERNAL, NULL, "could not write the metrics");
+  }
+  return reply_bytes(rq, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", "no-cache", text, len);
+}

@@ -1,0 +1,157 @@
+/* Every response goes out through here: see reply.h. */
+#include "reply.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aidreg/event.h"
+#include "metrics.h"
+
+/* A response that owns a malloc'd buffer. MHD_create_response_from_buffer_static and
+ * _copy only exist from 0.9.77; 0.9.75 (Debian 12) has the RESPMEM modes. */
+static struct MHD_Response *response_from_malloc(void *data, size_t len) {
+  return MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+}
+
+/* Queue resp (consumed) and record the status. */
+static enum MHD_Result send_response(httpd_request *rq, unsigned status, struct MHD_Response *resp) {
+  if (!resp) return MHD_NO;
+  enum MHD_Result ret = MHD_queue_response(rq->conn, status, resp);
+  MHD_destroy_response(resp);
+  if (ret == MHD_YES) {
+    rq->answered = true;
+    rq->status = (int)status;
+    metrics_count(rq->route_slot, status);
+  }
+  return ret;
+}
+
+/* code is the problem's (AIDREG_OK for a success): a 405 gets Allow, a bad operator
+ * token WWW-Authenticate (RFC 9110 §15.5.2). */
+static enum MHD_Result send_json(httpd_request *rq, unsigned status, const char *content_type,
+                                 aidreg_code code, json_t *body) {
+  char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+  json_decref(body);
+  if (!text) return MHD_NO;
+  struct MHD_Response *resp = response_from_malloc(text, strlen(text));
+  if (!resp) {
+    free(text);
+    return MHD_NO;
+  }
+  if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) != MHD_YES) {
+    MHD_destroy_response(resp);
+    return MHD_NO;
+  }
+  if ((code == AIDREG_E_METHOD_NOT_ALLOWED &&
+       MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rq->allow) != MHD_YES) ||
+      (code == AIDREG_E_BAD_TOKEN &&
+       MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"aidreg\"") != MHD_YES)) {
+    MHD_destroy_response(resp);
+    return MHD_NO;
+  }
+  return send_response(rq, status, resp);
+}
+
+enum MHD_Result reply_json(httpd_request *rq, unsigned status, json_t *body) {
+  return send_json(rq, status, "application/json", AIDREG_OK, body);
+}
+
+json_t *problem_json(const aidreg_problem *p, json_t *extra) {
+  char type[160];
+  aidreg_problem_type_uri(p->code, type, sizeof type);
+  const char *detail = p->detail;
+  if (!aidreg_utf8_valid((const uint8_t *)detail, strlen(detail))) detail = "(detail withheld: not UTF-8)";
+  json_t *o = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", aidreg_problem_title(p->code),
+                        "status", aidreg_problem_status(p->code), "detail", detail);
+  if (o && p->field[0] && aidreg_utf8_valid((const uint8_t *)p->field, strlen(p->field)) &&
+      json_object_set_new(o, "field", json_string(p->field)) != 0) {
+    json_decref(o);
+    o = NULL;
+  }
+  if (o && extra && json_object_update(o, extra) != 0) {
+    json_decref(o);
+    o = NULL;
+  }
+  json_decref(extra);
+  return o;
+}
+
+json_t *result_problem_extra(const aidreg_result *res) {
+  if (res->problem.code != AIDREG_E_STALE_PREV) return NULL;
+  return json_pack("{s:o}", "head", res->head[0] ? json_string(res->head) : json_null());
+}
+
+enum MHD_Result reply_problem(httpd_request *rq, const aidreg_problem *p, json_t *extra) {
+  int status = aidreg_problem_status(p->code);
+  if (status >= 500)
+    fprintf(stderr, "aidreg-server: %s %s -> %d %s: %s\n", rq->method, router_pattern(rq->route_slot),
+            status, aidreg_problem_slug(p->code), p->detail);
+  return send_json(rq, (unsigned)status, "application/problem+json", p->code, problem_json(p, extra));
+}
+
+enum MHD_Result reply_error(httpd_request *rq, aidreg_code code, const char *field, const char *fmt, ...) {
+  aidreg_problem p;
+  aidreg_problem_clear(&p);
+  p.code = code;
+  snprintf(p.field, sizeof p.field, "%s", field ? field : "");
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(p.detail, sizeof p.detail, fmt, ap);
+  va_end(ap);
+  return reply_problem(rq, &p, NULL);
+}
+
+enum MHD_Result reply_bytes(httpd_request *rq, unsigned status, const char *content_type,
+                            const char *cache_control, void *data, size_t len) {
+  struct MHD_Response *resp = response_from_malloc(data, len);
+  if (!resp) {
+    free(data);
+    return MHD_NO;
+  }
+  if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) != MHD_YES ||
+      (cache_control &&
+       MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache_control) != MHD_YES)) {
+    MHD_destroy_response(resp);
+    return MHD_NO;
+  }
+  return send_response(rq, status, resp);
+}
+
+/* Length of the valid UTF-8 character at s (1..4), or 0 when s starts no valid one. */
+static size_t utf8_char(const char *s) {
+  unsigned char c = (unsigned char)s[0];
+  size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+  for (size_t i = 1; i < len; i++)
+    if (((unsigned char)s[i] & 0xc0) != 0x80) return 0;
+  return len && aidreg_utf8_valid((const uint8_t *)s, len) ? len : 0;
+}
+
+void problem_field(char *out, size_t cap, const char *prefix, const char *token) {
+  if (cap == 0) return;
+  int w = snprintf(out, cap, "%s/", prefix);
+  size_t n = w < 0 ? 0 : (size_t)w;
+  if (n >= cap) return; /* truncated prefix: keep what fits */
+  for (const char *t = token; *t;) {
+    size_t len = utf8_char(t);
+    const char *src = t;
+    char esc[2];
+    size_t out_len = len;
+    if (len == 0) { /* not UTF-8: shown as '?' */
+      src = "?";
+      out_len = 1;
+      len = 1;
+    } else if (*t == '~' || *t == '/') {
+      esc[0] = '~';
+      esc[1] = *t == '~' ? '0' : '1';
+      src = esc;
+      out_len = 2;
+    }
+    if (n + out_len >= cap) break;
+    memcpy(out + n, src, out_len);
+    n += out_len;
+    t += len;
+  }
+  out[n] = '\0';
+}

@@ -1,0 +1,148 @@
+/* Bounded request bodies: see upload.h. */
+#include "upload.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "aidreg/event.h"
+
+/* Bytes held in request buffers across all connections. A full batch is 8 MiB; this
+ * lets 32 of them be buffered at once and refuses (503) beyond, so that many slow
+ * uploads cannot exhaust memory. */
+#define UPLOAD_BUDGET ((size_t)256 * 1024 * 1024)
+#define UPLOAD_FIRST_ALLOC ((size_t)16 * 1024)
+
+static _Atomic size_t budget_used;
+
+static bool budget_take(size_t n) {
+  size_t cur = atomic_load_explicit(&budget_used, memory_order_relaxed);
+  do {
+    if (n > UPLOAD_BUDGET - cur) return false;
+  } while (!atomic_compare_exchange_weak_explicit(&budget_used, &cur, cur + n, memory_order_relaxed,
+                                                  memory_order_relaxed));
+  return true;
+}
+
+static void budget_give(size_t n) { atomic_fetch_sub_explicit(&budget_used, n, memory_order_relaxed); }
+
+/* Grow u->buf to at least need bytes (need <= limit). */
+static bool grow(upload *u, size_t need) {
+  size_t cap = u->cap ? u->cap : UPLOAD_FIRST_ALLOC;
+  while (cap < need) cap = cap > u->limit / 2 ? u->limit : cap * 2;
+  if (cap > u->limit) cap = u->limit;
+  if (cap < need) cap = need;
+  if (!budget_take(cap - u->cap)) return false;
+  char *nb = realloc(u->buf, cap);
+  if (!nb) {
+    budget_give(cap - u->cap);
+    return false;
+  }
+  u->buf = nb;
+  u->cap = cap;
+  return true;
+}
+
+void upload_init(upload *u, size_t limit, uint64_t expected) {
+  memset(u, 0, sizeof *u);
+  u->limit = limit;
+  if (limit > 0 && expected > 0 && expected <= limit && !grow(u, (size_t)expected)) u->no_memory = true;
+}
+
+void upload_feed(upload *u, const char *data, size_t n) {
+  if (n == 0 || u->too_large || u->no_memory) return;
+  if (u->limit == 0) return; /* dropped: the route takes no body */
+  if (n > u->limit - u->len) {
+    u->too_large = true;
+    return;
+  }
+  if (u->len + n > u->cap && !grow(u, u->len + n)) {
+    u->no_memory = true;
+    return;
+  }
+  memcpy(u->buf + u->len, data, n);
+  u->len += n;
+}
+
+void upload_free(upload *u) {
+  if (u->cap) budget_give(u->cap);
+  free(u->buf);
+  u->buf = NULL;
+  u->len = u->cap = 0;
+}
+
+int upload_content_length(struct MHD_Connection *c, uint64_t *out) {
+  const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+  if (!v) return 0;
+  uint64_t n = 0;
+  if (!*v) return -1;
+  for (const char *s = v; *s; s++) {
+    if (*s < '0' || *s > '9') return -1;
+    unsigned d = (unsigned)(*s - '0');
+    if (n > (UINT64_MAX - d) / 10) return -1;
+    n = n * 10 + d;
+  }
+  *out = n;
+  return 1;
+}
+
+static const char *skip_ws(const char *s) {
+  while (*s == ' ' || *s == '\t') s++;
+  return s;
+}
+
+bool upload_is_json(struct MHD_Connection *c) {
+  static const char media[] = "application/json";
+  const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+  if (!v) return false;
+  v = skip_ws(v);
+  if (strncasecmp(v, media, sizeof media - 1) != 0) return false;
+  const char *s = skip_ws(v + sizeof media - 1);
+  while (*s == ';') { /* parameters: only charset is looked at */
+    s = skip_ws(s + 1);
+    const char *name = s;
+    while (*s && *s != '=' && *s != ';') s++;
+    size_t name_len = (size_t)(s - name);
+    while (name_len && (name[name_len - 1] == ' ' || name[name_len - 1] == '\t')) name_len--;
+    if (*s != '=') return false;
+    s = skip_ws(s + 1);
+    const char *val = s;
+    bool quoted = *s == '"';
+    if (quoted) {
+      val = ++s;
+      while (*s && *s != '"') s++;
+      if (*s != '"') return false;
+    } else {
+      while (*s && *s != ';' && *s != ' ' && *s != '\t') s++;
+    }
+    size_t val_len = (size_t)(s - val);
+    if (quoted) s++;
+    s = skip_ws(s);
+    if (name_len == 7 && strncasecmp(name, "charset", 7) == 0 &&
+        !(val_len == 5 && strncasecmp(val, "utf-8", 5) == 0))
+      return false;
+  }
+  return *s == '\0';
+}
+
+int upload_json_object(const upload *u, json_t **out, aidreg_problem *p) {
+  *out = NULL;
+  if (!aidreg_utf8_valid((const uint8_t *)(u->buf ? u->buf : ""), u->len))
+    return aidreg_problem_set(p, AIDREG_E_INVALID_UTF8, NULL, "the request body is not valid UTF-8");
+  json_error_t err;
+  json_t *root = json_loadb(u->buf ? u->buf : "", u->len, JSON_REJECT_DUPLICATES, &err);
+  if (!root) {
+    if (json_error_code(&err) == json_error_duplicate_key)
+      return aidreg_problem_set(p, AIDREG_E_DUPLICATE_KEY, NULL, "line %d, column %d: %s", err.line,
+                                err.column, err.text);
+    return aidreg_problem_set(p, AIDREG_E_MALFORMED_JSON, NULL, "line %d, column %d: %s", err.line,
+                              err.column, err.text);
+  }
+  if (!json_is_object(root)) {
+    json_decref(root);
+    return aidreg_problem_set(p, AIDREG_E_INVALID_FIELD, NULL, "the request body must be a JSON object");
+  }
+  *out = root;
+  return 0;
+}
