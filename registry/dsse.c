@@ -37,7 +37,7 @@ int aidreg_envelope_verify(const aidreg_envelope *env, aidreg_problem *p) {
       char field[64];
       snprintf(field, sizeof field, "/signatures/%zu/sig", i);
       rc = aidreg_problem_set(p, AIDREG_E_BAD_SIGNATURE, field,
-                              "signature %zu does not verify over the payload with key %s", i, env->sigs[i].keyid);
+                              "signature %zu does not verify over the payload with key %.44s", i, env->sigs[i].keyid);
       break;
     }
   }
