@@ -11,7 +11,7 @@ static const struct {
 } rows[AIDREG_E__COUNT] = {
   [AIDREG_OK] = {200, "ok", "OK"},
 #define AIDREG_X_ROW(name, status, slug, title) [AIDREG_E_##name] = {status, slug, title},
-  AIDREG_PROBLEMS(AIDREG_X_ROW)
+  AIDREG_ALL_PROBLEMS(AIDREG_X_ROW)
 #undef AIDREG_X_ROW
 };
 

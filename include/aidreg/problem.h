@@ -5,11 +5,16 @@
 #include <stddef.h>
 
 #include "aidreg/problem_codes.h"
+#include "aidreg/problem_codes_body.h"
+#include "aidreg/problem_codes_rules.h"
+
+/* Every problem row, in enum order. */
+#define AIDREG_ALL_PROBLEMS(X) AIDREG_PROBLEMS(X) AIDREG_PROBLEMS_BODY(X) AIDREG_PROBLEMS_RULES(X)
 
 typedef enum {
   AIDREG_OK = 0,
 #define AIDREG_X_ENUM(name, status, slug, title) AIDREG_E_##name,
-  AIDREG_PROBLEMS(AIDREG_X_ENUM)
+  AIDREG_ALL_PROBLEMS(AIDREG_X_ENUM)
 #undef AIDREG_X_ENUM
   AIDREG_E__COUNT
 } aidreg_code;
