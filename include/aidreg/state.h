@@ -1,0 +1,64 @@
+#ifndef AIDREG_STATE_H
+#define AIDREG_STATE_H
+/* Reads of the current state (the projection of a ledger, EVENTS.md): projects, assets,
+ * plans and summaries, as JSON for the read API. Every amount `x_fen` (integer fen) has
+ * `x_yuan` beside it: a string with two decimals ("1234.56"). Lists are paged:
+ * {"items":[...], "next": <offset or null>, "total": N}.
+ *
+ * Shapes (members beyond these may be added; these never change meaning):
+ *  project: {"id","name","type","year","funding_lines":[...],"funding_fen","locations":[...],
+ *            "industry_dept","implementing_unit","accepted_on","assets":N,"registered_at":<index>}
+ *  asset:   {"id","project","name","class","subtype","form","village","township",
+ *            "locations":[{"code","share_bp"}],"status","original_value_fen",
+ *            "quantity","unit","completed_on","accepted_on",
+ *            "owners":[{"kind","id","name","share_bp"}],"certificate_no","handover":{...}|null,
+ *            "maintainer":{...}|null,"operator":{...}|null,
+ *            "last_inspection":"YYYY-MM-DD"|null,"condition":..|null,
+ *            "income":{"gross_fen","costs_fen","net_fen","allocated_fen","unallocated_fen"},
+ *            "disposal":{...}|null, "findings_open":N}
+ *           /assets/{id} adds "history":[{"index","time","type","signers":[{"keyid","role","holder"}],
+ *            "event":{...},"corrected_by":<index>|null}]
+ *  plan:    {"id","village","year","state","sources":[{"income","amount_fen"}],
+ *            "lines":[{"purpose","description","amount_fen","paid_fen","remaining_fen"}],
+ *            "steps":[...],"review":{...}|null,"filed":{...}|null,"notice":{...}|null,
+ *            "total_fen","paid_fen","remaining_fen"}; /plans/{id} adds "payouts" and "history"
+ *  summary: {"assets":{"total":N,"by_class":{class:N},"by_status":{status:N}},
+ *            "original_value_fen","income_gross_fen","income_net_fen","allocated_fen","paid_fen",
+ *            "unallocated_fen"}  (a village's figures use its shares of shared assets)
+ */
+#include <jansson.h>
+#include <stdint.h>
+
+#include "aidreg/problem.h"
+#include "aidreg/registry.h"
+
+typedef struct {
+  const char *village;  /* 12-digit code or NULL */
+  const char *township; /* 9-digit code or NULL */
+  const char *klass;    /* asset class or NULL */
+  const char *status;   /* asset status / plan state or NULL */
+  const char *q;        /* substring of the name or id, or NULL */
+  int year;             /* 0 = any */
+  uint64_t from;        /* offset */
+  unsigned limit;       /* 1..1000; 0 = 100 */
+} aidreg_state_query;
+
+/* Each returns 0, or -1 with p (UNKNOWN_LEDGER, NOT_FOUND, INVALID_QUERY, INTERNAL);
+ * *out is a new reference. */
+int aidreg_state_projects(aidreg_registry *r, const char *code, const aidreg_state_query *q, json_t **out,
+                          aidreg_problem *p);
+int aidreg_state_project(aidreg_registry *r, const char *code, const char *id, json_t **out, aidreg_problem *p);
+int aidreg_state_assets(aidreg_registry *r, const char *code, const aidreg_state_query *q, json_t **out,
+                        aidreg_problem *p);
+int aidreg_state_asset(aidreg_registry *r, const char *code, const char *id, json_t **out, aidreg_problem *p);
+int aidreg_state_plans(aidreg_registry *r, const char *code, const aidreg_state_query *q, json_t **out,
+                       aidreg_problem *p);
+int aidreg_state_plan(aidreg_registry *r, const char *code, const char *id, json_t **out, aidreg_problem *p);
+/* village NULL: the whole county. */
+int aidreg_state_summary(aidreg_registry *r, const char *code, const char *village, json_t **out,
+                         aidreg_problem *p);
+
+/* "1234.56" for 123456 fen; "-0.05" for -5. out must hold 32 bytes. */
+void aidreg_fen_to_yuan(int64_t fen, char out[32]);
+
+#endif
