@@ -1,0 +1,142 @@
+"""Two server processes on two ports share one database; many threads submit to both at once
+into one ledger. Every receipt verifies, the sizes add up, both servers agree on the tree, and
+`aidreg verify` (the CLI of the build under test) accepts the whole ledger."""
+
+import os
+import socket
+import subprocess
+import threading
+import time
+
+import c2sp
+from aidreg_client import Client, Skip, envelope, event, new_ledger
+
+C = Client()
+SECOND = None
+PROC = None
+LOG = None
+
+
+def build_dir():
+    d = os.environ.get("AIDREG_BUILD_DIR")
+    if not d:
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        d = os.path.join(root, "build")
+    return d
+
+
+def free(port):
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def setup_module():
+    global SECOND, PROC, LOG
+    server = os.path.join(build_dir(), "aidreg-server")
+    for v in ("AIDREG_DATABASE_URL", "AIDREG_LOG_KEY_FILE"):
+        if not os.environ.get(v):
+            raise Skip("%s is not set: cannot start a second server" % v)
+    if not os.access(server, os.X_OK):
+        raise AssertionError("no server binary at %s" % server)
+    port = int(os.environ.get("AIDREG_PORT2") or int(C.base.rsplit(":", 1)[1]) + 1)
+    while not free(port):
+        port += 1
+    env = dict(os.environ, AIDREG_PORT=str(port), AIDREG_BIND="127.0.0.1")
+    state = os.environ.get("AIDREG_STATE_DIR") or "/tmp"
+    LOG = os.path.join(state, "server-%s-2.log" % os.path.basename(build_dir().rstrip("/")))
+    logf = open(LOG, "ab")
+    PROC = subprocess.Popen([server], env=env, stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    logf.close()
+    SECOND = Client("http://127.0.0.1:%d" % port)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if PROC.poll() is not None:
+            raise AssertionError("second server exited with %s; see %s" % (PROC.returncode, LOG))
+        try:
+            if SECOND.get("/healthz").status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("second server did not answer /healthz")
+
+
+def teardown_module():
+    if PROC and PROC.poll() is None:
+        PROC.terminate()
+        try:
+            PROC.wait(30)
+        except subprocess.TimeoutExpired:
+            PROC.kill()
+            PROC.wait()
+
+
+THREADS = 8
+PER_THREAD = 30
+
+
+def test_two_servers_one_ledger():
+    lg = new_ledger(C, "41")
+    lg.enroll("root", "county", "county", lg.code)
+    base = lg.size()
+    clients = [C, SECOND]
+    receipts, errors = [], []
+    lock = threading.Lock()
+
+    def worker(t):
+        mine = []
+        try:
+            for i in range(PER_THREAD):
+                env = envelope(event(lg.origin, "finding.record", lg.code + "101201",
+                                     {"check": "e2e-concurrency", "severity": "info",
+                                      "note": "线程 %d 第 %d 条" % (t, i)}), lg.keys["county"])
+                cl = clients[(t + i) % 2]
+                if i % 10 == 9:  # now and then a small batch
+                    env2 = envelope(event(lg.origin, "finding.record", lg.code + "101201",
+                                          {"check": "e2e-concurrency", "severity": "info",
+                                           "note": "线程 %d 批 %d" % (t, i)}), lg.keys["county"])
+                    r = cl.submit(lg.code, [env, env2])
+                    if r.status != 200 or any(x["status"] != 201 for x in r.json["results"]):
+                        raise AssertionError("batch: %r" % r)
+                    mine.extend((x["receipt"], e) for x, e in zip(r.json["results"], (env, env2)))
+                else:
+                    r = cl.submit(lg.code, env)
+                    if r.status != 201:
+                        raise AssertionError("submit: %r" % r)
+                    mine.append((r.json, env))
+        except Exception as e:  # noqa: BLE001 - reported below
+            with lock:
+                errors.append("thread %d: %s" % (t, e))
+        with lock:
+            receipts.extend(mine)
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(THREADS)]
+    t0 = time.monotonic()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(300)
+    elapsed = time.monotonic() - t0
+    assert not errors, errors[:5]
+    expected = THREADS * (PER_THREAD + PER_THREAD // 10)
+    assert len(receipts) == expected, (len(receipts), expected)
+    indices = sorted(rc["index"] for rc, _ in receipts)
+    assert indices == list(range(base, base + expected)), "indices are not contiguous and unique"
+    for rc, env in receipts:
+        lg.verify_receipt(rc, env)
+    size = lg.size()
+    assert size == base + expected, (size, base, expected)
+    assert SECOND.tree_size(lg.code) == size
+    n1, n2 = C.checkpoint_note(lg.code), SECOND.checkpoint_note(lg.code)
+    assert c2sp.open_checkpoint(n1, lg.vkey).root == c2sp.open_checkpoint(n2, lg.vkey).root
+    cp, leaves = c2sp.TlogClient(SECOND.base, lg.code).verify(c2sp.Verifier.parse(lg.vkey))
+    assert cp.size == size
+    print("    %d entries through 2 servers in %.2fs" % (expected, elapsed))
+
+    cli = os.path.join(build_dir(), "aidreg")
+    if not os.access(cli, os.X_OK):
+        raise AssertionError("no CLI at %s" % cli)
+    for url in (C.base, SECOND.base):
+        p = subprocess.run([cli, "verify", "--server", url, "--ledger", lg.code, "--vkey", lg.vkey],
+                           capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0, "aidreg verify failed (%d):\n%s\n%s" % (p.returncode, p.stdout, p.stderr)
