@@ -68,6 +68,8 @@ need_root() {
 # ---------------------------------------------------------------- build
 
 JOBS=$(nproc 2>/dev/null || echo 2)
+# Debian's python3, where python3-cryptography is installed (not a pyenv or venv shim on PATH).
+PYTHON=${AIDREG_PYTHON:-$( [[ -x /usr/bin/python3 ]] && echo /usr/bin/python3 || command -v python3)}
 
 # build_dir DIR [cmake args...]
 build_dir() {
@@ -316,7 +318,7 @@ run_e2e() {
     record "demo ledger ($build)" 1 0
   fi
   write_env_file "$AIDREG_STATE_DIR/env"
-  tee_run "$logf" timeout 1800 python3 "$AIDREG_ROOT/tests/e2e/run.py" || rc=$?
+  tee_run "$logf" timeout 1800 "$PYTHON" "$AIDREG_ROOT/tests/e2e/run.py" || rc=$?
   server_stop || log "server ($build) exited with status $? after SIGTERM"
   line=$(grep -E '^([a-z0-9-]+: )?[0-9]+ passed, [0-9]+ failed' "$logf" | tail -n 1 || true)
   if [[ -n $line ]]; then
