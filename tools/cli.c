@@ -1,0 +1,79 @@
+/* `aidreg`: the command-line tool. main() and the dispatch; each command group lives in
+ * its own file (cli_keys.c, cli_sign.c, cli_submit.c, cli_verify.c, cli_export.c,
+ * cli_proof.c). */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage_text[] =
+    "usage: aidreg <command> [options]\n"
+    "\n"
+    "Keys and signing\n"
+    "  keygen          create an Ed25519 key pair (NAME.key, NAME.pub) and print its key id\n"
+    "  sign            build and sign an event; print its DSSE envelope\n"
+    "\n"
+    "Writing to a ledger\n"
+    "  submit          submit signed envelopes; print receipts or problems\n"
+    "  ledger create   create a county ledger (operator token and root key)\n"
+    "  enroll          enrol a key (key.enroll), signed by an enrolled key\n"
+    "  revoke          revoke a key (key.revoke)\n"
+    "\n"
+    "Checking without trusting the server\n"
+    "  verify          verify a whole ledger: from a server, an export folder or PostgreSQL\n"
+    "  export          write checkpoint, hash tiles and entry bundles to a folder (tlog-tiles)\n"
+    "  proof           inclusion and consistency proofs; check a saved receipt offline\n"
+    "\n"
+    "`aidreg <command> --help` describes a command. Defaults come from the environment:\n"
+    "AIDREG_URL (server), AIDREG_LEDGER (county code), AIDREG_ORIGIN (checkpoint origin),\n"
+    "AIDREG_LOG_VKEY (checkpoint verifier key), AIDREG_ADMIN_TOKEN (operator token).\n"
+    "Exit status: 0 success, 1 refused or verification failed, 2 usage error.\n";
+
+typedef struct {
+  const char *name;
+  int (*run)(int argc, char **argv);
+} command;
+
+static const command commands[] = {
+    {"keygen", cli_keygen}, {"sign", cli_sign},     {"submit", cli_submit}, {"ledger", cli_ledger},
+    {"enroll", cli_enroll}, {"revoke", cli_revoke}, {"verify", cli_verify}, {"export", cli_export},
+    {"proof", cli_proof},
+};
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fputs(usage_text, stderr);
+    return CLI_USAGE;
+  }
+  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    if (argc > 2 && strcmp(argv[1], "help") == 0) {
+      char help[] = "--help";
+      char *sub[] = {argv[2], help, NULL};
+      for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(commands[i].name, argv[2])) return commands[i].run(2, sub);
+    }
+    fputs(usage_text, stdout);
+    return CLI_OK;
+  }
+  if (sodium_init() < 0) {
+    fprintf(stderr, "aidreg: libsodium cannot start\n");
+    return CLI_FAIL;
+  }
+  if (aidreg_http_global_init() != 0) {
+    fprintf(stderr, "aidreg: libcurl cannot start\n");
+    return CLI_FAIL;
+  }
+  int rc = -1;
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (!strcmp(commands[i].name, argv[1])) {
+      rc = commands[i].run(argc - 1, argv + 1);
+      break;
+    }
+  if (rc < 0) {
+    fprintf(stderr, "aidreg: unknown command \"%s\"\n\n%s", argv[1], usage_text);
+    rc = CLI_USAGE;
+  }
+  aidreg_http_global_cleanup();
+  return rc;
+}

@@ -1,0 +1,114 @@
+#ifndef AIDREG_TOOLS_CLI_H
+#define AIDREG_TOOLS_CLI_H
+/* The `aidreg` command-line tool: shared helpers of the command files (tools/cli_*.c).
+ * Exit statuses: 0 success, 1 refusal or verification failure, 2 usage. */
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aidreg/keys.h"
+#include "aidreg/note.h"
+#include "aidreg/verify.h"
+#include "http_client.h"
+
+#define CLI_OK 0
+#define CLI_FAIL 1
+#define CLI_USAGE 2
+
+/* Commands: argv[0] is the command's name; each handles --help itself. */
+int cli_keygen(int argc, char **argv);
+int cli_sign(int argc, char **argv);
+int cli_submit(int argc, char **argv);
+int cli_ledger(int argc, char **argv); /* ledger create */
+int cli_enroll(int argc, char **argv);
+int cli_revoke(int argc, char **argv);
+int cli_verify(int argc, char **argv);
+int cli_export(int argc, char **argv);
+int cli_proof(int argc, char **argv);
+
+/* ---- cli_common.c -------------------------------------------------------------------- */
+
+/* Prints "aidreg <cmd>: <message>" on stderr. */
+void cli_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints the usage error, a hint to --help, and returns CLI_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* opt when non-NULL and non-empty, else the environment variable, else NULL. */
+const char *cli_default(const char *opt, const char *env);
+
+/* Reads a whole file ("-" = stdin), at most max bytes; malloc'd and NUL-terminated.
+ * Returns NULL with a message on stderr. */
+char *cli_read_file(const char *cmd, const char *path, size_t max, size_t *len);
+/* Writes data to path atomically (path.tmp then rename); mode as for open(2). 0 or -1. */
+int cli_write_file(const char *cmd, const char *path, const void *data, size_t len, int mode);
+/* mkdir -p of path's parent folders (and path itself when is_dir). 0 or -1. */
+int cli_mkdirs(const char *path, bool is_dir);
+
+/* Parses JSON text strictly (duplicate keys refused). NULL with a message. */
+json_t *cli_json_load(const char *cmd, const char *what, const char *text, size_t len);
+/* Prints v compactly on one line to stdout. */
+void cli_json_print(const json_t *v);
+
+/* Reads secret key files (at most AIDREG_MAX_SIGNATURES). 0 or -1 (message printed). */
+int cli_load_keys(const char *cmd, char **paths, size_t n, aidreg_keypair *keys);
+
+/* "now" in RFC 3339 UTC (seconds) into out (cap >= 32). */
+void cli_now(char *out, size_t cap);
+
+/* Builds the compact payload {"ledger","type","subject","time","prev"?,"body"} (members
+ * in that order); body is borrowed. Validated with aidreg_event_parse. malloc'd; NULL
+ * with a message. */
+char *cli_build_payload(const char *cmd, const char *origin, const char *type, const char *subject,
+                        const char *time, const char *prev_hex, const json_t *body, size_t *len);
+/* Signs payload with keys and returns the envelope as a new JSON object (NULL on error). */
+json_t *cli_sign_envelope(const char *cmd, const char *payload, size_t len, const aidreg_keypair *keys,
+                          size_t nkeys, char **compact);
+
+/* An HTTP session against one server. */
+typedef struct {
+  const char *cmd;
+  const char *server;
+  aidreg_http *http;
+} cli_server;
+
+int cli_server_open(cli_server *s, const char *cmd, const char *server);
+void cli_server_close(cli_server *s);
+/* GET server + path; on success (any status) returns 0 with r filled. */
+int cli_get(cli_server *s, const char *path, aidreg_http_response *r);
+/* GET a JSON document that must come with status 200. NULL with a message otherwise. */
+json_t *cli_get_json(cli_server *s, const char *path);
+/* POST a JSON body; r filled on any status. */
+int cli_post(cli_server *s, const char *path, const char *body, size_t len, const char *bearer,
+             aidreg_http_response *r);
+/* The origin of ledger code as GET /v1/ledgers lists it, into out. 0 or -1. */
+int cli_lookup_origin(cli_server *s, const char *code, char *out, size_t cap);
+
+/* Submits one envelope (compact JSON) to /v1/ledgers/{code}/entries and prints the
+ * answer; checks the receipt with v (when non-NULL) and saves it to receipt_out (when
+ * given). Returns CLI_OK or CLI_FAIL. */
+int cli_submit_one(cli_server *s, const char *code, const char *envelope, size_t len, const char *receipt_out,
+                   const aidreg_note_verifier *v);
+
+/* Checks a receipt object (checkpoint signature with v, inclusion of leaf_hash at
+ * index). 0, or -1 with a message in err. Fills *cp with the receipt's checkpoint. */
+int cli_receipt_check(const json_t *receipt, const aidreg_note_verifier *v, aidreg_checkpoint *cp, char *err,
+                      size_t cap);
+
+/* Decodes a JSON array of base64 hashes into proof (at most AIDREG_MAX_PROOF). 0 or -1. */
+int cli_proof_decode(const json_t *arr, uint8_t proof[][32], size_t *len);
+
+/* ---- cli_source.c: verification sources over HTTP and over a folder ------------------ */
+
+typedef struct {
+  cli_server *srv;
+  char code[16];
+} cli_http_source;
+void cli_http_source_init(cli_http_source *hs, cli_server *srv, const char *code, aidreg_verify_source *src);
+
+typedef struct {
+  const char *dir;
+} cli_dir_source;
+void cli_dir_source_init(cli_dir_source *ds, const char *dir, aidreg_verify_source *src);
+
+#endif

@@ -1,0 +1,193 @@
+/* aidreg verify: the whole ledger, trusting only the checkpoint signer's key. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aidreg/encoding.h"
+#include "cli.h"
+
+static const char help[] =
+    "usage: aidreg verify [--server URL] [--ledger CODE] [--vkey VKEY] [--since FILE] [--json]\n"
+    "       aidreg verify --dir DIR [--vkey VKEY] [--ledger CODE] [--since FILE] [--json]\n"
+    "       aidreg verify --db URL --ledger CODE [--vkey VKEY] [--since FILE] [--json]\n"
+    "\n"
+    "Verifies a ledger without trusting whoever serves it: from a server (its tlog-tiles\n"
+    "endpoints), from a folder written by `aidreg export`, or straight from PostgreSQL.\n"
+    "Checks the checkpoint's signature and origin; recomputes every tree node from the\n"
+    "leaves and compares every hash tile and the root; checks every leaf's layout and\n"
+    "index, every envelope signature, every payload and its ledger binding, that no\n"
+    "payload repeats, and every signer's authority at its position (replaying the key\n"
+    "events); with --since, that an older checkpoint is reproduced by the current tree\n"
+    "(and, from a server, that its consistency proof verifies). With --db it also holds\n"
+    "every tree_node row and the leaf rows' columns to the recomputed values, looks for\n"
+    "rows beyond the checkpoint, checks ledger.size, every stored checkpoint, and the\n"
+    "signing_key and subject_head tables.\n"
+    "\n"
+    "  --server URL    server (default: AIDREG_URL)\n"
+    "  --ledger CODE   county code (default: AIDREG_LEDGER; for --dir, optional)\n"
+    "  --vkey VKEY     the checkpoint verifier key (default: AIDREG_LOG_VKEY when it names\n"
+    "                  this ledger). Required for a server. Without one, --db falls back to\n"
+    "                  the key the database records (not independent), and --dir checks\n"
+    "                  everything but the signature.\n"
+    "  --dir DIR       verify an export folder instead\n"
+    "  --db URL        verify a PostgreSQL database instead (a libpq URL)\n"
+    "  --since FILE    an older checkpoint (a signed note, or a receipt holding one)\n"
+    "  --json          print the result as JSON\n"
+    "\n"
+    "Prints one line: \"ok: ...\" with the counts checked, or \"FAILED: index N: why\" naming\n"
+    "the first bad entry. Exit status 0 verified, 1 not verified, 2 usage.\n";
+
+/* The verifier key string's name (before the first '+'). */
+static int vkey_names_ledger(const char *vkey, const char *ledger) {
+  const char *plus = strchr(vkey, '+');
+  size_t n = plus ? (size_t)(plus - vkey) : strlen(vkey), c = strlen(ledger);
+  return n > c && vkey[n - c - 1] == '/' && strncmp(vkey + n - c, ledger, c) == 0;
+}
+
+static void print_result(const aidreg_verify_result *res, int rc, int as_json) {
+  if (as_json) {
+    char root[45];
+    aidreg_b64_encode_to(res->checkpoint.root, 32, root, sizeof root);
+    json_t *o = json_pack("{s:b, s:s, s:s, s:I, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "ok", rc == 0,
+                          "ledger", res->county, "origin", res->checkpoint.origin, "size",
+                          (json_int_t)res->checkpoint.size, "root", root, "signature_checked",
+                          res->signature_checked, "leaves", (json_int_t)res->leaves, "signatures",
+                          (json_int_t)res->signatures, "key_events", (json_int_t)res->key_events, "keys",
+                          (json_int_t)res->keys, "hash_tiles", (json_int_t)res->hash_tiles, "entry_bundles",
+                          (json_int_t)res->bundles, "nodes", (json_int_t)res->nodes, "checkpoints",
+                          (json_int_t)res->checkpoints);
+    if (o && rc != 0) {
+      json_t *f = json_pack("{s:s, s:s}", "kind", aidreg_verify_kind_name(res->failure.kind), "message",
+                            res->failure.message);
+      if (f && res->failure.has_index) json_object_set_new(f, "index", json_integer((json_int_t)res->failure.index));
+      json_object_set_new(o, "failure", f);
+    }
+    if (o) cli_json_print(o);
+    json_decref(o);
+    return;
+  }
+  if (rc == 0) {
+    char line[1024];
+    aidreg_verify_summary(res, line, sizeof line);
+    printf("%s\n", line);
+  } else {
+    printf("FAILED: %s\n", res->failure.message);
+  }
+  fflush(stdout);
+}
+
+int cli_verify(int argc, char **argv) {
+  static const struct option lo[] = {{"server", required_argument, NULL, 'S'}, {"ledger", required_argument, NULL, 'l'},
+                                     {"vkey", required_argument, NULL, 'v'},   {"dir", required_argument, NULL, 'd'},
+                                     {"db", required_argument, NULL, 'D'},     {"since", required_argument, NULL, 's'},
+                                     {"json", no_argument, NULL, 'j'},         {"help", no_argument, NULL, 'h'},
+                                     {0}};
+  const char *server = NULL, *ledger = NULL, *vkey = NULL, *dir = NULL, *db_url = NULL, *since = NULL;
+  int as_json = 0, c;
+  optind = 0;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+    switch (c) {
+      case 'h': fputs(help, stdout); return CLI_OK;
+      case 'S': server = optarg; break;
+      case 'l': ledger = optarg; break;
+      case 'v': vkey = optarg; break;
+      case 'd': dir = optarg; break;
+      case 'D': db_url = optarg; break;
+      case 's': since = optarg; break;
+      case 'j': as_json = 1; break;
+      case ':': return cli_usage("verify", "option %s needs a value", argv[optind - 1]);
+      default: return cli_usage("verify", "unknown option %s", argv[optind - 1]);
+    }
+  }
+  if (optind < argc) return cli_usage("verify", "unexpected argument %s", argv[optind]);
+  if ((dir != NULL) + (db_url != NULL) + (server != NULL) > 1)
+    return cli_usage("verify", "give one of --server, --dir and --db");
+  if (!dir) ledger = cli_default(ledger, "AIDREG_LEDGER");
+  if (!dir && !db_url) {
+    server = cli_default(server, "AIDREG_URL");
+    if (!server) return cli_usage("verify", "--server URL is required (or --dir, --db, or set AIDREG_URL)");
+  }
+  if (!dir && !ledger) return cli_usage("verify", "--ledger CODE is required (or set AIDREG_LEDGER)");
+  if (ledger && (strlen(ledger) != 6 || strspn(ledger, "0123456789") != 6))
+    return cli_usage("verify", "--ledger must be a 6-digit county code");
+  if (!vkey) {
+    const char *env = getenv("AIDREG_LOG_VKEY");
+    if (env && *env && (!ledger || vkey_names_ledger(env, ledger))) vkey = env;
+  }
+  if (server && !vkey)
+    return cli_usage("verify", "--vkey is required to verify a server (or set AIDREG_LOG_VKEY)");
+  if (vkey) {
+    aidreg_note_verifier v;
+    if (aidreg_note_vkey_parse(vkey, &v) != 0) return cli_usage("verify", "--vkey is not a verifier key string");
+  }
+
+  aidreg_verify_options opt = {.vkey = vkey, .ledger = ledger};
+  char *since_text = NULL;
+  json_t *since_json = NULL;
+  if (since) {
+    size_t len = 0;
+    since_text = cli_read_file("verify", since, (size_t)1 << 20, &len);
+    if (!since_text) return CLI_FAIL;
+    if (since_text[0] == '{') {
+      /* A receipt: take its checkpoint. */
+      since_json = cli_json_load("verify", since, since_text, len);
+      const char *note = json_string_value(json_object_get(since_json, "checkpoint"));
+      if (!note) {
+        json_decref(since_json);
+        free(since_text);
+        return cli_usage("verify", "%s is JSON without a \"checkpoint\" member", since);
+      }
+      opt.since_note = note;
+      opt.since_len = strlen(note);
+    } else {
+      opt.since_note = since_text;
+      opt.since_len = len;
+    }
+  }
+
+  aidreg_verify_source src;
+  aidreg_verify_result res;
+  int rc = -1, exit_code = CLI_FAIL;
+  cli_server srv = {0};
+  cli_http_source hs;
+  cli_dir_source ds;
+  aidreg_verify_db *db = NULL;
+  char *db_vkey = NULL;
+  if (dir) {
+    cli_dir_source_init(&ds, dir, &src);
+    if (!vkey) fprintf(stderr, "aidreg verify: no --vkey: the checkpoint signature will not be checked\n");
+    rc = aidreg_verify_run(&src, &opt, &res);
+  } else if (db_url) {
+    char err[512];
+    db = aidreg_verify_db_open(db_url, ledger, err, sizeof err);
+    if (!db) {
+      cli_err("verify", "%s", err);
+      goto out;
+    }
+    if (!vkey) {
+      db_vkey = aidreg_verify_db_vkey(db);
+      opt.vkey = db_vkey;
+      fprintf(stderr,
+              "aidreg verify: no --vkey: checking the checkpoint with the key the database records "
+              "(pass --vkey for an independent check)\n");
+    }
+    aidreg_verify_db_source(db, &src);
+    rc = aidreg_verify_run(&src, &opt, &res);
+  } else {
+    if (cli_server_open(&srv, "verify", server) != 0) goto out;
+    cli_http_source_init(&hs, &srv, ledger, &src);
+    rc = aidreg_verify_run(&src, &opt, &res);
+  }
+  print_result(&res, rc, as_json);
+  exit_code = rc == 0 ? CLI_OK : CLI_FAIL;
+out:
+  if (db) aidreg_verify_db_close(db);
+  free(db_vkey);
+  if (srv.http) cli_server_close(&srv);
+  json_decref(since_json);
+  free(since_text);
+  return exit_code;
+}
