@@ -343,6 +343,14 @@ static void sink(void *ctx, unsigned level, uint64_t index, const uint8_t hash[3
   if (level % AIDREG_TILE_HEIGHT == 0 && node_vs_tile(e, level, index, hash) != 0) e->sink_failed = true;
 }
 
+/* "index 17" or "entries 10..19": where a root mismatch places the change. */
+static void name_range(uint64_t lo, uint64_t hi, char *out, size_t cap) {
+  if (lo == hi)
+    snprintf(out, cap, "index %" PRIu64, lo);
+  else
+    snprintf(out, cap, "entries %" PRIu64 "..%" PRIu64, lo, hi);
+}
+
 /* The tree of size s (just completed) must reproduce an older checkpoint of that size. */
 static int reproduce(engine *e, const aidreg_checkpoint *old, const char *what) {
   uint8_t root[32];
@@ -352,10 +360,12 @@ static int reproduce(engine *e, const aidreg_checkpoint *old, const char *what) 
     b64_root(root, a);
     b64_root(old->root, b);
     uint64_t lo = e->prev_checked, hi = old->size - 1;
+    char range[64];
+    name_range(lo, hi, range, sizeof range);
     snprintf(e->f->message, sizeof e->f->message,
-             "entries %" PRIu64 "..%" PRIu64 ": the tree of size %" PRIu64 " (root %s) does not reproduce %s "
-             "(root %s): an entry in this range differs from what was signed",
-             lo, hi, old->size, a, what, b);
+             "%s: the tree of size %" PRIu64 " (root %s) does not reproduce %s (root %s): %s differs from what was "
+             "signed",
+             range, old->size, a, what, b, lo == hi ? "this entry" : "an entry in this range");
     e->f->kind = AIDREG_VF_CONSISTENCY;
     e->f->has_index = true;
     e->f->index = lo;
@@ -622,11 +632,13 @@ static int run(engine *e) {
     char a[45], b[45];
     b64_root(root, a);
     b64_root(e->cp.root, b);
-    uint64_t lo = e->prev_checked;
+    uint64_t lo = e->prev_checked, hi = e->cp.size ? e->cp.size - 1 : 0;
+    char range[64];
+    name_range(lo, hi, range, sizeof range);
     snprintf(e->f->message, sizeof e->f->message,
-             "entries %" PRIu64 "..%" PRIu64 ": the recomputed root %s differs from the checkpoint's %s (size %" PRIu64
-             "): an entry in this range differs from what was signed",
-             lo, e->cp.size ? e->cp.size - 1 : 0, a, b, e->cp.size);
+             "%s: the recomputed root %s differs from the checkpoint's %s (size %" PRIu64 "): %s differs from what "
+             "was signed",
+             range, a, b, e->cp.size, lo == hi ? "this entry" : "an entry in this range");
     e->f->kind = AIDREG_VF_ROOT;
     e->f->has_index = e->cp.size > 0;
     e->f->index = lo;
