@@ -431,8 +431,8 @@ int main(int argc, char **argv) {
             "(tools/dev.sh test sets them)");
   if (!app_url || !admin_url) return test_done();
   /* The CLI built beside this test. */
-  char *self = strdup(argv[0]);
-  snprintf(cli, sizeof cli, "%s/aidreg", dirname(self));
+  char *self = realpath(argv[0], NULL);
+  snprintf(cli, sizeof cli, "%s/aidreg", self ? dirname(self) : ".");
   free(self);
   CHECK_MSG(access(cli, X_OK) == 0, "no aidreg binary at %s", cli);
 
