@@ -113,9 +113,13 @@ int cli_verify(int argc, char **argv) {
   if (!dir && !ledger) return cli_usage("verify", "--ledger CODE is required (or set AIDREG_LEDGER)");
   if (ledger && (strlen(ledger) != 6 || strspn(ledger, "0123456789") != 6))
     return cli_usage("verify", "--ledger must be a 6-digit county code");
+  int vkey_from_env = 0;
   if (!vkey) {
     const char *env = getenv("AIDREG_LOG_VKEY");
-    if (env && *env && (!ledger || vkey_names_ledger(env, ledger))) vkey = env;
+    if (env && *env && (!ledger || vkey_names_ledger(env, ledger))) {
+      vkey = env;
+      vkey_from_env = 1;
+    }
   }
   if (server && !vkey)
     return cli_usage("verify", "--vkey is required to verify a server (or set AIDREG_LOG_VKEY)");
@@ -158,6 +162,7 @@ int cli_verify(int argc, char **argv) {
   char *db_vkey = NULL;
   if (dir) {
     cli_dir_source_init(&ds, dir, &src);
+    if (vkey_from_env) fprintf(stderr, "aidreg verify: checking the checkpoint with AIDREG_LOG_VKEY\n");
     if (!vkey) fprintf(stderr, "aidreg verify: no --vkey: the checkpoint signature will not be checked\n");
     rc = aidreg_verify_run(&src, &opt, &res);
   } else if (db_url) {
