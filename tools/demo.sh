@@ -18,6 +18,8 @@ TOWNSHIP=522731104
 VILLAGE1=522731104201
 VILLAGE2=522731104202
 
+# The CLI's receipts go to a log beside the keys; progress lines to stderr.
+LOG=${AIDREG_DEMO_LOG:-$K/../demo.log}
 say() { printf 'demo: %s\n' "$*" >&2; }
 
 [[ -x $CLI ]] || { say "no CLI at $CLI"; exit 1; }
@@ -45,19 +47,20 @@ if [[ -n $vkey ]]; then
 fi
 
 mkdir -p "$K"; chmod 0700 "$K"
+: >"$LOG"
 for k in root county township village1 village2 operator auditor; do
-  [[ -f $K/$k.key ]] || "$CLI" keygen --out "$K/$k" >/dev/null
+  [[ -f $K/$k.key ]] || "$CLI" keygen --out "$K/$k" >>"$LOG"
 done
 
 say "creating ledger $CODE ($NAME), origin $ORIGIN"
 "$CLI" ledger create --server "$AIDREG_URL" --token "$AIDREG_ADMIN_TOKEN" --key "$K/root.key" \
-  --code "$CODE" --name "$NAME" --origin "$ORIGIN" >&2
+  --code "$CODE" --name "$NAME" --origin "$ORIGIN" >>"$LOG" 2>&1 || { tail -n 5 "$LOG" >&2; exit 1; }
 
 # enroll SIGNER NEW ROLE SCOPE HOLDER ORG
 enroll() {
   say "enrolling $2 ($3, scope $4) signed by $1"
   "$CLI" enroll --server "$AIDREG_URL" --ledger "$CODE" --origin "$ORIGIN" --key "$K/$1.key" \
-    --pub "$K/$2.pub" --role "$3" --scope "$4" --name "$5" --org "$6" >&2
+    --pub "$K/$2.pub" --role "$3" --scope "$4" --name "$5" --org "$6" >>"$LOG" 2>&1 || { tail -n 5 "$LOG" >&2; exit 1; }
 }
 enroll root county county "$CODE" 王建国 惠水县乡村振兴局
 enroll county township township "$TOWNSHIP" 李明 好花红镇人民政府
@@ -73,10 +76,11 @@ submit() {
   say "submitting $2 $3 signed by $1"
   if env=$("$CLI" sign --key "$K/$1.key" --type "$2" --subject "$3" --body "$4" --origin "$ORIGIN") &&
     printf '%s\n' "$env" >"$K/../demo-last-envelope.json" &&
-    "$CLI" submit --server "$AIDREG_URL" --ledger "$CODE" "$K/../demo-last-envelope.json" >&2; then
+    "$CLI" submit --server "$AIDREG_URL" --ledger "$CODE" "$K/../demo-last-envelope.json" >>"$LOG" 2>&1; then
     :
   else
-    say "warning: sample $2 $3 was not accepted"
+    say "warning: sample $2 $3 was not accepted:"
+    tail -n 3 "$LOG" >&2
   fi
 }
 

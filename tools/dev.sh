@@ -29,7 +29,7 @@ usage: tools/dev.sh COMMAND [ARGS]
 Environment: AIDREG_PORT, AIDREG_PG_PORT, AIDREG_LOG_HOST (origin prefix; default
 dev.aidreg.local for run, test.aidreg.local for test), AIDREG_FUZZ_SECONDS,
 AIDREG_SKIP_ASAN=1 / AIDREG_SKIP_FUZZ=1 (test: skip those builds), AIDREG_NO_INSTALL=1
-(never call apt-get).
+(never call apt-get), AIDREG_CMAKE_ARGS (extra arguments to every cmake configure).
 EOF
 }
 
@@ -71,16 +71,18 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 # Debian's python3, where python3-cryptography is installed (not a pyenv or venv shim on PATH).
 PYTHON=${AIDREG_PYTHON:-$( [[ -x /usr/bin/python3 ]] && echo /usr/bin/python3 || command -v python3)}
 
-# build_dir DIR [cmake args...]
+# build_dir DIR [cmake args...]; AIDREG_CMAKE_ARGS adds configure arguments to every build.
 build_dir() {
   local dir=$1; shift
-  cmake -S "$AIDREG_ROOT" -B "$AIDREG_ROOT/$dir" "$@" >/dev/null
+  # shellcheck disable=SC2086
+  cmake -S "$AIDREG_ROOT" -B "$AIDREG_ROOT/$dir" ${AIDREG_CMAKE_ARGS:-} "$@" >/dev/null
   cmake --build "$AIDREG_ROOT/$dir" -j "$JOBS"
 }
 
 # build_fuzz --target T...: the libFuzzer targets only, with clang.
 build_fuzz() {
-  CC=clang cmake -S "$AIDREG_ROOT" -B "$AIDREG_ROOT/build-fuzz" -DAIDREG_FUZZ=ON >/dev/null
+  # shellcheck disable=SC2086
+  CC=clang cmake -S "$AIDREG_ROOT" -B "$AIDREG_ROOT/build-fuzz" ${AIDREG_CMAKE_ARGS:-} -DAIDREG_FUZZ=ON >/dev/null
   cmake --build "$AIDREG_ROOT/build-fuzz" -j "$JOBS" "$@"
 }
 

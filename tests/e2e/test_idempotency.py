@@ -1,6 +1,8 @@
 """Resubmitting a payload already in the ledger answers 200 with its first receipt and stores
 nothing — whatever has changed since: more signatures, a revoked signer, a moved head."""
 
+import os
+
 from aidreg_client import Client, assert_problem, envelope, event, new_ledger, unchanged
 
 C = Client()
@@ -21,8 +23,9 @@ def same_receipt(a, b):
 
 
 def notice(village):
+    """A new payload each call (event times have one-second resolution: the content hash differs)."""
     return event(L.origin, "notice.publish", village,
-                 {"kind": "assets", "start": "2024-03-01", "end": "2024-03-10", "content_sha256": "ab" * 32,
+                 {"kind": "assets", "start": "2024-03-01", "end": "2024-03-10", "content_sha256": os.urandom(32).hex(),
                   "place": "村委会公示栏"})
 
 
@@ -96,7 +99,7 @@ def test_replay_inside_a_batch():
 
 
 def test_same_payload_twice_in_one_batch():
-    env = envelope(notice(L.code + "101201"), L.keys["county"])
+    env = envelope(notice(L.code + "101201"), L.keys["township"])
     size = L.size()
     r = C.submit(L.code, [env, env])
     assert r.status == 200, r

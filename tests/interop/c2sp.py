@@ -58,7 +58,8 @@ class Verifier:
     @classmethod
     def parse(cls, vkey):
         """'<name>+<hex key id>+<base64(0x01 || pub)>'"""
-        parts = vkey.split("+")
+        # name + hex id + base64 key; the base64 may itself hold '+'.
+        parts = vkey.split("+", 2)
         if len(parts) != 3:
             raise VerifyError("verifier key must have three +-separated parts")
         name, hid, kb = parts
