@@ -252,7 +252,7 @@ static void test_verify_dir(const char *vkey, const char *note) {
   /* No vkey: checked, but said so. */
   CHECK(run("verify --dir exp") == 0 && strstr(out, "NOT checked"));
   /* A byte of entry 260 (in tile/entries/001.p/44). */
-  size_t len;
+  size_t len = 0;
   char *b = read_file("exp/tile/entries/001.p/44", &len);
   char *t = strstr(b + 2 + lens[256] + 2 + lens[257] + 2 + lens[258] + 2 + lens[259], "2026-01-01T00:00:03");
   t[3] = '7';
