@@ -72,11 +72,13 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 PYTHON=${AIDREG_PYTHON:-$( [[ -x /usr/bin/python3 ]] && echo /usr/bin/python3 || command -v python3)}
 
 # build_dir DIR [cmake args...]; AIDREG_CMAKE_ARGS adds configure arguments to every build.
+# BUILD_TARGETS (space-separated) limits the build to those targets.
 build_dir() {
-  local dir=$1; shift
+  local dir=$1 t targets=(); shift
+  for t in ${BUILD_TARGETS:-}; do targets+=(--target "$t"); done
   # shellcheck disable=SC2086
   cmake -S "$AIDREG_ROOT" -B "$AIDREG_ROOT/$dir" ${AIDREG_CMAKE_ARGS:-} "$@" >/dev/null
-  cmake --build "$AIDREG_ROOT/$dir" -j "$JOBS"
+  cmake --build "$AIDREG_ROOT/$dir" -j "$JOBS" "${targets[@]}"
 }
 
 # build_fuzz --target T...: the libFuzzer targets only, with clang.
@@ -243,7 +245,7 @@ run_cleanup() {
 cmd_run() {
   need_root
   ensure_packages
-  build_dir build
+  BUILD_TARGETS="aidreg-server aidreg-cli" build_dir build
   CLUSTER="dev"
   trap run_cleanup EXIT
   trap 'exit 130' INT
