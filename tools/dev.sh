@@ -143,6 +143,16 @@ tee_run() {
 
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# pick_port EXPLICIT DEFAULT: EXPLICIT when set (the user asked for it), else DEFAULT or the
+# first even step above it where it and the next port are free (the concurrency test
+# starts a second server on port + 1).
+pick_port() {
+  local p=${2}
+  if [[ -n $1 ]]; then echo "$1"; return 0; fi
+  while port_taken "$p" || port_taken $((p + 1)); do p=$((p + 2)); done
+  echo "$p"
+}
+
 # server_start NAME BUILD [LOGFILE]: starts BUILD/aidreg-server in the background with the
 # exported environment and waits for /healthz. Output goes to LOGFILE, or the terminal.
 server_start() {
@@ -251,7 +261,7 @@ cmd_run() {
   trap 'exit 130' INT
   trap 'exit 143' TERM
   stop_leftover_server dev
-  pg_start dev "${AIDREG_PG_PORT:-55432}"
+  pg_start dev "${AIDREG_PG_PORT:-55432}" "${AIDREG_PG_PORT:+fixed}"
   server_env dev "${AIDREG_PORT:-8080}" "${AIDREG_LOG_HOST:-dev.aidreg.local}"
   keygen build "$AIDREG_STATE_DIR/keys" log
   server_start dev build
@@ -429,8 +439,8 @@ cmd_test() {
   trap 'exit 130' INT
   trap 'exit 143' TERM
   stop_leftover_server test
-  pg_start test "${AIDREG_PG_PORT:-55433}"
-  server_env test "${AIDREG_PORT:-18080}" "${AIDREG_LOG_HOST:-test.aidreg.local}"
+  pg_start test "${AIDREG_PG_PORT:-55433}" "${AIDREG_PG_PORT:+fixed}"
+  server_env test "$(pick_port "${AIDREG_PORT:-}" 18080)" "${AIDREG_LOG_HOST:-test.aidreg.local}"
   # The log key, with the CLI of the first build that has one (openssl otherwise).
   keygen "${builds[0]:-build}" "$AIDREG_STATE_DIR/keys" log
 

@@ -10,7 +10,8 @@
 # `mktemp -d` folder owned by postgres whose path is recorded in var/<name>/pg.path.
 #
 # Functions (all take the cluster name first):
-#   pg_start NAME PORT   create the cluster if needed, start it, create roles and database
+#   pg_start NAME PORT [fixed]  create the cluster if needed, start it, create roles and
+#                        database; when PORT is taken, the next free one (unless "fixed")
 #   pg_stop NAME         stop it (fast shutdown); no-op when it is not running
 #   pg_running NAME      exit status 0 when it runs
 #   pg_fresh_db NAME     drop and recreate the database `aidreg` (tests start empty)
@@ -66,7 +67,7 @@ _pg_place() {
 }
 
 pg_start() {
-  local name=$1 port=$2 state; state=$(_pg_state "$name")
+  local name=$1 port=$2 fixed=${3:-} state; state=$(_pg_state "$name")
   [[ -n $PG_BIN && -x $PG_BIN/initdb ]] || { echo "pg: PostgreSQL server binaries not found (pg_config --bindir)" >&2; return 1; }
   id postgres >/dev/null 2>&1 || { echo "pg: no 'postgres' account (install the postgresql package)" >&2; return 1; }
   _pg_place "$name"
@@ -85,10 +86,13 @@ pg_start() {
       port=$running_port
     fi
   else
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "pg: port $port on 127.0.0.1 is taken by another program; set AIDREG_PG_PORT" >&2
-      return 1
-    fi
+    while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+      if [[ $fixed == fixed ]]; then
+        echo "pg: port $port on 127.0.0.1 is taken by another program; set AIDREG_PG_PORT" >&2
+        return 1
+      fi
+      port=$((port + 1))
+    done
     # synchronous_commit stays on (the default): receipts leave only after a durable commit.
     (cd "$d" && _pg_as "$PG_BIN/pg_ctl" -D "$d/data" -l "$d/server.log" -w -t 60 start \
         -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$d/sock -c max_connections=200 -c synchronous_commit=on" \
