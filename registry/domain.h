@@ -42,9 +42,37 @@ int domain_authorize(domain_batch *d, const aidreg_event *ev, const aidreg_key_s
 int domain_apply(domain_batch *d, const aidreg_event *ev, const aidreg_key_state *signers, size_t nsig,
                  uint64_t index, aidreg_problem *p);
 
-/* Calls emit for every document the batch changed (final version). 0 or -1. */
-int domain_changes(domain_batch *d, int (*emit)(void *ctx, const char *kind, const char *id, const json_t *doc),
+/* Calls emit for every document the batch changed (final version; doc NULL when the
+ * document no longer exists), in (kind, id) order, with the index of the last entry that
+ * changed it. 0, or the first non-zero value emit returned. */
+int domain_changes(domain_batch *d,
+                   int (*emit)(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at),
                    void *ctx);
 void domain_end(domain_batch *d);
+
+/* The filter columns of a document (entity table): NULL members when they do not apply.
+ * villages is a PostgreSQL array literal ("{a,b}") of the village codes the document
+ * concerns, written into villages_buf. year 0 = none. */
+typedef struct {
+  const char *village, *township, *klass, *status, *name;
+  char villages[1024];
+  int year;
+} domain_columns;
+void domain_columns_of(const char *kind, const json_t *doc, domain_columns *out);
+
+/* ---- an in-memory store (unit tests, rebuild) ---------------------------------- */
+typedef struct domain_memstore domain_memstore;
+domain_memstore *domain_memstore_new(void);
+void domain_memstore_free(domain_memstore *m);
+/* A domain_store reading m. */
+domain_store domain_memstore_store(domain_memstore *m);
+/* Writes the batch's changes into m (call before domain_end). 0 or -1. */
+int domain_memstore_commit(domain_memstore *m, domain_batch *d);
+/* Borrowed document, or NULL. */
+const json_t *domain_memstore_get(const domain_memstore *m, const char *kind, const char *id);
+/* Every document in (kind, id) order; stops at the first non-zero return. */
+int domain_memstore_each(const domain_memstore *m,
+                         int (*fn)(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at),
+                         void *ctx);
 
 #endif

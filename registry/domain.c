@@ -1,0 +1,718 @@
+/* The domain rules of EVENTS.md over an overlay of documents (domain.h): the batch and
+ * its journal, the checks that depend on state before `prev` (domain_authorize), the
+ * dispatch of each accepted entry to its rule (domain_apply), and the changed documents
+ * (domain_changes). The rules themselves live in domain_assets.c, domain_income.c,
+ * domain_plans.c, domain_disposal.c and domain_correction.c. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aidreg/encoding.h"
+#include "aidreg/state.h"
+#include "domain_internal.h"
+#include "strmap.h"
+
+typedef struct {
+  json_t *doc; /* current version (owned), NULL = absent */
+  bool dirty;  /* changed in this batch */
+  uint64_t updated_at;
+  unsigned gen; /* entry generation of the last journal record */
+} ov_entry;
+
+typedef struct {
+  ov_entry *e;
+  json_t *old; /* owned */
+  bool old_dirty;
+  uint64_t old_updated;
+} jrec;
+
+struct domain_batch {
+  domain_store store;
+  char county[16];
+  strmap docs; /* "kind:id" -> ov_entry* */
+  unsigned gen;
+  jrec *journal;
+  size_t njournal, capjournal;
+  json_t **grave; /* versions replaced twice within one entry, freed at its end */
+  size_t ngrave, capgrave;
+  bool failed;
+  uint64_t index;
+  /* Validation done by domain_authorize for the entry apply will see next. */
+  const aidreg_event *checked_ev;
+  bool stash_set;
+  aidreg_problem stash;
+};
+
+/* ---- json helpers ------------------------------------------------------------- */
+
+const char *js(const json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
+int64_t ji(const json_t *o, const char *key) { return (int64_t)json_integer_value(json_object_get(o, key)); }
+
+bool fen_add(int64_t *acc, int64_t v) {
+  int64_t r;
+  if (__builtin_add_overflow(*acc, v, &r)) return false;
+  *acc = r;
+  return true;
+}
+
+void fen_text(int64_t fen, char out[32]) { aidreg_fen_to_yuan(fen, out); }
+
+bool ji_add(json_t *o, const char *key, int64_t v) {
+  int64_t cur = ji(o, key);
+  if (!fen_add(&cur, v)) return false;
+  return json_object_set_new(o, key, json_integer((json_int_t)cur)) == 0;
+}
+
+json_t *jfind(const json_t *arr, const char *key, const char *val, size_t *at) {
+  size_t i;
+  json_t *v;
+  json_array_foreach(arr, i, v) {
+    const char *s = js(v, key);
+    if (s && strcmp(s, val) == 0) {
+      if (at) *at = i;
+      return v;
+    }
+  }
+  return NULL;
+}
+
+const char *short_ref(const char *ref, char out[12]) {
+  snprintf(out, 12, "%.8s", ref ? ref : "");
+  return out;
+}
+
+int64_t dom_days(const char *date) {
+  int64_t days;
+  return date && aidreg_date_parse(date, &days) == 0 ? days : -1;
+}
+
+/* vsnprintf may cut a detail inside a UTF-8 sequence: drop the partial character. */
+static void utf8_trim(char *s) {
+  size_t n = strlen(s), i = n;
+  while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) i--;
+  if (i == 0) return;
+  unsigned char lead = (unsigned char)s[i - 1];
+  size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+  if (n - (i - 1) < need) s[i - 1] = 0;
+}
+
+/* ---- the overlay ---------------------------------------------------------------- */
+
+static void key_of(const char *kind, const char *id, char *buf, size_t cap, char **heap) {
+  size_t need = strlen(kind) + strlen(id) + 2;
+  *heap = NULL;
+  if (need > cap && (*heap = malloc(need))) buf = *heap, cap = need;
+  snprintf(buf, cap, "%s:%s", kind, id);
+}
+
+static ov_entry *entry(domain_batch *d, const char *kind, const char *id) {
+  char buf[256], *heap;
+  key_of(kind, id, buf, sizeof buf, &heap);
+  const char *key = heap ? heap : buf;
+  ov_entry *e = strmap_get(&d->docs, key);
+  if (!e) {
+    int err = 0;
+    json_t *doc = d->store.load ? d->store.load(d->store.ctx, kind, id, &err) : NULL;
+    if (err) {
+      d->failed = true;
+      json_decref(doc);
+      free(heap);
+      return NULL;
+    }
+    if (!(e = calloc(1, sizeof *e)) || strmap_put(&d->docs, key, e)) {
+      free(e);
+      json_decref(doc);
+      d->failed = true;
+      free(heap);
+      return NULL;
+    }
+    e->doc = doc;
+  }
+  free(heap);
+  return e;
+}
+
+static int push_grave(domain_batch *d, json_t *doc) {
+  if (!doc) return 0;
+  if (d->ngrave == d->capgrave) {
+    size_t cap = d->capgrave ? d->capgrave * 2 : 16;
+    json_t **g = realloc(d->grave, cap * sizeof *g);
+    if (!g) {
+      json_decref(doc);
+      return -1;
+    }
+    d->grave = g;
+    d->capgrave = cap;
+  }
+  d->grave[d->ngrave++] = doc;
+  return 0;
+}
+
+/* Records e's version before this entry's first change of it. */
+static int journal(domain_batch *d, ov_entry *e) {
+  if (e->gen == d->gen) return 0;
+  if (d->njournal == d->capjournal) {
+    size_t cap = d->capjournal ? d->capjournal * 2 : 32;
+    jrec *j = realloc(d->journal, cap * sizeof *j);
+    if (!j) return -1;
+    d->journal = j;
+    d->capjournal = cap;
+  }
+  d->journal[d->njournal++] = (jrec){e, json_incref(e->doc), e->dirty, e->updated_at};
+  e->gen = d->gen;
+  return 0;
+}
+
+const json_t *dom_get(domain_batch *d, const char *kind, const char *id) {
+  ov_entry *e = entry(d, kind, id);
+  return e ? e->doc : NULL;
+}
+
+json_t *dom_edit(domain_batch *d, const char *kind, const char *id) {
+  ov_entry *e = entry(d, kind, id);
+  if (!e || !e->doc) return NULL;
+  if (e->gen != d->gen) {
+    if (journal(d, e)) {
+      d->failed = true;
+      return NULL;
+    }
+    /* The journal holds the old version (and so do borrowers); edit a copy. */
+    json_t *copy = json_deep_copy(e->doc);
+    if (!copy) {
+      d->failed = true;
+      return NULL;
+    }
+    json_decref(e->doc);
+    e->doc = copy;
+  }
+  e->dirty = true;
+  e->updated_at = d->index;
+  return e->doc;
+}
+
+int dom_put(domain_batch *d, const char *kind, const char *id, json_t *doc) {
+  ov_entry *e = entry(d, kind, id);
+  if (!e || journal(d, e)) {
+    json_decref(doc);
+    d->failed = true;
+    return -1;
+  }
+  /* Borrowers of the current version may still read it until the entry ends. */
+  if (push_grave(d, e->doc)) {
+    json_decref(doc);
+    d->failed = true;
+    return -1;
+  }
+  e->doc = doc;
+  e->dirty = true;
+  e->updated_at = d->index;
+  return 0;
+}
+
+bool dom_failed(const domain_batch *d) { return d->failed; }
+void dom_fail_store(domain_batch *d) { d->failed = true; }
+const char *dom_county(const domain_batch *d) { return d->county; }
+uint64_t dom_now_index(const domain_batch *d) { return d->index; }
+
+static void entry_begin(domain_batch *d, uint64_t index) {
+  d->gen++;
+  d->njournal = 0;
+  d->failed = false;
+  d->index = index;
+}
+
+static void grave_clear(domain_batch *d) {
+  for (size_t i = 0; i < d->ngrave; i++) json_decref(d->grave[i]);
+  d->ngrave = 0;
+}
+
+static void entry_commit(domain_batch *d) {
+  for (size_t i = 0; i < d->njournal; i++) json_decref(d->journal[i].old);
+  d->njournal = 0;
+  grave_clear(d);
+}
+
+static void entry_rollback(domain_batch *d) {
+  for (size_t i = d->njournal; i-- > 0;) {
+    jrec *j = &d->journal[i];
+    json_decref(j->e->doc);
+    j->e->doc = j->old;
+    j->e->dirty = j->old_dirty;
+    j->e->updated_at = j->old_updated;
+    j->e->gen = 0;
+  }
+  d->njournal = 0;
+  grave_clear(d);
+}
+
+domain_batch *domain_begin(const domain_store *store, const char *county) {
+  domain_batch *d = calloc(1, sizeof *d);
+  if (!d) return NULL;
+  if (store) d->store = *store;
+  snprintf(d->county, sizeof d->county, "%s", county);
+  return d;
+}
+
+static void free_entry(void *v) {
+  ov_entry *e = v;
+  if (e) json_decref(e->doc);
+  free(e);
+}
+
+void domain_end(domain_batch *d) {
+  if (!d) return;
+  entry_rollback(d);
+  strmap_free(&d->docs, free_entry);
+  free(d->journal);
+  free(d->grave);
+  free(d);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+int domain_changes(domain_batch *d,
+                   int (*emit)(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at),
+                   void *ctx) {
+  size_t n = 0;
+  const char **keys = calloc(d->docs.len ? d->docs.len : 1, sizeof *keys);
+  if (!keys) return -1;
+  for (size_t i = 0; i < d->docs.cap; i++) {
+    const strmap_slot *s = &d->docs.slots[i];
+    if (s->key && ((ov_entry *)s->val)->dirty) keys[n++] = s->key;
+  }
+  qsort(keys, n, sizeof *keys, cmp_str);
+  int rc = 0;
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    const ov_entry *e = strmap_get(&d->docs, keys[i]);
+    const char *colon = strchr(keys[i], ':');
+    char kind[32];
+    snprintf(kind, sizeof kind, "%.*s", (int)(colon - keys[i]), keys[i]);
+    rc = emit(ctx, kind, colon + 1, e->doc, e->updated_at);
+  }
+  free(keys);
+  return rc;
+}
+
+/* ---- settings ------------------------------------------------------------------- */
+
+void dom_settings_at(domain_batch *d, uint64_t index, domain_settings *out) {
+  domain_settings_defaults(out);
+  const json_t *doc = dom_get(d, "settings", d->county), *hist = json_object_get(doc, "history"), *h, *best = NULL;
+  size_t i;
+  json_array_foreach(hist, i, h) {
+    if ((uint64_t)ji(h, "from") <= index) best = json_object_get(h, "settings");
+  }
+  if (best) domain_settings_parse(best, out);
+}
+
+/* ---- subjects -------------------------------------------------------------------- */
+
+static const char *const kind_names[] = {"", "county", "project", "asset", "plan", "village"};
+
+const char *dom_kind_name(dom_subject_kind k) { return kind_names[k]; }
+
+dom_subject_kind dom_kind_parse(const char *name) {
+  for (size_t i = 1; name && i < sizeof kind_names / sizeof kind_names[0]; i++)
+    if (strcmp(kind_names[i], name) == 0) return (dom_subject_kind)i;
+  return SK_NONE;
+}
+
+static bool is_village_code(const char *s) { return strlen(s) == 12 && aidreg_is_admin_code(s); }
+
+/* What a subject names now: the kind of its log while it has entries in force, else an
+ * administrative code (the county, a village), else nothing. */
+dom_subject_kind dom_kind_of(domain_batch *d, const char *subject) {
+  const json_t *log = dom_get(d, "log", subject);
+  if (log && json_array_size(json_object_get(log, "entries")) > 0) return dom_kind_parse(js(log, "kind"));
+  if (strcmp(subject, d->county) == 0) return SK_COUNTY;
+  if (is_village_code(subject) && aidreg_scope_covers(d->county, subject)) return SK_VILLAGE;
+  return SK_NONE;
+}
+
+/* ---- dispatch --------------------------------------------------------------------- */
+
+static const struct {
+  const char *type;
+  dom_rule rule;
+} rules[] = {
+    {"ledger.create", dom_settings},
+    {"ledger.settings", dom_settings},
+    {"project.register", dom_project_register},
+    {"asset.register", dom_asset_register},
+    {"asset.rights", dom_asset_rights},
+    {"asset.handover", dom_asset_handover},
+    {"asset.operator", dom_asset_operator},
+    {"asset.maintainer", dom_asset_maintainer},
+    {"asset.status", dom_asset_status},
+    {"maintenance.report", dom_maintenance_report},
+    {"inventory.count", dom_inventory_count},
+    {"income.report", dom_income_report},
+    {"allocation.plan", dom_plan_record},
+    {"allocation.review", dom_plan_review},
+    {"allocation.filed", dom_plan_filed},
+    {"notice.publish", dom_notice_publish},
+    {"allocation.payout", dom_plan_payout},
+    {"disposal.request", dom_disposal_request},
+    {"disposal.approve", dom_disposal_approve},
+    {"disposal.complete", dom_disposal_complete},
+    {"finding.record", dom_finding_record},
+    {"finding.resolve", dom_finding_resolve},
+};
+
+dom_rule dom_rule_of(const char *type) {
+  for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+    if (strcmp(rules[i].type, type) == 0) return rules[i].rule;
+  return NULL;
+}
+
+static bool is_key_event(const char *type) { return strncmp(type, "key.", 4) == 0; }
+
+int dom_log_append(domain_batch *d, const char *subject, dom_subject_kind kind, json_t *slot) {
+  json_t *log = dom_edit(d, "log", subject);
+  if (!log) {
+    if (dom_failed(d)) {
+      json_decref(slot);
+      return -1;
+    }
+    log = json_pack("{s:s, s:[], s:{}}", "kind", dom_kind_name(kind), "entries", "superseded");
+    if (!log || dom_put(d, "log", subject, log)) {
+      json_decref(slot);
+      return -1;
+    }
+  } else if (json_array_size(json_object_get(log, "entries")) == 0) {
+    /* Every earlier entry was reversed: the subject may start again as another kind. */
+    json_object_set_new(log, "kind", json_string(dom_kind_name(kind)));
+  }
+  return json_array_append_new(json_object_get(log, "entries"), slot);
+}
+
+/* The kind a new entry of type gives its subject. */
+static dom_subject_kind kind_for(domain_batch *d, const char *type, const char *subject) {
+  const aidreg_event_type *t = aidreg_event_type_find(type);
+  if (!t) return SK_NONE;
+  switch (t->subject) {
+  case AIDREG_SUBJ_COUNTY: return SK_COUNTY;
+  case AIDREG_SUBJ_PROJECT: return SK_PROJECT;
+  case AIDREG_SUBJ_ASSET: return SK_ASSET;
+  case AIDREG_SUBJ_PLAN: return SK_PLAN;
+  default: return dom_kind_of(d, subject);
+  }
+}
+
+/* ---- authorize: existence, scope, operator and maintainer keys ---------------------- */
+
+typedef struct {
+  const char *codes[DOM_MAX_LOCATIONS];
+  size_t n;
+} locs;
+
+static void locs_add(locs *l, const char *code) {
+  if (code && l->n < DOM_MAX_LOCATIONS) l->codes[l->n++] = code;
+}
+
+/* The codes a doc lies at: an asset's locations, a plan's village, a project's
+ * locations (the county when it names none). */
+static void locs_of(domain_batch *d, dom_subject_kind k, const char *subject, const json_t *doc, locs *l) {
+  size_t i;
+  json_t *v;
+  l->n = 0;
+  switch (k) {
+  case SK_ASSET:
+    json_array_foreach(json_object_get(doc, "locations"), i, v) locs_add(l, js(v, "code"));
+    break;
+  case SK_PLAN: locs_add(l, js(doc, "village")); break;
+  case SK_PROJECT:
+    json_array_foreach(json_object_get(doc, "locations"), i, v) locs_add(l, json_string_value(v));
+    if (!l->n) locs_add(l, d->county);
+    break;
+  case SK_VILLAGE: locs_add(l, subject); break;
+  default: locs_add(l, d->county); break;
+  }
+}
+
+static bool covers_any(const char *scope, const locs *l) {
+  for (size_t i = 0; i < l->n; i++)
+    if (aidreg_scope_covers(scope, l->codes[i])) return true;
+  return false;
+}
+
+/* Roles that may correct an entry signed by roles `orig` ("the original signer's role or
+ * above"): county > township > village > operator; auditors' entries by auditors and
+ * the county. With several signers, a role above every one of them. */
+static unsigned roles_above(unsigned orig) {
+  const unsigned C = AIDREG_ROLE_COUNTY, T = AIDREG_ROLE_TOWNSHIP, V = AIDREG_ROLE_VILLAGE,
+                 O = AIDREG_ROLE_OPERATOR, A = AIDREG_ROLE_AUDITOR;
+  unsigned ok = C | T | V | O | A;
+  if (orig & C) ok &= C;
+  if (orig & T) ok &= C | T;
+  if (orig & V) ok &= C | T | V;
+  if (orig & O) ok &= C | T | V | O;
+  if (orig & A) ok &= C | A;
+  return ok;
+}
+
+static const char *maintainer_key(const json_t *asset) {
+  return js(json_object_get(asset, "maintainer"), "key");
+}
+static const char *operator_key(const json_t *asset) {
+  return js(json_object_get(json_object_get(asset, "operator"), "operator"), "key");
+}
+
+static int signer_check(const aidreg_key_state *s, const aidreg_event_type *t, const char *type, dom_subject_kind k,
+                        const json_t *doc, const locs *l, const json_t *target, aidreg_problem *p) {
+  const char *mkey = k == SK_ASSET ? maintainer_key(doc) : NULL;
+  bool is_corr = strcmp(type, "correction") == 0;
+  const char *orig_type = target ? js(target, "type") : NULL;
+  /* A maintainer key named by asset.maintainer.key reports on that asset whatever its
+   * role and scope; it may also correct its own reports. */
+  if (mkey && strcmp(mkey, s->keyid) == 0 &&
+      (strcmp(type, "maintenance.report") == 0 || (orig_type && strcmp(orig_type, "maintenance.report") == 0)))
+    return 0;
+  if (is_corr) {
+    if (target) {
+      unsigned ok = roles_above((unsigned)ji(target, "roles"));
+      if (!(ok & s->role))
+        return aidreg_problem_set(p, AIDREG_E_ROLE_NOT_ALLOWED, "/body/corrects",
+                                  "该记录须由原签名人同级或上级更正 / a %s key may not correct an entry signed "
+                                  "by a higher role; ask the original signer's office or above",
+                                  aidreg_role_name(s->role));
+    }
+  } else if (!(t->roles & s->role)) {
+    return aidreg_problem_set(p, AIDREG_E_ROLE_NOT_ALLOWED, "/type", "%s 密钥无权签署 %s / a %s key may not sign %s",
+                              aidreg_role_name(s->role), type, aidreg_role_name(s->role), type);
+  }
+  if (!covers_any(s->scope, l))
+    return aidreg_problem_set(p, AIDREG_E_OUT_OF_SCOPE, "/subject",
+                              "主体不在密钥辖区 %s 内 / the subject lies outside the scope %s of key %s", s->scope,
+                              s->scope, s->keyid);
+  if (s->role == AIDREG_ROLE_OPERATOR && k == SK_ASSET) {
+    const char *okey = operator_key(doc);
+    if (!okey || strcmp(okey, s->keyid) != 0)
+      return aidreg_problem_set(p, AIDREG_E_OUT_OF_SCOPE, "/subject",
+                                "经营主体只能为其经营的资产签署（须先登记 asset.operator） / an operator key acts only "
+                                "on the assets whose asset.operator names it");
+  }
+  return 0;
+}
+
+static int authorize(domain_batch *d, const aidreg_event *ev, const aidreg_key_state *signers, size_t nsig,
+                     aidreg_problem *p) {
+  d->checked_ev = NULL;
+  d->stash_set = false;
+  d->failed = false;
+  d->gen++; /* documents read now are read-only: nothing to journal */
+  const char *type = ev->type, *subject = ev->subject;
+  if (strcmp(type, "ledger.create") == 0 || is_key_event(type)) return 0;
+  const aidreg_event_type *t = aidreg_event_type_find(type);
+  if (!t) return aidreg_problem_set(p, AIDREG_E_UNKNOWN_EVENT_TYPE, "/type", "unknown type %s", type);
+
+  aidreg_problem vp = {0};
+  if (domain_validate(ev, d->county, &vp)) {
+    if (aidreg_problem_status(vp.code) != 422) {
+      if (p) *p = vp;
+      return -1;
+    }
+    d->stash = vp; /* a 422 of the body itself: reported after existence and scope */
+    d->stash_set = true;
+  }
+  d->checked_ev = ev;
+
+  dom_subject_kind k = SK_NONE;
+  const json_t *doc = NULL, *target = NULL;
+  locs l = {0};
+  const json_t *body = ev->body;
+  if (strcmp(type, "ledger.settings") == 0) {
+    k = SK_COUNTY;
+    locs_add(&l, d->county);
+  } else if (strcmp(type, "project.register") == 0 || strcmp(type, "asset.register") == 0 ||
+             strcmp(type, "allocation.plan") == 0) {
+    dom_subject_kind now = dom_kind_of(d, subject);
+    if (now == SK_PROJECT || now == SK_ASSET || now == SK_PLAN)
+      return aidreg_problem_set(p, AIDREG_E_ALREADY_REGISTERED, "/subject",
+                                "编号 %s 已被%s使用，不能重复登记；更改请用 correction / %s is already registered as a "
+                                "%s: use a correction to change it, or choose another code",
+                                subject, dom_kind_name(now), subject, dom_kind_name(now));
+    if (strcmp(type, "allocation.plan") == 0) {
+      k = SK_PLAN;
+      locs_add(&l, js(body, "village"));
+    } else if (strcmp(type, "asset.register") == 0) {
+      k = SK_ASSET;
+      locs_add(&l, js(body, "village"));
+      size_t i;
+      json_t *v;
+      json_array_foreach(json_object_get(body, "locations"), i, v) locs_add(&l, js(v, "code"));
+    } else {
+      k = SK_PROJECT;
+      size_t i;
+      json_t *v;
+      json_array_foreach(json_object_get(body, "locations"), i, v) locs_add(&l, json_string_value(v));
+    }
+    if (!l.n) locs_add(&l, d->county);
+  } else {
+    k = t->subject == AIDREG_SUBJ_ASSET  ? SK_ASSET
+        : t->subject == AIDREG_SUBJ_PLAN ? SK_PLAN
+                                         : dom_kind_of(d, subject);
+    if (k == SK_ASSET && !(doc = dom_get(d, "asset", subject)))
+      return dom_failed(d) ? aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry")
+                           : aidreg_problem_set(p, AIDREG_E_ASSET_UNKNOWN, "/subject",
+                                                "资产 %s 尚未登记，请先提交 asset.register / asset %s is not registered: "
+                                                "register it first (check the code)",
+                                                subject, subject);
+    if (k == SK_PLAN && !(doc = dom_get(d, "plan", subject)))
+      return dom_failed(d) ? aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry")
+                           : aidreg_problem_set(p, AIDREG_E_PLAN_UNKNOWN, "/subject",
+                                                "收益分配方案 %s 不存在，请先提交 allocation.plan / there is no plan %s: "
+                                                "record the plan first (check the id)",
+                                                subject, subject);
+    if (k == SK_PROJECT) doc = dom_get(d, "project", subject);
+    if (k == SK_NONE || (t->subject == AIDREG_SUBJ_ANY && k != SK_ASSET && k != SK_PLAN && k != SK_VILLAGE) || (strcmp(type, "correction") == 0 && k == SK_VILLAGE && !dom_get(d, "log", subject)))
+      return aidreg_problem_set(p, AIDREG_E_SUBJECT_UNKNOWN, "/subject",
+                                "%s 不是已登记的资产、收益分配方案或本县的村 / %s is no registered asset, plan or "
+                                "village of this county",
+                                subject, subject);
+    if (strcmp(type, "correction") == 0) {
+      const char *corrects = js(body, "corrects");
+      size_t at;
+      if (corrects) target = dom_log_slot(dom_get(d, "log", subject), corrects, &at);
+    }
+    locs_of(d, k, subject, doc, &l);
+  }
+  if (dom_failed(d)) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
+
+  aidreg_problem first = {0};
+  for (size_t i = 0; i < nsig; i++) {
+    aidreg_problem mine = {0};
+    if (signer_check(&signers[i], t, type, k, doc, &l, target, &mine) == 0) return 0;
+    if (i == 0) first = mine;
+  }
+  if (p) *p = first;
+  return -1;
+}
+
+int domain_authorize(domain_batch *d, const aidreg_event *ev, const aidreg_key_state *signers, size_t nsig,
+                     aidreg_problem *p) {
+  int rc = authorize(d, ev, signers, nsig, p);
+  if (rc && p) utf8_trim(p->detail);
+  return rc;
+}
+
+/* ---- apply ------------------------------------------------------------------------ */
+
+static int apply_entry(domain_batch *d, const aidreg_event *ev, const char *ref, unsigned roles, uint64_t index,
+                       aidreg_problem *p) {
+  const char *type = ev->type;
+  const json_t *body = ev->body;
+  if (strcmp(type, "ledger.create") == 0) {
+    body = json_object_get(ev->body, "settings");
+    if (domain_validate_body_as("ledger.settings", body, ev, d->county, "/body/settings", p)) return -1;
+  } else if (strcmp(type, "correction") == 0) {
+    return dom_correction(d, ev, ref, roles, index, p);
+  }
+  dom_rule rule = dom_rule_of(type);
+  if (!rule) return aidreg_problem_set(p, AIDREG_E_UNKNOWN_EVENT_TYPE, "/type", "unknown type %s", type);
+  dom_subject_kind k = kind_for(d, type, ev->subject);
+  dom_entry e = {type, ev->subject, body, ev->time, index, ref, ref, false};
+  if (rule(d, &e, p)) return -1;
+  json_t *slot = json_pack("{s:s, s:s, s:I, s:I, s:s, s:O, s:I}", "ref", ref, "root", ref, "index",
+                           (json_int_t)index, "t", (json_int_t)ev->time, "type", type, "body", body, "roles",
+                           (json_int_t)roles);
+  if (!slot || dom_log_append(d, ev->subject, k, slot)) {
+    dom_fail_store(d);
+    return -1;
+  }
+  return 0;
+}
+
+int domain_apply(domain_batch *d, const aidreg_event *ev, const aidreg_key_state *signers, size_t nsig,
+                 uint64_t index, aidreg_problem *p) {
+  if (is_key_event(ev->type)) return 0;
+  bool checked = d->checked_ev == ev;
+  bool stashed = checked && d->stash_set;
+  aidreg_problem stash = d->stash;
+  d->checked_ev = NULL;
+  d->stash_set = false;
+  entry_begin(d, index);
+  int rc;
+  if (stashed) {
+    if (p) *p = stash;
+    rc = -1;
+  } else if (!checked && strcmp(ev->type, "ledger.create") != 0 && domain_validate(ev, d->county, p)) {
+    rc = -1;
+  } else {
+    char ref[65];
+    aidreg_hex_encode(ev->payload_sha256, 32, ref);
+    unsigned roles = 0;
+    for (size_t i = 0; i < nsig; i++) roles |= signers[i].role;
+    rc = apply_entry(d, ev, ref, roles, index, p);
+  }
+  if (d->failed) {
+    rc = aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL,
+                            "the current state could not be read or written; retry (nothing was stored)");
+  }
+  if (rc) {
+    entry_rollback(d);
+    if (p) utf8_trim(p->detail);
+  } else {
+    entry_commit(d);
+  }
+  return rc;
+}
+
+/* ---- columns of the entity table ---------------------------------------------------- */
+
+static void villages_literal(const json_t *codes_src, const char *member, char *out, size_t cap) {
+  size_t n = 0, i;
+  json_t *v;
+  out[n++] = '{';
+  bool first = true;
+  json_array_foreach(codes_src, i, v) {
+    const char *c = member ? js(v, member) : json_string_value(v);
+    if (!c || !aidreg_is_admin_code(c)) continue; /* digits only: nothing to quote */
+    size_t len = strlen(c);
+    if (n + len + 3 >= cap) break;
+    if (!first) out[n++] = ',';
+    memcpy(out + n, c, len);
+    n += len;
+    first = false;
+  }
+  out[n++] = '}';
+  out[n] = 0;
+}
+
+void domain_columns_of(const char *kind, const json_t *doc, domain_columns *c) {
+  memset(c, 0, sizeof *c);
+  snprintf(c->villages, sizeof c->villages, "{}");
+  if (!doc) return;
+  if (strcmp(kind, "asset") == 0) {
+    c->village = js(doc, "village");
+    c->township = js(doc, "township");
+    c->klass = js(doc, "class");
+    c->status = js(doc, "status");
+    c->name = js(doc, "name");
+    villages_literal(json_object_get(doc, "locations"), "code", c->villages, sizeof c->villages);
+  } else if (strcmp(kind, "plan") == 0) {
+    c->village = js(doc, "village");
+    c->township = js(doc, "township");
+    c->status = js(doc, "state");
+    c->year = (int)ji(doc, "year");
+    const char *v = js(doc, "village");
+    if (v && aidreg_is_admin_code(v)) snprintf(c->villages, sizeof c->villages, "{%s}", v);
+  } else if (strcmp(kind, "project") == 0) {
+    c->klass = js(doc, "type");
+    c->name = js(doc, "name");
+    c->year = (int)ji(doc, "year");
+    villages_literal(json_object_get(doc, "locations"), NULL, c->villages, sizeof c->villages);
+  } else if (strcmp(kind, "income") == 0) {
+    c->village = js(json_array_get(json_object_get(doc, "shares"), 0), "village");
+    c->name = js(doc, "asset");
+    villages_literal(json_object_get(doc, "shares"), "village", c->villages, sizeof c->villages);
+  } else if (strcmp(kind, "finding") == 0) {
+    c->status = json_is_null(json_object_get(doc, "resolution")) ? "open" : "resolved";
+    c->klass = js(doc, "severity");
+    c->name = js(doc, "subject");
+  } else if (strcmp(kind, "village") == 0) {
+    c->village = js(doc, "id");
+    c->township = js(doc, "township");
+  }
+}

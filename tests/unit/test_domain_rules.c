@@ -1,0 +1,321 @@
+/* The domain rules over the in-memory store, without a database: the scripted history of
+ * tests/domain_script.h (every event type, each refusal next to what it imitates), with
+ * the state checked after each step, money conserved at every step, refusals changing
+ * nothing, the same history as one batch giving the same state, and a replay of the
+ * accepted entries reproducing it (what `rebuild --check` relies on). */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aidreg/authority.h"
+#include "aidreg/encoding.h"
+#include "aidreg/keys.h"
+#include "domain.h"
+#include "domain_check.h"
+#include "domain_script.h"
+#include "test.h"
+
+#define COUNTY "522731"
+#define ORIGIN "test.aidreg/522731"
+
+static ds_ctx ctx;
+static aidreg_key_state keys[DS_NACTORS];
+static aidreg_key_state root;
+
+/* ---- a keyview over the actors (enrolled up front) ---- */
+
+static int kv_lookup(void *c, const char *keyid, aidreg_key_state *out) {
+  (void)c;
+  if (strcmp(root.keyid, keyid) == 0) return *out = root, 1;
+  for (size_t i = 0; i < DS_NACTORS; i++)
+    if (strcmp(keys[i].keyid, keyid) == 0) return *out = keys[i], 1;
+  return 0;
+}
+static int kv_count(void *c, const char *except) {
+  (void)c;
+  (void)except;
+  return 1;
+}
+static aidreg_keyview kv = {kv_lookup, kv_count, NULL};
+
+/* ---- entries ---- */
+
+typedef struct {
+  char *payload;
+  size_t len;
+  int actor; /* -1: root */
+} entry;
+
+static entry *accepted;
+static size_t naccepted, cap_accepted;
+
+static void keep(const char *payload, size_t len, int actor) {
+  if (naccepted == cap_accepted) {
+    cap_accepted = cap_accepted ? cap_accepted * 2 : 64;
+    accepted = realloc(accepted, cap_accepted * sizeof *accepted);
+  }
+  accepted[naccepted].payload = malloc(len + 1);
+  memcpy(accepted[naccepted].payload, payload, len + 1);
+  accepted[naccepted].len = len;
+  accepted[naccepted++].actor = actor;
+}
+
+/* Judges one payload as the appender does: authority, domain_authorize, domain_apply. */
+static aidreg_code judge(domain_batch *d, const char *payload, size_t len, int actor, uint64_t index,
+                         char ref[65], aidreg_problem *p) {
+  aidreg_event ev;
+  aidreg_problem_clear(p);
+  if (aidreg_event_parse((const uint8_t *)payload, len, &ev, p)) return p->code;
+  aidreg_hex_encode(ev.payload_sha256, 32, ref);
+  aidreg_envelope env;
+  memset(&env, 0, sizeof env);
+  env.nsig = 1;
+  const aidreg_key_state *signer = actor < 0 ? &root : &keys[actor];
+  snprintf(env.sigs[0].keyid, sizeof env.sigs[0].keyid, "%s", signer->keyid);
+  aidreg_keychange ch;
+  int rc = aidreg_authority_check(&kv, COUNTY, &env, &ev, index, &ch, p);
+  if (rc == 0) rc = domain_authorize(d, &ev, signer, 1, p);
+  if (rc == 0) rc = domain_apply(d, &ev, signer, 1, index, p);
+  aidreg_event_free(&ev);
+  return rc == 0 ? AIDREG_OK : p->code;
+}
+
+static char *payload_of(const ds_step *s, size_t *len) {
+  char *subject = ds_expand(&ctx, s->subject), *body = ds_expand(&ctx, s->body), t[40];
+  ds_time(s->date, t);
+  size_t cap = strlen(body) + strlen(subject) + 512;
+  char *out = malloc(cap);
+  int n = snprintf(out, cap, "{\"ledger\":\"%s\",\"type\":\"%s\",\"subject\":\"%s\",\"time\":\"%s\",\"body\":%s}", ORIGIN,
+                   s->type, subject, t, body);
+  free(subject);
+  free(body);
+  *len = (size_t)n;
+  return out;
+}
+
+static char *create_payload(size_t *len) {
+  char *out = malloc(512);
+  int n = snprintf(out, 512,
+                   "{\"ledger\":\"%s\",\"type\":\"ledger.create\",\"subject\":\"%s\",\"time\":\"2023-01-01T00:00:00Z\","
+                   "\"body\":{\"code\":\"%s\",\"name\":\"测试县\",\"root_key\":\"%s\",\"settings\":{\"publicity_days\":7}}}",
+                   ORIGIN, COUNTY, COUNTY, root.keyid);
+  *len = (size_t)n;
+  return out;
+}
+
+/* ---- the state ---- */
+
+static int count_emit(void *c, const char *kind, const char *id, const json_t *doc, uint64_t u) {
+  (void)kind, (void)id, (void)doc, (void)u;
+  (*(int *)c)++;
+  return 0;
+}
+
+static json_t *mem_get(void *m, const char *kind, const char *id) {
+  const json_t *d = domain_memstore_get(m, kind, id);
+  return d ? json_deep_copy(d) : NULL;
+}
+
+typedef struct {
+  const domain_memstore *m;
+  int bad;
+} inv_ctx;
+
+static int inv_each(void *c, const char *kind, const char *id, const json_t *doc, uint64_t u) {
+  inv_ctx *ic = c;
+  (void)u;
+  if (strcmp(kind, "asset") == 0) {
+    ic->bad += dc_asset(doc);
+    /* The asset's totals are the sum of its incomes. */
+    int64_t net = 0, alloc = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(doc, "incomes"), i, v) {
+      const json_t *inc = domain_memstore_get(ic->m, "income", json_string_value(v));
+      net += dc_i(inc, "net_fen");
+      alloc += dc_i(inc, "allocated_fen");
+    }
+    const json_t *in = json_object_get(doc, "income");
+    if (net != dc_i(in, "net_fen") || alloc != dc_i(in, "allocated_fen")) {
+      fprintf(stderr, "asset %s: totals differ from its incomes\n", id);
+      ic->bad++;
+    }
+  } else if (strcmp(kind, "plan") == 0) {
+    ic->bad += dc_plan(doc);
+    /* What the plan draws is what its incomes record (nothing once withdrawn). */
+    bool withdrawn = strcmp(json_string_value(json_object_get(doc, "state")), "withdrawn") == 0;
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(doc, "sources"), i, s) {
+      const json_t *inc = domain_memstore_get(ic->m, "income", json_string_value(json_object_get(s, "income")));
+      int64_t drawn = dc_i(json_object_get(json_object_get(inc, "drawn"), id), "amount_fen");
+      if (drawn != (withdrawn ? 0 : dc_i(s, "amount_fen"))) {
+        fprintf(stderr, "plan %s: draws %" PRId64 " from an income that records %" PRId64 "\n", id,
+                dc_i(s, "amount_fen"), drawn);
+        ic->bad++;
+      }
+    }
+  } else if (strcmp(kind, "income") == 0) {
+    ic->bad += dc_income(doc);
+  }
+  return 0;
+}
+
+static int invariants(const domain_memstore *m) {
+  inv_ctx ic = {m, 0};
+  domain_memstore_each(m, inv_each, &ic);
+  return ic.bad;
+}
+
+/* Every document of a and b, with its updated_at, must agree. */
+typedef struct {
+  const domain_memstore *other;
+  int diffs;
+  const char *what;
+} cmp_ctx;
+
+static int cmp_each(void *c, const char *kind, const char *id, const json_t *doc, uint64_t u) {
+  cmp_ctx *cc = c;
+  (void)u;
+  const json_t *o = domain_memstore_get(cc->other, kind, id);
+  if (!o || !json_equal(o, doc)) {
+    char *x = json_dumps(doc, JSON_COMPACT), *y = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    fprintf(stderr, "%s: %s/%s differs:\n  %s\n  %s\n", cc->what, kind, id, x, y ? y : "(missing)");
+    free(x);
+    free(y);
+    cc->diffs++;
+  }
+  return 0;
+}
+
+static int compare(const domain_memstore *a, const domain_memstore *b, const char *what) {
+  cmp_ctx x = {b, 0, what}, y = {a, 0, what};
+  domain_memstore_each(a, cmp_each, &x);
+  domain_memstore_each(b, cmp_each, &y);
+  return x.diffs + y.diffs;
+}
+
+/* ---- the runs ---- */
+
+/* (a) One batch per entry, committed to memory after each. */
+static domain_memstore *run_stepwise(void) {
+  domain_memstore *m = domain_memstore_new();
+  domain_store st = domain_memstore_store(m);
+  uint64_t index = 0;
+  char ref[65];
+  aidreg_problem p;
+  size_t len;
+  char *pl = create_payload(&len);
+  domain_batch *d = domain_begin(&st, COUNTY);
+  CHECK(judge(d, pl, len, -1, index, ref, &p) == AIDREG_OK);
+  keep(pl, len, -1);
+  free(pl);
+  domain_memstore_commit(m, d);
+  domain_end(d);
+  index++;
+  for (size_t i = 0; i < DS_NSTEPS; i++) {
+    const ds_step *s = &ds_script[i];
+    pl = payload_of(s, &len);
+    d = domain_begin(&st, COUNTY);
+    aidreg_code got = judge(d, pl, len, ds_actor(s->who), index, ref, &p);
+    CHECK_MSG(got == s->expect, "step %zu (%s %s by %s): got %s, want %s [%s: %s]", i, s->type, s->subject, s->who,
+              got ? aidreg_problem_slug(got) : "ok", s->expect ? aidreg_problem_slug(s->expect) : "ok", p.field,
+              p.detail);
+    if (got != AIDREG_OK) {
+      /* A refusal explains itself in both languages and changes nothing. */
+      int changed = 0;
+      domain_changes(d, count_emit, &changed);
+      CHECK_MSG(changed == 0, "step %zu: a refusal changed %d documents", i, changed);
+      CHECK_MSG(aidreg_utf8_valid((const uint8_t *)p.detail, strlen(p.detail)), "step %zu: detail not UTF-8", i);
+      if (aidreg_problem_status(got) == 422)
+        CHECK_MSG(strstr(p.detail, " / ") != NULL, "step %zu: detail not bilingual: %s", i, p.detail);
+    } else {
+      if (s->label) ds_set_ref(&ctx, s->label, ref);
+      keep(pl, len, ds_actor(s->who));
+      index++;
+    }
+    if (s->expect != AIDREG_OK && got != s->expect && getenv("AIDREG_TEST_VERBOSE")) fprintf(stderr, "  %s\n", pl);
+    free(pl);
+    CHECK(domain_memstore_commit(m, d) == 0);
+    domain_end(d);
+    int bad = ds_checks(&ctx, s->checks, mem_get, m, i);
+    CHECK_MSG(bad == 0, "step %zu (%s %s): %d checks failed", i, s->type, s->subject, bad);
+    int inv = invariants(m);
+    CHECK_MSG(inv == 0, "step %zu (%s %s): %d invariants broken", i, s->type, s->subject, inv);
+  }
+  return m;
+}
+
+/* (b) The whole script in one batch: refusals inside a batch leave the overlay intact. */
+static domain_memstore *run_one_batch(void) {
+  domain_memstore *m = domain_memstore_new();
+  domain_store st = domain_memstore_store(m);
+  domain_batch *d = domain_begin(&st, COUNTY);
+  uint64_t index = 0;
+  char ref[65];
+  aidreg_problem p;
+  size_t len;
+  char *pl = create_payload(&len);
+  judge(d, pl, len, -1, index++, ref, &p);
+  free(pl);
+  for (size_t i = 0; i < DS_NSTEPS; i++) {
+    pl = payload_of(&ds_script[i], &len);
+    aidreg_code got = judge(d, pl, len, ds_actor(ds_script[i].who), index, ref, &p);
+    CHECK_MSG(got == ds_script[i].expect, "batch step %zu: got %s", i, got ? aidreg_problem_slug(got) : "ok");
+    if (got == AIDREG_OK) index++;
+    free(pl);
+  }
+  CHECK(domain_memstore_commit(m, d) == 0);
+  domain_end(d);
+  return m;
+}
+
+/* (c) Only the accepted entries, replayed: the state is a function of them alone. */
+static domain_memstore *replay(void) {
+  domain_memstore *m = domain_memstore_new();
+  domain_store st = domain_memstore_store(m);
+  domain_batch *d = domain_begin(&st, COUNTY);
+  char ref[65];
+  aidreg_problem p;
+  for (size_t i = 0; i < naccepted; i++) {
+    aidreg_code got = judge(d, accepted[i].payload, accepted[i].len, accepted[i].actor, i, ref, &p);
+    CHECK_MSG(got == AIDREG_OK, "replay of entry %zu refused: %s %s", i, aidreg_problem_slug(got), p.detail);
+  }
+  CHECK(domain_memstore_commit(m, d) == 0);
+  domain_end(d);
+  return m;
+}
+
+int main(void) {
+  if (sodium_init() < 0) return 1;
+  snprintf(ctx.county, sizeof ctx.county, "%s", COUNTY);
+  aidreg_keypair kp;
+  aidreg_key_generate(&kp);
+  aidreg_key_id(kp.pk, root.keyid);
+  root.role = AIDREG_ROLE_COUNTY;
+  root.is_root = true;
+  snprintf(root.scope, sizeof root.scope, "%s", COUNTY);
+  for (size_t i = 0; i < DS_NACTORS; i++) {
+    aidreg_key_generate(&kp);
+    aidreg_key_id(kp.pk, keys[i].keyid);
+    keys[i].role = ds_actors[i].role;
+    snprintf(keys[i].scope, sizeof keys[i].scope, "%s%s", COUNTY, ds_actors[i].scope);
+    snprintf(ctx.keyids[i], sizeof ctx.keyids[i], "%s", keys[i].keyid);
+  }
+  aidreg_key_wipe(&kp);
+
+  domain_memstore *a = run_stepwise();
+  /* The batch run sees the same refs: the payloads are the same bytes. */
+  domain_memstore *b = run_one_batch();
+  CHECK_MSG(compare(a, b, "one batch vs one entry per batch") == 0, "states differ");
+  domain_memstore *c = replay();
+  CHECK_MSG(compare(a, c, "replay of the accepted entries") == 0, "states differ");
+  fprintf(stderr, "%zu steps, %zu entries accepted\n", DS_NSTEPS, naccepted);
+
+  domain_memstore_free(a);
+  domain_memstore_free(b);
+  domain_memstore_free(c);
+  for (size_t i = 0; i < naccepted; i++) free(accepted[i].payload);
+  free(accepted);
+  return test_done();
+}
