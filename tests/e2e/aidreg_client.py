@@ -244,6 +244,15 @@ class Ledger:
         self.keys[name] = k
         return k
 
+    def filler(self, signer="county", scope=None, note="测试"):
+        """(key, envelope): a key.enroll of a fresh village key, signed by `signer`. A payload
+        that is new every time and that only the authority rules judge: the entry of choice
+        for tests that need many entries."""
+        k = Key()
+        body = {"key": k.id, "role": "village", "scope": scope or self.code + "101201",
+                "holder": {"name": note, "org": "测试村"}}
+        return k, self.sign(signer, "key.enroll", k.id, body)
+
     def revoke(self, signer, name, reason="测试注销"):
         k = self.keys[name]
         return self.submit(signer, "key.revoke", k.id, {"reason": reason})

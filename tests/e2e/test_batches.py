@@ -1,7 +1,7 @@
 """Batches: {"envelopes": [...]} is answered 200 with one result per envelope, in order; each
 item is accepted or refused on its own and refused items store nothing."""
 
-from aidreg_client import (PROBLEM_PREFIX, Client, Key, compact, envelope, event, new_ledger, payload_sha256,
+from aidreg_client import (PROBLEM_PREFIX, Client, Key, assert_problem, compact, envelope, event, new_ledger, payload_sha256,
                            unchanged)
 
 C = Client()
@@ -15,9 +15,8 @@ def setup_module():
 
 
 def finding(n):
-    return envelope(event(L.origin, "finding.record", L.code + "101201",
-                          {"check": "e2e-batch", "severity": "info", "note": "批次条目 %d" % n}),
-                    L.keys["county"])
+    """A new entry (an enrolment of a fresh village key)."""
+    return L.filler(note="批次条目 %d" % n)[1]
 
 
 def test_ok_bad_ok():
@@ -47,10 +46,12 @@ def test_every_kind_of_refusal_in_one_batch():
     items = [
         finding(10),
         dict(finding(12), payload="%%%"),
-        envelope(event(L.origin, "finding.record", L.code + "101201",
-                       {"check": "x", "severity": "info", "note": "stranger"}), stranger),
-        envelope(event("elsewhere.example/" + L.code, "finding.record", L.code + "101201",
-                       {"check": "x", "severity": "info", "note": "elsewhere"}), L.keys["county"]),
+        envelope(event(L.origin, "key.enroll", stranger.id,
+                       {"key": stranger.id, "role": "village", "scope": L.code + "101201",
+                        "holder": {"name": "x", "org": "y"}}), stranger),
+        envelope(event("elsewhere.example/" + L.code, "key.enroll", stranger.id,
+                       {"key": stranger.id, "role": "village", "scope": L.code + "101201",
+                        "holder": {"name": "x", "org": "y"}}), L.keys["county"]),
         envelope(event(L.origin, "no.such.type", "X", {}), L.keys["county"]),
         finding(11),
     ]
@@ -90,5 +91,4 @@ def test_more_than_1000_envelopes_is_refused():
     envs = [{"payloadType": "x", "payload": "", "signatures": []}] * 1001
     with unchanged(L):
         r = C.post("/v1/ledgers/%s/entries" % L.code, compact({"envelopes": envs}))
-    assert r.status in (400, 413), r
-    assert r.content_type == "application/problem+json", r
+    assert_problem(r, 413, "too-large", "/envelopes")

@@ -9,7 +9,7 @@ import threading
 import time
 
 import c2sp
-from aidreg_client import Client, Skip, envelope, event, new_ledger
+from aidreg_client import Client, Skip, new_ledger
 
 C = Client()
 SECOND = None
@@ -87,14 +87,10 @@ def test_two_servers_one_ledger():
         mine = []
         try:
             for i in range(PER_THREAD):
-                env = envelope(event(lg.origin, "finding.record", lg.code + "101201",
-                                     {"check": "e2e-concurrency", "severity": "info",
-                                      "note": "线程 %d 第 %d 条" % (t, i)}), lg.keys["county"])
+                env = lg.filler(note="线程 %d 第 %d 条" % (t, i))[1]
                 cl = clients[(t + i) % 2]
                 if i % 10 == 9:  # now and then a small batch
-                    env2 = envelope(event(lg.origin, "finding.record", lg.code + "101201",
-                                          {"check": "e2e-concurrency", "severity": "info",
-                                           "note": "线程 %d 批 %d" % (t, i)}), lg.keys["county"])
+                    env2 = lg.filler(note="线程 %d 批 %d" % (t, i))[1]
                     r = cl.submit(lg.code, [env, env2])
                     if r.status != 200 or any(x["status"] != 201 for x in r.json["results"]):
                         raise AssertionError("batch: %r" % r)

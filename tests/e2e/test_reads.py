@@ -4,7 +4,7 @@ against roots recomputed from the tiles, tiles and their cache headers, /healthz
 import json
 
 import c2sp
-from aidreg_client import Client, assert_problem, b64d, b64e, envelope, event, new_ledger
+from aidreg_client import Client, assert_problem, b64d, new_ledger
 
 C = Client()
 L = None
@@ -17,9 +17,7 @@ def setup_module():
     global L
     L = new_ledger(C, "43")
     L.enroll("root", "county", "county", L.code)
-    envs = [envelope(event(L.origin, "finding.record", L.code + "101201",
-                           {"check": "e2e-reads", "severity": "info", "note": "第 %d 条" % i}), L.keys["county"])
-            for i in range(N)]
+    envs = [L.filler(note="第 %d 条" % i)[1] for i in range(N)]
     for i in range(0, N, 150):
         r = C.submit(L.code, envs[i:i + 150])
         assert r.status == 200, r
@@ -199,3 +197,34 @@ def test_unknown_route_and_method():
     assert_problem(r, 404, "not-found")
     r = C.request("DELETE", "/v1/ledgers/%s/entries" % L.code)
     assert_problem(r, 405, "method-not-allowed")
+    assert "POST" in (r.headers.get("Allow") or ""), r.headers.get("Allow")
+    r = C.request("PUT", "/log/%s/checkpoint" % L.code, b"x")
+    assert_problem(r, 405, "method-not-allowed")
+
+
+def test_head_answers_like_get():
+    for path in ("/log/%s/checkpoint" % L.code, "/log/%s/tile/0/000" % L.code, "/v1/ledgers", "/healthz"):
+        g = C.get(path)
+        h = C.raw("HEAD", path, read_body=False)
+        assert h.status == g.status == 200, (path, h, g)
+        assert h.headers.get("Content-Type") == g.headers.get("Content-Type"), path
+
+
+def test_checkpoint_is_not_cached():
+    r = C.get("/log/%s/checkpoint" % L.code)
+    assert "no-cache" in (r.headers.get("Cache-Control") or ""), r.headers.get("Cache-Control")
+
+
+def test_strict_query_strings():
+    base = "/v1/ledgers/%s" % L.code
+    for q, name in (("/entries?from=abc", "from"), ("/entries?from=1&from=2", "from"), ("/entries?colour=red", "colour"),
+                    ("/entries?limit=0", "limit"), ("/entries?limit=1001", "limit"), ("/entries?from=-1", "from"),
+                    ("/entries?from=%%201", "from"), ("/proof/inclusion?index=1&leaf_hash=%s" % ("00" * 32), None),
+                    ("/proof/inclusion?leaf_hash=xyz", "leaf_hash"), ("/proof/consistency?from=1", "to"),
+                    ("/proof/consistency?from=0&to=2", None)):
+        r = C.get(base + q)
+        p = assert_problem(r, 400, "invalid-query")
+        if name:
+            assert p.get("field") == "/query/" + name, (q, p)
+    assert_problem(C.get(base + "/entries/abc"), 404, "not-found")
+    assert_problem(C.get(base + "/entries/-1"), 404, "not-found")

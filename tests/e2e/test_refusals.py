@@ -2,11 +2,12 @@
 field at fault, Content-Type application/problem+json — and that nothing was stored: the
 checkpoint's tree size and the number of listed entries do not move."""
 
+import http.client
 import json
 import socket
 
 from aidreg_client import (PAYLOAD_TYPE, Client, Key, assert_problem, b64e, compact, envelope, event,
-                           new_ledger, pae, unchanged)
+                           new_ledger, now_rfc3339, pae, unchanged)
 
 C = Client()
 L = None
@@ -371,3 +372,108 @@ def test_refused_signature_bytes_are_not_the_pae_of_another_type():
     env = {"payloadType": PAYLOAD_TYPE, "payload": b64e(payload),
            "signatures": [{"keyid": L.keys["county"].id, "sig": b64e(sig)}]}
     refused(env, 401, "bad-signature")
+
+
+# ---------------------------------------------------------------- 422: the rules of authority
+
+def test_time_in_future():
+    ev = event(L.origin, "ledger.settings", L.code, {"publicity_days": 8}, time=now_rfc3339(3600))
+    refused(envelope(ev, L.keys["county"]), 422, "time-in-future", "/time")
+
+
+def test_ledger_create_is_only_the_first_entry():
+    refused(L.create_envelope(name="再建一次"), 422, "ledger-create-not-first")
+
+
+def test_key_already_enrolled():
+    k = L.keys["village"]
+    ev = event(L.origin, "key.enroll", k.id, {"key": k.id, "role": "village", "scope": L.code + "101201",
+                                             "holder": {"name": "x", "org": "y"}})
+    refused(envelope(ev, L.keys["county"]), 422, "key-already-enrolled", "/body/key")
+    # A revoked key stays revoked: enrolling it again is refused too.
+    k = L.keys["gone"]
+    ev = event(L.origin, "key.enroll", k.id, {"key": k.id, "role": "village", "scope": L.code + "101202",
+                                             "holder": {"name": "x", "org": "y"}})
+    refused(envelope(ev, L.keys["county"]), 422, "key-already-enrolled", "/body/key")
+
+
+def test_revoke_unknown_and_revoked_keys():
+    refused(envelope(revoke_event(), L.keys["county"]), 422, "key-unknown", "/subject")
+    ev = event(L.origin, "key.revoke", L.keys["gone"].id, {"reason": "again"})
+    refused(envelope(ev, L.keys["county"]), 422, "key-already-revoked", "/subject")
+
+
+def test_subject_mismatch():
+    k, other = Key(), Key()
+    ev = event(L.origin, "key.enroll", other.id, {"key": k.id, "role": "village", "scope": L.code + "101201",
+                                                 "holder": {"name": "x", "org": "y"}})
+    refused(envelope(ev, L.keys["county"]), 422, "subject-mismatch")
+    ev = event(L.origin, "ledger.settings", L.code + "101", {})
+    refused(envelope(ev, L.keys["county"]), 422, "subject-mismatch", "/subject")
+
+
+def test_root_revoke_refused_while_it_is_the_only_county_key():
+    lg = new_ledger(C, "47")
+    with unchanged(lg):
+        r = lg.submit("root", "key.revoke", lg.root.id, {"reason": "test"})
+    assert_problem(r, 422, "root-revoke-refused")
+    # Another key may not revoke the root at all.
+    lg.enroll("root", "county", "county", lg.code)
+    with unchanged(lg):
+        r = lg.submit("county", "key.revoke", lg.root.id, {"reason": "test"})
+    assert_problem(r, 403, "role-not-allowed")
+    # Once another county key exists, the root may revoke itself.
+    r = lg.submit("root", "key.revoke", lg.root.id, {"reason": "根密钥离线保存"})
+    assert r.status == 201, r
+
+
+# ---------------------------------------------------------------- the request itself
+
+def test_body_that_is_not_an_object():
+    refused(b"[]", 400, "invalid-field")
+
+
+def test_batch_shapes():
+    env = signed_raw(compact(revoke_event()))
+    refused({"envelopes": []}, 400, "invalid-field", "/envelopes")
+    refused({"envelopes": env}, 400, "invalid-field", "/envelopes")
+    refused({"envelopes": [env], "extra": 1}, 400, "unknown-field", "/extra")
+    refused({"envelopes": [{"payloadType": "x", "payload": "", "signatures": []}] * 1001}, 413, "too-large",
+            "/envelopes")
+
+
+def test_content_type_parameters():
+    ev = event(L.origin, "ledger.settings", L.code, {"publicity_days": 10})
+    env = envelope(ev, L.keys["county"])
+    refused(compact(env), 415, "unsupported-content-type", content_type="application/json; charset=latin1")
+    with unchanged(L):
+        r = post_raw(compact(env), content_type="text/json")
+    assert_problem(r, 415, "unsupported-content-type")
+    r = post_raw(compact(env), content_type="application/json; charset=utf-8")
+    assert r.status == 201, r
+
+
+def test_chunked_body_over_the_limit():
+    """No Content-Length: the body is read as it comes and refused once past 64 KiB."""
+    body = compact(signed_raw(compact(victim_revoke("z" * 70000))))
+    u = C.base.split("//")[1]
+    host, port = u.split(":")
+    with unchanged(L):
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        try:
+            conn.request("POST", "/v1/ledgers/%s/entries" % L.code, body=iter([body[i:i + 8192]
+                                                                            for i in range(0, len(body), 8192)]),
+                         headers={"Content-Type": "application/json"}, encode_chunked=True)
+            resp = conn.getresponse()
+            status, ctype, data = resp.status, resp.getheader("Content-Type"), resp.read()
+        finally:
+            conn.close()
+    assert status == 413, (status, data[:200])
+    assert ctype.startswith("application/problem+json"), ctype
+    assert json.loads(data)["type"] == "urn:aidreg:problem:too-large"
+
+
+def test_bad_token_answer_names_the_scheme():
+    r = C.create_ledger(L.create_envelope(), token="wrong")
+    assert_problem(r, 401, "bad-token")
+    assert (r.headers.get("WWW-Authenticate") or "").startswith("Bearer"), r.headers

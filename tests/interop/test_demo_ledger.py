@@ -87,9 +87,10 @@ def test_checkpoint_tiles_entries_and_root():
 def test_consistency_between_two_checkpoints():
     v = c2sp.Verifier.parse(VKEY)
     before = c2sp.open_checkpoint(C.checkpoint_note(CODE), v)
-    env = ac.envelope(ac.event(ORIGIN, "finding.record", CODE,
-                               {"check": "interop", "severity": "info", "note": "consistency %d" % before.size}),
-                      SIGNER)
+    k = ac.Key()
+    env = ac.envelope(ac.event(ORIGIN, "key.enroll", k.id,
+                               {"key": k.id, "role": "auditor", "scope": CODE,
+                                "holder": {"name": "外部核验 %d" % before.size, "org": "interop"}}), SIGNER)
     r = C.submit(CODE, env)
     assert r.status == 201, r
     after = c2sp.open_checkpoint(C.checkpoint_note(CODE), v)
