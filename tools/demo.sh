@@ -4,7 +4,8 @@
 # exists already it only prints its variables. Called by tools/dev.sh.
 #
 # Reads: AIDREG_BUILD_DIR (holds the `aidreg` CLI), AIDREG_URL, AIDREG_ADMIN_TOKEN,
-#        AIDREG_KEYS_DIR (where the demo keys live), AIDREG_LOG_HOST (origin prefix).
+#        AIDREG_KEYS_DIR (where the demo keys live), AIDREG_LOG_HOST (origin prefix),
+#        AIDREG_DEMO_STRICT=1 (fail when a sample entry is refused).
 # Prints on stdout, for eval: AIDREG_LEDGER, AIDREG_ORIGIN, AIDREG_LOG_VKEY assignments.
 set -euo pipefail
 
@@ -69,8 +70,9 @@ enroll township village2 village "$VILLAGE2" 陈志强 新民村村民委员会
 enroll county operator operator "$VILLAGE1" 刘洋 惠水县阳光农业专业合作社
 enroll county auditor auditor "$CODE" 赵敏 惠水县审计局
 
-# submit SIGNER TYPE SUBJECT BODY: sample entries; a refusal is reported, not fatal, so
-# that a demo keeps working while the domain rules evolve.
+# submit SIGNER TYPE SUBJECT BODY: sample entries; a refusal is reported, and fatal only
+# with AIDREG_DEMO_STRICT=1 (tools/dev.sh test), so that `run` keeps working.
+REFUSED=0
 submit() {
   local env
   say "submitting $2 $3 signed by $1"
@@ -81,6 +83,7 @@ submit() {
   else
     say "warning: sample $2 $3 was not accepted:"
     tail -n 3 "$LOG" >&2
+    REFUSED=$((REFUSED + 1))
   fi
 }
 
@@ -94,3 +97,7 @@ rm -f "$K/../demo-last-envelope.json"
 vkey=$(ledger_vkey)
 [[ -n $vkey ]] || { say "ledger $CODE is not listed by GET /v1/ledgers"; exit 1; }
 emit "$vkey"
+if ((REFUSED > 0)) && [[ ${AIDREG_DEMO_STRICT:-} == 1 ]]; then
+  say "$REFUSED sample entries were refused"
+  exit 1
+fi

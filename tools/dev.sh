@@ -22,7 +22,8 @@ usage: tools/dev.sh COMMAND [ARGS]
           end-to-end tests (tests/e2e, tests/interop) against that build's server on a fresh
           database; builds the libFuzzer targets (build-fuzz/) and runs each for
           $AIDREG_FUZZ_SECONDS (default 20) seconds. Prints a summary; non-zero on any failure.
-  bench   release build into build-release/, then tools/bench.sh (the benchmark harness).
+  bench   the benchmark: tools/bench.sh (release build in build-release/, its own cluster
+          var/bench and server; ARGS go to it).
   build   build into build/ (ARGS go to cmake's configure step).
   stop    stop a server and cluster left behind by run, test or bench.
 
@@ -326,7 +327,7 @@ run_e2e() {
     record "e2e ($build)" 0 1 "server did not start: see ${slog#"$AIDREG_ROOT"/}"
     return 0
   fi
-  if ! demo_ledger "$build" >>"$AIDREG_STATE_DIR/demo-$build.log" 2>&1; then
+  if ! AIDREG_DEMO_STRICT=1 demo_ledger "$build" >>"$AIDREG_STATE_DIR/demo-$build.log" 2>&1; then
     log "demo ledger failed: see $AIDREG_STATE_DIR/demo-$build.log"
     tail -n 20 "$AIDREG_STATE_DIR/demo-$build.log" >&2 || true
     record "demo ledger ($build)" 0 1 "tools/demo.sh failed"
@@ -470,15 +471,13 @@ cmd_test() {
 cmd_bench() {
   need_root
   ensure_packages
-  build_dir build-release -DCMAKE_BUILD_TYPE=Release
-  if [[ -x $AIDREG_ROOT/tools/bench.sh ]]; then
-    export AIDREG_BUILD_DIR=$AIDREG_ROOT/build-release
-    exec "$AIDREG_ROOT/tools/bench.sh" "$@"
-  elif [[ -f $AIDREG_ROOT/tools/bench.sh ]]; then
-    export AIDREG_BUILD_DIR=$AIDREG_ROOT/build-release
+  # tools/bench.sh makes its own release build (build-release/), cluster and server.
+  if [[ -f $AIDREG_ROOT/tools/bench.sh ]]; then
+    export AIDREG_BUILD_DIR=${AIDREG_BUILD_DIR:-$AIDREG_ROOT/build-release}
     exec bash "$AIDREG_ROOT/tools/bench.sh" "$@"
   fi
-  die "tools/bench.sh does not exist yet"
+  build_dir build-release -DCMAKE_BUILD_TYPE=Release
+  die "tools/bench.sh does not exist yet: built build-release/ only"
 }
 
 cmd_build() {
