@@ -406,6 +406,8 @@ test_cleanup() {
   TEST_CLEANUP_DONE=1
   server_stop || true
   pg_stop test
+  # A cluster in /tmp (postgres could not enter the checkout) is not kept between runs.
+  pg_drop_tmp test
 }
 
 cmd_test() {

@@ -15,6 +15,7 @@
 #   pg_stop NAME         stop it (fast shutdown); no-op when it is not running
 #   pg_running NAME      exit status 0 when it runs
 #   pg_fresh_db NAME     drop and recreate the database `aidreg` (tests start empty)
+#   pg_drop_tmp NAME     stop it and delete it when it lives in a temporary folder
 #   pg_psql NAME [ARGS]  psql as the superuser on database `postgres`
 #   pg_url NAME ROLE [DB] postgresql URL for ROLE (aidreg_app, aidreg_owner, postgres)
 # Roles: aidreg_owner (LOGIN, owns database aidreg and so the schema the migrations
@@ -146,4 +147,15 @@ pg_fresh_db() {
   local name=$1
   pg_psql "$name" -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null
   pg_psql "$name" -c "CREATE DATABASE $PG_DB OWNER aidreg_owner" >/dev/null
+}
+
+pg_drop_tmp() {
+  local name=$1 state d; state=$(_pg_state "$name")
+  [[ -f $state/pg.path ]] || return 0
+  d=$(cat "$state/pg.path")
+  pg_stop "$name"
+  case $d in
+    /tmp/aidreg-pg-"$name".*) rm -rf "$d" ;;
+  esac
+  rm -f "$state/pg.path"
 }
