@@ -17,6 +17,8 @@
 #include "aidreg/leaf.h"
 #include "aidreg/note.h"
 #include "append.h"
+#include "domain.h"
+#include "domain_db.h"
 #include "store.h"
 #include "strmap.h"
 
@@ -85,6 +87,8 @@ typedef struct {
   node_slot *nodes; /* new perfect nodes of this batch, for receipts */
   size_t nodes_cap;
   db_buf copy_nodes;
+  domain_db *ddb;      /* the current state, read and written in this transaction */
+  domain_batch *dom;   /* the domain rules' overlay over it */
 } batch;
 
 static uint64_t node_key(unsigned level, uint64_t idx) { return (uint64_t)level << 58 | idx; }
@@ -205,6 +209,19 @@ static int array_of_keys(db_buf *buf, append_item **items, size_t n, int which) 
   return db_buf_add(buf, "}", 1);
 }
 
+static const aidreg_event *item_event(void *ctx, size_t i) { return &((append_item **)ctx)[i]->ev; }
+
+/* The signers' key states as the overlay knows them (for the first ledger.create, the
+ * root key it enrols). */
+static size_t signer_states(batch *b, const append_item *it, const aidreg_keychange *ch, aidreg_key_state *out) {
+  size_t n = 0;
+  for (size_t i = 0; i < it->env.nsig; i++) {
+    if (overlay_lookup(b, it->env.sigs[i].keyid, &out[n]) == 1) n++;
+    else if (ch->kind == AIDREG_KEYCHANGE_ENROLL && strcmp(ch->key.keyid, it->env.sigs[i].keyid) == 0) out[n++] = ch->key;
+  }
+  return n;
+}
+
 static int load_state(batch *b, append_item **items, size_t n) {
   const char *code = b->lg->code;
   /* Frontier of the current tree. */
@@ -282,6 +299,10 @@ static int load_state(batch *b, append_item **items, size_t n) {
     PQclear(r);
     r = NULL;
   }
+  /* The current state of the batch's subjects, in one query. */
+  if (!(b->ddb = domain_db_new(b->c, code)) || domain_db_prefetch(b->ddb, n, item_event, items)) goto out;
+  domain_store ds = domain_db_store(b->ddb);
+  if (!(b->dom = domain_begin(&ds, code))) goto out;
   rc = 0;
 out:
   PQclear(r);
@@ -343,6 +364,12 @@ static void judge(batch *b, append_item *it, outcome *o, db_buf *copy_leaves, in
   }
   aidreg_keychange ch;
   if (aidreg_authority_check(&kv, b->lg->code, &it->env, &it->ev, position, &ch, &p)) return fail(it, &p);
+  aidreg_key_state signers[AIDREG_MAX_SIGNATURES];
+  size_t nsig = signer_states(b, it, &ch, signers);
+  if (domain_authorize(b->dom, &it->ev, signers, nsig, &p)) {
+    if (p.code == AIDREG_E_UNAVAILABLE) *sql_failed = 1;
+    return fail(it, &p);
+  }
   head_entry *head = strmap_get(&b->heads, it->ev.subject);
   if (it->ev.has_prev) {
     char prev[65];
@@ -364,6 +391,12 @@ static void judge(batch *b, append_item *it, outcome *o, db_buf *copy_leaves, in
   size_t leaf_len;
   char *leaf = aidreg_leaf_build(position, time_str, &it->env, &leaf_len, &p);
   if (!leaf) return fail(it, &p);
+  /* The rules, and the entry's effect on the state (undone by the overlay if refused). */
+  if (domain_apply(b->dom, &it->ev, signers, nsig, position, &p)) {
+    free(leaf);
+    if (p.code == AIDREG_E_UNAVAILABLE) *sql_failed = 1;
+    return fail(it, &p);
+  }
   if (ch.kind != AIDREG_KEYCHANGE_NONE && (key_sql(b, &ch, position) || apply_keychange(b, &ch))) *sql_failed = 1;
 
   aidreg_merkle_leaf_hash((const uint8_t *)leaf, leaf_len, o->leaf_hash);
@@ -527,7 +560,7 @@ size_t append_batch(db_conn *c, const append_ledger *lg, append_item **items, si
         db_copy(c, "COPY leaf (ledger, idx, payload_sha256, type, subject, data) FROM STDIN", copy_leaves.data,
                 copy_leaves.len) ||
         db_copy(c, "COPY tree_node (ledger, level, idx, hash) FROM STDIN", b.copy_nodes.data, b.copy_nodes.len) ||
-        write_heads(&b) || db_do(c, &q_checkpoint, 3, cp) || db_do(c, &q_set_size, 2, sp))
+        write_heads(&b) || domain_db_write(b.ddb, b.dom) || db_do(c, &q_checkpoint, 3, cp) || db_do(c, &q_set_size, 2, sp))
       goto db_error;
   }
   /* Nothing new (all refused or replays): leave no trace, not even a created ledger row. */
@@ -590,6 +623,8 @@ out:
   if (in_tx) db_cmd(c, "ROLLBACK");
   free(note);
   free(o);
+  domain_end(b.dom);
+  domain_db_free(b.ddb);
   free(b.nodes);
   db_buf_free(&copy_leaves);
   db_buf_free(&b.copy_nodes);
