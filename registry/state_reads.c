@@ -1,0 +1,329 @@
+/* Reads of the current state (include/aidreg/state.h): projects, assets, plans and
+ * summaries from the entity table (sql/002_state.sql), histories from the leaves.
+ * Every `x_fen` integer gets an `x_yuan` string beside it. */
+#include "aidreg/state.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aidreg/authority.h"
+#include "aidreg/encoding.h"
+#include "aidreg/leaf.h"
+#include "registry_private.h"
+
+void aidreg_fen_to_yuan(int64_t fen, char out[32]) {
+  uint64_t a = fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
+  snprintf(out, 32, "%s%" PRIu64 ".%02u", fen < 0 ? "-" : "", a / 100, (unsigned)(a % 100));
+}
+
+static db_stmt q_ledger = {"SELECT 1 FROM ledger WHERE code = $1", 0};
+static db_stmt q_list = {
+    "SELECT doc::text FROM entity "
+    "WHERE ledger = $1 AND kind = $2 "
+    "AND ($3::text IS NULL OR villages @> ARRAY[$3::text]) "
+    "AND ($4::text IS NULL OR township = $4 OR EXISTS (SELECT 1 FROM unnest(villages) v WHERE left(v, 9) = $4)) "
+    "AND ($5::text IS NULL OR class = $5) AND ($6::text IS NULL OR status = $6) "
+    "AND ($7::text IS NULL OR strpos(lower(coalesce(name, '')), lower($7)) > 0 OR strpos(lower(id), lower($7)) > 0) "
+    "AND ($8::int = 0 OR year = $8) "
+    "ORDER BY id OFFSET $9 LIMIT $10",
+    0};
+static db_stmt q_count = {
+    "SELECT count(*) FROM entity "
+    "WHERE ledger = $1 AND kind = $2 "
+    "AND ($3::text IS NULL OR villages @> ARRAY[$3::text]) "
+    "AND ($4::text IS NULL OR township = $4 OR EXISTS (SELECT 1 FROM unnest(villages) v WHERE left(v, 9) = $4)) "
+    "AND ($5::text IS NULL OR class = $5) AND ($6::text IS NULL OR status = $6) "
+    "AND ($7::text IS NULL OR strpos(lower(coalesce(name, '')), lower($7)) > 0 OR strpos(lower(id), lower($7)) > 0) "
+    "AND ($8::int = 0 OR year = $8)",
+    0};
+static db_stmt q_doc = {"SELECT doc::text FROM entity WHERE ledger = $1 AND kind = $2 AND id = $3", 0};
+static db_stmt q_history = {
+    "SELECT idx, data, encode(payload_sha256, 'hex') FROM leaf WHERE ledger = $1 AND subject = $2 ORDER BY idx", 0};
+static db_stmt q_signers = {
+    "SELECT keyid, role, holder_name, holder_org FROM signing_key WHERE ledger = $1 AND keyid = ANY ($2::text[])", 0};
+static db_stmt q_by_class = {
+    "SELECT coalesce(class, ''), coalesce(status, ''), count(*) FROM entity "
+    "WHERE ledger = $1 AND kind = 'asset' AND ($2::text IS NULL OR villages @> ARRAY[$2::text]) "
+    "GROUP BY class, status ORDER BY 1, 2",
+    0};
+/* A village's figures are its shares of every asset it has a share in; the county's are
+ * the sum over every share, which is exactly the sum over the assets. */
+static db_stmt q_money = {
+    "SELECT coalesce(sum((s->>'value_fen')::numeric), 0)::text, coalesce(sum((s->>'gross_fen')::numeric), 0)::text, "
+    "coalesce(sum((s->>'net_fen')::numeric), 0)::text, coalesce(sum((s->>'allocated_fen')::numeric), 0)::text, "
+    "coalesce(sum((s->>'unallocated_fen')::numeric), 0)::text "
+    "FROM entity e CROSS JOIN LATERAL jsonb_array_elements(e.doc->'shares') s "
+    "WHERE e.ledger = $1 AND e.kind = 'asset' AND ($2::text IS NULL OR (e.villages @> ARRAY[$2::text] AND "
+    "s->>'village' = $2))",
+    0};
+static db_stmt q_paid = {
+    "SELECT coalesce(sum((doc->>'paid_fen')::numeric), 0)::text FROM entity "
+    "WHERE ledger = $1 AND kind = 'plan' AND ($2::text IS NULL OR village = $2)",
+    0};
+
+/* ---- helpers ---------------------------------------------------------------------------- */
+
+static void add_yuan(json_t *v) {
+  if (json_is_array(v)) {
+    size_t i;
+    json_t *x;
+    json_array_foreach(v, i, x) add_yuan(x);
+    return;
+  }
+  if (!json_is_object(v)) return;
+  const char *keys[64];
+  size_t n = 0;
+  const char *k;
+  json_t *x;
+  json_object_foreach(v, k, x) {
+    size_t len = strlen(k);
+    if (len > 4 && strcmp(k + len - 4, "_fen") == 0 && json_is_integer(x) && n < 64) keys[n++] = k;
+    else add_yuan(x);
+  }
+  for (size_t i = 0; i < n; i++) {
+    char name[160], y[32];
+    size_t len = strlen(keys[i]);
+    if (len + 1 >= sizeof name) continue;
+    snprintf(name, sizeof name, "%.*s_yuan", (int)(len - 4), keys[i]);
+    aidreg_fen_to_yuan((int64_t)json_integer_value(json_object_get(v, keys[i])), y);
+    json_object_set_new(v, name, json_string(y));
+  }
+}
+
+static json_t *parse(const char *text) { return json_loads(text, 0, NULL); }
+
+static int ledger_known(db_conn *c, const char *code, aidreg_problem *p) {
+  const char *params[1] = {code};
+  PGresult *r = db_run(c, &q_ledger, 1, params, NULL);
+  if (!r) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
+  bool ok = PQntuples(r) == 1;
+  PQclear(r);
+  return ok ? 0 : aidreg_problem_set(p, AIDREG_E_UNKNOWN_LEDGER, NULL, "there is no ledger %s on this server", code);
+}
+
+static bool digits(const char *s, size_t n) {
+  return s && strlen(s) == n && aidreg_is_admin_code(s);
+}
+
+static int check_query(const aidreg_state_query *q, aidreg_problem *p) {
+  if (!q) return 0;
+  if (q->village && !digits(q->village, 12))
+    return aidreg_problem_set(p, AIDREG_E_INVALID_QUERY, "/query/village", "village must be a 12-digit code");
+  if (q->township && !digits(q->township, 9))
+    return aidreg_problem_set(p, AIDREG_E_INVALID_QUERY, "/query/township", "township must be a 9-digit code");
+  if (q->year < 0) return aidreg_problem_set(p, AIDREG_E_INVALID_QUERY, "/query/year", "year must be positive");
+  return 0;
+}
+
+/* ---- lists -------------------------------------------------------------------------------- */
+
+static int list(aidreg_registry *r, const char *code, const char *kind, const aidreg_state_query *q0, json_t **out,
+                aidreg_problem *p) {
+  aidreg_state_query q = q0 ? *q0 : (aidreg_state_query){0};
+  if (check_query(&q, p)) return -1;
+  unsigned limit = q.limit == 0 ? 100 : q.limit > 1000 ? 1000 : q.limit;
+  db_conn *c = db_pool_get(&r->pool);
+  if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
+  int rc = ledger_known(c, code, p);
+  PGresult *res = NULL, *cnt = NULL;
+  if (rc) goto out;
+  char year[16], from[24], lim[16];
+  snprintf(year, sizeof year, "%d", q.year);
+  snprintf(from, sizeof from, "%" PRIu64, q.from);
+  snprintf(lim, sizeof lim, "%u", limit);
+  const char *params[10] = {code,   kind,     q.village, q.township, q.klass, q.status,
+                            q.q && *q.q ? q.q : NULL, year, from, lim};
+  if (!(res = db_run(c, &q_list, 10, params, NULL)) || !(cnt = db_run(c, &q_count, 8, params, NULL))) {
+    rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
+    goto out;
+  }
+  unsigned long long total = 0;
+  db_u64(PQgetvalue(cnt, 0, 0), &total);
+  json_t *items = json_array();
+  for (int i = 0; items && i < PQntuples(res); i++) {
+    json_t *doc = parse(PQgetvalue(res, i, 0));
+    if (!doc) continue;
+    if (strcmp(kind, "plan") == 0) json_object_del(doc, "payouts");
+    add_yuan(doc);
+    json_array_append_new(items, doc);
+  }
+  uint64_t next = q.from + (uint64_t)PQntuples(res);
+  *out = json_pack("{s:o, s:o, s:I}", "items", items, "next", next < total ? json_integer((json_int_t)next) : json_null(),
+                   "total", (json_int_t)total);
+  if (!*out) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
+out:
+  PQclear(res);
+  PQclear(cnt);
+  db_pool_put(&r->pool, c);
+  return rc;
+}
+
+int aidreg_state_projects(aidreg_registry *r, const char *code, const aidreg_state_query *q, json_t **out,
+                          aidreg_problem *p) {
+  return list(r, code, "project", q, out, p);
+}
+int aidreg_state_assets(aidreg_registry *r, const char *code, const aidreg_state_query *q, json_t **out,
+                        aidreg_problem *p) {
+  return list(r, code, "asset", q, out, p);
+}
+int aidreg_state_plans(aidreg_registry *r, const char *code, const aidreg_state_query *q, json_t **out,
+                       aidreg_problem *p) {
+  return list(r, code, "plan", q, out, p);
+}
+
+/* ---- one document and its history ----------------------------------------------------------- */
+
+static json_t *get_doc(db_conn *c, const char *code, const char *kind, const char *id, aidreg_problem *p) {
+  const char *params[3] = {code, kind, id};
+  PGresult *res = db_run(c, &q_doc, 3, params, NULL);
+  if (!res) {
+    aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
+    return NULL;
+  }
+  json_t *doc = PQntuples(res) == 1 ? parse(PQgetvalue(res, 0, 0)) : NULL;
+  PQclear(res);
+  if (!doc) aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "there is no %s %s in ledger %s", kind, id, code);
+  return doc;
+}
+
+/* Every entry of subject in ledger order: {"index","ref","time","type","signers","event","corrected_by"}. */
+static json_t *history(db_conn *c, const char *code, const char *subject, const json_t *log) {
+  const char *params[2] = {code, subject};
+  PGresult *res = db_run(c, &q_history, 2, params, NULL);
+  if (!res) return NULL;
+  json_t *out = json_array(), *keys = json_object();
+  db_buf ids = {0};
+  db_buf_add(&ids, "{", 1);
+  bool first = true;
+  for (int i = 0; out && i < PQntuples(res); i++) {
+    const char *data = PQgetvalue(res, i, 1);
+    aidreg_leaf leaf;
+    if (aidreg_leaf_parse((const uint8_t *)data, strlen(data), &leaf, NULL)) continue;
+    json_t *event = json_loadb((const char *)leaf.env.payload, leaf.env.payload_len, 0, NULL);
+    json_t *signers = json_array();
+    for (size_t s = 0; s < leaf.env.nsig; s++) {
+      json_array_append_new(signers, json_pack("{s:s}", "keyid", leaf.env.sigs[s].keyid));
+      if (!json_object_get(keys, leaf.env.sigs[s].keyid)) {
+        json_object_set_new(keys, leaf.env.sigs[s].keyid, json_null());
+        if (!first) db_buf_add(&ids, ",", 1);
+        db_buf_add_array_elem(&ids, leaf.env.sigs[s].keyid);
+        first = false;
+      }
+    }
+    const char *ref = PQgetvalue(res, i, 2);
+    const json_t *sup = json_object_get(json_object_get(log, "superseded"), ref);
+    unsigned long long idx = 0;
+    db_u64(PQgetvalue(res, i, 0), &idx);
+    json_array_append_new(out, json_pack("{s:I, s:s, s:s, s:s?, s:o, s:o*, s:o}", "index", (json_int_t)idx, "ref", ref,
+                                         "time", leaf.time, "type", json_string_value(json_object_get(event, "type")),
+                                         "signers", signers, "event", event, "corrected_by",
+                                         sup ? json_incref(json_object_get(sup, "index")) : json_null()));
+    aidreg_leaf_free(&leaf);
+  }
+  PQclear(res);
+  db_buf_add(&ids, "}", 1);
+  /* Who signed: role and holder of each key. */
+  if (!first && ids.data) {
+    const char *sp[2] = {code, ids.data};
+    PGresult *k = db_run(c, &q_signers, 2, sp, NULL);
+    for (int i = 0; k && i < PQntuples(k); i++)
+      json_object_set_new(keys, PQgetvalue(k, i, 0),
+                          json_pack("{s:s, s:{s:s, s:s}}", "role", PQgetvalue(k, i, 1), "holder", "name",
+                                    PQgetvalue(k, i, 2), "org", PQgetvalue(k, i, 3)));
+    PQclear(k);
+    size_t i, j;
+    json_t *h, *s;
+    json_array_foreach(out, i, h) {
+      json_array_foreach(json_object_get(h, "signers"), j, s) {
+        const json_t *info = json_object_get(keys, json_string_value(json_object_get(s, "keyid")));
+        json_object_set(s, "role", json_is_object(info) ? json_object_get(info, "role") : json_null());
+        json_object_set(s, "holder", json_is_object(info) ? json_object_get(info, "holder") : json_null());
+      }
+    }
+  }
+  db_buf_free(&ids);
+  json_decref(keys);
+  return out;
+}
+
+static int one(aidreg_registry *r, const char *code, const char *kind, const char *id, json_t **out,
+               aidreg_problem *p) {
+  if (!id || !*id) return aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "no id");
+  db_conn *c = db_pool_get(&r->pool);
+  if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
+  int rc = ledger_known(c, code, p);
+  json_t *doc = NULL, *log = NULL;
+  if (rc == 0 && !(doc = get_doc(c, code, kind, id, p))) rc = -1;
+  if (rc == 0) add_yuan(doc); /* not inside the signed events of the history */
+  if (rc == 0 && strcmp(kind, "project") != 0) {
+    aidreg_problem ignore;
+    log = get_doc(c, code, "log", id, &ignore);
+    json_t *h = history(c, code, id, log);
+    if (!h) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "cannot read the history");
+    else json_object_set_new(doc, "history", h);
+  }
+  db_pool_put(&r->pool, c);
+  json_decref(log);
+  if (rc) {
+    json_decref(doc);
+    return rc;
+  }
+  *out = doc;
+  return 0;
+}
+
+int aidreg_state_project(aidreg_registry *r, const char *code, const char *id, json_t **out, aidreg_problem *p) {
+  return one(r, code, "project", id, out, p);
+}
+int aidreg_state_asset(aidreg_registry *r, const char *code, const char *id, json_t **out, aidreg_problem *p) {
+  return one(r, code, "asset", id, out, p);
+}
+int aidreg_state_plan(aidreg_registry *r, const char *code, const char *id, json_t **out, aidreg_problem *p) {
+  return one(r, code, "plan", id, out, p);
+}
+
+/* ---- summaries --------------------------------------------------------------------------------- */
+
+static json_t *fen_json(const char *numeric) {
+  return json_integer((json_int_t)strtoll(numeric, NULL, 10));
+}
+
+int aidreg_state_summary(aidreg_registry *r, const char *code, const char *village, json_t **out,
+                         aidreg_problem *p) {
+  if (village && !(digits(village, 12) && strncmp(village, code, 6) == 0))
+    return aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "%s is not a village code of county %s", village, code);
+  db_conn *c = db_pool_get(&r->pool);
+  if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
+  int rc = ledger_known(c, code, p);
+  PGresult *a = NULL, *m = NULL, *pd = NULL;
+  const char *params[2] = {code, village};
+  if (rc == 0 && (!(a = db_run(c, &q_by_class, 2, params, NULL)) || !(m = db_run(c, &q_money, 2, params, NULL)) ||
+                  !(pd = db_run(c, &q_paid, 2, params, NULL))))
+    rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
+  if (rc == 0) {
+    json_t *by_class = json_object(), *by_status = json_object();
+    json_int_t total = 0;
+    for (int i = 0; i < PQntuples(a); i++) {
+      json_int_t n = (json_int_t)strtoll(PQgetvalue(a, i, 2), NULL, 10);
+      const char *k = PQgetvalue(a, i, 0), *s = PQgetvalue(a, i, 1);
+      json_object_set_new(by_class, k, json_integer(json_integer_value(json_object_get(by_class, k)) + n));
+      json_object_set_new(by_status, s, json_integer(json_integer_value(json_object_get(by_status, s)) + n));
+      total += n;
+    }
+    *out = json_pack("{s:s, s:o, s:{s:I, s:o, s:o}, s:o, s:o, s:o, s:o, s:o, s:o}", "ledger", code, "village",
+                     village ? json_string(village) : json_null(), "assets", "total", total, "by_class", by_class,
+                     "by_status", by_status, "original_value_fen", fen_json(PQgetvalue(m, 0, 0)), "income_gross_fen",
+                     fen_json(PQgetvalue(m, 0, 1)), "income_net_fen", fen_json(PQgetvalue(m, 0, 2)), "allocated_fen",
+                     fen_json(PQgetvalue(m, 0, 3)), "paid_fen", fen_json(PQgetvalue(pd, 0, 0)), "unallocated_fen",
+                     fen_json(PQgetvalue(m, 0, 4)));
+    if (!*out) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
+    else add_yuan(*out);
+  }
+  PQclear(a);
+  PQclear(m);
+  PQclear(pd);
+  db_pool_put(&r->pool, c);
+  return rc;
+}
