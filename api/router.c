@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "h_state.h"
 #include "httpd.h"
 #include "metrics.h"
 
@@ -20,6 +21,14 @@ static const httpd_route routes[] = {
   {"GET", "/v1/ledgers/{code}/proof/consistency", h_proof_consistency, 0, false},
   {"GET", "/log/{code}/checkpoint", h_log_checkpoint, 0, false},
   {"GET", "/log/{code}/tile/{rest}", h_log_tile, 0, false},
+  {"GET", "/v1/ledgers/{code}/projects", h_state_projects, 0, false},
+  {"GET", "/v1/ledgers/{code}/projects/{id}", h_state_project, 0, false},
+  {"GET", "/v1/ledgers/{code}/assets", h_state_assets, 0, false},
+  {"GET", "/v1/ledgers/{code}/assets/{id}", h_state_asset, 0, false},
+  {"GET", "/v1/ledgers/{code}/plans", h_state_plans, 0, false},
+  {"GET", "/v1/ledgers/{code}/plans/{id}", h_state_plan, 0, false},
+  {"GET", "/v1/ledgers/{code}/villages/{village}/summary", h_state_village_summary, 0, false},
+  {"GET", "/v1/ledgers/{code}/summary", h_state_summary, 0, false},
 };
 
 #define ROUTE_COUNT ((int)(sizeof routes / sizeof routes[0]))

@@ -1,0 +1,287 @@
+/* The state read API: projects, assets, plans and summaries of one ledger, as the
+ * library's projection shows them (include/aidreg/state.h). This file checks the path
+ * and the query string and shapes the answer; the library reads the state.
+ *
+ * Query strings are strict, as on every route (query.c): a parameter the endpoint does
+ * not know, one given twice, or a malformed value is 400 INVALID_QUERY with field
+ * "/query/<name>". Codes are checked against the ledger's county; enumerations are
+ * those of EVENTS.md. A path {id} that no entry could have named is 404 NOT_FOUND
+ * without asking the library. */
+#include <stdio.h>
+#include <string.h>
+
+#include "aidreg/event.h"
+#include "aidreg/state.h"
+#include "h_state.h"
+#include "query.h"
+#include "reply.h"
+
+#define STATE_DEFAULT_LIMIT 100
+#define STATE_MAX_LIMIT 1000
+#define STATE_Q_MAX 128 /* bytes of q */
+
+/* The parameters the list endpoints take; each endpoint allows a subset. */
+typedef enum {
+  P_VILLAGE,
+  P_TOWNSHIP,
+  P_CLASS,
+  P_ASSET_STATUS,
+  P_PLAN_STATUS,
+  P_Q,
+  P_YEAR,
+  P_FROM,
+  P_LIMIT,
+} param_kind;
+
+static const char *param_name(param_kind k) {
+  switch (k) {
+    case P_VILLAGE: return "village";
+    case P_TOWNSHIP: return "township";
+    case P_CLASS: return "class";
+    case P_ASSET_STATUS:
+    case P_PLAN_STATUS: return "status";
+    case P_Q: return "q";
+    case P_YEAR: return "year";
+    case P_FROM: return "from";
+    case P_LIMIT: return "limit";
+  }
+  return "";
+}
+
+/* EVENTS.md: asset.register class, asset.status status (plus disposed, which a
+ * completed disposal sets), the plan states of "Rules in detail". */
+static const char *const asset_classes[] = {"operating", "public_welfare", "household", NULL};
+static const char *const asset_statuses[] = {"in_use", "low_yield", "idle", "damaged", "occupied", "disposed", NULL};
+static const char *const plan_states[] = {"drafted", "returned", "reviewed", "filed",
+                                          "publicised", "paying", "closed", NULL};
+
+static bool in_list(const char *const *list, const char *v) {
+  for (; *list; list++)
+    if (strcmp(*list, v) == 0) return true;
+  return false;
+}
+
+/* "a, b or c" of a NULL-terminated list into out. */
+static void list_text(const char *const *list, char *out, size_t cap) {
+  size_t n = 0;
+  out[0] = '\0';
+  for (size_t i = 0; list[i] && n < cap; i++) {
+    const char *sep = i == 0 ? "" : list[i + 1] ? ", " : " or ";
+    int w = snprintf(out + n, cap - n, "%s%s", sep, list[i]);
+    if (w < 0) break;
+    n += (size_t)w;
+  }
+}
+
+static bool digits(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (s[i] < '0' || s[i] > '9') return false;
+  return s[n] == '\0';
+}
+
+/* An administrative code of n digits inside the ledger's county. Returns NULL when it
+ * is one, else why not (into buf). */
+static const char *code_problem(const char *v, size_t n, const char *county, const char *what, char *buf,
+                                size_t cap) {
+  if (!v || strlen(v) != n || !digits(v, n)) {
+    snprintf(buf, cap, "a %s is named by its %zu-digit code", what, n);
+    return buf;
+  }
+  if (strncmp(v, county, 6) != 0) {
+    snprintf(buf, cap, "%s %s lies outside county %s", what, v, county);
+    return buf;
+  }
+  return NULL;
+}
+
+typedef struct {
+  httpd_request *rq;
+  const param_kind *allowed;
+  size_t n;
+  aidreg_state_query *q;
+  aidreg_problem *p;
+  bool seen[P_LIMIT + 1];
+  bool failed;
+} walk;
+
+/* Checks one parameter of kind k and stores it in w->q. NULL, or why it is refused. */
+static const char *take(walk *w, param_kind k, const char *v, char *buf, size_t cap) {
+  aidreg_state_query *q = w->q;
+  uint64_t n;
+  switch (k) {
+    case P_VILLAGE: {
+      const char *why = code_problem(v, 12, w->rq->code, "village", buf, cap);
+      if (!why) q->village = v;
+      return why;
+    }
+    case P_TOWNSHIP: {
+      const char *why = code_problem(v, 9, w->rq->code, "township", buf, cap);
+      if (!why) q->township = v;
+      return why;
+    }
+    case P_CLASS:
+    case P_ASSET_STATUS:
+    case P_PLAN_STATUS: {
+      const char *const *list = k == P_CLASS ? asset_classes : k == P_ASSET_STATUS ? asset_statuses : plan_states;
+      if (v && in_list(list, v)) {
+        if (k == P_CLASS)
+          q->klass = v;
+        else
+          q->status = v;
+        return NULL;
+      }
+      char values[160];
+      list_text(list, values, sizeof values);
+      snprintf(buf, cap, "expected %s", values);
+      return buf;
+    }
+    case P_Q:
+      if (!v || !*v) return NULL; /* "q=" filters nothing */
+      if (strlen(v) > STATE_Q_MAX) {
+        snprintf(buf, cap, "q is at most %d bytes", STATE_Q_MAX);
+        return buf;
+      }
+      if (!aidreg_utf8_valid((const uint8_t *)v, strlen(v))) return "q is not valid UTF-8";
+      q->q = v;
+      return NULL;
+    case P_YEAR:
+      if (!v || strlen(v) != 4 || !digits(v, 4) || v[0] == '0') return "expected a year of 4 digits";
+      q->year = (v[0] - '0') * 1000 + (v[1] - '0') * 100 + (v[2] - '0') * 10 + (v[3] - '0');
+      return NULL;
+    case P_FROM:
+      if (query_u64(v, &n) != 0) return "expected a decimal integer from 0 to 9223372036854775807";
+      q->from = n;
+      return NULL;
+    case P_LIMIT:
+      if (query_u64(v, &n) != 0 || n < 1 || n > STATE_MAX_LIMIT) {
+        snprintf(buf, cap, "limit is a decimal integer from 1 to %d", STATE_MAX_LIMIT);
+        return buf;
+      }
+      q->limit = (unsigned)n;
+      return NULL;
+  }
+  return "unknown parameter";
+}
+
+static enum MHD_Result visit(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+  (void)kind;
+  walk *w = cls;
+  char field[128];
+  problem_field(field, sizeof field, "/query", key ? key : "");
+  size_t i = 0;
+  while (i < w->n && strcmp(param_name(w->allowed[i]), key ? key : "") != 0) i++;
+  if (i == w->n) {
+    aidreg_problem_set(w->p, AIDREG_E_INVALID_QUERY, field, "unknown query parameter");
+  } else if (w->seen[w->allowed[i]]) {
+    aidreg_problem_set(w->p, AIDREG_E_INVALID_QUERY, field, "query parameter given more than once");
+  } else {
+    w->seen[w->allowed[i]] = true;
+    char buf[256];
+    const char *why = take(w, w->allowed[i], value, buf, sizeof buf);
+    if (!why) return MHD_YES;
+    aidreg_problem_set(w->p, AIDREG_E_INVALID_QUERY, field, "%s", why);
+  }
+  w->failed = true;
+  return MHD_NO;
+}
+
+/* Parses the query string into q (zeroed first; limit defaults to 100). The strings q
+ * points to live in the connection and stay valid until the response is queued.
+ * Returns 0, or -1 with p filled. */
+static int parse_query(httpd_request *rq, const param_kind *allowed, size_t n, aidreg_state_query *q,
+                       aidreg_problem *p) {
+  memset(q, 0, sizeof *q);
+  q->limit = STATE_DEFAULT_LIMIT;
+  walk w = {.rq = rq, .allowed = allowed, .n = n, .q = q, .p = p};
+  MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, visit, &w);
+  return w.failed ? -1 : 0;
+}
+
+/* A project code, asset code or plan id as EVENTS.md subjects are: 1 to 64 printable
+ * ASCII characters, no space, none of / ? # % \ " (registry/domain_validate.c). */
+static bool id_ok(const char *s) {
+  size_t n = strlen(s);
+  if (n == 0 || n > 64) return false;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)s[i];
+    if (ch <= 0x20 || ch >= 0x7F || strchr("/?#%\\\"", ch)) return false;
+  }
+  return true;
+}
+
+/* Answer a read: 200 with out, or the problem. */
+static enum MHD_Result answer(httpd_request *rq, int rc, json_t *out, const aidreg_problem *p) {
+  if (rc != 0) {
+    json_decref(out);
+    return reply_problem(rq, p, NULL);
+  }
+  if (!out) return reply_error(rq, AIDREG_E_INTERNAL, NULL, "the read returned nothing");
+  return reply_json(rq, MHD_HTTP_OK, out);
+}
+
+typedef int (*list_fn)(aidreg_registry *, const char *, const aidreg_state_query *, json_t **, aidreg_problem *);
+typedef int (*item_fn)(aidreg_registry *, const char *, const char *, json_t **, aidreg_problem *);
+
+static enum MHD_Result list(httpd_request *rq, const param_kind *allowed, size_t n, list_fn fn) {
+  aidreg_problem p;
+  aidreg_problem_clear(&p);
+  aidreg_state_query q;
+  if (parse_query(rq, allowed, n, &q, &p) != 0) return reply_problem(rq, &p, NULL);
+  json_t *out = NULL;
+  int rc = fn(rq->srv->registry, rq->code, &q, &out, &p);
+  return answer(rq, rc, out, &p);
+}
+
+static enum MHD_Result item(httpd_request *rq, const char *what, item_fn fn) {
+  aidreg_problem p;
+  aidreg_problem_clear(&p);
+  if (!id_ok(rq->arg))
+    return reply_error(rq, AIDREG_E_NOT_FOUND, NULL,
+                       "no %s has this id: ids are 1 to 64 printable ASCII characters without space or / ? # %% \\ \"",
+                       what);
+  if (parse_query(rq, NULL, 0, &(aidreg_state_query){0}, &p) != 0) return reply_problem(rq, &p, NULL);
+  json_t *out = NULL;
+  int rc = fn(rq->srv->registry, rq->code, rq->arg, &out, &p);
+  return answer(rq, rc, out, &p);
+}
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+enum MHD_Result h_state_projects(httpd_request *rq) {
+  static const param_kind allowed[] = {P_Q, P_YEAR, P_FROM, P_LIMIT};
+  return list(rq, allowed, COUNT(allowed), aidreg_state_projects);
+}
+
+enum MHD_Result h_state_project(httpd_request *rq) { return item(rq, "project", aidreg_state_project); }
+
+enum MHD_Result h_state_assets(httpd_request *rq) {
+  static const param_kind allowed[] = {P_VILLAGE, P_TOWNSHIP, P_CLASS, P_ASSET_STATUS, P_Q, P_FROM, P_LIMIT};
+  return list(rq, allowed, COUNT(allowed), aidreg_state_assets);
+}
+
+enum MHD_Result h_state_asset(httpd_request *rq) { return item(rq, "asset", aidreg_state_asset); }
+
+enum MHD_Result h_state_plans(httpd_request *rq) {
+  static const param_kind allowed[] = {P_VILLAGE, P_YEAR, P_PLAN_STATUS, P_FROM, P_LIMIT};
+  return list(rq, allowed, COUNT(allowed), aidreg_state_plans);
+}
+
+enum MHD_Result h_state_plan(httpd_request *rq) { return item(rq, "plan", aidreg_state_plan); }
+
+static enum MHD_Result summary(httpd_request *rq, const char *village) {
+  aidreg_problem p;
+  aidreg_problem_clear(&p);
+  if (parse_query(rq, NULL, 0, &(aidreg_state_query){0}, &p) != 0) return reply_problem(rq, &p, NULL);
+  json_t *out = NULL;
+  int rc = aidreg_state_summary(rq->srv->registry, rq->code, village, &out, &p);
+  return answer(rq, rc, out, &p);
+}
+
+enum MHD_Result h_state_village_summary(httpd_request *rq) {
+  char why[128];
+  if (code_problem(rq->arg, 12, rq->code, "village", why, sizeof why))
+    return reply_error(rq, AIDREG_E_NOT_FOUND, NULL, "no such village: %s", why);
+  return summary(rq, rq->arg);
+}
+
+enum MHD_Result h_state_summary(httpd_request *rq) { return summary(rq, NULL); }
