@@ -29,6 +29,7 @@ static const httpd_route routes[] = {
   {"GET", "/v1/ledgers/{code}/plans/{id}", h_state_plan, 0, false},
   {"GET", "/v1/ledgers/{code}/villages/{village}/summary", h_state_village_summary, 0, false},
   {"GET", "/v1/ledgers/{code}/summary", h_state_summary, 0, false},
+  {"GET", "/openapi.json", h_openapi, 0, false},
 };
 
 #define ROUTE_COUNT ((int)(sizeof routes / sizeof routes[0]))
