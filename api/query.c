@@ -15,6 +15,7 @@ int query_u64(const char *s, uint64_t *out) {
     if (n > (UINT64_MAX - d) / 10) return -1;
     n = n * 10 + d;
   }
+  if (n > INT64_MAX) return -1; /* indices and sizes are PostgreSQL bigints */
   *out = n;
   return 0;
 }
@@ -66,7 +67,7 @@ static enum MHD_Result visit(void *cls, enum MHD_ValueKind kind, const char *key
       return MHD_YES;
     }
     aidreg_problem_set(w->p, AIDREG_E_INVALID_QUERY, field,
-                       q->kind == QUERY_U64 ? "expected a decimal integer (0 to 18446744073709551615)"
+                       q->kind == QUERY_U64 ? "expected a decimal integer from 0 to 9223372036854775807"
                                             : "expected 64 hexadecimal digits");
   }
   w->failed = true;

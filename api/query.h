@@ -11,7 +11,7 @@
 #include "aidreg/problem.h"
 
 typedef enum {
-  QUERY_U64,   /* decimal digits only (no sign, no space), fits uint64_t; out: uint64_t */
+  QUERY_U64,   /* decimal digits only (no sign, no space), at most 2^63 - 1; out: uint64_t */
   QUERY_HEX32, /* 64 hex digits; out: uint8_t[32] */
 } query_kind;
 
@@ -24,7 +24,7 @@ typedef struct {
 
 /* Returns 0, or -1 with p filled. */
 int query_parse(struct MHD_Connection *c, const query_param *spec, size_t n, aidreg_problem *p);
-/* Strict decimal uint64 (as QUERY_U64). Returns 0 or -1. */
+/* Strict decimal as QUERY_U64 (digits only, at most INT64_MAX). Returns 0 or -1. */
 int query_u64(const char *s, uint64_t *out);
 
 #endif
