@@ -40,7 +40,8 @@ struct httpd_request {
   struct MHD_Connection *conn;
   const char *method;
   const httpd_route *route; /* NULL while refused before routing (404/405) */
-  int route_slot;           /* metrics label: route index, or router_route_count() if none */
+  int route_slot;           /* metrics label: index of the first route with this pattern,
+                             * or router_route_count() when no pattern matched */
   char code[8];             /* {code} capture: 6 digits once validated */
   char arg[HTTPD_ARG_MAX];  /* {index} or {rest} capture */
   char allow[32];           /* Allow header for a 405 */

@@ -41,6 +41,14 @@ const char *router_pattern(int slot) {
   return slot >= 0 && slot < ROUTE_COUNT ? routes[slot].pattern : "unmatched";
 }
 
+/* The metrics slot of route i: the first route with the same pattern, so that one
+ * pattern (GET and POST /v1/ledgers) is one label value. */
+static int slot_of(int i) {
+  for (int j = 0; j < i; j++)
+    if (strcmp(routes[j].pattern, routes[i].pattern) == 0) return j;
+  return i;
+}
+
 typedef struct {
   char code[8]; /* "" when the segment was too long to be a code */
   char arg[HTTPD_ARG_MAX];
@@ -108,7 +116,7 @@ const httpd_route *router_find(const char *method, const char *path, httpd_reque
     if (strcmp(rt->method, MHD_HTTP_METHOD_GET) == 0) allow_add(rq->allow, sizeof rq->allow, "HEAD");
     if (strcmp(rt->method, method) != 0 && !(head && strcmp(rt->method, MHD_HTTP_METHOD_GET) == 0))
       continue;
-    rq->route_slot = i;
+    rq->route_slot = slot_of(i);
     memcpy(rq->code, c.code, sizeof rq->code);
     memcpy(rq->arg, c.arg, sizeof rq->arg);
     if (c.has_code && !is_county_code(c.code)) {
@@ -119,7 +127,7 @@ const httpd_route *router_find(const char *method, const char *path, httpd_reque
     return rt;
   }
   if (path_slot >= 0) {
-    rq->route_slot = path_slot;
+    rq->route_slot = slot_of(path_slot);
     aidreg_problem_set(&rq->refusal, AIDREG_E_METHOD_NOT_ALLOWED, NULL, "%s is not allowed here; allowed: %s",
                        method, rq->allow);
     return NULL;
