@@ -103,6 +103,9 @@ static void log_start(const server_config *c, struct MHD_Daemon *d, const struct
           mode, c->max_connections, c->per_ip_limit, c->timeout);
 }
 
+/* Never runs (the signals stay blocked); it only keeps them from being ignored. */
+static void on_stop_signal(int sig) { (void)sig; }
+
 int main(int argc, char **argv) {
   if (sodium_init() < 0) {
     fprintf(stderr, "aidreg-server: libsodium failed to initialise\n");
@@ -115,7 +118,13 @@ int main(int argc, char **argv) {
   if (rc != 0) return rc > 0 ? 0 : 2;
 
   /* Signals are taken by sigwait below: block them before any thread exists so that
-   * every thread (ours, the library's, libmicrohttpd's) inherits the mask. */
+   * every thread (ours, the library's, libmicrohttpd's) inherits the mask. A handler is
+   * installed first because an ignored signal is discarded, not queued, and a shell
+   * starts background jobs with SIGINT ignored. */
+  struct sigaction sa = {.sa_handler = on_stop_signal};
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
   sigset_t stop;
   sigemptyset(&stop);
   sigaddset(&stop, SIGINT);
