@@ -59,7 +59,7 @@ ensure_packages() {
   fi
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-  PG_BIN=$(pg_config --bindir)
+  PG_BIN=$(_pg_find_bin)
 }
 
 need_root() {

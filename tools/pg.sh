@@ -22,7 +22,17 @@
 # create), aidreg_writer (NOLOGIN group role the migrations grant rights to), aidreg_app
 # (LOGIN, member of aidreg_writer: the server's own role).
 
-PG_BIN=${PG_BIN:-$(pg_config --bindir 2>/dev/null || true)}
+# The server binaries (initdb, pg_ctl, psql): pg_config's, else the newest installed.
+_pg_find_bin() {
+  local b
+  b=$(pg_config --bindir 2>/dev/null || true)
+  if [[ ! -x $b/initdb ]]; then
+    b=$(find /usr/lib/postgresql -maxdepth 3 -path '*/bin/initdb' 2>/dev/null | sort -V | tail -n 1)
+    b=${b%/initdb}
+  fi
+  printf '%s' "$b"
+}
+PG_BIN=${PG_BIN:-$(_pg_find_bin)}
 PG_DB=aidreg
 
 _pg_state() { printf '%s/var/%s' "$AIDREG_ROOT" "$1"; }
