@@ -159,15 +159,27 @@ class Client:
         finally:
             conn.close()
 
-    # The API
+    # The API. Every receipt that comes back is checked on the spot (check_receipt).
     def create_ledger(self, env, token=None):
         tok = self.token if token is None else token
         headers = {"Authorization": "Bearer " + tok} if tok else {}
-        return self.post("/v1/ledgers", env, headers=headers)
+        r = self.post("/v1/ledgers", env, headers=headers)
+        if r.status in (200, 201) and isinstance(env, dict):
+            VKEYS.setdefault(r.json.get("ledger"), r.json.get("vkey"))
+            check_receipt(r.json, env, r.json.get("vkey"))
+        return r
 
     def submit(self, code, env_or_list):
         body = {"envelopes": env_or_list} if isinstance(env_or_list, list) else env_or_list
-        return self.post("/v1/ledgers/%s/entries" % code, body)
+        r = self.post("/v1/ledgers/%s/entries" % code, body)
+        if isinstance(env_or_list, list):
+            if r.status == 200 and r.content_type == "application/json" and "results" in r.json:
+                for res, env in zip(r.json["results"], env_or_list):
+                    if res.get("status") in (200, 201) and isinstance(env, dict):
+                        check_receipt(res["receipt"], env, VKEYS.get(code))
+        elif r.status in (200, 201) and isinstance(env_or_list, dict):
+            check_receipt(r.json, env_or_list, VKEYS.get(code))
+        return r
 
     def ledgers(self):
         return self.get("/v1/ledgers")
@@ -193,6 +205,31 @@ class Client:
             if r.json.get("next") is None:
                 return out
             start = r.json["next"]
+
+
+# ---------------------------------------------------------------- receipts
+
+VKEYS = {}  # county code -> verifier key string, for every ledger these tests created
+RECEIPTS_CHECKED = [0]
+
+
+def check_receipt(receipt, env, vkey):
+    """A receipt proves, offline, that the envelope's payload is in the ledger: its checkpoint
+    is signed by the ledger's key (verified here with c2sp), its inclusion proof leads from the
+    leaf hash to that checkpoint's root (RFC 9162), and it names the payload's hash."""
+    for k in ("ledger", "index", "leaf_hash", "payload_sha256", "checkpoint", "inclusion_proof"):
+        assert k in receipt, "receipt without %s: %r" % (k, receipt)
+    assert receipt["payload_sha256"] == payload_sha256(env), "receipt names another payload"
+    if not vkey:
+        return None
+    try:
+        cp = c2sp.open_checkpoint(receipt["checkpoint"], vkey)
+        c2sp.verify_inclusion(receipt["index"], cp.size, b64d(receipt["leaf_hash"]),
+                              [b64d(h) for h in receipt["inclusion_proof"]], cp.root)
+    except c2sp.VerifyError as e:
+        raise AssertionError("receipt of entry %s does not verify: %s" % (receipt.get("index"), e))
+    RECEIPTS_CHECKED[0] += 1
+    return cp
 
 
 # ---------------------------------------------------------------- a test ledger

@@ -39,6 +39,7 @@ def setup_module():
         lg = ac.new_ledger(C, "42")
         lg.enroll("root", "county", "county", lg.code)
         CODE, VKEY, ORIGIN, SIGNER = lg.code, lg.vkey, lg.origin, lg.root
+    ac.VKEYS[CODE] = VKEY
 
 
 def dsse_verify(env):
