@@ -38,6 +38,7 @@ struct domain_batch {
   size_t ngrave, capgrave;
   bool failed;
   uint64_t index;
+  strmap refs; /* ref -> subject (malloc'd) of the entries this batch accepted */
   /* Validation done by domain_authorize for the entry apply will see next. */
   const aidreg_event *checked_ev;
   bool stash_set;
@@ -264,9 +265,41 @@ void domain_end(domain_batch *d) {
   if (!d) return;
   entry_rollback(d);
   strmap_free(&d->docs, free_entry);
+  strmap_free(&d->refs, free);
   free(d->journal);
   free(d->grave);
   free(d);
+}
+
+int domain_refs(domain_batch *d, int (*emit)(void *ctx, const char *ref, const char *subject), void *ctx) {
+  for (size_t i = 0; i < d->refs.cap; i++)
+    if (d->refs.slots[i].key) {
+      int rc = emit(ctx, d->refs.slots[i].key, d->refs.slots[i].val);
+      if (rc) return rc;
+    }
+  return 0;
+}
+
+int dom_ref_subject(domain_batch *d, const char *ref, char *subject, size_t cap) {
+  const char *s = ref ? strmap_get(&d->refs, ref) : NULL;
+  if (s) {
+    snprintf(subject, cap, "%s", s);
+    return 1;
+  }
+  if (!ref || !d->store.ref_subject) return 0;
+  int rc = d->store.ref_subject(d->store.ctx, ref, subject, cap);
+  if (rc < 0) d->failed = true;
+  return rc;
+}
+
+static int remember(domain_batch *d, const aidreg_event *ev) {
+  char ref[65], *s = strdup(ev->subject);
+  aidreg_hex_encode(ev->payload_sha256, 32, ref);
+  if (!s || strmap_put(&d->refs, ref, s)) {
+    free(s);
+    return -1;
+  }
+  return 0;
 }
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
@@ -496,6 +529,26 @@ static int signer_check(const aidreg_key_state *s, const aidreg_event_type *t, c
   return 0;
 }
 
+/* A correction on a subject without entries in force: it names a key event, an entry of
+ * another subject, or nothing. */
+static int correction_elsewhere(domain_batch *d, const aidreg_event *ev, aidreg_problem *p) {
+  const char *corrects = js(ev->body, "corrects");
+  char other[256], s[12];
+  int found = dom_ref_subject(d, corrects, other, sizeof other);
+  if (found < 0) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
+  if (found && strcmp(other, ev->subject) == 0)
+    return aidreg_problem_set(p, AIDREG_E_CORRECTION_NOT_ALLOWED, "/body/corrects",
+                              "密钥登记和注销记录不能更正，请注销后重新登记 / key events are not corrected: revoke the "
+                              "key and enrol it again");
+  if (found)
+    return aidreg_problem_set(p, AIDREG_E_CORRECTION_SUBJECT, "/subject",
+                              "记录 %s… 的主体是 %s，不是 %s；请以 %s 为主体提交更正 / entry %s… is on %s, not %s: "
+                              "submit the correction with subject %s",
+                              short_ref(corrects, s), other, ev->subject, other, s, other, ev->subject, other);
+  return aidreg_problem_set(p, AIDREG_E_SUBJECT_UNKNOWN, "/subject",
+                            "%s 没有可更正的记录 / %s has no entry that could be corrected", ev->subject, ev->subject);
+}
+
 static int authorize(domain_batch *d, const aidreg_event *ev, const aidreg_key_state *signers, size_t nsig,
                      aidreg_problem *p) {
   d->checked_ev = NULL;
@@ -566,6 +619,7 @@ static int authorize(domain_batch *d, const aidreg_event *ev, const aidreg_key_s
                                                 "record the plan first (check the id)",
                                                 subject, subject);
     if (k == SK_PROJECT) doc = dom_get(d, "project", subject);
+    if (k == SK_NONE && strcmp(type, "correction") == 0) return correction_elsewhere(d, ev, p);
     if (k == SK_NONE || (t->subject == AIDREG_SUBJ_ANY && k != SK_ASSET && k != SK_PLAN && k != SK_VILLAGE) || (strcmp(type, "correction") == 0 && k == SK_VILLAGE && !dom_get(d, "log", subject)))
       return aidreg_problem_set(p, AIDREG_E_SUBJECT_UNKNOWN, "/subject",
                                 "%s 不是已登记的资产、收益分配方案或本县的村 / %s is no registered asset, plan or "
@@ -626,7 +680,10 @@ static int apply_entry(domain_batch *d, const aidreg_event *ev, const char *ref,
 
 int domain_apply(domain_batch *d, const aidreg_event *ev, const aidreg_key_state *signers, size_t nsig,
                  uint64_t index, aidreg_problem *p) {
-  if (is_key_event(ev->type)) return 0;
+  if (is_key_event(ev->type)) {
+    if (remember(d, ev)) return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
+    return 0;
+  }
   bool checked = d->checked_ev == ev;
   bool stashed = checked && d->stash_set;
   aidreg_problem stash = d->stash;
@@ -655,6 +712,7 @@ int domain_apply(domain_batch *d, const aidreg_event *ev, const aidreg_key_state
     if (p) utf8_trim(p->detail);
   } else {
     entry_commit(d);
+    if (remember(d, ev)) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
   }
   return rc;
 }

@@ -21,6 +21,10 @@ typedef struct {
   /* New reference to the stored document, or NULL when absent (*err set on failure). */
   json_t *(*load)(void *ctx, const char *kind, const char *id, int *err);
   void *ctx;
+  /* Optional: the subject of the stored entry whose payload hash is ref (hex) into
+   * subject; 1 found, 0 not, -1 on failure. Lets a correction that names an entry of
+   * another subject (or a key event) be told so. */
+  int (*ref_subject)(void *ctx, const char *ref, char *subject, size_t cap);
 } domain_store;
 
 typedef struct domain_batch domain_batch;
@@ -49,6 +53,8 @@ int domain_changes(domain_batch *d,
                    int (*emit)(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at),
                    void *ctx);
 void domain_end(domain_batch *d);
+/* Calls emit for every entry this batch accepted: its ref (hex) and subject. */
+int domain_refs(domain_batch *d, int (*emit)(void *ctx, const char *ref, const char *subject), void *ctx);
 
 /* The filter columns of a document (entity table): NULL members when they do not apply.
  * villages is a PostgreSQL array literal ("{a,b}") of the village codes the document

@@ -199,6 +199,19 @@ int dom_correction(domain_batch *d, const aidreg_event *ev, const char *ref, uns
                                 json_is_true(json_object_get(sup, "reversed")) ? "冲销" : "更正", s,
                                 json_is_true(json_object_get(sup, "reversed")) ? "reversed" : "corrected",
                                 (long long)ji(sup, "index"), short_ref(js(sup, "by"), s2));
+    char other[256];
+    int found = dom_ref_subject(d, corrects, other, sizeof other);
+    if (found < 0) return oom(d, p);
+    if (found && strcmp(other, subject) != 0)
+      return aidreg_problem_set(p, AIDREG_E_CORRECTION_SUBJECT, "/subject",
+                                "记录 %s… 的主体是 %s，不是 %s；请以 %s 为主体提交更正 / entry %s… is on %s, not %s: "
+                                "submit the correction with subject %s",
+                                short_ref(corrects, s), other, subject, other, s, other, subject, other);
+    if (found)
+      return aidreg_problem_set(p, AIDREG_E_CORRECTION_NOT_ALLOWED, "/body/corrects",
+                                "记录 %s… 本身是冲销，不能再更正；请重新提交原记录 / entry %s… is a reversal: it is not "
+                                "corrected; submit the original entry again",
+                                short_ref(corrects, s), s);
     return aidreg_problem_set(p, AIDREG_E_CORRECTION_TARGET, "/body/corrects",
                               "%s 没有当前有效的记录 %s…；corrects 须为同一主体的记录 ref / %s has no entry %s… in "
                               "force: corrects names an entry of the same subject",

@@ -15,6 +15,7 @@ static db_stmt q_prefetch = {
     "JOIN unnest($2::text[], $3::text[]) AS w(kind, id) ON e.kind = w.kind AND e.id = w.id "
     "WHERE e.ledger = $1",
     0};
+static db_stmt q_ref = {"SELECT subject FROM leaf WHERE ledger = $1 AND payload_sha256 = decode($2, 'hex')", 0};
 static db_stmt q_load = {"SELECT doc::text FROM entity WHERE ledger = $1 AND kind = $2 AND id = $3", 0};
 static db_stmt q_upsert = {
     "INSERT INTO entity (ledger, kind, id, village, township, villages, class, status, name, year, doc, updated_at) "
@@ -103,7 +104,20 @@ static json_t *load(void *ctx, const char *kind, const char *id, int *err) {
   return doc;
 }
 
-domain_store domain_db_store(domain_db *db) { return (domain_store){load, db}; }
+static int ref_subject(void *ctx, const char *ref, char *subject, size_t cap) {
+  domain_db *db = ctx;
+  size_t n = strlen(ref);
+  if (n != 64 || strspn(ref, "0123456789abcdef") != n) return 0;
+  const char *params[2] = {db->ledger, ref};
+  PGresult *r = db_run(db->c, &q_ref, 2, params, NULL);
+  if (!r) return -1;
+  int found = PQntuples(r) == 1;
+  if (found) snprintf(subject, cap, "%s", PQgetvalue(r, 0, 0));
+  PQclear(r);
+  return found;
+}
+
+domain_store domain_db_store(domain_db *db) { return (domain_store){.load = load, .ctx = db, .ref_subject = ref_subject}; }
 
 /* ---- prefetch ------------------------------------------------------------------------ */
 

@@ -110,6 +110,8 @@ static int move(domain_batch *d, json_t *inc, const char *plan, const char *vill
 int dom_income_draw(domain_batch *d, const char *income, const char *plan, const char *village, int64_t amount,
                     const char *field, aidreg_problem *p) {
   char s[12];
+  short_ref(income, s);
+  if (!income) return aidreg_problem_set(p, AIDREG_E_INCOME_UNKNOWN, field, "未指明收益 / no income named");
   const json_t *inc = dom_get(d, "income", income);
   if (!inc) {
     if (dom_failed(d)) return oom(d, p);

@@ -54,6 +54,8 @@ void dom_fail_store(domain_batch *d);
 const char *dom_county(const domain_batch *d);
 /* The settings in force at index. */
 void dom_settings_at(domain_batch *d, uint64_t index, domain_settings *out);
+/* The subject of an accepted entry (this batch's or the store's): 1, 0 or -1. */
+int dom_ref_subject(domain_batch *d, const char *ref, char *subject, size_t cap);
 /* Index of the entry being applied (live or correction). */
 uint64_t dom_now_index(const domain_batch *d);
 

@@ -1,5 +1,6 @@
 /* An in-memory domain_store: the state of a ledger replayed without a database (unit
  * tests, `aidreg rebuild --check`). Keys are "kind:id" (a kind holds no colon). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@ typedef struct {
 
 struct domain_memstore {
   strmap docs;
+  strmap refs; /* ref -> subject (malloc'd) */
 };
 
 domain_memstore *domain_memstore_new(void) { return calloc(1, sizeof(domain_memstore)); }
@@ -26,6 +28,7 @@ static void free_doc(void *v) {
 void domain_memstore_free(domain_memstore *m) {
   if (!m) return;
   strmap_free(&m->docs, free_doc);
+  strmap_free(&m->refs, free);
   free(m);
 }
 
@@ -53,7 +56,28 @@ static json_t *load(void *ctx, const char *kind, const char *id, int *err) {
   return doc ? json_deep_copy(doc) : NULL;
 }
 
-domain_store domain_memstore_store(domain_memstore *m) { return (domain_store){load, m}; }
+static int ref_subject(void *ctx, const char *ref, char *subject, size_t cap) {
+  const char *s = strmap_get(&((domain_memstore *)ctx)->refs, ref);
+  if (!s) return 0;
+  snprintf(subject, cap, "%s", s);
+  return 1;
+}
+
+domain_store domain_memstore_store(domain_memstore *m) {
+  return (domain_store){.load = load, .ctx = m, .ref_subject = ref_subject};
+}
+
+static int put_ref(void *ctx, const char *ref, const char *subject) {
+  domain_memstore *m = ctx;
+  char *s = strdup(subject);
+  char *old = strmap_get(&m->refs, ref);
+  if (!s || strmap_put(&m->refs, ref, s)) {
+    free(s);
+    return -1;
+  }
+  free(old);
+  return 0;
+}
 
 static int put(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at) {
   domain_memstore *m = ctx;
@@ -74,7 +98,9 @@ static int put(void *ctx, const char *kind, const char *id, const json_t *doc, u
   return doc && !d->doc ? -1 : 0;
 }
 
-int domain_memstore_commit(domain_memstore *m, domain_batch *d) { return domain_changes(d, put, m); }
+int domain_memstore_commit(domain_memstore *m, domain_batch *d) {
+  return domain_changes(d, put, m) || domain_refs(d, put_ref, m) ? -1 : 0;
+}
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 

@@ -350,7 +350,8 @@ static const ds_step ds_script[] = {
      OK_,
      "asset/A-ROAD-01 /description \"硬化\"\nasset/A-ROAD-01 /status \"damaged\"\nasset/A-ROAD-01 /last_inspection "
      "\"2024-04-01\"\nproject/P-2023-01 /assets 4"},
-    {NULL, "county", "2024-07-27", "correction", "{C}", CORR("$pvreg", ""), AIDREG_E_CORRECTION_TARGET, NULL},
+    {NULL, "county", "2024-07-27", "correction", "{C}", CORR("$pvreg", ""), AIDREG_E_CORRECTION_SUBJECT, NULL},
+    {NULL, "county", "2024-07-27", "correction", "A-GH-01", CORR(H0, ""), AIDREG_E_CORRECTION_TARGET, NULL},
     /* Settings: publicity days from 7 to 10, then back to the defaults. */
     {NULL, "county", "2025-01-02", "ledger.settings", "{C}", "{\"publicity_days\":10}", OK_, NULL},
     {"planB3", "vB", "2025-01-05", "allocation.plan", "PL-2025-B3",

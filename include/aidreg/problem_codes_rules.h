@@ -28,4 +28,5 @@
   X(FINDING_RESOLVED,     422, "finding-already-resolved", "审计发现已整改 / The finding is already resolved") \
   X(CORRECTION_TARGET,    422, "correction-target-not-in-force", "被更正的记录不是该主体当前有效的记录 / The corrected entry is not in force on this subject") \
   X(CORRECTION_NOT_ALLOWED, 422, "correction-not-allowed", "此类记录不能更正 / This kind of entry is not corrected") \
-  X(CORRECTION_BREAKS,    422, "correction-breaks-later-entry", "更正会使后续记录违反规则 / The correction would make a later entry break a rule")
+  X(CORRECTION_BREAKS,    422, "correction-breaks-later-entry", "更正会使后续记录违反规则 / The correction would make a later entry break a rule") \
+  X(CORRECTION_SUBJECT,   422, "correction-subject-mismatch", "更正的主体须与被更正记录的主体相同 / A correction has the corrected entry's subject")

@@ -226,7 +226,7 @@ static domain_memstore *run_stepwise(void) {
       int changed = 0;
       domain_changes(d, count_emit, &changed);
       CHECK_MSG(changed == 0, "step %zu: a refusal changed %d documents", i, changed);
-      CHECK_MSG(aidreg_utf8_valid((const uint8_t *)p.detail, strlen(p.detail)), "step %zu: detail not UTF-8", i);
+      CHECK_MSG(aidreg_utf8_valid((const uint8_t *)p.detail, strlen(p.detail)), "step %zu: detail not UTF-8: %s", i, p.detail);
       if (aidreg_problem_status(got) == 422)
         CHECK_MSG(strstr(p.detail, " / ") != NULL, "step %zu: detail not bilingual: %s", i, p.detail);
     } else {
