@@ -58,13 +58,21 @@ enum MHD_Result reply_json(httpd_request *rq, unsigned status, json_t *body) {
   return send_json(rq, status, "application/json", AIDREG_OK, body);
 }
 
+/* The detail as UTF-8: a detail cut by its fixed buffer may end inside a character, which
+ * is dropped; anything else invalid is withheld. */
+static json_t *detail_json(const char *detail) {
+  size_t n = strlen(detail);
+  for (int cut = 0; cut < 4 && n > 0; cut++, n--)
+    if (aidreg_utf8_valid((const uint8_t *)detail, n)) return json_stringn(detail, n);
+  if (n == 0) return json_string("");
+  return json_string("(detail withheld: not UTF-8)");
+}
+
 json_t *problem_json(const aidreg_problem *p, json_t *extra) {
   char type[160];
   aidreg_problem_type_uri(p->code, type, sizeof type);
-  const char *detail = p->detail;
-  if (!aidreg_utf8_valid((const uint8_t *)detail, strlen(detail))) detail = "(detail withheld: not UTF-8)";
-  json_t *o = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", aidreg_problem_title(p->code),
-                        "status", aidreg_problem_status(p->code), "detail", detail);
+  json_t *o = json_pack("{s:s, s:s, s:i, s:o}", "type", type, "title", aidreg_problem_title(p->code),
+                        "status", aidreg_problem_status(p->code), "detail", detail_json(p->detail));
   if (o && p->field[0] && aidreg_utf8_valid((const uint8_t *)p->field, strlen(p->field)) &&
       json_object_set_new(o, "field", json_string(p->field)) != 0) {
     json_decref(o);
