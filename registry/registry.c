@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "aidreg/authority.h"
 #include "aidreg/encoding.h"
@@ -216,7 +217,9 @@ out:
 void aidreg_registry_create_ledger(aidreg_registry *r, const json_t *envelope, aidreg_result *res, char **vkey) {
   memset(res, 0, sizeof *res);
   *vkey = NULL;
-  append_item it = {.res = res, .prefix = ""};
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  append_item it = {.res = res, .prefix = "", .enqueued_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec};
   aidreg_problem p = {0};
   db_conn *c = NULL;
   if (aidreg_envelope_from_json(envelope, "", &it.env, &p) || aidreg_envelope_verify(&it.env, &p)) goto refused;
