@@ -1155,7 +1155,11 @@ static void check_subject(vctx *c, const aidreg_event_type *t, const char *subje
                        : t->subject == AIDREG_SUBJ_ASSET ? "资产编号"
                        : t->subject == AIDREG_SUBJ_PLAN  ? "分配方案编号"
                                                          : "编号";
-      if (!id_ok(s)) {
+      uint8_t pk[32];
+      /* A correction names its target's subject, which may be a key id (base64 holds
+       * '/'): the rules then refuse correcting key events with their own 422. */
+      bool key_subject = t->subject == AIDREG_SUBJ_SAME && aidreg_key_id_decode(s, pk) == 0;
+      if (!key_subject && !id_ok(s)) {
         note_at(c, AIDREG_E_INVALID_FIELD, "/subject",
                 "主体（%s）\"%s\" 不是有效编号：应为 1 至 64 个英文字母、数字或符号，不含空格和 / ? # %% \\ \" / The subject "
                 "\"%s\" is not a valid id: 1 to 64 ASCII letters, digits or symbols, without spaces or / ? # %% \\ \"",
