@@ -357,7 +357,7 @@ static bool is_village_code(const char *s) { return strlen(s) == 12 && aidreg_is
  * administrative code (the county, a village), else nothing. */
 dom_subject_kind dom_kind_of(domain_batch *d, const char *subject) {
   const json_t *log = dom_get(d, "log", subject);
-  if (log && json_array_size(json_object_get(log, "entries")) > 0) return dom_kind_parse(js(log, "kind"));
+  if (log && ji(log, "count") > 0) return dom_kind_parse(js(log, "kind"));
   if (strcmp(subject, d->county) == 0) return SK_COUNTY;
   if (is_village_code(subject) && aidreg_scope_covers(d->county, subject)) return SK_VILLAGE;
   return SK_NONE;
@@ -401,6 +401,65 @@ dom_rule dom_rule_of(const char *type) {
 
 static bool is_key_event(const char *type) { return strncmp(type, "key.", 4) == 0; }
 
+/* A subject's log: log/<subject> = {"kind","count","sealed":k,"tail":[slots],"superseded"}
+ * and k sealed chunks logc/<subject>#<i> = {"entries":[LOG_CHUNK slots]}. An append edits
+ * only the small tail (sealing it into a chunk when full), so its cost does not grow
+ * with the subject's history; the prefetch of the batch reads the tail with the rest. */
+#define LOG_CHUNK 32
+
+static char *chunk_id(const char *subject, int64_t k) {
+  size_t n = strlen(subject) + 24;
+  char *id = malloc(n);
+  if (id) snprintf(id, n, "%s#%lld", subject, (long long)k);
+  return id;
+}
+
+json_t *dom_log_entries(domain_batch *d, const char *subject) {
+  const json_t *log = dom_get(d, "log", subject);
+  json_t *out = json_array();
+  if (!log || !out) return out;
+  for (int64_t k = 0; k < ji(log, "sealed"); k++) {
+    char *id = chunk_id(subject, k);
+    const json_t *c = id ? dom_get(d, "logc", id) : NULL;
+    free(id);
+    if (!c) {
+      dom_fail_store(d); /* a sealed chunk must exist */
+      json_decref(out);
+      return NULL;
+    }
+    json_array_extend(out, json_object_get(c, "entries"));
+  }
+  json_array_extend(out, json_object_get(log, "tail"));
+  return out;
+}
+
+int dom_log_write(domain_batch *d, const char *subject, const json_t *entries) {
+  json_t *log = dom_edit(d, "log", subject);
+  if (!log) return -1;
+  size_t n = json_array_size(entries);
+  int64_t sealed = (int64_t)(n / LOG_CHUNK), old = ji(log, "sealed");
+  for (int64_t k = 0; k < (sealed > old ? sealed : old); k++) {
+    char *id = chunk_id(subject, k);
+    json_t *c = NULL;
+    if (k < sealed) {
+      json_t *slice = json_array();
+      for (size_t i = (size_t)k * LOG_CHUNK; slice && i < (size_t)(k + 1) * LOG_CHUNK; i++)
+        json_array_append(slice, json_array_get(entries, i));
+      c = json_pack("{s:o}", "entries", slice);
+    }
+    int rc = id && (k >= sealed || c) ? dom_put(d, "logc", id, c) : -1;
+    free(id);
+    if (rc) return -1;
+  }
+  json_t *tail = json_array();
+  for (size_t i = (size_t)sealed * LOG_CHUNK; tail && i < n; i++) json_array_append(tail, json_array_get(entries, i));
+  if (!tail) return -1;
+  json_object_set_new(log, "tail", tail);
+  json_object_set_new(log, "sealed", json_integer((json_int_t)sealed));
+  json_object_set_new(log, "count", json_integer((json_int_t)n));
+  return 0;
+}
+
 int dom_log_append(domain_batch *d, const char *subject, dom_subject_kind kind, json_t *slot) {
   json_t *log = dom_edit(d, "log", subject);
   if (!log) {
@@ -408,16 +467,28 @@ int dom_log_append(domain_batch *d, const char *subject, dom_subject_kind kind, 
       json_decref(slot);
       return -1;
     }
-    log = json_pack("{s:s, s:[], s:{}}", "kind", dom_kind_name(kind), "entries", "superseded");
-    if (!log || dom_put(d, "log", subject, log)) {
+    log = json_pack("{s:s, s:i, s:i, s:[], s:{}}", "kind", dom_kind_name(kind), "count", 0, "sealed", 0, "tail",
+                    "superseded");
+    if (!log || dom_put(d, "log", subject, log) || !(log = dom_edit(d, "log", subject))) {
       json_decref(slot);
       return -1;
     }
-  } else if (json_array_size(json_object_get(log, "entries")) == 0) {
+  } else if (ji(log, "count") == 0) {
     /* Every earlier entry was reversed: the subject may start again as another kind. */
     json_object_set_new(log, "kind", json_string(dom_kind_name(kind)));
   }
-  return json_array_append_new(json_object_get(log, "entries"), slot);
+  json_t *tail = json_object_get(log, "tail");
+  if (json_array_append_new(tail, slot) || !ji_add(log, "count", 1)) return -1;
+  if (json_array_size(tail) < LOG_CHUNK) return 0;
+  /* A full tail becomes a sealed chunk. */
+  int64_t k = ji(log, "sealed");
+  char *id = chunk_id(subject, k);
+  json_t *c = json_pack("{s:O}", "entries", tail);
+  int rc = id && c ? dom_put(d, "logc", id, c) : -1;
+  free(id);
+  if (rc) return -1;
+  json_object_set_new(log, "tail", json_array());
+  return ji_add(log, "sealed", 1) ? 0 : -1;
 }
 
 /* The kind a new entry of type gives its subject. */
@@ -628,7 +699,10 @@ static int authorize(domain_batch *d, const aidreg_event *ev, const aidreg_key_s
     if (strcmp(type, "correction") == 0) {
       const char *corrects = js(body, "corrects");
       size_t at;
-      if (corrects) target = dom_log_slot(dom_get(d, "log", subject), corrects, &at);
+      json_t *entries = corrects ? dom_log_entries(d, subject) : NULL;
+      /* The slot stays alive: the chunks hold it until the entry ends. */
+      if (entries) target = dom_log_slot(entries, corrects, &at);
+      json_decref(entries);
     }
     locs_of(d, k, subject, doc, &l);
   }

@@ -30,11 +30,11 @@ static int oom(domain_batch *d, aidreg_problem *p) {
   return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
 }
 
-json_t *dom_log_slot(const json_t *log, const char *ref, size_t *at) {
+json_t *dom_log_slot(const json_t *entries, const char *ref, size_t *at) {
   json_t *marker = NULL, *v;
   size_t i, marker_at = 0;
   if (!ref) return NULL;
-  json_array_foreach(json_object_get(log, "entries"), i, v) {
+  json_array_foreach(entries, i, v) {
     const char *r = js(v, "ref");
     if (!r || strcmp(r, ref) != 0) continue;
     if (strcmp(js(v, "type"), "correction") != 0) {
@@ -186,9 +186,11 @@ int dom_correction(domain_batch *d, const aidreg_event *ev, const char *ref, uns
   const char *corrects = js(body, "corrects");
   char s[12], s2[12];
   const json_t *log = dom_get(d, "log", subject);
+  json_t *current = log ? dom_log_entries(d, subject) : NULL;
   size_t at = 0;
-  const json_t *slot = log ? dom_log_slot(log, corrects, &at) : NULL;
+  const json_t *slot = current ? dom_log_slot(current, corrects, &at) : NULL;
   if (!slot) {
+    json_decref(current);
     if (dom_failed(d)) return oom(d, p);
     const json_t *sup = json_object_get(json_object_get(log, "superseded"), corrects ? corrects : "");
     if (sup)
@@ -217,34 +219,39 @@ int dom_correction(domain_batch *d, const aidreg_event *ev, const char *ref, uns
                               "force: corrects names an entry of the same subject",
                               subject, short_ref(corrects, s), subject, s);
   }
+  int rc = -1;
+  json_t *entries = NULL, *saved = NULL, *old_copy = NULL;
   const char *type = js(slot, "type");
-  if (strcmp(type, "ledger.create") == 0 || strcmp(type, "correction") == 0)
-    return aidreg_problem_set(p, AIDREG_E_CORRECTION_NOT_ALLOWED, "/body/corrects",
-                              "%s 记录不能更正 / a %s entry is not corrected%s", type, type,
-                              strcmp(type, "ledger.create") == 0 ? ": change the settings with ledger.settings"
-                                                                 : ": correct the entry it corrected");
-  if (repl && domain_validate_body_as(type, repl, ev, dom_county(d), "/body/body", p)) return -1;
+  if (strcmp(type, "ledger.create") == 0 || strcmp(type, "correction") == 0) {
+    aidreg_problem_set(p, AIDREG_E_CORRECTION_NOT_ALLOWED, "/body/corrects",
+                       "%s 记录不能更正 / a %s entry is not corrected%s", type, type,
+                       strcmp(type, "ledger.create") == 0 ? ": change the settings with ledger.settings"
+                                                          : ": correct the entry it corrected");
+    goto out;
+  }
+  if (repl && domain_validate_body_as(type, repl, ev, dom_county(d), "/body/body", p)) goto out;
   dom_subject_kind k = dom_kind_parse(js(log, "kind"));
   bool is_plan = strcmp(type, "allocation.plan") == 0;
   if (is_plan) {
     const json_t *pl = dom_get(d, "plan", subject);
     const char *st = js(pl, "state");
-    if (!dom_plan_correctable(st))
-      return aidreg_problem_set(p, AIDREG_E_PLAN_NOT_CORRECTABLE, "/body/corrects",
-                                "方案 %s 已进入「%s」状态，不能更正；请另立新方案 / plan %s is %s: it is not corrected "
-                                "any more; record a new plan",
-                                subject, st ? st : "?", subject, st ? st : "?");
+    if (!dom_plan_correctable(st)) {
+      aidreg_problem_set(p, AIDREG_E_PLAN_NOT_CORRECTABLE, "/body/corrects",
+                         "方案 %s 已进入「%s」状态，不能更正；请另立新方案 / plan %s is %s: it is not corrected "
+                         "any more; record a new plan",
+                         subject, st ? st : "?", subject, st ? st : "?");
+      goto out;
+    }
   }
 
   /* The new log. */
-  json_t *old_entries = json_object_get(log, "entries");
-  json_t *entries = json_deep_copy(old_entries), *saved = json_object();
+  entries = json_deep_copy(current);
+  saved = json_object();
   char old_ref[65];
   snprintf(old_ref, sizeof old_ref, "%s", js(slot, "ref"));
   if (!entries || !saved) {
-    json_decref(entries);
-    json_decref(saved);
-    return oom(d, p);
+    oom(d, p);
+    goto out;
   }
   if (repl) {
     json_t *ns = json_pack("{s:s, s:O, s:O, s:I, s:I, s:s, s:O, s:I}", "ref", ref, "root", jget(slot, "root"), "index",
@@ -262,23 +269,22 @@ int dom_correction(domain_batch *d, const aidreg_event *ev, const char *ref, uns
 
   /* Reset, install the new log (the subject keeps its kind while replaying), replay,
    * restore what other subjects contributed. */
-  int rc = -1;
-  json_t *le = dom_edit(d, "log", subject);
-  json_t *old_copy = json_deep_copy(old_entries);
-  if (!le || !old_copy) {
+  old_copy = json_deep_copy(current);
+  if (!old_copy || reset(d, subject, k, old_copy, saved) || dom_log_write(d, subject, entries)) {
     oom(d, p);
     goto out;
   }
-  if (reset(d, subject, k, old_copy, saved)) {
-    oom(d, p);
-    goto out;
-  }
-  json_object_set(le, "entries", entries);
   if (replay(d, subject, k, entries, ref, p) || restore(d, subject, k, saved, p)) goto out;
+  json_t *le = dom_edit(d, "log", subject);
+  if (!le) {
+    oom(d, p);
+    goto out;
+  }
   json_t *sup = json_object_get(le, "superseded");
   json_object_set_new(sup, old_ref, json_pack("{s:s, s:I, s:b}", "by", ref, "index", (json_int_t)index, "reversed", !repl));
   rc = 0;
 out:
+  json_decref(current);
   json_decref(old_copy);
   json_decref(entries);
   json_decref(saved);

@@ -9,7 +9,8 @@
  *   income/<ref>       one income report (ref of its income.report) and what plans draw on it
  *   finding/<ref>      one finding (ref of its finding.record) and its resolution
  *   log/<subject>      the subject's entries in force, for corrections:
- *                      {"kind","entries":[slot…],"superseded":{ref:{"by","index","reversed"}}}
+ *                      {"kind","count","sealed","tail":[slot…],"superseded":{ref:{"by","index","reversed"}}}
+ *                      with the older slots in logc/<subject>#<k> {"entries":[32 slots]};
  *                      slot = {"ref","root","index","t","type","body","roles","by"?,"effect"?}
  * A replacement takes its original's slot (same index, root; ref and t of the correction);
  * a correction of an allocation.plan adds a marker slot (type "correction", effect
@@ -135,13 +136,17 @@ int dom_disposal_complete(domain_batch *d, const dom_entry *e, aidreg_problem *p
 /* domain_correction.c */
 int dom_correction(domain_batch *d, const aidreg_event *ev, const char *ref, unsigned roles, uint64_t index,
                    aidreg_problem *p);
-/* The slot of log whose ref is `ref` (entries in force), or NULL. */
-json_t *dom_log_slot(const json_t *log, const char *ref, size_t *at);
+/* The slot of entries (a subject's entries in force) whose ref is `ref`, or NULL. */
+json_t *dom_log_slot(const json_t *entries, const char *ref, size_t *at);
 
 /* domain.c: the dispatch table */
 dom_rule dom_rule_of(const char *type);
-/* Appends an accepted entry to its subject's log. */
+/* Appends an accepted entry to its subject's log (steals slot). */
 int dom_log_append(domain_batch *d, const char *subject, dom_subject_kind kind, json_t *slot);
+/* The subject's entries in force, in order: a new array (slots borrowed from the log). */
+json_t *dom_log_entries(domain_batch *d, const char *subject);
+/* Replaces the subject's entries in force (log and chunks). 0 or -1. */
+int dom_log_write(domain_batch *d, const char *subject, const json_t *entries);
 /* Shanghai calendar days of a date string (YYYY-MM-DD); -1 when unparsable. */
 int64_t dom_days(const char *date);
 

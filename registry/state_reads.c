@@ -145,7 +145,6 @@ static int list(aidreg_registry *r, const char *code, const char *kind, const ai
   for (int i = 0; items && i < PQntuples(res); i++) {
     json_t *doc = parse(PQgetvalue(res, i, 0));
     if (!doc) continue;
-    if (strcmp(kind, "plan") == 0) json_object_del(doc, "payouts");
     add_yuan(doc);
     json_array_append_new(items, doc);
   }
@@ -248,6 +247,32 @@ static json_t *history(db_conn *c, const char *code, const char *subject, const 
   return out;
 }
 
+/* The payouts in force of a plan: the allocation.payout slots of its log (a corrected
+ * payout as corrected). */
+static json_t *payouts(db_conn *c, const char *code, const char *id, const json_t *log) {
+  json_t *out = json_array(), *slots = json_array();
+  aidreg_problem ignore;
+  for (json_int_t k = 0; out && slots && k < json_integer_value(json_object_get(log, "sealed")); k++) {
+    char cid[160];
+    snprintf(cid, sizeof cid, "%s#%lld", id, (long long)k);
+    json_t *chunk = get_doc(c, code, "logc", cid, &ignore);
+    json_array_extend(slots, json_object_get(chunk, "entries"));
+    json_decref(chunk);
+  }
+  json_array_extend(slots, json_object_get(log, "tail"));
+  size_t i;
+  json_t *s;
+  json_array_foreach(slots, i, s) {
+    if (strcmp(json_string_value(json_object_get(s, "type")), "allocation.payout") != 0) continue;
+    json_t *po = json_deep_copy(json_object_get(s, "body"));
+    json_object_set(po, "index", json_object_get(s, "index"));
+    json_object_set(po, "ref", json_object_get(s, "ref"));
+    json_array_append_new(out, po);
+  }
+  json_decref(slots);
+  return out;
+}
+
 static int one(aidreg_registry *r, const char *code, const char *kind, const char *id, json_t **out,
                aidreg_problem *p) {
   if (!id || !*id) return aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "no id");
@@ -260,6 +285,11 @@ static int one(aidreg_registry *r, const char *code, const char *kind, const cha
   if (rc == 0 && strcmp(kind, "project") != 0) {
     aidreg_problem ignore;
     log = get_doc(c, code, "log", id, &ignore);
+    if (strcmp(kind, "plan") == 0) {
+      json_t *po = payouts(c, code, id, log);
+      add_yuan(po);
+      json_object_set_new(doc, "payouts", po);
+    }
     json_t *h = history(c, code, id, log);
     if (!h) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "cannot read the history");
     else json_object_set_new(doc, "history", h);
