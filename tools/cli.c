@@ -24,6 +24,7 @@ static const char usage_text[] =
     "  verify          verify a whole ledger: from a server, an export folder or PostgreSQL\n"
     "  export          write checkpoint, hash tiles and entry bundles to a folder (tlog-tiles)\n"
     "  proof           inclusion and consistency proofs; check a saved receipt offline\n"
+    "  rebuild --check recompute the current state from the leaves; compare it with PostgreSQL\n"
     "\n"
     "`aidreg <command> --help` describes a command. Defaults come from the environment:\n"
     "AIDREG_URL (server), AIDREG_LEDGER (county code), AIDREG_ORIGIN (checkpoint origin),\n"
@@ -38,7 +39,7 @@ typedef struct {
 static const command commands[] = {
     {"keygen", cli_keygen}, {"sign", cli_sign},     {"submit", cli_submit}, {"ledger", cli_ledger},
     {"enroll", cli_enroll}, {"revoke", cli_revoke}, {"verify", cli_verify}, {"export", cli_export},
-    {"proof", cli_proof},
+    {"proof", cli_proof},   {"rebuild", cmd_rebuild},
 };
 
 int main(int argc, char **argv) {

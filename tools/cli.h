@@ -26,6 +26,7 @@ int cli_revoke(int argc, char **argv);
 int cli_verify(int argc, char **argv);
 int cli_export(int argc, char **argv);
 int cli_proof(int argc, char **argv);
+int cmd_rebuild(int argc, char **argv); /* cli_rebuild.c: rebuild --check */
 
 /* ---- cli_common.c -------------------------------------------------------------------- */
 

@@ -6,8 +6,6 @@
 #include "aidreg/rebuild.h"
 #include "cli.h"
 
-int cmd_rebuild(int argc, char **argv);
-
 static const char help[] =
     "usage: aidreg rebuild --check [--db URL] [--ledger CODE]\n"
     "\n"
