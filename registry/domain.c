@@ -652,7 +652,12 @@ static int authorize(domain_batch *d, const aidreg_event *ev, const aidreg_key_s
   } else if (strcmp(type, "project.register") == 0 || strcmp(type, "asset.register") == 0 ||
              strcmp(type, "allocation.plan") == 0) {
     dom_subject_kind now = dom_kind_of(d, subject);
-    if (now == SK_PROJECT || now == SK_ASSET || now == SK_PLAN)
+    if (now == SK_COUNTY || now == SK_VILLAGE)
+      return aidreg_problem_set(p, AIDREG_E_ALREADY_REGISTERED, "/subject",
+                                "%s 是行政区划代码，不能用作项目、资产或方案编号 / %s is an administrative code: choose "
+                                "another code for a project, asset or plan",
+                                subject, subject);
+    if (now != SK_NONE)
       return aidreg_problem_set(p, AIDREG_E_ALREADY_REGISTERED, "/subject",
                                 "编号 %s 已被%s使用，不能重复登记；更改请用 correction / %s is already registered as a "
                                 "%s: use a correction to change it, or choose another code",

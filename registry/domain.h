@@ -57,8 +57,8 @@ void domain_end(domain_batch *d);
 int domain_refs(domain_batch *d, int (*emit)(void *ctx, const char *ref, const char *subject), void *ctx);
 
 /* The filter columns of a document (entity table): NULL members when they do not apply.
- * villages is a PostgreSQL array literal ("{a,b}") of the village codes the document
- * concerns, written into villages_buf. year 0 = none. */
+ * villages is a PostgreSQL array literal ("{a,b}") of the codes the document concerns;
+ * year 0 = none. */
 typedef struct {
   const char *village, *township, *klass, *status, *name;
   char villages[1024];

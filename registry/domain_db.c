@@ -153,6 +153,24 @@ static void want_add(want *w, const char *kind, const char *id) {
   w->first = false;
 }
 
+static int fetch(domain_db *db, want *w) {
+  int rc = -1;
+  if (db_buf_add(&w->kinds, "}", 1) || db_buf_add(&w->ids, "}", 1) || w->err) return -1;
+  if (w->first) return 0;
+  const char *params[3] = {db->ledger, w->kinds.data, w->ids.data};
+  PGresult *r = db_run(db->c, &q_prefetch, 3, params, NULL);
+  if (!r) return -1;
+  rc = 0;
+  for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
+    char *k = key_of(PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+    cached *x = k ? strmap_get(&db->cache, k) : NULL;
+    free(k);
+    if (!x || !(x->doc = parse_doc(PQgetvalue(r, i, 2)))) rc = -1;
+  }
+  PQclear(r);
+  return rc;
+}
+
 int domain_db_prefetch(domain_db *db, size_t n, const aidreg_event *(*ev_at)(void *ctx, size_t i), void *ctx) {
   want w = {.db = db, .first = true};
   db_buf_add(&w.kinds, "{", 1);
@@ -176,28 +194,28 @@ int domain_db_prefetch(domain_db *db, size_t n, const aidreg_event *(*ev_at)(voi
     want_add(&w, "finding", json_string_value(json_object_get(b, "finding")));
     json_array_foreach(json_object_get(b, "sources"), j, v) want_add(&w, "income", json_string_value(json_object_get(v, "income")));
   }
-  db_buf_add(&w.kinds, "}", 1);
-  db_buf_add(&w.ids, "}", 1);
-  int rc = -1;
-  if (w.err || !w.kinds.data || !w.ids.data) goto out;
-  if (w.first) {
-    rc = 0;
-    goto out;
-  }
-  const char *params[3] = {db->ledger, w.kinds.data, w.ids.data};
-  PGresult *r = db_run(db->c, &q_prefetch, 3, params, NULL);
-  if (!r) goto out;
-  rc = 0;
-  for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
-    char *k = key_of(PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
-    cached *x = k ? strmap_get(&db->cache, k) : NULL;
-    free(k);
-    if (!x || !(x->doc = parse_doc(PQgetvalue(r, i, 2)))) rc = -1;
-  }
-  PQclear(r);
-out:
+  int rc = fetch(db, &w);
   db_buf_free(&w.kinds);
   db_buf_free(&w.ids);
+  if (rc) return rc;
+  /* Second round: the assets of the incomes plans draw on. */
+  want w2 = {.db = db, .first = true};
+  db_buf_add(&w2.kinds, "{", 1);
+  db_buf_add(&w2.ids, "{", 1);
+  json_t *assets = json_array(); /* collected first: want_add grows the cache */
+  for (size_t i = 0; assets && i < db->cache.cap; i++) {
+    const strmap_slot *s = &db->cache.slots[i];
+    const cached *x = s->key ? s->val : NULL;
+    if (x && x->doc && strncmp(s->key, "income:", 7) == 0)
+      json_array_append(assets, json_object_get(x->doc, "asset"));
+  }
+  size_t i;
+  json_t *a;
+  json_array_foreach(assets, i, a) want_add(&w2, "asset", json_string_value(a));
+  json_decref(assets);
+  rc = fetch(db, &w2);
+  db_buf_free(&w2.kinds);
+  db_buf_free(&w2.ids);
   return rc;
 }
 

@@ -178,6 +178,10 @@ static const ds_step ds_script[] = {
      PLAN("{VA}", "2024", "[{\"income\":\"" H0 "\",\"amount_fen\":1}]",
           "[{\"purpose\":\"other\",\"description\":\"x\",\"amount_fen\":1}]", STEPS4("2024-01-20")),
      AIDREG_E_INCOME_UNKNOWN, NULL},
+    {NULL, "vA", "2024-02-01", "allocation.plan", "{VA}",
+     PLAN("{VA}", "2024", "[{\"income\":\"$inc1\",\"amount_fen\":1}]",
+          "[{\"purpose\":\"other\",\"description\":\"x\",\"amount_fen\":1}]", STEPS4("2024-01-20")),
+     AIDREG_E_ALREADY_REGISTERED, NULL},
     {"planA1", "vA", "2024-02-01", "allocation.plan", "PL-2024-A1",
      PLAN("{VA}", "2024", "[{\"income\":\"$inc1\",\"amount_fen\":500000}]",
           "[{\"purpose\":\"public_jobs\",\"description\":\"护路员\",\"amount_fen\":300000},"
