@@ -126,7 +126,7 @@ int dom_plan_record(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   json_t *doc = json_pack("{s:s, s:s, s:s, s:O, s:s, s:o, s:o, s:O, s:n, s:n, s:n, s:i, s:I, s:i, s:I, s:i, s:I}",
                           "id", e->subject, "village", village, "township", township, "year", jget(b, "year"),
                           "state", "drafted", "sources", sources, "lines", lines, "steps", jget(b, "steps"), "review",
-                          "filed", "notice", "payouts", 0, "total_fen", (json_int_t)total, "paid_fen", 0,
+                          "filed", "notice", "payout_count", 0, "total_fen", (json_int_t)total, "paid_fen", 0,
                           "remaining_fen", (json_int_t)total, "findings_open", 0, "recorded_at",
                           (json_int_t)e->index);
   if (!doc || dom_put(d, "plan", e->subject, doc)) return oom(d, p);
@@ -209,7 +209,7 @@ int dom_plan_payout(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
       !ji_add(pl, "remaining_fen", -amount))
     return oom(d, p);
   /* The payouts themselves are the plan's log entries (the read API lists them). */
-  if (!ji_add(pl, "payouts", 1)) return oom(d, p);
+  if (!ji_add(pl, "payout_count", 1)) return oom(d, p);
   bool all = true;
   size_t i;
   json_t *v;
