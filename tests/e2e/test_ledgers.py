@@ -2,8 +2,8 @@
 by the independent DSSE implementation of aidreg_client, every receipt verified in Python."""
 
 import c2sp
-from aidreg_client import (Client, Key, Ledger, assert_problem, b64d, fresh_code, new_ledger, payload_sha256,
-                           unchanged)
+from aidreg_client import (Client, Key, Ledger, assert_problem, b64d, envelope, event, fresh_code, new_ledger,
+                           payload_sha256, unchanged)
 
 C = Client()
 L = None  # the ledger the tests below build up
@@ -26,6 +26,30 @@ def test_create_needs_the_operator_token():
     assert_problem(C.create_ledger(env, token="not-the-token"), 401, "bad-token")
     r = C.post("/v1/ledgers", env, headers={"Authorization": "Basic " + C.token})
     assert_problem(r, 401, "bad-token")
+    assert listed(lg.code) is None
+
+
+def test_create_refusals_create_nothing():
+    lg = Ledger(C, fresh_code("53"))
+    good = lg.create_envelope()
+    # Not a ledger.create.
+    k = Key()
+    env = envelope(event(lg.origin, "key.enroll", k.id, {"key": k.id, "role": "county", "scope": lg.code,
+                                                        "holder": {"name": "x", "org": "y"}}), lg.root)
+    assert_problem(C.create_ledger(env), 422, "unknown-event-type")
+    # Bound to another origin.
+    other = Ledger(C, lg.code)
+    other.origin = "elsewhere.example/" + lg.code
+    assert_problem(C.create_ledger(other.create_envelope()), 422, "wrong-ledger")
+    # Signed by another key than the root it names.
+    bad = dict(good, signatures=[dict(good["signatures"][0], keyid=Key().id)])
+    assert_problem(C.create_ledger(bad), 401, "bad-signature")
+    # Too large.
+    big = lg.create_envelope(name="大" * 30000)
+    assert_problem(C.create_ledger(big), 413, "too-large")
+    # Malformed.
+    r = C.post("/v1/ledgers", b'{"payloadType":', headers={"Authorization": "Bearer " + C.token})
+    assert_problem(r, 400, "malformed-json")
     assert listed(lg.code) is None
 
 
