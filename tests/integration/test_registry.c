@@ -64,6 +64,20 @@ static bool receipt_ok(const aidreg_receipt *rc) {
 
 static void keyid(const aidreg_keypair *k, char out[45]) { aidreg_key_id(k->pk, out); }
 
+/* Bodies of EVENTS.md that the domain rules accept. */
+#define NOTICE(n)                                                                                    \
+  "{\"kind\":\"assets\",\"start\":\"2026-01-01\",\"end\":\"2026-01-1" n "\",\"content_sha256\":\"" \
+  "0000000000000000000000000000000000000000000000000000000000000000\",\"place\":\"村务公开栏\"}"
+#define STATUS(reason) "{\"status\":\"in_use\",\"reason\":\"" reason "\"}"
+#define PROJECT                                                                                        \
+  "{\"name\":\"通村路硬化\",\"type\":\"rural_construction\",\"year\":2024,\"funding_lines\":[{\"channel\":" \
+  "\"中央衔接资金\",\"year\":2024,\"amount_fen\":50000000}],\"locations\":[\"%s\"],\"industry_dept\":" \
+  "\"县交通运输局\",\"implementing_unit\":\"镇人民政府\"}"
+#define ASSET                                                                                          \
+  "{\"project\":\"P-1\",\"name\":\"组组通道路\",\"class\":\"public_welfare\",\"subtype\":\"road\"," \
+  "\"form\":\"fixed\",\"village\":\"%s\",\"original_value_fen\":50000000,\"quantity\":3.5,\"unit\":\"km\"," \
+  "\"completed_on\":\"2024-10-01\",\"accepted_on\":\"2024-11-01\"}"
+
 static aidreg_keypair root, county2, township, village, stranger;
 
 static void expect(int status, aidreg_result *res, int want, aidreg_code code_want, const char *what) {
@@ -83,11 +97,11 @@ static void *hammer(void *arg) {
   keyid(k, id);
   int *ok = calloc(1, sizeof *ok);
   for (int i = 0; i < PER_THREAD; i++) {
-    char subject[64], body[64];
-    snprintf(subject, sizeof subject, "%s%03d", code, (int)(((uintptr_t)pthread_self() >> 4) % 1000));
-    snprintf(body, sizeof body, "{\"n\":%d,\"r\":%u}", i, randombytes_random());
+    char reason[64], body[256];
+    snprintf(reason, sizeof reason, "巡查 %d-%u", i, randombytes_random());
+    snprintf(body, sizeof body, STATUS("%s"), reason);
     aidreg_result res;
-    if (submit1(envelope(k, 1, "asset.status", "52-test-asset", body, NULL), &res) == 201 && receipt_ok(&res.receipt))
+    if (submit1(envelope(k, 1, "asset.status", "A-1", body, NULL), &res) == 201 && receipt_ok(&res.receipt))
       (*ok)++;
     aidreg_result_free(&res);
   }
@@ -173,37 +187,44 @@ int main(void) {
   /* prev: optimistic concurrency on a subject. */
   char village_code[16];
   snprintf(village_code, sizeof village_code, "%s001001", code);
-  CHECK(submit1(envelope(&village, 1, "notice.publish", village_code, "{\"a\":1}", NULL), &res) == 201);
+  CHECK(submit1(envelope(&village, 1, "notice.publish", village_code, NOTICE("1"), NULL), &res) == 201);
   char head[65];
   aidreg_hex_encode(res.receipt.payload_sha256, 32, head);
   aidreg_result_free(&res);
-  CHECK(submit1(envelope(&village, 1, "notice.publish", village_code, "{\"a\":2}", head), &res) == 201);
+  CHECK(submit1(envelope(&village, 1, "notice.publish", village_code, NOTICE("2"), head), &res) == 201);
   char head2[65];
   aidreg_hex_encode(res.receipt.payload_sha256, 32, head2);
   aidreg_result_free(&res);
-  submit1(envelope(&village, 1, "notice.publish", village_code, "{\"a\":3}", head), &res);
+  submit1(envelope(&village, 1, "notice.publish", village_code, NOTICE("3"), head), &res);
   CHECK_STR(res.head, head2);
   expect(res.status, &res, 409, AIDREG_E_STALE_PREV, "stale prev");
   CHECK(tree_size() == 6);
 
+  /* An asset in the village, so that the village key has something to report on. */
+  snprintf(body, sizeof body, PROJECT, village_code);
+  expect(submit1(envelope(&county2, 1, "project.register", "P-1", body, NULL), &res), &res, 201, AIDREG_OK, "project");
+  snprintf(body, sizeof body, ASSET, village_code);
+  expect(submit1(envelope(&county2, 1, "asset.register", "A-1", body, NULL), &res), &res, 201, AIDREG_OK, "asset");
+  CHECK(tree_size() == 8);
+
   /* Revocation; an old entry of the revoked key is still a safe replay. */
-  json_t *old = envelope(&village, 1, "asset.status", "52-asset-1", "{\"x\":1}", NULL);
+  json_t *old = envelope(&village, 1, "asset.status", "A-1", STATUS("1"), NULL);
   json_incref(old);
   expect(submit1(old, &res), &res, 201, AIDREG_OK, "village event");
   expect(submit1(envelope(&township, 1, "key.revoke", vid, "{\"reason\":\"换届\"}", NULL), &res), &res, 201,
          AIDREG_OK, "township revokes village");
   expect(submit1(old, &res), &res, 200, AIDREG_OK, "replay after revocation");
-  expect(submit1(envelope(&village, 1, "asset.status", "52-asset-1", "{\"x\":2}", NULL), &res), &res, 403,
+  expect(submit1(envelope(&village, 1, "asset.status", "A-1", STATUS("2"), NULL), &res), &res, 403,
          AIDREG_E_KEY_REVOKED, "revoked signer");
   expect(submit1(envelope(&county2, 1, "key.revoke", rid, "{\"reason\":\"x\"}", NULL), &res), &res, 403,
          AIDREG_E_ROLE_NOT_ALLOWED, "county revokes root");
-  CHECK(tree_size() == 8);
+  CHECK(tree_size() == 10);
 
   /* Wrong ledger binding. */
   char saved[64];
   snprintf(saved, sizeof saved, "%s", origin);
   snprintf(origin, sizeof origin, "elsewhere.example/%s", code);
-  expect(submit1(envelope(&county2, 1, "asset.status", "x", "{}", NULL), &res), &res, 422, AIDREG_E_WRONG_LEDGER,
+  expect(submit1(envelope(&county2, 1, "asset.status", "A-1", STATUS("3"), NULL), &res), &res, 422, AIDREG_E_WRONG_LEDGER,
          "wrong ledger");
   snprintf(origin, sizeof origin, "%s", saved);
 
@@ -218,7 +239,7 @@ int main(void) {
     free(ok);
   }
   CHECK_MSG(accepted == THREADS * PER_THREAD, "accepted %d of %d", accepted, THREADS * PER_THREAD);
-  CHECK(tree_size() == 8 + THREADS * PER_THREAD);
+  CHECK(tree_size() == 10 + THREADS * PER_THREAD);
   aidreg_registry_stats st;
   aidreg_registry_stats_get(reg, &st);
   CHECK_MSG(st.batches_committed < st.entries_appended, "%" PRIu64 " batches for %" PRIu64 " entries",
