@@ -18,6 +18,7 @@
 #include "aidreg/leaf.h"
 #include "aidreg/merkle.h"
 #include "aidreg/tile.h"
+#include "domain.h"
 
 #define MAX_TILE_LEVELS 8 /* 8 levels of 8 tree levels cover 64-bit trees */
 
@@ -30,7 +31,7 @@ static const char *const kind_names[] = {
     [AIDREG_VF_NODE] = "node",           [AIDREG_VF_ROOT] = "root",
     [AIDREG_VF_LAYOUT] = "layout",       [AIDREG_VF_SIGNATURE] = "signature",
     [AIDREG_VF_PAYLOAD] = "payload",     [AIDREG_VF_BINDING] = "ledger-binding",
-    [AIDREG_VF_REPEAT] = "repeat",       [AIDREG_VF_AUTHORITY] = "authority",
+    [AIDREG_VF_REPEAT] = "repeat",       [AIDREG_VF_AUTHORITY] = "authority", [AIDREG_VF_RULE] = "rule",
     [AIDREG_VF_CONSISTENCY] = "consistency", [AIDREG_VF_COLUMN] = "column",
     [AIDREG_VF_PROJECTION] = "projection", [AIDREG_VF_INTERNAL] = "internal",
 };
@@ -247,6 +248,10 @@ typedef struct {
   pset payloads;
   aidreg_verify_keys keys;
   aidreg_keyview kv;
+  /* The current state, replayed through the domain rules: some authority (an asset's
+   * location, its operator or maintainer key) depends on it. Grows with the number of
+   * subjects, not entries. */
+  domain_batch *dom;
   char county[16];
   /* Older checkpoints to reproduce: --since, and the source's history cursor. */
   bool have_since;
@@ -453,6 +458,26 @@ static const char *problem_text(const aidreg_problem *p) {
 }
 
 /* Every check of one leaf at position i, in the order the header lists them. */
+/* The domain rules at position i over the replayed state: what the appender decided
+ * with domain_authorize and domain_apply must hold again here. */
+static int check_rules(engine *e, const aidreg_envelope *env, const aidreg_event *ev, const aidreg_keychange *ch,
+                       uint64_t i) {
+  if (!e->dom && !(e->dom = domain_begin(NULL, e->county)))
+    return aidreg_verify_fail(e->f, AIDREG_VF_INTERNAL, true, i, "out of memory");
+  aidreg_key_state signers[AIDREG_MAX_SIGNATURES];
+  size_t n = 0;
+  for (size_t k = 0; k < env->nsig; k++) {
+    if (e->kv.lookup(e->kv.ctx, env->sigs[k].keyid, &signers[n]) == 1) n++;
+    else if (ch->kind == AIDREG_KEYCHANGE_ENROLL && strcmp(ch->key.keyid, env->sigs[k].keyid) == 0)
+      signers[n++] = ch->key;
+  }
+  aidreg_problem p = {0};
+  if (domain_authorize(e->dom, ev, signers, n, &p) == 0 && domain_apply(e->dom, ev, signers, n, i, &p) == 0) return 0;
+  aidreg_verify_kind kind = aidreg_problem_status(p.code) == 403 ? AIDREG_VF_AUTHORITY : AIDREG_VF_RULE;
+  return aidreg_verify_fail(e->f, kind, true, i, "%s: %s (%s %s)", aidreg_problem_slug(p.code), problem_text(&p),
+                            ev->type, ev->subject);
+}
+
 static int check_leaf(engine *e, uint64_t i, const uint8_t *data, size_t len) {
   uint8_t lh[32];
   aidreg_merkle_leaf_hash(data, len, lh);
@@ -528,6 +553,7 @@ static int check_leaf(engine *e, uint64_t i, const uint8_t *data, size_t len) {
                        problem_text(&p), ev.type, ev.subject);
     goto out;
   }
+  if (check_rules(e, &leaf.env, &ev, &ch, i) != 0) goto out;
   if (apply_change(e, &ch, i) != 0) goto out;
   if (e->src->leaf) {
     aidreg_verify_leaf vl = {.index = i, .data = data, .len = len, .event = &ev, .change = &ch};
@@ -681,6 +707,7 @@ int aidreg_verify_run(const aidreg_verify_source *src, const aidreg_verify_optio
   for (unsigned L = 0; L < MAX_TILE_LEVELS; L++) free(e->tiles[L].data);
   free(e->payloads.s);
   free(e->keys.s);
+  domain_end(e->dom);
   sodium_memzero(e, sizeof *e);
   free(e);
   return rc;
