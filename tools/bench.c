@@ -56,10 +56,10 @@
 typedef struct {
   const char *url, *token, *origin_host, *db_url, *code;
   long server_pid;
-  long entries, concurrency, keys, warmup;
+  long entries, concurrency, keys, warmup, assets;
   double rate, open_seconds, verify_seconds, baseline_seconds;
   long baseline_conns, baseline_batch;
-  long big, big_threads, prefill;
+  long big, big_threads, prefill, domain_entries;
   const char *type; /* "auto", "settings" or "enroll" */
   bool skip_verify, skip_baseline, skip_open, no_analyze;
 } options;
@@ -69,6 +69,7 @@ static options opt = {
     .entries = 20000,
     .concurrency = 64,
     .keys = 64,
+    .assets = 64,
     .warmup = 1000,
     .rate = 1000,
     .open_seconds = 10,
@@ -78,6 +79,7 @@ static options opt = {
     .baseline_batch = 256,
     .big_threads = 2,
     .prefill = 20000,
+    .domain_entries = 10000,
     .type = "auto",
 };
 
@@ -111,9 +113,13 @@ static const char usage_text[] =
     "  --baseline-seconds S    length of each baseline run (default 3)\n"
     "  --baseline-conns N      connections of the baseline (default 4)\n"
     "  --baseline-batch N      rows per baseline transaction (default 256)\n"
-    "  --type T                load event: settings (ledger.settings {} by county keys), enroll\n"
-    "                          (key.enroll of fresh township keys) or auto (default: settings if\n"
-    "                          the server accepts it, else enroll)\n"
+    "  --type T                the load's event, signed by the county keys: enroll (key.enroll of\n"
+    "                          fresh township keys), inventory (inventory.count of --assets\n"
+    "                          registered assets), settings (ledger.settings {}), or auto\n"
+    "                          (default: enroll if the server takes it, else inventory)\n"
+    "  --domain-entries N      then a second closed-loop run of N inventory.count entries, whose\n"
+    "                          domain rules keep state (default 10000; 0: none)\n"
+    "  --assets N              assets registered for the inventory load (default 64)\n"
     "  --big N                 then append N more entries in batches of 1000 and report the\n"
     "                          server's RSS (needs --server-pid)\n"
     "  --big-threads N         concurrent batch submitters of --big (default 2)\n"
@@ -161,7 +167,7 @@ static double parse_double(const char *name, const char *s, double min, double m
 static void parse_options(int argc, char **argv) {
   enum {
     O_URL = 256, O_TOKEN, O_HOST, O_CODE, O_DB, O_PID, O_ENTRIES, O_CONC, O_KEYS, O_WARMUP, O_RATE, O_OPEN_S,
-    O_VERIFY_S, O_BASE_S, O_BASE_C, O_BASE_B, O_TYPE, O_BIG, O_BIG_T, O_SKIP_V, O_SKIP_B, O_SKIP_O, O_NO_ANALYZE, O_PREFILL, O_HELP
+    O_VERIFY_S, O_BASE_S, O_BASE_C, O_BASE_B, O_TYPE, O_BIG, O_BIG_T, O_SKIP_V, O_SKIP_B, O_SKIP_O, O_NO_ANALYZE, O_PREFILL, O_ASSETS, O_DOMAIN, O_HELP
   };
   static const struct option longopts[] = {
       {"url", required_argument, 0, O_URL},
@@ -188,6 +194,8 @@ static void parse_options(int argc, char **argv) {
       {"skip-open", no_argument, 0, O_SKIP_O},
       {"no-analyze", no_argument, 0, O_NO_ANALYZE},
       {"prefill", required_argument, 0, O_PREFILL},
+      {"assets", required_argument, 0, O_ASSETS},
+      {"domain-entries", required_argument, 0, O_DOMAIN},
       {"help", no_argument, 0, O_HELP},
       {0, 0, 0, 0},
   };
@@ -219,6 +227,8 @@ static void parse_options(int argc, char **argv) {
       case O_SKIP_B: opt.skip_baseline = true; break;
       case O_SKIP_O: opt.skip_open = true; break;
       case O_NO_ANALYZE: opt.no_analyze = true; break;
+      case O_DOMAIN: opt.domain_entries = parse_long("--domain-entries", optarg, 0, 10000000); break;
+      case O_ASSETS: opt.assets = parse_long("--assets", optarg, 1, 9999); break;
       case O_PREFILL: opt.prefill = parse_long("--prefill", optarg, 0, 100000000); break;
       case O_HELP: fputs(usage_text, stdout); exit(0);
       default: fputs(usage_text, stderr); exit(2);
@@ -233,8 +243,9 @@ static void parse_options(int argc, char **argv) {
     if (!isalnum((unsigned char)*s) && !strchr(".-_:", *s)) die("--origin-host holds an unexpected character");
   if (strlen(opt.origin_host) > 200) die("--origin-host is too long");
   if (strlen(opt.code) != 6 || strspn(opt.code, "0123456789") != 6) die("--code must be 6 digits");
-  if (strcmp(opt.type, "auto") && strcmp(opt.type, "settings") && strcmp(opt.type, "enroll"))
-    die("--type must be auto, settings or enroll");
+  if (strcmp(opt.type, "auto") && strcmp(opt.type, "inventory") && strcmp(opt.type, "settings") &&
+      strcmp(opt.type, "enroll"))
+    die("--type must be auto, inventory, settings or enroll");
   if (opt.big && !opt.server_pid) die("--big needs --server-pid (the RSS is the point)");
 }
 
@@ -336,6 +347,50 @@ static long proc_status_kib(long pid, const char *field) {
   return v;
 }
 
+typedef struct {
+  char *data;
+  size_t len, cap;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *s, size_t n) {
+  if (b->len + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 65536;
+    while (cap < b->len + n + 1) cap *= 2;
+    char *d = realloc(b->data, cap);
+    if (!d) die("out of memory");
+    b->data = d;
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, s, n);
+  b->len += n;
+  b->data[b->len] = 0;
+}
+
+static void sb_addf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_addf(sbuf *b, const char *fmt, ...) {
+  char tmp[512];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+  va_end(ap);
+  if (n < 0 || (size_t)n >= sizeof tmp) die("internal: line too long");
+  sb_add(b, tmp, (size_t)n);
+}
+
+/* COPY text: backslash, tab, newline and CR escaped. */
+static void sb_add_copy_text(sbuf *b, const char *s, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    size_t j = i;
+    while (j < n && s[j] != '\\' && s[j] != '\t' && s[j] != '\n' && s[j] != '\r') j++;
+    sb_add(b, s + i, j - i);
+    if (j == n) break;
+    const char *esc = s[j] == '\\' ? "\\\\" : s[j] == '\t' ? "\\t" : s[j] == '\n' ? "\\n" : "\\r";
+    sb_add(b, esc, 2);
+    i = j + 1;
+  }
+}
+
 /* ---- 1. raw verification ------------------------------------------------------------ */
 
 typedef struct {
@@ -397,7 +452,10 @@ static aidreg_keypair *county_keys;
 static char (*county_ids)[AIDREG_KEYID_LEN + 1];
 static int64_t time_base_us;    /* the signers' clock of the load: base + sequence µs */
 static atomic_long time_seq;     /* makes every payload unique (idempotency is by payload) */
-static bool load_is_enroll;
+typedef enum { LOAD_INVENTORY, LOAD_SETTINGS, LOAD_ENROLL } load_kind;
+static load_kind load;
+static const char *const load_names[] = {
+    "inventory.count of registered assets", "ledger.settings {}", "key.enroll of fresh township keys"};
 
 /* RFC 3339 UTC with microseconds. */
 static void fmt_time_us(int64_t us, char out[TIME_CAP]) {
@@ -439,13 +497,25 @@ static char *enroll_envelope(const char *id, const char *role, const char *scope
   return sign_envelope(payload, (size_t)n, signer, len);
 }
 
+static void project_code(char *out, size_t cap) { snprintf(out, cap, "P%s-2024-001", opt.code); }
+
+static void asset_code(long i, char *out, size_t cap) { snprintf(out, cap, "A%s-2024-001-%04ld", opt.code, i); }
+
 /* One envelope of the load: seq picks the signing key; the time is unique. */
 static char *load_envelope(long seq, size_t *len) {
   const aidreg_keypair *k = &county_keys[seq % opt.keys];
   char t[TIME_CAP], payload[1024];
   fmt_time_us(time_base_us + atomic_fetch_add(&time_seq, 1), t);
   int n;
-  if (!load_is_enroll) {
+  if (load == LOAD_INVENTORY) {
+    /* The everyday kind of entry: an asset's inventory check, by a county key. */
+    char asset[64];
+    asset_code(seq % opt.assets, asset, sizeof asset);
+    n = snprintf(payload, sizeof payload,
+                 "{\"ledger\":\"%s\",\"type\":\"inventory.count\",\"subject\":\"%s\",\"time\":\"%s\",\"body\":"
+                 "{\"date\":\"2024-05-06\",\"found\":true,\"condition\":\"good\",\"note\":\"\",\"photos_sha256\":[]}}",
+                 origin, asset, t);
+  } else if (load == LOAD_SETTINGS) {
     n = snprintf(payload, sizeof payload,
                  "{\"ledger\":\"%s\",\"type\":\"ledger.settings\",\"subject\":\"%s\",\"time\":\"%s\",\"body\":{}}",
                  origin, opt.code, t);
@@ -621,28 +691,109 @@ static void setup_ledger(aidreg_http *h) {
   say("%ld county keys enrolled", opt.keys);
 }
 
-/* Settles the load's event type: ledger.settings when the server takes it. */
-static void choose_load_type(aidreg_http *h) {
-  time_base_us = wall_us();
-  if (strcmp(opt.type, "enroll") == 0) {
-    load_is_enroll = true;
-  } else {
-    load_is_enroll = false;
-    size_t len;
-    char *e = load_envelope(0, &len);
+/* Submits envelopes as one batch; dies unless every one is answered 201. */
+static void submit_all(aidreg_http *h, const char *what, char **env, size_t *len, long n) {
+  for (long i = 0; i < n; i += BATCH_MAX) {
+    long m = n - i < BATCH_MAX ? n - i : BATCH_MAX;
+    sbuf body = {0};
+    sb_add(&body, "{\"envelopes\":[", 14);
+    for (long k = i; k < i + m; k++) {
+      if (k > i) sb_add(&body, ",", 1);
+      sb_add(&body, env[k], len[k]);
+    }
+    sb_add(&body, "]}", 2);
     aidreg_http_response r;
-    post(h, entries_url, e, len, NULL, &r);
-    free(e);
-    if (!is_receipt(&r)) {
-      show_refusal("a ledger.settings entry", &r);
-      if (strcmp(opt.type, "settings") == 0) die("the server refuses the load's event type");
-      say("falling back to key.enroll of fresh township keys");
-      load_is_enroll = true;
+    post(h, entries_url, body.data, body.len, NULL, &r);
+    long other = 0, created = count_batch_created(&r, &other);
+    if (created != m) {
+      show_refusal(what, &r);
+      die("%s: %ld of %ld accepted", what, created, m);
     }
     aidreg_http_response_free(&r);
+    free(body.data);
   }
-  say("load: %s, signed by %ld county keys", load_is_enroll ? "key.enroll of fresh township keys" : "ledger.settings {}",
-      opt.keys);
+}
+
+/* One project and opt.assets assets in it, registered by the root key (county role). */
+static int register_assets(aidreg_http *h) {
+  long n = opt.assets + 1;
+  char **env = xcalloc((size_t)n, sizeof *env);
+  size_t *len = xcalloc((size_t)n, sizeof *len);
+  char project[64], t[TIME_CAP], payload[2048];
+  project_code(project, sizeof project);
+  for (long i = 0; i < n; i++) {
+    fmt_time_us(wall_us(), t);
+    int m;
+    if (i == 0) {
+      m = snprintf(payload, sizeof payload,
+                   "{\"ledger\":\"%s\",\"type\":\"project.register\",\"subject\":\"%s\",\"time\":\"%s\",\"body\":"
+                   "{\"name\":\"benchmark project\",\"type\":\"industry\",\"year\":2024,\"funding_lines\":[{\"channel\":"
+                   "\"benchmark\",\"year\":2024,\"amount_fen\":100000000}],\"locations\":[\"%s104201\"],"
+                   "\"industry_dept\":\"benchmark\",\"implementing_unit\":\"benchmark\",\"accepted_on\":\"2024-03-01\"}}",
+                   origin, project, t, opt.code);
+    } else {
+      char asset[64];
+      asset_code(i - 1, asset, sizeof asset);
+      m = snprintf(payload, sizeof payload,
+                   "{\"ledger\":\"%s\",\"type\":\"asset.register\",\"subject\":\"%s\",\"time\":\"%s\",\"body\":"
+                   "{\"project\":\"%s\",\"name\":\"benchmark asset %ld\",\"class\":\"public_welfare\",\"subtype\":"
+                   "\"water_supply\",\"form\":\"fixed\",\"village\":\"%s104201\",\"original_value_fen\":1000000,"
+                   "\"quantity\":1,\"unit\":\"item\",\"completed_on\":\"2024-02-01\",\"accepted_on\":\"2024-03-01\"}}",
+                   origin, asset, t, project, i - 1, opt.code);
+    }
+    if (m < 0 || (size_t)m >= sizeof payload) die("payload too long");
+    env[i] = sign_envelope(payload, (size_t)m, &root_key, &len[i]);
+  }
+  /* The project first: the assets name it. */
+  aidreg_http_response r;
+  post(h, entries_url, env[0], len[0], NULL, &r);
+  int rc = is_receipt(&r) ? 0 : -1;
+  if (rc) show_refusal("project.register", &r);
+  aidreg_http_response_free(&r);
+  if (rc == 0) submit_all(h, "asset.register", env + 1, len + 1, n - 1);
+  free_envelopes(env, n);
+  free(len);
+  return rc;
+}
+
+/* Probes one envelope of the chosen load; true if it is answered 201 with a receipt. */
+static bool load_accepted(aidreg_http *h) {
+  size_t len;
+  char *e = load_envelope(0, &len);
+  aidreg_http_response r;
+  post(h, entries_url, e, len, NULL, &r);
+  free(e);
+  bool ok = is_receipt(&r);
+  if (!ok) show_refusal(load_names[load], &r);
+  aidreg_http_response_free(&r);
+  return ok;
+}
+
+static bool assets_ready;
+
+/* Settles the load's event type. auto: key.enroll of fresh keys, the cheapest entry the
+ * rules take today (an authority event: no state document to rewrite), else
+ * inventory.count. The assets for the inventory run are registered either way. */
+static void choose_load_type(aidreg_http *h) {
+  time_base_us = wall_us();
+  if (opt.domain_entries > 0 || strcmp(opt.type, "inventory") == 0) {
+    load = LOAD_INVENTORY;
+    assets_ready = register_assets(h) == 0 && load_accepted(h);
+    if (assets_ready) say("%ld assets registered", opt.assets);
+    else say("the server refuses inventory.count of registered assets");
+  }
+  if (strcmp(opt.type, "inventory") == 0) {
+    if (!assets_ready) die("the server refuses the load's event type");
+    load = LOAD_INVENTORY;
+  } else {
+    load = strcmp(opt.type, "settings") == 0 ? LOAD_SETTINGS : LOAD_ENROLL;
+    if (!load_accepted(h)) {
+      if (strcmp(opt.type, "auto") != 0 || !assets_ready) die("the server refuses the load's event type");
+      say("falling back to inventory.count");
+      load = LOAD_INVENTORY;
+    }
+  }
+  say("load: %s, signed by %ld county keys", load_names[load], opt.keys);
 }
 
 /* CPU seconds used so far by the PostgreSQL processes of the cluster behind --db-url
@@ -838,50 +989,6 @@ static void pg_copy(PGconn *c, const char *sql, const char *data, size_t len) {
   if (PQresultStatus(r) != PGRES_COMMAND_OK) die("baseline: COPY: %s", PQerrorMessage(c));
   PQclear(r);
   while ((r = PQgetResult(c))) PQclear(r);
-}
-
-typedef struct {
-  char *data;
-  size_t len, cap;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n) {
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 65536;
-    while (cap < b->len + n + 1) cap *= 2;
-    char *d = realloc(b->data, cap);
-    if (!d) die("out of memory");
-    b->data = d;
-    b->cap = cap;
-  }
-  memcpy(b->data + b->len, s, n);
-  b->len += n;
-  b->data[b->len] = 0;
-}
-
-static void sb_addf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_addf(sbuf *b, const char *fmt, ...) {
-  char tmp[512];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-  va_end(ap);
-  if (n < 0 || (size_t)n >= sizeof tmp) die("internal: line too long");
-  sb_add(b, tmp, (size_t)n);
-}
-
-/* COPY text: backslash, tab, newline and CR escaped. */
-static void sb_add_copy_text(sbuf *b, const char *s, size_t n) {
-  size_t i = 0;
-  while (i < n) {
-    size_t j = i;
-    while (j < n && s[j] != '\\' && s[j] != '\t' && s[j] != '\n' && s[j] != '\r') j++;
-    sb_add(b, s + i, j - i);
-    if (j == n) break;
-    const char *esc = s[j] == '\\' ? "\\\\" : s[j] == '\t' ? "\\t" : s[j] == '\n' ? "\\n" : "\\r";
-    sb_add(b, esc, 2);
-    i = j + 1;
-  }
 }
 
 static void hex32(const uint8_t h[32], char out[65]) {
@@ -1292,6 +1399,21 @@ int main(int argc, char **argv) {
   }
   free_envelopes(env, n_all);
   free(len);
+
+  /* The same closed loop with an entry whose domain rules keep state: each
+   * inventory.count edits its asset's document and log, written back in the batch. */
+  if (opt.domain_entries > 0 && assets_ready) {
+    load_kind main_load = load;
+    load = LOAD_INVENTORY;
+    presign(opt.domain_entries, &env, &len);
+    load = main_load;
+    run_result d = run_http(env, len, opt.domain_entries, false, 0);
+    report_run("inventory.count", &d);
+    printf("bench: domain_load=inventory.count entries_per_s=%.0f p50_ms=%.2f p99_ms=%.2f\n", d.per_s, d.p50, d.p99);
+    fflush(stdout);
+    free_envelopes(env, opt.domain_entries);
+    free(len);
+  }
 
   /* 5. A big ledger and the server's memory. */
   if (opt.big) bench_big();
