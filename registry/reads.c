@@ -268,7 +268,7 @@ int aidreg_registry_consistency(aidreg_registry *r, const char *code, uint64_t f
   uint64_t latest;
   int rc = ledger_size(c, code, &latest, p);
   if (rc == 0 && (from < 1 || from > to || to > latest))
-    rc = aidreg_problem_set(p, AIDREG_E_INVALID_QUERY, "/query/to",
+    rc = aidreg_problem_set(p, AIDREG_E_INVALID_QUERY, from < 1 || from > to ? "/query/from" : "/query/to",
                             "need 1 <= from <= to <= %" PRIu64 " (from %" PRIu64 ", to %" PRIu64 ")", latest, from, to);
   if (rc == 0) {
     store_nodes sn = {c, code};
