@@ -38,7 +38,9 @@ def b64d(s):
 
 def now_rfc3339(offset_seconds=0):
     t = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=offset_seconds)
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Microseconds: two events built alike within one second must still be two payloads
+    # (the payload identifies an entry; identical ones are replays).
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def compact(obj):
