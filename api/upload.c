@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "aidreg/event.h"
+#include "aidreg/json_strict.h"
 
 /* Bytes held in request buffers across all connections. A full batch is 8 MiB; this
  * lets 32 of them be buffered at once and refuses (503) beyond, so that many slow
@@ -128,17 +128,8 @@ bool upload_is_json(struct MHD_Connection *c) {
 
 int upload_json_object(const upload *u, json_t **out, aidreg_problem *p) {
   *out = NULL;
-  if (!aidreg_utf8_valid((const uint8_t *)(u->buf ? u->buf : ""), u->len))
-    return aidreg_problem_set(p, AIDREG_E_INVALID_UTF8, NULL, "the request body is not valid UTF-8");
-  json_error_t err;
-  json_t *root = json_loadb(u->buf ? u->buf : "", u->len, JSON_REJECT_DUPLICATES, &err);
-  if (!root) {
-    if (json_error_code(&err) == json_error_duplicate_key)
-      return aidreg_problem_set(p, AIDREG_E_DUPLICATE_KEY, NULL, "line %d, column %d: %s", err.line,
-                                err.column, err.text);
-    return aidreg_problem_set(p, AIDREG_E_MALFORMED_JSON, NULL, "line %d, column %d: %s", err.line,
-                              err.column, err.text);
-  }
+  json_t *root = aidreg_json_strict_load((const uint8_t *)u->buf, u->len, 0, "request body", p);
+  if (!root) return -1;
   if (!json_is_object(root)) {
     json_decref(root);
     return aidreg_problem_set(p, AIDREG_E_INVALID_FIELD, NULL, "the request body must be a JSON object");

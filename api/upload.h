@@ -33,9 +33,9 @@ int upload_content_length(struct MHD_Connection *c, uint64_t *out);
 /* true when Content-Type is application/json; parameters are allowed, and a charset
  * parameter must be utf-8. */
 bool upload_is_json(struct MHD_Connection *c);
-/* The body as JSON: valid UTF-8 (INVALID_UTF8), JSON (MALFORMED_JSON) without
- * duplicate keys (DUPLICATE_KEY), an object (INVALID_FIELD). Returns 0 with *out a new
- * reference, or -1 with p filled. */
+/* The body as JSON, loaded by aidreg_json_strict_load: valid UTF-8 (INVALID_UTF8), JSON
+ * (MALFORMED_JSON) without duplicate keys (DUPLICATE_KEY), an object (INVALID_FIELD).
+ * Returns 0 with *out a new reference, or -1 with p filled. */
 int upload_json_object(const upload *u, json_t **out, aidreg_problem *p);
 
 #endif

@@ -9,67 +9,8 @@
 #include "aidreg/dsse.h"
 #include "aidreg/encoding.h"
 #include "aidreg/event.h"
-
-/* Replaces each byte that does not start a valid UTF-8 character by '?': jansson quotes
- * the input near an error and may cut it inside a character, and the server puts the
- * detail into JSON. */
-static void utf8_scrub(char *s) {
-  size_t n = strlen(s);
-  for (size_t i = 0; i < n;) {
-    unsigned char c = (unsigned char)s[i];
-    size_t len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-    if (len <= n - i && aidreg_utf8_valid((const uint8_t *)s + i, len))
-      i += len;
-    else
-      s[i++] = '?';
-  }
-}
-
-/* Length of the longest prefix of s[0..n) that does not end inside a UTF-8 sequence, so
- * that text cut to fit a buffer stays valid (the server puts it into JSON). */
-static size_t utf8_cut(const char *s, size_t n) {
-  size_t i = n, back = 0;
-  while (i > 0 && back < 4 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
-    i--;
-    back++;
-  }
-  if (i == 0) return n;
-  unsigned char lead = (unsigned char)s[i - 1];
-  size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-  return need == back + 1 || lead < 0x80 ? n : i - 1;
-}
-
-/* field = prefix, cut at a character boundary if too long. */
-static void ptr_init(char *field, size_t cap, const char *prefix) {
-  size_t n = strnlen(prefix, cap - 1);
-  memcpy(field, prefix, n);
-  field[utf8_cut(field, n)] = '\0';
-}
-
-/* Appends "/" + seg to the JSON pointer in field, escaped per RFC 6901 (~ → ~0, / → ~1)
- * and cut at a character boundary when it does not fit the problem's field. */
-static void ptr_add(char *field, size_t cap, const char *seg) {
-  size_t n = strlen(field);
-  if (n + 1 >= cap) return;
-  field[n++] = '/';
-  for (const char *k = seg; *k; k++) {
-    const char *esc = *k == '~' ? "~0" : *k == '/' ? "~1" : NULL;
-    size_t w = esc ? 2 : 1;
-    if (n + w >= cap) break;
-    if (esc)
-      memcpy(field + n, esc, 2);
-    else
-      field[n] = *k;
-    n += w;
-  }
-  field[utf8_cut(field, n)] = '\0';
-}
-
-/* field = base + "/" + seg. */
-static void ptr(char *field, size_t cap, const char *base, const char *seg) {
-  ptr_init(field, cap, base);
-  ptr_add(field, cap, seg);
-}
+#include "aidreg/json_strict.h"
+#include "json_strict_private.h"
 
 /* The first member of obj not in names (NULL-terminated), or NULL. */
 static const char *unknown_member(const json_t *obj, const char *const *names) {
@@ -106,13 +47,13 @@ static int parse_sig(const json_t *obj, const char *base, const aidreg_envelope 
     goto out;
   }
   if ((bad = unknown_member(obj, sig_members))) {
-    ptr(field, sizeof field, base, bad);
+    json_ptr(field, sizeof field, base, bad);
     aidreg_problem_set(p, AIDREG_E_UNKNOWN_FIELD, field, "unknown member of a signature");
     goto out;
   }
 
   const json_t *keyid = json_object_get(obj, "keyid");
-  ptr(field, sizeof field, base, "keyid");
+  json_ptr(field, sizeof field, base, "keyid");
   if (!keyid) {
     aidreg_problem_set(p, AIDREG_E_MISSING_FIELD, field, "keyid is required");
     goto out;
@@ -139,7 +80,7 @@ static int parse_sig(const json_t *obj, const char *base, const aidreg_envelope 
   }
 
   const json_t *s = json_object_get(obj, "sig");
-  ptr(field, sizeof field, base, "sig");
+  json_ptr(field, sizeof field, base, "sig");
   if (!s) {
     aidreg_problem_set(p, AIDREG_E_MISSING_FIELD, field, "sig is required");
     goto out;
@@ -172,20 +113,20 @@ int aidreg_envelope_from_json(const json_t *obj, const char *prefix, aidreg_enve
   if (!env) return aidreg_problem_set(p, AIDREG_E_INTERNAL, "", "no envelope to fill");
   memset(env, 0, sizeof *env);
   if (!prefix) prefix = "";
-  ptr_init(base, sizeof base, prefix);
+  json_ptr_init(base, sizeof base, prefix);
 
   if (!json_is_object(obj)) {
     aidreg_problem_set(p, AIDREG_E_INVALID_FIELD, base, "envelope must be a JSON object");
     goto out;
   }
   if ((bad = unknown_member(obj, env_members))) {
-    ptr(field, sizeof field, base, bad);
+    json_ptr(field, sizeof field, base, bad);
     aidreg_problem_set(p, AIDREG_E_UNKNOWN_FIELD, field, "unknown member of the envelope");
     goto out;
   }
 
   const json_t *type = json_object_get(obj, "payloadType");
-  ptr(field, sizeof field, base, "payloadType");
+  json_ptr(field, sizeof field, base, "payloadType");
   if (!type) {
     aidreg_problem_set(p, AIDREG_E_MISSING_FIELD, field, "payloadType is required");
     goto out;
@@ -201,7 +142,7 @@ int aidreg_envelope_from_json(const json_t *obj, const char *prefix, aidreg_enve
   }
 
   const json_t *payload = json_object_get(obj, "payload");
-  ptr(field, sizeof field, base, "payload");
+  json_ptr(field, sizeof field, base, "payload");
   if (!payload) {
     aidreg_problem_set(p, AIDREG_E_MISSING_FIELD, field, "payload is required");
     goto out;
@@ -221,7 +162,7 @@ int aidreg_envelope_from_json(const json_t *obj, const char *prefix, aidreg_enve
   }
 
   const json_t *sigs = json_object_get(obj, "signatures");
-  ptr(field, sizeof field, base, "signatures");
+  json_ptr(field, sizeof field, base, "signatures");
   if (!sigs) {
     aidreg_problem_set(p, AIDREG_E_MISSING_FIELD, field, "signatures is required");
     goto out;
@@ -243,7 +184,7 @@ int aidreg_envelope_from_json(const json_t *obj, const char *prefix, aidreg_enve
   for (size_t i = 0; i < nsig; i++) {
     char item[sizeof p->field], idx[24];
     snprintf(idx, sizeof idx, "%zu", i);
-    ptr(item, sizeof item, field, idx);
+    json_ptr(item, sizeof item, field, idx);
     if (parse_sig(json_array_get(sigs, i), item, env, &env->sigs[i], p)) goto out;
     env->nsig = i + 1;
   }
@@ -256,41 +197,12 @@ out:
   return rc;
 }
 
-/* jansson's error mapped to its problem. */
-static void load_problem(json_error_t *err, aidreg_problem *p) {
-  enum json_error_code code = json_error_code(err); /* kept in the text's last byte */
-  utf8_scrub(err->text);
-  switch (code) {
-  case json_error_duplicate_key:
-    aidreg_problem_set(p, AIDREG_E_DUPLICATE_KEY, "", "%s (line %d, column %d)", err->text,
-                       err->line, err->column);
-    break;
-  case json_error_invalid_utf8:
-    aidreg_problem_set(p, AIDREG_E_INVALID_UTF8, "", "%s", err->text);
-    break;
-  case json_error_out_of_memory:
-    aidreg_problem_set(p, AIDREG_E_INTERNAL, "", "out of memory parsing the envelope");
-    break;
-  default:
-    aidreg_problem_set(p, AIDREG_E_MALFORMED_JSON, "", "%s (line %d, column %d)", err->text,
-                       err->line, err->column);
-    break;
-  }
-}
-
 int aidreg_envelope_parse(const char *buf, size_t len, aidreg_envelope *env, aidreg_problem *p) {
-  json_error_t err;
   if (!env) return aidreg_problem_set(p, AIDREG_E_INTERNAL, "", "no envelope to fill");
   memset(env, 0, sizeof *env);
-  if (!aidreg_utf8_valid((const uint8_t *)buf, len))
-    return aidreg_problem_set(p, AIDREG_E_INVALID_UTF8, "",
-                              "envelope is not valid UTF-8 (or holds NUL)");
   /* JSON_DECODE_ANY: a bare scalar is JSON, just not an envelope (INVALID_FIELD below). */
-  json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
-  if (!root) {
-    load_problem(&err, p);
-    return -1;
-  }
+  json_t *root = aidreg_json_strict_load((const uint8_t *)buf, len, JSON_DECODE_ANY, "envelope", p);
+  if (!root) return -1;
   int rc = aidreg_envelope_from_json(root, "", env, p);
   json_decref(root);
   return rc;

@@ -7,6 +7,8 @@
 
 #include "aidreg/encoding.h"
 #include "aidreg/event.h"
+#include "aidreg/json_strict.h"
+#include "json_strict_private.h"
 
 bool aidreg_utf8_valid(const uint8_t *s, size_t n) {
   if (!s) return n == 0;
@@ -46,91 +48,10 @@ bool aidreg_utf8_valid(const uint8_t *s, size_t n) {
   return true;
 }
 
-/* Replaces each byte that does not start a valid UTF-8 character by '?': jansson quotes
- * the input near an error and may cut it inside a character, and the server puts the
- * detail into JSON. */
-static void utf8_scrub(char *s) {
-  size_t n = strlen(s);
-  for (size_t i = 0; i < n;) {
-    unsigned char c = (unsigned char)s[i];
-    size_t len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-    if (len <= n - i && aidreg_utf8_valid((const uint8_t *)s + i, len))
-      i += len;
-    else
-      s[i++] = '?';
-  }
-}
-
-/* Length of the longest prefix of s[0..n) that does not end inside a UTF-8 sequence, so
- * that text cut to fit a buffer stays valid (the server puts it into JSON). */
-static size_t utf8_cut(const char *s, size_t n) {
-  size_t i = n, back = 0;
-  while (i > 0 && back < 4 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
-    i--;
-    back++;
-  }
-  if (i == 0) return n;
-  unsigned char lead = (unsigned char)s[i - 1];
-  size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-  return need == back + 1 || lead < 0x80 ? n : i - 1;
-}
-
-/* Appends "/" + seg to the JSON pointer in field, escaped per RFC 6901 (~ → ~0, / → ~1)
- * and cut at a character boundary when it does not fit the problem's field. */
-static void ptr_add(char *field, size_t cap, const char *seg) {
-  size_t n = strlen(field);
-  if (n + 1 >= cap) return;
-  field[n++] = '/';
-  for (const char *k = seg; *k; k++) {
-    const char *esc = *k == '~' ? "~0" : *k == '/' ? "~1" : NULL;
-    size_t w = esc ? 2 : 1;
-    if (n + w >= cap) break;
-    if (esc)
-      memcpy(field + n, esc, 2);
-    else
-      field[n] = *k;
-    n += w;
-  }
-  field[utf8_cut(field, n)] = '\0';
-}
-
-/* field = "/" + name, the pointer of a top-level member of the payload. */
-static void pointer(char *field, size_t cap, const char *name) {
-  field[0] = '\0';
-  ptr_add(field, cap, name);
-}
-
-/* json_loadb with duplicate keys refused, each failure mapped to its problem. buf must
- * already be valid UTF-8. Any JSON value is returned; the caller checks its kind. */
-static json_t *load_strict(const uint8_t *buf, size_t n, aidreg_problem *p) {
-  json_error_t err;
-  json_t *v = json_loadb((const char *)buf, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
-  if (v) return v;
-  enum json_error_code code = json_error_code(&err); /* kept in the text's last byte */
-  utf8_scrub(err.text);
-  switch (code) {
-  case json_error_duplicate_key:
-    aidreg_problem_set(p, AIDREG_E_DUPLICATE_KEY, "", "payload: %s (line %d, column %d)", err.text,
-                       err.line, err.column);
-    break;
-  case json_error_invalid_utf8:
-    aidreg_problem_set(p, AIDREG_E_INVALID_UTF8, "", "payload: %s", err.text);
-    break;
-  case json_error_out_of_memory:
-    aidreg_problem_set(p, AIDREG_E_INTERNAL, "", "out of memory parsing the payload");
-    break;
-  default:
-    aidreg_problem_set(p, AIDREG_E_MALFORMED_JSON, "", "payload: %s (line %d, column %d)",
-                       err.text, err.line, err.column);
-    break;
-  }
-  return NULL;
-}
-
 /* A required, non-empty string member. */
 static int need_string(json_t *root, const char *name, const char **out, aidreg_problem *p) {
   char field[sizeof p->field];
-  pointer(field, sizeof field, name);
+  json_ptr(field, sizeof field, "", name);
   json_t *v = json_object_get(root, name);
   if (!v) return aidreg_problem_set(p, AIDREG_E_MISSING_FIELD, field, "%s is required", name);
   if (!json_is_string(v) || json_string_length(v) == 0)
@@ -150,12 +71,8 @@ int aidreg_event_parse(const uint8_t *payload, size_t n, aidreg_event *ev, aidre
   if (!ev) return aidreg_problem_set(p, AIDREG_E_INTERNAL, "", "no event to fill");
   memset(ev, 0, sizeof *ev);
 
-  /* Before jansson, whose UTF-8 errors carry no code we can rely on across versions. */
-  if (!aidreg_utf8_valid(payload, n)) {
-    aidreg_problem_set(p, AIDREG_E_INVALID_UTF8, "", "payload is not valid UTF-8 (or holds NUL)");
-    goto out;
-  }
-  root = load_strict(payload, n, p);
+  /* Any JSON value: its kind is checked below. */
+  root = aidreg_json_strict_load(payload, n, JSON_DECODE_ANY, "payload", p);
   if (!root) goto out;
   if (!json_is_object(root)) {
     aidreg_problem_set(p, AIDREG_E_INVALID_FIELD, "", "payload must be a JSON object");
@@ -167,7 +84,7 @@ int aidreg_event_parse(const uint8_t *payload, size_t n, aidreg_event *ev, aidre
     while (members[i] && strcmp(members[i], key) != 0) i++;
     if (!members[i]) {
       char field[sizeof p->field];
-      pointer(field, sizeof field, key);
+      json_ptr(field, sizeof field, "", key);
       aidreg_problem_set(p, AIDREG_E_UNKNOWN_FIELD, field, "unknown member of the event");
       goto out;
     }

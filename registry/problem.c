@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json_strict_private.h"
+
 static const struct {
   int status;
   const char *slug;
@@ -18,11 +20,14 @@ static const struct {
 int aidreg_problem_set(aidreg_problem *p, aidreg_code code, const char *field, const char *fmt, ...) {
   if (!p) return -1;
   p->code = code;
-  snprintf(p->field, sizeof p->field, "%s", field ? field : "");
+  /* Text cut to fit is cut at a character boundary: the server puts it into JSON. */
+  if (snprintf(p->field, sizeof p->field, "%s", field ? field : "") >= (int)sizeof p->field)
+    p->field[utf8_cut(p->field, sizeof p->field - 1)] = '\0';
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(p->detail, sizeof p->detail, fmt, ap);
+  int n = vsnprintf(p->detail, sizeof p->detail, fmt, ap);
   va_end(ap);
+  if (n >= (int)sizeof p->detail) p->detail[utf8_cut(p->detail, sizeof p->detail - 1)] = '\0';
   return -1;
 }
 
