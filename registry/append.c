@@ -24,11 +24,12 @@
 
 static db_stmt q_insert_ledger = {
     "INSERT INTO ledger (code, name, origin, vkey) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", 0};
-static db_stmt q_lock = {"SELECT size FROM ledger WHERE code = $1 FOR UPDATE", 0};
+static db_stmt q_lock = {"SELECT size, encode(frontier, 'hex') FROM ledger WHERE code = $1 FOR UPDATE", 0};
+/* Fallback when ledger.frontier is missing: level = ANY and idx = ANY keep the primary
+ * key usable whatever the statistics say; the few crossed pairs are filtered in C. */
 static db_stmt q_frontier = {
-    "SELECT n.level, n.idx, n.hash FROM tree_node n "
-    "JOIN unnest($2::smallint[], $3::bigint[]) AS w(level, idx) ON n.level = w.level AND n.idx = w.idx "
-    "WHERE n.ledger = $1",
+    "SELECT level, idx, hash FROM tree_node WHERE ledger = $1 AND level = ANY ($2::smallint[]) "
+    "AND idx = ANY ($3::bigint[])",
     0};
 static db_stmt q_payloads = {
     "SELECT encode(payload_sha256, 'hex'), idx FROM leaf "
@@ -49,13 +50,19 @@ static db_stmt q_upsert_heads = {
     "SELECT $1, s, decode(h, 'hex'), i FROM unnest($2::text[], $3::text[], $4::bigint[]) AS t(s, h, i) "
     "ON CONFLICT (ledger, subject) DO UPDATE SET payload_sha256 = EXCLUDED.payload_sha256, idx = EXCLUDED.idx",
     0};
+/* A batch's key events in two statements (enrolments first: a key enrolled and revoked
+ * in one batch is inserted, then updated). */
 static db_stmt q_enroll = {
     "INSERT INTO signing_key (ledger, keyid, role, scope, is_root, holder_name, holder_org, enrolled_at) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    "SELECT $1, k, r, s, root, hn, ho, i FROM unnest($2::text[], $3::text[], $4::text[], $5::boolean[], "
+    "$6::text[], $7::text[], $8::bigint[]) AS t(k, r, s, root, hn, ho, i)",
     0};
-static db_stmt q_revoke = {"UPDATE signing_key SET revoked_at = $3 WHERE ledger = $1 AND keyid = $2", 0};
+static db_stmt q_revoke = {
+    "UPDATE signing_key k SET revoked_at = t.i FROM unnest($2::text[], $3::bigint[]) AS t(keyid, i) "
+    "WHERE k.ledger = $1 AND k.keyid = t.keyid",
+    0};
 static db_stmt q_checkpoint = {"INSERT INTO checkpoint (ledger, size, note) VALUES ($1, $2, $3)", 0};
-static db_stmt q_set_size = {"UPDATE ledger SET size = $2 WHERE code = $1", 0};
+static db_stmt q_set_size = {"UPDATE ledger SET size = $2, frontier = decode($3, 'hex') WHERE code = $1", 0};
 
 /* ---- per-batch state ---------------------------------------------------------- */
 
@@ -87,6 +94,10 @@ typedef struct {
   node_slot *nodes; /* new perfect nodes of this batch, for receipts */
   size_t nodes_cap;
   db_buf copy_nodes;
+  char *stored_frontier; /* hex of ledger.frontier as locked, or NULL */
+  /* Key events of the batch, as array literals: enrolments (7 columns), revocations (2). */
+  db_buf enroll[7], revoke[2];
+  size_t nenroll, nrevoke;
   domain_db *ddb;      /* the current state, read and written in this transaction */
   domain_batch *dom;   /* the domain rules' overlay over it */
 } batch;
@@ -224,10 +235,23 @@ static size_t signer_states(batch *b, const append_item *it, const aidreg_keycha
 
 static int load_state(batch *b, append_item **items, size_t n) {
   const char *code = b->lg->code;
-  /* Frontier of the current tree. */
+  /* Frontier of the current tree: from the locked ledger row, else from tree_node. */
   db_buf lv = {0}, ix = {0};
   int rc = -1;
   PGresult *r = NULL;
+  int nbits = __builtin_popcountll(b->old_size);
+  if (b->stored_frontier && strlen(b->stored_frontier) == (size_t)nbits * 64) {
+    const char *h = b->stored_frontier;
+    for (unsigned k = 0; k < 64; k++) {
+      if (!(b->old_size >> k & 1)) continue;
+      char one[65];
+      memcpy(one, h, 64);
+      one[64] = 0;
+      if (aidreg_hex_decode(one, b->frontier.hash[k], 32)) goto out;
+      h += 64;
+    }
+    goto loaded;
+  }
   db_buf_add(&lv, "{", 1);
   db_buf_add(&ix, "{", 1);
   bool first = true;
@@ -244,20 +268,21 @@ static int load_state(batch *b, append_item **items, size_t n) {
   if (!(r = db_run(b->c, &q_frontier, 3, fp, NULL))) goto out;
   int found = 0;
   for (int i = 0; i < PQntuples(r); i++) {
-    unsigned long long level;
-    if (db_u64(PQgetvalue(r, i, 0), &level) || level > 63 ||
-        db_bytea(PQgetvalue(r, i, 2), b->frontier.hash[level], 32))
-      goto out;
+    unsigned long long level, idx;
+    if (db_u64(PQgetvalue(r, i, 0), &level) || level > 63 || db_u64(PQgetvalue(r, i, 1), &idx)) goto out;
+    if (!(b->old_size >> level & 1) || idx != (b->old_size >> level) - 1) continue; /* a crossed pair */
+    if (db_bytea(PQgetvalue(r, i, 2), b->frontier.hash[level], 32)) goto out;
     found++;
   }
-  if (found != __builtin_popcountll(b->old_size)) {
+  if (found != nbits) {
     fprintf(stderr, "aidreg: ledger %s: frontier of size %" PRIu64 " incomplete in tree_node\n", code, b->old_size);
     goto out;
   }
-  b->frontier.size = b->old_size;
-  b->old_frontier = b->frontier;
   PQclear(r);
   r = NULL;
+loaded:
+  b->frontier.size = b->old_size;
+  b->old_frontier = b->frontier;
 
   for (int which = 0; which < 3; which++) {
     db_buf arr = {0};
@@ -319,16 +344,52 @@ typedef struct {
   uint8_t leaf_hash[32];
 } outcome;
 
+static int array_add(db_buf *arr, const char *v) {
+  return db_buf_add(arr, arr->len ? "," : "{", 1) || db_buf_add_array_elem(arr, v);
+}
+
 static int key_sql(batch *b, const aidreg_keychange *ch, uint64_t index) {
   char ix[24];
   snprintf(ix, sizeof ix, "%" PRIu64, index);
   if (ch->kind == AIDREG_KEYCHANGE_ENROLL) {
-    const char *params[8] = {b->lg->code, ch->key.keyid, aidreg_role_name(ch->key.role), ch->key.scope,
-                             ch->key.is_root ? "true" : "false", ch->holder_name, ch->holder_org, ix};
-    return db_do(b->c, &q_enroll, 8, params);
+    const char *vals[7] = {ch->key.keyid, aidreg_role_name(ch->key.role), ch->key.scope,
+                           ch->key.is_root ? "true" : "false", ch->holder_name, ch->holder_org, ix};
+    for (int i = 0; i < 7; i++)
+      if (array_add(&b->enroll[i], vals[i])) return -1;
+    b->nenroll++;
+    return 0;
   }
-  const char *params[3] = {b->lg->code, ch->key.keyid, ix};
-  return db_do(b->c, &q_revoke, 3, params);
+  if (array_add(&b->revoke[0], ch->key.keyid) || array_add(&b->revoke[1], ix)) return -1;
+  b->nrevoke++;
+  return 0;
+}
+
+static int write_keys(batch *b) {
+  const char *code = b->lg->code;
+  if (b->nenroll) {
+    const char *params[8] = {code};
+    for (int i = 0; i < 7; i++) {
+      if (db_buf_add(&b->enroll[i], "}", 1)) return -1;
+      params[i + 1] = b->enroll[i].data;
+    }
+    if (db_do(b->c, &q_enroll, 8, params)) return -1;
+  }
+  if (b->nrevoke) {
+    if (db_buf_add(&b->revoke[0], "}", 1) || db_buf_add(&b->revoke[1], "}", 1)) return -1;
+    const char *params[3] = {code, b->revoke[0].data, b->revoke[1].data};
+    if (db_do(b->c, &q_revoke, 3, params)) return -1;
+  }
+  return 0;
+}
+
+/* Hex of the frontier's hashes, lowest level first (ledger.frontier). */
+static void frontier_hex(const aidreg_frontier *f, char *out) {
+  for (unsigned k = 0; k < 64; k++) {
+    if (!(f->size >> k & 1)) continue;
+    aidreg_hex_encode(f->hash[k], 32, out);
+    out += 64;
+  }
+  *out = 0;
 }
 
 static int apply_keychange(batch *b, const aidreg_keychange *ch) {
@@ -517,6 +578,7 @@ size_t append_batch(db_conn *c, const append_ledger *lg, append_item **items, si
   if (!r) goto db_error;
   unsigned long long size = 0;
   bool exists = PQntuples(r) == 1 && db_u64(PQgetvalue(r, 0, 0), &size) == 0;
+  if (exists && !PQgetisnull(r, 0, 1)) b.stored_frontier = strdup(PQgetvalue(r, 0, 1));
   PQclear(r);
   if (!exists) {
     fail_all(items, n, NULL, AIDREG_E_UNKNOWN_LEDGER, "no such ledger");
@@ -551,16 +613,18 @@ size_t append_batch(db_conn *c, const append_ledger *lg, append_item **items, si
   if (sql_failed) goto db_error;
 
   if (b.frontier.size > b.old_size) {
-    char sz[24];
+    char sz[24], fh[64 * 64 + 1];
     snprintf(sz, sizeof sz, "%" PRIu64, b.frontier.size);
+    frontier_hex(&b.frontier, fh);
     if (!(note = sign_checkpoint(&b))) goto db_error;
     const char *cp[3] = {lg->code, sz, note};
-    const char *sp[2] = {lg->code, sz};
+    const char *sp[3] = {lg->code, sz, fh};
     if (!copy_leaves.data || !b.copy_nodes.data ||
         db_copy(c, "COPY leaf (ledger, idx, payload_sha256, type, subject, data) FROM STDIN", copy_leaves.data,
                 copy_leaves.len) ||
         db_copy(c, "COPY tree_node (ledger, level, idx, hash) FROM STDIN", b.copy_nodes.data, b.copy_nodes.len) ||
-        write_heads(&b) || domain_db_write(b.ddb, b.dom) || db_do(c, &q_checkpoint, 3, cp) || db_do(c, &q_set_size, 2, sp))
+        write_keys(&b) || write_heads(&b) || domain_db_write(b.ddb, b.dom) || db_do(c, &q_checkpoint, 3, cp) ||
+        db_do(c, &q_set_size, 3, sp))
       goto db_error;
   }
   /* Nothing new (all refused or replays): leave no trace, not even a created ledger row. */
@@ -625,6 +689,9 @@ out:
   free(o);
   domain_end(b.dom);
   domain_db_free(b.ddb);
+  free(b.stored_frontier);
+  for (int i = 0; i < 7; i++) db_buf_free(&b.enroll[i]);
+  for (int i = 0; i < 2; i++) db_buf_free(&b.revoke[i]);
   free(b.nodes);
   db_buf_free(&copy_leaves);
   db_buf_free(&b.copy_nodes);

@@ -12,15 +12,22 @@
 #include "aidreg/registry.h"
 #include "db.h"
 
+/* Where a submitting thread waits: woken alone when its last item is done (a shared
+ * broadcast would wake every waiting connection at every commit). */
+typedef struct {
+  pthread_cond_t cv;
+  size_t pending;
+} append_waiter;
+
 /* One submission that passed the checks that need no database (envelope, signatures,
- * payload, ledger binding). Owned by the submitting thread, which waits for `done`. */
+ * payload, ledger binding). Owned by the submitting thread, which waits on `waiter`. */
 typedef struct {
   aidreg_envelope env;
   aidreg_event ev;
   aidreg_result *res;
   const char *prefix;  /* JSON pointer prefix for problems */
   int64_t enqueued_ns; /* CLOCK_MONOTONIC */
-  bool done;
+  append_waiter *waiter;
 } append_item;
 
 typedef struct {
