@@ -48,26 +48,23 @@ static const char *param_name(param_kind k) {
   return "";
 }
 
-/* EVENTS.md: asset.register class, asset.status status (plus disposed, which a
- * completed disposal sets), the plan states of "Rules in detail". */
-static const char *const asset_classes[] = {"operating", "public_welfare", "household", NULL};
-static const char *const asset_statuses[] = {"in_use", "low_yield", "idle", "damaged", "occupied", "disposed", NULL};
-static const char *const plan_states[] = {"drafted", "returned", "reviewed", "filed",
-                                          "publicised", "paying", "closed", NULL};
+/* The enumerations of EVENTS.md, as the library's domain lists them (aidreg/state.h):
+ * value(i) is the i-th value, NULL past the last. */
+typedef const char *(*values_fn)(size_t i);
 
-static bool in_list(const char *const *list, const char *v) {
-  for (; *list; list++)
-    if (strcmp(*list, v) == 0) return true;
+static bool in_list(values_fn values, const char *v) {
+  for (size_t i = 0; values(i); i++)
+    if (strcmp(values(i), v) == 0) return true;
   return false;
 }
 
-/* "a, b or c" of a NULL-terminated list into out. */
-static void list_text(const char *const *list, char *out, size_t cap) {
+/* "a, b or c" of the values into out. */
+static void list_text(values_fn values, char *out, size_t cap) {
   size_t n = 0;
   out[0] = '\0';
-  for (size_t i = 0; list[i] && n < cap; i++) {
-    const char *sep = i == 0 ? "" : list[i + 1] ? ", " : " or ";
-    int w = snprintf(out + n, cap - n, "%s%s", sep, list[i]);
+  for (size_t i = 0; values(i) && n < cap; i++) {
+    const char *sep = i == 0 ? "" : values(i + 1) ? ", " : " or ";
+    int w = snprintf(out + n, cap - n, "%s%s", sep, values(i));
     if (w < 0) break;
     n += (size_t)w;
   }
@@ -122,7 +119,9 @@ static const char *take(walk *w, param_kind k, const char *v, char *buf, size_t 
     case P_CLASS:
     case P_ASSET_STATUS:
     case P_PLAN_STATUS: {
-      const char *const *list = k == P_CLASS ? asset_classes : k == P_ASSET_STATUS ? asset_statuses : plan_states;
+      values_fn list = k == P_CLASS          ? aidreg_state_asset_class
+                       : k == P_ASSET_STATUS ? aidreg_state_asset_status
+                                             : aidreg_state_plan_state;
       if (v && in_list(list, v)) {
         if (k == P_CLASS)
           q->klass = v;
@@ -197,18 +196,6 @@ static int parse_query(httpd_request *rq, const param_kind *allowed, size_t n, a
   return w.failed ? -1 : 0;
 }
 
-/* A project code, asset code or plan id as EVENTS.md subjects are: 1 to 64 printable
- * ASCII characters, no space, none of / ? # % \ " (registry/domain_validate.c). */
-static bool id_ok(const char *s) {
-  size_t n = strlen(s);
-  if (n == 0 || n > 64) return false;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char ch = (unsigned char)s[i];
-    if (ch <= 0x20 || ch >= 0x7F || strchr("/?#%\\\"", ch)) return false;
-  }
-  return true;
-}
-
 /* Answer a read: 200 with out, or the problem. */
 static enum MHD_Result answer(httpd_request *rq, int rc, json_t *out, const aidreg_problem *p) {
   if (rc != 0) {
@@ -235,7 +222,7 @@ static enum MHD_Result list(httpd_request *rq, const param_kind *allowed, size_t
 static enum MHD_Result item(httpd_request *rq, const char *what, item_fn fn) {
   aidreg_problem p;
   aidreg_problem_clear(&p);
-  if (!id_ok(rq->arg))
+  if (!aidreg_state_id_ok(rq->arg))
     return reply_error(rq, AIDREG_E_NOT_FOUND, NULL,
                        "no %s has this id: ids are 1 to 64 printable ASCII characters without space or / ? # %% \\ \"",
                        what);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aidreg/state.h"
 #include "domain_internal.h"
 
 static int oom(domain_batch *d, aidreg_problem *p) {
@@ -15,14 +16,21 @@ static int oom(domain_batch *d, aidreg_problem *p) {
   return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
 }
 
+/* Every state a plan can be in, in the order of the state machine; withdrawn last. */
+static const struct {
+  const char *en, *zh;
+} plan_states[] = {{"drafted", "草拟"},    {"returned", "退回"}, {"reviewed", "乡镇已审核"}, {"filed", "县级已备案"},
+                   {"publicised", "已公示"}, {"paying", "兑付中"}, {"closed", "已兑付完毕"}, {"withdrawn", "已撤回"}};
+
 static const char *state_zh(const char *state) {
-  static const struct {
-    const char *en, *zh;
-  } names[] = {{"drafted", "草拟"},    {"returned", "退回"}, {"reviewed", "乡镇已审核"}, {"filed", "县级已备案"},
-               {"publicised", "已公示"}, {"paying", "兑付中"}, {"closed", "已兑付完毕"}, {"withdrawn", "已撤回"}};
-  for (size_t i = 0; state && i < sizeof names / sizeof names[0]; i++)
-    if (strcmp(names[i].en, state) == 0) return names[i].zh;
+  for (size_t i = 0; state && i < sizeof plan_states / sizeof plan_states[0]; i++)
+    if (strcmp(plan_states[i].en, state) == 0) return plan_states[i].zh;
   return state ? state : "?";
+}
+
+/* The read API's filter (include/aidreg/state.h). */
+const char *aidreg_state_plan_state(size_t i) {
+  return i < sizeof plan_states / sizeof plan_states[0] ? plan_states[i].en : NULL;
 }
 
 bool dom_plan_correctable(const char *state) {

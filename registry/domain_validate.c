@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "aidreg/keys.h"
+#include "aidreg/state.h"
 
 /* ------------------------------------------------------------------ enumerations */
 
@@ -61,6 +62,16 @@ static const enum_value ev_asset_status[] = {
   {"in_use", "正常使用"}, {"low_yield", "低效"},    {"idle", "闲置"},
   {"damaged", "损毁"},    {"occupied", "被占用"}, {NULL, NULL},
 };
+/* The read API's filters (include/aidreg/state.h). */
+const char *aidreg_state_asset_class(size_t i) {
+  static const size_t n = sizeof ev_asset_class / sizeof ev_asset_class[0] - 1;
+  return i < n ? ev_asset_class[i].value : NULL;
+}
+const char *aidreg_state_asset_status(size_t i) {
+  static const size_t n = sizeof ev_asset_status / sizeof ev_asset_status[0] - 1;
+  /* disposed: set by a completed disposal (domain_disposal.c), never by asset.status. */
+  return i < n ? ev_asset_status[i].value : i == n ? "disposed" : NULL;
+}
 static const enum_value ev_maintenance_kind[] = {
   {"inspection", "巡查"}, {"repair", "维修"}, {"upkeep", "日常养护"}, {NULL, NULL},
 };
@@ -645,6 +656,8 @@ static bool id_ok(const char *s) {
   }
   return true;
 }
+
+bool aidreg_state_id_ok(const char *id) { return id && id_ok(id); }
 
 /* A party's id (owner, payee, proceeds_to): any text of 1..128 bytes without control
  * characters or spaces at either end, so that two entries naming the same party agree. */

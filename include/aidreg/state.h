@@ -27,6 +27,8 @@
  *            "unallocated_fen"}  (a village's figures use its shares of shared assets)
  */
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "aidreg/problem.h"
@@ -57,6 +59,17 @@ int aidreg_state_plan(aidreg_registry *r, const char *code, const char *id, json
 /* village NULL: the whole county. */
 int aidreg_state_summary(aidreg_registry *r, const char *code, const char *village, json_t **out,
                          aidreg_problem *p);
+
+/* The values the reads filter by, from the domain's own lists (EVENTS.md): the i-th value,
+ * NULL past the last. An asset's class; an asset's status (those of asset.status, then
+ * disposed, which a completed disposal sets); a plan's state (those of EVENTS.md, then
+ * withdrawn, which a correction without a body sets). */
+const char *aidreg_state_asset_class(size_t i);
+const char *aidreg_state_asset_status(size_t i);
+const char *aidreg_state_plan_state(size_t i);
+/* Whether id could name a project, asset or plan, as EVENTS.md subjects do: 1 to 64
+ * printable ASCII characters, no space, none of / ? # % \ ". */
+bool aidreg_state_id_ok(const char *id);
 
 /* "1234.56" for 123456 fen; "-0.05" for -5. out must hold 32 bytes. */
 void aidreg_fen_to_yuan(int64_t fen, char out[32]);

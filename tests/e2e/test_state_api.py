@@ -142,7 +142,8 @@ def test_wellformed_parameters_are_accepted():
     for path in ["/projects?q=&year=2023&from=0&limit=1000", "/projects?q=%E5%85%89%E4%BC%8F",
                  "/assets?village=%s&township=%s&class=household&status=occupied&q=x&from=5&limit=1" % (
                      L.code + "101201", L.code + "101"),
-                 "/plans?village=%s&year=2024&status=publicised&from=0&limit=7" % (L.code + "101201")]:
+                 "/plans?village=%s&year=2024&status=publicised&from=0&limit=7" % (L.code + "101201"),
+                 "/assets?status=disposed", "/plans?status=returned", "/plans?status=withdrawn"]:
         r = get(path)
         assert r.status == 200, (path, r)
         assert set(r.json) >= {"items", "next", "total"}, r.json

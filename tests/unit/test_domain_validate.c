@@ -6,6 +6,7 @@
 
 #include "aidreg/event.h"
 #include "aidreg/keys.h"
+#include "aidreg/state.h"
 #include "domain_validate.h"
 #include "test.h"
 
@@ -1006,6 +1007,30 @@ static void test_labels(void) {
   CHECK(domain_label_in("purpose", "industry") == NULL && domain_label_in("colour", "red") == NULL);
 }
 
+/* "a,b,c" of the values a read filter takes. */
+static const char *joined(const char *(*values)(size_t), char *out, size_t cap) {
+  size_t n = 0;
+  out[0] = '\0';
+  for (size_t i = 0; values(i) && n < cap; i++) n += (size_t)snprintf(out + n, cap - n, "%s%s", i ? "," : "", values(i));
+  return out;
+}
+
+/* The enumerations the read API filters by come from the domain's lists. */
+static void test_state_filters(void) {
+  char buf[256];
+  CHECK_STR(joined(aidreg_state_asset_class, buf, sizeof buf), "operating,public_welfare,household");
+  CHECK_STR(joined(aidreg_state_asset_status, buf, sizeof buf), "in_use,low_yield,idle,damaged,occupied,disposed");
+  CHECK_STR(joined(aidreg_state_plan_state, buf, sizeof buf),
+            "drafted,returned,reviewed,filed,publicised,paying,closed,withdrawn");
+  CHECK(aidreg_state_id_ok("A-1") && aidreg_state_id_ok("光伏") == false);
+  CHECK(!aidreg_state_id_ok("") && !aidreg_state_id_ok("a b") && !aidreg_state_id_ok("a/b") && !aidreg_state_id_ok(NULL));
+  memset(buf, 'x', 65);
+  buf[65] = '\0';
+  CHECK(!aidreg_state_id_ok(buf));
+  buf[64] = '\0';
+  CHECK(aidreg_state_id_ok(buf));
+}
+
 int main(void) {
   uint8_t pk[32];
   for (int i = 0; i < 32; i++) pk[i] = (uint8_t)(i * 7 + 1);
@@ -1033,5 +1058,6 @@ int main(void) {
   test_signing_date();
   test_settings();
   test_labels();
+  test_state_filters();
   return test_done();
 }
