@@ -364,6 +364,13 @@ int dom_settings(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   domain_settings_parse(e->body, &s);
   json_t *full = domain_settings_json(&s);
   if (!full) return oom(d, p);
+  /* The same settings again change nothing: keeping the history free of repeats keeps
+   * the document (copied on every edit) from growing with each resubmitted setting. */
+  const json_t *now = json_object_get(dom_get(d, "settings", dom_county(d)), "current");
+  if (now && json_equal((json_t *)now, full)) {
+    json_decref(full);
+    return 0;
+  }
   json_t *doc = dom_edit(d, "settings", dom_county(d));
   if (!doc) {
     if (dom_failed(d)) {
