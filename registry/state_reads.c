@@ -20,7 +20,7 @@ void aidreg_fen_to_yuan(int64_t fen, char out[32]) {
 
 static db_stmt q_ledger = {"SELECT 1 FROM ledger WHERE code = $1", 0};
 static db_stmt q_list = {
-    "SELECT doc::text FROM entity "
+    "SELECT (doc - $11::text[])::text FROM entity "
     "WHERE ledger = $1 AND kind = $2 "
     "AND ($3::text IS NULL OR villages @> ARRAY[$3::text]) "
     "AND ($4::text IS NULL OR township = $4 OR EXISTS (SELECT 1 FROM unnest(villages) v WHERE left(v, 9) = $4)) "
@@ -94,6 +94,22 @@ static void add_yuan(json_t *v) {
 
 static json_t *parse(const char *text) { return json_loads(text, 0, NULL); }
 
+/* A stored document or leaf that does not read back is never skipped: a list whose items
+ * disagree with its total, or a history with a hole, would pass for the truth. */
+static int damaged(aidreg_problem *p, const char *what, const char *id) {
+  return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL,
+                            "stored %s %s does not read back: the projection is damaged; run `aidreg rebuild --check`",
+                            what, id);
+}
+
+static int oom(aidreg_problem *p) { return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory"); }
+
+/* Members of a stored document that grow with its subject's history: list items leave
+ * them out, so that a page's size stays bounded; the document's own read shows them. */
+static const char *list_omits(const char *kind) {
+  return strcmp(kind, "asset") == 0 ? "{incomes,notices}" : "{}";
+}
+
 static int ledger_known(db_conn *c, const char *code, aidreg_problem *p) {
   const char *params[1] = {code};
   PGresult *r = db_run(c, &q_ledger, 1, params, NULL);
@@ -133,20 +149,33 @@ static int list(aidreg_registry *r, const char *code, const char *kind, const ai
   snprintf(year, sizeof year, "%d", q.year);
   snprintf(from, sizeof from, "%" PRIu64, q.from);
   snprintf(lim, sizeof lim, "%u", limit);
-  const char *params[10] = {code,   kind,     q.village, q.township, q.klass, q.status,
-                            q.q && *q.q ? q.q : NULL, year, from, lim};
-  if (!(res = db_run(c, &q_list, 10, params, NULL)) || !(cnt = db_run(c, &q_count, 8, params, NULL))) {
+  const char *params[11] = {code,   kind,     q.village, q.township, q.klass, q.status,
+                            q.q && *q.q ? q.q : NULL, year, from, lim, list_omits(kind)};
+  if (!(res = db_run(c, &q_list, 11, params, NULL)) || !(cnt = db_run(c, &q_count, 8, params, NULL))) {
     rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
     goto out;
   }
   unsigned long long total = 0;
   db_u64(PQgetvalue(cnt, 0, 0), &total);
   json_t *items = json_array();
-  for (int i = 0; items && i < PQntuples(res); i++) {
+  if (!items) {
+    rc = oom(p);
+    goto out;
+  }
+  for (int i = 0; i < PQntuples(res); i++) {
     json_t *doc = parse(PQgetvalue(res, i, 0));
-    if (!doc) continue;
-    add_yuan(doc);
-    json_array_append_new(items, doc);
+    if (!doc) {
+      char at[48];
+      snprintf(at, sizeof at, "at position %" PRIu64, q.from + (uint64_t)i);
+      rc = damaged(p, kind, at);
+    } else {
+      add_yuan(doc);
+      if (json_array_append_new(items, doc)) rc = oom(p);
+    }
+    if (rc) {
+      json_decref(items);
+      goto out;
+    }
   }
   uint64_t next = q.from + (uint64_t)PQntuples(res);
   *out = json_pack("{s:o, s:o, s:I}", "items", items, "next", next < total ? json_integer((json_int_t)next) : json_null(),
@@ -174,102 +203,156 @@ int aidreg_state_plans(aidreg_registry *r, const char *code, const aidreg_state_
 
 /* ---- one document and its history ----------------------------------------------------------- */
 
-static json_t *get_doc(db_conn *c, const char *code, const char *kind, const char *id, aidreg_problem *p) {
+/* The stored document kind/id: 0 with *doc a new reference, or NULL when there is none;
+ * -1 with p (INTERNAL) when it cannot be read. */
+static int load_doc(db_conn *c, const char *code, const char *kind, const char *id, json_t **doc,
+                    aidreg_problem *p) {
   const char *params[3] = {code, kind, id};
+  *doc = NULL;
   PGresult *res = db_run(c, &q_doc, 3, params, NULL);
+  if (!res) return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
+  int rc = 0;
+  if (PQntuples(res) == 1 && !(*doc = parse(PQgetvalue(res, 0, 0)))) rc = damaged(p, kind, id);
+  PQclear(res);
+  return rc;
+}
+
+/* One step of a history; takes event and signers. */
+static int add_step(json_t *out, PGresult *res, int i, const aidreg_leaf *leaf, json_t *event, json_t *signers,
+                    const json_t *log) {
+  const char *ref = PQgetvalue(res, i, 2);
+  const json_t *sup = json_object_get(json_object_get(log, "superseded"), ref);
+  unsigned long long idx = 0;
+  db_u64(PQgetvalue(res, i, 0), &idx);
+  return json_array_append_new(out, json_pack("{s:I, s:s, s:s, s:s?, s:o, s:o, s:o}", "index", (json_int_t)idx, "ref",
+                                              ref, "time", leaf->time, "type",
+                                              json_string_value(json_object_get(event, "type")), "signers", signers,
+                                              "event", event, "corrected_by",
+                                              sup ? json_incref(json_object_get(sup, "index")) : json_null()));
+}
+
+/* Every entry of subject in ledger order: {"index","ref","time","type","signers","event","corrected_by"}.
+ * NULL with p filled when a leaf does not read back or the database fails. */
+static json_t *history(db_conn *c, const char *code, const char *subject, const json_t *log, aidreg_problem *p) {
+  const char *params[2] = {code, subject};
+  PGresult *res = db_run(c, &q_history, 2, params, NULL);
   if (!res) {
     aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
     return NULL;
   }
-  json_t *doc = PQntuples(res) == 1 ? parse(PQgetvalue(res, 0, 0)) : NULL;
-  PQclear(res);
-  if (!doc) aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "there is no %s %s in ledger %s", kind, id, code);
-  return doc;
-}
-
-/* Every entry of subject in ledger order: {"index","ref","time","type","signers","event","corrected_by"}. */
-static json_t *history(db_conn *c, const char *code, const char *subject, const json_t *log) {
-  const char *params[2] = {code, subject};
-  PGresult *res = db_run(c, &q_history, 2, params, NULL);
-  if (!res) return NULL;
   json_t *out = json_array(), *keys = json_object();
   db_buf ids = {0};
   db_buf_add(&ids, "{", 1);
   bool first = true;
-  for (int i = 0; out && i < PQntuples(res); i++) {
+  int rc = out && keys ? 0 : oom(p);
+  for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
     const char *data = PQgetvalue(res, i, 1);
     aidreg_leaf leaf;
-    if (aidreg_leaf_parse((const uint8_t *)data, strlen(data), &leaf, NULL)) continue;
+    if (aidreg_leaf_parse((const uint8_t *)data, strlen(data), &leaf, NULL)) {
+      char what[96];
+      snprintf(what, sizeof what, "leaf %s of", PQgetvalue(res, i, 0));
+      rc = damaged(p, what, subject);
+      break;
+    }
     json_t *event = json_loadb((const char *)leaf.env.payload, leaf.env.payload_len, 0, NULL);
     json_t *signers = json_array();
-    for (size_t s = 0; s < leaf.env.nsig; s++) {
-      json_array_append_new(signers, json_pack("{s:s}", "keyid", leaf.env.sigs[s].keyid));
-      if (!json_object_get(keys, leaf.env.sigs[s].keyid)) {
-        json_object_set_new(keys, leaf.env.sigs[s].keyid, json_null());
+    if (!event) {
+      char what[96];
+      snprintf(what, sizeof what, "event of leaf %s on", PQgetvalue(res, i, 0));
+      rc = damaged(p, what, subject);
+    } else if (!signers) {
+      rc = oom(p);
+    }
+    for (size_t s = 0; rc == 0 && s < leaf.env.nsig; s++) {
+      if (json_array_append_new(signers, json_pack("{s:s}", "keyid", leaf.env.sigs[s].keyid))) rc = oom(p);
+      if (rc == 0 && !json_object_get(keys, leaf.env.sigs[s].keyid)) {
+        if (json_object_set_new(keys, leaf.env.sigs[s].keyid, json_null())) rc = oom(p);
         if (!first) db_buf_add(&ids, ",", 1);
         db_buf_add_array_elem(&ids, leaf.env.sigs[s].keyid);
         first = false;
       }
     }
-    const char *ref = PQgetvalue(res, i, 2);
-    const json_t *sup = json_object_get(json_object_get(log, "superseded"), ref);
-    unsigned long long idx = 0;
-    db_u64(PQgetvalue(res, i, 0), &idx);
-    json_array_append_new(out, json_pack("{s:I, s:s, s:s, s:s?, s:o, s:o*, s:o}", "index", (json_int_t)idx, "ref", ref,
-                                         "time", leaf.time, "type", json_string_value(json_object_get(event, "type")),
-                                         "signers", signers, "event", event, "corrected_by",
-                                         sup ? json_incref(json_object_get(sup, "index")) : json_null()));
+    if (rc == 0) {
+      if (add_step(out, res, i, &leaf, event, signers, log)) rc = oom(p);
+    } else {
+      json_decref(event);
+      json_decref(signers);
+    }
     aidreg_leaf_free(&leaf);
   }
   PQclear(res);
   db_buf_add(&ids, "}", 1);
   /* Who signed: role and holder of each key. */
-  if (!first && ids.data) {
+  if (rc == 0 && !first) {
     const char *sp[2] = {code, ids.data};
-    PGresult *k = db_run(c, &q_signers, 2, sp, NULL);
-    for (int i = 0; k && i < PQntuples(k); i++)
-      json_object_set_new(keys, PQgetvalue(k, i, 0),
-                          json_pack("{s:s, s:{s:s, s:s}}", "role", PQgetvalue(k, i, 1), "holder", "name",
-                                    PQgetvalue(k, i, 2), "org", PQgetvalue(k, i, 3)));
+    PGresult *k = ids.data ? db_run(c, &q_signers, 2, sp, NULL) : NULL;
+    if (!k) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, ids.data ? "query failed" : "out of memory");
+    for (int i = 0; rc == 0 && i < PQntuples(k); i++)
+      if (json_object_set_new(keys, PQgetvalue(k, i, 0),
+                              json_pack("{s:s, s:{s:s, s:s}}", "role", PQgetvalue(k, i, 1), "holder", "name",
+                                        PQgetvalue(k, i, 2), "org", PQgetvalue(k, i, 3))))
+        rc = oom(p);
     PQclear(k);
     size_t i, j;
     json_t *h, *s;
     json_array_foreach(out, i, h) {
       json_array_foreach(json_object_get(h, "signers"), j, s) {
+        if (rc) break;
         const json_t *info = json_object_get(keys, json_string_value(json_object_get(s, "keyid")));
-        json_object_set(s, "role", json_is_object(info) ? json_object_get(info, "role") : json_null());
-        json_object_set(s, "holder", json_is_object(info) ? json_object_get(info, "holder") : json_null());
+        if (json_object_set(s, "role", json_is_object(info) ? json_object_get(info, "role") : json_null()) ||
+            json_object_set(s, "holder", json_is_object(info) ? json_object_get(info, "holder") : json_null()))
+          rc = oom(p);
       }
     }
   }
   db_buf_free(&ids);
   json_decref(keys);
+  if (rc) {
+    json_decref(out);
+    return NULL;
+  }
   return out;
 }
 
 /* The payouts in force of a plan: the allocation.payout slots of its log (a corrected
- * payout as corrected). */
-static json_t *payouts(db_conn *c, const char *code, const char *id, const json_t *log) {
+ * payout as corrected). NULL with p filled when the log does not read back. */
+static json_t *payouts(db_conn *c, const char *code, const char *id, const json_t *log, aidreg_problem *p) {
   json_t *out = json_array(), *slots = json_array();
-  aidreg_problem ignore;
-  for (json_int_t k = 0; out && slots && k < json_integer_value(json_object_get(log, "sealed")); k++) {
+  int rc = out && slots ? 0 : oom(p);
+  for (json_int_t k = 0; rc == 0 && k < json_integer_value(json_object_get(log, "sealed")); k++) {
     char cid[160];
     snprintf(cid, sizeof cid, "%s#%lld", id, (long long)k);
-    json_t *chunk = get_doc(c, code, "logc", cid, &ignore);
-    json_array_extend(slots, json_object_get(chunk, "entries"));
+    json_t *chunk = NULL;
+    rc = load_doc(c, code, "logc", cid, &chunk, p);
+    if (rc == 0 && !chunk) rc = damaged(p, "logc", cid); /* a sealed chunk must exist */
+    if (rc == 0 && json_array_extend(slots, json_object_get(chunk, "entries"))) rc = damaged(p, "logc", cid);
     json_decref(chunk);
   }
-  json_array_extend(slots, json_object_get(log, "tail"));
+  if (rc == 0 && log && json_array_extend(slots, json_object_get(log, "tail"))) rc = damaged(p, "log", id);
   size_t i;
   json_t *s;
   json_array_foreach(slots, i, s) {
-    if (strcmp(json_string_value(json_object_get(s, "type")), "allocation.payout") != 0) continue;
+    if (rc) break;
+    const char *type = json_string_value(json_object_get(s, "type"));
+    if (!type) {
+      rc = damaged(p, "log", id);
+      break;
+    }
+    if (strcmp(type, "allocation.payout") != 0) continue;
     json_t *po = json_deep_copy(json_object_get(s, "body"));
-    json_object_set(po, "index", json_object_get(s, "index"));
-    json_object_set(po, "ref", json_object_get(s, "ref"));
-    json_array_append_new(out, po);
+    if (!po) {
+      rc = damaged(p, "log", id);
+      break;
+    }
+    if (json_object_set(po, "index", json_object_get(s, "index")) ||
+        json_object_set(po, "ref", json_object_get(s, "ref")) || json_array_append_new(out, po))
+      rc = damaged(p, "log", id);
   }
   json_decref(slots);
+  if (rc) {
+    json_decref(out);
+    return NULL;
+  }
   return out;
 }
 
@@ -280,19 +363,20 @@ static int one(aidreg_registry *r, const char *code, const char *kind, const cha
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
   int rc = ledger_known(c, code, p);
   json_t *doc = NULL, *log = NULL;
-  if (rc == 0 && !(doc = get_doc(c, code, kind, id, p))) rc = -1;
+  if (rc == 0) rc = load_doc(c, code, kind, id, &doc, p);
+  if (rc == 0 && !doc) rc = aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "there is no %s %s in ledger %s", kind, id, code);
   if (rc == 0) add_yuan(doc); /* not inside the signed events of the history */
   if (rc == 0 && strcmp(kind, "project") != 0) {
-    aidreg_problem ignore;
-    log = get_doc(c, code, "log", id, &ignore);
-    if (strcmp(kind, "plan") == 0) {
-      json_t *po = payouts(c, code, id, log);
+    rc = load_doc(c, code, "log", id, &log, p); /* none: no entry is in force */
+    if (rc == 0 && strcmp(kind, "plan") == 0) {
+      json_t *po = payouts(c, code, id, log, p);
+      if (!po) rc = -1;
       add_yuan(po);
-      json_object_set_new(doc, "payouts", po);
+      if (rc == 0 && json_object_set_new(doc, "payouts", po)) rc = oom(p);
     }
-    json_t *h = history(c, code, id, log);
-    if (!h) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "cannot read the history");
-    else json_object_set_new(doc, "history", h);
+    json_t *h = rc == 0 ? history(c, code, id, log, p) : NULL;
+    if (rc == 0 && !h) rc = -1;
+    if (rc == 0 && json_object_set_new(doc, "history", h)) rc = oom(p);
   }
   db_pool_put(&r->pool, c);
   json_decref(log);

@@ -17,7 +17,8 @@
  *            "income":{"gross_fen","costs_fen","net_fen","allocated_fen","unallocated_fen"},
  *            "disposal":{...}|null, "findings_open":N}
  *           /assets/{id} adds "history":[{"index","time","type","signers":[{"keyid","role","holder"}],
- *            "event":{...},"corrected_by":<index>|null}]
+ *            "event":{...},"corrected_by":<index>|null}] and what grows with it, which list items
+ *            leave out: "incomes":[<ref of an income.report>], "notices":[{...,"index"}]
  *  plan:    {"id","village","year","state","sources":[{"income","amount_fen"}],
  *            "lines":[{"purpose","description","amount_fen","paid_fen","remaining_fen"}],
  *            "steps":[...],"review":{...}|null,"filed":{...}|null,"notice":{...}|null,

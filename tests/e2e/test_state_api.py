@@ -395,6 +395,8 @@ def test_assets():
     assert solar["village"] == V1 and solar["township"] == TOWNSHIP, solar
     assert solar["original_value_fen"] == 100000005 and solar["original_value_yuan"] == "1000000.05", solar
     assert road["original_value_yuan"] == "33.33", road
+    # What grows with an asset's history is in /assets/{id} only.
+    assert not {"incomes", "notices"} & set(solar), solar
     assert sorted((loc["code"], loc["share_bp"]) for loc in road["locations"]) == [(V1, 6000), (V2, 4000)], road
     assert fen_pairs(r.json) >= 2
     for q, ids in [("?village=" + V1, {SOLAR, ROAD}), ("?village=" + V2, {ROAD}),
@@ -432,6 +434,7 @@ def test_asset_history():
     check_response(r, "/v1/ledgers/{code}/assets/{id}")
     a = r.json
     assert a["id"] == SOLAR and a["original_value_yuan"] == "1000000.05", a
+    assert isinstance(a["incomes"], list) and isinstance(a["notices"], list), a
     h = a["history"]
     assert len(h) == 1, h
     step = h[0]
