@@ -15,8 +15,10 @@
 /* Where a submitting thread waits: woken alone when its last item is done (a shared
  * broadcast would wake every waiting connection at every commit). */
 typedef struct {
-  pthread_cond_t cv;
+  pthread_cond_t cv;   /* signalled when pending reaches 0 (blocking submitters) */
   size_t pending;
+  void (*on_done)(void *arg); /* else called, outside the appender's lock (async) */
+  void *arg;
 } append_waiter;
 
 /* One submission that passed the checks that need no database (envelope, signatures,

@@ -170,48 +170,112 @@ static void refuse(aidreg_result *res, const char *prefix, const aidreg_problem 
   res->status = aidreg_problem_status(p->code);
 }
 
-void aidreg_registry_submit(aidreg_registry *r, const char *code, const json_t *const *envelopes, size_t n,
-                            const char *pointer_prefix, aidreg_result *results) {
+/* One call's submissions: the items the appender judges, and how the caller learns
+ * that they are done (it waits, or it is called back). */
+typedef struct {
+  append_item *items;
+  append_item **queued;
+  char (*prefixes)[48];
+  size_t n, nq;
+  appender *a;
+  append_waiter w;
+  void (*done)(void *ctx);
+  void *ctx;
+} submit_job;
+
+static void job_free(submit_job *j) {
+  for (size_t i = 0; j->items && i < j->n; i++) {
+    aidreg_event_free(&j->items[i].ev);
+    aidreg_envelope_free(&j->items[i].env);
+  }
+  free(j->items);
+  free(j->queued);
+  free(j->prefixes);
+  free(j);
+}
+
+/* Fills every result the checks without the database decide; the rest are queued in
+ * j->queued (j->nq of them). NULL when out of memory (every result then refused). */
+static submit_job *job_prepare(aidreg_registry *r, const char *code, const json_t *const *envelopes, size_t n,
+                               const char *pointer_prefix, aidreg_result *results) {
   const char *prefix0 = pointer_prefix ? pointer_prefix : "";
   for (size_t i = 0; i < n; i++) memset(&results[i], 0, sizeof results[i]);
-  append_item *items = calloc(n ? n : 1, sizeof *items);
-  append_item **queued = calloc(n ? n : 1, sizeof *queued);
-  char(*prefixes)[48] = calloc(n ? n : 1, sizeof *prefixes);
   aidreg_problem p = {0};
-  if (!items || !queued || !prefixes) {
+  submit_job *j = calloc(1, sizeof *j);
+  if (j) {
+    j->n = n;
+    j->items = calloc(n ? n : 1, sizeof *j->items);
+    j->queued = calloc(n ? n : 1, sizeof *j->queued);
+    j->prefixes = calloc(n ? n : 1, sizeof *j->prefixes);
+  }
+  if (!j || !j->items || !j->queued || !j->prefixes) {
+    if (j) job_free(j);
     aidreg_problem_set(&p, AIDREG_E_INTERNAL, NULL, "out of memory");
     for (size_t i = 0; i < n; i++) refuse(&results[i], "", &p);
-    goto out;
+    return NULL;
   }
-  appender *a = ledger_appender(r, code, &p);
-  size_t nq = 0;
+  j->a = ledger_appender(r, code, &p);
   for (size_t i = 0; i < n; i++) {
-    if (*prefix0) snprintf(prefixes[i], sizeof prefixes[i], "%s/%zu", prefix0, i);
-    items[i].res = &results[i];
-    items[i].prefix = prefixes[i];
-    if (!a) {
+    append_item *it = &j->items[i];
+    if (*prefix0) snprintf(j->prefixes[i], sizeof j->prefixes[i], "%s/%zu", prefix0, i);
+    it->res = &results[i];
+    it->prefix = j->prefixes[i];
+    if (!j->a) {
       refuse(&results[i], "", &p);
       continue;
     }
     aidreg_problem ip = {0};
-    if (precheck(r, code, envelopes[i], &items[i], &ip)) {
-      refuse(&results[i], prefixes[i], &ip);
+    if (precheck(r, code, envelopes[i], it, &ip)) {
+      refuse(&results[i], j->prefixes[i], &ip);
       continue;
     }
-    queued[nq++] = &items[i];
+    j->queued[j->nq++] = it;
   }
-  if (nq && appender_submit(a, queued, nq)) {
-    aidreg_problem_set(&p, AIDREG_E_UNAVAILABLE, NULL, "the server is shutting down; retry");
-    for (size_t i = 0; i < nq; i++) refuse(queued[i]->res, "", &p);
+  return j;
+}
+
+static void refuse_queued(submit_job *j) {
+  aidreg_problem p = {0};
+  aidreg_problem_set(&p, AIDREG_E_UNAVAILABLE, NULL, "the server is shutting down; retry");
+  for (size_t i = 0; i < j->nq; i++) refuse(j->queued[i]->res, "", &p);
+}
+
+void aidreg_registry_submit(aidreg_registry *r, const char *code, const json_t *const *envelopes, size_t n,
+                            const char *pointer_prefix, aidreg_result *results) {
+  submit_job *j = job_prepare(r, code, envelopes, n, pointer_prefix, results);
+  if (!j) return;
+  if (j->nq && appender_submit(j->a, j->queued, j->nq)) refuse_queued(j);
+  job_free(j);
+}
+
+/* Called by the appender thread, outside its lock, once the job's last item is done. */
+static void job_finished(void *arg) {
+  submit_job *j = arg;
+  void (*done)(void *) = j->done;
+  void *ctx = j->ctx;
+  job_free(j);
+  done(ctx);
+}
+
+bool aidreg_registry_submit_async(aidreg_registry *r, const char *code, const json_t *const *envelopes, size_t n,
+                                  const char *pointer_prefix, aidreg_result *results, void (*done)(void *ctx),
+                                  void *ctx) {
+  submit_job *j = job_prepare(r, code, envelopes, n, pointer_prefix, results);
+  if (!j) return false;
+  if (j->nq == 0) {
+    job_free(j);
+    return false;
   }
-out:
-  for (size_t i = 0; items && i < n; i++) {
-    aidreg_event_free(&items[i].ev);
-    aidreg_envelope_free(&items[i].env);
+  j->done = done;
+  j->ctx = ctx;
+  j->w.on_done = job_finished;
+  j->w.arg = j;
+  if (appender_enqueue(j->a, j->queued, j->nq, &j->w)) {
+    refuse_queued(j);
+    job_free(j);
+    return false;
   }
-  free(items);
-  free(queued);
-  free(prefixes);
+  return true;
 }
 
 void aidreg_registry_create_ledger(aidreg_registry *r, const json_t *envelope, aidreg_result *res, char **vkey) {

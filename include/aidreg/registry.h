@@ -75,6 +75,16 @@ void aidreg_registry_create_ledger(aidreg_registry *r, const json_t *envelope, a
 void aidreg_registry_submit(aidreg_registry *r, const char *code, const json_t *const *envelopes,
                             size_t n, const char *pointer_prefix, aidreg_result *results);
 
+/* The same for event-driven callers (a server that suspends the connection instead of
+ * blocking a thread): the checks that need no database run in the calling thread, the
+ * rest is queued, and the call returns at once. Returns true when done(ctx) will be
+ * called, exactly once, from the appender's thread once every result is filled (done
+ * must not block nor call the registry); false when every result is already final and
+ * done is not called. The envelopes need live only until the call returns. */
+bool aidreg_registry_submit_async(aidreg_registry *r, const char *code, const json_t *const *envelopes,
+                                  size_t n, const char *pointer_prefix, aidreg_result *results,
+                                  void (*done)(void *ctx), void *ctx);
+
 /* Reads. Each returns 0, or -1 with p filled (UNKNOWN_LEDGER, NOT_FOUND, INVALID_QUERY,
  * INTERNAL). json outputs are new references. */
 int aidreg_registry_ledgers(aidreg_registry *r, json_t **out, aidreg_problem *p);

@@ -89,6 +89,20 @@ static void expect(int status, aidreg_result *res, int want, aidreg_code code_wa
   aidreg_result_free(res);
 }
 
+typedef struct {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int calls;
+} async_wait;
+
+static void async_done(void *ctx) {
+  async_wait *w = ctx;
+  pthread_mutex_lock(&w->mu);
+  w->calls++;
+  pthread_cond_signal(&w->cv);
+  pthread_mutex_unlock(&w->mu);
+}
+
 #define THREADS 8
 #define PER_THREAD 60
 static void *hammer(void *arg) {
@@ -246,6 +260,43 @@ int main(void) {
             st.batches_committed, st.entries_appended);
   fprintf(stderr, "group commit: %" PRIu64 " entries in %" PRIu64 " transactions\n", st.entries_appended,
           st.batches_committed);
+
+  /* The asynchronous form: results filled and done called once, from another thread. */
+  {
+    json_t *envs[3];
+    aidreg_result results[3];
+    envs[0] = envelope(&county2, 1, "asset.status", "A-1", STATUS("async 1"), NULL);
+    envs[1] = envelope(&stranger, 1, "asset.status", "A-1", STATUS("async 2"), NULL);
+    envs[2] = envelope(&county2, 1, "asset.status", "A-1", STATUS("async 3"), NULL);
+    async_wait w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+    uint64_t before = tree_size();
+    bool queued = aidreg_registry_submit_async(reg, code, (const json_t *const *)envs, 3, "/envelopes", results,
+                                               async_done, &w);
+    for (int i = 0; i < 3; i++) json_decref(envs[i]);
+    CHECK(queued);
+    pthread_mutex_lock(&w.mu);
+    while (queued && w.calls == 0) pthread_cond_wait(&w.cv, &w.mu);
+    pthread_mutex_unlock(&w.mu);
+    CHECK(w.calls == 1);
+    CHECK(results[0].status == 201 && receipt_ok(&results[0].receipt));
+    CHECK(results[1].status == 403 && results[1].problem.code == AIDREG_E_KEY_NOT_ENROLLED);
+    CHECK_STR(results[1].problem.field, "/envelopes/1/signatures/0/keyid");
+    CHECK(results[2].status == 201 && results[2].receipt.index == results[0].receipt.index + 1);
+    CHECK(tree_size() == before + 2);
+    for (int i = 0; i < 3; i++) aidreg_result_free(&results[i]);
+    /* Everything refused before the database: no callback, results final at return. */
+    snprintf(origin, sizeof origin, "elsewhere.example/%s", code);
+    envs[0] = envelope(&county2, 1, "asset.status", "A-1", STATUS("async 4"), NULL);
+    envs[1] = envelope(&county2, 1, "asset.status", "A-1", STATUS("async 5"), NULL);
+    snprintf(origin, sizeof origin, "%s", saved);
+    queued = aidreg_registry_submit_async(reg, code, (const json_t *const *)envs, 2, "", results, async_done, &w);
+    CHECK(!queued && w.calls == 1);
+    CHECK(results[1].status == 422 && results[1].problem.code == AIDREG_E_WRONG_LEDGER);
+    for (int i = 0; i < 2; i++) {
+      json_decref(envs[i]);
+      aidreg_result_free(&results[i]);
+    }
+  }
 
   /* Proof endpoints agree with the checkpoint. */
   json_t *proof = NULL;
