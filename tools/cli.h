@@ -2,6 +2,7 @@
 #define AIDREG_TOOLS_CLI_H
 /* The `aidreg` command-line tool: shared helpers of the command files (tools/cli_*.c).
  * Exit statuses: 0 success, 1 refusal or verification failure, 2 usage. */
+#include <getopt.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,6 +35,26 @@ int cmd_rebuild(int argc, char **argv); /* cli_rebuild.c: rebuild --check */
 void cli_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints the usage error, a hint to --help, and returns CLI_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The option loop of a command: getopt_long over argv with lo (whose options set no
+ * flag) and "-h". Call cli_opt_next until it returns 0 or -1, starting from
+ * (cli_opts){.cmd, .help, .lo}. It returns the next option's code, 0 when the options are
+ * done, or -1 when the command must return o->status now: after --help/-h (help printed,
+ * CLI_OK), or a usage error for an option without its value, an unknown option, or an
+ * argument left after the options unless operands is set (then argv[optind..] are
+ * the command's). */
+typedef struct {
+  const char *cmd;
+  const char *help;
+  const struct option *lo;
+  bool operands;
+  bool started;
+  int status;
+} cli_opts;
+int cli_opt_next(cli_opts *o, int argc, char **argv);
+
+/* Whether s is a county code: 6 digits. NULL is not. */
+bool cli_is_county(const char *s);
 
 /* opt when non-NULL and non-empty, else the environment variable, else NULL. */
 const char *cli_default(const char *opt, const char *env);
@@ -111,5 +132,20 @@ typedef struct {
   const char *dir;
 } cli_dir_source;
 void cli_dir_source_init(cli_dir_source *ds, const char *dir, aidreg_verify_source *src);
+
+/* The ledger a command reads (verify, export, proof), from the first given of: an export
+ * folder dir, the database db_url, the server (with ledger, the county code; the
+ * database takes it too). s->src is the source; s->db is the database's handle. */
+typedef struct {
+  aidreg_verify_source src;
+  cli_server srv;
+  cli_http_source hs;
+  cli_dir_source ds;
+  aidreg_verify_db *db;
+} cli_source;
+/* 0, or -1 with a message (s is then closed). */
+int cli_source_open(cli_source *s, const char *cmd, const char *dir, const char *db_url, const char *server,
+                    const char *ledger);
+void cli_source_close(cli_source *s);
 
 #endif

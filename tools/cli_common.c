@@ -36,6 +36,32 @@ int cli_usage(const char *cmd, const char *fmt, ...) {
   return CLI_USAGE;
 }
 
+int cli_opt_next(cli_opts *o, int argc, char **argv) {
+  if (!o->started) {
+    optind = 0; /* each command parses its own argv from the start */
+    opterr = 0;
+    o->started = true;
+  }
+  int c = getopt_long(argc, argv, ":h", o->lo, NULL);
+  switch (c) {
+    case -1:
+      if (!o->operands && optind < argc) {
+        o->status = cli_usage(o->cmd, "unexpected argument %s", argv[optind]);
+        return -1;
+      }
+      return 0;
+    case 'h':
+      fputs(o->help, stdout);
+      o->status = CLI_OK;
+      return -1;
+    case ':': o->status = cli_usage(o->cmd, "option %s needs a value", argv[optind - 1]); return -1;
+    case '?': o->status = cli_usage(o->cmd, "unknown option %s", argv[optind - 1]); return -1;
+  }
+  return c;
+}
+
+bool cli_is_county(const char *s) { return s && strlen(s) == 6 && strspn(s, "0123456789") == 6; }
+
 const char *cli_default(const char *opt, const char *env) {
   if (opt && *opt) return opt;
   const char *v = getenv(env);

@@ -127,49 +127,30 @@ int cli_export(int argc, char **argv) {
                                      {"vkey", required_argument, NULL, 'v'},   {"help", no_argument, NULL, 'h'},
                                      {0}};
   const char *server = NULL, *ledger = NULL, *db_url = NULL, *out = NULL, *vkey = NULL;
+  cli_opts o = {.cmd = "export", .help = help, .lo = lo};
   int c;
-  optind = 0;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+  while ((c = cli_opt_next(&o, argc, argv)) > 0) {
     switch (c) {
-      case 'h': fputs(help, stdout); return CLI_OK;
       case 'S': server = optarg; break;
       case 'l': ledger = optarg; break;
       case 'D': db_url = optarg; break;
       case 'o': out = optarg; break;
       case 'v': vkey = optarg; break;
-      case ':': return cli_usage("export", "option %s needs a value", argv[optind - 1]);
-      default: return cli_usage("export", "unknown option %s", argv[optind - 1]);
     }
   }
-  if (optind < argc) return cli_usage("export", "unexpected argument %s", argv[optind]);
+  if (c < 0) return o.status;
   if (!out) return cli_usage("export", "--out DIR is required");
   if (server && db_url) return cli_usage("export", "give --server or --db, not both");
   ledger = cli_default(ledger, "AIDREG_LEDGER");
   if (!ledger) return cli_usage("export", "--ledger CODE is required (or set AIDREG_LEDGER)");
-  if (strlen(ledger) != 6 || strspn(ledger, "0123456789") != 6)
-    return cli_usage("export", "--ledger must be a 6-digit county code");
-  aidreg_verify_source src;
-  int rc = CLI_FAIL;
-  if (db_url) {
-    char err[512];
-    aidreg_verify_db *db = aidreg_verify_db_open(db_url, ledger, err, sizeof err);
-    if (!db) {
-      cli_err("export", "%s", err);
-      return CLI_FAIL;
-    }
-    aidreg_verify_db_source(db, &src);
-    rc = export_from(&src, out, vkey);
-    aidreg_verify_db_close(db);
-    return rc;
+  if (!cli_is_county(ledger)) return cli_usage("export", "--ledger must be a 6-digit county code");
+  if (!db_url) {
+    server = cli_default(server, "AIDREG_URL");
+    if (!server) return cli_usage("export", "--server URL is required (or --db, or set AIDREG_URL)");
   }
-  server = cli_default(server, "AIDREG_URL");
-  if (!server) return cli_usage("export", "--server URL is required (or --db, or set AIDREG_URL)");
-  cli_server s;
-  cli_http_source hs;
-  if (cli_server_open(&s, "export", server) != 0) return CLI_FAIL;
-  cli_http_source_init(&hs, &s, ledger, &src);
-  rc = export_from(&src, out, vkey);
-  cli_server_close(&s);
+  cli_source s;
+  if (cli_source_open(&s, "export", NULL, db_url, server, ledger) != 0) return CLI_FAIL;
+  int rc = export_from(&s.src, out, vkey);
+  cli_source_close(&s);
   return rc;
 }

@@ -18,18 +18,11 @@ static const char help[] =
 int cli_keygen(int argc, char **argv) {
   static const struct option lo[] = {{"out", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'}, {0}};
   const char *out = NULL;
+  cli_opts o = {.cmd = "keygen", .help = help, .lo = lo};
   int c;
-  optind = 0;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
-    switch (c) {
-      case 'h': fputs(help, stdout); return CLI_OK;
-      case 'o': out = optarg; break;
-      case ':': return cli_usage("keygen", "option %s needs a value", argv[optind - 1]);
-      default: return cli_usage("keygen", "unknown option %s", argv[optind - 1]);
-    }
-  }
-  if (optind < argc) return cli_usage("keygen", "unexpected argument %s", argv[optind]);
+  while ((c = cli_opt_next(&o, argc, argv)) > 0)
+    if (c == 'o') out = optarg;
+  if (c < 0) return o.status;
   if (!out || !*out) return cli_usage("keygen", "--out NAME is required");
 
   size_t n = strlen(out) + 8;

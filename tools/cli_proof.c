@@ -36,9 +36,7 @@ static const char help[] =
     "Prints the verified proof as JSON. Exit status 1 when it does not verify.\n";
 
 typedef struct {
-  cli_server srv;
-  cli_http_source hs;
-  aidreg_verify_source src;
+  cli_source in; /* the server's source */
   aidreg_note_verifier v;
   aidreg_checkpoint cp;
   char code[16];
@@ -53,6 +51,13 @@ static int parse_u64(const char *s, uint64_t *out) {
   return 0;
 }
 
+/* The value of option name (optarg) as a number into *v, *have set; or a usage error. */
+static int number_opt(const char *name, uint64_t *v, int *have) {
+  if (parse_u64(optarg, v)) return cli_usage("proof", "%s takes a number", name);
+  *have = 1;
+  return 0;
+}
+
 /* Opens the server and fetches the latest checkpoint, verified with the vkey. */
 static int open_session(session *s, const char *server, const char *ledger, const char *vkey) {
   if (aidreg_note_vkey_parse(vkey, &s->v) != 0) {
@@ -60,16 +65,14 @@ static int open_session(session *s, const char *server, const char *ledger, cons
     return -1;
   }
   snprintf(s->code, sizeof s->code, "%s", ledger);
-  if (cli_server_open(&s->srv, "proof", server) != 0) return -1;
-  cli_http_source_init(&s->hs, &s->srv, ledger, &s->src);
-  return 0;
+  return cli_source_open(&s->in, "proof", NULL, NULL, server, ledger);
 }
 
 static int fetch_checkpoint(session *s) {
   aidreg_verify_failure f = {0};
   char *note = NULL;
   size_t len = 0;
-  if (s->src.checkpoint(s->src.ctx, &note, &len, &f) != 0) {
+  if (s->in.src.checkpoint(s->in.src.ctx, &note, &len, &f) != 0) {
     free(note);
     cli_err("proof", "%s", f.message);
     return -1;
@@ -110,7 +113,7 @@ static int root_at(session *s, uint64_t m, uint8_t root[32]) {
     cli_err("proof", "size %" PRIu64 " is beyond the signed checkpoint (size %" PRIu64 ")", m, s->cp.size);
     return -1;
   }
-  aidreg_tile_nodes *tn = aidreg_tile_nodes_new(&s->src, s->cp.size);
+  aidreg_tile_nodes *tn = aidreg_tile_nodes_new(&s->in.src, s->cp.size);
   if (!tn) return -1;
   int rc = aidreg_merkle_root(aidreg_tile_nodes_fetch, tn, m, root);
   if (rc != 0) cli_err("proof", "cannot derive the root of size %" PRIu64 " from the tiles: %s", m,
@@ -120,7 +123,7 @@ static int root_at(session *s, uint64_t m, uint8_t root[32]) {
   uint8_t proof[AIDREG_MAX_PROOF][32];
   size_t plen = 0;
   aidreg_verify_failure f = {0};
-  if (m > 0 && s->src.consistency(s->src.ctx, m, s->cp.size, proof, &plen, &f) != 0) {
+  if (m > 0 && s->in.src.consistency(s->in.src.ctx, m, s->cp.size, proof, &plen, &f) != 0) {
     cli_err("proof", "%s", f.message);
     return -1;
   }
@@ -138,7 +141,7 @@ static int leaf_hash_of(session *s, uint64_t i, uint8_t out[32]) {
   aidreg_verify_failure f = {0};
   uint8_t *data = NULL;
   size_t len = 0, pos = 0;
-  if (w == 0 || s->src.entries(s->src.ctx, n, w, &data, &len, &f) != 0) {
+  if (w == 0 || s->in.src.entries(s->in.src.ctx, n, w, &data, &len, &f) != 0) {
     free(data);
     cli_err("proof", "cannot fetch the entry bundle of index %" PRIu64 ": %s", i, f.message);
     return -1;
@@ -164,7 +167,7 @@ static int do_inclusion(session *s, uint64_t index, int have_size, uint64_t size
     snprintf(path, sizeof path, "/v1/ledgers/%s/proof/inclusion?index=%" PRIu64 "&size=%" PRIu64, s->code, index, size);
   else
     snprintf(path, sizeof path, "/v1/ledgers/%s/proof/inclusion?index=%" PRIu64, s->code, index);
-  json_t *ans = cli_get_json(&s->srv, path);
+  json_t *ans = cli_get_json(&s->in.srv, path);
   if (!ans) return CLI_FAIL;
   int rc = CLI_FAIL;
   uint8_t proof[AIDREG_MAX_PROOF][32], claimed[32], actual[32], root[32];
@@ -230,7 +233,7 @@ static int do_consistency(session *s, int have_from, uint64_t from, const char *
   (void)have_from;
   char path[160];
   snprintf(path, sizeof path, "/v1/ledgers/%s/proof/consistency?from=%" PRIu64 "&to=%" PRIu64, s->code, from, to);
-  json_t *ans = cli_get_json(&s->srv, path);
+  json_t *ans = cli_get_json(&s->in.srv, path);
   if (!ans) return CLI_FAIL;
   int rc = CLI_FAIL;
   uint8_t proof[AIDREG_MAX_PROOF][32], new_root[32], old_root[32];
@@ -245,7 +248,7 @@ static int do_consistency(session *s, int have_from, uint64_t from, const char *
   } else if (from == 0) {
     aidreg_merkle_empty_root(old_root);
   } else {
-    aidreg_tile_nodes *tn = aidreg_tile_nodes_new(&s->src, s->cp.size);
+    aidreg_tile_nodes *tn = aidreg_tile_nodes_new(&s->in.src, s->cp.size);
     int r = tn ? aidreg_merkle_root(aidreg_tile_nodes_fetch, tn, from, old_root) : -1;
     if (r != 0) cli_err("proof", "cannot derive the root of size %" PRIu64 " from the tiles", from);
     aidreg_tile_nodes_free(tn);
@@ -345,11 +348,9 @@ int cli_proof(int argc, char **argv) {
   const char *server = NULL, *ledger = NULL, *vkey = NULL, *old = NULL, *receipt = NULL, *envelope = NULL;
   uint64_t index = 0, size = 0, from = 0, to = 0;
   int have_index = 0, have_size = 0, have_from = 0, have_to = 0, c;
-  optind = 0;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+  cli_opts o = {.cmd = "proof", .help = help, .lo = lo};
+  while ((c = cli_opt_next(&o, argc, argv)) > 0) {
     switch (c) {
-      case 'h': fputs(help, stdout); return CLI_OK;
       case 'S': server = optarg; break;
       case 'l': ledger = optarg; break;
       case 'v': vkey = optarg; break;
@@ -357,26 +358,20 @@ int cli_proof(int argc, char **argv) {
       case 'r': receipt = optarg; break;
       case 'e': envelope = optarg; break;
       case 'i':
-        if (parse_u64(optarg, &index)) return cli_usage("proof", "--index takes a number");
-        have_index = 1;
+        if (number_opt("--index", &index, &have_index)) return CLI_USAGE;
         break;
       case 'm':
-        if (parse_u64(optarg, &size)) return cli_usage("proof", "--size takes a number");
-        have_size = 1;
+        if (number_opt("--size", &size, &have_size)) return CLI_USAGE;
         break;
       case 'f':
-        if (parse_u64(optarg, &from)) return cli_usage("proof", "--from takes a number");
-        have_from = 1;
+        if (number_opt("--from", &from, &have_from)) return CLI_USAGE;
         break;
       case 't':
-        if (parse_u64(optarg, &to)) return cli_usage("proof", "--to takes a number");
-        have_to = 1;
+        if (number_opt("--to", &to, &have_to)) return CLI_USAGE;
         break;
-      case ':': return cli_usage("proof", "option %s needs a value", argv[optind - 1]);
-      default: return cli_usage("proof", "unknown option %s", argv[optind - 1]);
     }
   }
-  if (optind < argc) return cli_usage("proof", "unexpected argument %s", argv[optind]);
+  if (c < 0) return o.status;
   vkey = cli_default(vkey, "AIDREG_LOG_VKEY");
   if (!vkey) return cli_usage("proof", "--vkey is required (or set AIDREG_LOG_VKEY)");
   if (!strcmp(sub, "check")) {
@@ -386,7 +381,7 @@ int cli_proof(int argc, char **argv) {
   server = cli_default(server, "AIDREG_URL");
   ledger = cli_default(ledger, "AIDREG_LEDGER");
   if (!server) return cli_usage("proof", "--server URL is required (or set AIDREG_URL)");
-  if (!ledger || strlen(ledger) != 6 || strspn(ledger, "0123456789") != 6)
+  if (!cli_is_county(ledger))
     return cli_usage("proof", "--ledger CODE (6 digits) is required (or set AIDREG_LEDGER)");
   if (!strcmp(sub, "inclusion") && !have_index) return cli_usage("proof", "--index N is required");
   if (!strcmp(sub, "consistency") && have_from == !!old)
@@ -394,11 +389,11 @@ int cli_proof(int argc, char **argv) {
   session s;
   memset(&s, 0, sizeof s);
   if (open_session(&s, server, ledger, vkey) != 0) {
-    if (s.srv.http) cli_server_close(&s.srv);
+    cli_source_close(&s.in);
     return CLI_FAIL;
   }
   int rc = !strcmp(sub, "inclusion") ? do_inclusion(&s, index, have_size, size)
                                      : do_consistency(&s, have_from, from, old, have_to, to);
-  cli_server_close(&s.srv);
+  cli_source_close(&s.in);
   return rc;
 }

@@ -43,12 +43,10 @@ int cli_sign(int argc, char **argv) {
   size_t nkeys = 0;
   const char *type = NULL, *subject = NULL, *body = NULL, *body_file = NULL, *prev = NULL, *tm = NULL,
              *origin = NULL, *event = NULL;
+  cli_opts o = {.cmd = "sign", .help = help, .lo = lo};
   int c;
-  optind = 0;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+  while ((c = cli_opt_next(&o, argc, argv)) > 0) {
     switch (c) {
-      case 'h': fputs(help, stdout); return CLI_OK;
       case 'k':
         if (nkeys == AIDREG_MAX_SIGNATURES)
           return cli_usage("sign", "at most %d keys", AIDREG_MAX_SIGNATURES);
@@ -62,11 +60,9 @@ int cli_sign(int argc, char **argv) {
       case 'T': tm = optarg; break;
       case 'o': origin = optarg; break;
       case 'e': event = optarg; break;
-      case ':': return cli_usage("sign", "option %s needs a value", argv[optind - 1]);
-      default: return cli_usage("sign", "unknown option %s", argv[optind - 1]);
     }
   }
-  if (optind < argc) return cli_usage("sign", "unexpected argument %s", argv[optind]);
+  if (c < 0) return o.status;
   if (nkeys == 0) return cli_usage("sign", "--key FILE is required");
 
   char *payload = NULL, *text = NULL;

@@ -206,3 +206,33 @@ void cli_dir_source_init(cli_dir_source *ds, const char *dir, aidreg_verify_sour
   src->tile = dir_tile;
   src->entries = dir_entries;
 }
+
+/* ---- opening one of them ---------------------------------------------------------- */
+
+int cli_source_open(cli_source *s, const char *cmd, const char *dir, const char *db_url, const char *server,
+                    const char *ledger) {
+  memset(s, 0, sizeof *s);
+  if (dir) {
+    cli_dir_source_init(&s->ds, dir, &s->src);
+    return 0;
+  }
+  if (db_url) {
+    char err[512];
+    s->db = aidreg_verify_db_open(db_url, ledger, err, sizeof err);
+    if (!s->db) {
+      cli_err(cmd, "%s", err);
+      return -1;
+    }
+    aidreg_verify_db_source(s->db, &s->src);
+    return 0;
+  }
+  if (cli_server_open(&s->srv, cmd, server) != 0) return -1;
+  cli_http_source_init(&s->hs, &s->srv, ledger, &s->src);
+  return 0;
+}
+
+void cli_source_close(cli_source *s) {
+  if (s->db) aidreg_verify_db_close(s->db);
+  s->db = NULL;
+  if (s->srv.http) cli_server_close(&s->srv);
+}

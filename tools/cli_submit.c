@@ -98,26 +98,22 @@ int cli_submit(int argc, char **argv) {
                                      {"help", no_argument, NULL, 'h'},
                                      {0}};
   const char *server = NULL, *ledger = NULL, *receipt_out = NULL, *vkey = NULL;
+  cli_opts o = {.cmd = "submit", .help = submit_help, .lo = lo, .operands = true}; /* the envelope files */
   int c;
-  optind = 0;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+  while ((c = cli_opt_next(&o, argc, argv)) > 0) {
     switch (c) {
-      case 'h': fputs(submit_help, stdout); return CLI_OK;
       case 'S': server = optarg; break;
       case 'l': ledger = optarg; break;
       case 'r': receipt_out = optarg; break;
       case 'v': vkey = optarg; break;
-      case ':': return cli_usage("submit", "option %s needs a value", argv[optind - 1]);
-      default: return cli_usage("submit", "unknown option %s", argv[optind - 1]);
     }
   }
+  if (c < 0) return o.status;
   server = cli_default(server, "AIDREG_URL");
   ledger = cli_default(ledger, "AIDREG_LEDGER");
   if (!server) return cli_usage("submit", "--server URL is required (or set AIDREG_URL)");
   if (!ledger) return cli_usage("submit", "--ledger CODE is required (or set AIDREG_LEDGER)");
-  if (strlen(ledger) != 6 || strspn(ledger, "0123456789") != 6)
-    return cli_usage("submit", "--ledger must be a 6-digit county code");
+  if (!cli_is_county(ledger)) return cli_usage("submit", "--ledger must be a 6-digit county code");
   int nfiles = argc - optind;
   if (nfiles < 1) return cli_usage("submit", "name at least one envelope file (- = stdin)");
   if (receipt_out && nfiles > 1) return cli_usage("submit", "--receipt-out takes a single envelope");
@@ -195,8 +191,7 @@ static int resolve(write_opts *o, cli_server *s, char *origin, size_t cap) {
   o->ledger = cli_default(o->ledger, "AIDREG_LEDGER");
   if (!o->server) return cli_usage(o->cmd, "--server URL is required (or set AIDREG_URL)");
   if (!o->ledger) return cli_usage(o->cmd, "--ledger CODE is required (or set AIDREG_LEDGER)");
-  if (strlen(o->ledger) != 6 || strspn(o->ledger, "0123456789") != 6)
-    return cli_usage(o->cmd, "--ledger must be a 6-digit county code");
+  if (!cli_is_county(o->ledger)) return cli_usage(o->cmd, "--ledger must be a 6-digit county code");
   if (!o->key) return cli_usage(o->cmd, "--key FILE (the signer's secret key) is required");
   if (o->time) {
     int64_t sec;
@@ -290,23 +285,19 @@ int cli_enroll(int argc, char **argv) {
                                      {0}};
   write_opts o = {.cmd = "enroll"};
   const char *pub = NULL, *role = NULL, *scope = NULL, *name = NULL, *org = NULL;
+  cli_opts opts = {.cmd = "enroll", .help = enroll_help, .lo = lo};
   int c;
-  optind = 0;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+  while ((c = cli_opt_next(&opts, argc, argv)) > 0) {
     if (write_opt(&o, c)) continue;
     switch (c) {
-      case 'h': fputs(enroll_help, stdout); return CLI_OK;
       case 'p': pub = optarg; break;
       case 'R': role = optarg; break;
       case 's': scope = optarg; break;
       case 'n': name = optarg; break;
       case 'O': org = optarg; break;
-      case ':': return cli_usage("enroll", "option %s needs a value", argv[optind - 1]);
-      default: return cli_usage("enroll", "unknown option %s", argv[optind - 1]);
     }
   }
-  if (optind < argc) return cli_usage("enroll", "unexpected argument %s", argv[optind]);
+  if (c < 0) return opts.status;
   if (!pub || !role || !scope || !name || !org)
     return cli_usage("enroll", "--pub, --role, --scope, --name and --org are required");
   if (!aidreg_role_parse(role))
@@ -354,20 +345,14 @@ int cli_revoke(int argc, char **argv) {
       WRITE_OPTIONS, {"keyid", required_argument, NULL, 'i'}, {"reason", required_argument, NULL, 'W'}, {0}};
   write_opts o = {.cmd = "revoke"};
   const char *keyid = NULL, *reason = NULL;
+  cli_opts opts = {.cmd = "revoke", .help = revoke_help, .lo = lo};
   int c;
-  optind = 0;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+  while ((c = cli_opt_next(&opts, argc, argv)) > 0) {
     if (write_opt(&o, c)) continue;
-    switch (c) {
-      case 'h': fputs(revoke_help, stdout); return CLI_OK;
-      case 'i': keyid = optarg; break;
-      case 'W': reason = optarg; break;
-      case ':': return cli_usage("revoke", "option %s needs a value", argv[optind - 1]);
-      default: return cli_usage("revoke", "unknown option %s", argv[optind - 1]);
-    }
+    if (c == 'i') keyid = optarg;
+    else if (c == 'W') reason = optarg;
   }
-  if (optind < argc) return cli_usage("revoke", "unexpected argument %s", argv[optind]);
+  if (c < 0) return opts.status;
   if (!keyid || !reason) return cli_usage("revoke", "--keyid and --reason are required");
   uint8_t pk[32];
   char id[AIDREG_KEYID_LEN + 1], err[256] = "";
@@ -439,12 +424,10 @@ int cli_ledger(int argc, char **argv) {
   const char *server = NULL, *token = NULL, *key = NULL, *code = NULL, *name = NULL, *origin = NULL,
              *settings = NULL, *tm = NULL, *receipt_out = NULL, *vkey_out = NULL;
   const char *cmd = "ledger create";
+  cli_opts o = {.cmd = cmd, .help = ledger_help, .lo = lo};
   int c;
-  optind = 0;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+  while ((c = cli_opt_next(&o, argc, argv)) > 0) {
     switch (c) {
-      case 'h': fputs(ledger_help, stdout); return CLI_OK;
       case 'S': server = optarg; break;
       case 't': token = optarg; break;
       case 'k': key = optarg; break;
@@ -455,18 +438,15 @@ int cli_ledger(int argc, char **argv) {
       case 'T': tm = optarg; break;
       case 'r': receipt_out = optarg; break;
       case 'V': vkey_out = optarg; break;
-      case ':': return cli_usage(cmd, "option %s needs a value", argv[optind - 1]);
-      default: return cli_usage(cmd, "unknown option %s", argv[optind - 1]);
     }
   }
-  if (optind < argc) return cli_usage(cmd, "unexpected argument %s", argv[optind]);
+  if (c < 0) return o.status;
   server = cli_default(server, "AIDREG_URL");
   token = cli_default(token, "AIDREG_ADMIN_TOKEN");
   if (!server) return cli_usage(cmd, "--server URL is required (or set AIDREG_URL)");
   if (!token) return cli_usage(cmd, "--token is required (or set AIDREG_ADMIN_TOKEN)");
   if (!key || !code || !name) return cli_usage(cmd, "--key, --code and --name are required");
-  if (strlen(code) != 6 || strspn(code, "0123456789") != 6)
-    return cli_usage(cmd, "--code must be a 6-digit county code");
+  if (!cli_is_county(code)) return cli_usage(cmd, "--code must be a 6-digit county code");
   char origin_buf[256];
   if (!origin) {
     const char *eo = getenv("AIDREG_ORIGIN");

@@ -86,11 +86,9 @@ int cli_verify(int argc, char **argv) {
                                      {0}};
   const char *server = NULL, *ledger = NULL, *vkey = NULL, *dir = NULL, *db_url = NULL, *since = NULL;
   int as_json = 0, c;
-  optind = 0;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+  cli_opts o = {.cmd = "verify", .help = help, .lo = lo};
+  while ((c = cli_opt_next(&o, argc, argv)) > 0) {
     switch (c) {
-      case 'h': fputs(help, stdout); return CLI_OK;
       case 'S': server = optarg; break;
       case 'l': ledger = optarg; break;
       case 'v': vkey = optarg; break;
@@ -98,11 +96,9 @@ int cli_verify(int argc, char **argv) {
       case 'D': db_url = optarg; break;
       case 's': since = optarg; break;
       case 'j': as_json = 1; break;
-      case ':': return cli_usage("verify", "option %s needs a value", argv[optind - 1]);
-      default: return cli_usage("verify", "unknown option %s", argv[optind - 1]);
     }
   }
-  if (optind < argc) return cli_usage("verify", "unexpected argument %s", argv[optind]);
+  if (c < 0) return o.status;
   if ((dir != NULL) + (db_url != NULL) + (server != NULL) > 1)
     return cli_usage("verify", "give one of --server, --dir and --db");
   if (!dir) ledger = cli_default(ledger, "AIDREG_LEDGER");
@@ -111,7 +107,7 @@ int cli_verify(int argc, char **argv) {
     if (!server) return cli_usage("verify", "--server URL is required (or --dir, --db, or set AIDREG_URL)");
   }
   if (!dir && !ledger) return cli_usage("verify", "--ledger CODE is required (or set AIDREG_LEDGER)");
-  if (ledger && (strlen(ledger) != 6 || strspn(ledger, "0123456789") != 6))
+  if (ledger && !cli_is_county(ledger))
     return cli_usage("verify", "--ledger must be a 6-digit county code");
   int vkey_from_env = 0;
   if (!vkey) {
@@ -152,46 +148,27 @@ int cli_verify(int argc, char **argv) {
     }
   }
 
-  aidreg_verify_source src;
-  aidreg_verify_result res;
-  int rc = -1, exit_code = CLI_FAIL;
-  cli_server srv = {0};
-  cli_http_source hs;
-  cli_dir_source ds;
-  aidreg_verify_db *db = NULL;
+  int exit_code = CLI_FAIL;
+  cli_source s;
   char *db_vkey = NULL;
-  if (dir) {
-    cli_dir_source_init(&ds, dir, &src);
-    if (vkey_from_env) fprintf(stderr, "aidreg verify: checking the checkpoint with AIDREG_LOG_VKEY\n");
-    if (!vkey) fprintf(stderr, "aidreg verify: no --vkey: the checkpoint signature will not be checked\n");
-    rc = aidreg_verify_run(&src, &opt, &res);
-  } else if (db_url) {
-    char err[512];
-    db = aidreg_verify_db_open(db_url, ledger, err, sizeof err);
-    if (!db) {
-      cli_err("verify", "%s", err);
-      goto out;
-    }
-    if (!vkey) {
-      db_vkey = aidreg_verify_db_vkey(db);
+  if (cli_source_open(&s, "verify", dir, db_url, server, ledger) == 0) {
+    if (dir) {
+      if (vkey_from_env) fprintf(stderr, "aidreg verify: checking the checkpoint with AIDREG_LOG_VKEY\n");
+      if (!vkey) fprintf(stderr, "aidreg verify: no --vkey: the checkpoint signature will not be checked\n");
+    } else if (db_url && !vkey) {
+      db_vkey = aidreg_verify_db_vkey(s.db);
       opt.vkey = db_vkey;
       fprintf(stderr,
               "aidreg verify: no --vkey: checking the checkpoint with the key the database records "
               "(pass --vkey for an independent check)\n");
     }
-    aidreg_verify_db_source(db, &src);
-    rc = aidreg_verify_run(&src, &opt, &res);
-  } else {
-    if (cli_server_open(&srv, "verify", server) != 0) goto out;
-    cli_http_source_init(&hs, &srv, ledger, &src);
-    rc = aidreg_verify_run(&src, &opt, &res);
+    aidreg_verify_result res;
+    int rc = aidreg_verify_run(&s.src, &opt, &res);
+    print_result(&res, rc, as_json);
+    exit_code = rc == 0 ? CLI_OK : CLI_FAIL;
+    cli_source_close(&s);
   }
-  print_result(&res, rc, as_json);
-  exit_code = rc == 0 ? CLI_OK : CLI_FAIL;
-out:
-  if (db) aidreg_verify_db_close(db);
   free(db_vkey);
-  if (srv.http) cli_server_close(&srv);
   json_decref(since_json);
   free(since_text);
   return exit_code;
