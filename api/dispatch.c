@@ -88,6 +88,8 @@ enum MHD_Result httpd_access(void *cls, struct MHD_Connection *conn, const char 
     return MHD_YES;
   }
   if (rq->answered) return MHD_YES;
+  /* A suspended submission is resumed once its results are ready. */
+  if (rq->results) return atomic_load(&rq->ready) ? h_entries_answer(rq) : MHD_YES;
   return last_call(rq);
 }
 
@@ -99,6 +101,7 @@ void httpd_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
   httpd_request *rq = *req_cls;
   if (!rq) return;
   upload_free(&rq->body);
+  h_entries_free(rq);
   free(rq);
   *req_cls = NULL;
 }

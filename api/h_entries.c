@@ -7,23 +7,6 @@
 #include "httpd.h"
 #include "reply.h"
 
-/* One envelope: the result's status, with the receipt or the problem. */
-static enum MHD_Result submit_one(httpd_request *rq, const json_t *envelope) {
-  aidreg_result res;
-  memset(&res, 0, sizeof res);
-  aidreg_registry_submit(rq->srv->registry, rq->code, &envelope, 1, "", &res);
-  enum MHD_Result ret;
-  if (res.status == MHD_HTTP_OK || res.status == MHD_HTTP_CREATED) {
-    json_t *receipt = aidreg_receipt_json(&res.receipt);
-    ret = receipt ? reply_json(rq, (unsigned)res.status, receipt)
-                  : reply_error(rq, AIDREG_E_INTERNAL, NULL, "could not build the receipt");
-  } else {
-    ret = reply_problem(rq, &res.problem, result_problem_extra(&res));
-  }
-  aidreg_result_free(&res);
-  return ret;
-}
-
 /* {"status": N, "receipt": {...}} or {"status": N, "problem": {...}}; NULL on
  * allocation failure. */
 static json_t *result_json(const aidreg_result *res) {
@@ -39,37 +22,83 @@ static bool all_unknown_ledger(const aidreg_result *results, size_t n) {
   return true;
 }
 
+/* One envelope: the result's status, with the receipt or the problem. */
+static enum MHD_Result answer_one(httpd_request *rq, const aidreg_result *res) {
+  if (res->status == MHD_HTTP_OK || res->status == MHD_HTTP_CREATED) {
+    json_t *receipt = aidreg_receipt_json(&res->receipt);
+    return receipt ? reply_json(rq, (unsigned)res->status, receipt)
+                   : reply_error(rq, AIDREG_E_INTERNAL, NULL, "could not build the receipt");
+  }
+  return reply_problem(rq, &res->problem, result_problem_extra(res));
+}
+
+static enum MHD_Result answer_batch(httpd_request *rq, const aidreg_result *results, size_t n) {
+  /* The ledger, not the envelopes, is at fault: answer for the request. */
+  if (all_unknown_ledger(results, n))
+    return reply_error(rq, AIDREG_E_UNKNOWN_LEDGER, NULL, "no ledger %s on this server", rq->code);
+  json_t *arr = json_array();
+  for (size_t i = 0; arr && i < n; i++) {
+    if (json_array_append_new(arr, result_json(&results[i])) != 0) {
+      json_decref(arr);
+      arr = NULL;
+    }
+  }
+  json_t *body = arr ? json_pack("{s:o}", "results", arr) : NULL;
+  return body ? reply_json(rq, MHD_HTTP_OK, body)
+              : reply_error(rq, AIDREG_E_INTERNAL, NULL, "could not build the results (they are stored: resubmit "
+                                                         "to get the receipts)");
+}
+
+enum MHD_Result h_entries_answer(httpd_request *rq) {
+  enum MHD_Result ret = rq->batch ? answer_batch(rq, rq->results, rq->nresults) : answer_one(rq, rq->results);
+  h_entries_free(rq);
+  return ret;
+}
+
+void h_entries_free(httpd_request *rq) {
+  for (size_t i = 0; rq->results && i < rq->nresults; i++) aidreg_result_free(&rq->results[i]);
+  free(rq->results);
+  rq->results = NULL;
+  rq->nresults = 0;
+}
+
+/* Called by the appender's thread once every result is final: resume the connection,
+ * whose next access-handler call answers (h_entries_answer). */
+static void submission_done(void *ctx) {
+  httpd_request *rq = ctx;
+  httpd_server *srv = (httpd_server *)rq->srv;
+  atomic_store(&rq->ready, true);
+  MHD_resume_connection(rq->conn);
+  atomic_fetch_sub(&srv->suspended, 1);
+}
+
+/* Submits n envelopes: suspending the connection until the group commit is done
+ * (thread-pool mode), or blocking this thread (thread per connection, or stopping). */
+static enum MHD_Result submit(httpd_request *rq, const json_t **envelopes, size_t n, bool batch) {
+  httpd_server *srv = (httpd_server *)rq->srv;
+  rq->results = calloc(n, sizeof *rq->results);
+  if (!rq->results) return reply_error(rq, AIDREG_E_UNAVAILABLE, NULL, "out of memory; retry later");
+  rq->nresults = n;
+  rq->batch = batch;
+  const char *prefix = batch ? "/envelopes" : "";
+  if (!srv->async || atomic_load(&srv->stopping)) {
+    aidreg_registry_submit(srv->registry, rq->code, envelopes, n, prefix, rq->results);
+    return h_entries_answer(rq);
+  }
+  /* Suspend first: the callback may run before submit_async returns. */
+  atomic_fetch_add(&srv->suspended, 1);
+  MHD_suspend_connection(rq->conn);
+  if (!aidreg_registry_submit_async(srv->registry, rq->code, envelopes, n, prefix, rq->results, submission_done, rq))
+    submission_done(rq); /* every result was decided at once */
+  return MHD_YES;
+}
+
 static enum MHD_Result submit_batch(httpd_request *rq, const json_t *list) {
   size_t n = json_array_size(list);
   const json_t **envelopes = calloc(n, sizeof *envelopes);
-  aidreg_result *results = calloc(n, sizeof *results);
-  if (!envelopes || !results) {
-    free(envelopes);
-    free(results);
-    return reply_error(rq, AIDREG_E_UNAVAILABLE, NULL, "out of memory; retry later");
-  }
+  if (!envelopes) return reply_error(rq, AIDREG_E_UNAVAILABLE, NULL, "out of memory; retry later");
   for (size_t i = 0; i < n; i++) envelopes[i] = json_array_get(list, i);
-  aidreg_registry_submit(rq->srv->registry, rq->code, envelopes, n, "/envelopes", results);
-
-  enum MHD_Result ret;
-  if (all_unknown_ledger(results, n)) {
-    /* The ledger, not the envelopes, is at fault: answer for the request. */
-    ret = reply_error(rq, AIDREG_E_UNKNOWN_LEDGER, NULL, "no ledger %s on this server", rq->code);
-  } else {
-    json_t *arr = json_array();
-    for (size_t i = 0; arr && i < n; i++) {
-      if (json_array_append_new(arr, result_json(&results[i])) != 0) {
-        json_decref(arr);
-        arr = NULL;
-      }
-    }
-    json_t *body = arr ? json_pack("{s:o}", "results", arr) : NULL;
-    ret = body ? reply_json(rq, MHD_HTTP_OK, body)
-               : reply_error(rq, AIDREG_E_INTERNAL, NULL, "could not build the results (they are stored: resubmit "
-                                                          "to get the receipts)");
-  }
-  for (size_t i = 0; i < n; i++) aidreg_result_free(&results[i]);
-  free(results);
+  enum MHD_Result ret = submit(rq, envelopes, n, true);
   free(envelopes);
   return ret;
 }
@@ -87,7 +116,7 @@ enum MHD_Result h_entries_submit(httpd_request *rq) {
       ret = reply_error(rq, AIDREG_E_TOO_LARGE, NULL, "a single envelope is at most %u bytes; this one is %zu",
                         HTTPD_ENVELOPE_MAX, rq->body.len);
     else
-      ret = submit_one(rq, root);
+      ret = submit(rq, (const json_t **)&root, 1, false);
   } else if (json_object_size(root) != 1) {
     const char *key;
     json_t *value;

@@ -4,6 +4,7 @@
  * and the endpoint handlers. The server speaks HTTP and JSON and calls only the
  * library API of include/aidreg/; it knows no SQL. */
 #include <microhttpd.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +17,11 @@
  * read-only. */
 typedef struct {
   aidreg_registry *registry;
+  /* Submissions suspend their connection and are resumed by the appender's callback
+   * (thread-pool mode) instead of blocking a thread (thread per connection). */
+  bool async;
+  atomic_bool stopping;   /* set at shutdown: no new suspensions */
+  atomic_int suspended;   /* connections suspended now */
   const char *admin_token; /* operator bearer token; NULL or "" = POST /v1/ledgers refused */
   size_t admin_token_len;
 } httpd_server;
@@ -50,6 +56,12 @@ struct httpd_request {
   aidreg_problem refusal;
   upload body;
   bool seen;                /* the first call (headers only) is over */
+  /* A submission in flight (async mode): the results the appender fills, and whether
+   * they are final (set by the appender's callback just before it resumes us). */
+  aidreg_result *results;
+  size_t nresults;
+  bool batch;
+  atomic_bool ready;
   bool answered;            /* a response has been queued */
   int status;               /* status of the queued response */
 };
@@ -75,6 +87,9 @@ void httpd_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 enum MHD_Result h_ledgers_create(httpd_request *rq);
 enum MHD_Result h_ledgers_list(httpd_request *rq);
 enum MHD_Result h_entries_submit(httpd_request *rq);
+/* The answer of a submission whose results are ready (after a resume). */
+enum MHD_Result h_entries_answer(httpd_request *rq);
+void h_entries_free(httpd_request *rq);
 enum MHD_Result h_entries_list(httpd_request *rq);
 enum MHD_Result h_entry_get(httpd_request *rq);
 enum MHD_Result h_proof_inclusion(httpd_request *rq);

@@ -8,6 +8,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include "aidreg/keys.h"
@@ -69,7 +70,7 @@ static struct MHD_Daemon *start_daemon(const server_config *c, httpd_server *srv
   if (c->threads == 0)
     flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD; /* poll: fds beyond FD_SETSIZE */
   else
-    flags |= MHD_USE_AUTO_INTERNAL_THREAD;
+    flags |= MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME;
   if (ss->ss_family == AF_INET6) flags |= MHD_USE_IPv6;
   return MHD_start_daemon(
       flags, (uint16_t)c->port, NULL, NULL, httpd_access, srv,
@@ -153,6 +154,7 @@ int main(int argc, char **argv) {
 
   httpd_server srv = {
     .registry = r,
+    .async = cfg.threads > 0,
     .admin_token = cfg.admin_token,
     .admin_token_len = cfg.admin_token ? strlen(cfg.admin_token) : 0,
   };
@@ -170,6 +172,10 @@ int main(int argc, char **argv) {
   while (sigwait(&stop, &sig) != 0) {
   }
   fprintf(stderr, "aidreg-server: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  /* Suspended submissions must be resumed before the daemon stops: let those in flight
+   * finish (the appenders still run), and have any new one block instead. */
+  atomic_store(&srv.stopping, true);
+  for (int i = 0; i < 6000 && atomic_load(&srv.suspended) > 0; i++) usleep(10000);
   MHD_stop_daemon(d); /* waits for requests in flight */
   aidreg_registry_close(r);
   config_free(&cfg);
