@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "query.h"
 
@@ -29,10 +30,10 @@ static const char usage[] =
     "  --admin-token-file FILE   [AIDREG_ADMIN_TOKEN_FILE] read the operator token from FILE\n"
     "  --bind ADDRESS            [AIDREG_BIND] address to listen on (default 127.0.0.1)\n"
     "  --port N                  [AIDREG_PORT] TCP port (default 8080; 0 = any free port)\n"
-    "  --threads N               [AIDREG_THREADS] 0 (default): one thread per connection, so that\n"
-    "                            concurrent submissions wait together for one group commit;\n"
-    "                            N > 0: a pool of N threads (epoll); a submission suspends its\n"
-    "                            connection until its group commit, so no thread waits\n"
+    "  --threads N               [AIDREG_THREADS] a pool of N threads (epoll; default: one per\n"
+    "                            core); a submission suspends its connection until its group\n"
+    "                            commit, so no thread waits. 0: one thread per connection,\n"
+    "                            each blocking until its group commit\n"
     "  --max-connections N       [AIDREG_MAX_CONNECTIONS] connections at once (default 512)\n"
     "  --per-ip-limit N          [AIDREG_PER_IP_LIMIT] connections at once from one address\n"
     "                            (default 128; 0 = no limit)\n"
@@ -131,6 +132,10 @@ int config_load(server_config *c, int argc, char **argv) {
   c->max_connections = 512;
   c->per_ip_limit = 128;
   c->timeout = 30;
+  /* One worker per core: submissions suspend rather than block (MEASURED.md: a pool with
+   * suspend/resume beat thread per connection, and so it does here: docs/benchmark.md). */
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  c->threads = cores > 0 && cores < 64 ? (unsigned)cores : 2;
   const number_option nums[] = {
     {"AIDREG_PORT", "--port", 0, 65535, &c->port},
     {"AIDREG_THREADS", "--threads", 0, 1024, &c->threads},
