@@ -41,17 +41,12 @@ static db_stmt q_keys = {
     0};
 static db_stmt q_county_keys = {
     "SELECT keyid FROM signing_key WHERE ledger = $1 AND role = 'county' AND revoked_at IS NULL", 0};
+/* The head of each subject: its latest leaf (one backward probe of leaf_subject each). */
 static db_stmt q_heads = {
-    "SELECT subject, encode(payload_sha256, 'hex') FROM subject_head "
-    "WHERE ledger = $1 AND subject = ANY ($2::text[])",
+    "SELECT s, encode(h.payload_sha256, 'hex') FROM unnest($2::text[]) AS s "
+    "CROSS JOIN LATERAL (SELECT payload_sha256 FROM leaf WHERE ledger = $1 AND subject = s "
+    "ORDER BY idx DESC LIMIT 1) AS h",
     0};
-static db_stmt q_upsert_heads = {
-    "INSERT INTO subject_head (ledger, subject, payload_sha256, idx) "
-    "SELECT $1, s, decode(h, 'hex'), i FROM unnest($2::text[], $3::text[], $4::bigint[]) AS t(s, h, i) "
-    "ON CONFLICT (ledger, subject) DO UPDATE SET payload_sha256 = EXCLUDED.payload_sha256, idx = EXCLUDED.idx",
-    0};
-/* A batch's key events in two statements (enrolments first: a key enrolled and revoked
- * in one batch is inserted, then updated). */
 static db_stmt q_enroll = {
     "INSERT INTO signing_key (ledger, keyid, role, scope, is_root, holder_name, holder_org, enrolled_at) "
     "SELECT $1, k, r, s, root, hn, ho, i FROM unnest($2::text[], $3::text[], $4::text[], $5::boolean[], "
@@ -73,7 +68,6 @@ typedef struct {
 
 typedef struct {
   char hex[65];
-  uint64_t idx;
 } head_entry;
 
 typedef struct {
@@ -318,7 +312,6 @@ loaded:
           goto out;
         }
         snprintf(h->hex, sizeof h->hex, "%s", PQgetvalue(r, i, 1));
-        h->idx = UINT64_MAX; /* from the database: not rewritten */
       }
     }
     PQclear(r);
@@ -479,43 +472,9 @@ static void judge(batch *b, append_item *it, outcome *o, db_buf *copy_leaves, in
     }
   }
   snprintf(head->hex, sizeof head->hex, "%s", hex);
-  head->idx = position;
   if (strmap_put(&b->payloads, hex, (void *)(uintptr_t)(position + 1))) *sql_failed = 1;
   o->st = ST_NEW;
   o->index = position;
-}
-
-static int write_heads(batch *b) {
-  db_buf s = {0}, h = {0}, ix = {0};
-  int rc = -1;
-  db_buf_add(&s, "{", 1);
-  db_buf_add(&h, "{", 1);
-  db_buf_add(&ix, "{", 1);
-  bool first = true;
-  for (size_t i = 0; i < b->heads.cap; i++) {
-    head_entry *e = b->heads.slots[i].key ? b->heads.slots[i].val : NULL;
-    if (!e || e->idx == UINT64_MAX) continue;
-    if (!first) {
-      db_buf_add(&s, ",", 1);
-      db_buf_add(&h, ",", 1);
-      db_buf_add(&ix, ",", 1);
-    }
-    first = false;
-    db_buf_add_array_elem(&s, b->heads.slots[i].key);
-    db_buf_addf(&h, "%s", e->hex);
-    db_buf_addf(&ix, "%" PRIu64, e->idx);
-  }
-  db_buf_add(&s, "}", 1);
-  db_buf_add(&h, "}", 1);
-  db_buf_add(&ix, "}", 1);
-  if (s.data && h.data && ix.data) {
-    const char *params[4] = {b->lg->code, s.data, h.data, ix.data};
-    rc = first ? 0 : db_do(b->c, &q_upsert_heads, 4, params);
-  }
-  db_buf_free(&s);
-  db_buf_free(&h);
-  db_buf_free(&ix);
-  return rc;
 }
 
 static char *sign_checkpoint(batch *b) {
@@ -623,7 +582,7 @@ size_t append_batch(db_conn *c, const append_ledger *lg, append_item **items, si
         db_copy(c, "COPY leaf (ledger, idx, payload_sha256, type, subject, data) FROM STDIN", copy_leaves.data,
                 copy_leaves.len) ||
         db_copy(c, "COPY tree_node (ledger, level, idx, hash) FROM STDIN", b.copy_nodes.data, b.copy_nodes.len) ||
-        write_keys(&b) || write_heads(&b) || domain_db_write(b.ddb, b.dom) || db_do(c, &q_checkpoint, 3, cp) ||
+        write_keys(&b) || domain_db_write(b.ddb, b.dom) || db_do(c, &q_checkpoint, 3, cp) ||
         db_do(c, &q_set_size, 3, sp))
       goto db_error;
   }

@@ -467,36 +467,6 @@ static int db_finish(void *ctx, const aidreg_checkpoint *cp, const aidreg_verify
                               "ledger.size is %" PRIu64 " but the latest checkpoint has size %" PRIu64, db->size,
                               cp->size);
   if (check_signing_keys(db, keys, f) != 0) return -1;
-  /* subject_head: the latest entry of each subject. The leaf columns it is derived from
-   * were held to their leaves above, so the comparison can run in SQL. */
-  if (!(r = q(db,
-              "WITH l AS (SELECT DISTINCT ON (subject) subject, idx, payload_sha256 FROM leaf "
-              "           WHERE ledger = $1 AND idx < $2::bigint ORDER BY subject, idx DESC), "
-              "     h AS (SELECT subject, idx, payload_sha256 FROM subject_head WHERE ledger = $1) "
-              "SELECT coalesce(l.subject, h.subject), l.idx, h.idx FROM l FULL JOIN h ON h.subject = l.subject "
-              "WHERE l.idx IS DISTINCT FROM h.idx OR l.payload_sha256 IS DISTINCT FROM h.payload_sha256 "
-              "ORDER BY coalesce(l.idx, h.idx) LIMIT 1",
-              2, p, f)))
-    return -1;
-  if (PQntuples(r) > 0) {
-    char subject[160];
-    snprintf(subject, sizeof subject, "%s", PQgetvalue(r, 0, 0));
-    bool in_log = !PQgetisnull(r, 0, 1), in_head = !PQgetisnull(r, 0, 2);
-    uint64_t li = 0, hi = 0;
-    parse_u64(PQgetvalue(r, 0, 1), &li);
-    parse_u64(PQgetvalue(r, 0, 2), &hi);
-    PQclear(r);
-    if (!in_head)
-      return aidreg_verify_fail(f, AIDREG_VF_PROJECTION, true, li, "subject_head has no row for \"%s\"", subject);
-    if (!in_log)
-      return aidreg_verify_fail(f, AIDREG_VF_PROJECTION, false, 0,
-                                "subject_head names \"%s\", which no entry of the log has as subject", subject);
-    return aidreg_verify_fail(f, AIDREG_VF_PROJECTION, true, li,
-                              "subject_head of \"%s\" names index %" PRIu64 " (or another payload); the latest "
-                              "entry for it is this one",
-                              subject, hi);
-  }
-  PQclear(r);
   return 0;
 }
 

@@ -1084,14 +1084,6 @@ static void *base_thread(void *arg) {
     snprintf(size_s, sizeof size_s, "%" PRIu64, size);
     randombytes_buf(h, sizeof h);
     hex32(h, hex);
-    char idx_s[24];
-    snprintf(idx_s, sizeof idx_s, "%" PRIu64, size - 1);
-    const char *hp[3] = {code, hex, idx_s};
-    pg_params(c,
-              "INSERT INTO " SCRATCH ".subject_head (ledger, subject, payload_sha256, idx) "
-              "VALUES ($1, $1, decode($2, 'hex'), $3) ON CONFLICT (ledger, subject) DO UPDATE "
-              "SET payload_sha256 = EXCLUDED.payload_sha256, idx = EXCLUDED.idx",
-              3, hp);
     char note[400];
     snprintf(note, sizeof note, "bench/%s\n%s\n%s\n\n\xe2\x80\x94 bench/%s %s\n", code, size_s, hex, code, hex);
     const char *cp[3] = {code, size_s, note};
@@ -1153,7 +1145,7 @@ static void scratch_create(PGconn *c, int nconn) {
   scratch_drop(c);
   pg_exec(c, "CREATE SCHEMA " SCRATCH);
   pg_exec(c, "CREATE TABLE " SCRATCH ".ledger (LIKE ledger INCLUDING ALL)");
-  static const char *const tables[] = {"leaf", "tree_node", "checkpoint", "subject_head"};
+  static const char *const tables[] = {"leaf", "tree_node", "checkpoint"};
   for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
     char sql[256];
     snprintf(sql, sizeof sql,

@@ -405,9 +405,6 @@ static void columns(void) {
   expect_caught("signing_key revoked_at", AIDREG_VF_PROJECTION, -1, "revoked_at");
   tamper("UPDATE signing_key SET revoked_at = NULL WHERE ledger = $1 AND keyid = $2", 2, pk);
 
-  tamper("UPDATE subject_head SET idx = 3 WHERE ledger = $1 AND subject = $1", 1, p);
-  expect_caught("subject_head", AIDREG_VF_PROJECTION, ENTRIES - 1, "subject_head");
-  tamper("UPDATE subject_head SET idx = 39 WHERE ledger = $1 AND subject = $1", 1, p);
 
   /* The latest checkpoint deleted: the last entry is no longer covered by any. */
   char *note = value("SELECT note FROM checkpoint WHERE ledger = $1 AND size = 40", 1, p);
