@@ -19,6 +19,7 @@
 #include "db.h"
 #include "domain_check.h"
 #include "domain_script.h"
+#include "registry_env.h"
 #include "test.h"
 
 static aidreg_registry *reg;
@@ -369,17 +370,12 @@ static void damaged(const county *c) {
 int main(void) {
   if (sodium_init() < 0) return 1;
   url = getenv("AIDREG_DATABASE_URL");
-  const char *owner = getenv("AIDREG_OWNER_DATABASE_URL");
   CHECK_MSG(url != NULL, "AIDREG_DATABASE_URL must name the test database");
   if (!url) return test_done();
   aidreg_keypair log_key;
-  aidreg_key_generate(&log_key);
-  aidreg_registry_config cfg = {.database_url = url, .owner_database_url = owner, .log_host = "test.aidreg",
-                                .log_key = &log_key, .pool_size = 4};
-  char err[512];
-  reg = aidreg_registry_open(&cfg, err, sizeof err);
-  CHECK_MSG(reg != NULL, "open: %s", err);
+  reg = test_registry_open(&log_key);
   if (!reg) return test_done();
+  char err[512];
   db = db_connect(url, err, sizeof err);
   CHECK_MSG(db != NULL, "connect: %s", err);
   aidreg_key_generate(&root);

@@ -14,6 +14,7 @@
 #include "aidreg/event.h"
 #include "aidreg/note.h"
 #include "aidreg/registry.h"
+#include "registry_env.h"
 #include "test.h"
 
 static aidreg_registry *reg;
@@ -124,16 +125,8 @@ static void *hammer(void *arg) {
 
 int main(void) {
   if (sodium_init() < 0) return 1;
-  const char *url = getenv("AIDREG_DATABASE_URL"), *owner = getenv("AIDREG_OWNER_DATABASE_URL");
-  CHECK_MSG(url != NULL, "AIDREG_DATABASE_URL must name the test database (tools/dev.sh test sets it)");
-  if (!url) return test_done();
   aidreg_keypair log_key;
-  aidreg_key_generate(&log_key);
-  aidreg_registry_config cfg = {.database_url = url, .owner_database_url = owner, .log_host = "test.aidreg",
-                                .log_key = &log_key, .pool_size = 4};
-  char err[512];
-  reg = aidreg_registry_open(&cfg, err, sizeof err);
-  CHECK_MSG(reg != NULL, "open: %s", err);
+  reg = test_registry_open(&log_key);
   if (!reg) return test_done();
 
   /* A fresh county code per run, so runs against one database do not collide. */
