@@ -43,7 +43,7 @@ static db_stmt q_county_keys = {
     "SELECT keyid FROM signing_key WHERE ledger = $1 AND role = 'county' AND revoked_at IS NULL", 0};
 /* The head of each subject: its latest leaf (one backward probe of leaf_subject each). */
 static db_stmt q_heads = {
-    "SELECT s, encode(h.payload_sha256, 'hex') FROM unnest($2::text[]) AS s "
+    "SELECT s, encode(h.payload_sha256, 'hex') FROM (SELECT DISTINCT unnest($2::text[]) AS s) AS u "
     "CROSS JOIN LATERAL (SELECT payload_sha256 FROM leaf WHERE ledger = $1 AND subject = s "
     "ORDER BY idx DESC LIMIT 1) AS h",
     0};
@@ -305,7 +305,7 @@ loaded:
         snprintf(e->k.scope, sizeof e->k.scope, "%s", PQgetvalue(r, i, 2));
         e->k.is_root = PQgetvalue(r, i, 3)[0] == 't';
         e->k.revoked = PQgetvalue(r, i, 4)[0] == 't';
-      } else {
+      } else if (!strmap_get(&b->heads, k)) {
         head_entry *h = calloc(1, sizeof *h);
         if (!h || strmap_put(&b->heads, k, h)) {
           free(h);
