@@ -1112,8 +1112,9 @@ static double pg_cluster_cpu_s(void) {
   if (PQresultStatus(r) == PGRES_TUPLES_OK) {
     sum = 0;
     for (int i = 0; i < PQntuples(r); i++) {
-      double c = proc_cpu_s(strtol(PQgetvalue(r, i, 0), NULL, 10));
-      if (c > 0) sum += c;
+      long pid = strtol(PQgetvalue(r, i, 0), NULL, 10);
+      double cpu_s = proc_cpu_s(pid); /* seconds of CPU, not money */
+      if (cpu_s > 0) sum += cpu_s;
     }
   }
   PQclear(r);
