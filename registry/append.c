@@ -29,6 +29,8 @@ static db_stmt q_lock = {"SELECT size, encode(frontier, 'hex') FROM ledger WHERE
  * key usable whatever the statistics say; the few crossed pairs are filtered in C. */
 static db_stmt q_frontier = {
     "SELECT level, idx, hash FROM tree_node WHERE ledger = $1 AND level = ANY ($2::smallint[]) "
+    "AND idx = ANY ($3::bigint[]) "
+    "UNION ALL SELECT 0, idx, leaf_hash FROM leaf WHERE ledger = $1 AND 0 = ANY ($2::smallint[]) "
     "AND idx = ANY ($3::bigint[])",
     0};
 static db_stmt q_payloads = {
@@ -110,6 +112,7 @@ static void sink_node(void *ctx, unsigned level, uint64_t index, const uint8_t h
   s->used = true;
   s->key = node_key(level, index);
   memcpy(s->hash, hash, 32);
+  if (level == 0) return; /* a leaf hash is stored in its leaf row */
   char hex[65];
   aidreg_hex_encode(hash, 32, hex);
   db_buf_addf(&b->copy_nodes, "%s\t%u\t%" PRIu64 "\t\\\\x%s\n", b->lg->code, level, index, hex);
@@ -455,7 +458,9 @@ static void judge(batch *b, append_item *it, outcome *o, db_buf *copy_leaves, in
 
   aidreg_merkle_leaf_hash((const uint8_t *)leaf, leaf_len, o->leaf_hash);
   aidreg_frontier_append(&b->frontier, o->leaf_hash, sink_node, b);
-  db_buf_addf(copy_leaves, "%s\t%" PRIu64 "\t\\\\x%s\t", b->lg->code, position, hex);
+  char leaf_hex[65];
+  aidreg_hex_encode(o->leaf_hash, 32, leaf_hex);
+  db_buf_addf(copy_leaves, "%s\t%" PRIu64 "\t\\\\x%s\t\\\\x%s\t", b->lg->code, position, hex, leaf_hex);
   db_buf_add_copy_text(copy_leaves, it->ev.type);
   db_buf_add(copy_leaves, "\t", 1);
   db_buf_add_copy_text(copy_leaves, it->ev.subject);
@@ -578,10 +583,12 @@ size_t append_batch(db_conn *c, const append_ledger *lg, append_item **items, si
     if (!(note = sign_checkpoint(&b))) goto db_error;
     const char *cp[3] = {lg->code, sz, note};
     const char *sp[3] = {lg->code, sz, fh};
-    if (!copy_leaves.data || !b.copy_nodes.data ||
-        db_copy(c, "COPY leaf (ledger, idx, payload_sha256, type, subject, data) FROM STDIN", copy_leaves.data,
-                copy_leaves.len) ||
-        db_copy(c, "COPY tree_node (ledger, level, idx, hash) FROM STDIN", b.copy_nodes.data, b.copy_nodes.len) ||
+    /* A batch may complete no subtree above its leaves (one leaf at an even index). */
+    if (!copy_leaves.data ||
+        db_copy(c, "COPY leaf (ledger, idx, payload_sha256, leaf_hash, type, subject, data) FROM STDIN",
+                copy_leaves.data, copy_leaves.len) ||
+        (b.copy_nodes.len &&
+         db_copy(c, "COPY tree_node (ledger, level, idx, hash) FROM STDIN", b.copy_nodes.data, b.copy_nodes.len)) ||
         write_keys(&b) || domain_db_write(b.ddb, b.dom) || db_do(c, &q_checkpoint, 3, cp) ||
         db_do(c, &q_set_size, 3, sp))
       goto db_error;

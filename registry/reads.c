@@ -17,7 +17,10 @@ static db_stmt q_leaves = {
     "SELECT idx, data, encode(payload_sha256, 'hex') FROM leaf WHERE ledger = $1 AND idx >= $2 AND idx < $3 "
     "ORDER BY idx",
     0};
-static db_stmt q_by_hash = {"SELECT idx FROM tree_node WHERE ledger = $1 AND level = 0 AND hash = $2", 0};
+static db_stmt q_by_hash = {"SELECT idx FROM leaf WHERE ledger = $1 AND leaf_hash = $2 ORDER BY idx LIMIT 1", 0};
+/* Hash tile of level 0: the leaf hashes, kept in the leaf rows. */
+static db_stmt q_leaf_hashes = {
+    "SELECT leaf_hash FROM leaf WHERE ledger = $1 AND idx >= $2 AND idx < $3 ORDER BY idx", 0};
 
 /* Borrow a pooled connection for the body of a read; on failure set p. */
 #define WITH_CONN(r, c, p)                                                                   \
@@ -102,7 +105,9 @@ static int tile_bytes(db_conn *c, const char *code, const aidreg_tile_ref *t, ui
   snprintf(b, sizeof b, "%" PRIu64, end);
   const char *hp[4] = {code, code_lv, a, b};
   const char *lp[3] = {code, a, b};
-  PGresult *res = t->entries ? db_run(c, &q_leaves, 3, lp, NULL) : db_run(c, &q_hashes, 4, hp, NULL);
+  PGresult *res = t->entries   ? db_run(c, &q_leaves, 3, lp, NULL)
+                  : level == 0 ? db_run(c, &q_leaf_hashes, 3, lp, NULL)
+                               : db_run(c, &q_hashes, 4, hp, NULL);
   if (!res) return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
   int rc = -1;
   if ((uint64_t)PQntuples(res) != t->width) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 static db_stmt q_node = {"SELECT hash FROM tree_node WHERE ledger = $1 AND level = $2 AND idx = $3", 0};
+static db_stmt q_leaf_hash = {"SELECT leaf_hash FROM leaf WHERE ledger = $1 AND idx = $2", 0};
 static db_stmt q_covering = {
     "SELECT size, note FROM checkpoint WHERE ledger = $1 AND size > $2 ORDER BY size LIMIT 1", 0};
 static db_stmt q_latest = {"SELECT size, note FROM checkpoint WHERE ledger = $1 ORDER BY size DESC LIMIT 1", 0};
@@ -17,7 +18,9 @@ int store_node_fetch(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
   snprintf(lv, sizeof lv, "%u", level);
   snprintf(ix, sizeof ix, "%" PRIu64, index);
   const char *params[3] = {s->code, lv, ix};
-  PGresult *r = db_run(s->conn, &q_node, 3, params, NULL);
+  const char *leaf_params[2] = {s->code, ix};
+  /* Level 0 (leaf hashes) is stored in the leaf rows, the levels above in tree_node. */
+  PGresult *r = level == 0 ? db_run(s->conn, &q_leaf_hash, 2, leaf_params, NULL) : db_run(s->conn, &q_node, 3, params, NULL);
   if (!r) return -1;
   int rc = PQntuples(r) == 1 && db_bytea(PQgetvalue(r, 0, 0), out, 32) == 0 ? 0 : -1;
   PQclear(r);

@@ -19,6 +19,14 @@
 #include "aidreg/verify.h"
 
 #define NODE_PAGE 1024 /* tree_node rows read per query and level */
+
+/* Stored nodes of one level in [$3, $4): level 0 (leaf hashes) from the leaf rows, the
+ * levels above from tree_node. */
+#define NODES_SQL                                                                                   \
+  "SELECT idx, hash FROM tree_node WHERE ledger = $1 AND level = $2::smallint AND $2::smallint > 0 " \
+  "AND idx >= $3::bigint AND idx < $4::bigint "                                                     \
+  "UNION ALL SELECT idx, leaf_hash FROM leaf WHERE ledger = $1 AND $2::smallint = 0 "               \
+  "AND idx >= $3::bigint AND idx < $4::bigint ORDER BY idx"
 #define CP_PAGE 256    /* checkpoint rows read per query */
 
 typedef struct {
@@ -174,7 +182,7 @@ static int db_checkpoint(void *ctx, char **note, size_t *len, aidreg_verify_fail
   return 0;
 }
 
-/* A hash tile from tree_node rows. A missing or malformed row is left as zeros: the
+/* A hash tile from the stored nodes. A missing or malformed row is left as zeros: the
  * node hook, which runs first for every node, names it at its place in log order. */
 static int db_tile(void *ctx, unsigned level, uint64_t n, unsigned width, uint8_t **data, size_t *len,
                    aidreg_verify_failure *f) {
@@ -186,8 +194,7 @@ static int db_tile(void *ctx, unsigned level, uint64_t n, unsigned width, uint8_
   snprintf(hi, sizeof hi, "%" PRIu64, start + width);
   const char *p[4] = {db->ledger, lv, lo, hi};
   PGresult *r = q(db,
-                  "SELECT idx, hash FROM tree_node WHERE ledger = $1 AND level = $2::smallint "
-                  "AND idx >= $3::bigint AND idx < $4::bigint ORDER BY idx",
+                  NODES_SQL,
                   4, p, f);
   if (!r) return -1;
   *len = (size_t)width * 32;
@@ -308,8 +315,7 @@ static int load_node_page(aidreg_verify_db *db, unsigned level, uint64_t from, a
   snprintf(hi, sizeof hi, "%" PRIu64, from + NODE_PAGE);
   const char *p[4] = {db->ledger, lv, lo, hi};
   PGresult *r = q(db,
-                  "SELECT idx, hash FROM tree_node WHERE ledger = $1 AND level = $2::smallint "
-                  "AND idx >= $3::bigint AND idx < $4::bigint ORDER BY idx",
+                  NODES_SQL,
                   4, p, f);
   if (!r) return -1;
   for (int i = 0; i < PQntuples(r); i++) {

@@ -1063,21 +1063,24 @@ static void *base_thread(void *arg) {
       long e = (long)(idx % (uint64_t)j->nenv);
       randombytes_buf(h, sizeof h);
       hex32(h, hex);
-      sb_addf(&leaves, "%s\t%" PRIu64 "\t\\\\x%s\tledger.settings\t%s\t", code, idx, hex, code);
+      char leaf_hex[65];
+      randombytes_buf(h, sizeof h);
+      hex32(h, leaf_hex);
+      sb_addf(&leaves, "%s\t%" PRIu64 "\t\\\\x%s\t\\\\x%s\tledger.settings\t%s\t", code, idx, hex, leaf_hex, code);
       char head[128];
       int hn = snprintf(head, sizeof head, "{\"v\":1,\"index\":%" PRIu64 ",\"time\":\"%s\",\"envelope\":", idx, t);
       sb_add_copy_text(&leaves, head, (size_t)hn);
       sb_add_copy_text(&leaves, j->env[e], j->env_len[e]);
       sb_add(&leaves, "}\n", 2);
-      /* The perfect subtrees completed by leaf idx: levels 0 .. trailing ones of idx. */
-      for (unsigned lv = 0; lv < 64; lv++) {
+      /* The perfect subtrees completed by leaf idx above the leaf itself (its hash is in
+       * its row): levels 1 .. trailing ones of idx. */
+      for (unsigned lv = 1; lv < 64 && ((idx >> (lv - 1)) & 1); lv++) {
         randombytes_buf(h, sizeof h);
         hex32(h, hex);
         sb_addf(&nodes, "%s\t%u\t%" PRIu64 "\t\\\\x%s\n", code, lv, idx >> lv, hex);
-        if (!((idx >> lv) & 1)) break;
       }
     }
-    pg_copy(c, "COPY " SCRATCH ".leaf (ledger, idx, payload_sha256, type, subject, data) FROM STDIN", leaves.data,
+    pg_copy(c, "COPY " SCRATCH ".leaf (ledger, idx, payload_sha256, leaf_hash, type, subject, data) FROM STDIN", leaves.data,
             leaves.len);
     pg_copy(c, "COPY " SCRATCH ".tree_node (ledger, level, idx, hash) FROM STDIN", nodes.data, nodes.len);
     size += (uint64_t)j->batch;

@@ -207,7 +207,8 @@ static void leaf_update(void) {
 
 static void leaf_delete(void) {
   const char *p[1] = {code};
-  PGresult *r = PQexecParams(admin, "SELECT payload_sha256, type, subject, data FROM leaf WHERE ledger = $1 AND idx = 5",
+  PGresult *r = PQexecParams(admin,
+                             "SELECT payload_sha256, type, subject, data, leaf_hash FROM leaf WHERE ledger = $1 AND idx = 5",
                              1, NULL, p, NULL, NULL, 0);
   CHECK(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1);
   if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
@@ -216,9 +217,11 @@ static void leaf_delete(void) {
   }
   tamper("DELETE FROM leaf WHERE ledger = $1 AND idx = 5", 1, p);
   expect_caught("DELETE leaf 5", AIDREG_VF_MISSING, 5, "missing");
-  const char *q[5] = {code, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3)};
-  tamper("INSERT INTO leaf (ledger, idx, payload_sha256, type, subject, data) VALUES ($1, 5, $2::bytea, $3, $4, $5)", 5,
-         q);
+  const char *q[6] = {code, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3),
+                      PQgetvalue(r, 0, 4)};
+  tamper("INSERT INTO leaf (ledger, idx, payload_sha256, type, subject, data, leaf_hash) "
+         "VALUES ($1, 5, $2::bytea, $3, $4, $5, $6::bytea)",
+         6, q);
   PQclear(r);
   expect_ok("after DELETE undone");
 }
@@ -241,8 +244,9 @@ static void leaf_insert(void) {
   aidreg_hex_encode(h, 32, hex + 2);
   snprintf(idx, sizeof idx, "%d", ENTRIES);
   const char *p[4] = {code, idx, hex, leaf};
-  tamper("INSERT INTO leaf (ledger, idx, payload_sha256, type, subject, data) "
-         "VALUES ($1, $2::bigint, $3::bytea, 'ledger.settings', $1, $4)",
+  /* leaf_hash: the right hash of these bytes, as a careful forger would store it. */
+  tamper("INSERT INTO leaf (ledger, idx, payload_sha256, type, subject, data, leaf_hash) "
+         "VALUES ($1, $2::bigint, $3::bytea, 'ledger.settings', $1, $4, sha256('\\x00'::bytea || convert_to($4, 'UTF8')))",
          4, p);
   free(leaf);
   expect_caught("INSERT leaf 40", AIDREG_VF_EXTRA, ENTRIES, "beyond the latest checkpoint");
@@ -256,7 +260,8 @@ static void leaf_swap(void) {
   tamper("UPDATE leaf SET idx = 1000003 WHERE ledger = $1 AND idx = 3", 1, p);
   tamper("UPDATE leaf SET idx = 3 WHERE ledger = $1 AND idx = 8", 1, p);
   tamper("UPDATE leaf SET idx = 8 WHERE ledger = $1 AND idx = 1000003", 1, p);
-  expect_caught("swap leaves 3 and 8", AIDREG_VF_LEAF_HASH, 3, "tree node (0,3)");
+  /* The leaf hashes move with their rows, so the first thing out of place is the order. */
+  expect_caught("swap leaves 3 and 8", AIDREG_VF_LAYOUT, 3, "the leaf says index 8");
   tamper("UPDATE leaf SET idx = 1000003 WHERE ledger = $1 AND idx = 3", 1, p);
   tamper("UPDATE leaf SET idx = 3 WHERE ledger = $1 AND idx = 8", 1, p);
   tamper("UPDATE leaf SET idx = 8 WHERE ledger = $1 AND idx = 1000003", 1, p);
@@ -265,7 +270,7 @@ static void leaf_swap(void) {
 
 static void node_alter(void) {
   const char *p[1] = {code};
-  char *h09 = value("SELECT hash FROM tree_node WHERE ledger = $1 AND level = 0 AND idx = 9", 1, p);
+  char *h09 = value("SELECT leaf_hash FROM leaf WHERE ledger = $1 AND idx = 9", 1, p);
   char *h23 = value("SELECT hash FROM tree_node WHERE ledger = $1 AND level = 2 AND idx = 3", 1, p);
   CHECK(h09 && h23);
   if (!h09 || !h23) {
@@ -274,9 +279,10 @@ static void node_alter(void) {
     return;
   }
   const char *q09[2] = {code, h09}, *q23[2] = {code, h23};
-  tamper("UPDATE tree_node SET hash = sha256(hash) WHERE ledger = $1 AND level = 0 AND idx = 9", 1, p);
-  expect_caught("UPDATE tree node (0,9)", AIDREG_VF_LEAF_HASH, 9, "leaf hash differs from tree node (0,9)");
-  tamper("UPDATE tree_node SET hash = $2::bytea WHERE ledger = $1 AND level = 0 AND idx = 9", 2, q09);
+  /* Level 0 of the tree is the leaf_hash column of the leaf rows. */
+  tamper("UPDATE leaf SET leaf_hash = sha256(leaf_hash) WHERE ledger = $1 AND idx = 9", 1, p);
+  expect_caught("UPDATE leaf hash (0,9)", AIDREG_VF_LEAF_HASH, 9, "leaf hash differs from tree node (0,9)");
+  tamper("UPDATE leaf SET leaf_hash = $2::bytea WHERE ledger = $1 AND idx = 9", 2, q09);
   tamper("UPDATE tree_node SET hash = sha256(hash) WHERE ledger = $1 AND level = 2 AND idx = 3", 1, p);
   expect_caught("UPDATE tree node (2,3)", AIDREG_VF_NODE, -1, "tree node (2,3) over leaves 12..15 differs");
   tamper("DELETE FROM tree_node WHERE ledger = $1 AND level = 2 AND idx = 3", 1, p);
@@ -341,9 +347,13 @@ static int rewrite_tree(void) {
     hex[1] = 'x';
     aidreg_hex_encode(l.nodes[i].h, 32, hex + 2);
     const char *q[4] = {code, lv, ix, hex};
-    rc = tamper("UPDATE tree_node SET hash = $4::bytea WHERE ledger = $1 AND level = $2::smallint "
-                "AND idx = $3::bigint AND hash <> $4::bytea",
-                4, q);
+    rc = l.nodes[i].level == 0
+             ? tamper("UPDATE leaf SET leaf_hash = $4::bytea WHERE ledger = $1 AND $2::smallint = 0 "
+                      "AND idx = $3::bigint AND leaf_hash <> $4::bytea",
+                      4, q)
+             : tamper("UPDATE tree_node SET hash = $4::bytea WHERE ledger = $1 AND level = $2::smallint "
+                      "AND idx = $3::bigint AND hash <> $4::bytea",
+                      4, q);
   }
   free(l.nodes);
   return rc;
