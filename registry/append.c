@@ -94,6 +94,7 @@ typedef struct {
   /* Key events of the batch, as array literals: enrolments (7 columns), revocations (2). */
   db_buf enroll[7], revoke[2];
   size_t nenroll, nrevoke;
+  const char *enroll_params[8], *revoke_params[3];
   domain_db *ddb;      /* the current state, read and written in this transaction */
   domain_batch *dom;   /* the domain rules' overlay over it */
 } batch;
@@ -281,27 +282,36 @@ loaded:
   b->frontier.size = b->old_size;
   b->old_frontier = b->frontier;
 
+  /* Known payloads, keys and heads of the batch: three lookups, one round trip. */
+  db_buf arr[3] = {{0}};
+  PGresult *rows[3] = {NULL};
+  const char *params[3][2];
+  db_call calls[3];
+  db_stmt *lookups[3] = {&q_payloads, &q_keys, &q_heads};
+  bool arrays_ok = true;
   for (int which = 0; which < 3; which++) {
-    db_buf arr = {0};
-    if (array_of_keys(&arr, items, n, which)) {
-      db_buf_free(&arr);
-      goto out;
-    }
-    const char *params[2] = {code, arr.data};
-    r = db_run(b->c, which == 0 ? &q_payloads : which == 1 ? &q_keys : &q_heads, 2, params, NULL);
-    db_buf_free(&arr);
-    if (!r) goto out;
+    arrays_ok &= array_of_keys(&arr[which], items, n, which) == 0;
+    params[which][0] = code;
+    params[which][1] = arr[which].data;
+    calls[which] = (db_call){lookups[which], 2, params[which], NULL};
+  }
+  int looked_up = arrays_ok ? db_pipeline(b->c, 3, calls, rows) : -1;
+  for (int which = 0; which < 3; which++) db_buf_free(&arr[which]);
+  if (looked_up) goto out;
+  for (int which = 0; which < 3; which++) {
+    r = rows[which];
+    rows[which] = NULL;
     for (int i = 0; i < PQntuples(r); i++) {
       const char *k = PQgetvalue(r, i, 0);
       if (which == 0) {
         unsigned long long idx;
         if (db_u64(PQgetvalue(r, i, 1), &idx) || strmap_put(&b->payloads, k, (void *)(uintptr_t)(idx + 1)))
-          goto out;
+          goto lookups_out;
       } else if (which == 1) {
         key_entry *e = calloc(1, sizeof *e);
         if (!e || strmap_put(&b->keys, k, e)) {
           free(e);
-          goto out;
+          goto lookups_out;
         }
         snprintf(e->k.keyid, sizeof e->k.keyid, "%s", k);
         e->k.role = aidreg_role_parse(PQgetvalue(r, i, 1));
@@ -312,7 +322,7 @@ loaded:
         head_entry *h = calloc(1, sizeof *h);
         if (!h || strmap_put(&b->heads, k, h)) {
           free(h);
-          goto out;
+          goto lookups_out;
         }
         snprintf(h->hex, sizeof h->hex, "%s", PQgetvalue(r, i, 1));
       }
@@ -325,6 +335,9 @@ loaded:
   domain_store ds = domain_db_store(b->ddb);
   if (!(b->dom = domain_begin(&ds, code))) goto out;
   rc = 0;
+  goto out;
+lookups_out:
+  for (int which = 0; which < 3; which++) PQclear(rows[which]);
 out:
   PQclear(r);
   db_buf_free(&lv);
@@ -360,20 +373,23 @@ static int key_sql(batch *b, const aidreg_keychange *ch, uint64_t index) {
   return 0;
 }
 
-static int write_keys(batch *b) {
-  const char *code = b->lg->code;
+/* The batch's key events as pipeline calls (0, 1 or 2) appended at calls[*nc]; the
+ * parameter arrays live in b. -1 on OOM. */
+static int key_calls(batch *b, db_call *calls, size_t *nc) {
   if (b->nenroll) {
-    const char *params[8] = {code};
+    b->enroll_params[0] = b->lg->code;
     for (int i = 0; i < 7; i++) {
       if (db_buf_add(&b->enroll[i], "}", 1)) return -1;
-      params[i + 1] = b->enroll[i].data;
+      b->enroll_params[i + 1] = b->enroll[i].data;
     }
-    if (db_do(b->c, &q_enroll, 8, params)) return -1;
+    calls[(*nc)++] = (db_call){&q_enroll, 8, b->enroll_params, NULL};
   }
   if (b->nrevoke) {
     if (db_buf_add(&b->revoke[0], "}", 1) || db_buf_add(&b->revoke[1], "}", 1)) return -1;
-    const char *params[3] = {code, b->revoke[0].data, b->revoke[1].data};
-    if (db_do(b->c, &q_revoke, 3, params)) return -1;
+    b->revoke_params[0] = b->lg->code;
+    b->revoke_params[1] = b->revoke[0].data;
+    b->revoke_params[2] = b->revoke[1].data;
+    calls[(*nc)++] = (db_call){&q_revoke, 3, b->revoke_params, NULL};
   }
   return 0;
 }
@@ -528,18 +544,29 @@ size_t append_batch(db_conn *c, const append_ledger *lg, append_item **items, si
     fail_all(items, n, NULL, AIDREG_E_INTERNAL, "out of memory");
     goto out;
   }
-  if (db_ensure(c) || db_cmd(c, "BEGIN")) {
+  const char *lp[1] = {lg->code};
+  PGresult *r = NULL;
+  if (db_ensure(c)) {
     fail_all(items, n, NULL, AIDREG_E_UNAVAILABLE, "the database is not reachable; retry");
     goto out;
   }
-  in_tx = true;
   if (create) {
+    if (db_cmd(c, "BEGIN")) {
+      fail_all(items, n, NULL, AIDREG_E_UNAVAILABLE, "the database is not reachable; retry");
+      goto out;
+    }
+    in_tx = true;
     const char *params[4] = {lg->code, name, lg->origin, vkey};
-    if (db_do(c, &q_insert_ledger, 4, params)) goto db_error;
+    if (db_do(c, &q_insert_ledger, 4, params) || !(r = db_run(c, &q_lock, 1, lp, NULL))) goto db_error;
+  } else {
+    /* BEGIN and the lock of the ledger row in one round trip. */
+    db_call calls[2] = {{NULL, 0, NULL, "BEGIN"}, {&q_lock, 1, lp, NULL}};
+    PGresult *res[2];
+    in_tx = true; /* a failure may leave it open: db_error rolls back */
+    if (db_pipeline(c, 2, calls, res)) goto db_error;
+    PQclear(res[0]);
+    r = res[1];
   }
-  const char *lp[1] = {lg->code};
-  PGresult *r = db_run(c, &q_lock, 1, lp, NULL);
-  if (!r) goto db_error;
   unsigned long long size = 0;
   bool exists = PQntuples(r) == 1 && db_u64(PQgetvalue(r, 0, 0), &size) == 0;
   if (exists && !PQgetisnull(r, 0, 1)) b.stored_frontier = strdup(PQgetvalue(r, 0, 1));
@@ -589,12 +616,18 @@ size_t append_batch(db_conn *c, const append_ledger *lg, append_item **items, si
                 copy_leaves.data, copy_leaves.len) ||
         (b.copy_nodes.len &&
          db_copy(c, "COPY tree_node (ledger, level, idx, hash) FROM STDIN", b.copy_nodes.data, b.copy_nodes.len)) ||
-        write_keys(&b) || domain_db_write(b.ddb, b.dom) || db_do(c, &q_checkpoint, 3, cp) ||
-        db_do(c, &q_set_size, 3, sp))
+        domain_db_write(b.ddb, b.dom))
       goto db_error;
-  }
-  /* Nothing new (all refused or replays): leave no trace, not even a created ledger row. */
-  if (db_cmd(c, b.frontier.size > b.old_size ? "COMMIT" : "ROLLBACK")) {
+    /* Key events, checkpoint, size and COMMIT in one round trip. */
+    db_call calls[5];
+    size_t nc = 0;
+    if (key_calls(&b, calls, &nc)) goto db_error;
+    calls[nc++] = (db_call){&q_checkpoint, 3, cp, NULL};
+    calls[nc++] = (db_call){&q_set_size, 3, sp, NULL};
+    calls[nc++] = (db_call){NULL, 0, NULL, "COMMIT"};
+    if (db_pipeline(c, nc, calls, NULL)) goto db_error;
+  } else if (db_cmd(c, "ROLLBACK")) {
+    /* Nothing new (all refused or replays): leave no trace, not even a created ledger row. */
     in_tx = false;
     goto db_error;
   }

@@ -63,8 +63,8 @@ static void set_state(PGresult *r, char sqlstate[6]) {
   snprintf(sqlstate, 6, "%s", s ? s : "");
 }
 
-PGresult *db_run(db_conn *c, db_stmt *st, int n, const char *const *params, char sqlstate[6]) {
-  if (sqlstate) sqlstate[0] = 0;
+/* Prepares st on c if it is not yet (its name into name). 0, or -1 with sqlstate set. */
+static int ensure_prepared(db_conn *c, db_stmt *st, int n, char name[16], char sqlstate[6]) {
   int id = __atomic_load_n(&st->id, __ATOMIC_ACQUIRE);
   if (id == 0) {
     /* First use anywhere: claim an id; if another thread won the race, take theirs. */
@@ -75,31 +75,97 @@ PGresult *db_run(db_conn *c, db_stmt *st, int n, const char *const *params, char
   }
   if (id <= 0 || id >= DB_MAX_STMTS) {
     fprintf(stderr, "aidreg: too many prepared statements\n");
-    return NULL;
+    return -1;
   }
-  char name[16];
-  snprintf(name, sizeof name, "s%d", id);
-  if (!c->prepared[id]) {
-    PGresult *r = PQprepare(c->pg, name, st->sql, n, NULL);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-      set_state(r, sqlstate);
-      fprintf(stderr, "aidreg: prepare failed: %s-- %s\n", PQerrorMessage(c->pg), st->sql);
-      PQclear(r);
-      return NULL;
-    }
+  snprintf(name, 16, "s%d", id);
+  if (c->prepared[id]) return 0;
+  PGresult *r = PQprepare(c->pg, name, st->sql, n, NULL);
+  if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+    set_state(r, sqlstate);
+    fprintf(stderr, "aidreg: prepare failed: %s-- %s\n", PQerrorMessage(c->pg), st->sql);
     PQclear(r);
-    c->prepared[id] = true;
+    return -1;
   }
+  PQclear(r);
+  c->prepared[id] = true;
+  return 0;
+}
+
+/* A failed result: log it unless it is an expected answer (a unique violation, which the
+ * caller decides about), set sqlstate, free it. */
+static void failed(db_conn *c, PGresult *r, const char *sql, char sqlstate[6]) {
+  set_state(r, sqlstate);
+  const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+  if (!state || strcmp(state, "23505") != 0)
+    fprintf(stderr, "aidreg: query failed: %s-- %.200s\n", PQerrorMessage(c->pg), sql);
+  PQclear(r);
+}
+
+PGresult *db_run(db_conn *c, db_stmt *st, int n, const char *const *params, char sqlstate[6]) {
+  if (sqlstate) sqlstate[0] = 0;
+  char name[16];
+  if (ensure_prepared(c, st, n, name, sqlstate)) return NULL;
   PGresult *r = PQexecPrepared(c->pg, name, n, params, NULL, NULL, 0);
   ExecStatusType s = PQresultStatus(r);
   if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) return r;
-  set_state(r, sqlstate);
-  const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-  /* Unique violations are expected answers (races); the caller decides. */
-  if (!state || strcmp(state, "23505") != 0)
-    fprintf(stderr, "aidreg: query failed: %s-- %.200s\n", PQerrorMessage(c->pg), st->sql);
-  PQclear(r);
+  failed(c, r, st->sql, sqlstate);
   return NULL;
+}
+
+int db_pipeline(db_conn *c, size_t n, const db_call *calls, PGresult **out) {
+  char names[DB_PIPELINE_MAX][16];
+  if (n > DB_PIPELINE_MAX) return -1;
+  for (size_t i = 0; i < n; i++) {
+    if (out) out[i] = NULL;
+    if (calls[i].st && ensure_prepared(c, calls[i].st, calls[i].n, names[i], NULL)) return -1;
+  }
+  if (PQenterPipelineMode(c->pg) != 1) return -1;
+  int rc = 0;
+  size_t sent = 0;
+  for (; sent < n; sent++) {
+    const db_call *k = &calls[sent];
+    int ok = k->st ? PQsendQueryPrepared(c->pg, names[sent], k->n, k->params, NULL, NULL, 0)
+                   : PQsendQueryParams(c->pg, k->sql, 0, NULL, NULL, NULL, NULL, 0);
+    if (ok != 1) break;
+  }
+  bool synced = sent > 0 && PQpipelineSync(c->pg) == 1;
+  if (sent < n || !synced) {
+    fprintf(stderr, "aidreg: pipeline send failed: %s", PQerrorMessage(c->pg));
+    rc = -1;
+  }
+  if (!synced) sent = 0; /* nothing to read back: the connection is reset on next use */
+  /* One result (then NULL) per statement sent, then the sync point. */
+  for (size_t i = 0; i < sent; i++) {
+    PGresult *r = PQgetResult(c->pg);
+    ExecStatusType s = PQresultStatus(r);
+    if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
+      if (out) out[i] = r;
+      else PQclear(r);
+    } else {
+      if (s != PGRES_PIPELINE_ABORTED) failed(c, r, calls[i].st ? calls[i].st->sql : calls[i].sql, NULL);
+      else PQclear(r);
+      rc = -1;
+    }
+    while ((r = PQgetResult(c->pg)) != NULL) PQclear(r);
+  }
+  if (sent > 0) {
+    PGresult *r;
+    while ((r = PQgetResult(c->pg)) != NULL) {
+      bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+      PQclear(r);
+      if (sync) break;
+    }
+  }
+  if (PQexitPipelineMode(c->pg) != 1) {
+    fprintf(stderr, "aidreg: cannot leave pipeline mode: %s", PQerrorMessage(c->pg));
+    rc = -1;
+  }
+  if (rc && out)
+    for (size_t i = 0; i < n; i++) {
+      PQclear(out[i]);
+      out[i] = NULL;
+    }
+  return rc;
 }
 
 int db_do(db_conn *c, db_stmt *st, int n, const char *const *params) {

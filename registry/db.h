@@ -34,6 +34,23 @@ int db_ensure(db_conn *c);
 PGresult *db_run(db_conn *c, db_stmt *st, int n, const char *const *params, char sqlstate[6]);
 /* Like db_run for statements that return nothing: 0 or -1. */
 int db_do(db_conn *c, db_stmt *st, int n, const char *const *params);
+/* One statement of a pipeline: a prepared statement with text parameters, or (st NULL)
+ * a plain command such as BEGIN or COMMIT. */
+typedef struct {
+  db_stmt *st;
+  int n;
+  const char *const *params;
+  const char *sql;
+} db_call;
+
+#define DB_PIPELINE_MAX 16
+
+/* Sends every call and reads every answer in one round trip (libpq pipeline mode).
+ * out (NULL, or n slots) receives each result, caller PQclear's. Returns 0 when all
+ * succeeded; -1 otherwise (an error stops the rest of the pipeline; out is then all NULL
+ * and a transaction it ran in is aborted: roll it back). */
+int db_pipeline(db_conn *c, size_t n, const db_call *calls, PGresult **out);
+
 /* Plain command without parameters (BEGIN, COMMIT, ROLLBACK). 0 or -1. */
 int db_cmd(db_conn *c, const char *sql);
 
