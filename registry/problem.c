@@ -38,8 +38,10 @@ void aidreg_problem_clear(aidreg_problem *p) {
 void aidreg_problem_prefix_field(aidreg_problem *p, const char *prefix) {
   if (!p || !prefix || !*prefix) return;
   char f[sizeof p->field + 64];
-  snprintf(f, sizeof f, "%s%s", prefix, p->field);
-  snprintf(p->field, sizeof p->field, "%.*s", (int)(sizeof p->field - 1), f);
+  int n = snprintf(f, sizeof f, "%s%s", prefix, p->field);
+  size_t keep = n < 0 ? 0 : (size_t)n < sizeof p->field ? (size_t)n : utf8_cut(f, sizeof p->field - 1);
+  memcpy(p->field, f, keep);
+  p->field[keep] = '\0';
 }
 
 static int valid(aidreg_code c) { return c >= 0 && c < AIDREG_E__COUNT; }

@@ -49,8 +49,27 @@ static void test_fits(void) {
   CHECK_STR(p.detail, "plain");
 }
 
+/* A prefix put in front of a long field (a batch item's pointer) keeps it valid UTF-8. */
+static void test_prefix(void) {
+  for (size_t ascii = 0; ascii < 3; ascii++) {
+    aidreg_problem p;
+    char field[400];
+    make(field, sizeof field, ascii, "\xe5\xad\x97", 60); /* 字 */
+    aidreg_problem_set(&p, AIDREG_E_UNKNOWN_FIELD, field, "x");
+    aidreg_problem_prefix_field(&p, "/envelopes/123/payload");
+    CHECK(utf8(p.field));
+    CHECK(strncmp(p.field, "/envelopes/123/payload", 22) == 0);
+    CHECK(strlen(p.field) >= sizeof p.field - 4);
+  }
+  aidreg_problem q;
+  aidreg_problem_set(&q, AIDREG_E_UNKNOWN_FIELD, "/body/a", "x");
+  aidreg_problem_prefix_field(&q, "/payload");
+  CHECK_STR(q.field, "/payload/body/a");
+}
+
 int main(void) {
   test_long_detail();
   test_fits();
+  test_prefix();
   return test_done();
 }
