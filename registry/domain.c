@@ -11,6 +11,7 @@
 #include "aidreg/encoding.h"
 #include "aidreg/state.h"
 #include "domain_internal.h"
+#include "json_strict_private.h"
 #include "strmap.h"
 
 typedef struct {
@@ -89,14 +90,7 @@ int64_t dom_days(const char *date) {
 }
 
 /* vsnprintf may cut a detail inside a UTF-8 sequence: drop the partial character. */
-static void utf8_trim(char *s) {
-  size_t n = strlen(s), i = n;
-  while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) i--;
-  if (i == 0) return;
-  unsigned char lead = (unsigned char)s[i - 1];
-  size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-  if (n - (i - 1) < need) s[i - 1] = 0;
-}
+static void utf8_trim(char *s) { s[utf8_cut(s, strlen(s))] = '\0'; }
 
 /* ---- the overlay ---------------------------------------------------------------- */
 

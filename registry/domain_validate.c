@@ -8,6 +8,7 @@
  * a code outside the county (403) and the body's own rules (422) are remembered and
  * reported only if nothing is malformed, the 403 first. */
 #include "domain_validate.h"
+#include "json_strict_private.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -544,12 +545,10 @@ typedef struct {
 
 /* Length of the longest prefix of s, at most max bytes, that ends on a UTF-8 character
  * boundary (the server puts details and fields into JSON). */
+/* The longest prefix of s of at most max bytes that ends on a character boundary. */
 static size_t utf8_fit(const char *s, size_t max) {
   size_t n = strlen(s);
-  if (n <= max) return n;
-  n = max;
-  while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
-  return n;
+  return n <= max ? n : utf8_cut(s, max);
 }
 
 /* A user's string for a message: at most 40 bytes, cut at a character boundary. */
