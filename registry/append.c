@@ -19,6 +19,7 @@
 #include "append.h"
 #include "domain.h"
 #include "domain_db.h"
+#include "judge.h"
 #include "store.h"
 #include "strmap.h"
 
@@ -220,17 +221,6 @@ static int array_of_keys(db_buf *buf, append_item **items, size_t n, int which) 
 
 static const aidreg_event *item_event(void *ctx, size_t i) { return &((append_item **)ctx)[i]->ev; }
 
-/* The signers' key states as the overlay knows them (for the first ledger.create, the
- * root key it enrols). */
-static size_t signer_states(batch *b, const append_item *it, const aidreg_keychange *ch, aidreg_key_state *out) {
-  size_t n = 0;
-  for (size_t i = 0; i < it->env.nsig; i++) {
-    if (overlay_lookup(b, it->env.sigs[i].keyid, &out[n]) == 1) n++;
-    else if (ch->kind == AIDREG_KEYCHANGE_ENROLL && strcmp(ch->key.keyid, it->env.sigs[i].keyid) == 0) out[n++] = ch->key;
-  }
-  return n;
-}
-
 static int load_state(batch *b, append_item **items, size_t n) {
   const char *code = b->lg->code;
   /* Frontier of the current tree: from the locked ledger row, else from tree_node. */
@@ -418,60 +408,60 @@ static int apply_keychange(batch *b, const aidreg_keychange *ch) {
   return 0;
 }
 
+/* The judge's lookups over the batch: payloads and heads as loaded, plus this batch's. */
+static int batch_seen(void *ctx, const uint8_t payload[32], uint64_t *index) {
+  batch *b = ctx;
+  char hex[65];
+  aidreg_hex_encode(payload, 32, hex);
+  uintptr_t seen = (uintptr_t)strmap_get(&b->payloads, hex);
+  if (!seen) return 0;
+  *index = seen - 1;
+  return 1;
+}
+
+static int batch_head(void *ctx, const char *subject, uint8_t out[32]) {
+  batch *b = ctx;
+  head_entry *h = strmap_get(&b->heads, subject);
+  if (!h) return 0;
+  return aidreg_hex_decode(h->hex, out, 32) == 0 ? 1 : -1;
+}
+
 /* Judge one item against the overlay; on acceptance append it to the tree. */
 static void judge(batch *b, append_item *it, outcome *o, db_buf *copy_leaves, int *sql_failed,
                   const char *time_str, int64_t now_sec) {
-  aidreg_problem p = {0};
   aidreg_keyview kv = {overlay_lookup, overlay_county_count, b};
   uint64_t position = b->frontier.size;
-  char hex[65];
-  aidreg_hex_encode(it->ev.payload_sha256, 32, hex);
   o->st = ST_REFUSED;
-
-  if (aidreg_authority_signers_known(&kv, &it->env, &it->ev, position, &p)) return fail(it, &p);
-  uintptr_t seen = (uintptr_t)strmap_get(&b->payloads, hex);
-  if (seen) {
-    o->st = ST_REPLAY;
-    o->index = seen - 1;
-    return;
-  }
-  aidreg_keychange ch;
-  if (aidreg_authority_check(&kv, b->lg->code, &it->env, &it->ev, position, &ch, &p)) return fail(it, &p);
-  aidreg_key_state signers[AIDREG_MAX_SIGNATURES];
-  size_t nsig = signer_states(b, it, &ch, signers);
-  if (domain_authorize(b->dom, &it->ev, signers, nsig, &p)) {
-    if (p.code == AIDREG_E_UNAVAILABLE) *sql_failed = 1;
-    return fail(it, &p);
-  }
-  head_entry *head = strmap_get(&b->heads, it->ev.subject);
-  if (it->ev.has_prev) {
-    char prev[65];
-    aidreg_hex_encode(it->ev.prev, 32, prev);
-    if (!head || strcmp(head->hex, prev) != 0) {
-      snprintf(it->res->head, sizeof it->res->head, "%s", head ? head->hex : "");
-      aidreg_problem_set(&p, AIDREG_E_STALE_PREV, "/prev", "prev is not the current head of %s (now %s)",
-                         it->ev.subject, head ? head->hex : "none");
-      return fail(it, &p);
-    }
-  }
-  if (it->ev.time > now_sec + b->lg->max_clock_skew) {
-    aidreg_problem_set(&p, AIDREG_E_TIME_IN_FUTURE, "/time",
-                       "time %s is more than %" PRId64 " s ahead of the server clock; check the device clock",
-                       it->ev.time_str, b->lg->max_clock_skew);
-    return fail(it, &p);
-  }
-
+  /* The leaf first: an entry too large to be a tile entry is refused before it is judged
+   * (judging applies its effect to the overlay). */
+  aidreg_problem p = {0};
   size_t leaf_len;
   char *leaf = aidreg_leaf_build(position, time_str, &it->env, &leaf_len, &p);
   if (!leaf) return fail(it, &p);
-  /* The rules, and the entry's effect on the state (undone by the overlay if refused). */
-  if (domain_apply(b->dom, &it->ev, signers, nsig, position, &p)) {
+  /* The submitting thread verified the signatures (on every core, before queueing). */
+  judge_input in = {.county = b->lg->code, .origin = b->lg->origin, .position = position,
+                    .signatures_verified = true, .latest_time = now_sec + b->lg->max_clock_skew,
+                    .clock_skew = b->lg->max_clock_skew, .keys = &kv, .state = b->dom,
+                    .seen = batch_seen, .head = batch_head, .ctx = b};
+  judge_result r;
+  judge_verdict v = judge_entry(&in, &it->env, &it->ev, &r);
+  if (v == JUDGE_REPLAY) {
     free(leaf);
-    if (p.code == AIDREG_E_UNAVAILABLE) *sql_failed = 1;
-    return fail(it, &p);
+    o->st = ST_REPLAY;
+    o->index = r.replay_of;
+    return;
   }
-  if (ch.kind != AIDREG_KEYCHANGE_NONE && (key_sql(b, &ch, position) || apply_keychange(b, &ch))) *sql_failed = 1;
+  if (v == JUDGE_REFUSE) {
+    free(leaf);
+    if (r.problem.code == AIDREG_E_UNAVAILABLE) *sql_failed = 1;
+    if (r.step == JUDGE_AT_PREV) snprintf(it->res->head, sizeof it->res->head, "%s", r.head);
+    return fail(it, &r.problem);
+  }
+  const aidreg_keychange *ch = &r.keys;
+  if (ch->kind != AIDREG_KEYCHANGE_NONE && (key_sql(b, ch, position) || apply_keychange(b, ch))) *sql_failed = 1;
 
+  char hex[65];
+  aidreg_hex_encode(it->ev.payload_sha256, 32, hex);
   aidreg_merkle_leaf_hash((const uint8_t *)leaf, leaf_len, o->leaf_hash);
   aidreg_frontier_append(&b->frontier, o->leaf_hash, sink_node, b);
   char leaf_hex[65];
@@ -485,6 +475,7 @@ static void judge(batch *b, append_item *it, outcome *o, db_buf *copy_leaves, in
   db_buf_add(copy_leaves, "\n", 1);
   free(leaf);
 
+  head_entry *head = strmap_get(&b->heads, it->ev.subject);
   if (!head) {
     if (!(head = calloc(1, sizeof *head)) || strmap_put(&b->heads, it->ev.subject, head)) {
       free(head);

@@ -1,6 +1,7 @@
 /* Authority: who may sign what at a given position of a ledger (EVENTS.md "Authority").
  * Pure logic over an aidreg_keyview, so the appender and the verifier agree. */
 #include "aidreg/authority.h"
+#include "event_hooks.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -216,7 +217,7 @@ static int may_revoke(const aidreg_keyview *kv, const aidreg_key_state *s, const
 /* A maintainer key named by asset.maintainer.key may sign maintenance.report for that
  * asset whatever its role (EVENTS.md "Scope"): only the domain rules know the asset, so
  * the role of such a signer is decided there (domain_authorize), not here. */
-static bool role_by_rules(const aidreg_event_type *t) { return strcmp(t->name, "maintenance.report") == 0; }
+static bool role_by_rules(const aidreg_event_type *t) { return t->hooks && t->hooks->maintainer_may_sign; }
 
 /* Generic rule for the other types: role allowed; an administrative-code subject must
  * be covered by the signer's scope. Other subjects (assets, projects, plans) are

@@ -11,6 +11,7 @@
 #include "aidreg/encoding.h"
 #include "aidreg/state.h"
 #include "domain_internal.h"
+#include "event_hooks.h"
 #include "json_strict_private.h"
 #include "strmap.h"
 
@@ -40,10 +41,6 @@ struct domain_batch {
   bool failed;
   uint64_t index;
   strmap refs; /* ref -> subject (malloc'd) of the entries this batch accepted */
-  /* Validation done by domain_authorize for the entry apply will see next. */
-  const aidreg_event *checked_ev;
-  bool stash_set;
-  aidreg_problem stash;
 };
 
 /* ---- json helpers ------------------------------------------------------------- */
@@ -357,43 +354,6 @@ dom_subject_kind dom_kind_of(domain_batch *d, const char *subject) {
   return SK_NONE;
 }
 
-/* ---- dispatch --------------------------------------------------------------------- */
-
-static const struct {
-  const char *type;
-  dom_rule rule;
-} rules[] = {
-    {"ledger.create", dom_settings},
-    {"ledger.settings", dom_settings},
-    {"project.register", dom_project_register},
-    {"asset.register", dom_asset_register},
-    {"asset.rights", dom_asset_rights},
-    {"asset.handover", dom_asset_handover},
-    {"asset.operator", dom_asset_operator},
-    {"asset.maintainer", dom_asset_maintainer},
-    {"asset.status", dom_asset_status},
-    {"maintenance.report", dom_maintenance_report},
-    {"inventory.count", dom_inventory_count},
-    {"income.report", dom_income_report},
-    {"allocation.plan", dom_plan_record},
-    {"allocation.review", dom_plan_review},
-    {"allocation.filed", dom_plan_filed},
-    {"notice.publish", dom_notice_publish},
-    {"allocation.payout", dom_plan_payout},
-    {"disposal.request", dom_disposal_request},
-    {"disposal.approve", dom_disposal_approve},
-    {"disposal.complete", dom_disposal_complete},
-    {"finding.record", dom_finding_record},
-    {"finding.resolve", dom_finding_resolve},
-};
-
-dom_rule dom_rule_of(const char *type) {
-  for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
-    if (strcmp(rules[i].type, type) == 0) return rules[i].rule;
-  return NULL;
-}
-
-static bool is_key_event(const char *type) { return strncmp(type, "key.", 4) == 0; }
 
 /* A subject's log: log/<subject> = {"kind","count","sealed":k,"tail":[slots],"superseded"}
  * and k sealed chunks logc/<subject>#<i> = {"entries":[LOG_CHUNK slots]}. An append edits
@@ -485,266 +445,42 @@ int dom_log_append(domain_batch *d, const char *subject, dom_subject_kind kind, 
   return ji_add(log, "sealed", 1) ? 0 : -1;
 }
 
-/* The kind a new entry of type gives its subject. */
-static dom_subject_kind kind_for(domain_batch *d, const char *type, const char *subject) {
-  const aidreg_event_type *t = aidreg_event_type_find(type);
-  if (!t) return SK_NONE;
+/* ---- apply ------------------------------------------------------------------------ */
+
+void dom_read_begin(domain_batch *d) {
+  d->failed = false;
+  d->gen++; /* documents read now are read-only: nothing to journal */
+}
+
+/* The kind a new entry of type t gives its subject. */
+static dom_subject_kind kind_for(domain_batch *d, const aidreg_event_type *t, const char *subject) {
   switch (t->subject) {
   case AIDREG_SUBJ_COUNTY: return SK_COUNTY;
   case AIDREG_SUBJ_PROJECT: return SK_PROJECT;
   case AIDREG_SUBJ_ASSET: return SK_ASSET;
   case AIDREG_SUBJ_PLAN: return SK_PLAN;
+  case AIDREG_SUBJ_PLACE: return strlen(subject) == 9 ? SK_TOWNSHIP : SK_VILLAGE;
   default: return dom_kind_of(d, subject);
   }
 }
 
-/* ---- authorize: existence, scope, operator and maintainer keys ---------------------- */
-
-typedef struct {
-  const char *codes[DOM_MAX_LOCATIONS];
-  size_t n;
-} locs;
-
-static void locs_add(locs *l, const char *code) {
-  if (code && l->n < DOM_MAX_LOCATIONS) l->codes[l->n++] = code;
-}
-
-/* The codes a doc lies at: an asset's locations, a plan's village, a project's
- * locations (the county when it names none). */
-static void locs_of(domain_batch *d, dom_subject_kind k, const char *subject, const json_t *doc, locs *l) {
-  size_t i;
-  json_t *v;
-  l->n = 0;
-  switch (k) {
-  case SK_ASSET:
-    json_array_foreach(json_object_get(doc, "locations"), i, v) locs_add(l, js(v, "code"));
-    break;
-  case SK_PLAN: locs_add(l, js(doc, "village")); break;
-  case SK_PROJECT:
-    json_array_foreach(json_object_get(doc, "locations"), i, v) locs_add(l, json_string_value(v));
-    if (!l->n) locs_add(l, d->county);
-    break;
-  case SK_VILLAGE: locs_add(l, subject); break;
-  default: locs_add(l, d->county); break;
-  }
-}
-
-static bool covers_any(const char *scope, const locs *l) {
-  for (size_t i = 0; i < l->n; i++)
-    if (aidreg_scope_covers(scope, l->codes[i])) return true;
-  return false;
-}
-
-/* Roles that may correct an entry signed by roles `orig` ("the original signer's role or
- * above"): county > township > village > operator; auditors' entries by auditors and
- * the county. With several signers, a role above every one of them. */
-static unsigned roles_above(unsigned orig) {
-  const unsigned C = AIDREG_ROLE_COUNTY, T = AIDREG_ROLE_TOWNSHIP, V = AIDREG_ROLE_VILLAGE,
-                 O = AIDREG_ROLE_OPERATOR, A = AIDREG_ROLE_AUDITOR;
-  unsigned ok = C | T | V | O | A;
-  if (orig & C) ok &= C;
-  if (orig & T) ok &= C | T;
-  if (orig & V) ok &= C | T | V;
-  if (orig & O) ok &= C | T | V | O;
-  if (orig & A) ok &= C | A;
-  return ok;
-}
-
-static const char *maintainer_key(const json_t *asset) {
-  return js(json_object_get(asset, "maintainer"), "key");
-}
-static const char *operator_key(const json_t *asset) {
-  return js(json_object_get(json_object_get(asset, "operator"), "operator"), "key");
-}
-
-static int signer_check(const aidreg_key_state *s, const aidreg_event_type *t, const char *type, dom_subject_kind k,
-                        const json_t *doc, const locs *l, const json_t *target, aidreg_problem *p) {
-  const char *mkey = k == SK_ASSET ? maintainer_key(doc) : NULL;
-  bool is_corr = strcmp(type, "correction") == 0;
-  const char *orig_type = target ? js(target, "type") : NULL;
-  /* A maintainer key named by asset.maintainer.key reports on that asset whatever its
-   * role and scope; it may also correct its own reports. */
-  if (mkey && strcmp(mkey, s->keyid) == 0 &&
-      (strcmp(type, "maintenance.report") == 0 || (orig_type && strcmp(orig_type, "maintenance.report") == 0)))
-    return 0;
-  if (is_corr) {
-    if (target) {
-      unsigned ok = roles_above((unsigned)ji(target, "roles"));
-      if (!(ok & s->role))
-        return aidreg_problem_set(p, AIDREG_E_ROLE_NOT_ALLOWED, "/body/corrects",
-                                  "该记录须由原签名人同级或上级更正 / a %s key may not correct an entry signed "
-                                  "by a higher role; ask the original signer's office or above",
-                                  aidreg_role_name(s->role));
-    }
-  } else if (!(t->roles & s->role)) {
-    return aidreg_problem_set(p, AIDREG_E_ROLE_NOT_ALLOWED, "/type", "%s 密钥无权签署 %s / a %s key may not sign %s",
-                              aidreg_role_name(s->role), type, aidreg_role_name(s->role), type);
-  }
-  if (!covers_any(s->scope, l))
-    return aidreg_problem_set(p, AIDREG_E_OUT_OF_SCOPE, "/subject",
-                              "主体不在密钥辖区 %s 内 / the subject lies outside the scope %s of key %s", s->scope,
-                              s->scope, s->keyid);
-  if (s->role == AIDREG_ROLE_OPERATOR && k == SK_ASSET) {
-    const char *okey = operator_key(doc);
-    if (!okey || strcmp(okey, s->keyid) != 0)
-      return aidreg_problem_set(p, AIDREG_E_OUT_OF_SCOPE, "/subject",
-                                "经营主体只能为其经营的资产签署（须先登记 asset.operator） / an operator key acts only "
-                                "on the assets whose asset.operator names it");
-  }
-  return 0;
-}
-
-/* A correction on a subject without entries in force: it names a key event, an entry of
- * another subject, or nothing. */
-static int correction_elsewhere(domain_batch *d, const aidreg_event *ev, aidreg_problem *p) {
-  const char *corrects = js(ev->body, "corrects");
-  char other[256], s[12];
-  int found = dom_ref_subject(d, corrects, other, sizeof other);
-  if (found < 0) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
-  if (found && strcmp(other, ev->subject) == 0)
-    return aidreg_problem_set(p, AIDREG_E_CORRECTION_NOT_ALLOWED, "/body/corrects",
-                              "密钥登记和注销记录不能更正，请注销后重新登记 / key events are not corrected: revoke the "
-                              "key and enrol it again");
-  if (found)
-    return aidreg_problem_set(p, AIDREG_E_CORRECTION_SUBJECT, "/subject",
-                              "记录 %s… 的主体是 %s，不是 %s；请以 %s 为主体提交更正 / entry %s… is on %s, not %s: "
-                              "submit the correction with subject %s",
-                              short_ref(corrects, s), other, ev->subject, other, s, other, ev->subject, other);
-  return aidreg_problem_set(p, AIDREG_E_SUBJECT_UNKNOWN, "/subject",
-                            "%s 没有可更正的记录 / %s has no entry that could be corrected", ev->subject, ev->subject);
-}
-
-static int authorize(domain_batch *d, const aidreg_event *ev, const aidreg_key_state *signers, size_t nsig,
-                     aidreg_problem *p) {
-  d->checked_ev = NULL;
-  d->stash_set = false;
-  d->failed = false;
-  d->gen++; /* documents read now are read-only: nothing to journal */
-  const char *type = ev->type, *subject = ev->subject;
-  if (strcmp(type, "ledger.create") == 0 || is_key_event(type)) return 0;
-  const aidreg_event_type *t = aidreg_event_type_find(type);
-  if (!t) return aidreg_problem_set(p, AIDREG_E_UNKNOWN_EVENT_TYPE, "/type", "unknown type %s", type);
-
-  aidreg_problem vp = {0};
-  if (domain_validate(ev, d->county, &vp)) {
-    if (aidreg_problem_status(vp.code) != 422) {
-      if (p) *p = vp;
-      return -1;
-    }
-    d->stash = vp; /* a 422 of the body itself: reported after existence and scope */
-    d->stash_set = true;
-  }
-  d->checked_ev = ev;
-
-  dom_subject_kind k = SK_NONE;
-  const json_t *doc = NULL, *target = NULL;
-  locs l = {0};
+static int apply_entry(domain_batch *d, const aidreg_event *ev, const aidreg_event_type *t, const char *ref,
+                       unsigned roles, uint64_t index, aidreg_problem *p) {
+  const struct aidreg_event_hooks *h = t->hooks;
   const json_t *body = ev->body;
-  if (strcmp(type, "ledger.settings") == 0) {
-    k = SK_COUNTY;
-    locs_add(&l, d->county);
-  } else if (strcmp(type, "project.register") == 0 || strcmp(type, "asset.register") == 0 ||
-             strcmp(type, "allocation.plan") == 0) {
-    dom_subject_kind now = dom_kind_of(d, subject);
-    if (now == SK_COUNTY || now == SK_VILLAGE)
-      return aidreg_problem_set(p, AIDREG_E_ALREADY_REGISTERED, "/subject",
-                                "%s 是行政区划代码，不能用作项目、资产或方案编号 / %s is an administrative code: choose "
-                                "another code for a project, asset or plan",
-                                subject, subject);
-    if (now != SK_NONE)
-      return aidreg_problem_set(p, AIDREG_E_ALREADY_REGISTERED, "/subject",
-                                "编号 %s 已被%s使用，不能重复登记；更改请用 correction / %s is already registered as a "
-                                "%s: use a correction to change it, or choose another code",
-                                subject, dom_kind_name(now), subject, dom_kind_name(now));
-    if (strcmp(type, "allocation.plan") == 0) {
-      k = SK_PLAN;
-      locs_add(&l, js(body, "village"));
-    } else if (strcmp(type, "asset.register") == 0) {
-      k = SK_ASSET;
-      locs_add(&l, js(body, "village"));
-      size_t i;
-      json_t *v;
-      json_array_foreach(json_object_get(body, "locations"), i, v) locs_add(&l, js(v, "code"));
-    } else {
-      k = SK_PROJECT;
-      size_t i;
-      json_t *v;
-      json_array_foreach(json_object_get(body, "locations"), i, v) locs_add(&l, json_string_value(v));
-    }
-    if (!l.n) locs_add(&l, d->county);
-  } else {
-    k = t->subject == AIDREG_SUBJ_ASSET  ? SK_ASSET
-        : t->subject == AIDREG_SUBJ_PLAN ? SK_PLAN
-                                         : dom_kind_of(d, subject);
-    if (k == SK_ASSET && !(doc = dom_get(d, "asset", subject)))
-      return dom_failed(d) ? aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry")
-                           : aidreg_problem_set(p, AIDREG_E_ASSET_UNKNOWN, "/subject",
-                                                "资产 %s 尚未登记，请先提交 asset.register / asset %s is not registered: "
-                                                "register it first (check the code)",
-                                                subject, subject);
-    if (k == SK_PLAN && !(doc = dom_get(d, "plan", subject)))
-      return dom_failed(d) ? aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry")
-                           : aidreg_problem_set(p, AIDREG_E_PLAN_UNKNOWN, "/subject",
-                                                "收益分配方案 %s 不存在，请先提交 allocation.plan / there is no plan %s: "
-                                                "record the plan first (check the id)",
-                                                subject, subject);
-    if (k == SK_PROJECT) doc = dom_get(d, "project", subject);
-    if (k == SK_NONE && strcmp(type, "correction") == 0) return correction_elsewhere(d, ev, p);
-    if (k == SK_NONE || (t->subject == AIDREG_SUBJ_ANY && k != SK_ASSET && k != SK_PLAN && k != SK_VILLAGE) || (strcmp(type, "correction") == 0 && k == SK_VILLAGE && !dom_get(d, "log", subject)))
-      return aidreg_problem_set(p, AIDREG_E_SUBJECT_UNKNOWN, "/subject",
-                                "%s 不是已登记的资产、收益分配方案或本县的村 / %s is no registered asset, plan or "
-                                "village of this county",
-                                subject, subject);
-    if (strcmp(type, "correction") == 0) {
-      const char *corrects = js(body, "corrects");
-      size_t at;
-      json_t *entries = corrects ? dom_log_entries(d, subject) : NULL;
-      /* The slot stays alive: the chunks hold it until the entry ends. */
-      if (entries) target = dom_log_slot(entries, corrects, &at);
-      json_decref(entries);
-    }
-    locs_of(d, k, subject, doc, &l);
+  if (h->rule_body) {
+    body = json_object_get(ev->body, h->rule_body);
+    char f[64];
+    snprintf(f, sizeof f, "/body/%s", h->rule_body);
+    if (domain_validate_body_as_schema(h->rule_body_schema, body, ev, d->county, f, p)) return -1;
   }
-  if (dom_failed(d)) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
-
-  aidreg_problem first = {0};
-  for (size_t i = 0; i < nsig; i++) {
-    aidreg_problem mine = {0};
-    if (signer_check(&signers[i], t, type, k, doc, &l, target, &mine) == 0) return 0;
-    if (i == 0) first = mine;
-  }
-  if (p) *p = first;
-  return -1;
-}
-
-int domain_authorize(domain_batch *d, const aidreg_event *ev, const aidreg_key_state *signers, size_t nsig,
-                     aidreg_problem *p) {
-  int rc = authorize(d, ev, signers, nsig, p);
-  if (rc && p) utf8_trim(p->detail);
-  return rc;
-}
-
-/* ---- apply ------------------------------------------------------------------------ */
-
-static int apply_entry(domain_batch *d, const aidreg_event *ev, const char *ref, unsigned roles, uint64_t index,
-                       aidreg_problem *p) {
-  const char *type = ev->type;
-  const json_t *body = ev->body;
-  if (strcmp(type, "ledger.create") == 0) {
-    body = json_object_get(ev->body, "settings");
-    if (domain_validate_body_as("ledger.settings", body, ev, d->county, "/body/settings", p)) return -1;
-  } else if (strcmp(type, "correction") == 0) {
-    return dom_correction(d, ev, ref, roles, index, p);
-  }
-  dom_rule rule = dom_rule_of(type);
-  if (!rule) return aidreg_problem_set(p, AIDREG_E_UNKNOWN_EVENT_TYPE, "/type", "unknown type %s", type);
-  dom_subject_kind k = kind_for(d, type, ev->subject);
-  dom_entry e = {type, ev->subject, body, ev->time, index, ref, ref, false};
-  if (rule(d, &e, p)) return -1;
+  dom_entry e = {t->name, ev->subject, body, ev->time, index, ref, ref, false, ev, roles};
+  if (h->rule(d, &e, p)) return -1;
+  if (h->writes_log) return 0;
   json_t *slot = json_pack("{s:s, s:s, s:I, s:I, s:s, s:O, s:I}", "ref", ref, "root", ref, "index",
-                           (json_int_t)index, "t", (json_int_t)ev->time, "type", type, "body", body, "roles",
+                           (json_int_t)index, "t", (json_int_t)ev->time, "type", t->name, "body", body, "roles",
                            (json_int_t)roles);
-  if (!slot || dom_log_append(d, ev->subject, k, slot)) {
+  if (!slot || dom_log_append(d, ev->subject, kind_for(d, t, ev->subject), slot)) {
     dom_fail_store(d);
     return -1;
   }
@@ -752,29 +488,27 @@ static int apply_entry(domain_batch *d, const aidreg_event *ev, const char *ref,
 }
 
 int domain_apply(domain_batch *d, const aidreg_event *ev, const aidreg_key_state *signers, size_t nsig,
-                 uint64_t index, aidreg_problem *p) {
-  if (is_key_event(ev->type)) {
+                 uint64_t index, const domain_permit *permit, aidreg_problem *p) {
+  const aidreg_event_type *t = aidreg_event_type_find(ev->type);
+  if (!t) return aidreg_problem_set(p, AIDREG_E_UNKNOWN_EVENT_TYPE, "/type", "unknown type %s", ev->type);
+  if (!t->hooks->rule) {
+    /* Key events change the key set only; the batch remembers them for corrections. */
     if (remember(d, ev)) return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
     return 0;
   }
-  bool checked = d->checked_ev == ev;
-  bool stashed = checked && d->stash_set;
-  aidreg_problem stash = d->stash;
-  d->checked_ev = NULL;
-  d->stash_set = false;
   entry_begin(d, index);
   int rc;
-  if (stashed) {
-    if (p) *p = stash;
+  if (permit && permit->body_refused) {
+    if (p) *p = permit->body_problem;
     rc = -1;
-  } else if (!checked && strcmp(ev->type, "ledger.create") != 0 && domain_validate(ev, d->county, p)) {
+  } else if (!permit && t->hooks->body && domain_validate(ev, d->county, p)) {
     rc = -1;
   } else {
     char ref[65];
     aidreg_hex_encode(ev->payload_sha256, 32, ref);
     unsigned roles = 0;
     for (size_t i = 0; i < nsig; i++) roles |= signers[i].role;
-    rc = apply_entry(d, ev, ref, roles, index, p);
+    rc = apply_entry(d, ev, t, ref, roles, index, p);
   }
   if (d->failed) {
     rc = aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL,
@@ -845,5 +579,12 @@ void domain_columns_of(const char *kind, const json_t *doc, domain_columns *c) {
   } else if (strcmp(kind, "village") == 0) {
     c->village = js(doc, "id");
     c->township = js(doc, "township");
+  } else if (strcmp(kind, "place") == 0) {
+    const char *code = js(doc, "code");
+    if (code && strlen(code) == 12) c->village = code;
+    c->township = js(doc, "township");
+    c->klass = js(doc, "level");
+    c->name = js(doc, "name");
+    if (code && aidreg_is_admin_code(code)) snprintf(c->villages, sizeof c->villages, "{%s}", code);
   }
 }

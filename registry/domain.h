@@ -32,19 +32,28 @@ typedef struct domain_batch domain_batch;
 /* An overlay for one batch over `store`, for ledger `county` (6 digits). */
 domain_batch *domain_begin(const domain_store *store, const char *county);
 
-/* Authority that depends on state, checked after the key checks of authority.c and
- * before `prev`: the subject exists (or, for a registration, does not yet: 422), the
- * signers' scope covers the subject's location (403), operator and maintainer keys act
- * only on their assets (403). signers are the envelope's signers in order (all
- * enrolled, none revoked). Returns 0 or -1 with p. */
-int domain_authorize(domain_batch *d, const aidreg_event *ev, const aidreg_key_state *signers, size_t nsig,
-                     aidreg_problem *p);
+/* What domain_authorize found that domain_apply must report: a 422 of the body itself,
+ * which is reported only after existence and scope (an explicit result, not a stash). */
+typedef struct {
+  bool body_refused;
+  aidreg_problem body_problem;
+} domain_permit;
 
-/* The rules (422) and, when they hold, the event's effect on the state. Body
- * validation (400) happens here too. index is the entry's position. On refusal the
- * state is unchanged. Returns 0 or -1 with p. */
+/* Authority that depends on state, checked after the key checks of authority.c and
+ * before `prev`: the body's form (400), the subject exists (or, for a registration,
+ * does not yet: 422), the signers' scope covers the subject's location (403), operator
+ * and maintainer keys act only on their assets (403). signers are the envelope's
+ * signers in order (all enrolled, none revoked). Fills *permit for domain_apply. The
+ * overlay is only read. Returns 0 or -1 with p. Called by the judge (judge.h). */
+int domain_authorize(domain_batch *d, const aidreg_event *ev, const aidreg_key_state *signers, size_t nsig,
+                     domain_permit *permit, aidreg_problem *p);
+
+/* The rules (422) and, when they hold, the event's effect on the state. permit is what
+ * domain_authorize returned for this entry (NULL: the body is validated here). index is
+ * the entry's position. On refusal the state is unchanged. Returns 0 or -1 with p.
+ * Called by the judge (judge.h). */
 int domain_apply(domain_batch *d, const aidreg_event *ev, const aidreg_key_state *signers, size_t nsig,
-                 uint64_t index, aidreg_problem *p);
+                 uint64_t index, const domain_permit *permit, aidreg_problem *p);
 
 /* Calls emit for every document the batch changed (final version; doc NULL when the
  * document no longer exists), in (kind, id) order, with the index of the last entry that

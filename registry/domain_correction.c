@@ -91,7 +91,23 @@ static int reset(domain_batch *d, const char *subject, dom_subject_kind k, const
     json_object_set_new(saved, "assets", json_integer(ji(pr, "assets")));
     return dom_put(d, "project", subject, NULL);
   }
-  case SK_VILLAGE: return dom_put(d, "village", subject, NULL);
+  case SK_VILLAGE: {
+    /* Its place.register (if any) is replayed: the township counts it again then. */
+    char township[10];
+    snprintf(township, sizeof township, "%.9s", subject);
+    if (dom_get(d, "place", subject)) {
+      json_t *t = dom_edit(d, "place", township);
+      if (t && !ji_add(t, "villages", -1)) return -1;
+      if (dom_put(d, "place", subject, NULL)) return -1;
+    }
+    return dom_failed(d) ? -1 : dom_put(d, "village", subject, NULL);
+  }
+  case SK_TOWNSHIP: {
+    const json_t *t = dom_get(d, "place", subject);
+    if (!t) return dom_failed(d) ? -1 : 0;
+    if (json_object_set_new(saved, "villages", json_integer(ji(t, "villages")))) return -1;
+    return dom_put(d, "place", subject, NULL);
+  }
   case SK_COUNTY: return dom_put(d, "settings", dom_county(d), NULL);
   default: return 0;
   }
@@ -100,6 +116,18 @@ static int reset(domain_batch *d, const char *subject, dom_subject_kind k, const
 static int restore(domain_batch *d, const char *subject, dom_subject_kind k, const json_t *saved, aidreg_problem *p) {
   const char *key;
   json_t *v;
+  if (k == SK_TOWNSHIP) {
+    int64_t n = ji(saved, "villages");
+    json_t *t = dom_edit(d, "place", subject);
+    if (!t && dom_failed(d)) return oom(d, p);
+    if (!t && n > 0)
+      return aidreg_problem_set(p, AIDREG_E_CORRECTION_BREAKS, "/body/corrects",
+                                "乡镇 %s 下已登记 %lld 个村，不能冲销其登记 / %lld villages of township %s are "
+                                "registered: its registration cannot be reversed",
+                                subject, (long long)n, (long long)n, subject);
+    if (t && json_object_set_new(t, "villages", json_integer((json_int_t)n))) return oom(d, p);
+    return 0;
+  }
   if (k == SK_ASSET) {
     json_object_foreach((json_t *)saved, key, v) {
       const char *plan;
@@ -150,7 +178,7 @@ static int replay(domain_batch *d, const char *subject, dom_subject_kind k, cons
   json_array_foreach(entries, i, slot) {
     const char *type = js(slot, "type");
     dom_entry e = {type, subject, json_object_get(slot, "body"), ji(slot, "t"), (uint64_t)ji(slot, "index"),
-                   js(slot, "ref"), js(slot, "root"), true};
+                   js(slot, "ref"), js(slot, "root"), true, NULL, (unsigned)ji(slot, "roles")};
     aidreg_problem inner = {0};
     int rc;
     if (strcmp(type, "correction") == 0) {
@@ -289,4 +317,8 @@ out:
   json_decref(entries);
   json_decref(saved);
   return rc;
+}
+
+int dom_correct(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
+  return dom_correction(d, e->ev, e->ref, e->roles, e->index, p);
 }

@@ -25,7 +25,7 @@
 #include "domain.h"
 #include "domain_validate.h"
 
-typedef enum { SK_NONE = 0, SK_COUNTY, SK_PROJECT, SK_ASSET, SK_PLAN, SK_VILLAGE } dom_subject_kind;
+typedef enum { SK_NONE = 0, SK_COUNTY, SK_PROJECT, SK_ASSET, SK_PLAN, SK_VILLAGE, SK_TOWNSHIP } dom_subject_kind;
 
 /* The entry being judged: live, or a slot replayed by a correction. */
 typedef struct {
@@ -37,9 +37,38 @@ typedef struct {
   const char *ref;  /* hex payload hash of the entry in force */
   const char *root; /* hex payload hash of the original entry */
   bool replay;
+  const aidreg_event *ev; /* the live entry (NULL when replayed from a slot) */
+  unsigned roles;         /* the live entry's signers' roles */
 } dom_entry;
 
 typedef int (*dom_rule)(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+
+/* Where a subject lies, for the checks that need the state (domain_authorize.c). */
+#define DOM_MAX_LOCATIONS 64
+typedef struct {
+  dom_subject_kind kind;
+  const json_t *doc;    /* the subject's document (asset, plan, project), borrowed, or NULL */
+  const json_t *target; /* a correction: the slot of the corrected entry, or NULL */
+  const char *codes[DOM_MAX_LOCATIONS];
+  size_t n;             /* the codes it lies at (borrowed) */
+} dom_where;
+/* Finds the subject of ev (of catalogue type t): fills w, or refuses (existence 422,
+ * UNAVAILABLE). */
+typedef int (*dom_locate)(domain_batch *d, const aidreg_event *ev, const aidreg_event_type *t, dom_where *w,
+                          aidreg_problem *p);
+/* domain_authorize.c: the locate hook of each kind of type. */
+int dom_locate_county(domain_batch *d, const aidreg_event *ev, const aidreg_event_type *t, dom_where *w,
+                      aidreg_problem *p);
+int dom_locate_new_project(domain_batch *d, const aidreg_event *ev, const aidreg_event_type *t, dom_where *w,
+                           aidreg_problem *p);
+int dom_locate_new_asset(domain_batch *d, const aidreg_event *ev, const aidreg_event_type *t, dom_where *w,
+                         aidreg_problem *p);
+int dom_locate_new_plan(domain_batch *d, const aidreg_event *ev, const aidreg_event_type *t, dom_where *w,
+                        aidreg_problem *p);
+int dom_locate_place(domain_batch *d, const aidreg_event *ev, const aidreg_event_type *t, dom_where *w,
+                     aidreg_problem *p);
+int dom_locate_existing(domain_batch *d, const aidreg_event *ev, const aidreg_event_type *t, dom_where *w,
+                        aidreg_problem *p);
 
 /* ---- documents (domain.c) ---- */
 /* Borrowed, read-only; NULL when absent (or on a store error: dom_failed). Valid until
@@ -49,6 +78,8 @@ const json_t *dom_get(domain_batch *d, const char *kind, const char *id);
 json_t *dom_edit(domain_batch *d, const char *kind, const char *id);
 /* Replaces (steals doc) or, with doc NULL, deletes. 0 or -1 (out of memory). */
 int dom_put(domain_batch *d, const char *kind, const char *id, json_t *doc);
+/* Starts a read-only look at the state (domain_authorize): clears the failure flag. */
+void dom_read_begin(domain_batch *d);
 /* A store error happened during this entry. */
 bool dom_failed(const domain_batch *d);
 void dom_fail_store(domain_batch *d);
@@ -103,7 +134,6 @@ const json_t *dom_need_asset(domain_batch *d, const dom_entry *e, bool live_only
 bool dom_asset_has_owner(const json_t *asset, const char *id, bool or_location);
 /* Splits total by the asset's location shares: out[i] for location i, remainder to the
  * first. n locations (at most DOM_MAX_LOCATIONS). */
-#define DOM_MAX_LOCATIONS 64
 size_t dom_split(const json_t *locations, int64_t total, int64_t out[DOM_MAX_LOCATIONS]);
 
 /* domain_income.c */
@@ -133,14 +163,21 @@ int dom_disposal_request(domain_batch *d, const dom_entry *e, aidreg_problem *p)
 int dom_disposal_approve(domain_batch *d, const dom_entry *e, aidreg_problem *p);
 int dom_disposal_complete(domain_batch *d, const dom_entry *e, aidreg_problem *p);
 
+/* domain_places.c */
+int dom_place_register(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+
 /* domain_correction.c */
+/* The rule of the correction type: dom_correction of the live entry. */
+int dom_correct(domain_batch *d, const dom_entry *e, aidreg_problem *p);
 int dom_correction(domain_batch *d, const aidreg_event *ev, const char *ref, unsigned roles, uint64_t index,
                    aidreg_problem *p);
 /* The slot of entries (a subject's entries in force) whose ref is `ref`, or NULL. */
 json_t *dom_log_slot(const json_t *entries, const char *ref, size_t *at);
 
-/* domain.c: the dispatch table */
+/* The rule of a type (its catalogue row), or NULL. */
 dom_rule dom_rule_of(const char *type);
+/* The catalogue row's hooks of a type, or NULL. */
+const struct aidreg_event_hooks *dom_hooks_of(const aidreg_event_type *t);
 /* Appends an accepted entry to its subject's log (steals slot). */
 int dom_log_append(domain_batch *d, const char *subject, dom_subject_kind kind, json_t *slot);
 /* The subject's entries in force, in order: a new array (slots borrowed from the log). */

@@ -531,6 +531,14 @@ static const spec b_correction[] = {
   END,
 };
 
+/* place.register */
+static const spec b_place_register[] = {
+  M("name", "区划名称", K_STRING, 0),
+  M("since", "启用日期", K_DATE, F_OPT | F_FACT),
+  M("merged_into", "撤并后归入的区划代码", K_CODE, F_OPT),
+  END,
+};
+
 /* ------------------------------------------------------------------ the walk */
 
 typedef struct {
@@ -1073,42 +1081,55 @@ static void rules_notice_publish(vctx *c, const json_t *b) {
   period(c, str(b, "start"), str(b, "end"), "/end", "公示开始日期", "公示结束日期");
 }
 
-typedef struct {
-  const char *type;
+/* A place's name is what every read shows beside its code: it may not be blank; a
+ * merged place names another place of the same level. */
+static void rules_place_register(vctx *c, const json_t *b) {
+  const char *name = str(b, "name"), *into = str(b, "merged_into");
+  bool blank = true;
+  for (const char *q = name ? name : ""; *q; q++)
+    if (*q != ' ' && *q != '\t') blank = false;
+  if (blank)
+    note_at(c, AIDREG_E_INVALID_FIELD, "/body/name", "区划名称不能为空 / The name of a place must not be empty");
+  if (into && strlen(into) != 9 && strlen(into) != 12)
+    note_at(c, AIDREG_E_INVALID_FIELD, "/body/merged_into",
+            "merged_into 应为 9 位乡镇或 12 位村级代码 / merged_into must be a 9-digit township or 12-digit village code");
+}
+
+/* One schema per event type with a body of its own; the catalogue's row points at it. */
+struct domain_schema {
   const spec *body;
   void (*rules)(vctx *c, const json_t *body);
-} type_schema;
-
-static const type_schema schemas[] = {
-  {"ledger.settings", b_settings, NULL},
-  {"project.register", b_project_register, rules_project_register},
-  {"asset.register", b_asset_register, rules_asset_register},
-  {"asset.rights", b_asset_rights, rules_asset_rights},
-  {"asset.handover", b_asset_handover, NULL},
-  {"asset.operator", b_asset_operator, rules_asset_operator},
-  {"asset.maintainer", b_asset_maintainer, NULL},
-  {"asset.status", b_asset_status, NULL},
-  {"maintenance.report", b_maintenance_report, NULL},
-  {"inventory.count", b_inventory_count, NULL},
-  {"income.report", b_income_report, rules_income_report},
-  {"allocation.plan", b_allocation_plan, rules_allocation_plan},
-  {"allocation.review", b_allocation_review, NULL},
-  {"allocation.filed", b_allocation_filed, NULL},
-  {"notice.publish", b_notice_publish, rules_notice_publish},
-  {"allocation.payout", b_allocation_payout, NULL},
-  {"disposal.request", b_disposal_request, NULL},
-  {"disposal.approve", b_disposal_approve, NULL},
-  {"disposal.complete", b_disposal_complete, NULL},
-  {"finding.record", b_finding_record, NULL},
-  {"finding.resolve", b_finding_resolve, NULL},
-  {"correction", b_correction, NULL},
-  {NULL, NULL, NULL},
 };
 
-static const type_schema *schema_find(const char *type) {
-  for (const type_schema *t = schemas; type && t->type; t++)
-    if (strcmp(t->type, type) == 0) return t;
-  return NULL;
+#define SCHEMA(name, members, rules) const domain_schema domain_schema_##name = {members, rules};
+SCHEMA(ledger_settings, b_settings, NULL)
+SCHEMA(place_register, b_place_register, rules_place_register)
+SCHEMA(project_register, b_project_register, rules_project_register)
+SCHEMA(asset_register, b_asset_register, rules_asset_register)
+SCHEMA(asset_rights, b_asset_rights, rules_asset_rights)
+SCHEMA(asset_handover, b_asset_handover, NULL)
+SCHEMA(asset_operator, b_asset_operator, rules_asset_operator)
+SCHEMA(asset_maintainer, b_asset_maintainer, NULL)
+SCHEMA(asset_status, b_asset_status, NULL)
+SCHEMA(maintenance_report, b_maintenance_report, NULL)
+SCHEMA(inventory_count, b_inventory_count, NULL)
+SCHEMA(income_report, b_income_report, rules_income_report)
+SCHEMA(allocation_plan, b_allocation_plan, rules_allocation_plan)
+SCHEMA(allocation_review, b_allocation_review, NULL)
+SCHEMA(allocation_filed, b_allocation_filed, NULL)
+SCHEMA(notice_publish, b_notice_publish, rules_notice_publish)
+SCHEMA(allocation_payout, b_allocation_payout, NULL)
+SCHEMA(disposal_request, b_disposal_request, NULL)
+SCHEMA(disposal_approve, b_disposal_approve, NULL)
+SCHEMA(disposal_complete, b_disposal_complete, NULL)
+SCHEMA(finding_record, b_finding_record, NULL)
+SCHEMA(finding_resolve, b_finding_resolve, NULL)
+SCHEMA(correction, b_correction, NULL)
+#undef SCHEMA
+
+static const domain_schema *schema_find(const char *type) {
+  const aidreg_event_type *t = aidreg_event_type_find(type);
+  return t ? domain_schema_of(t) : NULL;
 }
 
 /* ------------------------------------------------------------------ entry points */
@@ -1126,7 +1147,7 @@ static void ctx_init(vctx *c, const aidreg_event *ev, const char *county, const 
   c->len = c->base = strlen(c->path);
 }
 
-static void walk_body(vctx *c, const type_schema *t, const json_t *body) {
+static void walk_body(vctx *c, const domain_schema *t, const json_t *body) {
   if (!json_is_object(body)) {
     note(c, AIDREG_E_INVALID_FIELD, "正文应为对象 { … } / The body must be an object { ... }");
     return;
@@ -1148,6 +1169,16 @@ static void check_subject(vctx *c, const aidreg_event_type *t, const char *subje
   const char *s = subject ? subject : "";
   switch (t->subject) {
     case AIDREG_SUBJ_KEY: return;
+    case AIDREG_SUBJ_PLACE:
+      if ((strlen(s) != 9 && strlen(s) != 12) || !all_digits(s, strlen(s)))
+        note_at(c, AIDREG_E_INVALID_FIELD, "/subject",
+                "%s 的主体应为 9 位乡镇或 12 位村级区划代码，收到 \"%s\" / The subject of %s must be a 9-digit "
+                "township or 12-digit village code; got \"%s\"",
+                t->name, clip(s, q), t->name, q);
+      else if (strncmp(s, c->county, 6) != 0)
+        note_at(c, AIDREG_E_OUT_OF_SCOPE, "/subject", "区划 %s 不在本县（%s）范围内 / Place %s lies outside county %s",
+                s, c->county, s, c->county);
+      return;
     case AIDREG_SUBJ_COUNTY:
       if (strlen(s) != 6 || !all_digits(s, 6))
         note_at(c, AIDREG_E_INVALID_FIELD, "/subject",
@@ -1193,7 +1224,7 @@ int domain_validate(const aidreg_event *ev, const char *county, aidreg_problem *
     return aidreg_problem_set(p, AIDREG_E_UNKNOWN_EVENT_TYPE, "/type",
                               "事件类型 \"%.40s\" 不在事件目录中 / Event type \"%.40s\" is not in the catalogue",
                               ev->type ? ev->type : "", ev->type ? ev->type : "");
-  const type_schema *s = schema_find(ev->type);
+  const domain_schema *s = domain_schema_of(t);
   if (!s) return 0; /* ledger.create, key.*: authority.c */
   vctx c;
   ctx_init(&c, ev, county, "/body");
@@ -1202,19 +1233,24 @@ int domain_validate(const aidreg_event *ev, const char *county, aidreg_problem *
   return finish(&c, p);
 }
 
+int domain_validate_body_as_schema(const domain_schema *s, const json_t *body, const aidreg_event *ev,
+                                   const char *county, const char *pointer_prefix, aidreg_problem *p) {
+  vctx c;
+  ctx_init(&c, ev, county, pointer_prefix);
+  walk_body(&c, s, body);
+  return finish(&c, p);
+}
+
 int domain_validate_body_as(const char *type, const json_t *body, const aidreg_event *ev, const char *county,
                             const char *pointer_prefix, aidreg_problem *p) {
-  const type_schema *s = schema_find(type);
+  const domain_schema *s = schema_find(type);
   char f[128];
   snprintf(f, sizeof f, "%s", pointer_prefix ? pointer_prefix : "");
   if (!s)
     return aidreg_problem_set(p, AIDREG_E_INVALID_FIELD, f,
                               "%.40s 类型的条目没有可替换的正文 / Entries of type %.40s have no body to replace",
                               type ? type : "", type ? type : "");
-  vctx c;
-  ctx_init(&c, ev, county, pointer_prefix);
-  walk_body(&c, s, body);
-  return finish(&c, p);
+  return domain_validate_body_as_schema(s, body, ev, county, pointer_prefix, p);
 }
 
 /* ------------------------------------------------------------------ settings */
@@ -1245,7 +1281,7 @@ int domain_settings_parse(const json_t *body, domain_settings *out) {
   domain_settings_defaults(out);
   vctx c;
   ctx_init(&c, NULL, NULL, "/body");
-  walk_body(&c, schema_find("ledger.settings"), body);
+  walk_body(&c, &domain_schema_ledger_settings, body);
   if (finish(&c, NULL)) return -1;
   take_int(body, "publicity_days", &out->publicity_days);
   take_int(body, "idle_months", &out->idle_months);

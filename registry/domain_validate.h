@@ -33,6 +33,26 @@ int domain_validate(const aidreg_event *ev, const char *county, aidreg_problem *
 int domain_validate_body_as(const char *type, const json_t *body, const aidreg_event *ev, const char *county,
                             const char *pointer_prefix, aidreg_problem *p);
 
+/* ---- the body schemas, one per type with a body of its own ---- */
+
+/* Members of a body (name, Chinese name, kind, flags) and the body's own rules. The
+ * catalogue's row of each type points at its schema (registry/catalogue.c). */
+typedef struct domain_schema domain_schema;
+extern const domain_schema domain_schema_ledger_settings, domain_schema_place_register,
+    domain_schema_project_register, domain_schema_asset_register, domain_schema_asset_rights,
+    domain_schema_asset_handover, domain_schema_asset_operator, domain_schema_asset_maintainer,
+    domain_schema_asset_status, domain_schema_maintenance_report, domain_schema_inventory_count,
+    domain_schema_income_report, domain_schema_allocation_plan, domain_schema_allocation_review,
+    domain_schema_allocation_filed, domain_schema_notice_publish, domain_schema_allocation_payout,
+    domain_schema_disposal_request, domain_schema_disposal_approve, domain_schema_disposal_complete,
+    domain_schema_finding_record, domain_schema_finding_resolve, domain_schema_correction;
+/* The schema of a catalogue row; NULL for types validated by authority.c (ledger.create,
+ * key.*). */
+const domain_schema *domain_schema_of(const aidreg_event_type *t);
+/* domain_validate_body_as with the schema itself. */
+int domain_validate_body_as_schema(const domain_schema *s, const json_t *body, const aidreg_event *ev,
+                                   const char *county, const char *pointer_prefix, aidreg_problem *p);
+
 /* ---- ledger.settings ---- */
 
 /* Allocation purposes and the steps of 四议两公开 as bits. */

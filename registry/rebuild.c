@@ -12,6 +12,7 @@
 #include "aidreg/leaf.h"
 #include "db.h"
 #include "domain.h"
+#include "judge.h"
 #include "strmap.h"
 
 #define PAGE "1000"
@@ -125,7 +126,28 @@ typedef struct {
   const char *code;
   report_t *rep;
   uint64_t entries;
+  strmap heads; /* subject -> latest payload hash (32 bytes, malloc'd), for prev */
 } replay_t;
+
+static int replay_head(void *ctx, const char *subject, uint8_t out[32]) {
+  replay_t *rp = ctx;
+  const uint8_t *h = strmap_get(&rp->heads, subject);
+  if (!h) return 0;
+  memcpy(out, h, 32);
+  return 1;
+}
+
+static int replay_set_head(replay_t *rp, const aidreg_event *ev) {
+  uint8_t *h = strmap_get(&rp->heads, ev->subject);
+  if (!h) {
+    if (!(h = malloc(32)) || strmap_put(&rp->heads, ev->subject, h)) {
+      free(h);
+      return -1;
+    }
+  }
+  memcpy(h, ev->payload_sha256, 32);
+  return 0;
+}
 
 static void replay_leaf(replay_t *rp, uint64_t position, const char *data) {
   aidreg_leaf leaf;
@@ -143,24 +165,20 @@ static void replay_leaf(replay_t *rp, uint64_t position, const char *data) {
   }
   rp->entries++;
   aidreg_keyview kv = {ring_lookup, ring_county, &rp->ring};
-  aidreg_keychange ch = {0};
-  if (aidreg_authority_signers_known(&kv, &leaf.env, &ev, position, &p) ||
-      aidreg_authority_check(&kv, rp->code, &leaf.env, &ev, position, &ch, &p)) {
-    diff(rp->rep, "entry %" PRIu64 " (%s %s): refused on replay by the authority rules [%s]: %s", position, ev.type,
-         ev.subject, aidreg_problem_slug(p.code), p.detail);
+  /* Repeats and the binding are aidreg verify's to report; the rest is judged again. */
+  judge_input in = {.county = rp->code, .position = position, .signatures_verified = false,
+                    .latest_time = INT64_MAX, .keys = &kv, .state = rp->dom, .head = replay_head, .ctx = rp};
+  judge_result r;
+  if (judge_entry(&in, &leaf.env, &ev, &r) != JUDGE_ACCEPT) {
+    const aidreg_problem *q = &r.problem;
+    bool keys = r.step == JUDGE_AT_SIGNERS || r.step == JUDGE_AT_AUTHORITY;
+    diff(rp->rep, "entry %" PRIu64 " (%s %s): refused on replay by the %s [%s]: %s", position, ev.type, ev.subject,
+         r.step == JUDGE_AT_SIGNATURE ? "signature check" : keys ? "authority rules" : "rules",
+         aidreg_problem_slug(q->code), q->detail);
     goto out;
   }
-  aidreg_key_state signers[AIDREG_MAX_SIGNATURES];
-  size_t n = 0;
-  for (size_t i = 0; i < leaf.env.nsig; i++) {
-    if (ring_lookup(&rp->ring, leaf.env.sigs[i].keyid, &signers[n]) == 1) n++;
-    else if (ch.kind == AIDREG_KEYCHANGE_ENROLL && strcmp(ch.key.keyid, leaf.env.sigs[i].keyid) == 0) signers[n++] = ch.key;
-  }
-  if (domain_authorize(rp->dom, &ev, signers, n, &p) || domain_apply(rp->dom, &ev, signers, n, position, &p)) {
-    diff(rp->rep, "entry %" PRIu64 " (%s %s): refused on replay by the rules [%s]: %s", position, ev.type, ev.subject,
-         aidreg_problem_slug(p.code), p.detail);
-    goto out;
-  }
+  const aidreg_keychange ch = r.keys;
+  if (replay_set_head(rp, &ev)) diff(rp->rep, "entry %" PRIu64 ": out of memory", position);
   if (ring_apply(&rp->ring, &ch)) diff(rp->rep, "entry %" PRIu64 ": out of memory", position);
 out:
   aidreg_event_free(&ev);
@@ -292,6 +310,7 @@ out:
   db_cmd(c, "ROLLBACK");
   db_close(c);
   domain_end(rp.dom);
+  strmap_free(&rp.heads, free);
   domain_memstore_free(m);
   strmap_free(&updated, NULL);
   strmap_free(&cmp.seen, NULL);

@@ -19,6 +19,8 @@
 #include "aidreg/merkle.h"
 #include "aidreg/tile.h"
 #include "domain.h"
+#include "judge.h"
+#include "strmap.h"
 
 #define MAX_TILE_LEVELS 8 /* 8 levels of 8 tree levels cover 64-bit trees */
 
@@ -252,6 +254,7 @@ typedef struct {
    * location, its operator or maintainer key) depends on it. Grows with the number of
    * subjects, not entries. */
   domain_batch *dom;
+  strmap heads; /* subject -> its latest payload hash (32 bytes, malloc'd), for prev */
   char county[16];
   /* Older checkpoints to reproduce: --since, and the source's history cursor. */
   bool have_since;
@@ -457,25 +460,56 @@ static const char *problem_text(const aidreg_problem *p) {
   return p->detail[0] ? p->detail : aidreg_problem_title(p->code);
 }
 
-/* Every check of one leaf at position i, in the order the header lists them. */
-/* The domain rules at position i over the replayed state: what the appender decided
- * with domain_authorize and domain_apply must hold again here. */
-static int check_rules(engine *e, const aidreg_envelope *env, const aidreg_event *ev, const aidreg_keychange *ch,
-                       uint64_t i) {
-  if (!e->dom && !(e->dom = domain_begin(NULL, e->county)))
-    return aidreg_verify_fail(e->f, AIDREG_VF_INTERNAL, true, i, "out of memory");
-  aidreg_key_state signers[AIDREG_MAX_SIGNATURES];
-  size_t n = 0;
-  for (size_t k = 0; k < env->nsig; k++) {
-    if (e->kv.lookup(e->kv.ctx, env->sigs[k].keyid, &signers[n]) == 1) n++;
-    else if (ch->kind == AIDREG_KEYCHANGE_ENROLL && strcmp(ch->key.keyid, env->sigs[k].keyid) == 0)
-      signers[n++] = ch->key;
+/* The judge's lookups over the replayed log: payloads seen so far (recorded as they are
+ * asked for: a refusal ends the verification anyway) and each subject's head. */
+static int engine_seen(void *ctx, const uint8_t payload[32], uint64_t *index) {
+  engine *e = ctx;
+  return pset_add(&e->payloads, payload, e->fr.size, index);
+}
+
+static int engine_head(void *ctx, const char *subject, uint8_t out[32]) {
+  engine *e = ctx;
+  const uint8_t *h = strmap_get(&e->heads, subject);
+  if (!h) return 0;
+  memcpy(out, h, 32);
+  return 1;
+}
+
+static int set_head(engine *e, const aidreg_event *ev) {
+  uint8_t *h = strmap_get(&e->heads, ev->subject);
+  if (!h) {
+    if (!(h = malloc(32)) || strmap_put(&e->heads, ev->subject, h)) {
+      free(h);
+      return -1;
+    }
   }
-  aidreg_problem p = {0};
-  if (domain_authorize(e->dom, ev, signers, n, &p) == 0 && domain_apply(e->dom, ev, signers, n, i, &p) == 0) return 0;
-  aidreg_verify_kind kind = aidreg_problem_status(p.code) == 403 ? AIDREG_VF_AUTHORITY : AIDREG_VF_RULE;
-  return aidreg_verify_fail(e->f, kind, true, i, "%s: %s (%s %s)", aidreg_problem_slug(p.code), problem_text(&p),
-                            ev->type, ev->subject);
+  memcpy(h, ev->payload_sha256, 32);
+  return 0;
+}
+
+/* What the judge refused, as a verification failure of the matching kind. */
+static int judged_failure(engine *e, const judge_result *r, const aidreg_event *ev, uint64_t i) {
+  const aidreg_problem *p = &r->problem;
+  if (r->verdict == JUDGE_REPLAY)
+    return aidreg_verify_fail(e->f, AIDREG_VF_REPEAT, true, i, "payload repeats index %" PRIu64, r->replay_of);
+  if (p->code == AIDREG_E_INTERNAL || p->code == AIDREG_E_UNAVAILABLE)
+    return aidreg_verify_fail(e->f, AIDREG_VF_INTERNAL, true, i, "%s", problem_text(p));
+  switch (r->step) {
+  case JUDGE_AT_SIGNATURE:
+    return aidreg_verify_fail(e->f, AIDREG_VF_SIGNATURE, true, i, "envelope signature: %s", problem_text(p));
+  case JUDGE_AT_BINDING:
+    return aidreg_verify_fail(e->f, AIDREG_VF_BINDING, true, i, "payload is bound to ledger \"%s\", not %s", ev->ledger,
+                              e->cp.origin);
+  case JUDGE_AT_SIGNERS:
+  case JUDGE_AT_AUTHORITY:
+    return aidreg_verify_fail(e->f, AIDREG_VF_AUTHORITY, true, i, "%s: %s (%s %s)", aidreg_problem_slug(p->code),
+                              problem_text(p), ev->type, ev->subject);
+  default: {
+    aidreg_verify_kind kind = aidreg_problem_status(p->code) == 403 ? AIDREG_VF_AUTHORITY : AIDREG_VF_RULE;
+    return aidreg_verify_fail(e->f, kind, true, i, "%s: %s (%s %s)", aidreg_problem_slug(p->code), problem_text(p),
+                              ev->type, ev->subject);
+  }
+  }
 }
 
 static int check_leaf(engine *e, uint64_t i, const uint8_t *data, size_t len) {
@@ -498,32 +532,17 @@ static int check_leaf(engine *e, uint64_t i, const uint8_t *data, size_t len) {
                        leaf.index);
     goto out;
   }
-  if (aidreg_envelope_verify(&leaf.env, &p) != 0) {
-    aidreg_verify_fail(e->f, AIDREG_VF_SIGNATURE, true, i, "envelope signature: %s", problem_text(&p));
-    goto out;
-  }
-  e->res->signatures += leaf.env.nsig;
   if (aidreg_event_parse(leaf.env.payload, leaf.env.payload_len, &ev, &p) != 0) {
-    aidreg_verify_fail(e->f, AIDREG_VF_PAYLOAD, true, i, "payload: %s%s%s", problem_text(&p),
-                       p.field[0] ? " at " : "", p.field);
+    /* A payload changed after signing usually no longer parses either: name the signature. */
+    aidreg_problem sp = {0};
+    if (aidreg_envelope_verify(&leaf.env, &sp) != 0)
+      aidreg_verify_fail(e->f, AIDREG_VF_SIGNATURE, true, i, "envelope signature: %s", problem_text(&sp));
+    else
+      aidreg_verify_fail(e->f, AIDREG_VF_PAYLOAD, true, i, "payload: %s%s%s", problem_text(&p),
+                         p.field[0] ? " at " : "", p.field);
     goto out;
   }
   have_ev = true;
-  if (strcmp(ev.ledger, e->cp.origin) != 0) {
-    aidreg_verify_fail(e->f, AIDREG_VF_BINDING, true, i, "payload is bound to ledger \"%s\", not %s", ev.ledger,
-                       e->cp.origin);
-    goto out;
-  }
-  uint64_t first = 0;
-  int seen = pset_add(&e->payloads, ev.payload_sha256, i, &first);
-  if (seen < 0) {
-    aidreg_verify_fail(e->f, AIDREG_VF_INTERNAL, true, i, "out of memory");
-    goto out;
-  }
-  if (seen > 0) {
-    aidreg_verify_fail(e->f, AIDREG_VF_REPEAT, true, i, "payload repeats index %" PRIu64, first);
-    goto out;
-  }
   if (i == 0) {
     if (strcmp(ev.type, "ledger.create") != 0) {
       aidreg_verify_fail(e->f, AIDREG_VF_AUTHORITY, true, i, "the first entry is %s, not ledger.create", ev.type);
@@ -546,14 +565,24 @@ static int check_leaf(engine *e, uint64_t i, const uint8_t *data, size_t len) {
     }
     snprintf(e->county, sizeof e->county, "%s", ev.subject);
   }
-  aidreg_keychange ch;
-  if (aidreg_authority_signers_known(&e->kv, &leaf.env, &ev, i, &p) != 0 ||
-      aidreg_authority_check(&e->kv, e->county, &leaf.env, &ev, i, &ch, &p) != 0) {
-    aidreg_verify_fail(e->f, AIDREG_VF_AUTHORITY, true, i, "%s: %s (%s %s)", aidreg_problem_slug(p.code),
-                       problem_text(&p), ev.type, ev.subject);
+  if (!e->dom && !(e->dom = domain_begin(NULL, e->county))) {
+    aidreg_verify_fail(e->f, AIDREG_VF_INTERNAL, true, i, "out of memory");
     goto out;
   }
-  if (check_rules(e, &leaf.env, &ev, &ch, i) != 0) goto out;
+  judge_input in = {.county = e->county, .origin = e->cp.origin, .position = i, .signatures_verified = false,
+                    .latest_time = INT64_MAX, .keys = &e->kv, .state = e->dom, .seen = engine_seen,
+                    .head = engine_head, .ctx = e};
+  judge_result r;
+  if (judge_entry(&in, &leaf.env, &ev, &r) != JUDGE_ACCEPT) {
+    judged_failure(e, &r, &ev, i);
+    goto out;
+  }
+  e->res->signatures += leaf.env.nsig;
+  const aidreg_keychange ch = r.keys;
+  if (set_head(e, &ev) != 0) {
+    aidreg_verify_fail(e->f, AIDREG_VF_INTERNAL, true, i, "out of memory");
+    goto out;
+  }
   if (apply_change(e, &ch, i) != 0) goto out;
   if (e->src->leaf) {
     aidreg_verify_leaf vl = {.index = i, .data = data, .len = len, .event = &ev, .change = &ch};
@@ -708,6 +737,7 @@ int aidreg_verify_run(const aidreg_verify_source *src, const aidreg_verify_optio
   free(e->payloads.s);
   free(e->keys.s);
   domain_end(e->dom);
+  strmap_free(&e->heads, free);
   sodium_memzero(e, sizeof *e);
   free(e);
   return rc;

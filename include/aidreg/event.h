@@ -30,18 +30,30 @@ typedef enum {
   AIDREG_SUBJ_PLAN,     /* a plan id */
   AIDREG_SUBJ_ANY,      /* plan id, asset code or village code (notices, findings) */
   AIDREG_SUBJ_SAME,     /* corrections: the corrected entry's subject */
+  AIDREG_SUBJ_PLACE,    /* a township (9 digits) or village (12 digits) code of the county */
 } aidreg_subject_kind;
 
+/* What the rules layer does with a type (body schema, where its subject lies, its rule
+ * and effect on the state): private to registry/, opaque here. */
+struct aidreg_event_hooks;
+
+/* One event type: one row of the catalogue (registry/catalogue.c), from which the body
+ * validation, the authority check, the rules, the OpenAPI schemas and the docs' table of
+ * who may sign what are all derived. */
 typedef struct {
   const char *name;          /* "key.enroll" */
+  const char *label_zh;      /* "密钥登记": what a clerk calls it */
   unsigned roles;            /* aidreg_role bits that may sign it */
   aidreg_subject_kind subject;
+  const struct aidreg_event_hooks *hooks;
 } aidreg_event_type;
 
-/* NULL when the type is not in EVENTS.md. */
+/* NULL when the type is not in the catalogue (docs/events.md). */
 const aidreg_event_type *aidreg_event_type_find(const char *name);
 /* The whole catalogue, NULL-name terminated. */
 const aidreg_event_type *aidreg_event_types(void);
+/* "county", "key", "project", "asset", "plan", "any", "same", "place". */
+const char *aidreg_subject_kind_name(aidreg_subject_kind k);
 
 typedef struct {
   json_t *root;        /* owned: the parsed payload */

@@ -29,4 +29,6 @@
   X(CORRECTION_TARGET,    422, "correction-target-not-in-force", "被更正的记录不是该主体当前有效的记录 / The corrected entry is not in force on this subject") \
   X(CORRECTION_NOT_ALLOWED, 422, "correction-not-allowed", "此类记录不能更正 / This kind of entry is not corrected") \
   X(CORRECTION_BREAKS,    422, "correction-breaks-later-entry", "更正会使后续记录违反规则 / The correction would make a later entry break a rule") \
-  X(CORRECTION_SUBJECT,   422, "correction-subject-mismatch", "更正的主体须与被更正记录的主体相同 / A correction has the corrected entry's subject")
+  X(CORRECTION_SUBJECT,   422, "correction-subject-mismatch", "更正的主体须与被更正记录的主体相同 / A correction has the corrected entry's subject") \
+  X(TOWNSHIP_UNKNOWN,     422, "township-not-registered", "乡镇尚未登记 / The township of this village is not registered") \
+  X(PLACE_UNKNOWN,        422, "place-not-registered", "区划尚未登记 / No such place is registered")

@@ -19,6 +19,7 @@
 #include "aidreg/state.h"
 #include "db.h"
 #include "domain.h"
+#include "judge.h"
 #include "domain_check.h"
 #include "domain_random.h"
 #include "registry_env.h"
@@ -134,10 +135,12 @@ static aidreg_code mem_judge(domain_batch *d, const char *payload, size_t len, i
   memset(&env, 0, sizeof env);
   env.nsig = 1;
   snprintf(env.sigs[0].keyid, sizeof env.sigs[0].keyid, "%s", mkeys[actor].keyid);
-  aidreg_keychange ch;
-  int rc = aidreg_authority_check(&kv, code, &env, &ev, index, &ch, &p);
-  if (rc == 0) rc = domain_authorize(d, &ev, &mkeys[actor], 1, &p);
-  if (rc == 0) rc = domain_apply(d, &ev, &mkeys[actor], 1, index, &p);
+  /* The envelope carries key ids only: its signatures are not what these tests judge. */
+  judge_input in = {.county = code, .position = index, .signatures_verified = true,
+                    .latest_time = INT64_MAX, .keys = &kv, .state = d};
+  judge_result r;
+  int rc = judge_entry(&in, &env, &ev, &r) == JUDGE_ACCEPT ? 0 : -1;
+  if (rc) p = r.problem;
   aidreg_event_free(&ev);
   return rc == 0 ? AIDREG_OK : p.code;
 }

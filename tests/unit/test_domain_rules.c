@@ -11,6 +11,7 @@
 #include "aidreg/encoding.h"
 #include "aidreg/keys.h"
 #include "domain.h"
+#include "judge.h"
 #include "domain_check.h"
 #include "domain_memcheck.h"
 #include "domain_script.h"
@@ -73,10 +74,12 @@ static aidreg_code judge(domain_batch *d, const char *payload, size_t len, int a
   env.nsig = 1;
   const aidreg_key_state *signer = actor < 0 ? &root : &keys[actor];
   snprintf(env.sigs[0].keyid, sizeof env.sigs[0].keyid, "%s", signer->keyid);
-  aidreg_keychange ch;
-  int rc = aidreg_authority_check(&kv, COUNTY, &env, &ev, index, &ch, p);
-  if (rc == 0) rc = domain_authorize(d, &ev, signer, 1, p);
-  if (rc == 0) rc = domain_apply(d, &ev, signer, 1, index, p);
+  /* The envelope carries key ids only: its signatures are not what these tests judge. */
+  judge_input in = {.county = COUNTY, .position = index, .signatures_verified = true,
+                    .latest_time = INT64_MAX, .keys = &kv, .state = d};
+  judge_result r;
+  int rc = judge_entry(&in, &env, &ev, &r) == JUDGE_ACCEPT ? 0 : -1;
+  if (rc) *p = r.problem;
   aidreg_event_free(&ev);
   return rc == 0 ? AIDREG_OK : p->code;
 }

@@ -880,7 +880,9 @@ static void test_general(void) {
   for (const aidreg_event_type *t = aidreg_event_types(); t->name; t++) {
     if (strncmp(t->name, "key.", 4) == 0 || strcmp(t->name, "ledger.create") == 0) continue;
     json_t *b = json_object();
-    const char *subject = t->subject == AIDREG_SUBJ_COUNTY ? COUNTY : "X-1";
+    const char *subject = t->subject == AIDREG_SUBJ_COUNTY  ? COUNTY
+                          : t->subject == AIDREG_SUBJ_PLACE ? COUNTY "001"
+                                                            : "X-1";
     aidreg_problem p;
     aidreg_code c = run(t->name, subject, b, signed_at(), &p);
     CHECK_MSG(strcmp(t->name, "ledger.settings") == 0 ? c == OK : c == MISSING, "%s {}: %s", t->name,

@@ -315,31 +315,32 @@ static void test_long_pointer(void) {
 #define O AIDREG_ROLE_OPERATOR
 #define A AIDREG_ROLE_AUDITOR
 static const aidreg_event_type expected[] = {
-  {"ledger.create", C, AIDREG_SUBJ_COUNTY},
-  {"ledger.settings", C, AIDREG_SUBJ_COUNTY},
-  {"key.enroll", C | T, AIDREG_SUBJ_KEY},
-  {"key.revoke", C | T, AIDREG_SUBJ_KEY},
-  {"project.register", C, AIDREG_SUBJ_PROJECT},
-  {"asset.register", C, AIDREG_SUBJ_ASSET},
-  {"asset.rights", C, AIDREG_SUBJ_ASSET},
-  {"asset.handover", C | T, AIDREG_SUBJ_ASSET},
-  {"asset.operator", C | T | V, AIDREG_SUBJ_ASSET},
-  {"asset.maintainer", C | T | V, AIDREG_SUBJ_ASSET},
-  {"asset.status", C | T | V | O | A, AIDREG_SUBJ_ASSET},
-  {"maintenance.report", C | T | V, AIDREG_SUBJ_ASSET},
-  {"inventory.count", C | T | V, AIDREG_SUBJ_ASSET},
-  {"income.report", O | V | C, AIDREG_SUBJ_ASSET},
-  {"allocation.plan", V, AIDREG_SUBJ_PLAN},
-  {"allocation.review", T, AIDREG_SUBJ_PLAN},
-  {"allocation.filed", C, AIDREG_SUBJ_PLAN},
-  {"notice.publish", V | T, AIDREG_SUBJ_ANY},
-  {"allocation.payout", V, AIDREG_SUBJ_PLAN},
-  {"disposal.request", V | T, AIDREG_SUBJ_ASSET},
-  {"disposal.approve", C, AIDREG_SUBJ_ASSET},
-  {"disposal.complete", V | T | C, AIDREG_SUBJ_ASSET},
-  {"finding.record", A | C, AIDREG_SUBJ_ANY},
-  {"finding.resolve", C | T | V, AIDREG_SUBJ_ANY},
-  {"correction", C | T | V | O | A, AIDREG_SUBJ_SAME},
+  {.name = "ledger.create", .roles = C, .subject = AIDREG_SUBJ_COUNTY},
+  {.name = "ledger.settings", .roles = C, .subject = AIDREG_SUBJ_COUNTY},
+  {.name = "key.enroll", .roles = C | T, .subject = AIDREG_SUBJ_KEY},
+  {.name = "key.revoke", .roles = C | T, .subject = AIDREG_SUBJ_KEY},
+  {.name = "place.register", .roles = C, .subject = AIDREG_SUBJ_PLACE},
+  {.name = "project.register", .roles = C, .subject = AIDREG_SUBJ_PROJECT},
+  {.name = "asset.register", .roles = C, .subject = AIDREG_SUBJ_ASSET},
+  {.name = "asset.rights", .roles = C, .subject = AIDREG_SUBJ_ASSET},
+  {.name = "asset.handover", .roles = C | T, .subject = AIDREG_SUBJ_ASSET},
+  {.name = "asset.operator", .roles = C | T | V, .subject = AIDREG_SUBJ_ASSET},
+  {.name = "asset.maintainer", .roles = C | T | V, .subject = AIDREG_SUBJ_ASSET},
+  {.name = "asset.status", .roles = C | T | V | O | A, .subject = AIDREG_SUBJ_ASSET},
+  {.name = "maintenance.report", .roles = C | T | V, .subject = AIDREG_SUBJ_ASSET},
+  {.name = "inventory.count", .roles = C | T | V, .subject = AIDREG_SUBJ_ASSET},
+  {.name = "income.report", .roles = O | V | C, .subject = AIDREG_SUBJ_ASSET},
+  {.name = "allocation.plan", .roles = V, .subject = AIDREG_SUBJ_PLAN},
+  {.name = "allocation.review", .roles = T, .subject = AIDREG_SUBJ_PLAN},
+  {.name = "allocation.filed", .roles = C, .subject = AIDREG_SUBJ_PLAN},
+  {.name = "notice.publish", .roles = V | T, .subject = AIDREG_SUBJ_ANY},
+  {.name = "allocation.payout", .roles = V, .subject = AIDREG_SUBJ_PLAN},
+  {.name = "disposal.request", .roles = V | T, .subject = AIDREG_SUBJ_ASSET},
+  {.name = "disposal.approve", .roles = C, .subject = AIDREG_SUBJ_ASSET},
+  {.name = "disposal.complete", .roles = V | T | C, .subject = AIDREG_SUBJ_ASSET},
+  {.name = "finding.record", .roles = A | C, .subject = AIDREG_SUBJ_ANY},
+  {.name = "finding.resolve", .roles = C | T | V, .subject = AIDREG_SUBJ_ANY},
+  {.name = "correction", .roles = C | T | V | O | A, .subject = AIDREG_SUBJ_SAME},
 };
 
 static void test_catalogue(void) {
@@ -357,6 +358,8 @@ static void test_catalogue(void) {
   size_t n = 0;
   for (const aidreg_event_type *t = aidreg_event_types(); t->name; t++, n++) {
     CHECK_MSG(t->roles != 0 && (t->roles & ~(unsigned)AIDREG_ROLES_ANY) == 0, "%s roles", t->name);
+    /* Every row carries its Chinese label and its hooks into the rules. */
+    CHECK_MSG(t->label_zh && *t->label_zh && t->hooks, "%s label or hooks", t->name);
     CHECK(aidreg_event_type_find(t->name) == t);
   }
   CHECK(n == nexp);
