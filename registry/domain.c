@@ -332,7 +332,7 @@ void dom_settings_at(domain_batch *d, uint64_t index, domain_settings *out) {
 
 /* ---- subjects -------------------------------------------------------------------- */
 
-static const char *const kind_names[] = {"", "county", "project", "asset", "plan", "village"};
+static const char *const kind_names[] = {"", "county", "project", "asset", "plan", "village", "township"};
 
 const char *dom_kind_name(dom_subject_kind k) { return kind_names[k]; }
 
