@@ -65,6 +65,13 @@ int aidreg_state_summary(aidreg_registry *r, const char *code, const char *villa
  * NULL past the last. An asset's class; an asset's status (those of asset.status, then
  * disposed, which a completed disposal sets); a plan's state (those of EVENTS.md, then
  * withdrawn, which a correction without a body sets). */
+/* GET /v1/ledgers/{code}/places: {"ledger","items":[place...],"total"} in code order, where
+ * place = {"code","level","level_zh","name","since","merged_into","township","township_name",
+ * "names":[{"name","since","index"}],"registered_at","villages",
+ * "assets":{"total","by_class":{class:N},"by_status":{status:N}}} (the townships and villages
+ * named by place.register; villages counts a township's registered villages). */
+int aidreg_state_places(aidreg_registry *r, const char *code, json_t **out, aidreg_problem *p);
+
 const char *aidreg_state_asset_class(size_t i);
 const char *aidreg_state_asset_status(size_t i);
 const char *aidreg_state_plan_state(size_t i);
