@@ -8,12 +8,19 @@
  *  - components.schemas.ProblemType: oneOf one `const` per type URI, titled;
  *  - components.responses.Problem<status>: for each status the registry uses, a
  *    problem+json response whose `type` is one of that status's URIs.
- * The paths refer to Problem<status>; the merged document is serialised once and kept. */
+ * The paths refer to Problem<status>. The event catalogue is merged in the same way,
+ * from the library's one row per type (aidreg_event_types):
+ *  - components.schemas.Body_<type> (dots as underscores): the body's JSON Schema, from
+ *    the schema the validator walks, with Chinese titles and enumeration labels;
+ *  - components.schemas.EventTypes: oneOf one `const` per type, titled in Chinese, with
+ *    the roles that may sign it and its subject kind.
+ * The merged document is serialised once and kept. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "aidreg/event.h"
 #include "h_state.h"
 #include "query.h"
 #include "reply.h"
@@ -109,6 +116,42 @@ static int merge_problems(json_t *doc) {
   return 0;
 }
 
+static json_t *roles_json(unsigned roles) {
+  static const aidreg_role all[] = {AIDREG_ROLE_COUNTY, AIDREG_ROLE_TOWNSHIP, AIDREG_ROLE_VILLAGE,
+                                    AIDREG_ROLE_OPERATOR, AIDREG_ROLE_AUDITOR};
+  json_t *a = json_array();
+  for (size_t i = 0; a && i < sizeof all / sizeof all[0]; i++)
+    if ((roles & all[i]) && json_array_append_new(a, json_string(aidreg_role_name(all[i])))) {
+      json_decref(a);
+      return NULL;
+    }
+  return a;
+}
+
+static int merge_events(json_t *doc) {
+  json_t *components = child_object(doc, "components");
+  json_t *schemas = components ? child_object(components, "schemas") : NULL;
+  json_t *one_of = json_array();
+  if (!schemas || set(schemas, "EventTypes", json_pack("{s:s, s:o}", "description",
+                                                       "事件类型 / the event types of the catalogue", "oneOf",
+                                                       one_of)))
+    return -1;
+  for (const aidreg_event_type *t = aidreg_event_types(); t->name; t++) {
+    json_t *row = json_pack("{s:s, s:s, s:o, s:s}", "const", t->name, "title", t->label_zh, "x-roles",
+                            roles_json(t->roles), "x-subject", aidreg_subject_kind_name(t->subject));
+    if (!row || json_array_append_new(one_of, row)) return -1;
+    json_t *body;
+    if (aidreg_event_body_schema(t, &body)) return -1;
+    if (!body) continue; /* ledger.create and key.*: the Event schema describes them */
+    char name[64];
+    snprintf(name, sizeof name, "Body_%s", t->name);
+    for (char *c = name; *c; c++)
+      if (*c == '.') *c = '_';
+    if (set(schemas, name, body)) return -1;
+  }
+  return 0;
+}
+
 static void load(void) {
   const char *path = AIDREG_WWW_DIR "/openapi.json";
   json_error_t e;
@@ -122,6 +165,8 @@ static void load(void) {
     snprintf(doc_error, sizeof doc_error, "%s is not an OpenAPI 3.1 document", path);
   } else if (merge_problems(doc) != 0) {
     snprintf(doc_error, sizeof doc_error, "cannot merge the problem registry into %s", path);
+  } else if (merge_events(doc) != 0) {
+    snprintf(doc_error, sizeof doc_error, "cannot merge the event catalogue into %s", path);
   } else {
     doc_text = json_dumps(doc, JSON_COMPACT);
     if (doc_text)

@@ -1318,3 +1318,90 @@ json_t *domain_settings_json(const domain_settings *s) {
                    "forbidden_purposes", bits_json(s->forbidden_purposes, ev_purpose), "required_steps",
                    bits_json(s->required_steps, ev_step));
 }
+
+/* ------------------------------------------------------------------ JSON Schema */
+
+/* The JSON Schema (2020-12) of one member kind: what the walk above accepts, as far as a
+ * schema can say it (the rules that tie fields together stay in prose). Chinese names
+ * go into "title", enumerations' labels into "x-labels". */
+static json_t *kind_json(const spec *s);
+
+static json_t *members_json(const spec *members) {
+  json_t *props = json_object(), *req = json_array();
+  json_t *o = json_pack("{s:s, s:o, s:o, s:b}", "type", "object", "properties", props, "required", req,
+                        "additionalProperties", 0);
+  if (!o) return NULL;
+  for (const spec *m = members; m->name; m++) {
+    json_t *k = kind_json(m);
+    if (!k || json_object_set_new(props, m->name, k) ||
+        (!(m->flags & F_OPT) && json_array_append_new(req, json_string(m->name)))) {
+      json_decref(o);
+      return NULL;
+    }
+  }
+  return o;
+}
+
+static json_t *kind_json(const spec *s) {
+  static const char *const code_pattern[] = {"^[0-9]{6}$", "^[0-9]{9}$", "^[0-9]{12}$", "^([0-9]{6}|[0-9]{9}|[0-9]{12})$"};
+  json_t *o = NULL;
+  switch (s->k) {
+  case K_STRING: o = json_pack("{s:s}", "type", "string"); break;
+  case K_ID: o = json_pack("{s:s, s:i, s:i, s:s}", "type", "string", "minLength", 1, "maxLength", 64, "pattern",
+                           "^[!$&-.0->@-\\[\\]-~]+$"); break;
+  case K_REF: o = json_pack("{s:s, s:i, s:i}", "type", "string", "minLength", 1, "maxLength", 128); break;
+  case K_KEYID: o = json_pack("{s:s, s:i, s:i}", "type", "string", "minLength", 44, "maxLength", 44); break;
+  case K_CODE6:
+  case K_CODE9:
+  case K_CODE12:
+  case K_CODE: o = json_pack("{s:s, s:s}", "type", "string", "pattern", code_pattern[s->k - K_CODE6]); break;
+  case K_DATE: o = json_pack("{s:s, s:s}", "type", "string", "format", "date"); break;
+  case K_FEN: o = json_pack("{s:s, s:i}", "type", "integer", "minimum", 0); break;
+  case K_BP: o = json_pack("{s:s, s:i, s:i}", "type", "integer", "minimum", 0, "maximum", 10000); break;
+  case K_INT: o = json_pack("{s:s, s:I, s:I}", "type", "integer", "minimum", (json_int_t)s->min, "maximum",
+                            (json_int_t)s->max); break;
+  case K_NUMBER: o = json_pack("{s:s, s:i}", "type", "number", "minimum", 0); break;
+  case K_BOOL: o = json_pack("{s:s}", "type", "boolean"); break;
+  case K_SHA256: o = json_pack("{s:s, s:s}", "type", "string", "pattern", "^[0-9a-f]{64}$"); break;
+  case K_ANYOBJ: o = json_pack("{s:s}", "type", "object"); break;
+  case K_OBJECT: o = members_json(s->arg); break;
+  case K_ENUM: {
+    json_t *vals = json_array(), *labels = json_object();
+    for (const enum_value *e = s->arg; vals && labels && e->value; e++)
+      if (json_array_append_new(vals, json_string(e->value)) || json_object_set_new(labels, e->value, json_string(e->zh)))
+        break;
+    o = json_pack("{s:o, s:o}", "enum", vals, "x-labels", labels);
+    break;
+  }
+  case K_ARRAY: {
+    json_t *items = kind_json(s->arg);
+    o = json_pack("{s:s, s:o}", "type", "array", "items", items);
+    if (o && (s->flags & F_NONEMPTY) && json_object_set_new(o, "minItems", json_integer(1))) goto fail;
+    if (o && (s->flags & F_UNIQUE) && json_object_set_new(o, "uniqueItems", json_true())) goto fail;
+    break;
+  }
+  }
+  if (o && s->zh && *s->zh && json_object_set_new(o, "title", json_string(s->zh))) goto fail;
+  if (o && (s->flags & F_FACT) &&
+      json_object_set_new(o, "description", json_string("事实日期，不得晚于签名时间 / a date of a fact: not later than "
+                                                        "the signer's time")))
+    goto fail;
+  return o;
+fail:
+  json_decref(o);
+  return NULL;
+}
+
+int aidreg_event_body_schema(const aidreg_event_type *t, json_t **out) {
+  *out = NULL;
+  const domain_schema *s = domain_schema_of(t);
+  if (!s) return 0;
+  json_t *o = members_json(s->body);
+  if (!o || json_object_set_new(o, "title", json_string(t->label_zh)) ||
+      json_object_set_new(o, "x-event-type", json_string(t->name))) {
+    json_decref(o);
+    return -1;
+  }
+  *out = o;
+  return 0;
+}

@@ -52,6 +52,11 @@ typedef struct {
 const aidreg_event_type *aidreg_event_type_find(const char *name);
 /* The whole catalogue, NULL-name terminated. */
 const aidreg_event_type *aidreg_event_types(void);
+/* The JSON Schema of the body of type t, from the same row the validator walks
+ * (members, kinds, required, enumerations with their Chinese labels in "x-labels"):
+ * *out gets a new reference, or NULL for the types whose body authority.c checks
+ * (ledger.create, key.*). Returns 0, or -1 when out of memory. */
+int aidreg_event_body_schema(const aidreg_event_type *t, json_t **out) __attribute__((warn_unused_result));
 /* "county", "key", "project", "asset", "plan", "any", "same", "place". */
 const char *aidreg_subject_kind_name(aidreg_subject_kind k);
 
