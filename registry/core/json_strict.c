@@ -1,0 +1,81 @@
+/* Strict JSON loading and the text helpers the strict parsers share (envelope_parse.c,
+ * event_parse.c; problem.c cuts with utf8_cut). */
+#include "aidreg/json_strict.h"
+
+#include <string.h>
+
+#include "aidreg/event.h"
+#include "core/json_strict_private.h"
+
+/* Replaces each byte that does not start a valid UTF-8 character by '?': jansson quotes
+ * the input near an error and may cut it inside a character, and the server puts the
+ * detail into JSON. */
+static void utf8_scrub(char *s) {
+  size_t n = strlen(s);
+  for (size_t i = 0; i < n;) {
+    unsigned char c = (unsigned char)s[i];
+    size_t len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    if (len <= n - i && aidreg_utf8_valid((const uint8_t *)s + i, len))
+      i += len;
+    else
+      s[i++] = '?';
+  }
+}
+
+void json_ptr_init(char *field, size_t cap, const char *prefix) {
+  size_t n = strnlen(prefix, cap - 1);
+  memcpy(field, prefix, n);
+  field[utf8_cut(field, n)] = '\0';
+}
+
+void json_ptr_add(char *field, size_t cap, const char *seg) {
+  size_t n = strlen(field);
+  if (n + 1 >= cap) return;
+  field[n++] = '/';
+  for (const char *k = seg; *k; k++) {
+    const char *esc = *k == '~' ? "~0" : *k == '/' ? "~1" : NULL;
+    size_t w = esc ? 2 : 1;
+    if (n + w >= cap) break;
+    if (esc)
+      memcpy(field + n, esc, 2);
+    else
+      field[n] = *k;
+    n += w;
+  }
+  field[utf8_cut(field, n)] = '\0';
+}
+
+void json_ptr(char *field, size_t cap, const char *base, const char *seg) {
+  json_ptr_init(field, cap, base);
+  json_ptr_add(field, cap, seg);
+}
+
+json_t *aidreg_json_strict_load(const uint8_t *buf, size_t len, size_t flags, const char *what,
+                                aidreg_problem *p) {
+  if (!aidreg_utf8_valid(buf, len)) {
+    aidreg_problem_set(p, AIDREG_E_INVALID_UTF8, "", "%s is not valid UTF-8 (or holds NUL)", what);
+    return NULL;
+  }
+  json_error_t err;
+  json_t *v = json_loadb(buf ? (const char *)buf : "", len, JSON_REJECT_DUPLICATES | flags, &err);
+  if (v) return v;
+  enum json_error_code code = json_error_code(&err); /* kept in the text's last byte */
+  utf8_scrub(err.text);
+  switch (code) {
+  case json_error_duplicate_key:
+    aidreg_problem_set(p, AIDREG_E_DUPLICATE_KEY, "", "%s: %s (line %d, column %d)", what,
+                       err.text, err.line, err.column);
+    break;
+  case json_error_invalid_utf8:
+    aidreg_problem_set(p, AIDREG_E_INVALID_UTF8, "", "%s: %s", what, err.text);
+    break;
+  case json_error_out_of_memory:
+    aidreg_problem_set(p, AIDREG_E_INTERNAL, "", "out of memory parsing the %s", what);
+    break;
+  default:
+    aidreg_problem_set(p, AIDREG_E_MALFORMED_JSON, "", "%s: %s (line %d, column %d)", what,
+                       err.text, err.line, err.column);
+    break;
+  }
+  return NULL;
+}

@@ -1,0 +1,128 @@
+/* The event catalogue (docs/events.md): one row per event type — its name, Chinese
+ * label, subject, the roles whose keys may sign it, and its hooks into the rules layer
+ * (body schema, where the subject lies, the rule and its effect). Validation, the
+ * authority checks, the rules and the docs' table of who may sign what are read from
+ * here; tests/unit/test_docs.c checks docs/events.md against it. Rules that depend on
+ * the ledger (an asset's operator or maintainer, the corrected entry's signer, the root
+ * key) are checked by the hooks; here only the roles. */
+#include <string.h>
+
+#include "aidreg/event.h"
+#include "rules/event_hooks.h"
+
+#define C AIDREG_ROLE_COUNTY
+#define T AIDREG_ROLE_TOWNSHIP
+#define V AIDREG_ROLE_VILLAGE
+#define O AIDREG_ROLE_OPERATOR
+#define A AIDREG_ROLE_AUDITOR
+/* A row's hooks: a compound literal at file scope has static storage. */
+#define HOOKS(...) &(const struct aidreg_event_hooks){__VA_ARGS__}
+#define RULE(schema, where, fn) HOOKS(.body = &domain_schema_##schema, .locate = where, .rule = fn)
+
+static const aidreg_event_type types[] = {
+  /* Authority. ledger.create: the root key, which holds the county role; its rule applies
+   * the settings it carries. Key events are judged by authority.c alone. */
+  {"ledger.create", "建立台账", C, AIDREG_SUBJ_COUNTY,
+   HOOKS(.rule = dom_settings, .rule_body = "settings", .rule_body_schema = &domain_schema_ledger_settings)},
+  {"ledger.settings", "台账设置", C, AIDREG_SUBJ_COUNTY, RULE(ledger_settings, dom_locate_county, dom_settings)},
+  {"key.enroll", "密钥登记", C | T, AIDREG_SUBJ_KEY, HOOKS(.rule = NULL)},
+  /* "The enroller's role or above": only county and township keys enrol. */
+  {"key.revoke", "密钥注销", C | T, AIDREG_SUBJ_KEY, HOOKS(.rule = NULL)},
+  /* Places: the names of townships and villages. */
+  {"place.register", "区划", C, AIDREG_SUBJ_PLACE, RULE(place_register, dom_locate_place, dom_place_register)},
+  /* Projects and assets. */
+  {"project.register", "项目入库", C, AIDREG_SUBJ_PROJECT,
+   RULE(project_register, dom_locate_new_project, dom_project_register)},
+  {"asset.register", "资产登记", C, AIDREG_SUBJ_ASSET, RULE(asset_register, dom_locate_new_asset, dom_asset_register)},
+  {"asset.rights", "确权", C, AIDREG_SUBJ_ASSET, RULE(asset_rights, dom_locate_existing, dom_asset_rights)},
+  {"asset.handover", "移交", C | T, AIDREG_SUBJ_ASSET, RULE(asset_handover, dom_locate_existing, dom_asset_handover)},
+  {"asset.operator", "经营方式/主体", C | T | V, AIDREG_SUBJ_ASSET,
+   RULE(asset_operator, dom_locate_existing, dom_asset_operator)},
+  {"asset.maintainer", "管护主体", C | T | V, AIDREG_SUBJ_ASSET,
+   RULE(asset_maintainer, dom_locate_existing, dom_asset_maintainer)},
+  {"asset.status", "资产状态", AIDREG_ROLES_ANY, AIDREG_SUBJ_ASSET,
+   RULE(asset_status, dom_locate_existing, dom_asset_status)},
+  /* The asset's maintainer key may also sign, whatever its role: a ledger rule. */
+  {"maintenance.report", "管护记录", C | T | V, AIDREG_SUBJ_ASSET,
+   HOOKS(.body = &domain_schema_maintenance_report, .locate = dom_locate_existing, .rule = dom_maintenance_report,
+         .maintainer_may_sign = true)},
+  {"inventory.count", "清查", C | T | V, AIDREG_SUBJ_ASSET,
+   RULE(inventory_count, dom_locate_existing, dom_inventory_count)},
+  /* Income and its allocation. An operator only for assets whose asset.operator names it. */
+  {"income.report", "收益", C | V | O, AIDREG_SUBJ_ASSET, RULE(income_report, dom_locate_existing, dom_income_report)},
+  {"allocation.plan", "收益分配方案", V, AIDREG_SUBJ_PLAN,
+   RULE(allocation_plan, dom_locate_new_plan, dom_plan_record)},
+  {"allocation.review", "乡镇审核", T, AIDREG_SUBJ_PLAN,
+   RULE(allocation_review, dom_locate_existing, dom_plan_review)},
+  {"allocation.filed", "县级备案", C, AIDREG_SUBJ_PLAN, RULE(allocation_filed, dom_locate_existing, dom_plan_filed)},
+  {"notice.publish", "公示", T | V, AIDREG_SUBJ_ANY, RULE(notice_publish, dom_locate_existing, dom_notice_publish)},
+  {"allocation.payout", "兑付", V, AIDREG_SUBJ_PLAN, RULE(allocation_payout, dom_locate_existing, dom_plan_payout)},
+  /* Disposal, audit, correction. */
+  {"disposal.request", "处置申请", T | V, AIDREG_SUBJ_ASSET,
+   RULE(disposal_request, dom_locate_existing, dom_disposal_request)},
+  {"disposal.approve", "处置审批", C, AIDREG_SUBJ_ASSET,
+   RULE(disposal_approve, dom_locate_existing, dom_disposal_approve)},
+  {"disposal.complete", "处置完成", C | T | V, AIDREG_SUBJ_ASSET,
+   RULE(disposal_complete, dom_locate_existing, dom_disposal_complete)},
+  {"finding.record", "审计发现", C | A, AIDREG_SUBJ_ANY, RULE(finding_record, dom_locate_existing, dom_finding_record)},
+  {"finding.resolve", "整改", C | T | V, AIDREG_SUBJ_ANY,
+   RULE(finding_resolve, dom_locate_existing, dom_finding_resolve)},
+  /* "The original signer's role or above", judged against the corrected entry. */
+  {"correction", "更正", AIDREG_ROLES_ANY, AIDREG_SUBJ_SAME,
+   HOOKS(.body = &domain_schema_correction, .locate = dom_locate_existing, .rule = dom_correct, .writes_log = true)},
+  {NULL, NULL, 0, AIDREG_SUBJ_ANY, NULL},
+};
+
+#undef C
+#undef T
+#undef V
+#undef O
+#undef A
+#undef RULE
+#undef HOOKS
+
+const aidreg_event_type *aidreg_event_types(void) { return types; }
+
+const aidreg_event_type *aidreg_event_type_find(const char *name) {
+  if (!name) return NULL;
+  for (const aidreg_event_type *t = types; t->name; t++)
+    if (strcmp(t->name, name) == 0) return t;
+  return NULL;
+}
+
+const struct aidreg_event_hooks *dom_hooks_of(const aidreg_event_type *t) { return t ? t->hooks : NULL; }
+
+const domain_schema *domain_schema_of(const aidreg_event_type *t) { return t && t->hooks ? t->hooks->body : NULL; }
+
+dom_rule dom_rule_of(const char *type) {
+  const aidreg_event_type *t = aidreg_event_type_find(type);
+  return t && t->hooks ? t->hooks->rule : NULL;
+}
+
+const char *aidreg_subject_kind_name(aidreg_subject_kind k) {
+  static const char *const names[] = {"county", "key", "project", "asset", "plan", "any", "same", "place"};
+  return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "";
+}
+
+static const struct {
+  aidreg_role role;
+  const char *name;
+} roles[] = {
+  {AIDREG_ROLE_COUNTY, "county"},     {AIDREG_ROLE_TOWNSHIP, "township"},
+  {AIDREG_ROLE_VILLAGE, "village"},   {AIDREG_ROLE_OPERATOR, "operator"},
+  {AIDREG_ROLE_AUDITOR, "auditor"},
+};
+
+aidreg_role aidreg_role_parse(const char *s) {
+  if (!s) return 0;
+  for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
+    if (strcmp(roles[i].name, s) == 0) return roles[i].role;
+  return 0;
+}
+
+/* NULL for anything but a single role bit. */
+const char *aidreg_role_name(aidreg_role r) {
+  for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
+    if (roles[i].role == r) return roles[i].name;
+  return NULL;
+}

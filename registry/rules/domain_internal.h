@@ -1,0 +1,190 @@
+#ifndef AIDREG_DOMAIN_INTERNAL_H
+#define AIDREG_DOMAIN_INTERNAL_H
+/* Private to registry/domain*.c: the overlay of documents, the entry being judged, and
+ * the rule functions of each concern.
+ *
+ * Documents (kind/id):
+ *   settings/<county>  {"current":{…full settings…},"history":[{"from":index,"settings":{…}}]}
+ *   project/<code>, asset/<code>, plan/<id>, village/<code>: the current state (state.h)
+ *   income/<ref>       one income report (ref of its income.report) and what plans draw on it
+ *   finding/<ref>      one finding (ref of its finding.record) and its resolution
+ *   log/<subject>      the subject's entries in force, for corrections:
+ *                      {"kind","count","sealed","tail":[slot…],"superseded":{ref:{"by","index","reversed"}}}
+ *                      with the older slots in logc/<subject>#<k> {"entries":[32 slots]};
+ *                      slot = {"ref","root","index","t","type","body","roles","by"?,"effect"?}
+ * A replacement takes its original's slot (same index, root; ref and t of the correction);
+ * a correction of an allocation.plan adds a marker slot (type "correction", effect
+ * "redraft" or "withdraw") at its own index.
+ *
+ * Every change goes through dom_edit/dom_put, which journal the previous version, so a
+ * refused entry leaves the overlay exactly as before (dom_event_rollback). */
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rules/domain.h"
+#include "rules/domain_validate.h"
+
+typedef enum { SK_NONE = 0, SK_COUNTY, SK_PROJECT, SK_ASSET, SK_PLAN, SK_VILLAGE, SK_TOWNSHIP } dom_subject_kind;
+
+/* The entry being judged: live, or a slot replayed by a correction. */
+typedef struct {
+  const char *type;
+  const char *subject;
+  const json_t *body;
+  int64_t time;     /* signer's time (of the correction for a replacement) */
+  uint64_t index;   /* the slot's position in the ledger */
+  const char *ref;  /* hex payload hash of the entry in force */
+  const char *root; /* hex payload hash of the original entry */
+  bool replay;
+  const aidreg_event *ev; /* the live entry (NULL when replayed from a slot) */
+  unsigned roles;         /* the live entry's signers' roles */
+} dom_entry;
+
+typedef int (*dom_rule)(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+
+/* Where a subject lies, for the checks that need the state (domain_authorize.c). */
+#define DOM_MAX_LOCATIONS 64
+typedef struct {
+  dom_subject_kind kind;
+  const json_t *doc;    /* the subject's document (asset, plan, project), borrowed, or NULL */
+  const json_t *target; /* a correction: the slot of the corrected entry, or NULL */
+  const char *codes[DOM_MAX_LOCATIONS];
+  size_t n;             /* the codes it lies at (borrowed) */
+} dom_where;
+/* Finds the subject of ev (of catalogue type t): fills w, or refuses (existence 422,
+ * UNAVAILABLE). */
+typedef int (*dom_locate)(domain_batch *d, const aidreg_event *ev, const aidreg_event_type *t, dom_where *w,
+                          aidreg_problem *p);
+/* domain_authorize.c: the locate hook of each kind of type. */
+int dom_locate_county(domain_batch *d, const aidreg_event *ev, const aidreg_event_type *t, dom_where *w,
+                      aidreg_problem *p);
+int dom_locate_new_project(domain_batch *d, const aidreg_event *ev, const aidreg_event_type *t, dom_where *w,
+                           aidreg_problem *p);
+int dom_locate_new_asset(domain_batch *d, const aidreg_event *ev, const aidreg_event_type *t, dom_where *w,
+                         aidreg_problem *p);
+int dom_locate_new_plan(domain_batch *d, const aidreg_event *ev, const aidreg_event_type *t, dom_where *w,
+                        aidreg_problem *p);
+int dom_locate_place(domain_batch *d, const aidreg_event *ev, const aidreg_event_type *t, dom_where *w,
+                     aidreg_problem *p);
+int dom_locate_existing(domain_batch *d, const aidreg_event *ev, const aidreg_event_type *t, dom_where *w,
+                        aidreg_problem *p);
+
+/* ---- documents (domain.c) ---- */
+/* Borrowed, read-only; NULL when absent (or on a store error: dom_failed). Valid until
+ * the end of the current entry. */
+const json_t *dom_get(domain_batch *d, const char *kind, const char *id);
+/* A mutable version of an existing document (NULL when absent). */
+json_t *dom_edit(domain_batch *d, const char *kind, const char *id);
+/* Replaces (steals doc) or, with doc NULL, deletes. 0 or -1 (out of memory). */
+int dom_put(domain_batch *d, const char *kind, const char *id, json_t *doc);
+/* Starts a read-only look at the state (domain_authorize): clears the failure flag. */
+void dom_read_begin(domain_batch *d);
+/* A store error happened during this entry. */
+bool dom_failed(const domain_batch *d);
+void dom_fail_store(domain_batch *d);
+const char *dom_county(const domain_batch *d);
+/* The settings in force at index. */
+void dom_settings_at(domain_batch *d, uint64_t index, domain_settings *out);
+/* The subject of an accepted entry (this batch's or the store's): 1, 0 or -1. */
+int dom_ref_subject(domain_batch *d, const char *ref, char *subject, size_t cap);
+/* Index of the entry being applied (live or correction). */
+uint64_t dom_now_index(const domain_batch *d);
+
+/* ---- json helpers ---- */
+const char *js(const json_t *o, const char *key);        /* string member or NULL */
+int64_t ji(const json_t *o, const char *key);            /* integer member or 0 */
+/* Member or JSON null (never NULL): for json_pack "O". */
+static inline json_t *jget(const json_t *o, const char *key) {
+  json_t *v = json_object_get(o, key);
+  return v ? v : json_null();
+}
+bool fen_add(int64_t *acc, int64_t v);                   /* false on overflow */
+void fen_text(int64_t fen, char out[32]);                /* "1234.56" */
+/* Sets o[key] += v (integer member, created at 0). false on overflow. */
+bool ji_add(json_t *o, const char *key, int64_t v);
+/* Array element whose member key equals val, or NULL; *at gets its position. */
+json_t *jfind(const json_t *arr, const char *key, const char *val, size_t *at);
+/* First 8 hex digits of a ref, for messages. */
+const char *short_ref(const char *ref, char out[12]);
+
+/* ---- subjects (domain.c) ---- */
+dom_subject_kind dom_kind_of(domain_batch *d, const char *subject);
+const char *dom_kind_name(dom_subject_kind k);
+dom_subject_kind dom_kind_parse(const char *name);
+
+/* ---- rules, one file per concern ---- */
+/* domain_assets.c */
+int dom_project_register(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+int dom_asset_register(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+int dom_asset_rights(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+int dom_asset_handover(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+int dom_asset_operator(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+int dom_asset_maintainer(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+int dom_asset_status(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+int dom_maintenance_report(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+int dom_inventory_count(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+int dom_notice_publish(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+int dom_finding_record(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+int dom_finding_resolve(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+int dom_settings(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+/* The asset, or NULL with ASSET_UNKNOWN; with live_only also ASSET_DISPOSED. */
+const json_t *dom_need_asset(domain_batch *d, const dom_entry *e, bool live_only, aidreg_problem *p);
+/* Owner ids of the asset (owners[].id) or one of its location codes. */
+bool dom_asset_has_owner(const json_t *asset, const char *id, bool or_location);
+/* Splits total by the asset's location shares: out[i] for location i, remainder to the
+ * first. n locations (at most DOM_MAX_LOCATIONS). */
+size_t dom_split(const json_t *locations, int64_t total, int64_t out[DOM_MAX_LOCATIONS]);
+
+/* domain_income.c */
+int dom_income_report(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+/* Draws amount of income `income` for plan/village: checks what the village has left
+ * (INCOME_UNKNOWN, INCOME_NOT_OF_VILLAGE, INCOME_OVERDRAWN; field names the source) and
+ * records the draw on the income and its asset. */
+int dom_income_draw(domain_batch *d, const char *income, const char *plan, const char *village, int64_t amount,
+                    const char *field, aidreg_problem *p);
+/* Releases everything plan draws on income. */
+int dom_income_release(domain_batch *d, const char *income, const char *plan);
+
+/* domain_plans.c */
+int dom_plan_record(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+int dom_plan_review(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+int dom_plan_filed(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+int dom_plan_notice(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+int dom_plan_payout(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+/* Marker slots of plan corrections. */
+int dom_plan_marker(domain_batch *d, const dom_entry *e, const char *effect, aidreg_problem *p);
+/* Releases the plan's draws on every income. */
+int dom_plan_release(domain_batch *d, const json_t *plan);
+bool dom_plan_correctable(const char *state);
+
+/* domain_disposal.c */
+int dom_disposal_request(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+int dom_disposal_approve(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+int dom_disposal_complete(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+
+/* domain_places.c */
+int dom_place_register(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+
+/* domain_correction.c */
+/* The rule of the correction type: dom_correction of the live entry. */
+int dom_correct(domain_batch *d, const dom_entry *e, aidreg_problem *p);
+int dom_correction(domain_batch *d, const aidreg_event *ev, const char *ref, unsigned roles, uint64_t index,
+                   aidreg_problem *p);
+/* The slot of entries (a subject's entries in force) whose ref is `ref`, or NULL. */
+json_t *dom_log_slot(const json_t *entries, const char *ref, size_t *at);
+
+/* The rule of a type (its catalogue row), or NULL. */
+dom_rule dom_rule_of(const char *type);
+/* The catalogue row's hooks of a type, or NULL. */
+const struct aidreg_event_hooks *dom_hooks_of(const aidreg_event_type *t);
+/* Appends an accepted entry to its subject's log (steals slot). */
+int dom_log_append(domain_batch *d, const char *subject, dom_subject_kind kind, json_t *slot);
+/* The subject's entries in force, in order: a new array (slots borrowed from the log). */
+json_t *dom_log_entries(domain_batch *d, const char *subject);
+/* Replaces the subject's entries in force (log and chunks). 0 or -1. */
+int dom_log_write(domain_batch *d, const char *subject, const json_t *entries);
+/* Shanghai calendar days of a date string (YYYY-MM-DD); -1 when unparsable. */
+int64_t dom_days(const char *date);
+
+#endif

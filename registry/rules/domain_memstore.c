@@ -1,0 +1,131 @@
+/* An in-memory domain_store: the state of a ledger replayed without a database (unit
+ * tests, `aidreg rebuild --check`). Keys are "kind:id" (a kind holds no colon). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/domain.h"
+#include "core/strmap.h"
+
+typedef struct {
+  json_t *doc;
+  uint64_t updated_at;
+} mem_doc;
+
+struct domain_memstore {
+  strmap docs;
+  strmap refs; /* ref -> subject (malloc'd) */
+};
+
+domain_memstore *domain_memstore_new(void) { return calloc(1, sizeof(domain_memstore)); }
+
+static void free_doc(void *v) {
+  mem_doc *m = v;
+  if (m) json_decref(m->doc);
+  free(m);
+}
+
+void domain_memstore_free(domain_memstore *m) {
+  if (!m) return;
+  strmap_free(&m->docs, free_doc);
+  strmap_free(&m->refs, free);
+  free(m);
+}
+
+static char *key_of(const char *kind, const char *id) {
+  size_t a = strlen(kind), b = strlen(id);
+  char *k = malloc(a + b + 2);
+  if (!k) return NULL;
+  memcpy(k, kind, a);
+  k[a] = ':';
+  memcpy(k + a + 1, id, b + 1);
+  return k;
+}
+
+const json_t *domain_memstore_get(const domain_memstore *m, const char *kind, const char *id) {
+  char *k = key_of(kind, id);
+  mem_doc *d = k ? strmap_get(&m->docs, k) : NULL;
+  free(k);
+  return d ? d->doc : NULL;
+}
+
+static json_t *load(void *ctx, const char *kind, const char *id, int *err) {
+  const json_t *doc = domain_memstore_get(ctx, kind, id);
+  (void)err;
+  /* A copy: the batch may edit what it loaded. */
+  return doc ? json_deep_copy(doc) : NULL;
+}
+
+static int ref_subject(void *ctx, const char *ref, char *subject, size_t cap) {
+  const char *s = strmap_get(&((domain_memstore *)ctx)->refs, ref);
+  if (!s) return 0;
+  snprintf(subject, cap, "%s", s);
+  return 1;
+}
+
+domain_store domain_memstore_store(domain_memstore *m) {
+  return (domain_store){.load = load, .ctx = m, .ref_subject = ref_subject};
+}
+
+static int put_ref(void *ctx, const char *ref, const char *subject) {
+  domain_memstore *m = ctx;
+  char *s = strdup(subject);
+  char *old = strmap_get(&m->refs, ref);
+  if (!s || strmap_put(&m->refs, ref, s)) {
+    free(s);
+    return -1;
+  }
+  free(old);
+  return 0;
+}
+
+static int put(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at) {
+  domain_memstore *m = ctx;
+  char *k = key_of(kind, id);
+  if (!k) return -1;
+  mem_doc *d = strmap_get(&m->docs, k);
+  if (!d) {
+    if (!(d = calloc(1, sizeof *d)) || strmap_put(&m->docs, k, d)) {
+      free(d);
+      free(k);
+      return -1;
+    }
+  }
+  free(k);
+  json_decref(d->doc);
+  d->doc = doc ? json_deep_copy(doc) : NULL;
+  d->updated_at = updated_at;
+  return doc && !d->doc ? -1 : 0;
+}
+
+int domain_memstore_commit(domain_memstore *m, domain_batch *d) {
+  return domain_changes(d, put, m) || domain_refs(d, put_ref, m) ? -1 : 0;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+int domain_memstore_each(const domain_memstore *m,
+                         int (*fn)(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at),
+                         void *ctx) {
+  const char **keys = calloc(m->docs.len ? m->docs.len : 1, sizeof *keys);
+  if (!keys) return -1;
+  size_t n = 0;
+  for (size_t i = 0; i < m->docs.cap; i++) {
+    const strmap_slot *s = &m->docs.slots[i];
+    if (s->key && ((mem_doc *)s->val)->doc) keys[n++] = s->key;
+  }
+  qsort(keys, n, sizeof *keys, cmp_str);
+  int rc = 0;
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    const mem_doc *d = strmap_get(&m->docs, keys[i]);
+    const char *colon = strchr(keys[i], ':');
+    char kind[32];
+    size_t kl = (size_t)(colon - keys[i]);
+    if (kl >= sizeof kind) kl = sizeof kind - 1;
+    memcpy(kind, keys[i], kl);
+    kind[kl] = 0;
+    rc = fn(ctx, kind, colon + 1, d->doc, d->updated_at);
+  }
+  free(keys);
+  return rc;
+}

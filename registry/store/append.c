@@ -1,0 +1,721 @@
+/* Group commit: one transaction sequences a whole batch of submissions into a ledger.
+ *
+ * The ledger row is locked FOR UPDATE, so appenders in several processes serialise
+ * in the database. Everything the checks need is read with a handful of set-based
+ * queries up front (frontier, known payloads, keys, heads); the batch is then judged
+ * entry by entry in memory, each entry seeing the effects of those before it (an
+ * overlay), and written back with COPY and a few statements. No receipt is filled
+ * before COMMIT succeeds. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "aidreg/authority.h"
+#include "aidreg/encoding.h"
+#include "aidreg/leaf.h"
+#include "aidreg/note.h"
+#include "store/append.h"
+#include "rules/domain.h"
+#include "store/domain_db.h"
+#include "rules/judge.h"
+#include "store/store.h"
+#include "core/strmap.h"
+
+static db_stmt q_insert_ledger = {
+    "INSERT INTO ledger (code, name, origin, vkey) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", 0};
+static db_stmt q_lock = {"SELECT size, encode(frontier, 'hex') FROM ledger WHERE code = $1 FOR UPDATE", 0};
+/* Fallback when ledger.frontier is missing: level = ANY and idx = ANY keep the primary
+ * key usable whatever the statistics say; the few crossed pairs are filtered in C. */
+static db_stmt q_frontier = {
+    "SELECT level, idx, hash FROM tree_node WHERE ledger = $1 AND level = ANY ($2::smallint[]) "
+    "AND idx = ANY ($3::bigint[]) "
+    "UNION ALL SELECT 0, idx, leaf_hash FROM leaf WHERE ledger = $1 AND 0 = ANY ($2::smallint[]) "
+    "AND idx = ANY ($3::bigint[])",
+    0};
+static db_stmt q_payloads = {
+    "SELECT encode(payload_sha256, 'hex'), idx FROM leaf "
+    "WHERE ledger = $1 AND payload_sha256 = ANY ($2::bytea[])",
+    0};
+static db_stmt q_keys = {
+    "SELECT keyid, role, scope, is_root, revoked_at IS NOT NULL FROM signing_key "
+    "WHERE ledger = $1 AND keyid = ANY ($2::text[])",
+    0};
+static db_stmt q_county_keys = {
+    "SELECT keyid FROM signing_key WHERE ledger = $1 AND role = 'county' AND revoked_at IS NULL", 0};
+/* The head of each subject: its latest leaf (one backward probe of leaf_subject each). */
+static db_stmt q_heads = {
+    "SELECT s, encode(h.payload_sha256, 'hex') FROM (SELECT DISTINCT unnest($2::text[]) AS s) AS u "
+    "CROSS JOIN LATERAL (SELECT payload_sha256 FROM leaf WHERE ledger = $1 AND subject = s "
+    "ORDER BY idx DESC LIMIT 1) AS h",
+    0};
+static db_stmt q_enroll = {
+    "INSERT INTO signing_key (ledger, keyid, role, scope, is_root, holder_name, holder_org, enrolled_at) "
+    "SELECT $1, k, r, s, root, hn, ho, i FROM unnest($2::text[], $3::text[], $4::text[], $5::boolean[], "
+    "$6::text[], $7::text[], $8::bigint[]) AS t(k, r, s, root, hn, ho, i)",
+    0};
+static db_stmt q_revoke = {
+    "UPDATE signing_key k SET revoked_at = t.i FROM unnest($2::text[], $3::bigint[]) AS t(keyid, i) "
+    "WHERE k.ledger = $1 AND k.keyid = t.keyid",
+    0};
+static db_stmt q_checkpoint = {"INSERT INTO checkpoint (ledger, size, note) VALUES ($1, $2, $3)", 0};
+static db_stmt q_set_size = {"UPDATE ledger SET size = $2, frontier = decode($3, 'hex') WHERE code = $1", 0};
+
+/* ---- per-batch state ---------------------------------------------------------- */
+
+typedef struct {
+  aidreg_key_state k;
+  bool from_db_active_county; /* counted by the database as an active county key */
+} key_entry;
+
+typedef struct {
+  char hex[65];
+} head_entry;
+
+typedef struct {
+  uint64_t key; /* level << 58 | idx */
+  uint8_t hash[32];
+  bool used;
+} node_slot;
+
+typedef struct {
+  const append_ledger *lg;
+  db_conn *c;
+  uint64_t old_size;
+  aidreg_frontier frontier;
+  aidreg_frontier old_frontier;
+  strmap payloads; /* hex -> (uintptr_t)(idx + 1) */
+  strmap keys;     /* keyid -> key_entry* */
+  strmap heads;    /* subject -> head_entry* */
+  node_slot *nodes; /* new perfect nodes of this batch, for receipts */
+  size_t nodes_cap;
+  db_buf copy_nodes;
+  char *stored_frontier; /* hex of ledger.frontier as locked, or NULL */
+  /* Key events of the batch, as array literals: enrolments (7 columns), revocations (2). */
+  db_buf enroll[7], revoke[2];
+  size_t nenroll, nrevoke;
+  const char *enroll_params[8], *revoke_params[3];
+  domain_db *ddb;      /* the current state, read and written in this transaction */
+  domain_batch *dom;   /* the domain rules' overlay over it */
+} batch;
+
+static uint64_t node_key(unsigned level, uint64_t idx) { return (uint64_t)level << 58 | idx; }
+
+static node_slot *node_find(batch *b, uint64_t key) {
+  size_t i = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 20) & (b->nodes_cap - 1);
+  while (b->nodes[i].used && b->nodes[i].key != key) i = (i + 1) & (b->nodes_cap - 1);
+  return &b->nodes[i];
+}
+
+static void sink_node(void *ctx, unsigned level, uint64_t index, const uint8_t hash[32]) {
+  batch *b = ctx;
+  node_slot *s = node_find(b, node_key(level, index));
+  s->used = true;
+  s->key = node_key(level, index);
+  memcpy(s->hash, hash, 32);
+  if (level == 0) return; /* a leaf hash is stored in its leaf row */
+  char hex[65];
+  aidreg_hex_encode(hash, 32, hex);
+  db_buf_addf(&b->copy_nodes, "%s\t%u\t%" PRIu64 "\t\\\\x%s\n", b->lg->code, level, index, hex);
+}
+
+/* Nodes for receipts: this batch's new nodes, else the frontier before the batch
+ * (every left sibling of a new leaf's path is one of the two). */
+static int batch_fetch(void *ctx, unsigned level, uint64_t index, uint8_t out[32]) {
+  batch *b = ctx;
+  node_slot *s = node_find(b, node_key(level, index));
+  if (s->used) {
+    memcpy(out, s->hash, 32);
+    return 0;
+  }
+  if (level < 64 && (b->old_size >> level & 1) && index == (b->old_size >> level) - 1) {
+    memcpy(out, b->old_frontier.hash[level], 32);
+    return 0;
+  }
+  return -1;
+}
+
+static int overlay_lookup(void *ctx, const char *keyid, aidreg_key_state *out) {
+  batch *b = ctx;
+  key_entry *e = strmap_get(&b->keys, keyid);
+  if (!e) return 0;
+  *out = e->k;
+  return 1;
+}
+
+static int overlay_county_count(void *ctx, const char *except) {
+  batch *b = ctx;
+  /* Load every active county key once (few), then count the overlay. */
+  const char *params[1] = {b->lg->code};
+  PGresult *r = db_run(b->c, &q_county_keys, 1, params, NULL);
+  if (!r) return -1;
+  for (int i = 0; i < PQntuples(r); i++) {
+    const char *id = PQgetvalue(r, i, 0);
+    if (strmap_get(&b->keys, id)) continue;
+    key_entry *e = calloc(1, sizeof *e);
+    if (!e || strmap_put(&b->keys, id, e)) {
+      free(e);
+      PQclear(r);
+      return -1;
+    }
+    snprintf(e->k.keyid, sizeof e->k.keyid, "%s", id);
+    e->k.role = AIDREG_ROLE_COUNTY;
+  }
+  PQclear(r);
+  int n = 0;
+  for (size_t i = 0; i < b->keys.cap; i++) {
+    key_entry *e = b->keys.slots[i].key ? b->keys.slots[i].val : NULL;
+    if (e && e->k.role == AIDREG_ROLE_COUNTY && !e->k.revoked && strcmp(e->k.keyid, except) != 0) n++;
+  }
+  return n;
+}
+
+/* ---- helpers ------------------------------------------------------------------- */
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Problems found on the payload point into it: "/payload/…"; the envelope's own
+ * fields stay as they are; then the item's prefix ("/envelopes/3") goes in front. */
+static void fail(append_item *it, const aidreg_problem *p) {
+  aidreg_result *res = it->res;
+  res->problem = *p;
+  const char *f = p->field;
+  bool envelope_level = strncmp(f, "/signatures", 11) == 0 || strncmp(f, "/payload", 8) == 0 || !*f;
+  if (!envelope_level) aidreg_problem_prefix_field(&res->problem, "/payload");
+  if (*f) aidreg_problem_prefix_field(&res->problem, it->prefix);
+  res->status = aidreg_problem_status(p->code);
+}
+
+static int array_of_keys(db_buf *buf, append_item **items, size_t n, int which) {
+  /* which: 0 payload hashes (bytea), 1 keyids, 2 subjects */
+  if (db_buf_add(buf, "{", 1)) return -1;
+  bool first = true;
+  for (size_t i = 0; i < n; i++) {
+    const append_item *it = items[i];
+    char tmp[80];
+    const char *vals[AIDREG_MAX_SIGNATURES + 2];
+    size_t nv = 0;
+    if (which == 0) {
+      char hex[65];
+      aidreg_hex_encode(it->ev.payload_sha256, 32, hex);
+      snprintf(tmp, sizeof tmp, "\\x%s", hex);
+      vals[nv++] = tmp;
+    } else if (which == 1) {
+      for (size_t s = 0; s < it->env.nsig; s++) vals[nv++] = it->env.sigs[s].keyid;
+      vals[nv++] = it->ev.subject; /* key.enroll / key.revoke name keys as subjects */
+    } else {
+      vals[nv++] = it->ev.subject;
+    }
+    for (size_t v = 0; v < nv; v++) {
+      if ((!first && db_buf_add(buf, ",", 1)) || db_buf_add_array_elem(buf, vals[v])) return -1;
+      first = false;
+    }
+  }
+  return db_buf_add(buf, "}", 1);
+}
+
+static const aidreg_event *item_event(void *ctx, size_t i) { return &((append_item **)ctx)[i]->ev; }
+
+static int load_state(batch *b, append_item **items, size_t n) {
+  const char *code = b->lg->code;
+  /* Frontier of the current tree: from the locked ledger row, else from tree_node. */
+  db_buf lv = {0}, ix = {0};
+  int rc = -1;
+  PGresult *r = NULL;
+  int nbits = __builtin_popcountll(b->old_size);
+  if (b->stored_frontier && strlen(b->stored_frontier) == (size_t)nbits * 64) {
+    const char *h = b->stored_frontier;
+    for (unsigned k = 0; k < 64; k++) {
+      if (!(b->old_size >> k & 1)) continue;
+      char one[65];
+      memcpy(one, h, 64);
+      one[64] = 0;
+      if (aidreg_hex_decode(one, b->frontier.hash[k], 32)) goto out;
+      h += 64;
+    }
+    goto loaded;
+  }
+  db_buf_add(&lv, "{", 1);
+  db_buf_add(&ix, "{", 1);
+  bool first = true;
+  for (unsigned k = 0; k < 64; k++) {
+    if (!(b->old_size >> k & 1)) continue;
+    db_buf_addf(&lv, "%s%u", first ? "" : ",", k);
+    db_buf_addf(&ix, "%s%" PRIu64, first ? "" : ",", (b->old_size >> k) - 1);
+    first = false;
+  }
+  db_buf_add(&lv, "}", 1);
+  db_buf_add(&ix, "}", 1);
+  if (!lv.data || !ix.data) goto out;
+  const char *fp[3] = {code, lv.data, ix.data};
+  if (!(r = db_run(b->c, &q_frontier, 3, fp, NULL))) goto out;
+  int found = 0;
+  for (int i = 0; i < PQntuples(r); i++) {
+    unsigned long long level, idx;
+    if (db_u64(PQgetvalue(r, i, 0), &level) || level > 63 || db_u64(PQgetvalue(r, i, 1), &idx)) goto out;
+    if (!(b->old_size >> level & 1) || idx != (b->old_size >> level) - 1) continue; /* a crossed pair */
+    if (db_bytea(PQgetvalue(r, i, 2), b->frontier.hash[level], 32)) goto out;
+    found++;
+  }
+  if (found != nbits) {
+    fprintf(stderr, "aidreg: ledger %s: frontier of size %" PRIu64 " incomplete in tree_node\n", code, b->old_size);
+    goto out;
+  }
+  PQclear(r);
+  r = NULL;
+loaded:
+  b->frontier.size = b->old_size;
+  b->old_frontier = b->frontier;
+
+  /* Known payloads, keys and heads of the batch: three lookups, one round trip. */
+  db_buf arr[3] = {{0}};
+  PGresult *rows[3] = {NULL};
+  const char *params[3][2];
+  db_call calls[3];
+  db_stmt *lookups[3] = {&q_payloads, &q_keys, &q_heads};
+  bool arrays_ok = true;
+  for (int which = 0; which < 3; which++) {
+    arrays_ok &= array_of_keys(&arr[which], items, n, which) == 0;
+    params[which][0] = code;
+    params[which][1] = arr[which].data;
+    calls[which] = (db_call){lookups[which], 2, params[which], NULL};
+  }
+  int looked_up = arrays_ok ? db_pipeline(b->c, 3, calls, rows) : -1;
+  for (int which = 0; which < 3; which++) db_buf_free(&arr[which]);
+  if (looked_up) goto out;
+  for (int which = 0; which < 3; which++) {
+    r = rows[which];
+    rows[which] = NULL;
+    for (int i = 0; i < PQntuples(r); i++) {
+      const char *k = PQgetvalue(r, i, 0);
+      if (which == 0) {
+        unsigned long long idx;
+        if (db_u64(PQgetvalue(r, i, 1), &idx) || strmap_put(&b->payloads, k, (void *)(uintptr_t)(idx + 1)))
+          goto lookups_out;
+      } else if (which == 1) {
+        key_entry *e = calloc(1, sizeof *e);
+        if (!e || strmap_put(&b->keys, k, e)) {
+          free(e);
+          goto lookups_out;
+        }
+        snprintf(e->k.keyid, sizeof e->k.keyid, "%s", k);
+        e->k.role = aidreg_role_parse(PQgetvalue(r, i, 1));
+        snprintf(e->k.scope, sizeof e->k.scope, "%s", PQgetvalue(r, i, 2));
+        e->k.is_root = PQgetvalue(r, i, 3)[0] == 't';
+        e->k.revoked = PQgetvalue(r, i, 4)[0] == 't';
+      } else if (!strmap_get(&b->heads, k)) {
+        head_entry *h = calloc(1, sizeof *h);
+        if (!h || strmap_put(&b->heads, k, h)) {
+          free(h);
+          goto lookups_out;
+        }
+        snprintf(h->hex, sizeof h->hex, "%s", PQgetvalue(r, i, 1));
+      }
+    }
+    PQclear(r);
+    r = NULL;
+  }
+  /* The current state of the batch's subjects, in one query. */
+  if (!(b->ddb = domain_db_new(b->c, code)) || domain_db_prefetch(b->ddb, n, item_event, items)) goto out;
+  domain_store ds = domain_db_store(b->ddb);
+  if (!(b->dom = domain_begin(&ds, code))) goto out;
+  rc = 0;
+  goto out;
+lookups_out:
+  for (int which = 0; which < 3; which++) PQclear(rows[which]);
+out:
+  PQclear(r);
+  db_buf_free(&lv);
+  db_buf_free(&ix);
+  return rc;
+}
+
+/* ---- the batch ----------------------------------------------------------------- */
+
+typedef struct {
+  enum { ST_REFUSED, ST_NEW, ST_REPLAY } st;
+  uint64_t index;
+  uint8_t leaf_hash[32];
+} outcome;
+
+static int array_add(db_buf *arr, const char *v) {
+  return db_buf_add(arr, arr->len ? "," : "{", 1) || db_buf_add_array_elem(arr, v);
+}
+
+static int key_sql(batch *b, const aidreg_keychange *ch, uint64_t index) {
+  char ix[24];
+  snprintf(ix, sizeof ix, "%" PRIu64, index);
+  if (ch->kind == AIDREG_KEYCHANGE_ENROLL) {
+    const char *vals[7] = {ch->key.keyid, aidreg_role_name(ch->key.role), ch->key.scope,
+                           ch->key.is_root ? "true" : "false", ch->holder_name, ch->holder_org, ix};
+    for (int i = 0; i < 7; i++)
+      if (array_add(&b->enroll[i], vals[i])) return -1;
+    b->nenroll++;
+    return 0;
+  }
+  if (array_add(&b->revoke[0], ch->key.keyid) || array_add(&b->revoke[1], ix)) return -1;
+  b->nrevoke++;
+  return 0;
+}
+
+/* The batch's key events as pipeline calls (0, 1 or 2) appended at calls[*nc]; the
+ * parameter arrays live in b. -1 on OOM. */
+static int key_calls(batch *b, db_call *calls, size_t *nc) {
+  if (b->nenroll) {
+    b->enroll_params[0] = b->lg->code;
+    for (int i = 0; i < 7; i++) {
+      if (db_buf_add(&b->enroll[i], "}", 1)) return -1;
+      b->enroll_params[i + 1] = b->enroll[i].data;
+    }
+    calls[(*nc)++] = (db_call){&q_enroll, 8, b->enroll_params, NULL};
+  }
+  if (b->nrevoke) {
+    if (db_buf_add(&b->revoke[0], "}", 1) || db_buf_add(&b->revoke[1], "}", 1)) return -1;
+    b->revoke_params[0] = b->lg->code;
+    b->revoke_params[1] = b->revoke[0].data;
+    b->revoke_params[2] = b->revoke[1].data;
+    calls[(*nc)++] = (db_call){&q_revoke, 3, b->revoke_params, NULL};
+  }
+  return 0;
+}
+
+/* Hex of the frontier's hashes, lowest level first (ledger.frontier). */
+static void frontier_hex(const aidreg_frontier *f, char *out) {
+  for (unsigned k = 0; k < 64; k++) {
+    if (!(f->size >> k & 1)) continue;
+    aidreg_hex_encode(f->hash[k], 32, out);
+    out += 64;
+  }
+  *out = 0;
+}
+
+static int apply_keychange(batch *b, const aidreg_keychange *ch) {
+  if (ch->kind == AIDREG_KEYCHANGE_NONE) return 0;
+  key_entry *e = strmap_get(&b->keys, ch->key.keyid);
+  if (!e) {
+    if (!(e = calloc(1, sizeof *e)) || strmap_put(&b->keys, ch->key.keyid, e)) {
+      free(e);
+      return -1;
+    }
+  }
+  if (ch->kind == AIDREG_KEYCHANGE_ENROLL) e->k = ch->key;
+  else e->k.revoked = true;
+  return 0;
+}
+
+/* The judge's lookups over the batch: payloads and heads as loaded, plus this batch's. */
+static int batch_seen(void *ctx, const uint8_t payload[32], uint64_t *index) {
+  batch *b = ctx;
+  char hex[65];
+  aidreg_hex_encode(payload, 32, hex);
+  uintptr_t seen = (uintptr_t)strmap_get(&b->payloads, hex);
+  if (!seen) return 0;
+  *index = seen - 1;
+  return 1;
+}
+
+static int batch_head(void *ctx, const char *subject, uint8_t out[32]) {
+  batch *b = ctx;
+  head_entry *h = strmap_get(&b->heads, subject);
+  if (!h) return 0;
+  return aidreg_hex_decode(h->hex, out, 32) == 0 ? 1 : -1;
+}
+
+/* Judge one item against the overlay; on acceptance append it to the tree. */
+static void judge(batch *b, append_item *it, outcome *o, db_buf *copy_leaves, int *sql_failed,
+                  const char *time_str, int64_t now_sec) {
+  aidreg_keyview kv = {overlay_lookup, overlay_county_count, b};
+  uint64_t position = b->frontier.size;
+  o->st = ST_REFUSED;
+  /* The leaf first: an entry too large to be a tile entry is refused before it is judged
+   * (judging applies its effect to the overlay). */
+  aidreg_problem p = {0};
+  size_t leaf_len;
+  char *leaf = aidreg_leaf_build(position, time_str, &it->env, &leaf_len, &p);
+  if (!leaf) return fail(it, &p);
+  /* The submitting thread verified the signatures (on every core, before queueing). */
+  judge_input in = {.county = b->lg->code, .origin = b->lg->origin, .position = position,
+                    .signatures_verified = true, .latest_time = now_sec + b->lg->max_clock_skew,
+                    .clock_skew = b->lg->max_clock_skew, .keys = &kv, .state = b->dom,
+                    .seen = batch_seen, .head = batch_head, .ctx = b};
+  judge_result r;
+  judge_verdict v = judge_entry(&in, &it->env, &it->ev, &r);
+  if (v == JUDGE_REPLAY) {
+    free(leaf);
+    o->st = ST_REPLAY;
+    o->index = r.replay_of;
+    return;
+  }
+  if (v == JUDGE_REFUSE) {
+    free(leaf);
+    if (r.problem.code == AIDREG_E_UNAVAILABLE) *sql_failed = 1;
+    if (r.step == JUDGE_AT_PREV) snprintf(it->res->head, sizeof it->res->head, "%s", r.head);
+    return fail(it, &r.problem);
+  }
+  const aidreg_keychange *ch = &r.keys;
+  if (ch->kind != AIDREG_KEYCHANGE_NONE && (key_sql(b, ch, position) || apply_keychange(b, ch))) *sql_failed = 1;
+
+  char hex[65];
+  aidreg_hex_encode(it->ev.payload_sha256, 32, hex);
+  aidreg_merkle_leaf_hash((const uint8_t *)leaf, leaf_len, o->leaf_hash);
+  aidreg_frontier_append(&b->frontier, o->leaf_hash, sink_node, b);
+  char leaf_hex[65];
+  aidreg_hex_encode(o->leaf_hash, 32, leaf_hex);
+  db_buf_addf(copy_leaves, "%s\t%" PRIu64 "\t\\\\x%s\t\\\\x%s\t", b->lg->code, position, hex, leaf_hex);
+  db_buf_add_copy_text(copy_leaves, it->ev.type);
+  db_buf_add(copy_leaves, "\t", 1);
+  db_buf_add_copy_text(copy_leaves, it->ev.subject);
+  db_buf_add(copy_leaves, "\t", 1);
+  db_buf_add_copy_text(copy_leaves, leaf);
+  db_buf_add(copy_leaves, "\n", 1);
+  free(leaf);
+
+  head_entry *head = strmap_get(&b->heads, it->ev.subject);
+  if (!head) {
+    if (!(head = calloc(1, sizeof *head)) || strmap_put(&b->heads, it->ev.subject, head)) {
+      free(head);
+      *sql_failed = 1;
+      return;
+    }
+  }
+  snprintf(head->hex, sizeof head->hex, "%s", hex);
+  if (strmap_put(&b->payloads, hex, (void *)(uintptr_t)(position + 1))) *sql_failed = 1;
+  o->st = ST_NEW;
+  o->index = position;
+}
+
+static char *sign_checkpoint(batch *b) {
+  aidreg_checkpoint cp = {.size = b->frontier.size};
+  snprintf(cp.origin, sizeof cp.origin, "%s", b->lg->origin);
+  aidreg_frontier_root(&b->frontier, cp.root);
+  char *text = aidreg_checkpoint_text(&cp);
+  if (!text) return NULL;
+  char *note = aidreg_note_sign(text, b->lg->origin, b->lg->log_key->sk);
+  free(text);
+  return note;
+}
+
+static void fill_receipt(aidreg_receipt *rc, const char *code, uint64_t index, const uint8_t leaf_hash[32],
+                         const uint8_t payload[32]) {
+  snprintf(rc->ledger, sizeof rc->ledger, "%s", code);
+  rc->index = index;
+  memcpy(rc->leaf_hash, leaf_hash, 32);
+  memcpy(rc->payload_sha256, payload, 32);
+}
+
+static void fail_all(append_item **items, size_t n, outcome *o, aidreg_code code, const char *why) {
+  for (size_t i = 0; i < n; i++) {
+    if (o && o[i].st == ST_REFUSED) continue;
+    aidreg_problem p = {0};
+    aidreg_problem_set(&p, code, NULL, "%s", why);
+    items[i]->res->problem = p;
+    items[i]->res->status = aidreg_problem_status(code);
+    if (o) o[i].st = ST_REFUSED;
+  }
+}
+
+size_t append_batch(db_conn *c, const append_ledger *lg, append_item **items, size_t n, bool create,
+                    const char *name, const char *vkey) {
+  batch b = {.lg = lg, .c = c};
+  outcome *o = calloc(n, sizeof *o);
+  db_buf copy_leaves = {0};
+  size_t created = 0;
+  char *note = NULL;
+  bool in_tx = false;
+  b.nodes_cap = 64;
+  while (b.nodes_cap < 4 * (n + 64)) b.nodes_cap *= 2;
+  b.nodes = calloc(b.nodes_cap, sizeof *b.nodes);
+  aidreg_frontier_init(&b.frontier);
+  if (!o || !b.nodes) {
+    fail_all(items, n, NULL, AIDREG_E_INTERNAL, "out of memory");
+    goto out;
+  }
+  const char *lp[1] = {lg->code};
+  PGresult *r = NULL;
+  if (db_ensure(c)) {
+    fail_all(items, n, NULL, AIDREG_E_UNAVAILABLE, "the database is not reachable; retry");
+    goto out;
+  }
+  if (create) {
+    if (db_cmd(c, "BEGIN")) {
+      fail_all(items, n, NULL, AIDREG_E_UNAVAILABLE, "the database is not reachable; retry");
+      goto out;
+    }
+    in_tx = true;
+    const char *params[4] = {lg->code, name, lg->origin, vkey};
+    if (db_do(c, &q_insert_ledger, 4, params) || !(r = db_run(c, &q_lock, 1, lp, NULL))) goto db_error;
+  } else {
+    /* BEGIN and the lock of the ledger row in one round trip. */
+    db_call calls[2] = {{NULL, 0, NULL, "BEGIN"}, {&q_lock, 1, lp, NULL}};
+    PGresult *res[2];
+    in_tx = true; /* a failure may leave it open: db_error rolls back */
+    if (db_pipeline(c, 2, calls, res)) goto db_error;
+    PQclear(res[0]);
+    r = res[1];
+  }
+  unsigned long long size = 0;
+  bool exists = PQntuples(r) == 1 && db_u64(PQgetvalue(r, 0, 0), &size) == 0;
+  if (exists && !PQgetisnull(r, 0, 1)) b.stored_frontier = strdup(PQgetvalue(r, 0, 1));
+  PQclear(r);
+  if (!exists) {
+    fail_all(items, n, NULL, AIDREG_E_UNKNOWN_LEDGER, "no such ledger");
+    goto out;
+  }
+  b.old_size = size;
+  if (load_state(&b, items, n)) goto db_error;
+
+  struct timespec wall;
+  clock_gettime(CLOCK_REALTIME, &wall);
+  char time_str[40];
+  aidreg_rfc3339_format(wall.tv_sec, (int32_t)wall.tv_nsec, time_str, sizeof time_str);
+  int sql_failed = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (create && size > 0) {
+      /* The ledger row existed: a replay of its ledger.create, or a second ledger. */
+      char hex[65];
+      aidreg_hex_encode(items[i]->ev.payload_sha256, 32, hex);
+      uintptr_t seen = (uintptr_t)strmap_get(&b.payloads, hex);
+      if (seen) {
+        o[i].st = ST_REPLAY;
+        o[i].index = seen - 1;
+      } else {
+        aidreg_problem p = {0};
+        aidreg_problem_set(&p, AIDREG_E_LEDGER_EXISTS, "/payload/subject", "ledger %s already exists", lg->code);
+        fail(items[i], &p);
+      }
+      continue;
+    }
+    judge(&b, items[i], &o[i], &copy_leaves, &sql_failed, time_str, wall.tv_sec);
+  }
+  if (sql_failed) goto db_error;
+
+  if (b.frontier.size > b.old_size) {
+    char sz[24], fh[64 * 64 + 1];
+    snprintf(sz, sizeof sz, "%" PRIu64, b.frontier.size);
+    frontier_hex(&b.frontier, fh);
+    if (!(note = sign_checkpoint(&b))) goto db_error;
+    const char *cp[3] = {lg->code, sz, note};
+    const char *sp[3] = {lg->code, sz, fh};
+    /* A batch may complete no subtree above its leaves (one leaf at an even index). */
+    if (!copy_leaves.data ||
+        db_copy(c, "COPY leaf (ledger, idx, payload_sha256, leaf_hash, type, subject, data) FROM STDIN",
+                copy_leaves.data, copy_leaves.len) ||
+        (b.copy_nodes.len &&
+         db_copy(c, "COPY tree_node (ledger, level, idx, hash) FROM STDIN", b.copy_nodes.data, b.copy_nodes.len)) ||
+        domain_db_write(b.ddb, b.dom))
+      goto db_error;
+    /* Key events, checkpoint, size and COMMIT in one round trip. */
+    db_call calls[5];
+    size_t nc = 0;
+    if (key_calls(&b, calls, &nc)) goto db_error;
+    calls[nc++] = (db_call){&q_checkpoint, 3, cp, NULL};
+    calls[nc++] = (db_call){&q_set_size, 3, sp, NULL};
+    calls[nc++] = (db_call){NULL, 0, NULL, "COMMIT"};
+    if (db_pipeline(c, nc, calls, NULL)) goto db_error;
+  } else if (db_cmd(c, "ROLLBACK")) {
+    /* Nothing new (all refused or replays): leave no trace, not even a created ledger row. */
+    in_tx = false;
+    goto db_error;
+  }
+  in_tx = false;
+
+  /* Committed: now, and only now, receipts. */
+  int64_t done = now_ns();
+  int64_t *lat = calloc(n, sizeof *lat);
+  size_t nlat = 0;
+  for (size_t i = 0; i < n; i++) {
+    aidreg_result *res = items[i]->res;
+    if (o[i].st == ST_REFUSED) continue;
+    bool in_batch = o[i].index >= b.old_size;
+    if (o[i].st == ST_REPLAY && !in_batch) {
+      if (append_first_receipt(c, lg->code, o[i].index, &res->receipt)) {
+        aidreg_problem p = {0};
+        aidreg_problem_set(&p, AIDREG_E_INTERNAL, NULL, "cannot rebuild the receipt of entry %" PRIu64, o[i].index);
+        fail(items[i], &p);
+        continue;
+      }
+      res->receipt.replay = true;
+      res->status = 200;
+      continue;
+    }
+    /* New in this batch (or repeated within it): proof against the batch checkpoint. */
+    uint8_t leaf_hash[32];
+    if (o[i].st == ST_NEW) memcpy(leaf_hash, o[i].leaf_hash, 32);
+    else if (batch_fetch(&b, 0, o[i].index, leaf_hash)) continue;
+    fill_receipt(&res->receipt, lg->code, o[i].index, leaf_hash, items[i]->ev.payload_sha256);
+    res->receipt.tree_size = b.frontier.size;
+    res->receipt.checkpoint = strdup(note);
+    if (!res->receipt.checkpoint || aidreg_merkle_inclusion_proof(batch_fetch, &b, o[i].index, b.frontier.size,
+                                                                   res->receipt.proof, &res->receipt.proof_len)) {
+      aidreg_problem p = {0};
+      aidreg_problem_set(&p, AIDREG_E_INTERNAL, NULL, "cannot build the receipt");
+      fail(items[i], &p);
+      continue;
+    }
+    res->receipt.replay = o[i].st == ST_REPLAY;
+    res->status = o[i].st == ST_NEW ? 201 : 200;
+    if (o[i].st == ST_NEW) {
+      created++;
+      if (lat) lat[nlat++] = done - items[i]->enqueued_ns;
+    }
+  }
+  append_stats_record(created, lat, nlat);
+  free(lat);
+  goto out;
+
+db_error:
+  if (in_tx) db_cmd(c, "ROLLBACK");
+  in_tx = false;
+  fail_all(items, n, o, AIDREG_E_UNAVAILABLE, "the entry could not be stored; retry (nothing was written)");
+  created = 0;
+out:
+  if (in_tx) db_cmd(c, "ROLLBACK");
+  free(note);
+  free(o);
+  domain_end(b.dom);
+  domain_db_free(b.ddb);
+  free(b.stored_frontier);
+  for (int i = 0; i < 7; i++) db_buf_free(&b.enroll[i]);
+  for (int i = 0; i < 2; i++) db_buf_free(&b.revoke[i]);
+  free(b.nodes);
+  db_buf_free(&copy_leaves);
+  db_buf_free(&b.copy_nodes);
+  strmap_free(&b.payloads, NULL);
+  strmap_free(&b.keys, free);
+  strmap_free(&b.heads, free);
+  return created;
+}
+
+int append_first_receipt(db_conn *c, const char *code, uint64_t index, aidreg_receipt *rc) {
+  memset(rc, 0, sizeof *rc);
+  store_nodes sn = {c, code};
+  uint8_t leaf_hash[32];
+  uint64_t size;
+  char *note = NULL;
+  static db_stmt q_payload = {"SELECT payload_sha256 FROM leaf WHERE ledger = $1 AND idx = $2", 0};
+  char ix[24];
+  snprintf(ix, sizeof ix, "%" PRIu64, index);
+  const char *params[2] = {code, ix};
+  PGresult *r = db_run(c, &q_payload, 2, params, NULL);
+  if (!r) return -1;
+  bool ok = PQntuples(r) == 1 && db_bytea(PQgetvalue(r, 0, 0), rc->payload_sha256, 32) == 0;
+  PQclear(r);
+  if (!ok || store_node_fetch(&sn, 0, index, leaf_hash) || store_checkpoint_covering(c, code, index, &size, &note))
+    return -1;
+  snprintf(rc->ledger, sizeof rc->ledger, "%s", code);
+  rc->index = index;
+  memcpy(rc->leaf_hash, leaf_hash, 32);
+  rc->tree_size = size;
+  rc->checkpoint = note;
+  if (aidreg_merkle_inclusion_proof(store_node_fetch, &sn, index, size, rc->proof, &rc->proof_len)) {
+    free(rc->checkpoint);
+    rc->checkpoint = NULL;
+    return -1;
+  }
+  return 0;
+}

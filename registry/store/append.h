@@ -1,0 +1,55 @@
+#ifndef AIDREG_APPEND_H
+#define AIDREG_APPEND_H
+/* Private: sequencing a batch of checked submissions into a ledger in one transaction
+ * (group commit), and the per-ledger appender thread that forms the batches. */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "aidreg/dsse.h"
+#include "aidreg/event.h"
+#include "aidreg/keys.h"
+#include "aidreg/registry.h"
+#include "store/db.h"
+
+/* Where a submitting thread waits: woken alone when its last item is done (a shared
+ * broadcast would wake every waiting connection at every commit). */
+typedef struct {
+  pthread_cond_t cv;   /* signalled when pending reaches 0 (blocking submitters) */
+  size_t pending;
+  void (*on_done)(void *arg); /* else called, outside the appender's lock (async) */
+  void *arg;
+} append_waiter;
+
+/* One submission that passed the checks that need no database (envelope, signatures,
+ * payload, ledger binding). Owned by the submitting thread, which waits on `waiter`. */
+typedef struct {
+  aidreg_envelope env;
+  aidreg_event ev;
+  aidreg_result *res;
+  const char *prefix;  /* JSON pointer prefix for problems */
+  int64_t enqueued_ns; /* CLOCK_MONOTONIC */
+  append_waiter *waiter;
+} append_item;
+
+typedef struct {
+  char code[8];
+  char origin[256];
+  const aidreg_keypair *log_key; /* signs checkpoints */
+  int64_t max_clock_skew;
+} append_ledger;
+
+/* Sequences items (in order) into the ledger; fills every item's res. `create` means
+ * this batch is the single ledger.create of a new ledger whose row it inserts with
+ * name and vkey. Never leaves a transaction open. Returns the number of new entries. */
+size_t append_batch(db_conn *c, const append_ledger *lg, append_item **items, size_t n, bool create,
+                    const char *name, const char *vkey);
+
+/* The first receipt of an entry already in the ledger: the checkpoint that first
+ * included it and the inclusion proof against it. 0, or -1. */
+int append_first_receipt(db_conn *c, const char *code, uint64_t index, aidreg_receipt *rc);
+
+/* Metrics collected by the appenders. */
+void append_stats_record(uint64_t entries, const int64_t *latency_ns, size_t n);
+
+#endif

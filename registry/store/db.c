@@ -1,0 +1,338 @@
+/* PostgreSQL plumbing for the library (see db.h). */
+#include "store/db.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static atomic_int next_stmt_id = 1;
+
+static void on_notice(void *arg, const char *msg) {
+  (void)arg;
+  (void)msg; /* NOTICEs from migrations are not worth a log line */
+}
+
+db_conn *db_connect(const char *url, char *err, size_t cap) {
+  db_conn *c = calloc(1, sizeof *c);
+  if (!c) {
+    snprintf(err, cap, "out of memory");
+    return NULL;
+  }
+  snprintf(c->url, sizeof c->url, "%s", url);
+  c->pg = PQconnectdb(url);
+  if (PQstatus(c->pg) != CONNECTION_OK) {
+    snprintf(err, cap, "cannot connect to PostgreSQL: %s", PQerrorMessage(c->pg));
+    db_close(c);
+    return NULL;
+  }
+  PQsetNoticeProcessor(c->pg, on_notice, NULL);
+  /* Durability is not negotiable for a ledger, whatever the server default says. */
+  PGresult *r = PQexec(c->pg, "SET synchronous_commit = on; SET statement_timeout = '60s'; SET TIME ZONE 'UTC'");
+  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+  PQclear(r);
+  if (!ok) {
+    snprintf(err, cap, "cannot configure session: %s", PQerrorMessage(c->pg));
+    db_close(c);
+    return NULL;
+  }
+  return c;
+}
+
+void db_close(db_conn *c) {
+  if (!c) return;
+  if (c->pg) PQfinish(c->pg);
+  free(c);
+}
+
+int db_ensure(db_conn *c) {
+  if (PQstatus(c->pg) == CONNECTION_OK) return 0;
+  PQreset(c->pg);
+  memset(c->prepared, 0, sizeof c->prepared);
+  if (PQstatus(c->pg) != CONNECTION_OK) return -1;
+  PGresult *r = PQexec(c->pg, "SET synchronous_commit = on; SET statement_timeout = '60s'; SET TIME ZONE 'UTC'");
+  PQclear(r);
+  return 0;
+}
+
+static void set_state(PGresult *r, char sqlstate[6]) {
+  if (!sqlstate) return;
+  const char *s = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+  snprintf(sqlstate, 6, "%s", s ? s : "");
+}
+
+/* Prepares st on c if it is not yet (its name into name). 0, or -1 with sqlstate set. */
+static int ensure_prepared(db_conn *c, db_stmt *st, int n, char name[16], char sqlstate[6]) {
+  int id = __atomic_load_n(&st->id, __ATOMIC_ACQUIRE);
+  if (id == 0) {
+    /* First use anywhere: claim an id; if another thread won the race, take theirs. */
+    int fresh = atomic_fetch_add(&next_stmt_id, 1), expected = 0;
+    id = __atomic_compare_exchange_n(&st->id, &expected, fresh, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)
+             ? fresh
+             : expected;
+  }
+  if (id <= 0 || id >= DB_MAX_STMTS) {
+    fprintf(stderr, "aidreg: too many prepared statements\n");
+    return -1;
+  }
+  snprintf(name, 16, "s%d", id);
+  if (c->prepared[id]) return 0;
+  PGresult *r = PQprepare(c->pg, name, st->sql, n, NULL);
+  if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+    set_state(r, sqlstate);
+    fprintf(stderr, "aidreg: prepare failed: %s-- %s\n", PQerrorMessage(c->pg), st->sql);
+    PQclear(r);
+    return -1;
+  }
+  PQclear(r);
+  c->prepared[id] = true;
+  return 0;
+}
+
+/* A failed result: log it unless it is an expected answer (a unique violation, which the
+ * caller decides about), set sqlstate, free it. */
+static void failed(db_conn *c, PGresult *r, const char *sql, char sqlstate[6]) {
+  set_state(r, sqlstate);
+  const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+  if (!state || strcmp(state, "23505") != 0)
+    fprintf(stderr, "aidreg: query failed: %s-- %.200s\n", PQerrorMessage(c->pg), sql);
+  PQclear(r);
+}
+
+PGresult *db_run(db_conn *c, db_stmt *st, int n, const char *const *params, char sqlstate[6]) {
+  if (sqlstate) sqlstate[0] = 0;
+  char name[16];
+  if (ensure_prepared(c, st, n, name, sqlstate)) return NULL;
+  PGresult *r = PQexecPrepared(c->pg, name, n, params, NULL, NULL, 0);
+  ExecStatusType s = PQresultStatus(r);
+  if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) return r;
+  failed(c, r, st->sql, sqlstate);
+  return NULL;
+}
+
+int db_pipeline(db_conn *c, size_t n, const db_call *calls, PGresult **out) {
+  char names[DB_PIPELINE_MAX][16];
+  if (n > DB_PIPELINE_MAX) return -1;
+  for (size_t i = 0; i < n; i++) {
+    if (out) out[i] = NULL;
+    if (calls[i].st && ensure_prepared(c, calls[i].st, calls[i].n, names[i], NULL)) return -1;
+  }
+  if (PQenterPipelineMode(c->pg) != 1) return -1;
+  int rc = 0;
+  size_t sent = 0;
+  for (; sent < n; sent++) {
+    const db_call *k = &calls[sent];
+    int ok = k->st ? PQsendQueryPrepared(c->pg, names[sent], k->n, k->params, NULL, NULL, 0)
+                   : PQsendQueryParams(c->pg, k->sql, 0, NULL, NULL, NULL, NULL, 0);
+    if (ok != 1) break;
+  }
+  bool synced = sent > 0 && PQpipelineSync(c->pg) == 1;
+  if (sent < n || !synced) {
+    fprintf(stderr, "aidreg: pipeline send failed: %s", PQerrorMessage(c->pg));
+    rc = -1;
+  }
+  if (!synced) sent = 0; /* nothing to read back: the connection is reset on next use */
+  /* One result (then NULL) per statement sent, then the sync point. */
+  for (size_t i = 0; i < sent; i++) {
+    PGresult *r = PQgetResult(c->pg);
+    ExecStatusType s = PQresultStatus(r);
+    if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
+      if (out) out[i] = r;
+      else PQclear(r);
+    } else {
+      if (s != PGRES_PIPELINE_ABORTED) failed(c, r, calls[i].st ? calls[i].st->sql : calls[i].sql, NULL);
+      else PQclear(r);
+      rc = -1;
+    }
+    while ((r = PQgetResult(c->pg)) != NULL) PQclear(r);
+  }
+  if (sent > 0) {
+    PGresult *r;
+    while ((r = PQgetResult(c->pg)) != NULL) {
+      bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+      PQclear(r);
+      if (sync) break;
+    }
+  }
+  if (PQexitPipelineMode(c->pg) != 1) {
+    fprintf(stderr, "aidreg: cannot leave pipeline mode: %s", PQerrorMessage(c->pg));
+    rc = -1;
+  }
+  if (rc && out)
+    for (size_t i = 0; i < n; i++) {
+      PQclear(out[i]);
+      out[i] = NULL;
+    }
+  return rc;
+}
+
+int db_do(db_conn *c, db_stmt *st, int n, const char *const *params) {
+  PGresult *r = db_run(c, st, n, params, NULL);
+  if (!r) return -1;
+  PQclear(r);
+  return 0;
+}
+
+int db_cmd(db_conn *c, const char *sql) {
+  PGresult *r = PQexec(c->pg, sql);
+  int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+  if (!ok) fprintf(stderr, "aidreg: %s failed: %s", sql, PQerrorMessage(c->pg));
+  PQclear(r);
+  return ok ? 0 : -1;
+}
+
+int db_copy(db_conn *c, const char *copy_sql, const char *data, size_t len) {
+  PGresult *r = PQexec(c->pg, copy_sql);
+  if (PQresultStatus(r) != PGRES_COPY_IN) {
+    fprintf(stderr, "aidreg: %s failed: %s", copy_sql, PQerrorMessage(c->pg));
+    PQclear(r);
+    return -1;
+  }
+  PQclear(r);
+  int ok = PQputCopyData(c->pg, data, (int)len) == 1;
+  if (PQputCopyEnd(c->pg, ok ? NULL : "client error") != 1) ok = 0;
+  while ((r = PQgetResult(c->pg)) != NULL) {
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+      fprintf(stderr, "aidreg: copy failed: %s", PQerrorMessage(c->pg));
+      ok = 0;
+    }
+    PQclear(r);
+  }
+  return ok ? 0 : -1;
+}
+
+static int buf_reserve(db_buf *b, size_t more) {
+  if (b->len + more + 1 <= b->cap) return 0;
+  size_t cap = b->cap ? b->cap : 4096;
+  while (cap < b->len + more + 1) cap *= 2;
+  char *d = realloc(b->data, cap);
+  if (!d) return -1;
+  b->data = d;
+  b->cap = cap;
+  return 0;
+}
+
+int db_buf_add(db_buf *b, const char *s, size_t n) {
+  if (buf_reserve(b, n)) return -1;
+  memcpy(b->data + b->len, s, n);
+  b->len += n;
+  b->data[b->len] = 0;
+  return 0;
+}
+
+int db_buf_addf(db_buf *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n < 0 || buf_reserve(b, (size_t)n)) return -1;
+  va_start(ap, fmt);
+  vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  b->len += (size_t)n;
+  return 0;
+}
+
+int db_buf_add_copy_text(db_buf *b, const char *s) {
+  for (; *s; s++) {
+    const char *esc = NULL;
+    switch (*s) {
+      case '\\': esc = "\\\\"; break;
+      case '\t': esc = "\\t"; break;
+      case '\n': esc = "\\n"; break;
+      case '\r': esc = "\\r"; break;
+    }
+    if (esc ? db_buf_add(b, esc, 2) : db_buf_add(b, s, 1)) return -1;
+  }
+  return 0;
+}
+
+int db_buf_add_array_elem(db_buf *b, const char *s) {
+  if (db_buf_add(b, "\"", 1)) return -1;
+  for (; *s; s++) {
+    if ((*s == '"' || *s == '\\') && db_buf_add(b, "\\", 1)) return -1;
+    if (db_buf_add(b, s, 1)) return -1;
+  }
+  return db_buf_add(b, "\"", 1);
+}
+
+void db_buf_free(db_buf *b) {
+  free(b->data);
+  memset(b, 0, sizeof *b);
+}
+
+int db_pool_init(db_pool *pool, const char *url, size_t size, char *err, size_t cap) {
+  memset(pool, 0, sizeof *pool);
+  snprintf(pool->url, sizeof pool->url, "%s", url);
+  pool->free = calloc(size, sizeof *pool->free);
+  if (!pool->free) {
+    snprintf(err, cap, "out of memory");
+    return -1;
+  }
+  pthread_mutex_init(&pool->mu, NULL);
+  pthread_cond_init(&pool->cv, NULL);
+  pool->size = size;
+  for (size_t i = 0; i < size; i++) {
+    db_conn *c = db_connect(url, err, cap);
+    if (!c) {
+      db_pool_destroy(pool);
+      return -1;
+    }
+    pool->free[pool->nfree++] = c;
+  }
+  return 0;
+}
+
+db_conn *db_pool_get(db_pool *pool) {
+  pthread_mutex_lock(&pool->mu);
+  while (pool->nfree == 0) pthread_cond_wait(&pool->cv, &pool->mu);
+  db_conn *c = pool->free[--pool->nfree];
+  pthread_mutex_unlock(&pool->mu);
+  if (db_ensure(c) != 0) {
+    db_pool_put(pool, c);
+    return NULL;
+  }
+  return c;
+}
+
+void db_pool_put(db_pool *pool, db_conn *c) {
+  pthread_mutex_lock(&pool->mu);
+  pool->free[pool->nfree++] = c;
+  pthread_cond_signal(&pool->cv);
+  pthread_mutex_unlock(&pool->mu);
+}
+
+void db_pool_destroy(db_pool *pool) {
+  if (!pool->free) return;
+  for (size_t i = 0; i < pool->nfree; i++) db_close(pool->free[i]);
+  free(pool->free);
+  pool->free = NULL;
+  pthread_mutex_destroy(&pool->mu);
+  pthread_cond_destroy(&pool->cv);
+}
+
+int db_u64(const char *s, unsigned long long *out) {
+  if (!s || !isdigit((unsigned char)*s)) return -1;
+  char *end;
+  *out = strtoull(s, &end, 10);
+  return *end ? -1 : 0;
+}
+
+static int hexval(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+int db_bytea(const char *s, unsigned char *out, size_t n) {
+  if (!s || s[0] != '\\' || s[1] != 'x' || strlen(s) != 2 + 2 * n) return -1;
+  for (size_t i = 0; i < n; i++) {
+    int hi = hexval(s[2 + 2 * i]), lo = hexval(s[3 + 2 * i]);
+    if (hi < 0 || lo < 0) return -1;
+    out[i] = (unsigned char)(hi << 4 | lo);
+  }
+  return 0;
+}

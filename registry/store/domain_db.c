@@ -1,0 +1,296 @@
+/* The domain_store over PostgreSQL (domain_db.h). Every statement is prepared with bound
+ * parameters; documents travel as JSON text in array parameters. */
+#include "store/domain_db.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aidreg/authority.h"
+#include "core/strmap.h"
+
+static db_stmt q_prefetch = {
+    "SELECT e.kind, e.id, e.doc::text FROM entity e "
+    "JOIN unnest($2::text[], $3::text[]) AS w(kind, id) ON e.kind = w.kind AND e.id = w.id "
+    "WHERE e.ledger = $1",
+    0};
+static db_stmt q_ref = {"SELECT subject FROM leaf WHERE ledger = $1 AND payload_sha256 = decode($2, 'hex')", 0};
+static db_stmt q_load = {"SELECT doc::text FROM entity WHERE ledger = $1 AND kind = $2 AND id = $3", 0};
+static db_stmt q_upsert = {
+    "INSERT INTO entity (ledger, kind, id, village, township, villages, class, status, name, year, doc, updated_at) "
+    "SELECT $1, t.kind, t.id, t.village, t.township, t.villages::text[], t.class, t.status, t.name, t.year, "
+    "t.doc::jsonb, t.updated_at "
+    "FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], "
+    "$10::int[], $11::text[], $12::bigint[]) "
+    "AS t(kind, id, village, township, villages, class, status, name, year, doc, updated_at) "
+    "ON CONFLICT (ledger, kind, id) DO UPDATE SET village = EXCLUDED.village, township = EXCLUDED.township, "
+    "villages = EXCLUDED.villages, class = EXCLUDED.class, status = EXCLUDED.status, name = EXCLUDED.name, "
+    "year = EXCLUDED.year, doc = EXCLUDED.doc, updated_at = EXCLUDED.updated_at",
+    0};
+static db_stmt q_delete = {
+    "DELETE FROM entity e USING unnest($2::text[], $3::text[]) AS w(kind, id) "
+    "WHERE e.ledger = $1 AND e.kind = w.kind AND e.id = w.id",
+    0};
+
+/* A cached answer: the document, or absent. */
+typedef struct {
+  json_t *doc;
+} cached;
+
+struct domain_db {
+  db_conn *c;
+  char ledger[16];
+  strmap cache; /* "kind:id" -> cached* (used once: the batch's overlay keeps it after) */
+};
+
+domain_db *domain_db_new(db_conn *c, const char *ledger) {
+  domain_db *db = calloc(1, sizeof *db);
+  if (!db) return NULL;
+  db->c = c;
+  snprintf(db->ledger, sizeof db->ledger, "%s", ledger);
+  return db;
+}
+
+static void free_cached(void *v) {
+  cached *x = v;
+  if (x) json_decref(x->doc);
+  free(x);
+}
+
+void domain_db_free(domain_db *db) {
+  if (!db) return;
+  strmap_free(&db->cache, free_cached);
+  free(db);
+}
+
+static char *key_of(const char *kind, const char *id) {
+  size_t a = strlen(kind), b = strlen(id);
+  char *k = malloc(a + b + 2);
+  if (k) {
+    memcpy(k, kind, a);
+    k[a] = ':';
+    memcpy(k + a + 1, id, b + 1);
+  }
+  return k;
+}
+
+static json_t *parse_doc(const char *text) {
+  json_error_t err;
+  json_t *doc = json_loads(text, 0, &err);
+  if (!doc) fprintf(stderr, "aidreg: entity document does not parse: %s\n", err.text);
+  return doc;
+}
+
+static json_t *load(void *ctx, const char *kind, const char *id, int *err) {
+  domain_db *db = ctx;
+  char *k = key_of(kind, id);
+  if (!k) {
+    *err = 1;
+    return NULL;
+  }
+  cached *x = strmap_get(&db->cache, k);
+  free(k);
+  if (x) return json_incref(x->doc);
+  const char *params[3] = {db->ledger, kind, id};
+  PGresult *r = db_run(db->c, &q_load, 3, params, NULL);
+  if (!r) {
+    *err = 1;
+    return NULL;
+  }
+  json_t *doc = NULL;
+  if (PQntuples(r) == 1 && !(doc = parse_doc(PQgetvalue(r, 0, 0)))) *err = 1;
+  PQclear(r);
+  return doc;
+}
+
+static int ref_subject(void *ctx, const char *ref, char *subject, size_t cap) {
+  domain_db *db = ctx;
+  size_t n = strlen(ref);
+  if (n != 64 || strspn(ref, "0123456789abcdef") != n) return 0;
+  const char *params[2] = {db->ledger, ref};
+  PGresult *r = db_run(db->c, &q_ref, 2, params, NULL);
+  if (!r) return -1;
+  int found = PQntuples(r) == 1;
+  if (found) snprintf(subject, cap, "%s", PQgetvalue(r, 0, 0));
+  PQclear(r);
+  return found;
+}
+
+domain_store domain_db_store(domain_db *db) { return (domain_store){.load = load, .ctx = db, .ref_subject = ref_subject}; }
+
+/* ---- prefetch ------------------------------------------------------------------------ */
+
+typedef struct {
+  db_buf kinds, ids;
+  domain_db *db;
+  bool first;
+  int err;
+} want;
+
+static void want_add(want *w, const char *kind, const char *id) {
+  if (!id || !*id || w->err) return;
+  char *k = key_of(kind, id);
+  if (!k) {
+    w->err = 1;
+    return;
+  }
+  if (strmap_get(&w->db->cache, k)) {
+    free(k);
+    return;
+  }
+  cached *x = calloc(1, sizeof *x); /* absent until the query finds it */
+  if (!x || strmap_put(&w->db->cache, k, x)) {
+    free(x);
+    free(k);
+    w->err = 1;
+    return;
+  }
+  free(k);
+  if ((!w->first && (db_buf_add(&w->kinds, ",", 1) || db_buf_add(&w->ids, ",", 1))) ||
+      db_buf_add_array_elem(&w->kinds, kind) || db_buf_add_array_elem(&w->ids, id))
+    w->err = 1;
+  w->first = false;
+}
+
+static int fetch(domain_db *db, want *w) {
+  int rc = -1;
+  if (db_buf_add(&w->kinds, "}", 1) || db_buf_add(&w->ids, "}", 1) || w->err) return -1;
+  if (w->first) return 0;
+  const char *params[3] = {db->ledger, w->kinds.data, w->ids.data};
+  PGresult *r = db_run(db->c, &q_prefetch, 3, params, NULL);
+  if (!r) return -1;
+  rc = 0;
+  for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
+    char *k = key_of(PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+    cached *x = k ? strmap_get(&db->cache, k) : NULL;
+    free(k);
+    if (!x || !(x->doc = parse_doc(PQgetvalue(r, i, 2)))) rc = -1;
+  }
+  PQclear(r);
+  return rc;
+}
+
+int domain_db_prefetch(domain_db *db, size_t n, const aidreg_event *(*ev_at)(void *ctx, size_t i), void *ctx) {
+  want w = {.db = db, .first = true};
+  db_buf_add(&w.kinds, "{", 1);
+  db_buf_add(&w.ids, "{", 1);
+  want_add(&w, "settings", db->ledger);
+  for (size_t i = 0; i < n; i++) {
+    const aidreg_event *ev = ev_at(ctx, i);
+    if (!ev || !ev->subject || strncmp(ev->type, "key.", 4) == 0) continue;
+    const char *s = ev->subject;
+    want_add(&w, "log", s);
+    if (strlen(s) == 12 && aidreg_is_admin_code(s)) {
+      want_add(&w, "village", s);
+    } else if (!aidreg_is_admin_code(s)) {
+      want_add(&w, "asset", s);
+      want_add(&w, "plan", s);
+      want_add(&w, "project", s);
+    }
+    const json_t *b = ev->body, *v;
+    size_t j;
+    want_add(&w, "project", json_string_value(json_object_get(b, "project")));
+    want_add(&w, "finding", json_string_value(json_object_get(b, "finding")));
+    json_array_foreach(json_object_get(b, "sources"), j, v) want_add(&w, "income", json_string_value(json_object_get(v, "income")));
+  }
+  int rc = fetch(db, &w);
+  db_buf_free(&w.kinds);
+  db_buf_free(&w.ids);
+  if (rc) return rc;
+  /* Second round: the assets of the incomes plans draw on. */
+  want w2 = {.db = db, .first = true};
+  db_buf_add(&w2.kinds, "{", 1);
+  db_buf_add(&w2.ids, "{", 1);
+  json_t *assets = json_array(); /* collected first: want_add grows the cache */
+  for (size_t i = 0; assets && i < db->cache.cap; i++) {
+    const strmap_slot *s = &db->cache.slots[i];
+    const cached *x = s->key ? s->val : NULL;
+    if (x && x->doc && strncmp(s->key, "income:", 7) == 0)
+      json_array_append(assets, json_object_get(x->doc, "asset"));
+  }
+  size_t i;
+  json_t *a;
+  json_array_foreach(assets, i, a) want_add(&w2, "asset", json_string_value(a));
+  json_decref(assets);
+  rc = fetch(db, &w2);
+  db_buf_free(&w2.kinds);
+  db_buf_free(&w2.ids);
+  return rc;
+}
+
+/* ---- write back ------------------------------------------------------------------------ */
+
+typedef struct {
+  db_buf a[11]; /* kind, id, village, township, villages, class, status, name, year, doc, updated_at */
+  db_buf dk, di; /* deletions */
+  size_t n, nd;
+  int err;
+} rows;
+
+static void elem(rows *w, int col, const char *s, bool first) {
+  db_buf *b = &w->a[col];
+  if (!first && db_buf_add(b, ",", 1)) w->err = 1;
+  if (s ? db_buf_add_array_elem(b, s) : db_buf_add(b, "NULL", 4)) w->err = 1;
+}
+
+static int emit(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at) {
+  rows *w = ctx;
+  if (!doc) {
+    bool first = w->nd == 0;
+    if ((!first && (db_buf_add(&w->dk, ",", 1) || db_buf_add(&w->di, ",", 1))) ||
+        db_buf_add_array_elem(&w->dk, kind) || db_buf_add_array_elem(&w->di, id))
+      w->err = 1;
+    w->nd++;
+    return w->err;
+  }
+  bool first = w->n == 0;
+  domain_columns c;
+  domain_columns_of(kind, doc, &c);
+  char year[16], upd[24];
+  snprintf(year, sizeof year, "%d", c.year);
+  snprintf(upd, sizeof upd, "%" PRIu64, updated_at);
+  char *text = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
+  if (!text) return w->err = 1;
+  elem(w, 0, kind, first);
+  elem(w, 1, id, first);
+  elem(w, 2, c.village, first);
+  elem(w, 3, c.township, first);
+  elem(w, 4, c.villages, first);
+  elem(w, 5, c.klass, first);
+  elem(w, 6, c.status, first);
+  elem(w, 7, c.name, first);
+  elem(w, 8, c.year ? year : NULL, first);
+  elem(w, 9, text, first);
+  elem(w, 10, upd, first);
+  free(text);
+  w->n++;
+  return w->err;
+}
+
+int domain_db_write(domain_db *db, domain_batch *d) {
+  rows w = {0};
+  int rc = -1;
+  for (int i = 0; i < 11; i++) db_buf_add(&w.a[i], "{", 1);
+  db_buf_add(&w.dk, "{", 1);
+  db_buf_add(&w.di, "{", 1);
+  if (domain_changes(d, emit, &w) || w.err) goto out;
+  for (int i = 0; i < 11; i++)
+    if (db_buf_add(&w.a[i], "}", 1)) goto out;
+  if (db_buf_add(&w.dk, "}", 1) || db_buf_add(&w.di, "}", 1)) goto out;
+  if (w.nd) {
+    const char *params[3] = {db->ledger, w.dk.data, w.di.data};
+    if (db_do(db->c, &q_delete, 3, params)) goto out;
+  }
+  if (w.n) {
+    const char *params[12] = {db->ledger};
+    for (int i = 0; i < 11; i++) params[i + 1] = w.a[i].data;
+    if (db_do(db->c, &q_upsert, 12, params)) goto out;
+  }
+  rc = 0;
+out:
+  for (int i = 0; i < 11; i++) db_buf_free(&w.a[i]);
+  db_buf_free(&w.dk);
+  db_buf_free(&w.di);
+  return rc;
+}

@@ -1,0 +1,100 @@
+/* GET /v1/ledgers/{code}/places (include/aidreg/state.h): the townships and villages that
+ * place.register named, with the county's assets counted by class and status for each
+ * (an asset lying in several villages counts once for each of them and once for a
+ * township that holds any of them). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "aidreg/state.h"
+#include "store/registry_private.h"
+
+static db_stmt q_ledger_exists = {"SELECT 1 FROM ledger WHERE code = $1", 0};
+static db_stmt q_places = {"SELECT doc::text FROM entity WHERE ledger = $1 AND kind = 'place' ORDER BY id", 0};
+static db_stmt q_place_counts = {
+    "SELECT x.p, a.class, a.status, count(DISTINCT a.id) FROM "
+    "(SELECT id, coalesce(class, '') AS class, coalesce(status, '') AS status, unnest(villages) AS v FROM entity "
+    "WHERE ledger = $1 AND kind = 'asset') AS a CROSS JOIN LATERAL (VALUES (a.v), (left(a.v, 9))) AS x(p) "
+    "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+    0};
+
+static const char *level_zh(const char *level) {
+  return level && strcmp(level, "township") == 0 ? "乡镇" : level && strcmp(level, "village") == 0 ? "村" : NULL;
+}
+
+/* Adds n to counts[key] (an integer member). 0 or -1. */
+static int add_count(json_t *counts, const char *key, json_int_t n) {
+  json_int_t have = json_integer_value(json_object_get(counts, key));
+  return json_object_set_new(counts, key, json_integer(have + n));
+}
+
+/* items[code].assets gets the counts of every row about that code. */
+static int attach_counts(json_t *by_code, PGresult *r) {
+  for (int i = 0; i < PQntuples(r); i++) {
+    json_t *item = json_object_get(by_code, PQgetvalue(r, i, 0));
+    if (!item) continue; /* a code no place.register named */
+    json_t *assets = json_object_get(item, "assets");
+    json_int_t n = (json_int_t)strtoll(PQgetvalue(r, i, 3), NULL, 10);
+    if (add_count(assets, "total", n) || add_count(json_object_get(assets, "by_class"), PQgetvalue(r, i, 1), n) ||
+        add_count(json_object_get(assets, "by_status"), PQgetvalue(r, i, 2), n))
+      return -1;
+  }
+  return 0;
+}
+
+int aidreg_state_places(aidreg_registry *r, const char *code, json_t **out, aidreg_problem *p) {
+  *out = NULL;
+  db_conn *c = db_pool_get(&r->pool);
+  if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
+  const char *params[1] = {code};
+  PGresult *known = NULL, *places = NULL, *counts = NULL;
+  json_t *items = json_array(), *by_code = json_object();
+  int rc = -1;
+  if (!(known = db_run(c, &q_ledger_exists, 1, params, NULL)) || !(places = db_run(c, &q_places, 1, params, NULL)) ||
+      !(counts = db_run(c, &q_place_counts, 1, params, NULL))) {
+    aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
+    goto out;
+  }
+  if (PQntuples(known) != 1) {
+    aidreg_problem_set(p, AIDREG_E_UNKNOWN_LEDGER, NULL, "there is no ledger %s on this server", code);
+    goto out;
+  }
+  if (!items || !by_code) goto oom;
+  for (int i = 0; i < PQntuples(places); i++) {
+    json_t *doc = json_loads(PQgetvalue(places, i, 0), 0, NULL);
+    const char *pc = json_string_value(json_object_get(doc, "code"));
+    const char *zh = level_zh(json_string_value(json_object_get(doc, "level")));
+    if (!pc || !zh) {
+      json_decref(doc);
+      aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL,
+                         "a stored place does not read back: the projection is damaged; run `aidreg rebuild --check`");
+      goto out;
+    }
+    if (json_object_set_new(doc, "level_zh", json_string(zh)) ||
+        json_object_set_new(doc, "assets", json_pack("{s:i, s:{}, s:{}}", "total", 0, "by_class", "by_status")) ||
+        json_object_set(by_code, pc, doc) || json_array_append_new(items, doc))
+      goto oom;
+  }
+  /* A village's township name beside its code. */
+  size_t i;
+  json_t *item;
+  json_array_foreach(items, i, item) {
+    const char *t = json_string_value(json_object_get(item, "township"));
+    json_t *town = t ? json_object_get(by_code, t) : NULL;
+    if (json_object_set(item, "township_name", town ? json_object_get(town, "name") : json_null())) goto oom;
+  }
+  if (attach_counts(by_code, counts)) goto oom;
+  *out = json_pack("{s:s, s:O, s:I}", "ledger", code, "items", items, "total", (json_int_t)json_array_size(items));
+  if (!*out) goto oom;
+  rc = 0;
+  goto out;
+oom:
+  aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
+out:
+  json_decref(items);
+  json_decref(by_code);
+  PQclear(known);
+  PQclear(places);
+  PQclear(counts);
+  db_pool_put(&r->pool, c);
+  return rc;
+}

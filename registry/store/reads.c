@@ -1,0 +1,290 @@
+/* The read side of the registry: ledgers, checkpoints, tiles, entries and proofs. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aidreg/encoding.h"
+#include "aidreg/leaf.h"
+#include "store/registry_private.h"
+#include "store/store.h"
+
+static db_stmt q_ledgers = {"SELECT code, name, origin, vkey, size FROM ledger ORDER BY code", 0};
+static db_stmt q_size = {"SELECT size FROM ledger WHERE code = $1", 0};
+static db_stmt q_hashes = {
+    "SELECT hash FROM tree_node WHERE ledger = $1 AND level = $2 AND idx >= $3 AND idx < $4 ORDER BY idx", 0};
+static db_stmt q_leaves = {
+    "SELECT idx, data, encode(payload_sha256, 'hex') FROM leaf WHERE ledger = $1 AND idx >= $2 AND idx < $3 "
+    "ORDER BY idx",
+    0};
+static db_stmt q_by_hash = {"SELECT idx FROM leaf WHERE ledger = $1 AND leaf_hash = $2 ORDER BY idx LIMIT 1", 0};
+/* Hash tile of level 0: the leaf hashes, kept in the leaf rows. */
+static db_stmt q_leaf_hashes = {
+    "SELECT leaf_hash FROM leaf WHERE ledger = $1 AND idx >= $2 AND idx < $3 ORDER BY idx", 0};
+
+/* Borrow a pooled connection for the body of a read; on failure set p. */
+#define WITH_CONN(r, c, p)                                                                   \
+  db_conn *c = db_pool_get(&(r)->pool);                                                      \
+  if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry")
+
+static int ledger_size(db_conn *c, const char *code, uint64_t *size, aidreg_problem *p) {
+  const char *params[1] = {code};
+  PGresult *res = db_run(c, &q_size, 1, params, NULL);
+  if (!res) return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
+  unsigned long long s = 0;
+  int rc = PQntuples(res) == 1 && db_u64(PQgetvalue(res, 0, 0), &s) == 0 ? 0 : 1;
+  PQclear(res);
+  if (rc) return aidreg_problem_set(p, AIDREG_E_UNKNOWN_LEDGER, NULL, "there is no ledger %s on this server", code);
+  *size = s;
+  return 0;
+}
+
+int aidreg_registry_ledgers(aidreg_registry *r, json_t **out, aidreg_problem *p) {
+  WITH_CONN(r, c, p);
+  PGresult *res = db_run(c, &q_ledgers, 0, NULL, NULL);
+  db_pool_put(&r->pool, c);
+  if (!res) return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
+  json_t *list = json_array();
+  for (int i = 0; list && i < PQntuples(res); i++) {
+    unsigned long long size = 0;
+    db_u64(PQgetvalue(res, i, 4), &size);
+    json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:I}", "code", PQgetvalue(res, i, 0), "name",
+                                          PQgetvalue(res, i, 1), "origin", PQgetvalue(res, i, 2), "vkey",
+                                          PQgetvalue(res, i, 3), "size", (json_int_t)size));
+  }
+  PQclear(res);
+  *out = json_pack("{s:o}", "ledgers", list);
+  return *out ? 0 : aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
+}
+
+json_t *aidreg_registry_tree_sizes(aidreg_registry *r) {
+  json_t *all = NULL;
+  aidreg_problem p;
+  if (aidreg_registry_ledgers(r, &all, &p)) return NULL;
+  json_t *out = json_array(), *l;
+  size_t i;
+  json_array_foreach(json_object_get(all, "ledgers"), i, l) {
+    json_array_append_new(out, json_pack("{s:O, s:O}", "code", json_object_get(l, "code"), "size",
+                                         json_object_get(l, "size")));
+  }
+  json_decref(all);
+  return out;
+}
+
+bool aidreg_registry_healthy(aidreg_registry *r) {
+  db_conn *c = db_pool_get(&r->pool);
+  if (!c) return false;
+  bool ok = db_cmd(c, "SELECT 1") == 0;
+  db_pool_put(&r->pool, c);
+  return ok;
+}
+
+int aidreg_registry_checkpoint(aidreg_registry *r, const char *code, char **note, aidreg_problem *p) {
+  WITH_CONN(r, c, p);
+  uint64_t size;
+  int rc = ledger_size(c, code, &size, p);
+  if (rc == 0) {
+    int found = store_checkpoint_latest(c, code, &size, note);
+    if (found <= 0) rc = aidreg_problem_set(p, found < 0 ? AIDREG_E_INTERNAL : AIDREG_E_NOT_FOUND, NULL,
+                                            "no checkpoint yet");
+  }
+  db_pool_put(&r->pool, c);
+  return rc;
+}
+
+static int tile_bytes(db_conn *c, const char *code, const aidreg_tile_ref *t, uint64_t size, uint8_t **data,
+                      size_t *len, aidreg_problem *p) {
+  uint64_t first = t->index * AIDREG_TILE_WIDTH, end = first + t->width;
+  unsigned level = t->entries ? 0 : t->level * AIDREG_TILE_HEIGHT;
+  uint64_t available = level < 64 ? size >> level : 0;
+  if (t->index > UINT64_MAX / AIDREG_TILE_WIDTH - 1 || end > available)
+    return aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "that tile is beyond the tree (size %" PRIu64 ")", size);
+  char code_lv[8], a[24], b[24];
+  snprintf(code_lv, sizeof code_lv, "%u", level);
+  snprintf(a, sizeof a, "%" PRIu64, first);
+  snprintf(b, sizeof b, "%" PRIu64, end);
+  const char *hp[4] = {code, code_lv, a, b};
+  const char *lp[3] = {code, a, b};
+  PGresult *res = t->entries   ? db_run(c, &q_leaves, 3, lp, NULL)
+                  : level == 0 ? db_run(c, &q_leaf_hashes, 3, lp, NULL)
+                               : db_run(c, &q_hashes, 4, hp, NULL);
+  if (!res) return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
+  int rc = -1;
+  if ((uint64_t)PQntuples(res) != t->width) {
+    aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "stored tree is incomplete");
+    goto out;
+  }
+  db_buf buf = {0};
+  for (int i = 0; i < PQntuples(res); i++) {
+    if (t->entries) {
+      const char *leaf = PQgetvalue(res, i, 1);
+      size_t n = strlen(leaf);
+      uint8_t be[2] = {(uint8_t)(n >> 8), (uint8_t)n};
+      if (n > 0xffff || db_buf_add(&buf, (const char *)be, 2) || db_buf_add(&buf, leaf, n)) goto fail;
+    } else {
+      uint8_t h[32];
+      if (db_bytea(PQgetvalue(res, i, 0), h, 32) || db_buf_add(&buf, (const char *)h, 32)) goto fail;
+    }
+  }
+  *data = (uint8_t *)buf.data;
+  *len = buf.len;
+  rc = 0;
+  goto out;
+fail:
+  db_buf_free(&buf);
+  aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "cannot assemble the tile");
+out:
+  PQclear(res);
+  return rc;
+}
+
+int aidreg_registry_tile(aidreg_registry *r, const char *code, const aidreg_tile_ref *t, uint8_t **data,
+                         size_t *len, aidreg_problem *p) {
+  WITH_CONN(r, c, p);
+  uint64_t size;
+  int rc = ledger_size(c, code, &size, p);
+  if (rc == 0) rc = tile_bytes(c, code, t, size, data, len, p);
+  db_pool_put(&r->pool, c);
+  return rc;
+}
+
+/* One stored leaf as the read API shows it. */
+static json_t *entry_json(const char *idx, const char *data, const char *payload_hex) {
+  json_error_t err;
+  json_t *leaf = json_loads(data, 0, &err), *out = NULL;
+  aidreg_leaf parsed;
+  uint8_t h[32];
+  char lh[45];
+  aidreg_merkle_leaf_hash((const uint8_t *)data, strlen(data), h);
+  aidreg_b64_encode_to(h, 32, lh, sizeof lh);
+  if (leaf && aidreg_leaf_parse((const uint8_t *)data, strlen(data), &parsed, NULL) == 0) {
+    json_t *event = json_loadb((const char *)parsed.env.payload, parsed.env.payload_len, 0, &err);
+    out = json_pack("{s:I, s:O, s:s, s:s, s:O, s:o*}", "index", (json_int_t)strtoull(idx, NULL, 10), "time",
+                    json_object_get(leaf, "time"), "leaf_hash", lh, "payload_sha256", payload_hex, "envelope",
+                    json_object_get(leaf, "envelope"), "event", event);
+    aidreg_leaf_free(&parsed);
+  }
+  json_decref(leaf);
+  return out;
+}
+
+int aidreg_registry_entries(aidreg_registry *r, const char *code, uint64_t from, unsigned limit, json_t **out,
+                            aidreg_problem *p) {
+  if (limit == 0 || limit > 1000) limit = limit ? 1000 : 100;
+  WITH_CONN(r, c, p);
+  uint64_t size;
+  int rc = ledger_size(c, code, &size, p);
+  if (rc == 0) {
+    char a[24], b[24];
+    uint64_t end = from + limit < size ? from + limit : size;
+    snprintf(a, sizeof a, "%" PRIu64, from);
+    snprintf(b, sizeof b, "%" PRIu64, end);
+    const char *lp[3] = {code, a, b};
+    PGresult *res = db_run(c, &q_leaves, 3, lp, NULL);
+    if (!res) {
+      rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
+    } else {
+      json_t *list = json_array();
+      for (int i = 0; i < PQntuples(res); i++)
+        json_array_append_new(list, entry_json(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2)));
+      PQclear(res);
+      *out = json_pack("{s:o, s:o, s:I}", "entries", list, "next",
+                       end < size ? json_integer((json_int_t)end) : json_null(), "size", (json_int_t)size);
+    }
+  }
+  db_pool_put(&r->pool, c);
+  return rc;
+}
+
+int aidreg_registry_entry(aidreg_registry *r, const char *code, uint64_t index, json_t **out, aidreg_problem *p) {
+  WITH_CONN(r, c, p);
+  uint64_t size;
+  int rc = ledger_size(c, code, &size, p);
+  if (rc == 0 && index >= size)
+    rc = aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "entry %" PRIu64 " does not exist (size %" PRIu64 ")",
+                            index, size);
+  if (rc == 0) {
+    char a[24], b[24];
+    snprintf(a, sizeof a, "%" PRIu64, index);
+    snprintf(b, sizeof b, "%" PRIu64, index + 1);
+    const char *lp[3] = {code, a, b};
+    PGresult *res = db_run(c, &q_leaves, 3, lp, NULL);
+    if (!res || PQntuples(res) != 1 ||
+        !(*out = entry_json(PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2))))
+      rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "cannot read entry");
+    PQclear(res);
+  }
+  db_pool_put(&r->pool, c);
+  return rc;
+}
+
+static json_t *proof_array(uint8_t proof[][32], size_t n) {
+  json_t *a = json_array();
+  for (size_t i = 0; a && i < n; i++) {
+    char h[45];
+    aidreg_b64_encode_to(proof[i], 32, h, sizeof h);
+    json_array_append_new(a, json_string(h));
+  }
+  return a;
+}
+
+int aidreg_registry_inclusion(aidreg_registry *r, const char *code, bool index_known, uint64_t index,
+                              const uint8_t leaf_hash[32], uint64_t size, json_t **out, aidreg_problem *p) {
+  WITH_CONN(r, c, p);
+  uint64_t latest;
+  int rc = ledger_size(c, code, &latest, p);
+  if (rc == 0 && !index_known) {
+    char hex[65], bytea[70];
+    aidreg_hex_encode(leaf_hash, 32, hex);
+    snprintf(bytea, sizeof bytea, "\\x%s", hex);
+    const char *params[2] = {code, bytea};
+    PGresult *res = db_run(c, &q_by_hash, 2, params, NULL);
+    unsigned long long ix;
+    if (!res || PQntuples(res) < 1 || db_u64(PQgetvalue(res, 0, 0), &ix))
+      rc = aidreg_problem_set(p, AIDREG_E_NOT_FOUND, "/query/leaf_hash", "no leaf with that hash");
+    else
+      index = ix;
+    PQclear(res);
+  }
+  if (rc == 0 && size == 0) size = latest;
+  if (rc == 0 && (size > latest || index >= size))
+    rc = aidreg_problem_set(p, AIDREG_E_INVALID_QUERY, "/query/size",
+                            "need index < size <= %" PRIu64 " (index %" PRIu64 ", size %" PRIu64 ")", latest, index, size);
+  if (rc == 0) {
+    store_nodes sn = {c, code};
+    uint8_t proof[AIDREG_MAX_PROOF][32], lh[32];
+    size_t n;
+    char lhs[45];
+    if (store_node_fetch(&sn, 0, index, lh) || aidreg_merkle_inclusion_proof(store_node_fetch, &sn, index, size, proof, &n)) {
+      rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "cannot build the proof");
+    } else {
+      aidreg_b64_encode_to(lh, 32, lhs, sizeof lhs);
+      *out = json_pack("{s:I, s:I, s:s, s:o}", "index", (json_int_t)index, "tree_size", (json_int_t)size,
+                       "leaf_hash", lhs, "inclusion_proof", proof_array(proof, n));
+    }
+  }
+  db_pool_put(&r->pool, c);
+  return rc;
+}
+
+int aidreg_registry_consistency(aidreg_registry *r, const char *code, uint64_t from, uint64_t to, json_t **out,
+                                aidreg_problem *p) {
+  WITH_CONN(r, c, p);
+  uint64_t latest;
+  int rc = ledger_size(c, code, &latest, p);
+  if (rc == 0 && (from < 1 || from > to || to > latest))
+    rc = aidreg_problem_set(p, AIDREG_E_INVALID_QUERY, from < 1 || from > to ? "/query/from" : "/query/to",
+                            "need 1 <= from <= to <= %" PRIu64 " (from %" PRIu64 ", to %" PRIu64 ")", latest, from, to);
+  if (rc == 0) {
+    store_nodes sn = {c, code};
+    uint8_t proof[AIDREG_MAX_PROOF][32];
+    size_t n;
+    if (aidreg_merkle_consistency_proof(store_node_fetch, &sn, from, to, proof, &n))
+      rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "cannot build the proof");
+    else
+      *out = json_pack("{s:I, s:I, s:o}", "from", (json_int_t)from, "to", (json_int_t)to, "consistency_proof",
+                       proof_array(proof, n));
+  }
+  db_pool_put(&r->pool, c);
+  return rc;
+}

@@ -1,0 +1,355 @@
+/* The registry service (include/aidreg/registry.h): configuration, the read pool, one
+ * appender per ledger, and the checks of a submission that need no database. */
+#include "aidreg/registry.h"
+
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "aidreg/authority.h"
+#include "aidreg/encoding.h"
+#include "aidreg/note.h"
+#include "store/appender.h"
+#include "store/migrate.h"
+#include "store/registry_private.h"
+
+const double aidreg_latency_bounds[AIDREG_LATENCY_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                              0.1,   0.25,   0.5,   1,    2.5,   5};
+
+static struct {
+  pthread_mutex_t mu;
+  aidreg_registry_stats s;
+} stats = {PTHREAD_MUTEX_INITIALIZER, {0}};
+
+void append_stats_record(uint64_t entries, const int64_t *latency_ns, size_t n) {
+  pthread_mutex_lock(&stats.mu);
+  stats.s.entries_appended += entries;
+  if (entries) stats.s.batches_committed++;
+  for (size_t i = 0; i < n; i++) {
+    double sec = (double)latency_ns[i] / 1e9;
+    size_t b = 0;
+    while (b < AIDREG_LATENCY_BUCKETS && sec > aidreg_latency_bounds[b]) b++;
+    stats.s.latency_count[b]++;
+    stats.s.latency_sum_seconds += sec;
+  }
+  pthread_mutex_unlock(&stats.mu);
+}
+
+void aidreg_registry_stats_get(aidreg_registry *r, aidreg_registry_stats *out) {
+  (void)r;
+  pthread_mutex_lock(&stats.mu);
+  *out = stats.s;
+  pthread_mutex_unlock(&stats.mu);
+}
+
+aidreg_registry *aidreg_registry_open(const aidreg_registry_config *cfg, char *err, size_t cap) {
+  if (!cfg->database_url || !cfg->log_key || !cfg->log_host) {
+    snprintf(err, cap, "database URL, log key and log host are required");
+    return NULL;
+  }
+  const char *dir = cfg->sql_dir ? cfg->sql_dir : getenv("AIDREG_SQL_DIR");
+  if (!dir) dir = AIDREG_SQL_DIR;
+  if (aidreg_migrate(cfg->owner_database_url ? cfg->owner_database_url : cfg->database_url, dir, err, cap))
+    return NULL;
+  aidreg_registry *r = calloc(1, sizeof *r);
+  if (!r) {
+    snprintf(err, cap, "out of memory");
+    return NULL;
+  }
+  snprintf(r->url, sizeof r->url, "%s", cfg->database_url);
+  snprintf(r->log_host, sizeof r->log_host, "%s", cfg->log_host);
+  r->log_key = *cfg->log_key;
+  r->max_batch = cfg->max_batch ? cfg->max_batch : 1000;
+  r->max_clock_skew = cfg->max_clock_skew ? cfg->max_clock_skew : 600;
+  pthread_mutex_init(&r->mu, NULL);
+  if (db_pool_init(&r->pool, cfg->database_url, cfg->pool_size ? cfg->pool_size : 8, err, cap)) {
+    pthread_mutex_destroy(&r->mu);
+    sodium_memzero_key(&r->log_key);
+    free(r);
+    return NULL;
+  }
+  return r;
+}
+
+void aidreg_registry_close(aidreg_registry *r) {
+  if (!r) return;
+  for (ledger_slot *s = r->ledgers, *next; s; s = next) {
+    next = s->next;
+    appender_stop(s->appender);
+    free(s);
+  }
+  db_pool_destroy(&r->pool);
+  pthread_mutex_destroy(&r->mu);
+  sodium_memzero_key(&r->log_key);
+  free(r);
+}
+
+void aidreg_registry_origin(aidreg_registry *r, const char *code, char *out, size_t cap) {
+  snprintf(out, cap, "%s/%s", r->log_host, code);
+}
+
+/* The appender of a ledger that exists, started on first use; NULL if the ledger is
+ * unknown (p: UNKNOWN_LEDGER) or on failure (p: UNAVAILABLE). */
+static appender *ledger_appender(aidreg_registry *r, const char *code, aidreg_problem *p) {
+  static db_stmt q_exists = {"SELECT 1 FROM ledger WHERE code = $1", 0};
+  pthread_mutex_lock(&r->mu);
+  for (ledger_slot *s = r->ledgers; s; s = s->next)
+    if (strcmp(s->code, code) == 0) {
+      pthread_mutex_unlock(&r->mu);
+      return s->appender;
+    }
+  pthread_mutex_unlock(&r->mu);
+
+  db_conn *c = db_pool_get(&r->pool);
+  if (!c) {
+    aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
+    return NULL;
+  }
+  const char *params[1] = {code};
+  PGresult *res = db_run(c, &q_exists, 1, params, NULL);
+  db_pool_put(&r->pool, c);
+  if (!res) {
+    aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
+    return NULL;
+  }
+  bool exists = PQntuples(res) == 1;
+  PQclear(res);
+  if (!exists) {
+    aidreg_problem_set(p, AIDREG_E_UNKNOWN_LEDGER, NULL, "there is no ledger %s on this server", code);
+    return NULL;
+  }
+
+  pthread_mutex_lock(&r->mu);
+  ledger_slot *s;
+  for (s = r->ledgers; s; s = s->next)
+    if (strcmp(s->code, code) == 0) break;
+  if (!s && (s = calloc(1, sizeof *s))) {
+    append_ledger lg = {.log_key = &r->log_key, .max_clock_skew = r->max_clock_skew};
+    snprintf(lg.code, sizeof lg.code, "%s", code);
+    aidreg_registry_origin(r, code, lg.origin, sizeof lg.origin);
+    char err[256];
+    snprintf(s->code, sizeof s->code, "%s", code);
+    if (!(s->appender = appender_start(&lg, r->url, r->max_batch, err, sizeof err))) {
+      fprintf(stderr, "aidreg: %s\n", err);
+      free(s);
+      s = NULL;
+    } else {
+      s->next = r->ledgers;
+      r->ledgers = s;
+    }
+  }
+  pthread_mutex_unlock(&r->mu);
+  if (!s) aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "cannot start the appender; retry");
+  return s ? s->appender : NULL;
+}
+
+/* The checks that need no database, in the order of DESIGN.md "Wire details":
+ * envelope and signatures, then payload, then its ledger binding. */
+static int precheck(aidreg_registry *r, const char *code, const json_t *obj, append_item *it, aidreg_problem *p) {
+  if (aidreg_envelope_from_json(obj, "", &it->env, p)) return -1;
+  if (aidreg_envelope_verify(&it->env, p)) return -1;
+  if (aidreg_event_parse(it->env.payload, it->env.payload_len, &it->ev, p)) {
+    /* Payload problems point into the payload. */
+    aidreg_problem_prefix_field(p, "/payload");
+    return -1;
+  }
+  char origin[300];
+  aidreg_registry_origin(r, code, origin, sizeof origin);
+  if (strcmp(it->ev.ledger, origin) != 0)
+    return aidreg_problem_set(p, AIDREG_E_WRONG_LEDGER, "/payload/ledger",
+                              "the event is bound to \"%s\"; this ledger is \"%s\"", it->ev.ledger, origin);
+  return 0;
+}
+
+static void refuse(aidreg_result *res, const char *prefix, const aidreg_problem *p) {
+  res->problem = *p;
+  aidreg_problem_prefix_field(&res->problem, prefix);
+  res->status = aidreg_problem_status(p->code);
+}
+
+/* One call's submissions: the items the appender judges, and how the caller learns
+ * that they are done (it waits, or it is called back). */
+typedef struct {
+  append_item *items;
+  append_item **queued;
+  char (*prefixes)[48];
+  size_t n, nq;
+  appender *a;
+  append_waiter w;
+  void (*done)(void *ctx);
+  void *ctx;
+} submit_job;
+
+static void job_free(submit_job *j) {
+  for (size_t i = 0; j->items && i < j->n; i++) {
+    aidreg_event_free(&j->items[i].ev);
+    aidreg_envelope_free(&j->items[i].env);
+  }
+  free(j->items);
+  free(j->queued);
+  free(j->prefixes);
+  free(j);
+}
+
+/* Fills every result the checks without the database decide; the rest are queued in
+ * j->queued (j->nq of them). NULL when out of memory (every result then refused). */
+static submit_job *job_prepare(aidreg_registry *r, const char *code, const json_t *const *envelopes, size_t n,
+                               const char *pointer_prefix, aidreg_result *results) {
+  const char *prefix0 = pointer_prefix ? pointer_prefix : "";
+  for (size_t i = 0; i < n; i++) memset(&results[i], 0, sizeof results[i]);
+  aidreg_problem p = {0};
+  submit_job *j = calloc(1, sizeof *j);
+  if (j) {
+    j->n = n;
+    j->items = calloc(n ? n : 1, sizeof *j->items);
+    j->queued = calloc(n ? n : 1, sizeof *j->queued);
+    j->prefixes = calloc(n ? n : 1, sizeof *j->prefixes);
+  }
+  if (!j || !j->items || !j->queued || !j->prefixes) {
+    if (j) job_free(j);
+    aidreg_problem_set(&p, AIDREG_E_INTERNAL, NULL, "out of memory");
+    for (size_t i = 0; i < n; i++) refuse(&results[i], "", &p);
+    return NULL;
+  }
+  j->a = ledger_appender(r, code, &p);
+  for (size_t i = 0; i < n; i++) {
+    append_item *it = &j->items[i];
+    if (*prefix0) snprintf(j->prefixes[i], sizeof j->prefixes[i], "%s/%zu", prefix0, i);
+    it->res = &results[i];
+    it->prefix = j->prefixes[i];
+    if (!j->a) {
+      refuse(&results[i], "", &p);
+      continue;
+    }
+    aidreg_problem ip = {0};
+    if (precheck(r, code, envelopes[i], it, &ip)) {
+      refuse(&results[i], j->prefixes[i], &ip);
+      continue;
+    }
+    j->queued[j->nq++] = it;
+  }
+  return j;
+}
+
+static void refuse_queued(submit_job *j) {
+  aidreg_problem p = {0};
+  aidreg_problem_set(&p, AIDREG_E_UNAVAILABLE, NULL, "the server is shutting down; retry");
+  for (size_t i = 0; i < j->nq; i++) refuse(j->queued[i]->res, "", &p);
+}
+
+void aidreg_registry_submit(aidreg_registry *r, const char *code, const json_t *const *envelopes, size_t n,
+                            const char *pointer_prefix, aidreg_result *results) {
+  submit_job *j = job_prepare(r, code, envelopes, n, pointer_prefix, results);
+  if (!j) return;
+  if (j->nq && appender_submit(j->a, j->queued, j->nq)) refuse_queued(j);
+  job_free(j);
+}
+
+/* Called by the appender thread, outside its lock, once the job's last item is done. */
+static void job_finished(void *arg) {
+  submit_job *j = arg;
+  void (*done)(void *) = j->done;
+  void *ctx = j->ctx;
+  job_free(j);
+  done(ctx);
+}
+
+bool aidreg_registry_submit_async(aidreg_registry *r, const char *code, const json_t *const *envelopes, size_t n,
+                                  const char *pointer_prefix, aidreg_result *results, void (*done)(void *ctx),
+                                  void *ctx) {
+  submit_job *j = job_prepare(r, code, envelopes, n, pointer_prefix, results);
+  if (!j) return false;
+  if (j->nq == 0) {
+    job_free(j);
+    return false;
+  }
+  j->done = done;
+  j->ctx = ctx;
+  j->w.on_done = job_finished;
+  j->w.arg = j;
+  if (appender_enqueue(j->a, j->queued, j->nq, &j->w)) {
+    refuse_queued(j);
+    job_free(j);
+    return false;
+  }
+  return true;
+}
+
+void aidreg_registry_create_ledger(aidreg_registry *r, const json_t *envelope, aidreg_result *res, char **vkey) {
+  memset(res, 0, sizeof *res);
+  *vkey = NULL;
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  append_item it = {.res = res, .prefix = "", .enqueued_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec};
+  aidreg_problem p = {0};
+  db_conn *c = NULL;
+  if (aidreg_envelope_from_json(envelope, "", &it.env, &p) || aidreg_envelope_verify(&it.env, &p)) goto refused;
+  if (aidreg_event_parse(it.env.payload, it.env.payload_len, &it.ev, &p)) {
+    aidreg_problem_prefix_field(&p, "/payload");
+    goto refused;
+  }
+  if (strcmp(it.ev.type, "ledger.create") != 0) {
+    aidreg_problem_set(&p, AIDREG_E_UNKNOWN_EVENT_TYPE, "/payload/type",
+                       "POST /v1/ledgers takes a ledger.create event, not %s", it.ev.type);
+    goto refused;
+  }
+  const char *code = it.ev.subject;
+  const char *name = json_string_value(json_object_get(it.ev.body, "name"));
+  if (strlen(code) != 6 || !aidreg_is_admin_code(code)) {
+    aidreg_problem_set(&p, AIDREG_E_INVALID_FIELD, "/payload/subject", "the subject must be a 6-digit county code");
+    goto refused;
+  }
+  append_ledger lg = {.log_key = &r->log_key, .max_clock_skew = r->max_clock_skew};
+  snprintf(lg.code, sizeof lg.code, "%s", code);
+  aidreg_registry_origin(r, code, lg.origin, sizeof lg.origin);
+  if (strcmp(it.ev.ledger, lg.origin) != 0) {
+    aidreg_problem_set(&p, AIDREG_E_WRONG_LEDGER, "/payload/ledger", "the event is bound to \"%s\"; expected \"%s\"",
+                       it.ev.ledger, lg.origin);
+    goto refused;
+  }
+  char *vk = aidreg_note_vkey(lg.origin, r->log_key.pk);
+  if (!vk || !(c = db_pool_get(&r->pool))) {
+    free(vk);
+    aidreg_problem_set(&p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
+    goto refused;
+  }
+  append_item *items[1] = {&it};
+  append_batch(c, &lg, items, 1, true, name ? name : "", vk);
+  db_pool_put(&r->pool, c);
+  if (res->status == 200 || res->status == 201) *vkey = vk;
+  else free(vk);
+  goto out;
+refused:
+  refuse(res, "", &p);
+out:
+  aidreg_event_free(&it.ev);
+  aidreg_envelope_free(&it.env);
+}
+
+void aidreg_receipt_free(aidreg_receipt *rc) {
+  if (!rc) return;
+  free(rc->checkpoint);
+  rc->checkpoint = NULL;
+}
+
+void aidreg_result_free(aidreg_result *res) {
+  if (res) aidreg_receipt_free(&res->receipt);
+}
+
+json_t *aidreg_receipt_json(const aidreg_receipt *rc) {
+  char lh[45], ph[65];
+  aidreg_b64_encode_to(rc->leaf_hash, 32, lh, sizeof lh);
+  aidreg_hex_encode(rc->payload_sha256, 32, ph);
+  json_t *proof = json_array();
+  for (size_t i = 0; proof && i < rc->proof_len; i++) {
+    char h[45];
+    aidreg_b64_encode_to(rc->proof[i], 32, h, sizeof h);
+    json_array_append_new(proof, json_string(h));
+  }
+  return json_pack("{s:s, s:I, s:s, s:s, s:s, s:o}", "ledger", rc->ledger, "index", (json_int_t)rc->index,
+                   "leaf_hash", lh, "payload_sha256", ph, "checkpoint", rc->checkpoint ? rc->checkpoint : "",
+                   "inclusion_proof", proof);
+}

@@ -1,0 +1,438 @@
+/* Reads of the current state (include/aidreg/state.h): projects, assets, plans and
+ * summaries from the entity table (sql/002_state.sql), histories from the leaves.
+ * Every `x_fen` integer gets an `x_yuan` string beside it. */
+#include "aidreg/state.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aidreg/authority.h"
+#include "aidreg/encoding.h"
+#include "aidreg/leaf.h"
+#include "store/registry_private.h"
+
+static db_stmt q_ledger = {"SELECT 1 FROM ledger WHERE code = $1", 0};
+static db_stmt q_list = {
+    "SELECT (doc - $11::text[])::text FROM entity "
+    "WHERE ledger = $1 AND kind = $2 "
+    "AND ($3::text IS NULL OR villages @> ARRAY[$3::text]) "
+    "AND ($4::text IS NULL OR township = $4 OR EXISTS (SELECT 1 FROM unnest(villages) v WHERE left(v, 9) = $4)) "
+    "AND ($5::text IS NULL OR class = $5) AND ($6::text IS NULL OR status = $6) "
+    "AND ($7::text IS NULL OR strpos(lower(coalesce(name, '')), lower($7)) > 0 OR strpos(lower(id), lower($7)) > 0) "
+    "AND ($8::int = 0 OR year = $8) "
+    "ORDER BY id OFFSET $9 LIMIT $10",
+    0};
+static db_stmt q_count = {
+    "SELECT count(*) FROM entity "
+    "WHERE ledger = $1 AND kind = $2 "
+    "AND ($3::text IS NULL OR villages @> ARRAY[$3::text]) "
+    "AND ($4::text IS NULL OR township = $4 OR EXISTS (SELECT 1 FROM unnest(villages) v WHERE left(v, 9) = $4)) "
+    "AND ($5::text IS NULL OR class = $5) AND ($6::text IS NULL OR status = $6) "
+    "AND ($7::text IS NULL OR strpos(lower(coalesce(name, '')), lower($7)) > 0 OR strpos(lower(id), lower($7)) > 0) "
+    "AND ($8::int = 0 OR year = $8)",
+    0};
+static db_stmt q_doc = {"SELECT doc::text FROM entity WHERE ledger = $1 AND kind = $2 AND id = $3", 0};
+static db_stmt q_history = {
+    "SELECT idx, data, encode(payload_sha256, 'hex') FROM leaf WHERE ledger = $1 AND subject = $2 ORDER BY idx", 0};
+static db_stmt q_signers = {
+    "SELECT keyid, role, holder_name, holder_org FROM signing_key WHERE ledger = $1 AND keyid = ANY ($2::text[])", 0};
+static db_stmt q_by_class = {
+    "SELECT coalesce(class, ''), coalesce(status, ''), count(*) FROM entity "
+    "WHERE ledger = $1 AND kind = 'asset' AND ($2::text IS NULL OR villages @> ARRAY[$2::text]) "
+    "GROUP BY class, status ORDER BY 1, 2",
+    0};
+/* A village's figures are its shares of every asset it has a share in; the county's are
+ * the sum over every share, which is exactly the sum over the assets. */
+static db_stmt q_money = {
+    "SELECT coalesce(sum((s->>'value_fen')::numeric), 0)::text, coalesce(sum((s->>'gross_fen')::numeric), 0)::text, "
+    "coalesce(sum((s->>'net_fen')::numeric), 0)::text, coalesce(sum((s->>'allocated_fen')::numeric), 0)::text, "
+    "coalesce(sum((s->>'unallocated_fen')::numeric), 0)::text "
+    "FROM entity e CROSS JOIN LATERAL jsonb_array_elements(e.doc->'shares') s "
+    "WHERE e.ledger = $1 AND e.kind = 'asset' AND ($2::text IS NULL OR (e.villages @> ARRAY[$2::text] AND "
+    "s->>'village' = $2))",
+    0};
+static db_stmt q_paid = {
+    "SELECT coalesce(sum((doc->>'paid_fen')::numeric), 0)::text FROM entity "
+    "WHERE ledger = $1 AND kind = 'plan' AND ($2::text IS NULL OR village = $2)",
+    0};
+
+/* ---- helpers ---------------------------------------------------------------------------- */
+
+static void add_yuan(json_t *v) {
+  if (json_is_array(v)) {
+    size_t i;
+    json_t *x;
+    json_array_foreach(v, i, x) add_yuan(x);
+    return;
+  }
+  if (!json_is_object(v)) return;
+  const char *keys[64];
+  size_t n = 0;
+  const char *k;
+  json_t *x;
+  json_object_foreach(v, k, x) {
+    size_t len = strlen(k);
+    if (len > 4 && strcmp(k + len - 4, "_fen") == 0 && json_is_integer(x) && n < 64) keys[n++] = k;
+    else add_yuan(x);
+  }
+  for (size_t i = 0; i < n; i++) {
+    char name[160], y[32];
+    size_t len = strlen(keys[i]);
+    if (len + 1 >= sizeof name) continue;
+    snprintf(name, sizeof name, "%.*s_yuan", (int)(len - 4), keys[i]);
+    aidreg_fen_to_yuan((int64_t)json_integer_value(json_object_get(v, keys[i])), y);
+    json_object_set_new(v, name, json_string(y));
+  }
+}
+
+static json_t *parse(const char *text) { return json_loads(text, 0, NULL); }
+
+/* A stored document or leaf that does not read back is never skipped: a list whose items
+ * disagree with its total, or a history with a hole, would pass for the truth. */
+static int damaged(aidreg_problem *p, const char *what, const char *id) {
+  return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL,
+                            "stored %s %s does not read back: the projection is damaged; run `aidreg rebuild --check`",
+                            what, id);
+}
+
+static int oom(aidreg_problem *p) { return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory"); }
+
+/* Members of a stored document that grow with its subject's history: list items leave
+ * them out, so that a page's size stays bounded; the document's own read shows them. */
+static const char *list_omits(const char *kind) {
+  return strcmp(kind, "asset") == 0 ? "{incomes,notices}" : "{}";
+}
+
+static int ledger_known(db_conn *c, const char *code, aidreg_problem *p) {
+  const char *params[1] = {code};
+  PGresult *r = db_run(c, &q_ledger, 1, params, NULL);
+  if (!r) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
+  bool ok = PQntuples(r) == 1;
+  PQclear(r);
+  return ok ? 0 : aidreg_problem_set(p, AIDREG_E_UNKNOWN_LEDGER, NULL, "there is no ledger %s on this server", code);
+}
+
+static bool digits(const char *s, size_t n) {
+  return s && strlen(s) == n && aidreg_is_admin_code(s);
+}
+
+static int check_query(const aidreg_state_query *q, aidreg_problem *p) {
+  if (!q) return 0;
+  if (q->village && !digits(q->village, 12))
+    return aidreg_problem_set(p, AIDREG_E_INVALID_QUERY, "/query/village", "village must be a 12-digit code");
+  if (q->township && !digits(q->township, 9))
+    return aidreg_problem_set(p, AIDREG_E_INVALID_QUERY, "/query/township", "township must be a 9-digit code");
+  if (q->year < 0) return aidreg_problem_set(p, AIDREG_E_INVALID_QUERY, "/query/year", "year must be positive");
+  return 0;
+}
+
+/* ---- lists -------------------------------------------------------------------------------- */
+
+static int list(aidreg_registry *r, const char *code, const char *kind, const aidreg_state_query *q0, json_t **out,
+                aidreg_problem *p) {
+  aidreg_state_query q = q0 ? *q0 : (aidreg_state_query){0};
+  if (check_query(&q, p)) return -1;
+  unsigned limit = q.limit == 0 ? 100 : q.limit > 1000 ? 1000 : q.limit;
+  db_conn *c = db_pool_get(&r->pool);
+  if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
+  int rc = ledger_known(c, code, p);
+  PGresult *res = NULL, *cnt = NULL;
+  if (rc) goto out;
+  char year[16], from[24], lim[16];
+  snprintf(year, sizeof year, "%d", q.year);
+  snprintf(from, sizeof from, "%" PRIu64, q.from);
+  snprintf(lim, sizeof lim, "%u", limit);
+  const char *params[11] = {code,   kind,     q.village, q.township, q.klass, q.status,
+                            q.q && *q.q ? q.q : NULL, year, from, lim, list_omits(kind)};
+  if (!(res = db_run(c, &q_list, 11, params, NULL)) || !(cnt = db_run(c, &q_count, 8, params, NULL))) {
+    rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
+    goto out;
+  }
+  unsigned long long total = 0;
+  db_u64(PQgetvalue(cnt, 0, 0), &total);
+  json_t *items = json_array();
+  if (!items) {
+    rc = oom(p);
+    goto out;
+  }
+  for (int i = 0; i < PQntuples(res); i++) {
+    json_t *doc = parse(PQgetvalue(res, i, 0));
+    if (!doc) {
+      char at[48];
+      snprintf(at, sizeof at, "at position %" PRIu64, q.from + (uint64_t)i);
+      rc = damaged(p, kind, at);
+    } else {
+      add_yuan(doc);
+      if (json_array_append_new(items, doc)) rc = oom(p);
+    }
+    if (rc) {
+      json_decref(items);
+      goto out;
+    }
+  }
+  uint64_t next = q.from + (uint64_t)PQntuples(res);
+  *out = json_pack("{s:o, s:o, s:I}", "items", items, "next", next < total ? json_integer((json_int_t)next) : json_null(),
+                   "total", (json_int_t)total);
+  if (!*out) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
+out:
+  PQclear(res);
+  PQclear(cnt);
+  db_pool_put(&r->pool, c);
+  return rc;
+}
+
+int aidreg_state_projects(aidreg_registry *r, const char *code, const aidreg_state_query *q, json_t **out,
+                          aidreg_problem *p) {
+  return list(r, code, "project", q, out, p);
+}
+int aidreg_state_assets(aidreg_registry *r, const char *code, const aidreg_state_query *q, json_t **out,
+                        aidreg_problem *p) {
+  return list(r, code, "asset", q, out, p);
+}
+int aidreg_state_plans(aidreg_registry *r, const char *code, const aidreg_state_query *q, json_t **out,
+                       aidreg_problem *p) {
+  return list(r, code, "plan", q, out, p);
+}
+
+/* ---- one document and its history ----------------------------------------------------------- */
+
+/* The stored document kind/id: 0 with *doc a new reference, or NULL when there is none;
+ * -1 with p (INTERNAL) when it cannot be read. */
+static int load_doc(db_conn *c, const char *code, const char *kind, const char *id, json_t **doc,
+                    aidreg_problem *p) {
+  const char *params[3] = {code, kind, id};
+  *doc = NULL;
+  PGresult *res = db_run(c, &q_doc, 3, params, NULL);
+  if (!res) return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
+  int rc = 0;
+  if (PQntuples(res) == 1 && !(*doc = parse(PQgetvalue(res, 0, 0)))) rc = damaged(p, kind, id);
+  PQclear(res);
+  return rc;
+}
+
+/* One step of a history; takes event and signers. */
+static int add_step(json_t *out, PGresult *res, int i, const aidreg_leaf *leaf, json_t *event, json_t *signers,
+                    const json_t *log) {
+  const char *ref = PQgetvalue(res, i, 2);
+  const json_t *sup = json_object_get(json_object_get(log, "superseded"), ref);
+  unsigned long long idx = 0;
+  db_u64(PQgetvalue(res, i, 0), &idx);
+  return json_array_append_new(out, json_pack("{s:I, s:s, s:s, s:s?, s:o, s:o, s:o}", "index", (json_int_t)idx, "ref",
+                                              ref, "time", leaf->time, "type",
+                                              json_string_value(json_object_get(event, "type")), "signers", signers,
+                                              "event", event, "corrected_by",
+                                              sup ? json_incref(json_object_get(sup, "index")) : json_null()));
+}
+
+/* Every entry of subject in ledger order: {"index","ref","time","type","signers","event","corrected_by"}.
+ * NULL with p filled when a leaf does not read back or the database fails. */
+static json_t *history(db_conn *c, const char *code, const char *subject, const json_t *log, aidreg_problem *p) {
+  const char *params[2] = {code, subject};
+  PGresult *res = db_run(c, &q_history, 2, params, NULL);
+  if (!res) {
+    aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
+    return NULL;
+  }
+  json_t *out = json_array(), *keys = json_object();
+  db_buf ids = {0};
+  db_buf_add(&ids, "{", 1);
+  bool first = true;
+  int rc = out && keys ? 0 : oom(p);
+  for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
+    const char *data = PQgetvalue(res, i, 1);
+    aidreg_leaf leaf;
+    if (aidreg_leaf_parse((const uint8_t *)data, strlen(data), &leaf, NULL)) {
+      char what[96];
+      snprintf(what, sizeof what, "leaf %s of", PQgetvalue(res, i, 0));
+      rc = damaged(p, what, subject);
+      break;
+    }
+    json_t *event = json_loadb((const char *)leaf.env.payload, leaf.env.payload_len, 0, NULL);
+    json_t *signers = json_array();
+    if (!event) {
+      char what[96];
+      snprintf(what, sizeof what, "event of leaf %s on", PQgetvalue(res, i, 0));
+      rc = damaged(p, what, subject);
+    } else if (!signers) {
+      rc = oom(p);
+    }
+    for (size_t s = 0; rc == 0 && s < leaf.env.nsig; s++) {
+      if (json_array_append_new(signers, json_pack("{s:s}", "keyid", leaf.env.sigs[s].keyid))) rc = oom(p);
+      if (rc == 0 && !json_object_get(keys, leaf.env.sigs[s].keyid)) {
+        if (json_object_set_new(keys, leaf.env.sigs[s].keyid, json_null())) rc = oom(p);
+        if (!first) db_buf_add(&ids, ",", 1);
+        db_buf_add_array_elem(&ids, leaf.env.sigs[s].keyid);
+        first = false;
+      }
+    }
+    if (rc == 0) {
+      if (add_step(out, res, i, &leaf, event, signers, log)) rc = oom(p);
+    } else {
+      json_decref(event);
+      json_decref(signers);
+    }
+    aidreg_leaf_free(&leaf);
+  }
+  PQclear(res);
+  db_buf_add(&ids, "}", 1);
+  /* Who signed: role and holder of each key. */
+  if (rc == 0 && !first) {
+    const char *sp[2] = {code, ids.data};
+    PGresult *k = ids.data ? db_run(c, &q_signers, 2, sp, NULL) : NULL;
+    if (!k) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, ids.data ? "query failed" : "out of memory");
+    for (int i = 0; rc == 0 && i < PQntuples(k); i++)
+      if (json_object_set_new(keys, PQgetvalue(k, i, 0),
+                              json_pack("{s:s, s:{s:s, s:s}}", "role", PQgetvalue(k, i, 1), "holder", "name",
+                                        PQgetvalue(k, i, 2), "org", PQgetvalue(k, i, 3))))
+        rc = oom(p);
+    PQclear(k);
+    size_t i, j;
+    json_t *h, *s;
+    json_array_foreach(out, i, h) {
+      json_array_foreach(json_object_get(h, "signers"), j, s) {
+        if (rc) break;
+        const json_t *info = json_object_get(keys, json_string_value(json_object_get(s, "keyid")));
+        if (json_object_set(s, "role", json_is_object(info) ? json_object_get(info, "role") : json_null()) ||
+            json_object_set(s, "holder", json_is_object(info) ? json_object_get(info, "holder") : json_null()))
+          rc = oom(p);
+      }
+    }
+  }
+  db_buf_free(&ids);
+  json_decref(keys);
+  if (rc) {
+    json_decref(out);
+    return NULL;
+  }
+  return out;
+}
+
+/* The payouts in force of a plan: the allocation.payout slots of its log (a corrected
+ * payout as corrected). NULL with p filled when the log does not read back. */
+static json_t *payouts(db_conn *c, const char *code, const char *id, const json_t *log, aidreg_problem *p) {
+  json_t *out = json_array(), *slots = json_array();
+  int rc = out && slots ? 0 : oom(p);
+  for (json_int_t k = 0; rc == 0 && k < json_integer_value(json_object_get(log, "sealed")); k++) {
+    char cid[160];
+    snprintf(cid, sizeof cid, "%s#%lld", id, (long long)k);
+    json_t *chunk = NULL;
+    rc = load_doc(c, code, "logc", cid, &chunk, p);
+    if (rc == 0 && !chunk) rc = damaged(p, "logc", cid); /* a sealed chunk must exist */
+    if (rc == 0 && json_array_extend(slots, json_object_get(chunk, "entries"))) rc = damaged(p, "logc", cid);
+    json_decref(chunk);
+  }
+  if (rc == 0 && log && json_array_extend(slots, json_object_get(log, "tail"))) rc = damaged(p, "log", id);
+  size_t i;
+  json_t *s;
+  json_array_foreach(slots, i, s) {
+    if (rc) break;
+    const char *type = json_string_value(json_object_get(s, "type"));
+    if (!type) {
+      rc = damaged(p, "log", id);
+      break;
+    }
+    if (strcmp(type, "allocation.payout") != 0) continue;
+    json_t *po = json_deep_copy(json_object_get(s, "body"));
+    if (!po) {
+      rc = damaged(p, "log", id);
+      break;
+    }
+    if (json_object_set(po, "index", json_object_get(s, "index")) ||
+        json_object_set(po, "ref", json_object_get(s, "ref")) || json_array_append_new(out, po))
+      rc = damaged(p, "log", id);
+  }
+  json_decref(slots);
+  if (rc) {
+    json_decref(out);
+    return NULL;
+  }
+  return out;
+}
+
+static int one(aidreg_registry *r, const char *code, const char *kind, const char *id, json_t **out,
+               aidreg_problem *p) {
+  if (!id || !*id) return aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "no id");
+  db_conn *c = db_pool_get(&r->pool);
+  if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
+  int rc = ledger_known(c, code, p);
+  json_t *doc = NULL, *log = NULL;
+  if (rc == 0) rc = load_doc(c, code, kind, id, &doc, p);
+  if (rc == 0 && !doc) rc = aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "there is no %s %s in ledger %s", kind, id, code);
+  if (rc == 0) add_yuan(doc); /* not inside the signed events of the history */
+  if (rc == 0 && strcmp(kind, "project") != 0) {
+    rc = load_doc(c, code, "log", id, &log, p); /* none: no entry is in force */
+    if (rc == 0 && strcmp(kind, "plan") == 0) {
+      json_t *po = payouts(c, code, id, log, p);
+      if (!po) rc = -1;
+      add_yuan(po);
+      if (rc == 0 && json_object_set_new(doc, "payouts", po)) rc = oom(p);
+    }
+    json_t *h = rc == 0 ? history(c, code, id, log, p) : NULL;
+    if (rc == 0 && !h) rc = -1;
+    if (rc == 0 && json_object_set_new(doc, "history", h)) rc = oom(p);
+  }
+  db_pool_put(&r->pool, c);
+  json_decref(log);
+  if (rc) {
+    json_decref(doc);
+    return rc;
+  }
+  *out = doc;
+  return 0;
+}
+
+int aidreg_state_project(aidreg_registry *r, const char *code, const char *id, json_t **out, aidreg_problem *p) {
+  return one(r, code, "project", id, out, p);
+}
+int aidreg_state_asset(aidreg_registry *r, const char *code, const char *id, json_t **out, aidreg_problem *p) {
+  return one(r, code, "asset", id, out, p);
+}
+int aidreg_state_plan(aidreg_registry *r, const char *code, const char *id, json_t **out, aidreg_problem *p) {
+  return one(r, code, "plan", id, out, p);
+}
+
+/* ---- summaries --------------------------------------------------------------------------------- */
+
+static json_t *fen_json(const char *numeric) {
+  return json_integer((json_int_t)strtoll(numeric, NULL, 10));
+}
+
+int aidreg_state_summary(aidreg_registry *r, const char *code, const char *village, json_t **out,
+                         aidreg_problem *p) {
+  if (village && !(digits(village, 12) && strncmp(village, code, 6) == 0))
+    return aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "%s is not a village code of county %s", village, code);
+  db_conn *c = db_pool_get(&r->pool);
+  if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
+  int rc = ledger_known(c, code, p);
+  PGresult *a = NULL, *m = NULL, *pd = NULL;
+  const char *params[2] = {code, village};
+  if (rc == 0 && (!(a = db_run(c, &q_by_class, 2, params, NULL)) || !(m = db_run(c, &q_money, 2, params, NULL)) ||
+                  !(pd = db_run(c, &q_paid, 2, params, NULL))))
+    rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
+  if (rc == 0) {
+    json_t *by_class = json_object(), *by_status = json_object();
+    json_int_t total = 0;
+    for (int i = 0; i < PQntuples(a); i++) {
+      json_int_t n = (json_int_t)strtoll(PQgetvalue(a, i, 2), NULL, 10);
+      const char *k = PQgetvalue(a, i, 0), *s = PQgetvalue(a, i, 1);
+      json_object_set_new(by_class, k, json_integer(json_integer_value(json_object_get(by_class, k)) + n));
+      json_object_set_new(by_status, s, json_integer(json_integer_value(json_object_get(by_status, s)) + n));
+      total += n;
+    }
+    *out = json_pack("{s:s, s:o, s:{s:I, s:o, s:o}, s:o, s:o, s:o, s:o, s:o, s:o}", "ledger", code, "village",
+                     village ? json_string(village) : json_null(), "assets", "total", total, "by_class", by_class,
+                     "by_status", by_status, "original_value_fen", fen_json(PQgetvalue(m, 0, 0)), "income_gross_fen",
+                     fen_json(PQgetvalue(m, 0, 1)), "income_net_fen", fen_json(PQgetvalue(m, 0, 2)), "allocated_fen",
+                     fen_json(PQgetvalue(m, 0, 3)), "paid_fen", fen_json(PQgetvalue(pd, 0, 0)), "unallocated_fen",
+                     fen_json(PQgetvalue(m, 0, 4)));
+    if (!*out) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
+    else add_yuan(*out);
+  }
+  PQclear(a);
+  PQclear(m);
+  PQclear(pd);
+  db_pool_put(&r->pool, c);
+  return rc;
+}

@@ -1,0 +1,321 @@
+/* Rebuild check (include/aidreg/rebuild.h): replay every leaf through authority.c and the
+ * domain rules into memory, then compare with the entity table row by row. */
+#include "aidreg/rebuild.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aidreg/authority.h"
+#include "aidreg/leaf.h"
+#include "store/db.h"
+#include "rules/domain.h"
+#include "rules/judge.h"
+#include "core/strmap.h"
+
+#define PAGE "1000"
+
+static db_stmt q_size = {"SELECT size FROM ledger WHERE code = $1", 0};
+static db_stmt q_leaves = {"SELECT idx, data FROM leaf WHERE ledger = $1 AND idx >= $2 ORDER BY idx LIMIT " PAGE, 0};
+static db_stmt q_entities = {
+    "SELECT kind, id, village, township, villages::text, class, status, name, year, doc::text, updated_at "
+    "FROM entity WHERE ledger = $1 ORDER BY kind, id",
+    0};
+
+/* ---- keys replayed in memory ---- */
+
+typedef struct {
+  strmap keys; /* keyid -> aidreg_key_state* */
+} keyring;
+
+static int ring_lookup(void *ctx, const char *keyid, aidreg_key_state *out) {
+  keyring *k = ctx;
+  aidreg_key_state *s = strmap_get(&k->keys, keyid);
+  if (!s) return 0;
+  *out = *s;
+  return 1;
+}
+
+static int ring_county(void *ctx, const char *except) {
+  keyring *k = ctx;
+  int n = 0;
+  for (size_t i = 0; i < k->keys.cap; i++) {
+    const aidreg_key_state *s = k->keys.slots[i].key ? k->keys.slots[i].val : NULL;
+    if (s && s->role == AIDREG_ROLE_COUNTY && !s->revoked && strcmp(s->keyid, except) != 0) n++;
+  }
+  return n;
+}
+
+static int ring_apply(keyring *k, const aidreg_keychange *ch) {
+  if (ch->kind == AIDREG_KEYCHANGE_NONE) return 0;
+  aidreg_key_state *s = strmap_get(&k->keys, ch->key.keyid);
+  if (!s) {
+    if (!(s = calloc(1, sizeof *s)) || strmap_put(&k->keys, ch->key.keyid, s)) {
+      free(s);
+      return -1;
+    }
+  }
+  if (ch->kind == AIDREG_KEYCHANGE_ENROLL) *s = ch->key;
+  else s->revoked = true;
+  return 0;
+}
+
+/* ---- differences ---- */
+
+typedef struct {
+  FILE *out;
+  long diffs;
+} report_t;
+
+static void diff(report_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void diff(report_t *r, const char *fmt, ...) {
+  r->diffs++;
+  if (!r->out) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(r->out, fmt, ap);
+  va_end(ap);
+  fputc('\n', r->out);
+}
+
+/* The first JSON pointer where a and b differ, into path. */
+static void first_difference(const json_t *a, const json_t *b, char *path, size_t cap) {
+  size_t len = strlen(path);
+  if (json_is_object(a) && json_is_object(b)) {
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)a, k, v) {
+      const json_t *w = json_object_get(b, k);
+      if (!w || !json_equal(v, w)) {
+        snprintf(path + len, cap - len, "/%s", k);
+        if (w) first_difference(v, w, path, cap);
+        return;
+      }
+    }
+    json_object_foreach((json_t *)b, k, v) {
+      if (!json_object_get(a, k)) {
+        snprintf(path + len, cap - len, "/%s", k);
+        return;
+      }
+    }
+  } else if (json_is_array(a) && json_is_array(b)) {
+    size_t n = json_array_size(a) > json_array_size(b) ? json_array_size(a) : json_array_size(b);
+    for (size_t i = 0; i < n; i++) {
+      const json_t *v = json_array_get(a, i), *w = json_array_get(b, i);
+      if (!v || !w || !json_equal(v, w)) {
+        snprintf(path + len, cap - len, "/%zu", i);
+        if (v && w) first_difference(v, w, path, cap);
+        return;
+      }
+    }
+  }
+}
+
+static bool same_text(const char *stored, bool stored_null, const char *replayed) {
+  if (stored_null || !replayed) return stored_null && !replayed;
+  return strcmp(stored, replayed) == 0;
+}
+
+/* ---- replay ---- */
+
+typedef struct {
+  keyring ring;
+  domain_batch *dom;
+  const char *code;
+  report_t *rep;
+  uint64_t entries;
+  strmap heads; /* subject -> latest payload hash (32 bytes, malloc'd), for prev */
+} replay_t;
+
+static int replay_head(void *ctx, const char *subject, uint8_t out[32]) {
+  replay_t *rp = ctx;
+  const uint8_t *h = strmap_get(&rp->heads, subject);
+  if (!h) return 0;
+  memcpy(out, h, 32);
+  return 1;
+}
+
+static int replay_set_head(replay_t *rp, const aidreg_event *ev) {
+  uint8_t *h = strmap_get(&rp->heads, ev->subject);
+  if (!h) {
+    if (!(h = malloc(32)) || strmap_put(&rp->heads, ev->subject, h)) {
+      free(h);
+      return -1;
+    }
+  }
+  memcpy(h, ev->payload_sha256, 32);
+  return 0;
+}
+
+static void replay_leaf(replay_t *rp, uint64_t position, const char *data) {
+  aidreg_leaf leaf;
+  aidreg_event ev;
+  aidreg_problem p = {0};
+  if (aidreg_leaf_parse((const uint8_t *)data, strlen(data), &leaf, &p)) {
+    diff(rp->rep, "entry %" PRIu64 ": the stored leaf does not parse (%s); run aidreg verify --db", position, p.detail);
+    return;
+  }
+  if (leaf.index != position) diff(rp->rep, "entry %" PRIu64 ": the leaf says index %" PRIu64, position, leaf.index);
+  if (aidreg_event_parse(leaf.env.payload, leaf.env.payload_len, &ev, &p)) {
+    diff(rp->rep, "entry %" PRIu64 ": the payload does not parse (%s)", position, p.detail);
+    aidreg_leaf_free(&leaf);
+    return;
+  }
+  rp->entries++;
+  aidreg_keyview kv = {ring_lookup, ring_county, &rp->ring};
+  /* Repeats and the binding are aidreg verify's to report; the rest is judged again. */
+  judge_input in = {.county = rp->code, .position = position, .signatures_verified = false,
+                    .latest_time = INT64_MAX, .keys = &kv, .state = rp->dom, .head = replay_head, .ctx = rp};
+  judge_result r;
+  if (judge_entry(&in, &leaf.env, &ev, &r) != JUDGE_ACCEPT) {
+    const aidreg_problem *q = &r.problem;
+    bool keys = r.step == JUDGE_AT_SIGNERS || r.step == JUDGE_AT_AUTHORITY;
+    diff(rp->rep, "entry %" PRIu64 " (%s %s): refused on replay by the %s [%s]: %s", position, ev.type, ev.subject,
+         r.step == JUDGE_AT_SIGNATURE ? "signature check" : keys ? "authority rules" : "rules",
+         aidreg_problem_slug(q->code), q->detail);
+    goto out;
+  }
+  const aidreg_keychange ch = r.keys;
+  if (replay_set_head(rp, &ev)) diff(rp->rep, "entry %" PRIu64 ": out of memory", position);
+  if (ring_apply(&rp->ring, &ch)) diff(rp->rep, "entry %" PRIu64 ": out of memory", position);
+out:
+  aidreg_event_free(&ev);
+  aidreg_leaf_free(&leaf);
+}
+
+/* ---- compare ---- */
+
+typedef struct {
+  report_t *rep;
+  strmap seen;
+} cmp_t;
+
+static int unseen(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at) {
+  cmp_t *c = ctx;
+  (void)doc, (void)updated_at;
+  char key[256];
+  snprintf(key, sizeof key, "%s:%s", kind, id);
+  if (!strmap_get(&c->seen, key)) diff(c->rep, "%s/%s: missing from the stored projection", kind, id);
+  return 0;
+}
+
+static void compare_row(cmp_t *c, const domain_memstore *m, PGresult *r, int i) {
+  const char *kind = PQgetvalue(r, i, 0), *id = PQgetvalue(r, i, 1);
+  char key[256];
+  snprintf(key, sizeof key, "%s:%s", kind, id);
+  strmap_put(&c->seen, key, (void *)1);
+  const json_t *want = domain_memstore_get(m, kind, id);
+  if (!want) {
+    diff(c->rep, "%s/%s: stored, but no entry of the ledger makes it", kind, id);
+    return;
+  }
+  json_t *have = json_loads(PQgetvalue(r, i, 9), 0, NULL);
+  if (!have || !json_equal(have, want)) {
+    char path[512] = "";
+    if (have) first_difference(have, want, path, sizeof path);
+    diff(c->rep, "%s/%s: the stored document differs from the replay at %s", kind, id, *path ? path : "(whole)");
+  }
+  json_decref(have);
+  domain_columns col;
+  domain_columns_of(kind, want, &col);
+  char year[16] = "";
+  if (col.year) snprintf(year, sizeof year, "%d", col.year);
+  static const char *const names[] = {"village", "township", "villages", "class", "status", "name", "year"};
+  const char *replayed[] = {col.village, col.township, col.villages, col.klass, col.status, col.name,
+                            col.year ? year : NULL};
+  for (int k = 0; k < 7; k++)
+    if (!same_text(PQgetvalue(r, i, 2 + k), PQgetisnull(r, i, 2 + k), replayed[k]))
+      diff(c->rep, "%s/%s: column %s is \"%s\", the replay gives \"%s\"", kind, id, names[k],
+           PQgetisnull(r, i, 2 + k) ? "NULL" : PQgetvalue(r, i, 2 + k), replayed[k] ? replayed[k] : "NULL");
+}
+
+static int collect_updated(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at) {
+  (void)doc;
+  char key[256];
+  snprintf(key, sizeof key, "%s:%s", kind, id);
+  return strmap_put(ctx, key, (void *)(uintptr_t)(updated_at + 1));
+}
+
+int aidreg_rebuild_check(const char *database_url, const char *code, FILE *report) {
+  char err[512];
+  db_conn *c = db_connect(database_url, err, sizeof err);
+  if (!c) {
+    if (report) fprintf(report, "rebuild: %s\n", err);
+    return -1;
+  }
+  report_t rep = {report, 0};
+  replay_t rp = {.code = code, .rep = &rep};
+  domain_memstore *m = domain_memstore_new();
+  strmap updated = {0};
+  cmp_t cmp = {&rep, {0}};
+  int rc = -1;
+  PGresult *r = NULL;
+  if (db_cmd(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) goto out;
+  const char *sp[1] = {code};
+  if (!(r = db_run(c, &q_size, 1, sp, NULL))) goto out;
+  unsigned long long size = 0;
+  if (PQntuples(r) != 1 || db_u64(PQgetvalue(r, 0, 0), &size)) {
+    if (report) fprintf(report, "rebuild: there is no ledger %s in this database\n", code);
+    goto out;
+  }
+  PQclear(r);
+  r = NULL;
+  if (!m || !(rp.dom = domain_begin(NULL, code))) goto out;
+
+  uint64_t next = 0;
+  for (;;) {
+    char from[24];
+    snprintf(from, sizeof from, "%" PRIu64, next);
+    const char *lp[2] = {code, from};
+    if (!(r = db_run(c, &q_leaves, 2, lp, NULL))) goto out;
+    int rows = PQntuples(r);
+    for (int i = 0; i < rows; i++) {
+      unsigned long long idx;
+      if (db_u64(PQgetvalue(r, i, 0), &idx) || idx != next) {
+        diff(&rep, "entry %" PRIu64 ": missing from the leaf table", next);
+        goto out;
+      }
+      replay_leaf(&rp, idx, PQgetvalue(r, i, 1));
+      next++;
+    }
+    PQclear(r);
+    r = NULL;
+    if (rows == 0) break;
+  }
+  if (next != size) diff(&rep, "the ledger says size %llu, the leaf table holds %" PRIu64 " entries", size, next);
+  if (domain_memstore_commit(m, rp.dom) || domain_changes(rp.dom, collect_updated, &updated)) goto out;
+
+  if (!(r = db_run(c, &q_entities, 1, sp, NULL))) goto out;
+  long docs = PQntuples(r);
+  for (int i = 0; i < PQntuples(r); i++) {
+    compare_row(&cmp, m, r, i);
+    char key[256];
+    snprintf(key, sizeof key, "%s:%s", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+    uintptr_t u = (uintptr_t)strmap_get(&updated, key);
+    unsigned long long stored;
+    if (u && db_u64(PQgetvalue(r, i, 10), &stored) == 0 && stored != u - 1)
+      diff(&rep, "%s/%s: updated_at is %llu, the replay gives %" PRIu64, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+           stored, (uint64_t)(u - 1));
+  }
+  domain_memstore_each(m, unseen, &cmp);
+  if (report)
+    fprintf(report, "rebuild %s: %" PRIu64 " entries replayed, %ld stored documents compared: %ld difference%s\n",
+            code, rp.entries, docs, rep.diffs, rep.diffs == 1 ? "" : "s");
+  rc = rep.diffs > 0x7fffffff ? 0x7fffffff : (int)rep.diffs;
+out:
+  if (rc < 0 && report) fprintf(report, "rebuild %s: the ledger could not be read to the end\n", code);
+  PQclear(r);
+  db_cmd(c, "ROLLBACK");
+  db_close(c);
+  domain_end(rp.dom);
+  strmap_free(&rp.heads, free);
+  domain_memstore_free(m);
+  strmap_free(&updated, NULL);
+  strmap_free(&cmp.seen, NULL);
+  for (size_t i = 0; i < rp.ring.keys.cap; i++)
+    if (rp.ring.keys.slots[i].key) free(rp.ring.keys.slots[i].val);
+  strmap_free(&rp.ring.keys, NULL);
+  return rc;
+}
