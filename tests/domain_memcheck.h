@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "domain.h"
+#include "rules/domain.h"
 #include "domain_check.h"
 
 typedef struct {

@@ -16,7 +16,7 @@
 #include "aidreg/rebuild.h"
 #include "aidreg/registry.h"
 #include "aidreg/state.h"
-#include "db.h"
+#include "store/db.h"
 #include "domain_check.h"
 #include "domain_script.h"
 #include "registry_env.h"

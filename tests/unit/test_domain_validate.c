@@ -7,7 +7,7 @@
 #include "aidreg/event.h"
 #include "aidreg/keys.h"
 #include "aidreg/state.h"
-#include "domain_validate.h"
+#include "rules/domain_validate.h"
 #include "test.h"
 
 #define COUNTY "522731"

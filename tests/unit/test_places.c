@@ -10,8 +10,8 @@
 
 #include "aidreg/encoding.h"
 #include "aidreg/keys.h"
-#include "domain.h"
-#include "judge.h"
+#include "rules/domain.h"
+#include "rules/judge.h"
 #include "test.h"
 
 #define COUNTY "522731"
