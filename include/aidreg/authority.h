@@ -44,10 +44,11 @@ int aidreg_authority_signers_known(const aidreg_keyview *kv, const aidreg_envelo
  * signer's role allowed and scope covering the subject, and the authority events'
  * own rules (ledger.create first and self-signed, enroll/revoke hierarchy). county is
  * the ledger's 6-digit code; position the index the entry would take. On success
- * fills *change. Returns 0 or -1 with p. */
+ * fills *change. t is the catalogue row of ev->type (aidreg_event_type_find; NULL: the
+ * type is unknown, refused here). Returns 0 or -1 with p. */
 int aidreg_authority_check(const aidreg_keyview *kv, const char *county, const aidreg_envelope *env,
-                           const aidreg_event *ev, uint64_t position, aidreg_keychange *change,
-                           aidreg_problem *p);
+                           const aidreg_event *ev, const aidreg_event_type *t, uint64_t position,
+                           aidreg_keychange *change, aidreg_problem *p);
 
 /* true if scope (a code prefix) covers code. */
 bool aidreg_scope_covers(const char *scope, const char *code);

@@ -234,10 +234,9 @@ static int may_sign(const aidreg_key_state *s, const aidreg_event_type *t, const
 }
 
 int aidreg_authority_check(const aidreg_keyview *kv, const char *county, const aidreg_envelope *env,
-                           const aidreg_event *ev, uint64_t position, aidreg_keychange *ch,
-                           aidreg_problem *p) {
+                           const aidreg_event *ev, const aidreg_event_type *t, uint64_t position,
+                           aidreg_keychange *ch, aidreg_problem *p) {
   memset(ch, 0, sizeof *ch);
-  const aidreg_event_type *t = aidreg_event_type_find(ev->type);
   if (!t)
     return aidreg_problem_set(p, AIDREG_E_UNKNOWN_EVENT_TYPE, "/type", "event type \"%s\" is not in the catalogue",
                               ev->type);

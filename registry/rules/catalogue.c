@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "aidreg/event.h"
+#include "rules/domain.h"
+#include "rules/domain_validate.h"
 #include "rules/event_hooks.h"
 
 #define C AIDREG_ROLE_COUNTY
@@ -90,39 +92,23 @@ const aidreg_event_type *aidreg_event_type_find(const char *name) {
   return NULL;
 }
 
-const struct aidreg_event_hooks *dom_hooks_of(const aidreg_event_type *t) { return t ? t->hooks : NULL; }
-
-const domain_schema *domain_schema_of(const aidreg_event_type *t) { return t && t->hooks ? t->hooks->body : NULL; }
-
-dom_rule dom_rule_of(const char *type) {
-  const aidreg_event_type *t = aidreg_event_type_find(type);
-  return t && t->hooks ? t->hooks->rule : NULL;
+/* The rules below the catalogue look other types up through the batch (a correction
+ * replays the rules of the entries it corrects), so that the table they are part of is
+ * handed to them rather than called up into: these wrappers are their entry points. */
+domain_batch *domain_begin(const domain_store *store, const char *county) {
+  return domain_begin_with(store, county, aidreg_event_type_find);
 }
 
-const char *aidreg_subject_kind_name(aidreg_subject_kind k) {
-  static const char *const names[] = {"county", "key", "project", "asset", "plan", "any", "same", "place"};
-  return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "";
+int domain_validate(const aidreg_event *ev, const char *county, aidreg_problem *p) {
+  const aidreg_event_type *t = aidreg_event_type_find(ev->type);
+  if (!t)
+    return aidreg_problem_set(p, AIDREG_E_UNKNOWN_EVENT_TYPE, "/type",
+                              "事件类型 \"%.40s\" 不在事件目录中 / Event type \"%.40s\" is not in the catalogue",
+                              ev->type ? ev->type : "", ev->type ? ev->type : "");
+  return domain_validate_type(t, ev, county, p);
 }
 
-static const struct {
-  aidreg_role role;
-  const char *name;
-} roles[] = {
-  {AIDREG_ROLE_COUNTY, "county"},     {AIDREG_ROLE_TOWNSHIP, "township"},
-  {AIDREG_ROLE_VILLAGE, "village"},   {AIDREG_ROLE_OPERATOR, "operator"},
-  {AIDREG_ROLE_AUDITOR, "auditor"},
-};
-
-aidreg_role aidreg_role_parse(const char *s) {
-  if (!s) return 0;
-  for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
-    if (strcmp(roles[i].name, s) == 0) return roles[i].role;
-  return 0;
-}
-
-/* NULL for anything but a single role bit. */
-const char *aidreg_role_name(aidreg_role r) {
-  for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
-    if (roles[i].role == r) return roles[i].name;
-  return NULL;
+int domain_validate_body_as(const char *type, const json_t *body, const aidreg_event *ev, const char *county,
+                            const char *pointer_prefix, aidreg_problem *p) {
+  return domain_validate_body_of(aidreg_event_type_find(type), type, body, ev, county, pointer_prefix, p);
 }

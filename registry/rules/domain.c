@@ -31,6 +31,7 @@ typedef struct {
 
 struct domain_batch {
   domain_store store;
+  const aidreg_event_type *(*find)(const char *type);
   char county[16];
   strmap docs; /* "kind:id" -> ov_entry* */
   unsigned gen;
@@ -205,6 +206,8 @@ int dom_put(domain_batch *d, const char *kind, const char *id, json_t *doc) {
 bool dom_failed(const domain_batch *d) { return d->failed; }
 void dom_fail_store(domain_batch *d) { d->failed = true; }
 const char *dom_county(const domain_batch *d) { return d->county; }
+
+const aidreg_event_type *dom_type(const domain_batch *d, const char *type) { return d->find(type); }
 uint64_t dom_now_index(const domain_batch *d) { return d->index; }
 
 static void entry_begin(domain_batch *d, uint64_t index) {
@@ -238,9 +241,11 @@ static void entry_rollback(domain_batch *d) {
   grave_clear(d);
 }
 
-domain_batch *domain_begin(const domain_store *store, const char *county) {
+domain_batch *domain_begin_with(const domain_store *store, const char *county,
+                                const aidreg_event_type *(*find)(const char *type)) {
   domain_batch *d = calloc(1, sizeof *d);
   if (!d) return NULL;
+  d->find = find;
   if (store) d->store = *store;
   snprintf(d->county, sizeof d->county, "%s", county);
   return d;
@@ -487,9 +492,9 @@ static int apply_entry(domain_batch *d, const aidreg_event *ev, const aidreg_eve
   return 0;
 }
 
-int domain_apply(domain_batch *d, const aidreg_event *ev, const aidreg_key_state *signers, size_t nsig,
-                 uint64_t index, const domain_permit *permit, aidreg_problem *p) {
-  const aidreg_event_type *t = aidreg_event_type_find(ev->type);
+int domain_apply(domain_batch *d, const aidreg_event_type *t, const aidreg_event *ev,
+                 const aidreg_key_state *signers, size_t nsig, uint64_t index, const domain_permit *permit,
+                 aidreg_problem *p) {
   if (!t) return aidreg_problem_set(p, AIDREG_E_UNKNOWN_EVENT_TYPE, "/type", "unknown type %s", ev->type);
   if (!t->hooks->rule) {
     /* Key events change the key set only; the batch remembers them for corrections. */
@@ -501,7 +506,7 @@ int domain_apply(domain_batch *d, const aidreg_event *ev, const aidreg_key_state
   if (permit && permit->body_refused) {
     if (p) *p = permit->body_problem;
     rc = -1;
-  } else if (!permit && t->hooks->body && domain_validate(ev, d->county, p)) {
+  } else if (!permit && t->hooks->body && domain_validate_type(t, ev, d->county, p)) {
     rc = -1;
   } else {
     char ref[65];

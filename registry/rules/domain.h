@@ -31,6 +31,10 @@ typedef struct domain_batch domain_batch;
 
 /* An overlay for one batch over `store`, for ledger `county` (6 digits). */
 domain_batch *domain_begin(const domain_store *store, const char *county);
+/* domain_begin with the catalogue to look types up in (find; catalogue.c passes its own):
+ * the rules sit below the table that names them. */
+domain_batch *domain_begin_with(const domain_store *store, const char *county,
+                                const aidreg_event_type *(*find)(const char *type));
 
 /* What domain_authorize found that domain_apply must report: a 422 of the body itself,
  * which is reported only after existence and scope (an explicit result, not a stash). */
@@ -45,14 +49,14 @@ typedef struct {
  * and maintainer keys act only on their assets (403). signers are the envelope's
  * signers in order (all enrolled, none revoked). Fills *permit for domain_apply. The
  * overlay is only read. Returns 0 or -1 with p. Called by the judge (judge.h). */
-int domain_authorize(domain_batch *d, const aidreg_event *ev, const aidreg_key_state *signers, size_t nsig,
+int domain_authorize(domain_batch *d, const aidreg_event_type *t, const aidreg_event *ev, const aidreg_key_state *signers, size_t nsig,
                      domain_permit *permit, aidreg_problem *p);
 
 /* The rules (422) and, when they hold, the event's effect on the state. permit is what
  * domain_authorize returned for this entry (NULL: the body is validated here). index is
  * the entry's position. On refusal the state is unchanged. Returns 0 or -1 with p.
  * Called by the judge (judge.h). */
-int domain_apply(domain_batch *d, const aidreg_event *ev, const aidreg_key_state *signers, size_t nsig,
+int domain_apply(domain_batch *d, const aidreg_event_type *t, const aidreg_event *ev, const aidreg_key_state *signers, size_t nsig,
                  uint64_t index, const domain_permit *permit, aidreg_problem *p);
 
 /* Calls emit for every document the batch changed (final version; doc NULL when the

@@ -210,11 +210,10 @@ static const char *operator_key(const json_t *asset) {
 
 static bool maintainer_may_sign(const aidreg_event_type *t) { return t && t->hooks && t->hooks->maintainer_may_sign; }
 
-static int signer_check(const aidreg_key_state *s, const aidreg_event_type *t, const dom_where *w,
-                        aidreg_problem *p) {
+static int signer_check(const aidreg_key_state *s, const aidreg_event_type *t, const aidreg_event_type *orig,
+                        const dom_where *w, aidreg_problem *p) {
   const char *mkey = w->kind == SK_ASSET ? maintainer_key(w->doc) : NULL;
   bool is_corr = t->subject == AIDREG_SUBJ_SAME;
-  const aidreg_event_type *orig = w->target ? aidreg_event_type_find(js(w->target, "type")) : NULL;
   /* A maintainer key named by asset.maintainer.key reports on that asset whatever its
    * role and scope; it may also correct its own reports. */
   if (mkey && strcmp(mkey, s->keyid) == 0 && (maintainer_may_sign(t) || (is_corr && maintainer_may_sign(orig))))
@@ -248,15 +247,14 @@ static int signer_check(const aidreg_key_state *s, const aidreg_event_type *t, c
 
 /* ---- domain_authorize ------------------------------------------------------------- */
 
-static int authorize(domain_batch *d, const aidreg_event *ev, const aidreg_key_state *signers, size_t nsig,
-                     domain_permit *permit, aidreg_problem *p) {
+static int authorize(domain_batch *d, const aidreg_event_type *t, const aidreg_event *ev,
+                     const aidreg_key_state *signers, size_t nsig, domain_permit *permit, aidreg_problem *p) {
   dom_read_begin(d);
-  const aidreg_event_type *t = aidreg_event_type_find(ev->type);
   if (!t) return aidreg_problem_set(p, AIDREG_E_UNKNOWN_EVENT_TYPE, "/type", "unknown type %s", ev->type);
   if (!t->hooks->locate) return 0; /* authority events: authority.c decided */
 
   aidreg_problem vp = {0};
-  if (domain_validate(ev, dom_county(d), &vp)) {
+  if (domain_validate_type(t, ev, dom_county(d), &vp)) {
     if (aidreg_problem_status(vp.code) != 422) {
       if (p) *p = vp;
       return -1;
@@ -267,20 +265,21 @@ static int authorize(domain_batch *d, const aidreg_event *ev, const aidreg_key_s
   dom_where w = {0};
   if (t->hooks->locate(d, ev, t, &w, p)) return -1;
 
+  const aidreg_event_type *orig = w.target ? dom_type(d, js(w.target, "type")) : NULL;
   aidreg_problem first = {0};
   for (size_t i = 0; i < nsig; i++) {
     aidreg_problem mine = {0};
-    if (signer_check(&signers[i], t, &w, &mine) == 0) return 0;
+    if (signer_check(&signers[i], t, orig, &w, &mine) == 0) return 0;
     if (i == 0) first = mine;
   }
   if (p) *p = first;
   return -1;
 }
 
-int domain_authorize(domain_batch *d, const aidreg_event *ev, const aidreg_key_state *signers, size_t nsig,
-                     domain_permit *permit, aidreg_problem *p) {
+int domain_authorize(domain_batch *d, const aidreg_event_type *t, const aidreg_event *ev,
+                     const aidreg_key_state *signers, size_t nsig, domain_permit *permit, aidreg_problem *p) {
   memset(permit, 0, sizeof *permit);
-  int rc = authorize(d, ev, signers, nsig, permit, p);
+  int rc = authorize(d, t, ev, signers, nsig, permit, p);
   if (rc && p) p->detail[utf8_cut(p->detail, strlen(p->detail))] = '\0';
   return rc;
 }

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "rules/domain_internal.h"
+#include "rules/event_hooks.h"
 
 static int oom(domain_batch *d, aidreg_problem *p) {
   dom_fail_store(d);
@@ -184,7 +185,8 @@ static int replay(domain_batch *d, const char *subject, dom_subject_kind k, cons
     if (strcmp(type, "correction") == 0) {
       rc = dom_plan_marker(d, &e, js(slot, "effect"), &inner);
     } else {
-      dom_rule rule = dom_rule_of(type);
+      const aidreg_event_type *rt = dom_type(d, type);
+      dom_rule rule = rt && rt->hooks ? rt->hooks->rule : NULL;
       rc = rule ? rule(d, &e, &inner) : aidreg_problem_set(&inner, AIDREG_E_INTERNAL, NULL, "no rule for %s", type);
     }
     if (rc == 0) continue;
@@ -257,7 +259,7 @@ int dom_correction(domain_batch *d, const aidreg_event *ev, const char *ref, uns
                                                           : ": correct the entry it corrected");
     goto out;
   }
-  if (repl && domain_validate_body_as(type, repl, ev, dom_county(d), "/body/body", p)) goto out;
+  if (repl && domain_validate_body_of(dom_type(d, type), type, repl, ev, dom_county(d), "/body/body", p)) goto out;
   dom_subject_kind k = dom_kind_parse(js(log, "kind"));
   bool is_plan = strcmp(type, "allocation.plan") == 0;
   if (is_plan) {

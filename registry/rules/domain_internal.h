@@ -174,10 +174,8 @@ int dom_correction(domain_batch *d, const aidreg_event *ev, const char *ref, uns
 /* The slot of entries (a subject's entries in force) whose ref is `ref`, or NULL. */
 json_t *dom_log_slot(const json_t *entries, const char *ref, size_t *at);
 
-/* The rule of a type (its catalogue row), or NULL. */
-dom_rule dom_rule_of(const char *type);
-/* The catalogue row's hooks of a type, or NULL. */
-const struct aidreg_event_hooks *dom_hooks_of(const aidreg_event_type *t);
+/* The catalogue row of a type (NULL: unknown), from the table the batch was begun with. */
+const aidreg_event_type *dom_type(const domain_batch *d, const char *type);
 /* Appends an accepted entry to its subject's log (steals slot). */
 int dom_log_append(domain_batch *d, const char *subject, dom_subject_kind kind, json_t *slot);
 /* The subject's entries in force, in order: a new array (slots borrowed from the log). */

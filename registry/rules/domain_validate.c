@@ -9,6 +9,7 @@
  * reported only if nothing is malformed, the 403 first. */
 #include "rules/domain_validate.h"
 #include "core/json_strict_private.h"
+#include "rules/event_hooks.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -1127,10 +1128,7 @@ SCHEMA(finding_resolve, b_finding_resolve, NULL)
 SCHEMA(correction, b_correction, NULL)
 #undef SCHEMA
 
-static const domain_schema *schema_find(const char *type) {
-  const aidreg_event_type *t = aidreg_event_type_find(type);
-  return t ? domain_schema_of(t) : NULL;
-}
+const domain_schema *domain_schema_of(const aidreg_event_type *t) { return t && t->hooks ? t->hooks->body : NULL; }
 
 /* ------------------------------------------------------------------ entry points */
 
@@ -1218,12 +1216,8 @@ static void check_subject(vctx *c, const aidreg_event_type *t, const char *subje
   }
 }
 
-int domain_validate(const aidreg_event *ev, const char *county, aidreg_problem *p) {
-  const aidreg_event_type *t = aidreg_event_type_find(ev->type);
-  if (!t)
-    return aidreg_problem_set(p, AIDREG_E_UNKNOWN_EVENT_TYPE, "/type",
-                              "事件类型 \"%.40s\" 不在事件目录中 / Event type \"%.40s\" is not in the catalogue",
-                              ev->type ? ev->type : "", ev->type ? ev->type : "");
+int domain_validate_type(const aidreg_event_type *t, const aidreg_event *ev, const char *county,
+                         aidreg_problem *p) {
   const domain_schema *s = domain_schema_of(t);
   if (!s) return 0; /* ledger.create, key.*: authority.c */
   vctx c;
@@ -1241,9 +1235,10 @@ int domain_validate_body_as_schema(const domain_schema *s, const json_t *body, c
   return finish(&c, p);
 }
 
-int domain_validate_body_as(const char *type, const json_t *body, const aidreg_event *ev, const char *county,
-                            const char *pointer_prefix, aidreg_problem *p) {
-  const domain_schema *s = schema_find(type);
+int domain_validate_body_of(const aidreg_event_type *t, const char *type, const json_t *body,
+                            const aidreg_event *ev, const char *county, const char *pointer_prefix,
+                            aidreg_problem *p) {
+  const domain_schema *s = domain_schema_of(t);
   char f[128];
   snprintf(f, sizeof f, "%s", pointer_prefix ? pointer_prefix : "");
   if (!s)

@@ -23,6 +23,8 @@
  * the rules engine, which knows the corrected entry's type, then calls
  * domain_validate_body_as. */
 int domain_validate(const aidreg_event *ev, const char *county, aidreg_problem *p);
+/* domain_validate for the catalogue row t of ev->type (the rules' own entry point). */
+int domain_validate_type(const aidreg_event_type *t, const aidreg_event *ev, const char *county, aidreg_problem *p);
 
 /* Validates `body` as the body of an event of `type`, with ev's signer time for the dates
  * of facts and `county` for codes; problem fields start with pointer_prefix (e.g.
@@ -32,6 +34,10 @@ int domain_validate(const aidreg_event *ev, const char *county, aidreg_problem *
  * Returns 0 or -1 with p. */
 int domain_validate_body_as(const char *type, const json_t *body, const aidreg_event *ev, const char *county,
                             const char *pointer_prefix, aidreg_problem *p);
+/* domain_validate_body_as for the catalogue row t (NULL: unknown) of `type`. */
+int domain_validate_body_of(const aidreg_event_type *t, const char *type, const json_t *body,
+                            const aidreg_event *ev, const char *county, const char *pointer_prefix,
+                            aidreg_problem *p);
 
 /* ---- the body schemas, one per type with a body of its own ---- */
 

@@ -56,12 +56,13 @@ judge_verdict judge_entry(const judge_input *in, const aidreg_envelope *env, con
     }
     if (seen) return out->verdict = JUDGE_REPLAY;
   }
-  if (aidreg_authority_check(in->keys, in->county, env, ev, in->position, &out->keys, p))
+  const aidreg_event_type *t = aidreg_event_type_find(ev->type);
+  if (aidreg_authority_check(in->keys, in->county, env, ev, t, in->position, &out->keys, p))
     return refuse(out, JUDGE_AT_AUTHORITY);
   signer_states(in, env, out);
 
   domain_permit permit;
-  if (domain_authorize(in->state, ev, out->signers, out->nsigners, &permit, p)) return refuse(out, JUDGE_AT_STATE);
+  if (domain_authorize(in->state, t, ev, out->signers, out->nsigners, &permit, p)) return refuse(out, JUDGE_AT_STATE);
   if (check_prev(in, ev, out)) return refuse(out, JUDGE_AT_PREV);
   if (ev->time > in->latest_time) {
     aidreg_problem_set(p, AIDREG_E_TIME_IN_FUTURE, "/time",
@@ -69,7 +70,7 @@ judge_verdict judge_entry(const judge_input *in, const aidreg_envelope *env, con
                        ev->time_str, in->clock_skew);
     return refuse(out, JUDGE_AT_TIME);
   }
-  if (domain_apply(in->state, ev, out->signers, out->nsigners, in->position, &permit, p))
+  if (domain_apply(in->state, t, ev, out->signers, out->nsigners, in->position, &permit, p))
     return refuse(out, JUDGE_AT_RULES);
   out->verdict = JUDGE_ACCEPT;
   return JUDGE_ACCEPT;
