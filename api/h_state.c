@@ -5,7 +5,7 @@
  * Query strings are strict, as on every route (query.c): a parameter the endpoint does
  * not know, one given twice, or a malformed value is 400 INVALID_QUERY with field
  * "/query/<name>". Codes are checked against the ledger's county; enumerations are
- * those of EVENTS.md. A path {id} that no entry could have named is 404 NOT_FOUND
+ * those of docs/events.md. A path {id} that no entry could have named is 404 NOT_FOUND
  * without asking the library. */
 #include <stdio.h>
 #include <string.h>
@@ -48,7 +48,7 @@ static const char *param_name(param_kind k) {
   return "";
 }
 
-/* The enumerations of EVENTS.md, as the library's domain lists them (aidreg/state.h):
+/* The enumerations of docs/events.md, as the library's domain lists them (aidreg/state.h):
  * value(i) is the i-th value, NULL past the last. */
 typedef const char *(*values_fn)(size_t i);
 

@@ -99,7 +99,7 @@ enum MHD_Result h_log_tile(httpd_request *rq);
 enum MHD_Result h_healthz(httpd_request *rq);
 enum MHD_Result h_metrics(httpd_request *rq);
 
-/* Body limits (DESIGN.md "Wire details"). */
+/* Body limits (docs/design.md "Wire details"). */
 #define HTTPD_ENVELOPE_MAX (64u * 1024u)        /* one envelope, or POST /v1/ledgers */
 #define HTTPD_BATCH_MAX (8u * 1024u * 1024u)    /* POST entries with {"envelopes": [...]} */
 #define HTTPD_BATCH_ITEMS 1000u

@@ -1,4 +1,4 @@
--- The current state of each ledger (EVENTS.md): a projection of the log, updated in the
+-- The current state of each ledger (docs/events.md): a projection of the log, updated in the
 -- append transaction and rebuilt by `aidreg rebuild --check` from the leaves alone.
 -- One row per document (registry/domain_internal.h lists the kinds): its JSON, and the
 -- columns the read API filters and aggregates by.

@@ -1,6 +1,6 @@
 #ifndef AIDREG_TESTS_DOMAIN_CHECK_H
 #define AIDREG_TESTS_DOMAIN_CHECK_H
-/* Invariants of the current state, checked on a set of documents (EVENTS.md: money adds
+/* Invariants of the current state, checked on a set of documents (docs/events.md: money adds
  * up). Used by the unit tests (memory) and, through the read API's documents, by the
  * integration tests. Each failure is printed; the functions return the count. */
 #include <inttypes.h>

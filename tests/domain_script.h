@@ -1,6 +1,6 @@
 #ifndef AIDREG_TESTS_DOMAIN_SCRIPT_H
 #define AIDREG_TESTS_DOMAIN_SCRIPT_H
-/* A scripted multi-year history of one county, written from EVENTS.md: every event type,
+/* A scripted multi-year history of one county, written from docs/events.md: every event type,
  * the plan state machine (returned, corrected, publicised, paid, closed, withdrawn), the
  * disposal chain, corrections of income and registrations, and a refusal of each rule
  * next to the accepted entry it imitates. Shared by the unit test (domain over memory)

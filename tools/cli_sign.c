@@ -20,7 +20,7 @@ static const char help[] =
     "key) and prints the envelope as compact JSON on stdout.\n"
     "\n"
     "  --key FILE        secret key (PKCS#8 PEM); repeat for several signers\n"
-    "  --type TYPE       event type of EVENTS.md (key.enroll, asset.register, ...)\n"
+    "  --type TYPE       event type of docs/events.md (key.enroll, asset.register, ...)\n"
     "  --subject S       the subject (asset code, key id, county code...)\n"
     "  --body JSON       the body, a JSON object; --body-file FILE reads it (- = stdin)\n"
     "  --prev HEX        SHA-256 (hex) of the subject's latest payload (optimistic concurrency)\n"

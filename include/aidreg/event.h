@@ -1,7 +1,7 @@
 #ifndef AIDREG_EVENT_H
 #define AIDREG_EVENT_H
 /* The event (DSSE payload): strict parsing, RFC 3339 instants, and the event catalogue
- * of EVENTS.md (types, who may sign them, what their subject is). */
+ * of docs/events.md (types, who may sign them, what their subject is). */
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Problems found in an event body on its own (EVENTS.md "Rules in detail"): rows as in
+/* Problems found in an event body on its own (docs/events.md "Rules in detail"): rows as in
  * problem_codes.h. Owned by the body validation (registry/domain_validate.c). */
 #define AIDREG_PROBLEMS_BODY(X) \
   X(SHARES_NOT_10000,   422, "shares-not-10000",   "份额合计不等于 10000 / Shares do not add up to 10000") \

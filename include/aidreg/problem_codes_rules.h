@@ -1,4 +1,4 @@
-/* Problems of the domain rules checked against the current state (EVENTS.md "Rules the
+/* Problems of the domain rules checked against the current state (docs/events.md "Rules the
  * ledger refuses to break"): rows as in problem_codes.h. Owned by registry/domain*.c.
  * docs/domain-rules.md explains each rule and what a clerk does about it. */
 #define AIDREG_PROBLEMS_RULES(X) \

@@ -1,7 +1,7 @@
 #ifndef AIDREG_REBUILD_H
 #define AIDREG_REBUILD_H
 /* `aidreg rebuild --check`: recompute a ledger's current state (the projection of
- * EVENTS.md, table entity) from its leaves alone, through the same authority checks and
+ * docs/events.md, table entity) from its leaves alone, through the same authority checks and
  * domain rules the appender runs, in memory, and compare it with what the database
  * holds. Reads everything in one REPEATABLE READ, READ ONLY transaction; writes nothing. */
 #include <stdio.h>

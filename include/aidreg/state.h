@@ -1,6 +1,6 @@
 #ifndef AIDREG_STATE_H
 #define AIDREG_STATE_H
-/* Reads of the current state (the projection of a ledger, EVENTS.md): projects, assets,
+/* Reads of the current state (the projection of a ledger, docs/events.md): projects, assets,
  * plans and summaries, as JSON for the read API. Every amount `x_fen` (integer fen) has
  * `x_yuan` beside it: a string with two decimals ("1234.56"). Lists are paged:
  * {"items":[...], "next": <offset or null>, "total": N}.
@@ -61,9 +61,9 @@ int aidreg_state_plan(aidreg_registry *r, const char *code, const char *id, json
 int aidreg_state_summary(aidreg_registry *r, const char *code, const char *village, json_t **out,
                          aidreg_problem *p);
 
-/* The values the reads filter by, from the domain's own lists (EVENTS.md): the i-th value,
+/* The values the reads filter by, from the domain's own lists (docs/events.md): the i-th value,
  * NULL past the last. An asset's class; an asset's status (those of asset.status, then
- * disposed, which a completed disposal sets); a plan's state (those of EVENTS.md, then
+ * disposed, which a completed disposal sets); a plan's state (those of docs/events.md, then
  * withdrawn, which a correction without a body sets). */
 /* GET /v1/ledgers/{code}/places: {"ledger","items":[place...],"total"} in code order, where
  * place = {"code","level","level_zh","name","since","merged_into","township","township_name",
@@ -75,7 +75,7 @@ int aidreg_state_places(aidreg_registry *r, const char *code, json_t **out, aidr
 const char *aidreg_state_asset_class(size_t i);
 const char *aidreg_state_asset_status(size_t i);
 const char *aidreg_state_plan_state(size_t i);
-/* Whether id could name a project, asset or plan, as EVENTS.md subjects do: 1 to 64
+/* Whether id could name a project, asset or plan, as docs/events.md subjects do: 1 to 64
  * printable ASCII characters, no space, none of / ? # % \ ". */
 bool aidreg_state_id_ok(const char *id);
 

@@ -46,7 +46,7 @@ typedef enum {
   AIDREG_VF_CONSISTENCY, /* an older checkpoint is not a prefix of this tree */
   AIDREG_VF_COLUMN,      /* a database column disagrees with the leaf it describes */
   AIDREG_VF_PROJECTION,  /* a projection table disagrees with the replayed log */
-  AIDREG_VF_RULE,        /* an entry the domain rules refuse at its position (EVENTS.md) */
+  AIDREG_VF_RULE,        /* an entry the domain rules refuse at its position (docs/events.md) */
   AIDREG_VF_INTERNAL,    /* out of memory and the like */
 } aidreg_verify_kind;
 

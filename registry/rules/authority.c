@@ -1,4 +1,4 @@
-/* Authority: who may sign what at a given position of a ledger (EVENTS.md "Authority").
+/* Authority: who may sign what at a given position of a ledger (docs/events.md "Authority").
  * Pure logic over an aidreg_keyview, so the appender and the verifier agree. */
 #include "aidreg/authority.h"
 #include "rules/event_hooks.h"
@@ -215,7 +215,7 @@ static int may_revoke(const aidreg_keyview *kv, const aidreg_key_state *s, const
 }
 
 /* A maintainer key named by asset.maintainer.key may sign maintenance.report for that
- * asset whatever its role (EVENTS.md "Scope"): only the domain rules know the asset, so
+ * asset whatever its role (docs/events.md "Rules in detail", scope): only the domain rules know the asset, so
  * the role of such a signer is decided there (domain_authorize), not here. */
 static bool role_by_rules(const aidreg_event_type *t) { return t->hooks && t->hooks->maintainer_may_sign; }
 
@@ -269,7 +269,7 @@ int aidreg_authority_check(const aidreg_keyview *kv, const char *county, const a
                               "the subject of ledger.settings is the county code %s", county);
   }
 
-  /* Order of checks (EVENTS.md): role allowed, the subject exists, scope, rules. */
+  /* Order of checks (docs/events.md): role allowed, the subject exists, scope, rules. */
   aidreg_problem first = {0};
   for (size_t i = 0; i < env->nsig; i++) {
     aidreg_problem mine = {0};

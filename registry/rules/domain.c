@@ -1,4 +1,4 @@
-/* The domain rules of EVENTS.md over an overlay of documents (domain.h): the batch and
+/* The domain rules of docs/events.md over an overlay of documents (domain.h): the batch and
  * its journal, the checks that depend on state before `prev` (domain_authorize), the
  * dispatch of each accepted entry to its rule (domain_apply), and the changed documents
  * (domain_changes). The rules themselves live in domain_assets.c, domain_income.c,

@@ -1,6 +1,6 @@
 #ifndef AIDREG_DOMAIN_H
 #define AIDREG_DOMAIN_H
-/* Private: the domain rules of EVENTS.md and the current-state projection.
+/* Private: the domain rules of docs/events.md and the current-state projection.
  *
  * State is a set of entity documents (JSON), addressed by (kind, id): "asset"/<code>,
  * "project"/<code>, "plan"/<id>, "income"/<payload ref>, "settings"/<county>, ... The

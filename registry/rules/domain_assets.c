@@ -1,6 +1,6 @@
 /* Rules and effects of the events on projects, assets, villages and the county:
  * registration, rights, handover, operator, maintainer, status, maintenance and inventory
- * reports, notices, findings and settings (EVENTS.md). Bodies arrive validated
+ * reports, notices, findings and settings (docs/events.md). Bodies arrive validated
  * (domain_validate.c); what is checked here depends on the ledger's state. */
 #include <stdio.h>
 #include <string.h>

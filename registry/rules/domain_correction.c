@@ -1,4 +1,4 @@
-/* Corrections (更正 / 红字冲销, EVENTS.md "Corrections").
+/* Corrections (更正 / 红字冲销, docs/events.md "Rules in detail", corrections).
  *
  * `corrects` names the entry whose effect is in force on the same subject (an original,
  * or the correction that last replaced it). With a replacement body, the replacement

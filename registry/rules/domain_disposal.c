@@ -1,4 +1,4 @@
-/* Disposal (处置): request, the county's approval, completion (EVENTS.md).
+/* Disposal (处置): request, the county's approval, completion (docs/events.md).
  * The asset's "disposal" member is null until the first request, then
  *   {"requests":[{"id","trigger","method","valuation_fen","decided_on","index",
  *                 "decision":null|{"decision","conditions","index"},"completed":null|{…}}],

@@ -1,4 +1,4 @@
-/* Income and what plans draw on it (EVENTS.md "Income and its allocation").
+/* Income and what plans draw on it (docs/events.md "Income and its allocation").
  *
  * Money is int64 fen. An income report of an asset with several locations is split
  * between its villages by share_bp, rounded down to the fen, the remainder to the first

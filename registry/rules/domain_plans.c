@@ -1,4 +1,4 @@
-/* Allocation plans (收益分配方案): the state machine of EVENTS.md, decided by ledger order:
+/* Allocation plans (收益分配方案): the state machine of docs/events.md, decided by ledger order:
  *   drafted -(review approved)-> reviewed -(filed)-> filed -(notice of kind allocation)->
  *   publicised -(first payout)-> paying -(every line fully paid)-> closed
  *   drafted -(review returned)-> returned

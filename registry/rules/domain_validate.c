@@ -1,4 +1,4 @@
-/* Strict validation of event bodies and subjects (EVENTS.md), table-driven: one schema
+/* Strict validation of event bodies and subjects (docs/events.md), table-driven: one schema
  * per event type lists each member with its kind, whether it is optional and, for dates,
  * whether it dates a fact (which may not be later than the signer's time). A few rules
  * that tie fields together (shares, totals, periods, conditional fields) run after the
@@ -136,7 +136,7 @@ static const enum_value ev_severity[] = {
   {"info", "提示"}, {"warning", "警告"}, {"serious", "严重"}, {NULL, NULL},
 };
 
-/* In EVENTS.md order: domain_label takes the first enumeration that has the value. */
+/* In docs/events.md order: domain_label takes the first enumeration that has the value. */
 static const enum_def enums[] = {
   {"project_type", ev_project_type},
   {"asset_class", ev_asset_class},

@@ -1,7 +1,7 @@
 #ifndef AIDREG_DOMAIN_VALIDATE_H
 #define AIDREG_DOMAIN_VALIDATE_H
 /* Private: strict validation of an event's body and subject against the catalogue of
- * EVENTS.md, decided from the event alone (no ledger state, no clock but the signer's
+ * docs/events.md, decided from the event alone (no ledger state, no clock but the signer's
  * `time`). One table-driven schema per event type; ledger.create, key.enroll and
  * key.revoke are validated by authority.c and pass here untouched.
  *
@@ -92,7 +92,7 @@ typedef struct {
   unsigned required_steps;               /* DOMAIN_STEP_* bits, default all four */
 } domain_settings;
 
-/* The defaults of EVENTS.md. */
+/* The defaults of docs/events.md. */
 void domain_settings_defaults(domain_settings *out);
 /* The settings a ledger.settings body (or ledger.create's `settings`) sets: the defaults,
  * overridden by the fields present (a settings event replaces the settings as a whole).
@@ -110,7 +110,7 @@ json_t *domain_settings_json(const domain_settings *s);
 /* The Chinese label of an enumeration value ("public_welfare" -> "公益性"), or NULL when
  * it is none. A few values belong to several enumerations with different labels
  * ("household": 到户类 as a class, 农户 as an owner or payee; "o_and_m": 运行管护 as a
- * purpose, 运维费用 as a cost); domain_label gives the first of EVENTS.md's order, and
+ * purpose, 运维费用 as a cost); domain_label gives the first of docs/events.md's order, and
  * domain_label_in the one of a named enumeration. */
 const char *domain_label(const char *enum_value);
 /* enum_name: "project_type", "asset_class", "asset_form", "owner_kind", "operator_mode",

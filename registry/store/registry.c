@@ -117,7 +117,7 @@ static appender *ledger_appender(aidreg_registry *r, const char *code, aidreg_pr
   return s ? s->appender : NULL;
 }
 
-/* The checks that need no database, in the order of DESIGN.md "Wire details":
+/* The checks that need no database, in the order of docs/design.md "Wire details":
  * envelope and signatures, then payload, then its ledger binding. */
 static int precheck(aidreg_registry *r, const char *code, const json_t *obj, append_item *it, aidreg_problem *p) {
   if (aidreg_envelope_from_json(obj, "", &it->env, p)) return -1;

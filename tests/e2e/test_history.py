@@ -1,7 +1,7 @@
-"""A scripted history through every event type of EVENTS.md, on a fresh ledger.
+"""A scripted history through every event type of docs/events.md, on a fresh ledger.
 
-Written from EVENTS.md (and the read shapes of include/aidreg/state.h, the statuses of
-DESIGN.md / docs/api.md) alone, without reading the server's code: it is the acceptance test
+Written from docs/events.md (and the read shapes of include/aidreg/state.h, the statuses of
+docs/design.md / docs/api.md) alone, without reading the server's code: it is the acceptance test
 of the domain ("a scripted history through every event type ... is accepted where it should
 be, refused with the right status and a distinct problem type where it should not, and the
 read API then shows the state that history implies, to the fen").

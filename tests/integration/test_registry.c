@@ -65,7 +65,7 @@ static bool receipt_ok(const aidreg_receipt *rc) {
 
 static void keyid(const aidreg_keypair *k, char out[45]) { aidreg_key_id(k->pk, out); }
 
-/* Bodies of EVENTS.md that the domain rules accept. */
+/* Bodies of docs/events.md that the domain rules accept. */
 #define NOTICE(n)                                                                                    \
   "{\"kind\":\"assets\",\"start\":\"2026-01-01\",\"end\":\"2026-01-1" n "\",\"content_sha256\":\"" \
   "0000000000000000000000000000000000000000000000000000000000000000\",\"place\":\"村务公开栏\"}"

@@ -1,4 +1,4 @@
-/* Body and subject validation of every event type of EVENTS.md: for each type a valid
+/* Body and subject validation of every event type of docs/events.md: for each type a valid
  * body is accepted, and mutations of it are refused with the right problem and field. */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* Event payloads (strict parsing, every refusal with its code and field), UTF-8
- * validation, and the event catalogue against EVENTS.md. */
+ * validation, and the event catalogue against docs/events.md. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,7 +308,7 @@ static void test_long_pointer(void) {
   }
 }
 
-/* The catalogue against EVENTS.md: type, who may sign, subject. */
+/* The catalogue against docs/events.md: type, who may sign, subject. */
 #define C AIDREG_ROLE_COUNTY
 #define T AIDREG_ROLE_TOWNSHIP
 #define V AIDREG_ROLE_VILLAGE
@@ -354,7 +354,7 @@ static void test_catalogue(void) {
               expected[i].roles);
     CHECK_MSG(t->subject == expected[i].subject, "%s subject", t->name);
   }
-  /* Nothing more than EVENTS.md, no type twice. */
+  /* Nothing more than docs/events.md, no type twice. */
   size_t n = 0;
   for (const aidreg_event_type *t = aidreg_event_types(); t->name; t++, n++) {
     CHECK_MSG(t->roles != 0 && (t->roles & ~(unsigned)AIDREG_ROLES_ANY) == 0, "%s roles", t->name);

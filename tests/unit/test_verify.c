@@ -273,7 +273,7 @@ static void revoke_at_5(uint64_t i, entry *e) {
   }
 }
 /* Properly signed by an enrolled county key, but about an asset never registered: the
- * appender would have refused it (EVENTS.md: an asset is registered before any other
+ * appender would have refused it (docs/events.md: an asset is registered before any other
  * event names it), so a ledger holding it was not written by an honest server. */
 static void unregistered_asset_at_7(uint64_t i, entry *e) {
   if (i == 7) {
