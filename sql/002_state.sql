@@ -1,6 +1,6 @@
 -- The current state of each ledger (docs/events.md): a projection of the log, updated in the
 -- append transaction and rebuilt by `aidreg rebuild --check` from the leaves alone.
--- One row per document (registry/domain_internal.h lists the kinds): its JSON, and the
+-- One row per document (registry/rules/domain_internal.h lists the kinds): its JSON, and the
 -- columns the read API filters and aggregates by.
 CREATE TABLE entity (
   ledger     text NOT NULL REFERENCES ledger (code),

@@ -42,7 +42,7 @@ int domain_validate_body_of(const aidreg_event_type *t, const char *type, const 
 /* ---- the body schemas, one per type with a body of its own ---- */
 
 /* Members of a body (name, Chinese name, kind, flags) and the body's own rules. The
- * catalogue's row of each type points at its schema (registry/catalogue.c). */
+ * catalogue's row of each type points at its schema (registry/rules/catalogue.c). */
 typedef struct domain_schema domain_schema;
 extern const domain_schema domain_schema_ledger_settings, domain_schema_place_register,
     domain_schema_project_register, domain_schema_asset_register, domain_schema_asset_rights,

@@ -1,5 +1,5 @@
 /* The docs against the code: docs/events.md "Who may sign what" row by row against the
- * event catalogue (registry/catalogue.c), and the tables of docs/api.md "Problems" against
+ * event catalogue (registry/rules/catalogue.c), and the tables of docs/api.md "Problems" against
  * the problem registry (include/aidreg/problem_codes*.h). Clients and outside verifiers
  * read the docs, so a type, role, label, slug or status changed in one place only must
  * fail here, naming the row. */
@@ -156,7 +156,7 @@ static void events_row(int line, char *cell[], int k, void *vctx) {
   if (k != 4) return;
   const char *name = cell[0];
   const aidreg_event_type *t = aidreg_event_type_find(name);
-  CHECK_MSG(t != NULL, EVENTS_MD ":%d: `%s` is not an event type of the catalogue (registry/catalogue.c)", line,
+  CHECK_MSG(t != NULL, EVENTS_MD ":%d: `%s` is not an event type of the catalogue (registry/rules/catalogue.c)", line,
             name);
   if (!t) return;
   size_t i = (size_t)(t - aidreg_event_types());
