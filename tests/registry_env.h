@@ -8,6 +8,14 @@
 #include "aidreg/registry.h"
 #include "test.h"
 
+/* CTest's SKIP_RETURN_CODE for the integration tests (tests/CMakeLists.txt). */
+#define TEST_SKIP 77
+
+/* Ends the process with TEST_SKIP, saying why, when the environment names no test database
+ * (AIDREG_DATABASE_URL and AIDREG_ADMIN_DATABASE_URL): without PostgreSQL the integration
+ * tests are skipped rather than failed or passed. */
+void test_require_database(void);
+
 /* A registry with a fresh log key in *log_key; NULL (and a failed check) when the
  * database is not named or cannot be opened. */
 aidreg_registry *test_registry_open(aidreg_keypair *log_key);

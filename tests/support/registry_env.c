@@ -1,7 +1,19 @@
 /* The integration tests' registry on the test database (registry_env.h). */
 #include "registry_env.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+
+void test_require_database(void) {
+  static const char *const vars[] = {"AIDREG_DATABASE_URL", "AIDREG_ADMIN_DATABASE_URL"};
+  for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+    const char *v = getenv(vars[i]);
+    if (!v || !*v) {
+      fprintf(stderr, "skipped: %s is not set (tools/dev.sh test or the CTest cluster fixture sets it)\n", vars[i]);
+      exit(TEST_SKIP);
+    }
+  }
+}
 
 aidreg_registry *test_registry_open(aidreg_keypair *log_key) {
   const char *url = getenv("AIDREG_DATABASE_URL"), *owner = getenv("AIDREG_OWNER_DATABASE_URL");
