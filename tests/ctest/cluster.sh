@@ -11,11 +11,12 @@
 case ${1:-} in
   start)
     build=${2:?usage: cluster.sh start BUILD_DIR}
+    # An environment left by an interrupted run must not lead the tests to a stopped cluster.
+    rm -f "$CTEST_ENV" 2>/dev/null || true
     if ((EUID != 0)); then echo "skipped: the private cluster needs root (runuser -u postgres)"; exit "$SKIP"; fi
     if [[ -z $PG_BIN || ! -x $PG_BIN/initdb ]] || ! id postgres >/dev/null 2>&1; then
       echo "skipped: no PostgreSQL server installed (tools/dev.sh test installs it)"; exit "$SKIP"
     fi
-    rm -f "$CTEST_ENV"
     mkdir -p "$CTEST_STATE"
     stop_leftover_server "$CTEST_CLUSTER"
     pg_start "$CTEST_CLUSTER" "${AIDREG_PG_PORT:-55433}" "${AIDREG_PG_PORT:+fixed}"
