@@ -91,28 +91,28 @@ static const char *code_problem(const char *v, size_t n, const char *county, con
   return NULL;
 }
 
+/* What one parameter's check needs: the request (its county) and where to store. */
 typedef struct {
   httpd_request *rq;
-  const param_kind *allowed;
-  size_t n;
   aidreg_state_query *q;
-  aidreg_problem *p;
-  bool seen[P_LIMIT + 1];
-  bool failed;
-} walk;
+  param_kind k;
+} take_ctx;
 
-/* Checks one parameter of kind k and stores it in w->q. NULL, or why it is refused. */
-static const char *take(walk *w, param_kind k, const char *v, char *buf, size_t cap) {
-  aidreg_state_query *q = w->q;
+/* Checks one parameter and stores it in the query (query_check's fn). NULL, or why it is
+ * refused. */
+static const char *take(void *ctx, const char *v, char *buf, size_t cap) {
+  take_ctx *t = ctx;
+  aidreg_state_query *q = t->q;
+  param_kind k = t->k;
   uint64_t n;
   switch (k) {
     case P_VILLAGE: {
-      const char *why = code_problem(v, 12, w->rq->code, "village", buf, cap);
+      const char *why = code_problem(v, 12, t->rq->code, "village", buf, cap);
       if (!why) q->village = v;
       return why;
     }
     case P_TOWNSHIP: {
-      const char *why = code_problem(v, 9, w->rq->code, "township", buf, cap);
+      const char *why = code_problem(v, 9, t->rq->code, "township", buf, cap);
       if (!why) q->township = v;
       return why;
     }
@@ -148,9 +148,7 @@ static const char *take(walk *w, param_kind k, const char *v, char *buf, size_t 
       q->year = (v[0] - '0') * 1000 + (v[1] - '0') * 100 + (v[2] - '0') * 10 + (v[3] - '0');
       return NULL;
     case P_FROM:
-      if (query_u64(v, &n) != 0) return "expected a decimal integer from 0 to 9223372036854775807";
-      q->from = n;
-      return NULL;
+      break; /* QUERY_U64 (parse_query) */
     case P_LIMIT:
       if (query_u64(v, &n) != 0 || n < 1 || n > STATE_MAX_LIMIT) {
         snprintf(buf, cap, "limit is a decimal integer from 1 to %d", STATE_MAX_LIMIT);
@@ -162,38 +160,25 @@ static const char *take(walk *w, param_kind k, const char *v, char *buf, size_t 
   return "unknown parameter";
 }
 
-static enum MHD_Result visit(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
-  (void)kind;
-  walk *w = cls;
-  char field[128];
-  problem_field(field, sizeof field, "/query", key ? key : "");
-  size_t i = 0;
-  while (i < w->n && strcmp(param_name(w->allowed[i]), key ? key : "") != 0) i++;
-  if (i == w->n) {
-    aidreg_problem_set(w->p, AIDREG_E_INVALID_QUERY, field, "unknown query parameter");
-  } else if (w->seen[w->allowed[i]]) {
-    aidreg_problem_set(w->p, AIDREG_E_INVALID_QUERY, field, "query parameter given more than once");
-  } else {
-    w->seen[w->allowed[i]] = true;
-    char buf[256];
-    const char *why = take(w, w->allowed[i], value, buf, sizeof buf);
-    if (!why) return MHD_YES;
-    aidreg_problem_set(w->p, AIDREG_E_INVALID_QUERY, field, "%s", why);
-  }
-  w->failed = true;
-  return MHD_NO;
-}
-
-/* Parses the query string into q (zeroed first; limit defaults to 100). The strings q
+/* Parses the query string into q (zeroed first; limit defaults to 100) with the shared
+ * strict parser (query.c): allowed names the parameters the endpoint takes. The strings q
  * points to live in the connection and stay valid until the response is queued.
  * Returns 0, or -1 with p filled. */
 static int parse_query(httpd_request *rq, const param_kind *allowed, size_t n, aidreg_state_query *q,
                        aidreg_problem *p) {
   memset(q, 0, sizeof *q);
   q->limit = STATE_DEFAULT_LIMIT;
-  walk w = {.rq = rq, .allowed = allowed, .n = n, .q = q, .p = p};
-  MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, visit, &w);
-  return w.failed ? -1 : 0;
+  query_param spec[P_LIMIT + 1];
+  take_ctx ctx[P_LIMIT + 1];
+  query_check check[P_LIMIT + 1];
+  if (n > P_LIMIT + 1) n = P_LIMIT + 1;
+  for (size_t i = 0; i < n; i++) {
+    ctx[i] = (take_ctx){.rq = rq, .q = q, .k = allowed[i]};
+    check[i] = (query_check){.fn = take, .ctx = &ctx[i]};
+    spec[i] = allowed[i] == P_FROM ? (query_param){.name = "from", .kind = QUERY_U64, .out = &q->from}
+                                   : (query_param){.name = param_name(allowed[i]), .kind = QUERY_CHECK, .out = &check[i]};
+  }
+  return query_parse(rq->conn, spec, n, p);
 }
 
 /* Answer a read: 200 with out, or the problem. */

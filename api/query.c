@@ -61,6 +61,18 @@ static enum MHD_Result visit(void *cls, enum MHD_ValueKind kind, const char *key
   } else {
     const query_param *q = &w->spec[i];
     w->seen[i] = true;
+    if (q->kind == QUERY_CHECK) {
+      const query_check *chk = q->out;
+      char buf[256];
+      const char *why = chk->fn(chk->ctx, value, buf, sizeof buf);
+      if (!why) {
+        if (q->present) *q->present = true;
+        return MHD_YES;
+      }
+      aidreg_problem_set(w->p, AIDREG_E_INVALID_QUERY, field, "%s", why);
+      w->failed = true;
+      return MHD_NO;
+    }
     int rc = q->kind == QUERY_U64 ? query_u64(value, q->out) : hex32(value, q->out);
     if (rc == 0) {
       if (q->present) *q->present = true;

@@ -13,7 +13,16 @@
 typedef enum {
   QUERY_U64,   /* decimal digits only (no sign, no space), at most 2^63 - 1; out: uint64_t */
   QUERY_HEX32, /* 64 hex digits; out: uint8_t[32] */
+  QUERY_CHECK, /* judged by the endpoint; out: a query_check */
 } query_kind;
+
+/* For QUERY_CHECK: fn judges value (NULL for "?name" without "=") and stores what it keeps
+ * through ctx. Returns NULL, or why the value is refused (a constant, or written into buf),
+ * which becomes the problem's detail. */
+typedef struct {
+  const char *(*fn)(void *ctx, const char *value, char *buf, size_t cap);
+  void *ctx;
+} query_check;
 
 typedef struct {
   const char *name;

@@ -8,19 +8,16 @@
 #include "aidreg/registry.h"
 #include "test.h"
 
+/* CTest's SKIP_RETURN_CODE for the integration tests (tests/CMakeLists.txt). */
+#define TEST_SKIP 77
+
+/* Ends the process with TEST_SKIP, saying why, when the environment names no test database
+ * (AIDREG_DATABASE_URL and AIDREG_ADMIN_DATABASE_URL): without PostgreSQL the integration
+ * tests are skipped rather than failed or passed. */
+void test_require_database(void);
+
 /* A registry with a fresh log key in *log_key; NULL (and a failed check) when the
  * database is not named or cannot be opened. */
-static inline aidreg_registry *test_registry_open(aidreg_keypair *log_key) {
-  const char *url = getenv("AIDREG_DATABASE_URL"), *owner = getenv("AIDREG_OWNER_DATABASE_URL");
-  CHECK_MSG(url != NULL, "AIDREG_DATABASE_URL must name the test database (tools/dev.sh test sets it)");
-  if (!url) return NULL;
-  aidreg_key_generate(log_key);
-  aidreg_registry_config cfg = {.database_url = url, .owner_database_url = owner, .log_host = "test.aidreg",
-                                .log_key = log_key, .pool_size = 4};
-  char err[512];
-  aidreg_registry *r = aidreg_registry_open(&cfg, err, sizeof err);
-  CHECK_MSG(r != NULL, "open: %s", err);
-  return r;
-}
+aidreg_registry *test_registry_open(aidreg_keypair *log_key);
 
 #endif

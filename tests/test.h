@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static int test_checks, test_failures;
+/* Shared with the helper library (tests/support), whose checks count in the same totals. */
+extern int test_checks, test_failures;
 
 #define CHECK(cond)                                                                 \
   do {                                                                              \
@@ -34,9 +35,6 @@ static int test_checks, test_failures;
               test_a_ ? test_a_ : "(null)", test_b_ ? test_b_ : "(null)");          \
   } while (0)
 
-static inline int test_done(void) {
-  fprintf(stderr, "%d checks, %d failed\n", test_checks, test_failures);
-  return (test_failures || test_checks == 0) ? 1 : 0;
-}
+int test_done(void);
 
 #endif

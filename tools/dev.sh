@@ -4,8 +4,8 @@ set -euo pipefail
 
 AIDREG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export AIDREG_ROOT
-# shellcheck source=tools/pg.sh
-. "$AIDREG_ROOT/tools/pg.sh"
+# shellcheck source=tools/devlib.sh
+. "$AIDREG_ROOT/tools/devlib.sh"
 
 usage() {
   cat <<'EOF'
@@ -16,12 +16,17 @@ usage: tools/dev.sh COMMAND [ARGS]
           county ledger with demo keys and sample entries on first run, write var/dev/env,
           and run the server in the foreground on 127.0.0.1:$AIDREG_PORT (default 8080).
           Ctrl-C or SIGTERM stops the server and the cluster; the next run reuses them.
-  test    the same setup on its own cluster (var/test, port $AIDREG_PG_PORT, default
-          55433) and server port ($AIDREG_PORT, default 18080); builds build/ and an
-          ASan/UBSan build-asan/, runs for each: ctest (labels unit, integration) and the
-          end-to-end tests (tests/e2e, tests/interop) against that build's server on a fresh
-          database; builds the libFuzzer targets (build-fuzz/) and runs each for
-          $AIDREG_FUZZ_SECONDS (default 20) seconds. Prints a summary; non-zero on any failure.
+  test    builds build/ and an ASan/UBSan build-asan/, and runs ctest in each: unit,
+          integration (skipped without a database), e2e (one test per tests/e2e/test_*.py)
+          and interop (per tests/interop/test_*.py). CTest fixtures (tests/ctest/*.sh)
+          start a private PostgreSQL cluster (var/test, port $AIDREG_PG_PORT, default
+          55433), then on a fresh database that build's server (port $AIDREG_PORT, default
+          18080 or the next free pair) and the demo ledger, and stop them afterwards;
+          var/test/env is left for `source`. Builds the libFuzzer targets (build-fuzz/) and
+          runs them as ctest tests (label fuzz), $AIDREG_FUZZ_SECONDS (default 20) seconds
+          each. Prints passed/failed/skipped per build and label from ctest's JUnit reports
+          (var/test/ctest-BUILD.xml, logs ctest-BUILD.log); non-zero on any failure.
+          One build by hand: ctest --test-dir build [-L unit|integration|e2e|interop].
   bench   the benchmark: tools/bench.sh (release build in build-release/, its own cluster
           var/bench and server; ARGS go to it).
   build   build into build/ (ARGS go to cmake's configure step).
@@ -33,9 +38,6 @@ AIDREG_SKIP_ASAN=1 / AIDREG_SKIP_FUZZ=1 (test: skip those builds), AIDREG_NO_INS
 (never call apt-get), AIDREG_CMAKE_ARGS (extra arguments to every cmake configure).
 EOF
 }
-
-log() { printf 'dev: %s\n' "$*" >&2; }
-die() { printf 'dev: error: %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- packages
 
@@ -68,10 +70,6 @@ need_root() {
 
 # ---------------------------------------------------------------- build
 
-JOBS=$(nproc 2>/dev/null || echo 2)
-# Debian's python3, where python3-cryptography is installed (not a pyenv or venv shim on PATH).
-PYTHON=${AIDREG_PYTHON:-$( [[ -x /usr/bin/python3 ]] && echo /usr/bin/python3 || command -v python3)}
-
 # build_dir DIR [cmake args...]; AIDREG_CMAKE_ARGS adds configure arguments to every build.
 # BUILD_TARGETS (space-separated) limits the build to those targets.
 build_dir() {
@@ -89,157 +87,6 @@ build_fuzz() {
   CC=clang cmake -S "$AIDREG_ROOT" -B "$AIDREG_ROOT/build-fuzz" -DCMAKE_C_FLAGS=-Wno-unknown-warning-option \
     ${AIDREG_CMAKE_ARGS:-} -DAIDREG_FUZZ=ON >/dev/null
   cmake --build "$AIDREG_ROOT/build-fuzz" -j "$JOBS" "$@"
-}
-
-# ---------------------------------------------------------------- keys
-
-# keygen BUILD DIR NAME: NAME.key (PKCS#8 PEM, 0600) and NAME.pub (SPKI PEM) with our CLI,
-# or openssl (same formats) when the CLI is not built.
-keygen() {
-  local build=$1 dir=$2 name=$3
-  [[ -f $dir/$name.key ]] && return 0
-  mkdir -p "$dir"; chmod 0700 "$dir"
-  if [[ -x $AIDREG_ROOT/$build/aidreg ]]; then
-    "$AIDREG_ROOT/$build/aidreg" keygen --out "$dir/$name" >/dev/null
-  else
-    (umask 077 && openssl genpkey -algorithm ed25519 -out "$dir/$name.key")
-    openssl pkey -in "$dir/$name.key" -pubout -out "$dir/$name.pub"
-  fi
-  chmod 0600 "$dir/$name.key"
-}
-
-admin_token() {
-  local f=$1/admin_token
-  if [[ ! -s $f ]]; then (umask 077 && openssl rand -hex 32 >"$f"); fi
-  cat "$f"
-}
-
-# ---------------------------------------------------------------- server
-
-SERVER_PID=
-SERVER_NAME=
-
-# server_env NAME PORT LOG_HOST: exports the configuration the server, CLI and tests read.
-server_env() {
-  local name=$1 port=$2 host=$3 state=$AIDREG_ROOT/var/$1
-  export AIDREG_PORT=$port AIDREG_BIND=127.0.0.1 AIDREG_LOG_HOST=$host
-  export AIDREG_URL=http://127.0.0.1:$port
-  AIDREG_DATABASE_URL=$(pg_url "$name" aidreg_app)
-  AIDREG_OWNER_DATABASE_URL=$(pg_url "$name" aidreg_owner)
-  AIDREG_ADMIN_DATABASE_URL=$(pg_url "$name" postgres)
-  AIDREG_PG_DIR=$(pg_dir "$name")
-  AIDREG_ADMIN_TOKEN=$(admin_token "$state")
-  export AIDREG_DATABASE_URL AIDREG_OWNER_DATABASE_URL AIDREG_ADMIN_DATABASE_URL AIDREG_PG_DIR AIDREG_ADMIN_TOKEN
-  export AIDREG_LOG_KEY_FILE=$state/keys/log.key
-  export AIDREG_STATE_DIR=$state
-}
-
-# tee_run LOGFILE CMD...: runs CMD with its output on the terminal and in LOGFILE; CMD's status.
-tee_run() {
-  local logf=$1 rc; shift
-  set +e
-  "$@" 2>&1 | tee "$logf"
-  rc=${PIPESTATUS[0]}
-  set -e
-  return "$rc"
-}
-
-port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# pick_port EXPLICIT DEFAULT: EXPLICIT when set (the user asked for it), else DEFAULT or the
-# first even step above it where it and the next port are free (the concurrency test
-# starts a second server on port + 1).
-pick_port() {
-  local p=${2}
-  if [[ -n $1 ]]; then echo "$1"; return 0; fi
-  while port_taken "$p" || port_taken $((p + 1)); do p=$((p + 2)); done
-  echo "$p"
-}
-
-# server_start NAME BUILD [LOGFILE]: starts BUILD/aidreg-server in the background with the
-# exported environment and waits for /healthz. Output goes to LOGFILE, or the terminal.
-server_start() {
-  local name=$1 build=$2 logfile=${3:-} bin=$AIDREG_ROOT/$2/aidreg-server
-  [[ -x $bin ]] || { log "no server binary $bin"; return 1; }
-  port_taken "$AIDREG_PORT" && { log "port $AIDREG_PORT is taken; set AIDREG_PORT"; return 1; }
-  if [[ -n $logfile ]]; then
-    "$bin" >>"$logfile" 2>&1 &
-  else
-    "$bin" &
-  fi
-  SERVER_PID=$! SERVER_NAME=$name
-  echo "$SERVER_PID" >"$AIDREG_ROOT/var/$name/server.pid"
-  local i
-  for ((i = 0; i < 300; i++)); do
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-      wait "$SERVER_PID" || true
-      SERVER_PID=
-      log "server exited during start${logfile:+; last lines of $logfile:}"
-      [[ -n $logfile ]] && tail -n 30 "$logfile" >&2
-      return 1
-    fi
-    if curl -fsS -o /dev/null --max-time 2 "$AIDREG_URL/healthz" 2>/dev/null; then return 0; fi
-    sleep 0.2
-  done
-  log "server did not answer /healthz within 60 s"
-  server_stop
-  return 1
-}
-
-# server_stop: SIGTERM, then SIGKILL after 20 s. Returns the server's exit status.
-server_stop() {
-  local rc=0 i
-  [[ -n $SERVER_PID ]] || return 0
-  if kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
-    if kill -0 "$SERVER_PID" 2>/dev/null; then
-      log "server $SERVER_PID ignored SIGTERM for 20 s; killing it"
-      kill -KILL "$SERVER_PID" 2>/dev/null || true
-    fi
-  fi
-  wait "$SERVER_PID" 2>/dev/null || rc=$?
-  rm -f "$AIDREG_ROOT/var/$SERVER_NAME/server.pid"
-  SERVER_PID=
-  return "$rc"
-}
-
-# A server left running by an earlier run that was killed hard.
-stop_leftover_server() {
-  local f=$AIDREG_ROOT/var/$1/server.pid pid
-  [[ -f $f ]] || return 0
-  pid=$(cat "$f")
-  if [[ -n $pid ]] && grep -qa aidreg-server "/proc/$pid/cmdline" 2>/dev/null; then
-    log "stopping leftover server $pid"
-    kill -TERM "$pid" 2>/dev/null || true
-    local i; for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  fi
-  rm -f "$f"
-}
-
-write_env_file() {
-  local f=$1 v
-  {
-    echo "# aidreg environment written by tools/dev.sh; use: source ${f#"$AIDREG_ROOT"/}"
-    echo "# PostgreSQL cluster folder: $AIDREG_PG_DIR"
-    for v in AIDREG_URL AIDREG_LEDGER AIDREG_ORIGIN AIDREG_LOG_VKEY AIDREG_ROOT_KEY AIDREG_ADMIN_TOKEN \
-      AIDREG_DATABASE_URL AIDREG_ADMIN_DATABASE_URL AIDREG_OWNER_DATABASE_URL AIDREG_LOG_HOST \
-      AIDREG_LOG_KEY_FILE AIDREG_PG_DIR AIDREG_KEYS_DIR; do
-      printf 'export %s=%q\n' "$v" "${!v:-}"
-    done
-  } >"$f.tmp"
-  chmod 0600 "$f.tmp"
-  mv "$f.tmp" "$f"
-}
-
-# The demo ledger (tools/demo.sh) sets AIDREG_LEDGER, AIDREG_ORIGIN, AIDREG_LOG_VKEY.
-demo_ledger() {
-  local build=$1 out
-  export AIDREG_BUILD_DIR=$AIDREG_ROOT/$build AIDREG_KEYS_DIR=$AIDREG_STATE_DIR/keys
-  export AIDREG_ROOT_KEY=$AIDREG_KEYS_DIR/root.key
-  out=$("$AIDREG_ROOT/tools/demo.sh") || return 1
-  eval "$out"
-  export AIDREG_LEDGER AIDREG_ORIGIN AIDREG_LOG_VKEY
 }
 
 # ---------------------------------------------------------------- run
@@ -289,122 +136,82 @@ EOF
 declare -a SUMMARY=()
 FAILED=0
 
-# record SUITE PASSED FAILED [NOTE]
+# record SUITE PASSED FAILED SKIPPED [NOTE]
 record() {
-  SUMMARY+=("$1|$2|$3|${4:-}")
+  SUMMARY+=("$1|$2|$3|$4|${5:-}")
   (($3 > 0)) && FAILED=1
   return 0
 }
 
-# run_ctest BUILD: unit and integration tests of that build.
-run_ctest() {
-  local build=$1 logf=$AIDREG_STATE_DIR/ctest-$1.log rc=0 passed=0 failed=0 line total
-  log "ctest ($build)"
-  tee_run "$logf" ctest --test-dir "$AIDREG_ROOT/$build" -L 'unit|integration' --output-on-failure \
-    --timeout 600 || rc=$?
-  line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$logf" | tail -n 1 || true)
-  if [[ -n $line ]]; then
-    failed=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")
-    total=$(sed -E 's/.* failed out of ([0-9]+).*/\1/' <<<"$line")
-    passed=$((total - failed))
-    ((rc != 0 && failed == 0)) && failed=1
-    record "ctest ($build)" "$passed" "$failed"
-  elif grep -q 'No tests were found' "$logf"; then
-    record "ctest ($build)" 0 0 "no tests yet"
-  else
-    record "ctest ($build)" 0 1 "ctest did not run (status $rc)"
-  fi
+# junit_rows FILE: one line "GROUP|passed|failed|skipped|note" per test group (the name's
+# part before "/": unit, integration, fixture, e2e, interop, fuzz) of a ctest JUnit report.
+junit_rows() {
+  "$PYTHON" - "$1" <<'PY'
+import re, sys, xml.etree.ElementTree as ET
+groups = {}
+for tc in ET.parse(sys.argv[1]).getroot().iter("testcase"):
+    name = tc.get("name", "")
+    g = groups.setdefault(name.split("/")[0] if "/" in name else "other", [0, 0, 0, []])
+    out = tc.findtext("system-out") or ""
+    if tc.find("skipped") is not None:
+        g[2] += 1
+    elif tc.get("status") == "run" and tc.find("failure") is None:
+        g[0] += 1
+        runs = re.search(r"(\d+) runs in", out)
+        if runs:
+            g[3].append(runs.group(1) + " runs")
+    else:
+        g[1] += 1
+        g[3].append(name.split("/", 1)[-1])
+for k in ["unit", "integration", "fixture", "e2e", "interop", "fuzz"] + sorted(groups):
+    if k in groups:
+        p, f, s, notes = groups.pop(k)
+        print("%s|%d|%d|%d|%s" % (k, p, f, s, ("failed: " if f else "") + ", ".join(notes)[:60]))
+PY
 }
 
-# run_e2e BUILD: fresh database, that build's server, demo ledger, tests/e2e + tests/interop.
-run_e2e() {
-  local build=$1 slog=$AIDREG_STATE_DIR/server-$1.log logf=$AIDREG_STATE_DIR/e2e-$1.log rc=0 line
-  log "end-to-end tests ($build)"
-  pg_fresh_db test
-  : >"$slog"
-  export AIDREG_SERVER_LOG=$slog
-  if ! server_start test "$build" "$slog"; then
-    record "e2e ($build)" 0 1 "server did not start: see ${slog#"$AIDREG_ROOT"/}"
+# run_ctest BUILD [CTEST ARGS]: BUILD's CTest suite (its fixtures start the cluster, the
+# server and the demo ledger). The summary's rows come from ctest's JUnit report.
+run_ctest() {
+  local build=$1 junit=$AIDREG_STATE_DIR/ctest-$1.xml logf=$AIDREG_STATE_DIR/ctest-$1.log rc=0 row g p f s note
+  shift
+  log "ctest ($build)"
+  rm -f "$junit"
+  tee_run "$logf" ctest --test-dir "$AIDREG_ROOT/$build" --output-on-failure --timeout 600 -j "$JOBS" \
+    --output-junit "$junit" "$@" || rc=$?
+  if [[ ! -s $junit ]]; then
+    if grep -q 'No tests were found' "$logf"; then record "ctest ($build)" 0 0 0 "no tests"; return 0; fi
+    record "ctest ($build)" 0 1 0 "ctest did not run (status $rc)"
     return 0
   fi
-  if ! AIDREG_DEMO_STRICT=1 demo_ledger "$build" >>"$AIDREG_STATE_DIR/demo-$build.log" 2>&1; then
-    log "demo ledger failed: see $AIDREG_STATE_DIR/demo-$build.log"
-    tail -n 20 "$AIDREG_STATE_DIR/demo-$build.log" >&2 || true
-    record "demo ledger ($build)" 0 1 "tools/demo.sh failed"
-  else
-    record "demo ledger ($build)" 1 0
-  fi
-  write_env_file "$AIDREG_STATE_DIR/env"
-  tee_run "$logf" timeout 1800 "$PYTHON" "$AIDREG_ROOT/tests/e2e/run.py" || rc=$?
-  server_stop || log "server ($build) exited with status $? after SIGTERM"
-  line=$(grep -E '^([a-z0-9-]+: )?[0-9]+ passed, [0-9]+ failed' "$logf" | tail -n 1 || true)
-  if [[ -n $line ]]; then
-    local p f
-    p=$(sed -E 's/^([a-z0-9-]+: )?([0-9]+) passed.*/\2/' <<<"$line")
-    f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
-    ((rc != 0 && f == 0)) && f=1
-    record "e2e ($build)" "$p" "$f"
-  else
-    record "e2e ($build)" 0 1 "runner ended without a count (status $rc)"
-  fi
-  # Sanitizer reports from any server process of this build (the concurrency test starts a second).
-  local s bad=0
-  for s in "$AIDREG_STATE_DIR"/server-"$build"*.log; do
-    [[ -f $s ]] || continue
-    if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: (Address|Undefined)' "$s"; then
-      log "sanitizer report in $s:"; grep -E -A 20 'ERROR: |runtime error:' "$s" | head -n 60 >&2
-      bad=1
-    fi
-  done
-  if [[ $build == build-asan ]]; then
-    if ((bad)); then record "server sanitizers" 0 1 "see var/test/server-$build*.log"; else record "server sanitizers" 1 0; fi
-  fi
-}
-
-run_fuzz() {
-  local fdir=$AIDREG_ROOT/build-fuzz out=$AIDREG_STATE_DIR/fuzz secs=${AIDREG_FUZZ_SECONDS:-20} bin name short corpus work
-  mkdir -p "$out"
-  local found=0
-  for bin in "$fdir"/fuzz_*; do
-    [[ -f $bin && -x $bin ]] || continue
-    found=1
-    name=$(basename "$bin"); short=${name#fuzz_}
-    corpus=()
-    for c in "$AIDREG_ROOT/tests/fuzz/corpus_$short" "$AIDREG_ROOT/tests/fuzz/corpus_$name"; do
-      [[ -d $c ]] && corpus+=("$c")
-    done
-    work=$(mktemp -d)
-    log "fuzzing $name for $secs s"
-    if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-      -artifact_prefix="$out/$name-" "$work" "${corpus[@]}" >"$out/$name.log" 2>&1; then
-      record "fuzz $name" 1 0 "$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$out/$name.log" | grep -o '[0-9]*$' || echo '?') runs"
-    else
-      tail -n 40 "$out/$name.log" >&2
-      record "fuzz $name" 0 1 "crash: see ${out#"$AIDREG_ROOT"/}/$name.log"
-    fi
-    rm -rf "$work"
-  done
-  ((found)) || record "fuzz" 0 0 "no fuzz targets yet"
+  local failed=0
+  while IFS='|' read -r g p f s note; do
+    record "$build: $g" "$p" "$f" "$s" "$note"
+    failed=$((failed + f))
+  done < <(junit_rows "$junit")
+  ((rc != 0 && failed == 0)) && record "ctest ($build)" 0 1 0 "ctest exited with status $rc"
+  return 0
 }
 
 print_summary() {
-  local row suite p f note tp=0 tf=0
-  printf '\n%-28s %8s %8s  %s\n' "suite" "passed" "failed" "note"
-  printf '%-28s %8s %8s  %s\n' "-----" "------" "------" "----"
+  local row suite p f s note tp=0 tf=0 ts=0
+  printf '\n%-28s %8s %8s %8s  %s\n' "suite" "passed" "failed" "skipped" "note"
+  printf '%-28s %8s %8s %8s  %s\n' "-----" "------" "------" "-------" "----"
   for row in "${SUMMARY[@]}"; do
-    IFS='|' read -r suite p f note <<<"$row"
-    printf '%-28s %8s %8s  %s\n' "$suite" "$p" "$f" "$note"
-    tp=$((tp + p)) tf=$((tf + f))
+    IFS='|' read -r suite p f s note <<<"$row"
+    printf '%-28s %8s %8s %8s  %s\n' "$suite" "$p" "$f" "$s" "$note"
+    tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s))
   done
   echo
-  echo "$tp passed, $tf failed"
+  echo "$tp passed, $tf failed, $ts skipped"
 }
 
+# A server or cluster left behind by a ctest that was interrupted.
 TEST_CLEANUP_DONE=
 test_cleanup() {
   [[ -n $TEST_CLEANUP_DONE ]] && return 0
   TEST_CLEANUP_DONE=1
-  server_stop || true
+  stop_leftover_server test
   pg_stop test
   # A cluster in /tmp (postgres could not enter the checkout) is not kept between runs.
   pg_drop_tmp test
@@ -414,6 +221,7 @@ cmd_test() {
   need_root
   ensure_packages
   mkdir -p "$AIDREG_ROOT/var/test"
+  export AIDREG_STATE_DIR=$AIDREG_ROOT/var/test
   local builds=() b
   local -A flags=([build]="" [build-asan]="-DAIDREG_SANITIZE=ON")
   for b in build build-asan; do
@@ -421,10 +229,10 @@ cmd_test() {
     log "building $b"
     # shellcheck disable=SC2086
     if tee_run "$AIDREG_ROOT/var/test/$b.log" build_dir "$b" ${flags[$b]}; then
-      record "build $b" 1 0
+      record "build $b" 1 0 0
       builds+=("$b")
     else
-      record "build $b" 0 1 "see var/test/$b.log"
+      record "build $b" 0 1 0 "see var/test/$b.log"
     fi
   done
   local fuzz_ok=0
@@ -433,22 +241,16 @@ cmd_test() {
     local targets=() src
     for src in "$AIDREG_ROOT"/tests/fuzz/fuzz_*.c; do targets+=(--target "$(basename "$src" .c)"); done
     if tee_run "$AIDREG_ROOT/var/test/build-fuzz.log" build_fuzz "${targets[@]}"; then
-      record "build build-fuzz" 1 0; fuzz_ok=1
+      record "build build-fuzz" 1 0 0; fuzz_ok=1
     else
-      record "build build-fuzz" 0 1 "see var/test/build-fuzz.log"
+      record "build build-fuzz" 0 1 0 "see var/test/build-fuzz.log"
     fi
   fi
 
-  CLUSTER="test"
   trap test_cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
-  stop_leftover_server test
-  pg_start test "${AIDREG_PG_PORT:-55433}" "${AIDREG_PG_PORT:+fixed}"
-  server_env test "$(pick_port "${AIDREG_PORT:-}" 18080)" "${AIDREG_LOG_HOST:-test.aidreg.local}"
-  # The log key, with the CLI of the first build that has one (openssl otherwise).
-  keygen "${builds[0]:-build}" "$AIDREG_STATE_DIR/keys" log
-
+  # The fixtures read AIDREG_PG_PORT, AIDREG_PORT, AIDREG_LOG_HOST from this environment.
   for b in "${builds[@]}"; do
     if [[ $b == build-asan ]]; then
       export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1
@@ -456,12 +258,11 @@ cmd_test() {
     else
       unset ASAN_OPTIONS UBSAN_OPTIONS
     fi
-    pg_fresh_db test
     run_ctest "$b"
-    run_e2e "$b"
   done
   unset ASAN_OPTIONS UBSAN_OPTIONS
-  ((fuzz_ok)) && run_fuzz
+  # The fuzz build holds only the libFuzzer targets.
+  ((fuzz_ok)) && run_ctest build-fuzz -L fuzz
 
   test_cleanup
   print_summary

@@ -262,6 +262,7 @@ static void run(uint64_t seed, int ops) {
 }
 
 int main(void) {
+  test_require_database();
   if (sodium_init() < 0) return 1;
   aidreg_keypair log_key;
   reg = test_registry_open(&log_key); /* checks that the database is named */

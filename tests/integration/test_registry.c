@@ -124,6 +124,7 @@ static void *hammer(void *arg) {
 }
 
 int main(void) {
+  test_require_database();
   if (sodium_init() < 0) return 1;
   aidreg_keypair log_key;
   reg = test_registry_open(&log_key);

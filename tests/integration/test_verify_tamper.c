@@ -26,6 +26,7 @@
 #include "aidreg/note.h"
 #include "aidreg/registry.h"
 #include "aidreg/verify.h"
+#include "registry_env.h"
 #include "test.h"
 
 #define ENTRIES 40
@@ -429,6 +430,7 @@ static void columns(void) {
 
 int main(int argc, char **argv) {
   (void)argc;
+  test_require_database();
   if (sodium_init() < 0) return 1;
   app_url = getenv("AIDREG_DATABASE_URL");
   admin_url = getenv("AIDREG_ADMIN_DATABASE_URL");

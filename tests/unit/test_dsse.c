@@ -1,5 +1,5 @@
 /* DSSE: the spec's PAE example, a signature computed independently (Python
- * `cryptography` over the PAE, RFC 8032 test key 1), sign/verify with one and two keys,
+ * `cryptography` over the PAE, RFC 8032 test key 1; both in tests/vectors/dsse.json), sign/verify with one and two keys,
  * tampering, and the exact canonical serialization. */
 #include <jansson.h>
 #include <sodium.h>
@@ -8,13 +8,11 @@
 #include "aidreg/dsse.h"
 #include "aidreg/encoding.h"
 #include "test.h"
+#include "vectors.h"
 
-static const char payload[] = "{\"ledger\":\"registry.example.org/522701\",\"type\":\"test\"}";
-/* RFC 8032 §7.1 TEST 1 */
-static const char seed1_hex[] = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
-static const char keyid1[] = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
-static const char payload_b64[] = "eyJsZWRnZXIiOiJyZWdpc3RyeS5leGFtcGxlLm9yZy81MjI3MDEiLCJ0eXBlIjoidGVzdCJ9";
-static const char sig1_b64[] = "PYpq2RPcGLIPurr7HsNyvLR+siNPS2oka6dNlz9gzqDjEvl84fsab2o65hyJtf2aNQbcbh2qqwRyt9XSSX8VDg==";
+/* tests/vectors/dsse.json: its known_signature (RFC 8032 §7.1 TEST 1 key). */
+static json_t *vec;
+static const char *payload, *seed1_hex, *keyid1, *sig1_b64, *envelope1;
 
 static void keypair_from_seed(const char *hex, aidreg_keypair *k) {
   uint8_t seed[32];
@@ -23,19 +21,17 @@ static void keypair_from_seed(const char *hex, aidreg_keypair *k) {
   sodium_memzero(seed, sizeof seed);
 }
 
+/* The PAE vectors; payload bytes are taken as they are, NULs included. */
 static void test_pae(void) {
-  size_t n = 0;
-  uint8_t *pae = aidreg_dsse_pae("http://example.com/HelloWorld", (const uint8_t *)"hello world", 11, &n);
-  static const char want[] = "DSSEv1 29 http://example.com/HelloWorld 11 hello world";
-  CHECK(pae && n == sizeof want - 1 && memcmp(pae, want, n) == 0);
-  free(pae);
-  pae = aidreg_dsse_pae("", NULL, 0, &n);
-  CHECK(pae && n == 12 && memcmp(pae, "DSSEv1 0  0 ", n) == 0);
-  free(pae);
-  /* payload bytes are taken as they are, NULs included */
-  pae = aidreg_dsse_pae("t", (const uint8_t *)"a\0b", 3, &n);
-  CHECK(pae && n == 16 && memcmp(pae, "DSSEv1 1 t 3 a\0b", n) == 0);
-  free(pae);
+  size_t i;
+  const json_t *t;
+  json_array_foreach(vec_get(vec, "pae"), i, t) {
+    uint8_t in[64], want[128];
+    size_t in_len = vec_hex(t, "payload_hex", in, sizeof in), want_len = vec_hex(t, "pae_hex", want, sizeof want), n = 0;
+    uint8_t *pae = aidreg_dsse_pae(vec_str(t, "type"), in_len ? in : NULL, in_len, &n);
+    CHECK_MSG(pae && n == want_len && memcmp(pae, want, n) == 0, "PAE %s", vec_str(t, "pae_text"));
+    free(pae);
+  }
 }
 
 static void test_known_signature(void) {
@@ -49,14 +45,9 @@ static void test_known_signature(void) {
   aidreg_b64_encode_to(env.sigs[0].sig, 64, sig, sizeof sig);
   CHECK_STR(sig, sig1_b64);
 
-  char want[512];
-  snprintf(want, sizeof want,
-           "{\"payloadType\":\"application/vnd.aidreg.event+json\",\"payload\":\"%s\",\"signatures\":[{\"keyid\":\"%s\","
-           "\"sig\":\"%s\"}]}",
-           payload_b64, keyid1, sig1_b64);
   size_t len = 0;
   char *json = aidreg_envelope_serialize(&env, &len);
-  CHECK_STR(json, want);
+  CHECK_STR(json, envelope1);
   CHECK(json && len == strlen(json));
   free(json);
   aidreg_problem p;
@@ -176,8 +167,16 @@ static void test_sign_verify(void) {
 
 int main(void) {
   if (sodium_init() < 0) return 1;
+  vec = vectors_load("dsse.json");
+  const json_t *known = vec_get(vec, "known_signature");
+  payload = vec_str(known, "payload");
+  seed1_hex = vec_str(known, "seed_hex");
+  keyid1 = vec_str(known, "keyid");
+  sig1_b64 = vec_str(known, "sig_b64");
+  envelope1 = vec_str(known, "envelope");
   test_pae();
   test_known_signature();
   test_sign_verify();
+  json_decref(vec);
   return test_done();
 }

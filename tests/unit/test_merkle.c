@@ -1,12 +1,14 @@
 /* Merkle trees: the RFC 6962 test vectors (the 8-leaf tree of certificate-transparency /
- * transparency-dev/merkle), then every tree size 1..130 against a recursive reference,
- * with every proof generated from perfect nodes only and checked to fail when tampered. */
+ * transparency-dev/merkle; tests/vectors/merkle_rfc6962.json), then every tree size 1..130
+ * against a recursive reference, with every proof generated from perfect nodes only and
+ * checked to fail when tampered. */
 #include <sodium.h>
 #include <stdlib.h>
 
 #include "aidreg/encoding.h"
 #include "aidreg/merkle.h"
 #include "test.h"
+#include "vectors.h"
 
 #define MAXN 130
 #define LEVELS 9 /* 2^8 > MAXN */
@@ -94,55 +96,7 @@ static void hex32(const char *hex, uint8_t out[32]) {
   if (aidreg_hex_decode(hex, out, 32) != 0) abort();
 }
 
-/* ---- the RFC 6962 vectors ---- */
-
-static const char *leaf_hex[8] = {"", "00", "10", "2021", "3031", "40414243", "5051525354555657",
-                                  "606162636465666768696a6b6c6d6e6f"};
-static const char *root_hex[8] = {
-    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-    "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
-    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-    "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
-    "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
-    "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
-    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
-};
-
-typedef struct {
-  uint64_t a, b; /* index and size, or m and n */
-  size_t len;
-  const char *hex[3];
-} vector;
-
-static const vector inclusion_vectors[] = {
-    {0, 8, 3, {"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-               "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-               "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"}},
-    {5, 8, 3, {"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
-               "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-               "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
-    {2, 3, 1, {"fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"}},
-    {1, 5, 3, {"6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-               "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-               "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"}},
-    {0, 1, 0, {0}},
-};
-
-static const vector consistency_vectors[] = {
-    {1, 1, 0, {0}},
-    {1, 8, 3, {"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-               "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-               "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"}},
-    {6, 8, 3, {"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
-               "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-               "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
-    {2, 5, 2, {"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-               "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"}},
-    {6, 7, 3, {"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
-               "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
-               "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
-};
+/* ---- the RFC 6962 vectors (tests/vectors/merkle_rfc6962.json) ---- */
 
 static store *new_store(void) {
   store *s = calloc(1, sizeof *s);
@@ -150,7 +104,22 @@ static store *new_store(void) {
   return s;
 }
 
+/* A proof of the vectors' file: the size1/index and size2/size it is about and its path. */
+static size_t vec_path(const json_t *v, uint8_t want[3][32]) {
+  const json_t *path = vec_get(v, "path"), *h;
+  size_t j;
+  if (json_array_size(path) > 3) abort();
+  json_array_foreach(path, j, h) {
+    if (!json_is_string(h)) abort();
+    hex32(json_string_value(h), want[j]);
+  }
+  return json_array_size(path);
+}
+
 static void test_rfc6962_vectors(void) {
+  json_t *vec = vectors_load("merkle_rfc6962.json");
+  const json_t *leaves = vec_get(vec, "leaves"), *roots_hex = vec_get(vec, "roots");
+  if (json_array_size(leaves) != 8 || json_array_size(roots_hex) != 8) abort();
   store *s = new_store();
   aidreg_frontier f;
   aidreg_frontier_init(&f);
@@ -161,15 +130,16 @@ static void test_rfc6962_vectors(void) {
   CHECK(memcmp(got, empty, 32) == 0);
   char hex[65];
   aidreg_hex_encode(empty, 32, hex);
-  CHECK_STR(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK_STR(hex, vec_str(vec, "empty_root"));
 
   for (int i = 0; i < 8; i++) {
     uint8_t leaf[16], lh[32];
-    size_t n = strlen(leaf_hex[i]) / 2;
-    if (aidreg_hex_decode(leaf_hex[i], leaf, n) != 0) abort();
+    const char *leaf_hex = json_string_value(json_array_get(leaves, (size_t)i));
+    size_t n = leaf_hex ? strlen(leaf_hex) / 2 : 99;
+    if (n > sizeof leaf || aidreg_hex_decode(leaf_hex, leaf, n) != 0) abort();
     aidreg_merkle_leaf_hash(leaf, n, lh);
     aidreg_frontier_append(&f, lh, sink, s);
-    hex32(root_hex[i], roots[i]);
+    hex32(json_string_value(json_array_get(roots_hex, (size_t)i)), roots[i]);
     aidreg_frontier_root(&f, got);
     CHECK_MSG(memcmp(got, roots[i], 32) == 0, "frontier root of size %d", i + 1);
     s->limit = (uint64_t)i + 1;
@@ -178,34 +148,37 @@ static void test_rfc6962_vectors(void) {
   }
 
   s->limit = 8;
-  for (size_t v = 0; v < sizeof inclusion_vectors / sizeof *inclusion_vectors; v++) {
-    const vector *t = &inclusion_vectors[v];
+  size_t v;
+  const json_t *t;
+  json_array_foreach(vec_get(vec, "inclusion"), v, t) {
+    uint64_t index = vec_u64(t, "index"), size = vec_u64(t, "size");
     uint8_t want[3][32], proof[AIDREG_MAX_PROOF][32];
-    size_t len = 99;
-    for (size_t j = 0; j < t->len; j++) hex32(t->hex[j], want[j]);
-    s->limit = t->b;
-    CHECK(aidreg_merkle_inclusion_proof(fetch, s, t->a, t->b, proof, &len) == 0);
-    CHECK_MSG(len == t->len && memcmp(proof, want, 32 * len) == 0, "inclusion proof %llu/%llu",
-              (unsigned long long)t->a, (unsigned long long)t->b);
+    size_t len = 99, want_len = vec_path(t, want);
+    if (size < 1 || size > 8 || index >= size) abort();
+    s->limit = size;
+    CHECK(aidreg_merkle_inclusion_proof(fetch, s, index, size, proof, &len) == 0);
+    CHECK_MSG(len == want_len && memcmp(proof, want, 32 * len) == 0, "inclusion proof %llu/%llu",
+              (unsigned long long)index, (unsigned long long)size);
     uint8_t lh[32];
-    memcpy(lh, s->node[0][t->a], 32);
-    CHECK(aidreg_merkle_verify_inclusion(lh, t->a, t->b, (const uint8_t(*)[32])want, t->len, roots[t->b - 1]) == 0);
+    memcpy(lh, s->node[0][index], 32);
+    CHECK(aidreg_merkle_verify_inclusion(lh, index, size, (const uint8_t(*)[32])want, want_len, roots[size - 1]) == 0);
   }
 
-  for (size_t v = 0; v < sizeof consistency_vectors / sizeof *consistency_vectors; v++) {
-    const vector *t = &consistency_vectors[v];
+  json_array_foreach(vec_get(vec, "consistency"), v, t) {
+    uint64_t m = vec_u64(t, "size1"), n = vec_u64(t, "size2");
     uint8_t want[3][32], proof[AIDREG_MAX_PROOF][32];
-    size_t len = 99;
-    for (size_t j = 0; j < t->len; j++) hex32(t->hex[j], want[j]);
-    s->limit = t->b;
-    CHECK(aidreg_merkle_consistency_proof(fetch, s, t->a, t->b, proof, &len) == 0);
-    CHECK_MSG(len == t->len && memcmp(proof, want, 32 * len) == 0, "consistency proof %llu->%llu",
-              (unsigned long long)t->a, (unsigned long long)t->b);
-    CHECK(aidreg_merkle_verify_consistency(t->a, t->b, roots[t->a - 1], roots[t->b - 1],
-                                           (const uint8_t(*)[32])want, t->len) == 0);
+    size_t len = 99, want_len = vec_path(t, want);
+    if (m < 1 || m > n || n > 8) abort();
+    s->limit = n;
+    CHECK(aidreg_merkle_consistency_proof(fetch, s, m, n, proof, &len) == 0);
+    CHECK_MSG(len == want_len && memcmp(proof, want, 32 * len) == 0, "consistency proof %llu->%llu",
+              (unsigned long long)m, (unsigned long long)n);
+    CHECK(aidreg_merkle_verify_consistency(m, n, roots[m - 1], roots[n - 1], (const uint8_t(*)[32])want, want_len) ==
+          0);
   }
   CHECK(s->violations == 0);
   free(s);
+  json_decref(vec);
 }
 
 /* ---- edge cases of the verifiers (transparency-dev/merkle's probes) ---- */

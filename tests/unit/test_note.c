@@ -1,5 +1,5 @@
 /* Signed notes and checkpoints: the PeterNeumann example of golang.org/x/mod/sumdb/note
- * (the reference C2SP signed-note implementation) verifies and is reproduced byte for
+ * (the reference C2SP signed-note implementation; tests/vectors/note.json) verifies and is reproduced byte for
  * byte; every flipped byte fails; malformed notes and verifier keys are refused. */
 #include <sodium.h>
 #include <stdlib.h>
@@ -7,18 +7,11 @@
 #include "aidreg/encoding.h"
 #include "aidreg/note.h"
 #include "test.h"
+#include "vectors.h"
 
-static const char peter_vkey[] = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
-/* The signer key's last field is base64(0x01 || seed). */
-static const char peter_skey_b64[] = "AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
-static const char peter_text[] =
-    "If you think cryptography is the answer to your problem,\n"
-    "then you don't know what your problem is.\n";
-static const char peter_note[] =
-    "If you think cryptography is the answer to your problem,\n"
-    "then you don't know what your problem is.\n"
-    "\n"
-    "\xe2\x80\x94 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+/* tests/vectors/note.json. The signer key's last field is base64(0x01 || seed). */
+static json_t *vec;
+static const char *peter_vkey, *peter_skey_b64, *peter_text, *peter_note, *peter_sig;
 
 static int verifies(const char *note, const aidreg_note_verifier *v) {
   size_t tl;
@@ -203,8 +196,7 @@ static void test_round_trip(void) {
 static void test_malformed(void) {
   aidreg_note_verifier v;
   CHECK(aidreg_note_vkey_parse(peter_vkey, &v) == 0);
-  static const char sig[] =
-      "PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=";
+  const char *sig = peter_sig;
   char buf[512];
   struct {
     const char *fmt;
@@ -236,10 +228,13 @@ static void test_malformed(void) {
   CHECK(aidreg_note_verify("\n", 1, &v, &tl) == -1);
   CHECK(aidreg_note_verify("\n\n", 2, &v, &tl) == -1);
   /* a NUL inside is a control character */
-  char nul[sizeof peter_note];
-  memcpy(nul, peter_note, sizeof peter_note);
+  size_t note_len = strlen(peter_note);
+  char *nul = malloc(note_len + 1);
+  if (!nul) abort();
+  memcpy(nul, peter_note, note_len + 1);
   nul[5] = '\0';
-  CHECK(aidreg_note_verify(nul, sizeof peter_note - 1, &v, &tl) == -1);
+  CHECK(aidreg_note_verify(nul, note_len, &v, &tl) == -1);
+  free(nul);
 }
 
 static void test_checkpoint(void) {
@@ -247,14 +242,14 @@ static void test_checkpoint(void) {
   crypto_sign_keypair(pk, sk);
   aidreg_checkpoint c, d;
   memset(&c, 0, sizeof c);
-  snprintf(c.origin, sizeof c.origin, "registry.example.org/522701");
-  c.size = 20852163;
-  for (int i = 0; i < 32; i++) c.root[i] = (uint8_t)(i * 7);
+  const json_t *cv = vec_get(vec, "checkpoint");
+  snprintf(c.origin, sizeof c.origin, "%s", vec_str(cv, "origin"));
+  c.size = vec_u64(cv, "size");
+  if (vec_hex(cv, "root_hex", c.root, sizeof c.root) != 32) abort();
   char *text = aidreg_checkpoint_text(&c);
+  const char *want = vec_str(cv, "text");
   char root[45];
   aidreg_b64_encode_to(c.root, 32, root, sizeof root);
-  char want[128];
-  snprintf(want, sizeof want, "registry.example.org/522701\n20852163\n%s\n", root);
   CHECK_STR(text, want);
   CHECK(text && aidreg_checkpoint_parse(text, strlen(text), &d) == 0 && memcmp(&c, &d, sizeof c) == 0);
 
@@ -318,10 +313,18 @@ static void test_checkpoint(void) {
 
 int main(void) {
   if (sodium_init() < 0) return 1;
+  vec = vectors_load("note.json");
+  const json_t *peter = vec_get(vec, "peter");
+  peter_vkey = vec_str(peter, "vkey");
+  peter_skey_b64 = vec_str(peter, "skey_b64");
+  peter_text = vec_str(peter, "text");
+  peter_note = vec_str(peter, "note");
+  peter_sig = vec_str(peter, "signature_line");
   test_peter();
   test_vkey_manglings();
   test_round_trip();
   test_malformed();
   test_checkpoint();
+  json_decref(vec);
   return test_done();
 }
