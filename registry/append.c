@@ -457,7 +457,8 @@ static void judge(batch *b, append_item *it, outcome *o, db_buf *copy_leaves, in
   if (!leaf) {
     /* Out of memory is not the entry's fault: the batch fails, not this entry alone. */
     if (p.code == AIDREG_E_INTERNAL) *failed = BATCH_INTERNAL;
-    return fail(it, &p);
+    fail(it, &p);
+    return;
   }
   /* The submitting thread verified the signatures (on every core, before queueing). */
   judge_input in = {.county = b->lg->code, .origin = b->lg->origin, .position = position,
@@ -477,7 +478,8 @@ static void judge(batch *b, append_item *it, outcome *o, db_buf *copy_leaves, in
     if (r.problem.code == AIDREG_E_UNAVAILABLE && !*failed) *failed = BATCH_DB_FAILED;
     if (r.problem.code == AIDREG_E_INTERNAL) *failed = BATCH_INTERNAL;
     if (r.step == JUDGE_AT_PREV) snprintf(it->res->head, sizeof it->res->head, "%s", r.head);
-    return fail(it, &r.problem);
+    fail(it, &r.problem);
+    return;
   }
   const aidreg_keychange *ch = &r.keys;
   if (ch->kind != AIDREG_KEYCHANGE_NONE && (key_sql(b, ch, position) || apply_keychange(b, ch)))
