@@ -347,8 +347,14 @@ json_t *aidreg_receipt_json(const aidreg_receipt *rc) {
   for (size_t i = 0; proof && i < rc->proof_len; i++) {
     char h[45];
     aidreg_b64_encode_to(rc->proof[i], 32, h, sizeof h);
-    json_array_append_new(proof, json_string(h));
+    if (json_array_append_new(proof, json_string(h))) {
+      /* A receipt with a short proof does not verify: none at all, and the caller says 500. */
+      json_decref(proof);
+      return NULL;
+    }
   }
+  /* NULL when proof is (json_pack refuses a NULL "o") or on any allocation failure; the
+   * proof's reference is stolen either way. */
   return json_pack("{s:s, s:I, s:s, s:s, s:s, s:o}", "ledger", rc->ledger, "index", (json_int_t)rc->index,
                    "leaf_hash", lh, "payload_sha256", ph, "checkpoint", rc->checkpoint ? rc->checkpoint : "",
                    "inclusion_proof", proof);
