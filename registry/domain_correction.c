@@ -26,7 +26,7 @@
 #include "domain_internal.h"
 
 static int oom(domain_batch *d, aidreg_problem *p) {
-  dom_fail_store(d);
+  dom_nomem(d);
   return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
 }
 
@@ -88,7 +88,7 @@ static int reset(domain_batch *d, const char *subject, dom_subject_kind k, const
   case SK_PROJECT: {
     const json_t *pr = dom_get(d, "project", subject);
     if (!pr) return dom_failed(d) ? -1 : 0;
-    json_object_set_new(saved, "assets", json_integer(ji(pr, "assets")));
+    dom_jset(d, saved, "assets", json_integer(ji(pr, "assets")));
     return dom_put(d, "project", subject, NULL);
   }
   case SK_VILLAGE: {
@@ -165,7 +165,7 @@ static int restore(domain_batch *d, const char *subject, dom_subject_kind k, con
                                   subject, (long long)n, (long long)n, subject);
       return 0;
     }
-    json_object_set_new(pr, "assets", json_integer((json_int_t)n));
+    dom_jset(d, pr, "assets", json_integer((json_int_t)n));
   }
   return 0;
 }
@@ -285,12 +285,12 @@ int dom_correction(domain_batch *d, const aidreg_event *ev, const char *ref, uns
     json_t *ns = json_pack("{s:s, s:O, s:O, s:I, s:I, s:s, s:O, s:I}", "ref", ref, "root", jget(slot, "root"), "index",
                            jget(slot, "index"), "by", (json_int_t)index, "t", (json_int_t)ev->time, "type", type, "body",
                            repl, "roles", (json_int_t)roles);
-    json_array_set_new(entries, at, ns);
+    if (json_array_set_new(entries, at, ns)) dom_nomem(d);
   } else if (!is_plan) {
     json_array_remove(entries, at);
   }
   if (is_plan) {
-    json_array_append_new(entries, json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:I}", "ref", ref, "root", ref, "index",
+    dom_jpush(d, entries, json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:I}", "ref", ref, "root", ref, "index",
                                              (json_int_t)index, "t", (json_int_t)ev->time, "type", "correction",
                                              "effect", repl ? "redraft" : "withdraw", "roles", (json_int_t)roles));
   }
@@ -309,7 +309,7 @@ int dom_correction(domain_batch *d, const aidreg_event *ev, const char *ref, uns
     goto out;
   }
   json_t *sup = json_object_get(le, "superseded");
-  json_object_set_new(sup, old_ref, json_pack("{s:s, s:I, s:b}", "by", ref, "index", (json_int_t)index, "reversed", !repl));
+  dom_jset(d, sup, old_ref, json_pack("{s:s, s:I, s:b}", "by", ref, "index", (json_int_t)index, "reversed", !repl));
   rc = 0;
 out:
   json_decref(current);

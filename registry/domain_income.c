@@ -14,7 +14,7 @@
 #include "domain_internal.h"
 
 static int oom(domain_batch *d, aidreg_problem *p) {
-  dom_fail_store(d);
+  dom_nomem(d);
   return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
 }
 
@@ -69,11 +69,11 @@ int dom_income_report(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
         !ji_add(as, "unallocated_fen", ns[i]))
       return aidreg_problem_set(p, AIDREG_E_AMOUNT_OVERFLOW, "/body/gross_fen",
                                 "该资产收益合计超出可记录范围 / the asset's income adds up beyond the largest amount");
-    json_array_append_new(shares, json_pack("{s:O, s:O, s:I, s:I, s:I, s:i}", "village", jget(l, "code"), "share_bp",
+    dom_jpush(d, shares, json_pack("{s:O, s:O, s:I, s:I, s:I, s:i}", "village", jget(l, "code"), "share_bp",
                                             jget(l, "share_bp"), "gross_fen", (json_int_t)gs[i], "costs_fen",
                                             (json_int_t)(gs[i] - ns[i]), "net_fen", (json_int_t)ns[i], "drawn_fen", 0));
   }
-  json_array_append_new(json_object_get(ae, "incomes"), json_string(e->root));
+  dom_jpush(d, json_object_get(ae, "incomes"), json_string(e->root));
   json_t *doc = json_pack("{s:s, s:s, s:O, s:O, s:I, s:O, s:I, s:I, s:O, s:O, s:O, s:o, s:{}, s:i, s:I, s:I}", "id",
                           e->root, "asset", e->subject, "period_start", jget(b, "period_start"), "period_end",
                           jget(b, "period_end"), "gross_fen", (json_int_t)gross, "costs", jget(b, "costs"),
