@@ -533,7 +533,8 @@ static void fill_receipt(aidreg_receipt *rc, const char *code, uint64_t index, c
 
 static void fail_all(append_item **items, size_t n, outcome *o, aidreg_code code, const char *why) {
   for (size_t i = 0; i < n; i++) {
-    if (o && o[i].st == ST_REFUSED) continue;
+    /* Refused already (by the rules): keep that answer. Not yet judged: answer now. */
+    if (o && o[i].st == ST_REFUSED && items[i]->res->status) continue;
     aidreg_problem p = {0};
     aidreg_problem_set(&p, code, NULL, "%s", why);
     items[i]->res->problem = p;

@@ -58,10 +58,10 @@ bool fen_add(int64_t *acc, int64_t v) {
 
 void fen_text(int64_t fen, char out[32]) { aidreg_fen_to_yuan(fen, out); }
 
-bool ji_add(json_t *o, const char *key, int64_t v) {
+bool ji_add(domain_batch *d, json_t *o, const char *key, int64_t v) {
   int64_t cur = ji(o, key);
   if (!fen_add(&cur, v)) return false;
-  return json_object_set_new(o, key, json_integer((json_int_t)cur)) == 0;
+  return dom_jset(d, o, key, json_integer((json_int_t)cur)) == 0;
 }
 
 json_t *jfind(const json_t *arr, const char *key, const char *val, size_t *at) {
@@ -464,7 +464,7 @@ int dom_log_append(domain_batch *d, const char *subject, dom_subject_kind kind, 
     dom_jset(d, log, "kind", json_string(dom_kind_name(kind)));
   }
   json_t *tail = json_object_get(log, "tail");
-  if (json_array_append_new(tail, slot) || !ji_add(log, "count", 1)) return -1;
+  if (json_array_append_new(tail, slot) || !ji_add(d, log, "count", 1)) return -1;
   if (json_array_size(tail) < LOG_CHUNK) return 0;
   /* A full tail becomes a sealed chunk. */
   int64_t k = ji(log, "sealed");
@@ -474,7 +474,7 @@ int dom_log_append(domain_batch *d, const char *subject, dom_subject_kind kind, 
   free(id);
   if (rc) return -1;
   dom_jset(d, log, "tail", json_array());
-  return ji_add(log, "sealed", 1) ? 0 : -1;
+  return ji_add(d, log, "sealed", 1) ? 0 : -1;
 }
 
 /* ---- apply ------------------------------------------------------------------------ */

@@ -151,7 +151,7 @@ int dom_asset_register(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
       "findings_open", 0, "registered_at", (json_int_t)e->index);
   if (!doc || dom_put(d, "asset", e->subject, doc)) return oom(d, p);
   json_t *proj = dom_edit(d, "project", project);
-  if (!proj || !ji_add(proj, "assets", 1)) return oom(d, p);
+  if (!proj || !ji_add(d, proj, "assets", 1)) return oom(d, p);
   return 0;
 }
 
@@ -231,7 +231,7 @@ int dom_maintenance_report(domain_batch *d, const dom_entry *e, aidreg_problem *
   if (!a) return -1;
   const json_t *b = e->body;
   const char *date = js(b, "date"), *kind = js(b, "kind");
-  if (!ji_add(a, "maintenance_cost_fen", ji(b, "cost_fen")))
+  if (!ji_add(d, a, "maintenance_cost_fen", ji(b, "cost_fen")))
     return aidreg_problem_set(p, AIDREG_E_AMOUNT_OVERFLOW, "/body/cost_fen",
                               "管护费用合计超出可记录范围 / maintenance costs add up beyond the largest amount");
   if (kind && strcmp(kind, "inspection") == 0) {
@@ -328,7 +328,7 @@ int dom_finding_record(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
                         "subject_kind", dom_kind_name(k), "check", jget(b, "check"), "severity",
                         jget(b, "severity"), "note", jget(b, "note"), "due", opt(b, "due"),
                         "recorded_at", (json_int_t)e->index, "resolution");
-  if (!f || dom_put(d, "finding", e->root, f) || !ji_add(holder, "findings_open", 1)) return oom(d, p);
+  if (!f || dom_put(d, "finding", e->root, f) || !ji_add(d, holder, "findings_open", 1)) return oom(d, p);
   return 0;
 }
 
@@ -350,7 +350,7 @@ int dom_finding_resolve(domain_batch *d, const dom_entry *e, aidreg_problem *p) 
   json_t *holder = finding_holder(d, e, k, p);
   if (!holder) return -1;
   json_t *fe = dom_edit(d, "finding", id);
-  if (!fe || !ji_add(holder, "findings_open", -1)) return oom(d, p);
+  if (!fe || !ji_add(d, holder, "findings_open", -1)) return oom(d, p);
   dom_jset(d, fe, "resolution",
                       json_pack("{s:O, s:O, s:I}", "action", jget(e->body, "action"), "resolved_on",
                                 jget(e->body, "resolved_on"), "index", (json_int_t)e->index));

@@ -76,7 +76,7 @@ static int reset(domain_batch *d, const char *subject, dom_subject_kind k, const
     }
     const char *project = js(a, "project");
     json_t *proj = project ? dom_edit(d, "project", project) : NULL;
-    if (proj && !ji_add(proj, "assets", -1)) return -1;
+    if (proj && !ji_add(d, proj, "assets", -1)) return -1;
     return dom_put(d, "asset", subject, NULL);
   }
   case SK_PLAN: {
@@ -97,7 +97,7 @@ static int reset(domain_batch *d, const char *subject, dom_subject_kind k, const
     snprintf(township, sizeof township, "%.9s", subject);
     if (dom_get(d, "place", subject)) {
       json_t *t = dom_edit(d, "place", township);
-      if (t && !ji_add(t, "villages", -1)) return -1;
+      if (t && !ji_add(d, t, "villages", -1)) return -1;
       if (dom_put(d, "place", subject, NULL)) return -1;
     }
     return dom_failed(d) ? -1 : dom_put(d, "village", subject, NULL);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "aidreg/authority.h"
+#include "json_strict_private.h"
 #include "strmap.h"
 
 static db_stmt q_prefetch = {
@@ -75,10 +76,12 @@ static char *key_of(const char *kind, const char *id) {
   return k;
 }
 
-static json_t *parse_doc(const char *text) {
+/* NULL with *oom set when the failure was ours (out of memory), not the document's. */
+static json_t *parse_doc(const char *text, bool *oom) {
   json_error_t err;
-  json_t *doc = json_loads(text, 0, &err);
-  if (!doc) fprintf(stderr, "aidreg: entity document does not parse: %s\n", err.text);
+  json_t *doc = aidreg_json_loadb(text, strlen(text), 0, &err);
+  *oom = !doc && aidreg_json_load_oom(&err);
+  if (!doc && !*oom) fprintf(stderr, "aidreg: entity document does not parse: %s\n", err.text);
   return doc;
 }
 
@@ -99,7 +102,8 @@ static json_t *load(void *ctx, const char *kind, const char *id, int *err) {
     return NULL;
   }
   json_t *doc = NULL;
-  if (PQntuples(r) == 1 && !(doc = parse_doc(PQgetvalue(r, 0, 0)))) *err = 1;
+  bool oom;
+  if (PQntuples(r) == 1 && !(doc = parse_doc(PQgetvalue(r, 0, 0), &oom))) *err = 1;
   PQclear(r);
   return doc;
 }
@@ -165,8 +169,9 @@ static int fetch(domain_db *db, want *w) {
     char *k = key_of(PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
     cached *x = k ? strmap_get(&db->cache, k) : NULL;
     free(k);
+    bool oom = false;
     if (!k) rc = DOMAIN_DB_NOMEM;
-    else if (!x || !(x->doc = parse_doc(PQgetvalue(r, i, 2)))) rc = -1;
+    else if (!x || !(x->doc = parse_doc(PQgetvalue(r, i, 2), &oom))) rc = oom ? DOMAIN_DB_NOMEM : -1;
   }
   PQclear(r);
   return rc;

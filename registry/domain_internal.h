@@ -115,8 +115,9 @@ static inline json_t *jget(const json_t *o, const char *key) {
 }
 bool fen_add(int64_t *acc, int64_t v);                   /* false on overflow */
 void fen_text(int64_t fen, char out[32]);                /* "1234.56" */
-/* Sets o[key] += v (integer member, created at 0). false on overflow. */
-bool ji_add(json_t *o, const char *key, int64_t v);
+/* Sets o[key] += v (integer member, created at 0). false on overflow, or out of memory
+ * (then marked with dom_nomem: domain_apply refuses as INTERNAL, whatever the rule says). */
+bool ji_add(domain_batch *d, json_t *o, const char *key, int64_t v);
 /* Array element whose member key equals val, or NULL; *at gets its position. */
 json_t *jfind(const json_t *arr, const char *key, const char *val, size_t *at);
 /* First 8 hex digits of a ref, for messages. */

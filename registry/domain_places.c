@@ -51,7 +51,7 @@ int dom_place_register(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
     }
     if (village) {
       json_t *t = dom_edit(d, "place", township);
-      if (!t || !ji_add(t, "villages", 1)) {
+      if (!t || !ji_add(d, t, "villages", 1)) {
         json_decref(name);
         return oom(d, p);
       }

@@ -213,11 +213,11 @@ int dom_plan_payout(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
                               "第 %lld 项用途尚余 %s 元，兑付 %s 元超出 / line %lld has %s yuan left; %s is more",
                               (long long)line, r, a, (long long)line, r, a);
   }
-  if (!ji_add(l, "paid_fen", amount) || !ji_add(l, "remaining_fen", -amount) || !ji_add(pl, "paid_fen", amount) ||
-      !ji_add(pl, "remaining_fen", -amount))
+  if (!ji_add(d, l, "paid_fen", amount) || !ji_add(d, l, "remaining_fen", -amount) || !ji_add(d, pl, "paid_fen", amount) ||
+      !ji_add(d, pl, "remaining_fen", -amount))
     return oom(d, p);
   /* The payouts themselves are the plan's log entries (the read API lists them). */
-  if (!ji_add(pl, "payout_count", 1)) return oom(d, p);
+  if (!ji_add(d, pl, "payout_count", 1)) return oom(d, p);
   bool all = true;
   size_t i;
   json_t *v;

@@ -62,6 +62,21 @@ void json_ptr(char *field, size_t cap, const char *base, const char *seg) {
   json_ptr_add(field, cap, seg);
 }
 
+json_t *aidreg_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *err) {
+  json_t *v = json_loadb(buf, len, flags, err);
+  /* jansson's lexer reports a failed allocation of its own as a syntax error ("invalid
+   * token", "string or '}' expected"): a text that parses the second time was never
+   * malformed, and calling it so would be a verdict on it. Only failures pay for this. */
+  if (!v && !aidreg_json_load_oom(err)) v = json_loadb(buf, len, flags, err);
+  return v;
+}
+
+bool aidreg_json_load_oom(const json_error_t *err) {
+  /* jansson says so, or (when json_object() or json_array() fail inside its parser) it
+   * returns NULL without filling err at all: no text, no position. */
+  return json_error_code(err) == json_error_out_of_memory || (err->text[0] == 0 && err->line == -1);
+}
+
 json_t *aidreg_json_strict_load(const uint8_t *buf, size_t len, size_t flags, const char *what,
                                 aidreg_problem *p) {
   if (!aidreg_utf8_valid(buf, len)) {
@@ -69,9 +84,10 @@ json_t *aidreg_json_strict_load(const uint8_t *buf, size_t len, size_t flags, co
     return NULL;
   }
   json_error_t err;
-  json_t *v = json_loadb(buf ? (const char *)buf : "", len, JSON_REJECT_DUPLICATES | flags, &err);
+  json_t *v = aidreg_json_loadb(buf ? (const char *)buf : "", len, JSON_REJECT_DUPLICATES | flags, &err);
   if (v) return v;
   enum json_error_code code = json_error_code(&err); /* kept in the text's last byte */
+  if (aidreg_json_load_oom(&err)) code = json_error_out_of_memory;
   utf8_scrub(err.text);
   switch (code) {
   case json_error_duplicate_key:

@@ -215,6 +215,7 @@ static submit_job *job_prepare(aidreg_registry *r, const char *code, const json_
     return NULL;
   }
   j->a = ledger_appender(r, code, &p);
+  bool internal = false;
   for (size_t i = 0; i < n; i++) {
     append_item *it = &j->items[i];
     if (*prefix0) snprintf(j->prefixes[i], sizeof j->prefixes[i], "%s/%zu", prefix0, i);
@@ -227,9 +228,17 @@ static submit_job *job_prepare(aidreg_registry *r, const char *code, const json_
     aidreg_problem ip = {0};
     if (precheck(r, code, envelopes[i], it, &ip)) {
       refuse(&results[i], j->prefixes[i], &ip);
+      if (ip.code == AIDREG_E_INTERNAL) internal = true;
       continue;
     }
     j->queued[j->nq++] = it;
+  }
+  if (internal) {
+    /* We failed (out of memory), not the envelope: queue nothing, so that the call stores
+     * all of its entries or none (a later entry may depend on the one we dropped). */
+    aidreg_problem_set(&p, AIDREG_E_INTERNAL, NULL, "internal error (out of memory?); nothing was written");
+    for (size_t i = 0; i < j->nq; i++) refuse(j->queued[i]->res, "", &p);
+    j->nq = 0;
   }
   return j;
 }

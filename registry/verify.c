@@ -521,9 +521,13 @@ static int check_leaf(engine *e, uint64_t i, const uint8_t *data, size_t len) {
 
   aidreg_problem p = {0};
   aidreg_leaf leaf;
-  if (aidreg_leaf_parse(data, len, &leaf, &p) != 0)
+  if (aidreg_leaf_parse(data, len, &leaf, &p) != 0) {
+    /* Our memory, not the leaf: no verdict on the ledger. */
+    if (p.code == AIDREG_E_INTERNAL)
+      return aidreg_verify_fail(e->f, AIDREG_VF_INTERNAL, true, i, "reading the leaf: %s", problem_text(&p));
     return aidreg_verify_fail(e->f, AIDREG_VF_LAYOUT, true, i, "leaf layout: %s%s%s", problem_text(&p),
                               p.field[0] ? " at " : "", p.field);
+  }
   int rc = -1;
   aidreg_event ev;
   bool have_ev = false;
@@ -535,7 +539,9 @@ static int check_leaf(engine *e, uint64_t i, const uint8_t *data, size_t len) {
   if (aidreg_event_parse(leaf.env.payload, leaf.env.payload_len, &ev, &p) != 0) {
     /* A payload changed after signing usually no longer parses either: name the signature. */
     aidreg_problem sp = {0};
-    if (aidreg_envelope_verify(&leaf.env, &sp) != 0)
+    if (p.code == AIDREG_E_INTERNAL)
+      rc = aidreg_verify_fail(e->f, AIDREG_VF_INTERNAL, true, i, "reading the payload: %s", problem_text(&p));
+    else if (aidreg_envelope_verify(&leaf.env, &sp) != 0)
       rc = aidreg_verify_fail(e->f, AIDREG_VF_SIGNATURE, true, i, "envelope signature: %s", problem_text(&sp));
     else
       rc = aidreg_verify_fail(e->f, AIDREG_VF_PAYLOAD, true, i, "payload: %s%s%s", problem_text(&p),
