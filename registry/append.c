@@ -714,7 +714,9 @@ internal_error:
 db_error:
   if (in_tx && db_cmd(c, "ROLLBACK")) fprintf(stderr, "aidreg: ROLLBACK failed\n");
   in_tx = false;
-  fail_all(items, n, o, AIDREG_E_UNAVAILABLE, "the entry could not be stored; retry (nothing was written)");
+  /* Every member: a refusal after the failure may only be its consequence (an entry
+   * refused because the one before it could not be judged). */
+  fail_all(items, n, NULL, AIDREG_E_UNAVAILABLE, "the entry could not be stored; retry (nothing was written)");
   created = 0;
 out:
   if (in_tx && db_cmd(c, "ROLLBACK")) fprintf(stderr, "aidreg: ROLLBACK failed\n");

@@ -108,7 +108,8 @@ static ov_entry *entry(domain_batch *d, const char *kind, const char *id) {
     int err = 0;
     json_t *doc = d->store.load ? d->store.load(d->store.ctx, kind, id, &err) : NULL;
     if (err) {
-      d->failed = true;
+      if (err == DOMAIN_STORE_NOMEM) dom_nomem(d);
+      else d->failed = true;
       json_decref(doc);
       free(heap);
       return NULL;

@@ -89,7 +89,7 @@ static json_t *load(void *ctx, const char *kind, const char *id, int *err) {
   domain_db *db = ctx;
   char *k = key_of(kind, id);
   if (!k) {
-    *err = 1;
+    *err = DOMAIN_STORE_NOMEM;
     return NULL;
   }
   cached *x = strmap_get(&db->cache, k);
@@ -103,7 +103,7 @@ static json_t *load(void *ctx, const char *kind, const char *id, int *err) {
   }
   json_t *doc = NULL;
   bool oom;
-  if (PQntuples(r) == 1 && !(doc = parse_doc(PQgetvalue(r, 0, 0), &oom))) *err = 1;
+  if (PQntuples(r) == 1 && !(doc = parse_doc(PQgetvalue(r, 0, 0), &oom))) *err = oom ? DOMAIN_STORE_NOMEM : 1;
   PQclear(r);
   return doc;
 }

@@ -51,9 +51,10 @@ const json_t *domain_memstore_get(const domain_memstore *m, const char *kind, co
 
 static json_t *load(void *ctx, const char *kind, const char *id, int *err) {
   const json_t *doc = domain_memstore_get(ctx, kind, id);
-  (void)err;
-  /* A copy: the batch may edit what it loaded. */
-  return doc ? json_deep_copy(doc) : NULL;
+  /* A copy: the batch may edit what it loaded. A failed copy is not an absent document. */
+  json_t *copy = doc ? json_deep_copy(doc) : NULL;
+  if (doc && !copy) *err = DOMAIN_STORE_NOMEM;
+  return copy;
 }
 
 static int ref_subject(void *ctx, const char *ref, char *subject, size_t cap) {

@@ -63,12 +63,25 @@ void json_ptr(char *field, size_t cap, const char *base, const char *seg) {
 }
 
 json_t *aidreg_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *err) {
+  /* jansson's lexer does not always notice that its own allocation failed: it may report
+   * a syntax error ("invalid token", "string or '}' expected") or, when growing the
+   * buffer of a string fails, drop bytes of the string and succeed (lex_save ignores the
+   * failure). Either would be a verdict on a text that is fine. So the text is parsed
+   * twice: two parses that disagree, or a failure that parses the second time, were
+   * memory, reported as out of memory. */
   json_t *v = json_loadb(buf, len, flags, err);
-  /* jansson's lexer reports a failed allocation of its own as a syntax error ("invalid
-   * token", "string or '}' expected"): a text that parses the second time was never
-   * malformed, and calling it so would be a verdict on it. Only failures pay for this. */
-  if (!v && !aidreg_json_load_oom(err)) v = json_loadb(buf, len, flags, err);
-  return v;
+  if (!v && aidreg_json_load_oom(err)) return NULL;
+  json_t *again = json_loadb(buf, len, flags, err);
+  if (!v && !again) return NULL; /* malformed, twice: the text's fault */
+  if (v && again && json_equal(v, again)) {
+    json_decref(again);
+    return v;
+  }
+  json_decref(v);
+  json_decref(again);
+  memset(err, 0, sizeof *err);
+  err->line = err->column = -1; /* what aidreg_json_load_oom recognises */
+  return NULL;
 }
 
 bool aidreg_json_load_oom(const json_error_t *err) {

@@ -321,7 +321,7 @@ static long append_once(ledger *lg, long n, tally *t) {
   for (size_t i = 0; i < BATCH; i++) {
     bool receipt = res[i].status == 201 || res[i].status == 200;
     bool internal = res[i].problem.code == AIDREG_E_INTERNAL || res[i].problem.code == AIDREG_E_UNAVAILABLE;
-    if (getenv("AIDREG_ALLOC_FAIL_N"))
+    if (getenv("AIDREG_ALLOC_FAIL_N") || getenv("AIDREG_ALLOC_FAIL_VERBOSE"))
       fprintf(stderr, "  entry %zu: %d %s %s\n", i, res[i].status, aidreg_problem_slug(res[i].problem.code),
               res[i].problem.detail);
     if (receipt) {
@@ -382,7 +382,7 @@ static long verify_tiles_once(ledger *lg, long n, tally *t) {
 
 static long rebuild_once(ledger *lg, long n, tally *t) {
   arm(n);
-  int rc = aidreg_rebuild_check(url, lg->code, NULL);
+  int rc = aidreg_rebuild_check(url, lg->code, getenv("AIDREG_ALLOC_FAIL_N") ? stderr : NULL);
   long count = disarm();
   t->tried++;
   if (rc == 0) t->succeeded++;
