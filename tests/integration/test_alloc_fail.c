@@ -6,6 +6,12 @@
  * tests/CMakeLists.txt) and jansson's allocations (json_set_alloc_funcs). libpq's and
  * libsodium's own allocations are not counted: they are shared libraries.
  *
+ * Nor are jansson's allocations while it parses (json_loadb, json_loads, wrapped too):
+ * jansson 2.14's lexer ignores a failed growth of its string buffer (lex_save), then
+ * reads past the shortened buffer (heap overflow, or assert(0) in lex_scan_string).
+ * That is jansson's bug and no caller can handle it; the library still treats a parse
+ * that fails or disagrees with a second parse as out of memory (json_strict.c).
+ *
  * Operations:
  *   append   aidreg_registry_submit of a representative batch (key.enroll,
  *            project.register, asset.register, income.report, asset.status,
@@ -46,6 +52,10 @@ void *__real_malloc(size_t n);
 void *__real_calloc(size_t n, size_t size);
 void *__real_realloc(void *p, size_t n);
 char *__real_strdup(const char *s);
+json_t *__real_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *err);
+json_t *__real_json_loads(const char *s, size_t flags, json_error_t *err);
+json_t *__wrap_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *err);
+json_t *__wrap_json_loads(const char *s, size_t flags, json_error_t *err);
 void *__wrap_malloc(size_t n);
 void *__wrap_calloc(size_t n, size_t size);
 void *__wrap_realloc(void *p, size_t n);
@@ -65,11 +75,28 @@ static int refuse_this(void) {
   return 1;
 }
 
+/* Set while jansson parses for us: its allocations then neither count nor fail. */
+static _Thread_local bool in_parse;
+
+json_t *__wrap_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *err) {
+  in_parse = true;
+  json_t *v = __real_json_loadb(buf, len, flags, err);
+  in_parse = false;
+  return v;
+}
+
+json_t *__wrap_json_loads(const char *s, size_t flags, json_error_t *err) {
+  in_parse = true;
+  json_t *v = __real_json_loads(s, flags, err);
+  in_parse = false;
+  return v;
+}
+
 void *__wrap_malloc(size_t n) { return refuse_this() ? NULL : __real_malloc(n); }
 void *__wrap_calloc(size_t n, size_t size) { return refuse_this() ? NULL : __real_calloc(n, size); }
 void *__wrap_realloc(void *p, size_t n) { return refuse_this() ? NULL : __real_realloc(p, n); }
 char *__wrap_strdup(const char *s) { return refuse_this() ? NULL : __real_strdup(s); }
-static void *json_malloc(size_t n) { return refuse_this() ? NULL : __real_malloc(n); }
+static void *json_malloc(size_t n) { return !in_parse && refuse_this() ? NULL : __real_malloc(n); }
 
 static void arm(long n) {
   atomic_store(&allocations, 0);
@@ -399,6 +426,7 @@ static void sweep(const char *name, op_fn op, ledger *lg, long stride, bool veri
   if (verify_after) ledger_verifies(lg, name, 0);
   const char *only = getenv("AIDREG_ALLOC_FAIL_N"); /* debugging: that N alone */
   for (long n = only ? atol(only) : 1; n <= count; n += only ? count : stride) {
+    if (getenv("AIDREG_ALLOC_FAIL_VERBOSE")) fprintf(stderr, "%s: allocation %ld failing\n", name, n);
     op(lg, n, &t);
     if (verify_after && (stride > 1 || n % 7 == 1)) ledger_verifies(lg, name, n);
   }
