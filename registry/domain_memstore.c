@@ -43,9 +43,11 @@ static char *key_of(const char *kind, const char *id) {
 }
 
 const json_t *domain_memstore_get(const domain_memstore *m, const char *kind, const char *id) {
-  char *k = key_of(kind, id);
-  mem_doc *d = k ? strmap_get(&m->docs, k) : NULL;
-  free(k);
+  /* On the stack: a failed allocation here would read as "absent", a wrong answer. */
+  char buf[512];
+  int n = snprintf(buf, sizeof buf, "%s:%s", kind, id);
+  if (n < 0 || (size_t)n >= sizeof buf) return NULL; /* no kind:id is that long */
+  mem_doc *d = strmap_get(&m->docs, buf);
   return d ? d->doc : NULL;
 }
 

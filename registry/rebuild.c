@@ -319,7 +319,7 @@ int aidreg_rebuild_check(const char *database_url, const char *code, FILE *repor
       diff(&rep, "%s/%s: updated_at is %llu, the replay gives %" PRIu64, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
            stored, (uint64_t)(u - 1));
   }
-  domain_memstore_each(m, unseen, &cmp);
+  if (domain_memstore_each(m, unseen, &cmp)) rep.internal = true;
   if (rep.internal) {
     if (report) fprintf(report, "rebuild %s: out of memory\n", code);
     goto out;

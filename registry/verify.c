@@ -270,7 +270,9 @@ static void b64_root(const uint8_t h[32], char out[45]) { aidreg_b64_encode_to(h
 static int open_checkpoint(engine *e, const char *note, size_t len, const char *what, aidreg_checkpoint *cp) {
   size_t tlen = 0;
   if (e->have_verifier) {
-    if (aidreg_note_verify(note, len, &e->verifier, &tlen) != 0)
+    int opened = aidreg_note_verify(note, len, &e->verifier, &tlen);
+    if (opened == -2) return aidreg_verify_fail(e->f, AIDREG_VF_INTERNAL, false, 0, "%s: out of memory", what);
+    if (opened != 0)
       return aidreg_verify_fail(e->f, AIDREG_VF_CHECKPOINT, false, 0,
                                 "%s: the note is malformed or carries no valid signature by %s+%02x%02x%02x%02x",
                                 what, e->verifier.name, e->verifier.key_id[0], e->verifier.key_id[1],
