@@ -66,9 +66,11 @@ int dom_income_report(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
     const json_t *l = json_array_get(locations, i);
     json_t *as = json_array_get(ashares, i);
     if (!ji_add(d, as, "gross_fen", gs[i]) || !ji_add(d, as, "costs_fen", gs[i] - ns[i]) || !ji_add(d, as, "net_fen", ns[i]) ||
-        !ji_add(d, as, "unallocated_fen", ns[i]))
+        !ji_add(d, as, "unallocated_fen", ns[i])) {
+      json_decref(shares);
       return aidreg_problem_set(p, AIDREG_E_AMOUNT_OVERFLOW, "/body/gross_fen",
                                 "该资产收益合计超出可记录范围 / the asset's income adds up beyond the largest amount");
+    }
     dom_jpush(d, shares, json_pack("{s:O, s:O, s:I, s:I, s:I, s:i}", "village", jget(l, "code"), "share_bp",
                                             jget(l, "share_bp"), "gross_fen", (json_int_t)gs[i], "costs_fen",
                                             (json_int_t)(gs[i] - ns[i]), "net_fen", (json_int_t)ns[i], "drawn_fen", 0));
