@@ -26,8 +26,8 @@
  *            difference.
  * No run may crash; under ASan none may leak (LeakSanitizer at exit).
  *
- * The normal run tries every STRIDE-th N (a prime, so that the tried N fall on every
- * phase of the code); AIDREG_ALLOC_FAIL_ALL=1 tries every N; AIDREG_ALLOC_FAIL_N=n tries
+ * The normal run tries every 13th N (a prime, so that the tried N fall on every phase of
+ * the code; about 400 runs, a few seconds, under ASan too); AIDREG_ALLOC_FAIL_ALL=1 tries every N; AIDREG_ALLOC_FAIL_N=n tries
  * that n alone (with each run's results printed), for debugging. */
 #include <inttypes.h>
 #include <sodium.h>
@@ -370,8 +370,9 @@ static long append_once(ledger *lg, long n, tally *t) {
   return count;
 }
 
-/* The log verifies after a run (every run of the full mode; every 7th otherwise, which
- * with the stride still covers every phase). */
+/* The log verifies after a run: after every run of the normal (strided) mode, after
+ * every 7th of the full mode (AIDREG_ALLOC_FAIL_ALL=1), which keeps that near a minute;
+ * the batch-whole-or-none check runs after every run of both. */
 static void ledger_verifies(ledger *lg, const char *after, long n) {
   aidreg_verify_kind kind;
   char why[800];
