@@ -9,7 +9,8 @@ char *aidreg_b64_encode(const uint8_t *in, size_t n);
 /* Writes the encoding of in into out (cap must be >= 4*((n+2)/3)+1). Returns 0, or -1 if too small. */
 int aidreg_b64_encode_to(const uint8_t *in, size_t n, char *out, size_t cap);
 /* Strict decode: standard alphabet, padding required, no whitespace.
- * *out is malloc'd (caller frees), *outlen its length. Returns 0 or -1 (nothing allocated). */
+ * *out is malloc'd (caller frees), *outlen its length. Returns 0, -1 (not strict base64)
+ * or -2 (out of memory: not the input's fault); nothing is allocated on failure. */
 int aidreg_b64_decode(const char *in, size_t inlen, uint8_t **out, size_t *outlen);
 /* Strict decode of exactly n bytes into out. Returns 0 or -1. */
 int aidreg_b64_decode_fixed(const char *in, uint8_t *out, size_t n);

@@ -25,7 +25,8 @@ int aidreg_note_vkey_parse(const char *vkey, aidreg_note_verifier *v);
 char *aidreg_note_sign(const char *text, const char *name, const uint8_t sk[64]);
 /* Verifies that note (len bytes) is well formed and carries a valid signature by v.
  * Signatures by other keys are ignored. On success returns 0 and sets *text_len to the
- * length of the signed text (including its final newline). */
+ * length of the signed text (including its final newline); -1 when it does not verify,
+ * -2 when memory ran out (no verdict on the note). */
 int aidreg_note_verify(const char *note, size_t len, const aidreg_note_verifier *v, size_t *text_len);
 
 typedef struct {

@@ -47,8 +47,9 @@ typedef struct {
 } aidreg_receipt;
 
 void aidreg_receipt_free(aidreg_receipt *rc);
-/* {"ledger","index","leaf_hash","payload_sha256","checkpoint","inclusion_proof"}: new reference. */
-json_t *aidreg_receipt_json(const aidreg_receipt *rc);
+/* {"ledger","index","leaf_hash","payload_sha256","checkpoint","inclusion_proof"}: new reference,
+ * or NULL when out of memory (never a receipt with a member missing): answer 500 then. */
+json_t *aidreg_receipt_json(const aidreg_receipt *rc) __attribute__((warn_unused_result));
 
 /* One submission's outcome. status is the HTTP status it maps to (201, 200, or the
  * problem's); receipt is filled when status is 200/201, problem otherwise. head holds

@@ -28,6 +28,10 @@
 #include "aidreg/event.h"
 #include "aidreg/note.h"
 
+/* A failure here is a verdict about a ledger: a caller that drops one reports a ledger
+ * as verified that was not. Every non-void function is marked so the compiler says. */
+#define AIDREG_VERIFY_MUST_USE __attribute__((warn_unused_result))
+
 typedef enum {
   AIDREG_VF_NONE = 0,
   AIDREG_VF_SOURCE,      /* the source could not be read (network, file, database) */
@@ -62,8 +66,8 @@ typedef struct {
 /* Fill f (when non-NULL); with has_index the message is prefixed by "index N: ".
  * Returns -1 so that callbacks can `return aidreg_verify_fail(...)`. */
 int aidreg_verify_fail(aidreg_verify_failure *f, aidreg_verify_kind kind, bool has_index, uint64_t index,
-                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-const char *aidreg_verify_kind_name(aidreg_verify_kind kind); /* "leaf-hash" */
+                       const char *fmt, ...) __attribute__((format(printf, 5, 6))) AIDREG_VERIFY_MUST_USE;
+const char *aidreg_verify_kind_name(aidreg_verify_kind kind) AIDREG_VERIFY_MUST_USE; /* "leaf-hash" */
 
 /* The keys replayed from the log (the verifier's own map), for a source's finish hook. */
 typedef struct {
@@ -75,8 +79,8 @@ typedef struct {
 } aidreg_verify_key;
 typedef struct aidreg_verify_keys aidreg_verify_keys;
 /* 1 and *out filled when keyid was enrolled, else 0. */
-int aidreg_verify_keys_get(const aidreg_verify_keys *keys, const char *keyid, aidreg_verify_key *out);
-size_t aidreg_verify_keys_count(const aidreg_verify_keys *keys);
+int aidreg_verify_keys_get(const aidreg_verify_keys *keys, const char *keyid, aidreg_verify_key *out) AIDREG_VERIFY_MUST_USE;
+size_t aidreg_verify_keys_count(const aidreg_verify_keys *keys) AIDREG_VERIFY_MUST_USE;
 
 /* A leaf as the engine hands it to a source's hook, after it passed every leaf check. */
 typedef struct {
@@ -145,7 +149,7 @@ typedef struct {
 
 /* Runs every check. Returns 0 when the ledger verifies, -1 with res->failure filled. */
 int aidreg_verify_run(const aidreg_verify_source *src, const aidreg_verify_options *opt,
-                      aidreg_verify_result *res);
+                      aidreg_verify_result *res) AIDREG_VERIFY_MUST_USE;
 
 /* One-line summary of a successful run into out:
  * "ok 522701 size 20 root <b64>: 20 leaves, 21 signatures, 3 key events, 1 hash tiles,
@@ -154,21 +158,21 @@ void aidreg_verify_summary(const aidreg_verify_result *res, char *out, size_t ca
 
 /* Hash-tile geometry for a tree of `size` leaves: the width of tile L/N (0 when that
  * tile does not exist), and the number of tile levels (levels with at least one node). */
-unsigned aidreg_tile_width_at(uint64_t size, unsigned level, uint64_t n);
-unsigned aidreg_tile_levels(uint64_t size);
+unsigned aidreg_tile_width_at(uint64_t size, unsigned level, uint64_t n) AIDREG_VERIFY_MUST_USE;
+unsigned aidreg_tile_levels(uint64_t size) AIDREG_VERIFY_MUST_USE;
 /* Width of entry bundle N (0 when it does not exist). */
-unsigned aidreg_bundle_width_at(uint64_t size, uint64_t n);
+unsigned aidreg_bundle_width_at(uint64_t size, uint64_t n) AIDREG_VERIFY_MUST_USE;
 
 /* A node fetcher (aidreg_node_fetch) over a source's hash tiles for a tree of `size`:
  * node (8L + r, i) is computed from the 2^r nodes of tile level L below it. It caches
  * one tile per level. Use with aidreg_merkle_root / the proof functions to derive the
  * root or proofs of any smaller tree from the tiles of a bigger one. */
 typedef struct aidreg_tile_nodes aidreg_tile_nodes;
-aidreg_tile_nodes *aidreg_tile_nodes_new(const aidreg_verify_source *src, uint64_t size);
+aidreg_tile_nodes *aidreg_tile_nodes_new(const aidreg_verify_source *src, uint64_t size) AIDREG_VERIFY_MUST_USE;
 void aidreg_tile_nodes_free(aidreg_tile_nodes *t);
-int aidreg_tile_nodes_fetch(void *t, unsigned level, uint64_t index, uint8_t out[32]);
+int aidreg_tile_nodes_fetch(void *t, unsigned level, uint64_t index, uint8_t out[32]) AIDREG_VERIFY_MUST_USE;
 /* The failure behind the last fetch that returned -1. */
-const aidreg_verify_failure *aidreg_tile_nodes_failure(const aidreg_tile_nodes *t);
+const aidreg_verify_failure *aidreg_tile_nodes_failure(const aidreg_tile_nodes *t) AIDREG_VERIFY_MUST_USE;
 
 /* The --db source: PostgreSQL (a URL libpq understands), one ledger. Everything is read
  * in one REPEATABLE READ, READ ONLY transaction (a consistent snapshot). Beyond the
@@ -178,12 +182,12 @@ const aidreg_verify_failure *aidreg_tile_nodes_failure(const aidreg_tile_nodes *
  * checkpoint, every stored checkpoint, and the signing_key and subject_head projections.
  * Returns NULL with a message in err. */
 typedef struct aidreg_verify_db aidreg_verify_db;
-aidreg_verify_db *aidreg_verify_db_open(const char *url, const char *ledger, char *err, size_t cap);
+aidreg_verify_db *aidreg_verify_db_open(const char *url, const char *ledger, char *err, size_t cap) AIDREG_VERIFY_MUST_USE;
 /* Fills src with callbacks over db (valid until aidreg_verify_db_close). */
 void aidreg_verify_db_source(aidreg_verify_db *db, aidreg_verify_source *src);
 /* The vkey the ledger table records (malloc'd) or NULL. Not independent of the
  * database: prefer a vkey obtained elsewhere. */
-char *aidreg_verify_db_vkey(aidreg_verify_db *db);
+char *aidreg_verify_db_vkey(aidreg_verify_db *db) AIDREG_VERIFY_MUST_USE;
 void aidreg_verify_db_close(aidreg_verify_db *db);
 
 #endif

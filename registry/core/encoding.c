@@ -56,7 +56,7 @@ int aidreg_b64_decode(const char *in, size_t inlen, uint8_t **out, size_t *outle
   long long want = b64_check(in, inlen);
   if (want < 0) return -1;
   uint8_t *buf = malloc(want > 0 ? (size_t)want : 1);
-  if (!buf) return -1;
+  if (!buf) return -2;
   size_t got = 0;
   if (want > 0 &&
       (sodium_base642bin(buf, (size_t)want, in, inlen, NULL, &got, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||

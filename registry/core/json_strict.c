@@ -50,6 +50,34 @@ void json_ptr(char *field, size_t cap, const char *base, const char *seg) {
   json_ptr_add(field, cap, seg);
 }
 
+json_t *aidreg_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *err) {
+  /* jansson's lexer does not always notice that its own allocation failed: it may report
+   * a syntax error ("invalid token", "string or '}' expected") or, when growing the
+   * buffer of a string fails, drop bytes of the string and succeed (lex_save ignores the
+   * failure). Either would be a verdict on a text that is fine. So the text is parsed
+   * twice: two parses that disagree, or a failure that parses the second time, were
+   * memory, reported as out of memory. */
+  json_t *v = json_loadb(buf, len, flags, err);
+  if (!v && aidreg_json_load_oom(err)) return NULL;
+  json_t *again = json_loadb(buf, len, flags, err);
+  if (!v && !again) return NULL; /* malformed, twice: the text's fault */
+  if (v && again && json_equal(v, again)) {
+    json_decref(again);
+    return v;
+  }
+  json_decref(v);
+  json_decref(again);
+  memset(err, 0, sizeof *err);
+  err->line = err->column = -1; /* what aidreg_json_load_oom recognises */
+  return NULL;
+}
+
+bool aidreg_json_load_oom(const json_error_t *err) {
+  /* jansson says so, or (when json_object() or json_array() fail inside its parser) it
+   * returns NULL without filling err at all: no text, no position. */
+  return json_error_code(err) == json_error_out_of_memory || (err->text[0] == 0 && err->line == -1);
+}
+
 json_t *aidreg_json_strict_load(const uint8_t *buf, size_t len, size_t flags, const char *what,
                                 aidreg_problem *p) {
   if (!aidreg_utf8_valid(buf, len)) {
@@ -57,9 +85,10 @@ json_t *aidreg_json_strict_load(const uint8_t *buf, size_t len, size_t flags, co
     return NULL;
   }
   json_error_t err;
-  json_t *v = json_loadb(buf ? (const char *)buf : "", len, JSON_REJECT_DUPLICATES | flags, &err);
+  json_t *v = aidreg_json_loadb(buf ? (const char *)buf : "", len, JSON_REJECT_DUPLICATES | flags, &err);
   if (v) return v;
   enum json_error_code code = json_error_code(&err); /* kept in the text's last byte */
+  if (aidreg_json_load_oom(&err)) code = json_error_out_of_memory;
   utf8_scrub(err.text);
   switch (code) {
   case json_error_duplicate_key:

@@ -89,8 +89,10 @@ static int parse_sig(const json_t *obj, const char *base, const aidreg_envelope 
     aidreg_problem_set(p, AIDREG_E_INVALID_FIELD, field, "sig must be a base64 string");
     goto out;
   }
-  if (b64(s, &raw, &rawlen)) {
-    aidreg_problem_set(p, AIDREG_E_INVALID_BASE64, field, "sig is not strict standard base64");
+  int decoded = b64(s, &raw, &rawlen);
+  if (decoded) {
+    if (decoded == -2) aidreg_problem_set(p, AIDREG_E_INTERNAL, field, "out of memory decoding sig");
+    else aidreg_problem_set(p, AIDREG_E_INVALID_BASE64, field, "sig is not strict standard base64");
     goto out;
   }
   if (rawlen != sizeof sig->sig) {
@@ -156,8 +158,10 @@ int aidreg_envelope_from_json(const json_t *obj, const char *prefix, aidreg_enve
     aidreg_problem_set(p, AIDREG_E_INVALID_FIELD, field, "payload is empty");
     goto out;
   }
-  if (b64(payload, &env->payload, &env->payload_len)) {
-    aidreg_problem_set(p, AIDREG_E_INVALID_BASE64, field, "payload is not strict standard base64");
+  int decoded = b64(payload, &env->payload, &env->payload_len);
+  if (decoded) {
+    if (decoded == -2) aidreg_problem_set(p, AIDREG_E_INTERNAL, field, "out of memory decoding the payload");
+    else aidreg_problem_set(p, AIDREG_E_INVALID_BASE64, field, "payload is not strict standard base64");
     goto out;
   }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "aidreg/event.h"
+#include "core/json_strict_private.h"
 
 char *aidreg_leaf_build(uint64_t index, const char *time_str, const aidreg_envelope *env, size_t *len,
                         aidreg_problem *p) {
@@ -44,7 +45,8 @@ char *aidreg_leaf_build(uint64_t index, const char *time_str, const aidreg_envel
 int aidreg_leaf_parse(const uint8_t *data, size_t len, aidreg_leaf *leaf, aidreg_problem *p) {
   memset(leaf, 0, sizeof *leaf);
   json_error_t jerr;
-  json_t *root = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &jerr);
+  json_t *root = aidreg_json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &jerr);
+  if (!root && aidreg_json_load_oom(&jerr)) return aidreg_problem_set(p, AIDREG_E_INTERNAL, "", "out of memory");
   if (!root || !json_is_object(root)) {
     json_decref(root);
     return aidreg_problem_set(p, AIDREG_E_MALFORMED_JSON, "", "leaf is not a JSON object");
@@ -70,7 +72,12 @@ int aidreg_leaf_parse(const uint8_t *data, size_t len, aidreg_leaf *leaf, aidreg
 
   /* Layout: the stored bytes must be the canonical form of what they say. */
   size_t canon_len = 0;
-  char *canon = aidreg_leaf_build(leaf->index, leaf->time, &leaf->env, &canon_len, NULL);
+  aidreg_problem bp = {0};
+  char *canon = aidreg_leaf_build(leaf->index, leaf->time, &leaf->env, &canon_len, &bp);
+  if (!canon && bp.code == AIDREG_E_INTERNAL) {
+    aidreg_problem_set(p, AIDREG_E_INTERNAL, "", "out of memory");
+    goto out;
+  }
   if (!canon || canon_len != len || memcmp(canon, data, len) != 0) {
     free(canon);
     aidreg_problem_set(p, AIDREG_E_INVALID_FIELD, "", "leaf bytes are not in the canonical layout");

@@ -182,7 +182,8 @@ int aidreg_note_verify(const char *note, size_t len, const aidreg_note_verifier 
     if (!sp || !name_valid(name, (size_t)(sp - name))) return -1;
     uint8_t *blob = NULL;
     size_t blen = 0;
-    if (aidreg_b64_decode(sp + 1, (size_t)(eol - sp - 1), &blob, &blen) != 0) return -1;
+    int decoded = aidreg_b64_decode(sp + 1, (size_t)(eol - sp - 1), &blob, &blen);
+    if (decoded) return decoded == -2 ? -2 : -1; /* -2: out of memory, not the note's fault */
     if (blen < 5) {
       free(blob);
       return -1;

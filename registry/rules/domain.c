@@ -40,6 +40,7 @@ struct domain_batch {
   json_t **grave; /* versions replaced twice within one entry, freed at its end */
   size_t ngrave, capgrave;
   bool failed;
+  bool nomem; /* out of memory in this entry (failed is then set too) */
   uint64_t index;
   strmap refs; /* ref -> subject (malloc'd) of the entries this batch accepted */
 };
@@ -58,10 +59,10 @@ bool fen_add(int64_t *acc, int64_t v) {
 
 void fen_text(int64_t fen, char out[32]) { aidreg_fen_to_yuan(fen, out); }
 
-bool ji_add(json_t *o, const char *key, int64_t v) {
+bool ji_add(domain_batch *d, json_t *o, const char *key, int64_t v) {
   int64_t cur = ji(o, key);
   if (!fen_add(&cur, v)) return false;
-  return json_object_set_new(o, key, json_integer((json_int_t)cur)) == 0;
+  return dom_jset(d, o, key, json_integer((json_int_t)cur)) == 0;
 }
 
 json_t *jfind(const json_t *arr, const char *key, const char *val, size_t *at) {
@@ -108,7 +109,8 @@ static ov_entry *entry(domain_batch *d, const char *kind, const char *id) {
     int err = 0;
     json_t *doc = d->store.load ? d->store.load(d->store.ctx, kind, id, &err) : NULL;
     if (err) {
-      d->failed = true;
+      if (err == DOMAIN_STORE_NOMEM) dom_nomem(d);
+      else d->failed = true;
       json_decref(doc);
       free(heap);
       return NULL;
@@ -116,7 +118,7 @@ static ov_entry *entry(domain_batch *d, const char *kind, const char *id) {
     if (!(e = calloc(1, sizeof *e)) || strmap_put(&d->docs, key, e)) {
       free(e);
       json_decref(doc);
-      d->failed = true;
+      dom_nomem(d);
       free(heap);
       return NULL;
     }
@@ -167,13 +169,13 @@ json_t *dom_edit(domain_batch *d, const char *kind, const char *id) {
   if (!e || !e->doc) return NULL;
   if (e->gen != d->gen) {
     if (journal(d, e)) {
-      d->failed = true;
+      dom_nomem(d);
       return NULL;
     }
     /* The journal holds the old version (and so do borrowers); edit a copy. */
     json_t *copy = json_deep_copy(e->doc);
     if (!copy) {
-      d->failed = true;
+      dom_nomem(d);
       return NULL;
     }
     json_decref(e->doc);
@@ -188,13 +190,13 @@ int dom_put(domain_batch *d, const char *kind, const char *id, json_t *doc) {
   ov_entry *e = entry(d, kind, id);
   if (!e || journal(d, e)) {
     json_decref(doc);
-    d->failed = true;
+    if (e) dom_nomem(d); /* else entry() said why */
     return -1;
   }
   /* Borrowers of the current version may still read it until the entry ends. */
   if (push_grave(d, e->doc)) {
     json_decref(doc);
-    d->failed = true;
+    dom_nomem(d);
     return -1;
   }
   e->doc = doc;
@@ -205,6 +207,25 @@ int dom_put(domain_batch *d, const char *kind, const char *id, json_t *doc) {
 
 bool dom_failed(const domain_batch *d) { return d->failed; }
 void dom_fail_store(domain_batch *d) { d->failed = true; }
+void dom_nomem(domain_batch *d) { d->failed = d->nomem = true; }
+bool dom_out_of_memory(const domain_batch *d) { return d->nomem; }
+
+int dom_jset(domain_batch *d, json_t *o, const char *key, json_t *val) {
+  /* json_object_set_new releases val itself when it fails, and refuses a NULL val. */
+  if (!val || json_object_set_new(o, key, val)) {
+    dom_nomem(d);
+    return -1;
+  }
+  return 0;
+}
+
+int dom_jpush(domain_batch *d, json_t *arr, json_t *val) {
+  if (!val || json_array_append_new(arr, val)) {
+    dom_nomem(d);
+    return -1;
+  }
+  return 0;
+}
 const char *dom_county(const domain_batch *d) { return d->county; }
 
 const aidreg_event_type *dom_type(const domain_batch *d, const char *type) { return d->find(type); }
@@ -213,7 +234,7 @@ uint64_t dom_now_index(const domain_batch *d) { return d->index; }
 static void entry_begin(domain_batch *d, uint64_t index) {
   d->gen++;
   d->njournal = 0;
-  d->failed = false;
+  d->failed = d->nomem = false;
   d->index = index;
 }
 
@@ -386,10 +407,15 @@ json_t *dom_log_entries(domain_batch *d, const char *subject) {
       json_decref(out);
       return NULL;
     }
-    json_array_extend(out, json_object_get(c, "entries"));
+    if (json_array_extend(out, json_object_get(c, "entries"))) goto nomem;
   }
-  json_array_extend(out, json_object_get(log, "tail"));
+  if (json_array_extend(out, json_object_get(log, "tail"))) goto nomem;
   return out;
+nomem:
+  /* A short list of entries in force would replay the wrong history. */
+  dom_nomem(d);
+  json_decref(out);
+  return NULL;
 }
 
 int dom_log_write(domain_batch *d, const char *subject, const json_t *entries) {
@@ -403,7 +429,7 @@ int dom_log_write(domain_batch *d, const char *subject, const json_t *entries) {
     if (k < sealed) {
       json_t *slice = json_array();
       for (size_t i = (size_t)k * LOG_CHUNK; slice && i < (size_t)(k + 1) * LOG_CHUNK; i++)
-        json_array_append(slice, json_array_get(entries, i));
+        dom_jpushb(d, slice, json_array_get(entries, i));
       c = json_pack("{s:o}", "entries", slice);
     }
     int rc = id && (k >= sealed || c) ? dom_put(d, "logc", id, c) : -1;
@@ -411,11 +437,18 @@ int dom_log_write(domain_batch *d, const char *subject, const json_t *entries) {
     if (rc) return -1;
   }
   json_t *tail = json_array();
-  for (size_t i = (size_t)sealed * LOG_CHUNK; tail && i < n; i++) json_array_append(tail, json_array_get(entries, i));
-  if (!tail) return -1;
-  json_object_set_new(log, "tail", tail);
-  json_object_set_new(log, "sealed", json_integer((json_int_t)sealed));
-  json_object_set_new(log, "count", json_integer((json_int_t)n));
+  for (size_t i = (size_t)sealed * LOG_CHUNK; tail && i < n; i++)
+    if (dom_jpushb(d, tail, json_array_get(entries, i))) {
+      json_decref(tail);
+      return -1;
+    }
+  if (!tail) {
+    dom_nomem(d);
+    return -1;
+  }
+  dom_jset(d, log, "tail", tail);
+  dom_jset(d, log, "sealed", json_integer((json_int_t)sealed));
+  dom_jset(d, log, "count", json_integer((json_int_t)n));
   return 0;
 }
 
@@ -434,10 +467,10 @@ int dom_log_append(domain_batch *d, const char *subject, dom_subject_kind kind, 
     }
   } else if (ji(log, "count") == 0) {
     /* Every earlier entry was reversed: the subject may start again as another kind. */
-    json_object_set_new(log, "kind", json_string(dom_kind_name(kind)));
+    dom_jset(d, log, "kind", json_string(dom_kind_name(kind)));
   }
   json_t *tail = json_object_get(log, "tail");
-  if (json_array_append_new(tail, slot) || !ji_add(log, "count", 1)) return -1;
+  if (json_array_append_new(tail, slot) || !ji_add(d, log, "count", 1)) return -1;
   if (json_array_size(tail) < LOG_CHUNK) return 0;
   /* A full tail becomes a sealed chunk. */
   int64_t k = ji(log, "sealed");
@@ -446,14 +479,14 @@ int dom_log_append(domain_batch *d, const char *subject, dom_subject_kind kind, 
   int rc = id && c ? dom_put(d, "logc", id, c) : -1;
   free(id);
   if (rc) return -1;
-  json_object_set_new(log, "tail", json_array());
-  return ji_add(log, "sealed", 1) ? 0 : -1;
+  dom_jset(d, log, "tail", json_array());
+  return ji_add(d, log, "sealed", 1) ? 0 : -1;
 }
 
 /* ---- apply ------------------------------------------------------------------------ */
 
 void dom_read_begin(domain_batch *d) {
-  d->failed = false;
+  d->failed = d->nomem = false;
   d->gen++; /* documents read now are read-only: nothing to journal */
 }
 
@@ -515,7 +548,9 @@ int domain_apply(domain_batch *d, const aidreg_event_type *t, const aidreg_event
     for (size_t i = 0; i < nsig; i++) roles |= signers[i].role;
     rc = apply_entry(d, ev, t, ref, roles, index, p);
   }
-  if (d->failed) {
+  if (d->nomem) {
+    rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory while applying the rules (nothing was stored)");
+  } else if (d->failed) {
     rc = aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL,
                             "the current state could not be read or written; retry (nothing was stored)");
   }

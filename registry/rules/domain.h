@@ -17,8 +17,11 @@
 #include "aidreg/event.h"
 #include "aidreg/problem.h"
 
+#define DOMAIN_STORE_NOMEM 2
+
 typedef struct {
-  /* New reference to the stored document, or NULL when absent (*err set on failure). */
+  /* New reference to the stored document, or NULL when absent (*err set on failure:
+   * DOMAIN_STORE_NOMEM when out of memory, else any non-zero value). */
   json_t *(*load)(void *ctx, const char *kind, const char *id, int *err);
   void *ctx;
   /* Optional: the subject of the stored entry whose payload hash is ref (hex) into

@@ -10,7 +10,7 @@
 /* ---- helpers -------------------------------------------------------------------------- */
 
 static int oom(domain_batch *d, aidreg_problem *p) {
-  dom_fail_store(d);
+  dom_nomem(d);
   return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
 }
 
@@ -88,7 +88,7 @@ int dom_asset_register(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   json_t *shares = json_array();
   for (size_t i = 0; shares && i < n; i++) {
     const json_t *l = json_array_get(locations, i);
-    json_array_append_new(shares, json_pack("{s:O, s:O, s:I, s:i, s:i, s:i, s:i, s:i}", "village",
+    dom_jpush(d, shares, json_pack("{s:O, s:O, s:I, s:i, s:i, s:i, s:i, s:i}", "village",
                                             jget(l, "code"), "share_bp", jget(l, "share_bp"),
                                             "value_fen", (json_int_t)split[i], "gross_fen", 0, "costs_fen", 0,
                                             "net_fen", 0, "allocated_fen", 0, "unallocated_fen", 0));
@@ -112,16 +112,16 @@ int dom_asset_register(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
       "findings_open", 0, "registered_at", (json_int_t)e->index);
   if (!doc || dom_put(d, "asset", e->subject, doc)) return oom(d, p);
   json_t *proj = dom_edit(d, "project", project);
-  if (!proj || !ji_add(proj, "assets", 1)) return oom(d, p);
+  if (!proj || !ji_add(d, proj, "assets", 1)) return oom(d, p);
   return 0;
 }
 
 int dom_asset_rights(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   json_t *a = edit_asset(d, e, true, p);
   if (!a) return -1;
-  json_object_set(a, "owners", json_object_get(e->body, "owners"));
-  json_object_set_new(a, "certificate_no", opt(e->body, "certificate_no"));
-  json_object_set(a, "confirmed_on", json_object_get(e->body, "confirmed_on"));
+  dom_jsetb(d, a, "owners", json_object_get(e->body, "owners"));
+  dom_jset(d, a, "certificate_no", opt(e->body, "certificate_no"));
+  dom_jsetb(d, a, "confirmed_on", json_object_get(e->body, "confirmed_on"));
   return 0;
 }
 
@@ -139,8 +139,8 @@ int dom_asset_handover(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   if (!a) return -1;
   json_t *h = json_deep_copy(e->body);
   if (!h) return oom(d, p);
-  json_object_set_new(h, "index", json_integer((json_int_t)e->index));
-  json_object_set_new(a, "handover", h);
+  dom_jset(d, h, "index", json_integer((json_int_t)e->index));
+  dom_jset(d, a, "handover", h);
   return 0;
 }
 
@@ -149,9 +149,9 @@ int dom_asset_operator(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   if (!a) return -1;
   json_t *o = json_deep_copy(e->body);
   if (!o) return oom(d, p);
-  if (!json_object_get(o, "contract")) json_object_set_new(o, "contract", json_null());
-  json_object_set_new(o, "index", json_integer((json_int_t)e->index));
-  json_object_set_new(a, "operator", o);
+  if (!json_object_get(o, "contract")) dom_jset(d, o, "contract", json_null());
+  dom_jset(d, o, "index", json_integer((json_int_t)e->index));
+  dom_jset(d, a, "operator", o);
   return 0;
 }
 
@@ -160,17 +160,17 @@ int dom_asset_maintainer(domain_batch *d, const dom_entry *e, aidreg_problem *p)
   if (!a) return -1;
   json_t *m = json_deep_copy(e->body);
   if (!m) return oom(d, p);
-  if (!json_object_get(m, "key")) json_object_set_new(m, "key", json_null());
-  json_object_set_new(m, "index", json_integer((json_int_t)e->index));
-  json_object_set_new(a, "maintainer", m);
+  if (!json_object_get(m, "key")) dom_jset(d, m, "key", json_null());
+  dom_jset(d, m, "index", json_integer((json_int_t)e->index));
+  dom_jset(d, a, "maintainer", m);
   return 0;
 }
 
 int dom_asset_status(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   json_t *a = edit_asset(d, e, true, p);
   if (!a) return -1;
-  json_object_set(a, "status", json_object_get(e->body, "status"));
-  json_object_set_new(a, "status_detail",
+  dom_jsetb(d, a, "status", json_object_get(e->body, "status"));
+  dom_jset(d, a, "status_detail",
                       json_pack("{s:O, s:O, s:o, s:I}", "status", jget(e->body, "status"), "reason",
                                 jget(e->body, "reason"), "remediation_due",
                                 opt(e->body, "remediation_due"), "index", (json_int_t)e->index));
@@ -179,12 +179,12 @@ int dom_asset_status(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
 
 /* The asset's condition is the one reported with the latest date (a later entry wins a
  * tie); an older report entered late does not overwrite a newer one. */
-static void set_condition(json_t *a, const char *condition, const char *date) {
+static void set_condition(domain_batch *d, json_t *a, const char *condition, const char *date) {
   const char *on = js(a, "condition_on");
   if (!condition || !date) return;
   if (on && dom_days(on) > dom_days(date)) return;
-  json_object_set_new(a, "condition", json_string(condition));
-  json_object_set_new(a, "condition_on", json_string(date));
+  dom_jset(d, a, "condition", json_string(condition));
+  dom_jset(d, a, "condition_on", json_string(date));
 }
 
 int dom_maintenance_report(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
@@ -192,15 +192,15 @@ int dom_maintenance_report(domain_batch *d, const dom_entry *e, aidreg_problem *
   if (!a) return -1;
   const json_t *b = e->body;
   const char *date = js(b, "date"), *kind = js(b, "kind");
-  if (!ji_add(a, "maintenance_cost_fen", ji(b, "cost_fen")))
+  if (!ji_add(d, a, "maintenance_cost_fen", ji(b, "cost_fen")))
     return aidreg_problem_set(p, AIDREG_E_AMOUNT_OVERFLOW, "/body/cost_fen",
                               "管护费用合计超出可记录范围 / maintenance costs add up beyond the largest amount");
   if (kind && strcmp(kind, "inspection") == 0) {
     const char *last = js(a, "last_inspection");
-    if (!last || dom_days(last) < dom_days(date)) json_object_set_new(a, "last_inspection", json_string(date));
+    if (!last || dom_days(last) < dom_days(date)) dom_jset(d, a, "last_inspection", json_string(date));
   }
-  set_condition(a, js(b, "condition"), date);
-  json_object_set_new(a, "last_maintenance",
+  set_condition(d, a, js(b, "condition"), date);
+  dom_jset(d, a, "last_maintenance",
                       json_pack("{s:O, s:O, s:O, s:O, s:I}", "kind", jget(b, "kind"), "date",
                                 jget(b, "date"), "condition", jget(b, "condition"), "cost_fen",
                                 jget(b, "cost_fen"), "index", (json_int_t)e->index));
@@ -214,9 +214,9 @@ int dom_inventory_count(domain_batch *d, const dom_entry *e, aidreg_problem *p) 
   json_t *inv = json_deep_copy(b);
   if (!inv) return oom(d, p);
   json_object_del(inv, "photos_sha256");
-  json_object_set_new(inv, "index", json_integer((json_int_t)e->index));
-  json_object_set_new(a, "inventory", inv);
-  set_condition(a, js(b, "condition"), js(b, "date"));
+  dom_jset(d, inv, "index", json_integer((json_int_t)e->index));
+  dom_jset(d, a, "inventory", inv);
+  set_condition(d, a, js(b, "condition"), js(b, "date"));
   return 0;
 }
 
@@ -260,8 +260,8 @@ int dom_notice_publish(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   if (!doc) return -1;
   json_t *n = json_deep_copy(b);
   if (!n) return oom(d, p);
-  json_object_set_new(n, "index", json_integer((json_int_t)e->index));
-  json_array_append_new(json_object_get(doc, "notices"), n);
+  dom_jset(d, n, "index", json_integer((json_int_t)e->index));
+  dom_jpush(d, json_object_get(doc, "notices"), n);
   return 0;
 }
 
@@ -289,7 +289,7 @@ int dom_finding_record(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
                         "subject_kind", dom_kind_name(k), "check", jget(b, "check"), "severity",
                         jget(b, "severity"), "note", jget(b, "note"), "due", opt(b, "due"),
                         "recorded_at", (json_int_t)e->index, "resolution");
-  if (!f || dom_put(d, "finding", e->root, f) || !ji_add(holder, "findings_open", 1)) return oom(d, p);
+  if (!f || dom_put(d, "finding", e->root, f) || !ji_add(d, holder, "findings_open", 1)) return oom(d, p);
   return 0;
 }
 
@@ -311,8 +311,8 @@ int dom_finding_resolve(domain_batch *d, const dom_entry *e, aidreg_problem *p) 
   json_t *holder = finding_holder(d, e, k, p);
   if (!holder) return -1;
   json_t *fe = dom_edit(d, "finding", id);
-  if (!fe || !ji_add(holder, "findings_open", -1)) return oom(d, p);
-  json_object_set_new(fe, "resolution",
+  if (!fe || !ji_add(d, holder, "findings_open", -1)) return oom(d, p);
+  dom_jset(d, fe, "resolution",
                       json_pack("{s:O, s:O, s:I}", "action", jget(e->body, "action"), "resolved_on",
                                 jget(e->body, "resolved_on"), "index", (json_int_t)e->index));
   return 0;
@@ -344,8 +344,8 @@ int dom_settings(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
       return oom(d, p);
     }
   }
-  json_object_set(doc, "current", full);
-  json_array_append_new(json_object_get(doc, "history"),
+  dom_jsetb(d, doc, "current", full);
+  dom_jpush(d, json_object_get(doc, "history"),
                         json_pack("{s:I, s:o}", "from", (json_int_t)e->index, "settings", full));
   return 0;
 }

@@ -10,7 +10,9 @@
 #include "rules/event_hooks.h"
 #include "core/json_strict_private.h"
 
-static int unavailable(aidreg_problem *p) {
+/* A failed look at the state: out of memory is internal, never a reason to retry. */
+static int unavailable(const domain_batch *d, aidreg_problem *p) {
+  if (dom_out_of_memory(d)) return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
   return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
 }
 
@@ -52,7 +54,7 @@ int dom_locate_county(domain_batch *d, const aidreg_event *ev, const aidreg_even
 /* A registration names a subject nothing else uses yet. */
 static int must_be_new(domain_batch *d, const char *subject, aidreg_problem *p) {
   dom_subject_kind now = dom_kind_of(d, subject);
-  if (dom_failed(d)) return unavailable(p);
+  if (dom_failed(d)) return unavailable(d, p);
   if (now == SK_COUNTY || now == SK_VILLAGE || now == SK_TOWNSHIP)
     return aidreg_problem_set(p, AIDREG_E_ALREADY_REGISTERED, "/subject",
                               "%s 是行政区划代码，不能用作项目、资产或方案编号 / %s is an administrative code: choose "
@@ -107,7 +109,7 @@ int dom_locate_place(domain_batch *d, const aidreg_event *ev, const aidreg_event
   (void)t;
   dom_subject_kind want = strlen(ev->subject) == 9 ? SK_TOWNSHIP : SK_VILLAGE;
   dom_subject_kind now = dom_kind_of(d, ev->subject);
-  if (dom_failed(d)) return unavailable(p);
+  if (dom_failed(d)) return unavailable(d, p);
   if (now != SK_NONE && now != want)
     return aidreg_problem_set(p, AIDREG_E_ALREADY_REGISTERED, "/subject",
                               "编号 %s 已被%s使用 / %s is already registered as a %s", ev->subject, dom_kind_name(now),
@@ -123,7 +125,7 @@ static int correction_elsewhere(domain_batch *d, const aidreg_event *ev, aidreg_
   const char *corrects = js(ev->body, "corrects");
   char other[256], s[12];
   int found = dom_ref_subject(d, corrects, other, sizeof other);
-  if (found < 0) return unavailable(p);
+  if (found < 0) return unavailable(d, p);
   if (found && strcmp(other, ev->subject) == 0)
     return aidreg_problem_set(p, AIDREG_E_CORRECTION_NOT_ALLOWED, "/body/corrects",
                               "密钥登记和注销记录不能更正，请注销后重新登记 / key events are not corrected: revoke the "
@@ -147,13 +149,13 @@ int dom_locate_existing(domain_batch *d, const aidreg_event *ev, const aidreg_ev
                                                         : dom_kind_of(d, subject);
   const json_t *doc = NULL;
   if (k == SK_ASSET && !(doc = dom_get(d, "asset", subject)))
-    return dom_failed(d) ? unavailable(p)
+    return dom_failed(d) ? unavailable(d, p)
                          : aidreg_problem_set(p, AIDREG_E_ASSET_UNKNOWN, "/subject",
                                               "资产 %s 尚未登记，请先提交 asset.register / asset %s is not registered: "
                                               "register it first (check the code)",
                                               subject, subject);
   if (k == SK_PLAN && !(doc = dom_get(d, "plan", subject)))
-    return dom_failed(d) ? unavailable(p)
+    return dom_failed(d) ? unavailable(d, p)
                          : aidreg_problem_set(p, AIDREG_E_PLAN_UNKNOWN, "/subject",
                                               "收益分配方案 %s 不存在，请先提交 allocation.plan / there is no plan %s: "
                                               "record the plan first (check the id)",
@@ -177,7 +179,7 @@ int dom_locate_existing(domain_batch *d, const aidreg_event *ev, const aidreg_ev
     json_decref(entries);
   }
   where_of(d, subject, w);
-  return dom_failed(d) ? unavailable(p) : 0;
+  return dom_failed(d) ? unavailable(d, p) : 0;
 }
 
 /* ---- one signer ------------------------------------------------------------------ */

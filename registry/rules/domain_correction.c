@@ -27,7 +27,7 @@
 #include "rules/event_hooks.h"
 
 static int oom(domain_batch *d, aidreg_problem *p) {
-  dom_fail_store(d);
+  dom_nomem(d);
   return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
 }
 
@@ -77,7 +77,7 @@ static int reset(domain_batch *d, const char *subject, dom_subject_kind k, const
     }
     const char *project = js(a, "project");
     json_t *proj = project ? dom_edit(d, "project", project) : NULL;
-    if (proj && !ji_add(proj, "assets", -1)) return -1;
+    if (proj && !ji_add(d, proj, "assets", -1)) return -1;
     return dom_put(d, "asset", subject, NULL);
   }
   case SK_PLAN: {
@@ -89,7 +89,7 @@ static int reset(domain_batch *d, const char *subject, dom_subject_kind k, const
   case SK_PROJECT: {
     const json_t *pr = dom_get(d, "project", subject);
     if (!pr) return dom_failed(d) ? -1 : 0;
-    json_object_set_new(saved, "assets", json_integer(ji(pr, "assets")));
+    dom_jset(d, saved, "assets", json_integer(ji(pr, "assets")));
     return dom_put(d, "project", subject, NULL);
   }
   case SK_VILLAGE: {
@@ -98,7 +98,7 @@ static int reset(domain_batch *d, const char *subject, dom_subject_kind k, const
     snprintf(township, sizeof township, "%.9s", subject);
     if (dom_get(d, "place", subject)) {
       json_t *t = dom_edit(d, "place", township);
-      if (t && !ji_add(t, "villages", -1)) return -1;
+      if (t && !ji_add(d, t, "villages", -1)) return -1;
       if (dom_put(d, "place", subject, NULL)) return -1;
     }
     return dom_failed(d) ? -1 : dom_put(d, "village", subject, NULL);
@@ -166,7 +166,7 @@ static int restore(domain_batch *d, const char *subject, dom_subject_kind k, con
                                   subject, (long long)n, (long long)n, subject);
       return 0;
     }
-    json_object_set_new(pr, "assets", json_integer((json_int_t)n));
+    dom_jset(d, pr, "assets", json_integer((json_int_t)n));
   }
   return 0;
 }
@@ -287,12 +287,12 @@ int dom_correction(domain_batch *d, const aidreg_event *ev, const char *ref, uns
     json_t *ns = json_pack("{s:s, s:O, s:O, s:I, s:I, s:s, s:O, s:I}", "ref", ref, "root", jget(slot, "root"), "index",
                            jget(slot, "index"), "by", (json_int_t)index, "t", (json_int_t)ev->time, "type", type, "body",
                            repl, "roles", (json_int_t)roles);
-    json_array_set_new(entries, at, ns);
+    if (json_array_set_new(entries, at, ns)) dom_nomem(d);
   } else if (!is_plan) {
     json_array_remove(entries, at);
   }
   if (is_plan) {
-    json_array_append_new(entries, json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:I}", "ref", ref, "root", ref, "index",
+    dom_jpush(d, entries, json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:I}", "ref", ref, "root", ref, "index",
                                              (json_int_t)index, "t", (json_int_t)ev->time, "type", "correction",
                                              "effect", repl ? "redraft" : "withdraw", "roles", (json_int_t)roles));
   }
@@ -311,7 +311,7 @@ int dom_correction(domain_batch *d, const aidreg_event *ev, const char *ref, uns
     goto out;
   }
   json_t *sup = json_object_get(le, "superseded");
-  json_object_set_new(sup, old_ref, json_pack("{s:s, s:I, s:b}", "by", ref, "index", (json_int_t)index, "reversed", !repl));
+  dom_jset(d, sup, old_ref, json_pack("{s:s, s:I, s:b}", "by", ref, "index", (json_int_t)index, "reversed", !repl));
   rc = 0;
 out:
   json_decref(current);

@@ -13,7 +13,7 @@
 #include "rules/domain_internal.h"
 
 static int oom(domain_batch *d, aidreg_problem *p) {
-  dom_fail_store(d);
+  dom_nomem(d);
   return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
 }
 
@@ -42,7 +42,7 @@ int dom_disposal_request(domain_batch *d, const dom_entry *e, aidreg_problem *p)
                         "method", jget(b, "method"), "valuation_fen", jget(b, "valuation_fen"), "decided_on",
                         jget(b, "decided_on"), "index", (json_int_t)e->index, "decision", "completed");
   if (!r || json_array_append_new(json_object_get(dsp, "requests"), r)) return oom(d, p);
-  json_object_set_new(dsp, "state", json_string("requested"));
+  dom_jset(d, dsp, "state", json_string("requested"));
   return 0;
 }
 
@@ -66,9 +66,9 @@ int dom_disposal_approve(domain_batch *d, const dom_entry *e, aidreg_problem *p)
   json_t *a = dom_edit(d, "asset", e->subject);
   if (!a) return oom(d, p);
   json_t *dsp = json_object_get(a, "disposal"), *reqs = json_object_get(dsp, "requests"), *r = jfind(reqs, "id", id, NULL);
-  json_object_set_new(r, "decision", json_pack("{s:O, s:O, s:I}", "decision", jget(e->body, "decision"), "conditions",
+  dom_jset(d, r, "decision", json_pack("{s:O, s:O, s:I}", "decision", jget(e->body, "decision"), "conditions",
                                                jget(e->body, "conditions"), "index", (json_int_t)e->index));
-  json_object_set_new(dsp, "state", json_string(request_state(json_array_get(reqs, json_array_size(reqs) - 1))));
+  dom_jset(d, dsp, "state", json_string(request_state(json_array_get(reqs, json_array_size(reqs) - 1))));
   return 0;
 }
 
@@ -101,15 +101,15 @@ int dom_disposal_complete(domain_batch *d, const dom_entry *e, aidreg_problem *p
   const char *method = js(r, "method");
   json_t *c = json_deep_copy(e->body);
   if (!c) return oom(d, p);
-  json_object_set_new(c, "method", json_string(method));
-  json_object_set_new(c, "request", json_string(js(r, "id")));
-  json_object_set_new(c, "index", json_integer((json_int_t)e->index));
-  json_object_set_new(r, "completed", json_deep_copy(c));
-  json_object_set_new(dsp, "completed", c);
-  json_object_set_new(dsp, "state", json_string("completed"));
+  dom_jset(d, c, "method", json_string(method));
+  dom_jset(d, c, "request", json_string(js(r, "id")));
+  dom_jset(d, c, "index", json_integer((json_int_t)e->index));
+  dom_jset(d, r, "completed", json_deep_copy(c));
+  dom_jset(d, dsp, "completed", c);
+  dom_jset(d, dsp, "state", json_string("completed"));
   const char *status = strcmp(method, "conversion") == 0   ? "in_use"
                        : strcmp(method, "suspension") == 0 ? "idle"
                                                            : "disposed";
-  json_object_set_new(a, "status", json_string(status));
+  dom_jset(d, a, "status", json_string(status));
   return 0;
 }

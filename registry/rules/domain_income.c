@@ -14,7 +14,7 @@
 #include "rules/domain_internal.h"
 
 static int oom(domain_batch *d, aidreg_problem *p) {
-  dom_fail_store(d);
+  dom_nomem(d);
   return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
 }
 
@@ -56,8 +56,8 @@ int dom_income_report(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   json_t *ae = dom_edit(d, "asset", e->subject);
   if (!ae) return oom(d, p);
   json_t *inc = json_object_get(ae, "income");
-  if (!ji_add(inc, "gross_fen", gross) || !ji_add(inc, "costs_fen", costs) || !ji_add(inc, "net_fen", net) ||
-      !ji_add(inc, "unallocated_fen", net) || !ji_add(inc, "reports", 1))
+  if (!ji_add(d, inc, "gross_fen", gross) || !ji_add(d, inc, "costs_fen", costs) || !ji_add(d, inc, "net_fen", net) ||
+      !ji_add(d, inc, "unallocated_fen", net) || !ji_add(d, inc, "reports", 1))
     return aidreg_problem_set(p, AIDREG_E_AMOUNT_OVERFLOW, "/body/gross_fen",
                               "该资产收益合计超出可记录范围 / the asset's income adds up beyond the largest amount");
   json_t *shares = json_array();
@@ -65,15 +65,17 @@ int dom_income_report(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   for (i = 0; i < nl; i++) {
     const json_t *l = json_array_get(locations, i);
     json_t *as = json_array_get(ashares, i);
-    if (!ji_add(as, "gross_fen", gs[i]) || !ji_add(as, "costs_fen", gs[i] - ns[i]) || !ji_add(as, "net_fen", ns[i]) ||
-        !ji_add(as, "unallocated_fen", ns[i]))
+    if (!ji_add(d, as, "gross_fen", gs[i]) || !ji_add(d, as, "costs_fen", gs[i] - ns[i]) || !ji_add(d, as, "net_fen", ns[i]) ||
+        !ji_add(d, as, "unallocated_fen", ns[i])) {
+      json_decref(shares);
       return aidreg_problem_set(p, AIDREG_E_AMOUNT_OVERFLOW, "/body/gross_fen",
                                 "该资产收益合计超出可记录范围 / the asset's income adds up beyond the largest amount");
-    json_array_append_new(shares, json_pack("{s:O, s:O, s:I, s:I, s:I, s:i}", "village", jget(l, "code"), "share_bp",
+    }
+    dom_jpush(d, shares, json_pack("{s:O, s:O, s:I, s:I, s:I, s:i}", "village", jget(l, "code"), "share_bp",
                                             jget(l, "share_bp"), "gross_fen", (json_int_t)gs[i], "costs_fen",
                                             (json_int_t)(gs[i] - ns[i]), "net_fen", (json_int_t)ns[i], "drawn_fen", 0));
   }
-  json_array_append_new(json_object_get(ae, "incomes"), json_string(e->root));
+  dom_jpush(d, json_object_get(ae, "incomes"), json_string(e->root));
   json_t *doc = json_pack("{s:s, s:s, s:O, s:O, s:I, s:O, s:I, s:I, s:O, s:O, s:O, s:o, s:{}, s:i, s:I, s:I}", "id",
                           e->root, "asset", e->subject, "period_start", jget(b, "period_start"), "period_end",
                           jget(b, "period_end"), "gross_fen", (json_int_t)gross, "costs", jget(b, "costs"),
@@ -94,15 +96,15 @@ static int move(domain_batch *d, json_t *inc, const char *plan, const char *vill
     mine = json_pack("{s:s, s:i}", "village", village, "amount_fen", 0);
     if (!mine || json_object_set_new(drawn, plan, mine)) return -1;
   }
-  if (!ji_add(mine, "amount_fen", delta) || !ji_add(share, "drawn_fen", delta) ||
-      !ji_add(inc, "allocated_fen", delta) || !ji_add(inc, "unallocated_fen", -delta))
+  if (!ji_add(d, mine, "amount_fen", delta) || !ji_add(d, share, "drawn_fen", delta) ||
+      !ji_add(d, inc, "allocated_fen", delta) || !ji_add(d, inc, "unallocated_fen", -delta))
     return -1;
   if (ji(mine, "amount_fen") == 0) json_object_del(drawn, plan);
   json_t *a = dom_edit(d, "asset", js(inc, "asset"));
   if (!a) return 0; /* the asset is being replayed: its totals are recomputed */
   json_t *ai = json_object_get(a, "income"), *as = jfind(json_object_get(a, "shares"), "village", village, NULL);
-  if (!ji_add(ai, "allocated_fen", delta) || !ji_add(ai, "unallocated_fen", -delta) ||
-      !ji_add(as, "allocated_fen", delta) || !ji_add(as, "unallocated_fen", -delta))
+  if (!ji_add(d, ai, "allocated_fen", delta) || !ji_add(d, ai, "unallocated_fen", -delta) ||
+      !ji_add(d, as, "allocated_fen", delta) || !ji_add(d, as, "unallocated_fen", -delta))
     return -1;
   return 0;
 }

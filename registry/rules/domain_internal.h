@@ -80,9 +80,23 @@ json_t *dom_edit(domain_batch *d, const char *kind, const char *id);
 int dom_put(domain_batch *d, const char *kind, const char *id, json_t *doc);
 /* Starts a read-only look at the state (domain_authorize): clears the failure flag. */
 void dom_read_begin(domain_batch *d);
-/* A store error happened during this entry. */
+/* A store error happened during this entry (or we ran out of memory: dom_nomem). */
 bool dom_failed(const domain_batch *d);
 void dom_fail_store(domain_batch *d);
+/* Out of memory during this entry: sticky until the entry ends, when domain_apply turns
+ * it into an INTERNAL refusal (never a verdict) and rolls the entry back. */
+void dom_nomem(domain_batch *d);
+bool dom_out_of_memory(const domain_batch *d);
+/* o[key] = val (stolen; NULL val is a failure), arr += val (stolen). On failure val is
+ * released, the entry is marked out of memory (dom_nomem) and -1 returned: a rule may
+ * go on to its end and let domain_apply refuse, or return at once. */
+int dom_jset(domain_batch *d, json_t *o, const char *key, json_t *val);
+int dom_jpush(domain_batch *d, json_t *arr, json_t *val);
+/* The same with val borrowed (a new reference is taken). */
+static inline int dom_jsetb(domain_batch *d, json_t *o, const char *key, json_t *val) {
+  return dom_jset(d, o, key, json_incref(val));
+}
+static inline int dom_jpushb(domain_batch *d, json_t *arr, json_t *val) { return dom_jpush(d, arr, json_incref(val)); }
 const char *dom_county(const domain_batch *d);
 /* The settings in force at index. */
 void dom_settings_at(domain_batch *d, uint64_t index, domain_settings *out);
@@ -101,8 +115,9 @@ static inline json_t *jget(const json_t *o, const char *key) {
 }
 bool fen_add(int64_t *acc, int64_t v);                   /* false on overflow */
 void fen_text(int64_t fen, char out[32]);                /* "1234.56" */
-/* Sets o[key] += v (integer member, created at 0). false on overflow. */
-bool ji_add(json_t *o, const char *key, int64_t v);
+/* Sets o[key] += v (integer member, created at 0). false on overflow, or out of memory
+ * (then marked with dom_nomem: domain_apply refuses as INTERNAL, whatever the rule says). */
+bool ji_add(domain_batch *d, json_t *o, const char *key, int64_t v);
 /* Array element whose member key equals val, or NULL; *at gets its position. */
 json_t *jfind(const json_t *arr, const char *key, const char *val, size_t *at);
 /* First 8 hex digits of a ref, for messages. */

@@ -43,17 +43,20 @@ static char *key_of(const char *kind, const char *id) {
 }
 
 const json_t *domain_memstore_get(const domain_memstore *m, const char *kind, const char *id) {
-  char *k = key_of(kind, id);
-  mem_doc *d = k ? strmap_get(&m->docs, k) : NULL;
-  free(k);
+  /* On the stack: a failed allocation here would read as "absent", a wrong answer. */
+  char buf[512];
+  int n = snprintf(buf, sizeof buf, "%s:%s", kind, id);
+  if (n < 0 || (size_t)n >= sizeof buf) return NULL; /* no kind:id is that long */
+  mem_doc *d = strmap_get(&m->docs, buf);
   return d ? d->doc : NULL;
 }
 
 static json_t *load(void *ctx, const char *kind, const char *id, int *err) {
   const json_t *doc = domain_memstore_get(ctx, kind, id);
-  (void)err;
-  /* A copy: the batch may edit what it loaded. */
-  return doc ? json_deep_copy(doc) : NULL;
+  /* A copy: the batch may edit what it loaded. A failed copy is not an absent document. */
+  json_t *copy = doc ? json_deep_copy(doc) : NULL;
+  if (doc && !copy) *err = DOMAIN_STORE_NOMEM;
+  return copy;
 }
 
 static int ref_subject(void *ctx, const char *ref, char *subject, size_t cap) {

@@ -9,7 +9,7 @@
 #include "rules/domain_internal.h"
 
 static int oom(domain_batch *d, aidreg_problem *p) {
-  dom_fail_store(d);
+  dom_nomem(d);
   return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
 }
 
@@ -51,15 +51,15 @@ int dom_place_register(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
     }
     if (village) {
       json_t *t = dom_edit(d, "place", township);
-      if (!t || !ji_add(t, "villages", 1)) {
+      if (!t || !ji_add(d, t, "villages", 1)) {
         json_decref(name);
         return oom(d, p);
       }
     }
   }
   if (json_array_append_new(json_object_get(doc, "names"), name) ||
-      json_object_set(doc, "name", jget(b, "name")) || json_object_set(doc, "since", jget(b, "since")) ||
-      json_object_set(doc, "merged_into", jget(b, "merged_into")))
+      dom_jsetb(d, doc, "name", jget(b, "name")) || json_object_set(doc, "since", jget(b, "since")) ||
+      dom_jsetb(d, doc, "merged_into", jget(b, "merged_into")))
     return oom(d, p);
   return 0;
 }

@@ -12,7 +12,7 @@
 #include "rules/domain_internal.h"
 
 static int oom(domain_batch *d, aidreg_problem *p) {
-  dom_fail_store(d);
+  dom_nomem(d);
   return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
 }
 
@@ -108,13 +108,13 @@ int dom_plan_record(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
       return -1;
     }
     const json_t *inc = dom_get(d, "income", js(v, "income"));
-    json_array_append_new(sources, json_pack("{s:O, s:O, s:O}", "income", jget(v, "income"), "amount_fen",
+    dom_jpush(d, sources, json_pack("{s:O, s:O, s:O}", "income", jget(v, "income"), "amount_fen",
                                              jget(v, "amount_fen"), "asset", jget(inc, "asset")));
   }
   json_t *lines = json_array();
   json_array_foreach(json_object_get(b, "lines"), i, v) {
     if (!fen_add(&lines_total, ji(v, "amount_fen"))) break;
-    json_array_append_new(lines, json_pack("{s:O, s:O, s:O, s:i, s:O}", "purpose", jget(v, "purpose"), "description",
+    dom_jpush(d, lines, json_pack("{s:O, s:O, s:O, s:i, s:O}", "purpose", jget(v, "purpose"), "description",
                                            jget(v, "description"), "amount_fen", jget(v, "amount_fen"), "paid_fen", 0,
                                            "remaining_fen", jget(v, "amount_fen")));
   }
@@ -145,8 +145,8 @@ int dom_plan_review(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   json_t *pl = plan_in(d, e, "drafted", NULL, "乡镇审核", p);
   if (!pl) return -1;
   const char *decision = js(e->body, "decision");
-  json_object_set_new(pl, "state", json_string(strcmp(decision, "approved") == 0 ? "reviewed" : "returned"));
-  json_object_set_new(pl, "review", json_pack("{s:O, s:O, s:I}", "decision", jget(e->body, "decision"), "note",
+  dom_jset(d, pl, "state", json_string(strcmp(decision, "approved") == 0 ? "reviewed" : "returned"));
+  dom_jset(d, pl, "review", json_pack("{s:O, s:O, s:I}", "decision", jget(e->body, "decision"), "note",
                                               jget(e->body, "note"), "index", (json_int_t)e->index));
   return 0;
 }
@@ -154,8 +154,8 @@ int dom_plan_review(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
 int dom_plan_filed(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   json_t *pl = plan_in(d, e, "reviewed", NULL, "县级备案", p);
   if (!pl) return -1;
-  json_object_set_new(pl, "state", json_string("filed"));
-  json_object_set_new(pl, "filed", json_pack("{s:O, s:I}", "note", jget(e->body, "note"), "index", (json_int_t)e->index));
+  dom_jset(d, pl, "state", json_string("filed"));
+  dom_jset(d, pl, "filed", json_pack("{s:O, s:I}", "note", jget(e->body, "note"), "index", (json_int_t)e->index));
   return 0;
 }
 
@@ -180,9 +180,9 @@ int dom_plan_notice(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
                               s.publicity_days);
   json_t *n = json_deep_copy(b);
   if (!n) return oom(d, p);
-  json_object_set_new(n, "index", json_integer((json_int_t)e->index));
-  json_object_set_new(pl, "notice", n);
-  json_object_set_new(pl, "state", json_string("publicised"));
+  dom_jset(d, n, "index", json_integer((json_int_t)e->index));
+  dom_jset(d, pl, "notice", n);
+  dom_jset(d, pl, "state", json_string("publicised"));
   return 0;
 }
 
@@ -213,16 +213,16 @@ int dom_plan_payout(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
                               "第 %lld 项用途尚余 %s 元，兑付 %s 元超出 / line %lld has %s yuan left; %s is more",
                               (long long)line, r, a, (long long)line, r, a);
   }
-  if (!ji_add(l, "paid_fen", amount) || !ji_add(l, "remaining_fen", -amount) || !ji_add(pl, "paid_fen", amount) ||
-      !ji_add(pl, "remaining_fen", -amount))
+  if (!ji_add(d, l, "paid_fen", amount) || !ji_add(d, l, "remaining_fen", -amount) || !ji_add(d, pl, "paid_fen", amount) ||
+      !ji_add(d, pl, "remaining_fen", -amount))
     return oom(d, p);
   /* The payouts themselves are the plan's log entries (the read API lists them). */
-  if (!ji_add(pl, "payout_count", 1)) return oom(d, p);
+  if (!ji_add(d, pl, "payout_count", 1)) return oom(d, p);
   bool all = true;
   size_t i;
   json_t *v;
   json_array_foreach(lines, i, v) all &= ji(v, "remaining_fen") == 0;
-  json_object_set_new(pl, "state", json_string(all ? "closed" : "paying"));
+  dom_jset(d, pl, "state", json_string(all ? "closed" : "paying"));
   return 0;
 }
 
@@ -249,9 +249,9 @@ int dom_plan_marker(domain_batch *d, const dom_entry *e, const char *effect, aid
   json_t *pl = dom_edit(d, "plan", e->subject);
   if (!pl) return oom(d, p);
   bool withdraw = strcmp(effect, "withdraw") == 0;
-  json_object_set_new(pl, "state", json_string(withdraw ? "withdrawn" : "drafted"));
-  json_object_set_new(pl, "review", json_null());
-  json_object_set_new(pl, "filed", json_null());
-  json_object_set_new(pl, withdraw ? "withdrawn_at" : "redrafted_at", json_integer((json_int_t)e->index));
+  dom_jset(d, pl, "state", json_string(withdraw ? "withdrawn" : "drafted"));
+  dom_jset(d, pl, "review", json_null());
+  dom_jset(d, pl, "filed", json_null());
+  dom_jset(d, pl, withdraw ? "withdrawn_at" : "redrafted_at", json_integer((json_int_t)e->index));
   return 0;
 }

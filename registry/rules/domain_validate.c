@@ -1301,7 +1301,10 @@ static json_t *bits_json(unsigned bits, const enum_value *vals) {
   json_t *a = json_array();
   unsigned b = 1;
   for (const enum_value *e = vals; a && e->value; e++, b <<= 1)
-    if (bits & b) json_array_append_new(a, json_string(e->value));
+    if ((bits & b) && json_array_append_new(a, json_string(e->value))) {
+      json_decref(a); /* a short list would be wrong settings: none, and json_pack fails */
+      return NULL;
+    }
   return a;
 }
 

@@ -117,7 +117,9 @@ static void sink_node(void *ctx, unsigned level, uint64_t index, const uint8_t h
   if (level == 0) return; /* a leaf hash is stored in its leaf row */
   char hex[65];
   aidreg_hex_encode(hash, 32, hex);
-  db_buf_addf(&b->copy_nodes, "%s\t%u\t%" PRIu64 "\t\\\\x%s\n", b->lg->code, level, index, hex);
+  /* This callback cannot fail the batch itself: a failed add leaves copy_nodes failed
+   * (sticky), which append_batch checks before the COPY and the COMMIT. */
+  if (db_buf_addf(&b->copy_nodes, "%s\t%u\t%" PRIu64 "\t\\\\x%s\n", b->lg->code, level, index, hex)) return;
 }
 
 /* Nodes for receipts: this batch's new nodes, else the frontier before the batch
@@ -221,11 +223,16 @@ static int array_of_keys(db_buf *buf, append_item **items, size_t n, int which) 
 
 static const aidreg_event *item_event(void *ctx, size_t i) { return &((append_item **)ctx)[i]->ev; }
 
+/* Why a batch cannot commit: the database failed (retry), or we ran out of memory or
+ * met a bug (internal). Either way the whole batch is rolled back. */
+enum { BATCH_OK, BATCH_DB_FAILED, BATCH_INTERNAL };
+
+/* BATCH_OK, or why the state could not be loaded. */
 static int load_state(batch *b, append_item **items, size_t n) {
   const char *code = b->lg->code;
   /* Frontier of the current tree: from the locked ledger row, else from tree_node. */
   db_buf lv = {0}, ix = {0};
-  int rc = -1;
+  int rc = BATCH_DB_FAILED; /* unreadable rows; allocation failures say BATCH_INTERNAL */
   PGresult *r = NULL;
   int nbits = __builtin_popcountll(b->old_size);
   if (b->stored_frontier && strlen(b->stored_frontier) == (size_t)nbits * 64) {
@@ -240,18 +247,16 @@ static int load_state(batch *b, append_item **items, size_t n) {
     }
     goto loaded;
   }
-  db_buf_add(&lv, "{", 1);
-  db_buf_add(&ix, "{", 1);
+  if (db_buf_add(&lv, "{", 1) || db_buf_add(&ix, "{", 1)) goto oom;
   bool first = true;
   for (unsigned k = 0; k < 64; k++) {
     if (!(b->old_size >> k & 1)) continue;
-    db_buf_addf(&lv, "%s%u", first ? "" : ",", k);
-    db_buf_addf(&ix, "%s%" PRIu64, first ? "" : ",", (b->old_size >> k) - 1);
+    if (db_buf_addf(&lv, "%s%u", first ? "" : ",", k) ||
+        db_buf_addf(&ix, "%s%" PRIu64, first ? "" : ",", (b->old_size >> k) - 1))
+      goto oom;
     first = false;
   }
-  db_buf_add(&lv, "}", 1);
-  db_buf_add(&ix, "}", 1);
-  if (!lv.data || !ix.data) goto out;
+  if (db_buf_add(&lv, "}", 1) || db_buf_add(&ix, "}", 1)) goto oom;
   const char *fp[3] = {code, lv.data, ix.data};
   if (!(r = db_run(b->c, &q_frontier, 3, fp, NULL))) goto out;
   int found = 0;
@@ -287,6 +292,7 @@ loaded:
   }
   int looked_up = arrays_ok ? db_pipeline(b->c, 3, calls, rows) : -1;
   for (int which = 0; which < 3; which++) db_buf_free(&arr[which]);
+  if (!arrays_ok) goto oom;
   if (looked_up) goto out;
   for (int which = 0; which < 3; which++) {
     r = rows[which];
@@ -295,12 +301,16 @@ loaded:
       const char *k = PQgetvalue(r, i, 0);
       if (which == 0) {
         unsigned long long idx;
-        if (db_u64(PQgetvalue(r, i, 1), &idx) || strmap_put(&b->payloads, k, (void *)(uintptr_t)(idx + 1)))
+        if (db_u64(PQgetvalue(r, i, 1), &idx)) goto lookups_out;
+        if (strmap_put(&b->payloads, k, (void *)(uintptr_t)(idx + 1))) {
+          rc = BATCH_INTERNAL;
           goto lookups_out;
+        }
       } else if (which == 1) {
         key_entry *e = calloc(1, sizeof *e);
         if (!e || strmap_put(&b->keys, k, e)) {
           free(e);
+          rc = BATCH_INTERNAL;
           goto lookups_out;
         }
         snprintf(e->k.keyid, sizeof e->k.keyid, "%s", k);
@@ -312,6 +322,7 @@ loaded:
         head_entry *h = calloc(1, sizeof *h);
         if (!h || strmap_put(&b->heads, k, h)) {
           free(h);
+          rc = BATCH_INTERNAL;
           goto lookups_out;
         }
         snprintf(h->hex, sizeof h->hex, "%s", PQgetvalue(r, i, 1));
@@ -321,10 +332,16 @@ loaded:
     r = NULL;
   }
   /* The current state of the batch's subjects, in one query. */
-  if (!(b->ddb = domain_db_new(b->c, code)) || domain_db_prefetch(b->ddb, n, item_event, items)) goto out;
+  if (!(b->ddb = domain_db_new(b->c, code))) goto oom;
+  int fetched = domain_db_prefetch(b->ddb, n, item_event, items);
+  if (fetched == DOMAIN_DB_NOMEM) goto oom;
+  if (fetched) goto out;
   domain_store ds = domain_db_store(b->ddb);
-  if (!(b->dom = domain_begin(&ds, code))) goto out;
-  rc = 0;
+  if (!(b->dom = domain_begin(&ds, code))) goto oom;
+  rc = BATCH_OK;
+  goto out;
+oom:
+  rc = BATCH_INTERNAL;
   goto out;
 lookups_out:
   for (int which = 0; which < 3; which++) PQclear(rows[which]);
@@ -427,7 +444,7 @@ static int batch_head(void *ctx, const char *subject, uint8_t out[32]) {
 }
 
 /* Judge one item against the overlay; on acceptance append it to the tree. */
-static void judge(batch *b, append_item *it, outcome *o, db_buf *copy_leaves, int *sql_failed,
+static void judge(batch *b, append_item *it, outcome *o, db_buf *copy_leaves, int *failed,
                   const char *time_str, int64_t now_sec) {
   aidreg_keyview kv = {overlay_lookup, overlay_county_count, b};
   uint64_t position = b->frontier.size;
@@ -437,7 +454,12 @@ static void judge(batch *b, append_item *it, outcome *o, db_buf *copy_leaves, in
   aidreg_problem p = {0};
   size_t leaf_len;
   char *leaf = aidreg_leaf_build(position, time_str, &it->env, &leaf_len, &p);
-  if (!leaf) return fail(it, &p);
+  if (!leaf) {
+    /* Out of memory is not the entry's fault: the batch fails, not this entry alone. */
+    if (p.code == AIDREG_E_INTERNAL) *failed = BATCH_INTERNAL;
+    fail(it, &p);
+    return;
+  }
   /* The submitting thread verified the signatures (on every core, before queueing). */
   judge_input in = {.county = b->lg->code, .origin = b->lg->origin, .position = position,
                     .signatures_verified = true, .latest_time = now_sec + b->lg->max_clock_skew,
@@ -453,12 +475,15 @@ static void judge(batch *b, append_item *it, outcome *o, db_buf *copy_leaves, in
   }
   if (v == JUDGE_REFUSE) {
     free(leaf);
-    if (r.problem.code == AIDREG_E_UNAVAILABLE) *sql_failed = 1;
+    if (r.problem.code == AIDREG_E_UNAVAILABLE && !*failed) *failed = BATCH_DB_FAILED;
+    if (r.problem.code == AIDREG_E_INTERNAL) *failed = BATCH_INTERNAL;
     if (r.step == JUDGE_AT_PREV) snprintf(it->res->head, sizeof it->res->head, "%s", r.head);
-    return fail(it, &r.problem);
+    fail(it, &r.problem);
+    return;
   }
   const aidreg_keychange *ch = &r.keys;
-  if (ch->kind != AIDREG_KEYCHANGE_NONE && (key_sql(b, ch, position) || apply_keychange(b, ch))) *sql_failed = 1;
+  if (ch->kind != AIDREG_KEYCHANGE_NONE && (key_sql(b, ch, position) || apply_keychange(b, ch)))
+    *failed = BATCH_INTERNAL;
 
   char hex[65];
   aidreg_hex_encode(it->ev.payload_sha256, 32, hex);
@@ -466,25 +491,23 @@ static void judge(batch *b, append_item *it, outcome *o, db_buf *copy_leaves, in
   aidreg_frontier_append(&b->frontier, o->leaf_hash, sink_node, b);
   char leaf_hex[65];
   aidreg_hex_encode(o->leaf_hash, 32, leaf_hex);
-  db_buf_addf(copy_leaves, "%s\t%" PRIu64 "\t\\\\x%s\t\\\\x%s\t", b->lg->code, position, hex, leaf_hex);
-  db_buf_add_copy_text(copy_leaves, it->ev.type);
-  db_buf_add(copy_leaves, "\t", 1);
-  db_buf_add_copy_text(copy_leaves, it->ev.subject);
-  db_buf_add(copy_leaves, "\t", 1);
-  db_buf_add_copy_text(copy_leaves, leaf);
-  db_buf_add(copy_leaves, "\n", 1);
+  if (db_buf_addf(copy_leaves, "%s\t%" PRIu64 "\t\\\\x%s\t\\\\x%s\t", b->lg->code, position, hex, leaf_hex) ||
+      db_buf_add_copy_text(copy_leaves, it->ev.type) || db_buf_add(copy_leaves, "\t", 1) ||
+      db_buf_add_copy_text(copy_leaves, it->ev.subject) || db_buf_add(copy_leaves, "\t", 1) ||
+      db_buf_add_copy_text(copy_leaves, leaf) || db_buf_add(copy_leaves, "\n", 1))
+    *failed = BATCH_INTERNAL;
   free(leaf);
 
   head_entry *head = strmap_get(&b->heads, it->ev.subject);
   if (!head) {
     if (!(head = calloc(1, sizeof *head)) || strmap_put(&b->heads, it->ev.subject, head)) {
       free(head);
-      *sql_failed = 1;
+      *failed = BATCH_INTERNAL;
       return;
     }
   }
   snprintf(head->hex, sizeof head->hex, "%s", hex);
-  if (strmap_put(&b->payloads, hex, (void *)(uintptr_t)(position + 1))) *sql_failed = 1;
+  if (strmap_put(&b->payloads, hex, (void *)(uintptr_t)(position + 1))) *failed = BATCH_INTERNAL;
   o->st = ST_NEW;
   o->index = position;
 }
@@ -510,7 +533,8 @@ static void fill_receipt(aidreg_receipt *rc, const char *code, uint64_t index, c
 
 static void fail_all(append_item **items, size_t n, outcome *o, aidreg_code code, const char *why) {
   for (size_t i = 0; i < n; i++) {
-    if (o && o[i].st == ST_REFUSED) continue;
+    /* Refused already (by the rules): keep that answer. Not yet judged: answer now. */
+    if (o && o[i].st == ST_REFUSED && items[i]->res->status) continue;
     aidreg_problem p = {0};
     aidreg_problem_set(&p, code, NULL, "%s", why);
     items[i]->res->problem = p;
@@ -567,13 +591,17 @@ size_t append_batch(db_conn *c, const append_ledger *lg, append_item **items, si
     goto out;
   }
   b.old_size = size;
-  if (load_state(&b, items, n)) goto db_error;
+  switch (load_state(&b, items, n)) {
+    case BATCH_OK: break;
+    case BATCH_INTERNAL: goto internal_error;
+    default: goto db_error;
+  }
 
   struct timespec wall;
   clock_gettime(CLOCK_REALTIME, &wall);
   char time_str[40];
   aidreg_rfc3339_format(wall.tv_sec, (int32_t)wall.tv_nsec, time_str, sizeof time_str);
-  int sql_failed = 0;
+  int failed = BATCH_OK;
   for (size_t i = 0; i < n; i++) {
     if (create && size > 0) {
       /* The ledger row existed: a replay of its ledger.create, or a second ledger. */
@@ -590,29 +618,36 @@ size_t append_batch(db_conn *c, const append_ledger *lg, append_item **items, si
       }
       continue;
     }
-    judge(&b, items[i], &o[i], &copy_leaves, &sql_failed, time_str, wall.tv_sec);
+    judge(&b, items[i], &o[i], &copy_leaves, &failed, time_str, wall.tv_sec);
   }
-  if (sql_failed) goto db_error;
+  /* copy_nodes is filled by a void callback: its sticky error is the only trace. */
+  if (db_buf_failed(&copy_leaves) || db_buf_failed(&b.copy_nodes)) failed = BATCH_INTERNAL;
+  if (failed == BATCH_INTERNAL) goto internal_error;
+  if (failed) goto db_error;
 
   if (b.frontier.size > b.old_size) {
     char sz[24], fh[64 * 64 + 1];
     snprintf(sz, sizeof sz, "%" PRIu64, b.frontier.size);
     frontier_hex(&b.frontier, fh);
-    if (!(note = sign_checkpoint(&b))) goto db_error;
+    if (!(note = sign_checkpoint(&b))) goto internal_error;
     const char *cp[3] = {lg->code, sz, note};
     const char *sp[3] = {lg->code, sz, fh};
     /* A batch may complete no subtree above its leaves (one leaf at an even index). */
-    if (!copy_leaves.data ||
-        db_copy(c, "COPY leaf (ledger, idx, payload_sha256, leaf_hash, type, subject, data) FROM STDIN",
+    if (!copy_leaves.data) goto internal_error;
+    if (db_copy(c, "COPY leaf (ledger, idx, payload_sha256, leaf_hash, type, subject, data) FROM STDIN",
                 copy_leaves.data, copy_leaves.len) ||
         (b.copy_nodes.len &&
-         db_copy(c, "COPY tree_node (ledger, level, idx, hash) FROM STDIN", b.copy_nodes.data, b.copy_nodes.len)) ||
-        domain_db_write(b.ddb, b.dom))
+         db_copy(c, "COPY tree_node (ledger, level, idx, hash) FROM STDIN", b.copy_nodes.data, b.copy_nodes.len)))
       goto db_error;
+    int written = domain_db_write(b.ddb, b.dom);
+    if (written == DOMAIN_DB_NOMEM) goto internal_error;
+    if (written) goto db_error;
     /* Key events, checkpoint, size and COMMIT in one round trip. */
     db_call calls[5];
     size_t nc = 0;
-    if (key_calls(&b, calls, &nc)) goto db_error;
+    if (key_calls(&b, calls, &nc)) goto internal_error;
+    /* Last look before COMMIT: nothing may have been dropped from what was sent. */
+    if (db_buf_failed(&copy_leaves) || db_buf_failed(&b.copy_nodes)) goto internal_error;
     calls[nc++] = (db_call){&q_checkpoint, 3, cp, NULL};
     calls[nc++] = (db_call){&q_set_size, 3, sp, NULL};
     calls[nc++] = (db_call){NULL, 0, NULL, "COMMIT"};
@@ -668,13 +703,23 @@ size_t append_batch(db_conn *c, const append_ledger *lg, append_item **items, si
   free(lat);
   goto out;
 
-db_error:
-  if (in_tx) db_cmd(c, "ROLLBACK");
+internal_error:
+  /* Every member of the batch, refused or not, gets the internal error: a refusal found
+   * by rules that then ran out of memory may not be the whole story. */
+  if (in_tx && db_cmd(c, "ROLLBACK")) fprintf(stderr, "aidreg: ROLLBACK failed after an internal error\n");
   in_tx = false;
-  fail_all(items, n, o, AIDREG_E_UNAVAILABLE, "the entry could not be stored; retry (nothing was written)");
+  fail_all(items, n, NULL, AIDREG_E_INTERNAL, "internal error (out of memory?); nothing was written");
+  created = 0;
+  goto out;
+db_error:
+  if (in_tx && db_cmd(c, "ROLLBACK")) fprintf(stderr, "aidreg: ROLLBACK failed\n");
+  in_tx = false;
+  /* Every member: a refusal after the failure may only be its consequence (an entry
+   * refused because the one before it could not be judged). */
+  fail_all(items, n, NULL, AIDREG_E_UNAVAILABLE, "the entry could not be stored; retry (nothing was written)");
   created = 0;
 out:
-  if (in_tx) db_cmd(c, "ROLLBACK");
+  if (in_tx && db_cmd(c, "ROLLBACK")) fprintf(stderr, "aidreg: ROLLBACK failed\n");
   free(note);
   free(o);
   domain_end(b.dom);

@@ -204,11 +204,15 @@ int db_copy(db_conn *c, const char *copy_sql, const char *data, size_t len) {
 }
 
 static int buf_reserve(db_buf *b, size_t more) {
+  if (b->failed) return -1;
   if (b->len + more + 1 <= b->cap) return 0;
   size_t cap = b->cap ? b->cap : 4096;
   while (cap < b->len + more + 1) cap *= 2;
   char *d = realloc(b->data, cap);
-  if (!d) return -1;
+  if (!d) {
+    b->failed = true;
+    return -1;
+  }
   b->data = d;
   b->cap = cap;
   return 0;
@@ -227,6 +231,7 @@ int db_buf_addf(db_buf *b, const char *fmt, ...) {
   va_start(ap, fmt);
   int n = vsnprintf(NULL, 0, fmt, ap);
   va_end(ap);
+  if (n < 0) b->failed = true;
   if (n < 0 || buf_reserve(b, (size_t)n)) return -1;
   va_start(ap, fmt);
   vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
@@ -257,6 +262,8 @@ int db_buf_add_array_elem(db_buf *b, const char *s) {
   }
   return db_buf_add(b, "\"", 1);
 }
+
+bool db_buf_failed(const db_buf *b) { return b->failed; }
 
 void db_buf_free(db_buf *b) {
   free(b->data);

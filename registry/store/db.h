@@ -56,16 +56,24 @@ int db_cmd(db_conn *c, const char *sql);
 
 /* COPY table (columns) FROM STDIN in text format; rows are preformatted lines. */
 int db_copy(db_conn *c, const char *copy_sql, const char *data, size_t len);
-/* Appends s to buf escaped for COPY text format. */
+/* A growing text buffer for COPY data and array literals. The error is sticky: once an
+ * add fails (out of memory) every later add is a no-op returning -1 and db_buf_failed is
+ * true, so a caller that builds a buffer in many steps (a callback returning void) need
+ * only check once, before the buffer is sent. */
 typedef struct {
   char *data;
   size_t len, cap;
+  bool failed;
 } db_buf;
-int db_buf_add(db_buf *b, const char *s, size_t n);
-int db_buf_addf(db_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int db_buf_add_copy_text(db_buf *b, const char *s);
+#define DB_MUST_USE __attribute__((warn_unused_result))
+DB_MUST_USE int db_buf_add(db_buf *b, const char *s, size_t n);
+DB_MUST_USE int db_buf_addf(db_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s escaped for COPY text format. */
+DB_MUST_USE int db_buf_add_copy_text(db_buf *b, const char *s);
 /* A PostgreSQL array literal element, quoted and escaped: "a\"b". */
-int db_buf_add_array_elem(db_buf *b, const char *s);
+DB_MUST_USE int db_buf_add_array_elem(db_buf *b, const char *s);
+/* True once an add has failed: the buffer's content is incomplete and must not be used. */
+DB_MUST_USE bool db_buf_failed(const db_buf *b);
 void db_buf_free(db_buf *b);
 
 /* A fixed pool of connections for reads. */

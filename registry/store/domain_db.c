@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "aidreg/authority.h"
+#include "core/json_strict_private.h"
 #include "core/strmap.h"
 
 static db_stmt q_prefetch = {
@@ -75,10 +76,12 @@ static char *key_of(const char *kind, const char *id) {
   return k;
 }
 
-static json_t *parse_doc(const char *text) {
+/* NULL with *oom set when the failure was ours (out of memory), not the document's. */
+static json_t *parse_doc(const char *text, bool *oom) {
   json_error_t err;
-  json_t *doc = json_loads(text, 0, &err);
-  if (!doc) fprintf(stderr, "aidreg: entity document does not parse: %s\n", err.text);
+  json_t *doc = aidreg_json_loadb(text, strlen(text), 0, &err);
+  *oom = !doc && aidreg_json_load_oom(&err);
+  if (!doc && !*oom) fprintf(stderr, "aidreg: entity document does not parse: %s\n", err.text);
   return doc;
 }
 
@@ -86,7 +89,7 @@ static json_t *load(void *ctx, const char *kind, const char *id, int *err) {
   domain_db *db = ctx;
   char *k = key_of(kind, id);
   if (!k) {
-    *err = 1;
+    *err = DOMAIN_STORE_NOMEM;
     return NULL;
   }
   cached *x = strmap_get(&db->cache, k);
@@ -99,7 +102,8 @@ static json_t *load(void *ctx, const char *kind, const char *id, int *err) {
     return NULL;
   }
   json_t *doc = NULL;
-  if (PQntuples(r) == 1 && !(doc = parse_doc(PQgetvalue(r, 0, 0)))) *err = 1;
+  bool oom;
+  if (PQntuples(r) == 1 && !(doc = parse_doc(PQgetvalue(r, 0, 0), &oom))) *err = oom ? DOMAIN_STORE_NOMEM : 1;
   PQclear(r);
   return doc;
 }
@@ -155,7 +159,7 @@ static void want_add(want *w, const char *kind, const char *id) {
 
 static int fetch(domain_db *db, want *w) {
   int rc = -1;
-  if (db_buf_add(&w->kinds, "}", 1) || db_buf_add(&w->ids, "}", 1) || w->err) return -1;
+  if (db_buf_add(&w->kinds, "}", 1) || db_buf_add(&w->ids, "}", 1) || w->err) return DOMAIN_DB_NOMEM;
   if (w->first) return 0;
   const char *params[3] = {db->ledger, w->kinds.data, w->ids.data};
   PGresult *r = db_run(db->c, &q_prefetch, 3, params, NULL);
@@ -165,7 +169,9 @@ static int fetch(domain_db *db, want *w) {
     char *k = key_of(PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
     cached *x = k ? strmap_get(&db->cache, k) : NULL;
     free(k);
-    if (!x || !(x->doc = parse_doc(PQgetvalue(r, i, 2)))) rc = -1;
+    bool oom = false;
+    if (!k) rc = DOMAIN_DB_NOMEM;
+    else if (!x || !(x->doc = parse_doc(PQgetvalue(r, i, 2), &oom))) rc = oom ? DOMAIN_DB_NOMEM : -1;
   }
   PQclear(r);
   return rc;
@@ -173,8 +179,8 @@ static int fetch(domain_db *db, want *w) {
 
 int domain_db_prefetch(domain_db *db, size_t n, const aidreg_event *(*ev_at)(void *ctx, size_t i), void *ctx) {
   want w = {.db = db, .first = true};
-  db_buf_add(&w.kinds, "{", 1);
-  db_buf_add(&w.ids, "{", 1);
+  /* A failed add is sticky: fetch sees it in its own adds. */
+  if (db_buf_add(&w.kinds, "{", 1) || db_buf_add(&w.ids, "{", 1)) w.err = 1;
   want_add(&w, "settings", db->ledger);
   for (size_t i = 0; i < n; i++) {
     const aidreg_event *ev = ev_at(ctx, i);
@@ -200,14 +206,14 @@ int domain_db_prefetch(domain_db *db, size_t n, const aidreg_event *(*ev_at)(voi
   if (rc) return rc;
   /* Second round: the assets of the incomes plans draw on. */
   want w2 = {.db = db, .first = true};
-  db_buf_add(&w2.kinds, "{", 1);
-  db_buf_add(&w2.ids, "{", 1);
+  if (db_buf_add(&w2.kinds, "{", 1) || db_buf_add(&w2.ids, "{", 1)) w2.err = 1;
   json_t *assets = json_array(); /* collected first: want_add grows the cache */
+  if (!assets) w2.err = 1;
   for (size_t i = 0; assets && i < db->cache.cap; i++) {
     const strmap_slot *s = &db->cache.slots[i];
     const cached *x = s->key ? s->val : NULL;
-    if (x && x->doc && strncmp(s->key, "income:", 7) == 0)
-      json_array_append(assets, json_object_get(x->doc, "asset"));
+    json_t *asset = x && x->doc && strncmp(s->key, "income:", 7) == 0 ? json_object_get(x->doc, "asset") : NULL;
+    if (asset && json_array_append(assets, asset)) w2.err = 1;
   }
   size_t i;
   json_t *a;
@@ -270,14 +276,15 @@ static int emit(void *ctx, const char *kind, const char *id, const json_t *doc, 
 
 int domain_db_write(domain_db *db, domain_batch *d) {
   rows w = {0};
-  int rc = -1;
-  for (int i = 0; i < 11; i++) db_buf_add(&w.a[i], "{", 1);
-  db_buf_add(&w.dk, "{", 1);
-  db_buf_add(&w.di, "{", 1);
+  int rc = DOMAIN_DB_NOMEM;
+  for (int i = 0; i < 11; i++)
+    if (db_buf_add(&w.a[i], "{", 1)) goto out;
+  if (db_buf_add(&w.dk, "{", 1) || db_buf_add(&w.di, "{", 1)) goto out;
   if (domain_changes(d, emit, &w) || w.err) goto out;
   for (int i = 0; i < 11; i++)
     if (db_buf_add(&w.a[i], "}", 1)) goto out;
   if (db_buf_add(&w.dk, "}", 1) || db_buf_add(&w.di, "}", 1)) goto out;
+  rc = -1;
   if (w.nd) {
     const char *params[3] = {db->ledger, w.dk.data, w.di.data};
     if (db_do(db->c, &q_delete, 3, params)) goto out;

@@ -48,9 +48,13 @@ int aidreg_registry_ledgers(aidreg_registry *r, json_t **out, aidreg_problem *p)
   for (int i = 0; list && i < PQntuples(res); i++) {
     unsigned long long size = 0;
     db_u64(PQgetvalue(res, i, 4), &size);
-    json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:I}", "code", PQgetvalue(res, i, 0), "name",
-                                          PQgetvalue(res, i, 1), "origin", PQgetvalue(res, i, 2), "vkey",
-                                          PQgetvalue(res, i, 3), "size", (json_int_t)size));
+    if (json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:I}", "code", PQgetvalue(res, i, 0), "name",
+                                              PQgetvalue(res, i, 1), "origin", PQgetvalue(res, i, 2), "vkey",
+                                              PQgetvalue(res, i, 3), "size", (json_int_t)size))) {
+      /* A list with a ledger missing would be a wrong answer: none (json_pack fails). */
+      json_decref(list);
+      list = NULL;
+    }
   }
   PQclear(res);
   *out = json_pack("{s:o}", "ledgers", list);
@@ -64,8 +68,11 @@ json_t *aidreg_registry_tree_sizes(aidreg_registry *r) {
   json_t *out = json_array(), *l;
   size_t i;
   json_array_foreach(json_object_get(all, "ledgers"), i, l) {
-    json_array_append_new(out, json_pack("{s:O, s:O}", "code", json_object_get(l, "code"), "size",
-                                         json_object_get(l, "size")));
+    if (out && json_array_append_new(out, json_pack("{s:O, s:O}", "code", json_object_get(l, "code"), "size",
+                                                    json_object_get(l, "size")))) {
+      json_decref(out);
+      out = NULL;
+    }
   }
   json_decref(all);
   return out;
@@ -185,11 +192,15 @@ int aidreg_registry_entries(aidreg_registry *r, const char *code, uint64_t from,
       rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
     } else {
       json_t *list = json_array();
-      for (int i = 0; i < PQntuples(res); i++)
-        json_array_append_new(list, entry_json(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2)));
+      for (int i = 0; list && i < PQntuples(res); i++)
+        if (json_array_append_new(list, entry_json(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2)))) {
+          json_decref(list);
+          list = NULL;
+        }
       PQclear(res);
       *out = json_pack("{s:o, s:o, s:I}", "entries", list, "next",
                        end < size ? json_integer((json_int_t)end) : json_null(), "size", (json_int_t)size);
+      if (!*out) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
     }
   }
   db_pool_put(&r->pool, c);
@@ -223,7 +234,10 @@ static json_t *proof_array(uint8_t proof[][32], size_t n) {
   for (size_t i = 0; a && i < n; i++) {
     char h[45];
     aidreg_b64_encode_to(proof[i], 32, h, sizeof h);
-    json_array_append_new(a, json_string(h));
+    if (json_array_append_new(a, json_string(h))) {
+      json_decref(a); /* a short proof does not verify: none */
+      return NULL;
+    }
   }
   return a;
 }

@@ -186,6 +186,7 @@ static submit_job *job_prepare(aidreg_registry *r, const char *code, const json_
     return NULL;
   }
   j->a = ledger_appender(r, code, &p);
+  bool internal = false;
   for (size_t i = 0; i < n; i++) {
     append_item *it = &j->items[i];
     if (*prefix0) snprintf(j->prefixes[i], sizeof j->prefixes[i], "%s/%zu", prefix0, i);
@@ -198,9 +199,17 @@ static submit_job *job_prepare(aidreg_registry *r, const char *code, const json_
     aidreg_problem ip = {0};
     if (precheck(r, code, envelopes[i], it, &ip)) {
       refuse(&results[i], j->prefixes[i], &ip);
+      if (ip.code == AIDREG_E_INTERNAL) internal = true;
       continue;
     }
     j->queued[j->nq++] = it;
+  }
+  if (internal) {
+    /* We failed (out of memory), not the envelope: queue nothing, so that the call stores
+     * all of its entries or none (a later entry may depend on the one we dropped). */
+    aidreg_problem_set(&p, AIDREG_E_INTERNAL, NULL, "internal error (out of memory?); nothing was written");
+    for (size_t i = 0; i < j->nq; i++) refuse(j->queued[i]->res, "", &p);
+    j->nq = 0;
   }
   return j;
 }
@@ -318,8 +327,14 @@ json_t *aidreg_receipt_json(const aidreg_receipt *rc) {
   for (size_t i = 0; proof && i < rc->proof_len; i++) {
     char h[45];
     aidreg_b64_encode_to(rc->proof[i], 32, h, sizeof h);
-    json_array_append_new(proof, json_string(h));
+    if (json_array_append_new(proof, json_string(h))) {
+      /* A receipt with a short proof does not verify: none at all, and the caller says 500. */
+      json_decref(proof);
+      return NULL;
+    }
   }
+  /* NULL when proof is (json_pack refuses a NULL "o") or on any allocation failure; the
+   * proof's reference is stolen either way. */
   return json_pack("{s:s, s:I, s:s, s:s, s:s, s:o}", "ledger", rc->ledger, "index", (json_int_t)rc->index,
                    "leaf_hash", lh, "payload_sha256", ph, "checkpoint", rc->checkpoint ? rc->checkpoint : "",
                    "inclusion_proof", proof);

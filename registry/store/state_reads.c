@@ -237,9 +237,8 @@ static json_t *history(db_conn *c, const char *code, const char *subject, const 
   }
   json_t *out = json_array(), *keys = json_object();
   db_buf ids = {0};
-  db_buf_add(&ids, "{", 1);
   bool first = true;
-  int rc = out && keys ? 0 : oom(p);
+  int rc = out && keys && !db_buf_add(&ids, "{", 1) ? 0 : oom(p);
   for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
     const char *data = PQgetvalue(res, i, 1);
     aidreg_leaf leaf;
@@ -262,8 +261,8 @@ static json_t *history(db_conn *c, const char *code, const char *subject, const 
       if (json_array_append_new(signers, json_pack("{s:s}", "keyid", leaf.env.sigs[s].keyid))) rc = oom(p);
       if (rc == 0 && !json_object_get(keys, leaf.env.sigs[s].keyid)) {
         if (json_object_set_new(keys, leaf.env.sigs[s].keyid, json_null())) rc = oom(p);
-        if (!first) db_buf_add(&ids, ",", 1);
-        db_buf_add_array_elem(&ids, leaf.env.sigs[s].keyid);
+        if ((!first && db_buf_add(&ids, ",", 1)) || db_buf_add_array_elem(&ids, leaf.env.sigs[s].keyid))
+          rc = oom(p);
         first = false;
       }
     }
@@ -276,12 +275,12 @@ static json_t *history(db_conn *c, const char *code, const char *subject, const 
     aidreg_leaf_free(&leaf);
   }
   PQclear(res);
-  db_buf_add(&ids, "}", 1);
+  if (rc == 0 && db_buf_add(&ids, "}", 1)) rc = oom(p);
   /* Who signed: role and holder of each key. */
   if (rc == 0 && !first) {
     const char *sp[2] = {code, ids.data};
-    PGresult *k = ids.data ? db_run(c, &q_signers, 2, sp, NULL) : NULL;
-    if (!k) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, ids.data ? "query failed" : "out of memory");
+    PGresult *k = db_run(c, &q_signers, 2, sp, NULL);
+    if (!k) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
     for (int i = 0; rc == 0 && i < PQntuples(k); i++)
       if (json_object_set_new(keys, PQgetvalue(k, i, 0),
                               json_pack("{s:s, s:{s:s, s:s}}", "role", PQgetvalue(k, i, 1), "holder", "name",

@@ -14,6 +14,7 @@
 #include "rules/domain.h"
 #include "rules/judge.h"
 #include "core/strmap.h"
+#include "core/json_strict_private.h"
 
 #define PAGE "1000"
 
@@ -67,6 +68,7 @@ static int ring_apply(keyring *k, const aidreg_keychange *ch) {
 typedef struct {
   FILE *out;
   long diffs;
+  bool internal; /* we failed (out of memory): no difference found counts, the check did not run */
 } report_t;
 
 static void diff(report_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -154,11 +156,20 @@ static void replay_leaf(replay_t *rp, uint64_t position, const char *data) {
   aidreg_event ev;
   aidreg_problem p = {0};
   if (aidreg_leaf_parse((const uint8_t *)data, strlen(data), &leaf, &p)) {
+    if (p.code == AIDREG_E_INTERNAL) {
+      rp->rep->internal = true;
+      return;
+    }
     diff(rp->rep, "entry %" PRIu64 ": the stored leaf does not parse (%s); run aidreg verify --db", position, p.detail);
     return;
   }
   if (leaf.index != position) diff(rp->rep, "entry %" PRIu64 ": the leaf says index %" PRIu64, position, leaf.index);
   if (aidreg_event_parse(leaf.env.payload, leaf.env.payload_len, &ev, &p)) {
+    if (p.code == AIDREG_E_INTERNAL) {
+      rp->rep->internal = true;
+      aidreg_leaf_free(&leaf);
+      return;
+    }
     diff(rp->rep, "entry %" PRIu64 ": the payload does not parse (%s)", position, p.detail);
     aidreg_leaf_free(&leaf);
     return;
@@ -171,6 +182,10 @@ static void replay_leaf(replay_t *rp, uint64_t position, const char *data) {
   judge_result r;
   if (judge_entry(&in, &leaf.env, &ev, &r) != JUDGE_ACCEPT) {
     const aidreg_problem *q = &r.problem;
+    if (q->code == AIDREG_E_INTERNAL || q->code == AIDREG_E_UNAVAILABLE) {
+      rp->rep->internal = true; /* the judge could not judge: no verdict */
+      goto out;
+    }
     bool keys = r.step == JUDGE_AT_SIGNERS || r.step == JUDGE_AT_AUTHORITY;
     diff(rp->rep, "entry %" PRIu64 " (%s %s): refused on replay by the %s [%s]: %s", position, ev.type, ev.subject,
          r.step == JUDGE_AT_SIGNATURE ? "signature check" : keys ? "authority rules" : "rules",
@@ -178,8 +193,7 @@ static void replay_leaf(replay_t *rp, uint64_t position, const char *data) {
     goto out;
   }
   const aidreg_keychange ch = r.keys;
-  if (replay_set_head(rp, &ev)) diff(rp->rep, "entry %" PRIu64 ": out of memory", position);
-  if (ring_apply(&rp->ring, &ch)) diff(rp->rep, "entry %" PRIu64 ": out of memory", position);
+  if (replay_set_head(rp, &ev) || ring_apply(&rp->ring, &ch)) rp->rep->internal = true;
 out:
   aidreg_event_free(&ev);
   aidreg_leaf_free(&leaf);
@@ -205,13 +219,19 @@ static void compare_row(cmp_t *c, const domain_memstore *m, PGresult *r, int i) 
   const char *kind = PQgetvalue(r, i, 0), *id = PQgetvalue(r, i, 1);
   char key[256];
   snprintf(key, sizeof key, "%s:%s", kind, id);
-  strmap_put(&c->seen, key, (void *)1);
+  if (strmap_put(&c->seen, key, (void *)1)) c->rep->internal = true;
   const json_t *want = domain_memstore_get(m, kind, id);
   if (!want) {
     diff(c->rep, "%s/%s: stored, but no entry of the ledger makes it", kind, id);
     return;
   }
-  json_t *have = json_loads(PQgetvalue(r, i, 9), 0, NULL);
+  json_error_t jerr;
+  const char *text = PQgetvalue(r, i, 9);
+  json_t *have = aidreg_json_loadb(text, strlen(text), 0, &jerr);
+  if (!have && aidreg_json_load_oom(&jerr)) {
+    c->rep->internal = true;
+    return;
+  }
   if (!have || !json_equal(have, want)) {
     char path[512] = "";
     if (have) first_difference(have, want, path, sizeof path);
@@ -245,7 +265,7 @@ int aidreg_rebuild_check(const char *database_url, const char *code, FILE *repor
     if (report) fprintf(report, "rebuild: %s\n", err);
     return -1;
   }
-  report_t rep = {report, 0};
+  report_t rep = {report, 0, false};
   replay_t rp = {.code = code, .rep = &rep};
   domain_memstore *m = domain_memstore_new();
   strmap updated = {0};
@@ -299,7 +319,11 @@ int aidreg_rebuild_check(const char *database_url, const char *code, FILE *repor
       diff(&rep, "%s/%s: updated_at is %llu, the replay gives %" PRIu64, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
            stored, (uint64_t)(u - 1));
   }
-  domain_memstore_each(m, unseen, &cmp);
+  if (domain_memstore_each(m, unseen, &cmp)) rep.internal = true;
+  if (rep.internal) {
+    if (report) fprintf(report, "rebuild %s: out of memory\n", code);
+    goto out;
+  }
   if (report)
     fprintf(report, "rebuild %s: %" PRIu64 " entries replayed, %ld stored documents compared: %ld difference%s\n",
             code, rp.entries, docs, rep.diffs, rep.diffs == 1 ? "" : "s");

@@ -270,7 +270,9 @@ static void b64_root(const uint8_t h[32], char out[45]) { aidreg_b64_encode_to(h
 static int open_checkpoint(engine *e, const char *note, size_t len, const char *what, aidreg_checkpoint *cp) {
   size_t tlen = 0;
   if (e->have_verifier) {
-    if (aidreg_note_verify(note, len, &e->verifier, &tlen) != 0)
+    int opened = aidreg_note_verify(note, len, &e->verifier, &tlen);
+    if (opened == -2) return aidreg_verify_fail(e->f, AIDREG_VF_INTERNAL, false, 0, "%s: out of memory", what);
+    if (opened != 0)
       return aidreg_verify_fail(e->f, AIDREG_VF_CHECKPOINT, false, 0,
                                 "%s: the note is malformed or carries no valid signature by %s+%02x%02x%02x%02x",
                                 what, e->verifier.name, e->verifier.key_id[0], e->verifier.key_id[1],
@@ -521,52 +523,58 @@ static int check_leaf(engine *e, uint64_t i, const uint8_t *data, size_t len) {
 
   aidreg_problem p = {0};
   aidreg_leaf leaf;
-  if (aidreg_leaf_parse(data, len, &leaf, &p) != 0)
+  if (aidreg_leaf_parse(data, len, &leaf, &p) != 0) {
+    /* Our memory, not the leaf: no verdict on the ledger. */
+    if (p.code == AIDREG_E_INTERNAL)
+      return aidreg_verify_fail(e->f, AIDREG_VF_INTERNAL, true, i, "reading the leaf: %s", problem_text(&p));
     return aidreg_verify_fail(e->f, AIDREG_VF_LAYOUT, true, i, "leaf layout: %s%s%s", problem_text(&p),
                               p.field[0] ? " at " : "", p.field);
+  }
   int rc = -1;
   aidreg_event ev;
   bool have_ev = false;
   if (leaf.index != i) {
-    aidreg_verify_fail(e->f, AIDREG_VF_LAYOUT, true, i, "the leaf says index %" PRIu64 " (entries out of order)",
+    rc = aidreg_verify_fail(e->f, AIDREG_VF_LAYOUT, true, i, "the leaf says index %" PRIu64 " (entries out of order)",
                        leaf.index);
     goto out;
   }
   if (aidreg_event_parse(leaf.env.payload, leaf.env.payload_len, &ev, &p) != 0) {
     /* A payload changed after signing usually no longer parses either: name the signature. */
     aidreg_problem sp = {0};
-    if (aidreg_envelope_verify(&leaf.env, &sp) != 0)
-      aidreg_verify_fail(e->f, AIDREG_VF_SIGNATURE, true, i, "envelope signature: %s", problem_text(&sp));
+    if (p.code == AIDREG_E_INTERNAL)
+      rc = aidreg_verify_fail(e->f, AIDREG_VF_INTERNAL, true, i, "reading the payload: %s", problem_text(&p));
+    else if (aidreg_envelope_verify(&leaf.env, &sp) != 0)
+      rc = aidreg_verify_fail(e->f, AIDREG_VF_SIGNATURE, true, i, "envelope signature: %s", problem_text(&sp));
     else
-      aidreg_verify_fail(e->f, AIDREG_VF_PAYLOAD, true, i, "payload: %s%s%s", problem_text(&p),
+      rc = aidreg_verify_fail(e->f, AIDREG_VF_PAYLOAD, true, i, "payload: %s%s%s", problem_text(&p),
                          p.field[0] ? " at " : "", p.field);
     goto out;
   }
   have_ev = true;
   if (i == 0) {
     if (strcmp(ev.type, "ledger.create") != 0) {
-      aidreg_verify_fail(e->f, AIDREG_VF_AUTHORITY, true, i, "the first entry is %s, not ledger.create", ev.type);
+      rc = aidreg_verify_fail(e->f, AIDREG_VF_AUTHORITY, true, i, "the first entry is %s, not ledger.create", ev.type);
       goto out;
     }
     if (strlen(ev.subject) != 6 || !aidreg_is_admin_code(ev.subject)) {
-      aidreg_verify_fail(e->f, AIDREG_VF_AUTHORITY, true, i, "ledger.create names \"%s\", not a county code",
+      rc = aidreg_verify_fail(e->f, AIDREG_VF_AUTHORITY, true, i, "ledger.create names \"%s\", not a county code",
                          ev.subject);
       goto out;
     }
     if (e->opt->ledger && strcmp(e->opt->ledger, ev.subject) != 0) {
-      aidreg_verify_fail(e->f, AIDREG_VF_BINDING, true, i, "ledger.create names county %s, not %s", ev.subject,
+      rc = aidreg_verify_fail(e->f, AIDREG_VF_BINDING, true, i, "ledger.create names county %s, not %s", ev.subject,
                          e->opt->ledger);
       goto out;
     }
     if (!ends_with_code(e->cp.origin, ev.subject)) {
-      aidreg_verify_fail(e->f, AIDREG_VF_BINDING, true, i, "ledger.create names county %s, but the origin is %s",
+      rc = aidreg_verify_fail(e->f, AIDREG_VF_BINDING, true, i, "ledger.create names county %s, but the origin is %s",
                          ev.subject, e->cp.origin);
       goto out;
     }
     snprintf(e->county, sizeof e->county, "%s", ev.subject);
   }
   if (!e->dom && !(e->dom = domain_begin(NULL, e->county))) {
-    aidreg_verify_fail(e->f, AIDREG_VF_INTERNAL, true, i, "out of memory");
+    rc = aidreg_verify_fail(e->f, AIDREG_VF_INTERNAL, true, i, "out of memory");
     goto out;
   }
   judge_input in = {.county = e->county, .origin = e->cp.origin, .position = i, .signatures_verified = false,
@@ -580,7 +588,7 @@ static int check_leaf(engine *e, uint64_t i, const uint8_t *data, size_t len) {
   e->res->signatures += leaf.env.nsig;
   const aidreg_keychange ch = r.keys;
   if (set_head(e, &ev) != 0) {
-    aidreg_verify_fail(e->f, AIDREG_VF_INTERNAL, true, i, "out of memory");
+    rc = aidreg_verify_fail(e->f, AIDREG_VF_INTERNAL, true, i, "out of memory");
     goto out;
   }
   if (apply_change(e, &ch, i) != 0) goto out;
@@ -732,7 +740,7 @@ int aidreg_verify_run(const aidreg_verify_source *src, const aidreg_verify_optio
   e->kv.ctx = &e->keys;
   int rc = run(e);
   if (rc != 0 && res->failure.kind == AIDREG_VF_NONE)
-    aidreg_verify_fail(&res->failure, AIDREG_VF_INTERNAL, false, 0, "verification failed for an unknown reason");
+    rc = aidreg_verify_fail(&res->failure, AIDREG_VF_INTERNAL, false, 0, "verification failed for an unknown reason");
   for (unsigned L = 0; L < MAX_TILE_LEVELS; L++) free(e->tiles[L].data);
   free(e->payloads.s);
   free(e->keys.s);

@@ -60,9 +60,9 @@ static PGresult *q(aidreg_verify_db *db, const char *sql, int n, const char *con
   PGresult *r = PQexecParams(db->pg, sql, n, NULL, params, NULL, NULL, 0);
   ExecStatusType st = PQresultStatus(r);
   if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) return r;
-  aidreg_verify_fail(f, AIDREG_VF_SOURCE, false, 0, "database: %s", PQerrorMessage(db->pg));
+  int failed = aidreg_verify_fail(f, AIDREG_VF_SOURCE, false, 0, "database: %s", PQerrorMessage(db->pg));
   PQclear(r);
-  return NULL;
+  return failed ? NULL : NULL; /* always -1: f says why */
 }
 
 static int parse_u64(const char *s, uint64_t *out) {
