@@ -2,6 +2,8 @@
  * event_parse.c; problem.c cuts with utf8_cut). */
 #include "aidreg/json_strict.h"
 
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "aidreg/event.h"
@@ -50,23 +52,40 @@ void json_ptr(char *field, size_t cap, const char *base, const char *seg) {
   json_ptr_add(field, cap, seg);
 }
 
+/* jansson's lexer does not always notice that its own allocation failed: it may report a
+ * syntax error ("invalid token") or, when growing the buffer of a string fails, drop bytes
+ * of the string and succeed (lex_save ignores the failure). Either would be a verdict on
+ * a text that is fine. So every allocation jansson makes goes through note_malloc, which
+ * remembers a failure for the thread, and a parse during which one failed is out of
+ * memory whatever jansson returned. Installed before main (no thread can be allocating
+ * through jansson yet), over whatever functions were set before. */
+static _Thread_local bool alloc_failed;
+static json_malloc_t next_malloc;
+static json_free_t next_free;
+
+static void *note_malloc(size_t n) {
+  void *p = next_malloc(n);
+  if (!p) alloc_failed = true;
+  return p;
+}
+
+__attribute__((constructor)) static void note_jansson_allocations(void) {
+  json_get_alloc_funcs(&next_malloc, &next_free);
+  if (!next_malloc) next_malloc = malloc;
+  if (!next_free) next_free = free;
+  json_set_alloc_funcs(note_malloc, next_free);
+}
+
+void aidreg_json_alloc_below(json_malloc_t m, json_free_t f) {
+  next_malloc = m;
+  next_free = f;
+}
+
 json_t *aidreg_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *err) {
-  /* jansson's lexer does not always notice that its own allocation failed: it may report
-   * a syntax error ("invalid token", "string or '}' expected") or, when growing the
-   * buffer of a string fails, drop bytes of the string and succeed (lex_save ignores the
-   * failure). Either would be a verdict on a text that is fine. So the text is parsed
-   * twice: two parses that disagree, or a failure that parses the second time, were
-   * memory, reported as out of memory. */
+  alloc_failed = false;
   json_t *v = json_loadb(buf, len, flags, err);
-  if (!v && aidreg_json_load_oom(err)) return NULL;
-  json_t *again = json_loadb(buf, len, flags, err);
-  if (!v && !again) return NULL; /* malformed, twice: the text's fault */
-  if (v && again && json_equal(v, again)) {
-    json_decref(again);
-    return v;
-  }
+  if (!alloc_failed) return v;
   json_decref(v);
-  json_decref(again);
   memset(err, 0, sizeof *err);
   err->line = err->column = -1; /* what aidreg_json_load_oom recognises */
   return NULL;

@@ -10,9 +10,12 @@
 
 /* A json_load* failure that was our memory, not the text: refuse it as INTERNAL. */
 bool aidreg_json_load_oom(const json_error_t *err);
-/* json_loadb, parsed a second time when the first failure may have been memory (see
- * json_strict.c). */
+/* json_loadb, but NULL with an out-of-memory error (aidreg_json_load_oom) when any
+ * allocation failed during the parse, whatever jansson made of it (see json_strict.c). */
 json_t *aidreg_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *err);
+/* The allocator under the one that notes failures (jansson's, or the process's before
+ * main): for tests that make allocations fail. */
+void aidreg_json_alloc_below(json_malloc_t m, json_free_t f);
 
 /* field = prefix, cut at a character boundary if too long. */
 void json_ptr_init(char *field, size_t cap, const char *prefix);

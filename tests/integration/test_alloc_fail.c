@@ -10,7 +10,7 @@
  * jansson 2.14's lexer ignores a failed growth of its string buffer (lex_save), then
  * reads past the shortened buffer (heap overflow, or assert(0) in lex_scan_string).
  * That is jansson's bug and no caller can handle it; the library still treats a parse
- * that fails or disagrees with a second parse as out of memory (json_strict.c).
+ * during which any allocation failed as out of memory (json_strict.c).
  *
  * Operations:
  *   append   aidreg_registry_submit of a representative batch (key.enroll,
