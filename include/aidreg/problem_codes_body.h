@@ -1,5 +1,5 @@
 /* Problems found in an event body on its own (docs/events.md "Rules in detail"): rows as in
- * problem_codes.h. Owned by the body validation (registry/domain_validate.c). */
+ * problem_codes.h. Owned by the body validation (registry/ar_domain_validate.c). */
 #define AIDREG_PROBLEMS_BODY(X) \
   X(SHARES_NOT_10000,   422, "shares-not-10000",   "份额合计不等于 10000 / Shares do not add up to 10000") \
   X(NET_MISMATCH,       422, "net-not-gross-minus-costs", "净收益不等于总收入减成本 / net_fen is not gross minus costs") \

@@ -1,5 +1,5 @@
 /* Strict JSON loading and the text helpers the strict parsers share (envelope_parse.c,
- * event_parse.c; problem.c cuts with utf8_cut). */
+ * event_parse.c; problem.c cuts with ar_utf8_cut). */
 #include "aidreg/json_strict.h"
 
 #include <stdbool.h>
@@ -24,13 +24,13 @@ static void utf8_scrub(char *s) {
   }
 }
 
-void json_ptr_init(char *field, size_t cap, const char *prefix) {
+void ar_json_ptr_init(char *field, size_t cap, const char *prefix) {
   size_t n = strnlen(prefix, cap - 1);
   memcpy(field, prefix, n);
-  field[utf8_cut(field, n)] = '\0';
+  field[ar_utf8_cut(field, n)] = '\0';
 }
 
-void json_ptr_add(char *field, size_t cap, const char *seg) {
+void ar_json_ptr_add(char *field, size_t cap, const char *seg) {
   size_t n = strlen(field);
   if (n + 1 >= cap) return;
   field[n++] = '/';
@@ -44,12 +44,12 @@ void json_ptr_add(char *field, size_t cap, const char *seg) {
       field[n] = *k;
     n += w;
   }
-  field[utf8_cut(field, n)] = '\0';
+  field[ar_utf8_cut(field, n)] = '\0';
 }
 
-void json_ptr(char *field, size_t cap, const char *base, const char *seg) {
-  json_ptr_init(field, cap, base);
-  json_ptr_add(field, cap, seg);
+void ar_json_ptr(char *field, size_t cap, const char *base, const char *seg) {
+  ar_json_ptr_init(field, cap, base);
+  ar_json_ptr_add(field, cap, seg);
 }
 
 /* jansson's lexer does not always notice that its own allocation failed: it may report a

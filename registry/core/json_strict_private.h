@@ -18,11 +18,11 @@ json_t *aidreg_json_loadb(const char *buf, size_t len, size_t flags, json_error_
 void aidreg_json_alloc_below(json_malloc_t m, json_free_t f);
 
 /* field = prefix, cut at a character boundary if too long. */
-void json_ptr_init(char *field, size_t cap, const char *prefix);
+void ar_json_ptr_init(char *field, size_t cap, const char *prefix);
 /* Appends "/" + seg to the JSON pointer in field, escaped per RFC 6901 (~ → ~0, / → ~1)
  * and cut at a character boundary when it does not fit the problem's field. */
-void json_ptr_add(char *field, size_t cap, const char *seg);
+void ar_json_ptr_add(char *field, size_t cap, const char *seg);
 /* field = base + "/" + seg (base "" for a top-level member). */
-void json_ptr(char *field, size_t cap, const char *base, const char *seg);
+void ar_json_ptr(char *field, size_t cap, const char *base, const char *seg);
 
 #endif

@@ -22,12 +22,12 @@ int aidreg_problem_set(aidreg_problem *p, aidreg_code code, const char *field, c
   p->code = code;
   /* Text cut to fit is cut at a character boundary: the server puts it into JSON. */
   if (snprintf(p->field, sizeof p->field, "%s", field ? field : "") >= (int)sizeof p->field)
-    p->field[utf8_cut(p->field, sizeof p->field - 1)] = '\0';
+    p->field[ar_utf8_cut(p->field, sizeof p->field - 1)] = '\0';
   va_list ap;
   va_start(ap, fmt);
   int n = vsnprintf(p->detail, sizeof p->detail, fmt, ap);
   va_end(ap);
-  if (n >= (int)sizeof p->detail) p->detail[utf8_cut(p->detail, sizeof p->detail - 1)] = '\0';
+  if (n >= (int)sizeof p->detail) p->detail[ar_utf8_cut(p->detail, sizeof p->detail - 1)] = '\0';
   return -1;
 }
 
@@ -39,7 +39,7 @@ void aidreg_problem_prefix_field(aidreg_problem *p, const char *prefix) {
   if (!p || !prefix || !*prefix) return;
   char f[sizeof p->field + 64];
   int n = snprintf(f, sizeof f, "%s%s", prefix, p->field);
-  size_t keep = n < 0 ? 0 : (size_t)n < sizeof p->field ? (size_t)n : utf8_cut(f, sizeof p->field - 1);
+  size_t keep = n < 0 ? 0 : (size_t)n < sizeof p->field ? (size_t)n : ar_utf8_cut(f, sizeof p->field - 1);
   memcpy(p->field, f, keep);
   p->field[keep] = '\0';
 }

@@ -15,7 +15,7 @@ static strmap_slot *find(const strmap *m, const char *key) {
   return &m->slots[i];
 }
 
-void *strmap_get(const strmap *m, const char *key) {
+void *ar_strmap_get(const strmap *m, const char *key) {
   if (!m->cap) return NULL;
   strmap_slot *s = find(m, key);
   return s->key ? s->val : NULL;
@@ -34,7 +34,7 @@ static int grow(strmap *m) {
   return 0;
 }
 
-int strmap_put(strmap *m, const char *key, void *val) {
+int ar_strmap_put(strmap *m, const char *key, void *val) {
   if ((m->len + 1) * 2 > m->cap && grow(m)) return -1;
   strmap_slot *s = find(m, key);
   if (!s->key) {
@@ -45,7 +45,7 @@ int strmap_put(strmap *m, const char *key, void *val) {
   return 0;
 }
 
-void strmap_free(strmap *m, void (*free_val)(void *)) {
+void ar_strmap_free(strmap *m, void (*free_val)(void *)) {
   for (size_t i = 0; i < m->cap; i++) {
     if (!m->slots[i].key) continue;
     free(m->slots[i].key);

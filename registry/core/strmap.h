@@ -16,11 +16,11 @@ typedef struct {
 } strmap;
 
 /* The value stored under key, or NULL. */
-void *strmap_get(const strmap *m, const char *key);
+void *ar_strmap_get(const strmap *m, const char *key);
 /* Insert or replace. 0, or -1 on OOM. */
-int strmap_put(strmap *m, const char *key, void *val);
+int ar_strmap_put(strmap *m, const char *key, void *val);
 /* Frees the keys and the table; calls free_val on every value when non-NULL. */
-void strmap_free(strmap *m, void (*free_val)(void *));
+void ar_strmap_free(strmap *m, void (*free_val)(void *));
 /* Iteration: for (size_t i = 0; i < m->cap; i++) if (m->slots[i].key) ... */
 
 #endif

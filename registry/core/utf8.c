@@ -45,7 +45,7 @@ bool aidreg_utf8_valid(const uint8_t *s, size_t n) {
   return true;
 }
 
-size_t utf8_cut(const char *s, size_t n) {
+size_t ar_utf8_cut(const char *s, size_t n) {
   size_t i = n, back = 0;
   while (i > 0 && back < 4 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
     i--;

@@ -47,13 +47,13 @@ static int parse_sig(const json_t *obj, const char *base, const aidreg_envelope 
     goto out;
   }
   if ((bad = unknown_member(obj, sig_members))) {
-    json_ptr(field, sizeof field, base, bad);
+    ar_json_ptr(field, sizeof field, base, bad);
     aidreg_problem_set(p, AIDREG_E_UNKNOWN_FIELD, field, "unknown member of a signature");
     goto out;
   }
 
   const json_t *keyid = json_object_get(obj, "keyid");
-  json_ptr(field, sizeof field, base, "keyid");
+  ar_json_ptr(field, sizeof field, base, "keyid");
   if (!keyid) {
     aidreg_problem_set(p, AIDREG_E_MISSING_FIELD, field, "keyid is required");
     goto out;
@@ -80,7 +80,7 @@ static int parse_sig(const json_t *obj, const char *base, const aidreg_envelope 
   }
 
   const json_t *s = json_object_get(obj, "sig");
-  json_ptr(field, sizeof field, base, "sig");
+  ar_json_ptr(field, sizeof field, base, "sig");
   if (!s) {
     aidreg_problem_set(p, AIDREG_E_MISSING_FIELD, field, "sig is required");
     goto out;
@@ -115,20 +115,20 @@ int aidreg_envelope_from_json(const json_t *obj, const char *prefix, aidreg_enve
   if (!env) return aidreg_problem_set(p, AIDREG_E_INTERNAL, "", "no envelope to fill");
   memset(env, 0, sizeof *env);
   if (!prefix) prefix = "";
-  json_ptr_init(base, sizeof base, prefix);
+  ar_json_ptr_init(base, sizeof base, prefix);
 
   if (!json_is_object(obj)) {
     aidreg_problem_set(p, AIDREG_E_INVALID_FIELD, base, "envelope must be a JSON object");
     goto out;
   }
   if ((bad = unknown_member(obj, env_members))) {
-    json_ptr(field, sizeof field, base, bad);
+    ar_json_ptr(field, sizeof field, base, bad);
     aidreg_problem_set(p, AIDREG_E_UNKNOWN_FIELD, field, "unknown member of the envelope");
     goto out;
   }
 
   const json_t *type = json_object_get(obj, "payloadType");
-  json_ptr(field, sizeof field, base, "payloadType");
+  ar_json_ptr(field, sizeof field, base, "payloadType");
   if (!type) {
     aidreg_problem_set(p, AIDREG_E_MISSING_FIELD, field, "payloadType is required");
     goto out;
@@ -144,7 +144,7 @@ int aidreg_envelope_from_json(const json_t *obj, const char *prefix, aidreg_enve
   }
 
   const json_t *payload = json_object_get(obj, "payload");
-  json_ptr(field, sizeof field, base, "payload");
+  ar_json_ptr(field, sizeof field, base, "payload");
   if (!payload) {
     aidreg_problem_set(p, AIDREG_E_MISSING_FIELD, field, "payload is required");
     goto out;
@@ -166,7 +166,7 @@ int aidreg_envelope_from_json(const json_t *obj, const char *prefix, aidreg_enve
   }
 
   const json_t *sigs = json_object_get(obj, "signatures");
-  json_ptr(field, sizeof field, base, "signatures");
+  ar_json_ptr(field, sizeof field, base, "signatures");
   if (!sigs) {
     aidreg_problem_set(p, AIDREG_E_MISSING_FIELD, field, "signatures is required");
     goto out;
@@ -188,7 +188,7 @@ int aidreg_envelope_from_json(const json_t *obj, const char *prefix, aidreg_enve
   for (size_t i = 0; i < nsig; i++) {
     char item[sizeof p->field], idx[24];
     snprintf(idx, sizeof idx, "%zu", i);
-    json_ptr(item, sizeof item, field, idx);
+    ar_json_ptr(item, sizeof item, field, idx);
     if (parse_sig(json_array_get(sigs, i), item, env, &env->sigs[i], p)) goto out;
     env->nsig = i + 1;
   }

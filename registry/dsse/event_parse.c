@@ -13,7 +13,7 @@
 /* A required, non-empty string member. */
 static int need_string(json_t *root, const char *name, const char **out, aidreg_problem *p) {
   char field[sizeof p->field];
-  json_ptr(field, sizeof field, "", name);
+  ar_json_ptr(field, sizeof field, "", name);
   json_t *v = json_object_get(root, name);
   if (!v) return aidreg_problem_set(p, AIDREG_E_MISSING_FIELD, field, "%s is required", name);
   if (!json_is_string(v) || json_string_length(v) == 0)
@@ -46,7 +46,7 @@ int aidreg_event_parse(const uint8_t *payload, size_t n, aidreg_event *ev, aidre
     while (members[i] && strcmp(members[i], key) != 0) i++;
     if (!members[i]) {
       char field[sizeof p->field];
-      json_ptr(field, sizeof field, "", key);
+      ar_json_ptr(field, sizeof field, "", key);
       aidreg_problem_set(p, AIDREG_E_UNKNOWN_FIELD, field, "unknown member of the event");
       goto out;
     }

@@ -216,7 +216,7 @@ static int may_revoke(const aidreg_keyview *kv, const aidreg_key_state *s, const
 
 /* A maintainer key named by asset.maintainer.key may sign maintenance.report for that
  * asset whatever its role (docs/events.md "Rules in detail", scope): only the domain rules know the asset, so
- * the role of such a signer is decided there (domain_authorize), not here. */
+ * the role of such a signer is decided there (ar_domain_authorize), not here. */
 static bool role_by_rules(const aidreg_event_type *t) { return t->hooks && t->hooks->maintainer_may_sign; }
 
 /* Generic rule for the other types: role allowed; an administrative-code subject must

@@ -1,7 +1,7 @@
 /* The domain rules of docs/events.md over an overlay of documents (domain.h): the batch and
- * its journal, the checks that depend on state before `prev` (domain_authorize), the
- * dispatch of each accepted entry to its rule (domain_apply), and the changed documents
- * (domain_changes). The rules themselves live in domain_assets.c, domain_income.c,
+ * its journal, the checks that depend on state before `prev` (ar_domain_authorize), the
+ * dispatch of each accepted entry to its rule (ar_domain_apply), and the changed documents
+ * (ar_domain_changes). The rules themselves live in domain_assets.c, domain_income.c,
  * domain_plans.c, domain_disposal.c and domain_correction.c. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -47,29 +47,29 @@ struct domain_batch {
 
 /* ---- json helpers ------------------------------------------------------------- */
 
-const char *js(const json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
-int64_t ji(const json_t *o, const char *key) { return (int64_t)json_integer_value(json_object_get(o, key)); }
+const char *ar_js(const json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
+int64_t ar_ji(const json_t *o, const char *key) { return (int64_t)json_integer_value(json_object_get(o, key)); }
 
-bool fen_add(int64_t *acc, int64_t v) {
+bool ar_fen_add(int64_t *acc, int64_t v) {
   int64_t r;
   if (__builtin_add_overflow(*acc, v, &r)) return false;
   *acc = r;
   return true;
 }
 
-void fen_text(int64_t fen, char out[32]) { aidreg_fen_to_yuan(fen, out); }
+void ar_fen_text(int64_t fen, char out[32]) { aidreg_fen_to_yuan(fen, out); }
 
-bool ji_add(domain_batch *d, json_t *o, const char *key, int64_t v) {
-  int64_t cur = ji(o, key);
-  if (!fen_add(&cur, v)) return false;
-  return dom_jset(d, o, key, json_integer((json_int_t)cur)) == 0;
+bool ar_ji_add(domain_batch *d, json_t *o, const char *key, int64_t v) {
+  int64_t cur = ar_ji(o, key);
+  if (!ar_fen_add(&cur, v)) return false;
+  return ar_dom_jset(d, o, key, json_integer((json_int_t)cur)) == 0;
 }
 
-json_t *jfind(const json_t *arr, const char *key, const char *val, size_t *at) {
+json_t *ar_jfind(const json_t *arr, const char *key, const char *val, size_t *at) {
   size_t i;
   json_t *v;
   json_array_foreach(arr, i, v) {
-    const char *s = js(v, key);
+    const char *s = ar_js(v, key);
     if (s && strcmp(s, val) == 0) {
       if (at) *at = i;
       return v;
@@ -78,18 +78,18 @@ json_t *jfind(const json_t *arr, const char *key, const char *val, size_t *at) {
   return NULL;
 }
 
-const char *short_ref(const char *ref, char out[12]) {
+const char *ar_short_ref(const char *ref, char out[12]) {
   snprintf(out, 12, "%.8s", ref ? ref : "");
   return out;
 }
 
-int64_t dom_days(const char *date) {
+int64_t ar_dom_days(const char *date) {
   int64_t days;
   return date && aidreg_date_parse(date, &days) == 0 ? days : -1;
 }
 
 /* vsnprintf may cut a detail inside a UTF-8 sequence: drop the partial character. */
-static void utf8_trim(char *s) { s[utf8_cut(s, strlen(s))] = '\0'; }
+static void utf8_trim(char *s) { s[ar_utf8_cut(s, strlen(s))] = '\0'; }
 
 /* ---- the overlay ---------------------------------------------------------------- */
 
@@ -104,21 +104,21 @@ static ov_entry *entry(domain_batch *d, const char *kind, const char *id) {
   char buf[256], *heap;
   key_of(kind, id, buf, sizeof buf, &heap);
   const char *key = heap ? heap : buf;
-  ov_entry *e = strmap_get(&d->docs, key);
+  ov_entry *e = ar_strmap_get(&d->docs, key);
   if (!e) {
     int err = 0;
     json_t *doc = d->store.load ? d->store.load(d->store.ctx, kind, id, &err) : NULL;
     if (err) {
-      if (err == DOMAIN_STORE_NOMEM) dom_nomem(d);
+      if (err == DOMAIN_STORE_NOMEM) ar_dom_nomem(d);
       else d->failed = true;
       json_decref(doc);
       free(heap);
       return NULL;
     }
-    if (!(e = calloc(1, sizeof *e)) || strmap_put(&d->docs, key, e)) {
+    if (!(e = calloc(1, sizeof *e)) || ar_strmap_put(&d->docs, key, e)) {
       free(e);
       json_decref(doc);
-      dom_nomem(d);
+      ar_dom_nomem(d);
       free(heap);
       return NULL;
     }
@@ -159,23 +159,23 @@ static int journal(domain_batch *d, ov_entry *e) {
   return 0;
 }
 
-const json_t *dom_get(domain_batch *d, const char *kind, const char *id) {
+const json_t *ar_dom_get(domain_batch *d, const char *kind, const char *id) {
   ov_entry *e = entry(d, kind, id);
   return e ? e->doc : NULL;
 }
 
-json_t *dom_edit(domain_batch *d, const char *kind, const char *id) {
+json_t *ar_dom_edit(domain_batch *d, const char *kind, const char *id) {
   ov_entry *e = entry(d, kind, id);
   if (!e || !e->doc) return NULL;
   if (e->gen != d->gen) {
     if (journal(d, e)) {
-      dom_nomem(d);
+      ar_dom_nomem(d);
       return NULL;
     }
     /* The journal holds the old version (and so do borrowers); edit a copy. */
     json_t *copy = json_deep_copy(e->doc);
     if (!copy) {
-      dom_nomem(d);
+      ar_dom_nomem(d);
       return NULL;
     }
     json_decref(e->doc);
@@ -186,17 +186,17 @@ json_t *dom_edit(domain_batch *d, const char *kind, const char *id) {
   return e->doc;
 }
 
-int dom_put(domain_batch *d, const char *kind, const char *id, json_t *doc) {
+int ar_dom_put(domain_batch *d, const char *kind, const char *id, json_t *doc) {
   ov_entry *e = entry(d, kind, id);
   if (!e || journal(d, e)) {
     json_decref(doc);
-    if (e) dom_nomem(d); /* else entry() said why */
+    if (e) ar_dom_nomem(d); /* else entry() said why */
     return -1;
   }
   /* Borrowers of the current version may still read it until the entry ends. */
   if (push_grave(d, e->doc)) {
     json_decref(doc);
-    dom_nomem(d);
+    ar_dom_nomem(d);
     return -1;
   }
   e->doc = doc;
@@ -205,31 +205,31 @@ int dom_put(domain_batch *d, const char *kind, const char *id, json_t *doc) {
   return 0;
 }
 
-bool dom_failed(const domain_batch *d) { return d->failed; }
-void dom_fail_store(domain_batch *d) { d->failed = true; }
-void dom_nomem(domain_batch *d) { d->failed = d->nomem = true; }
-bool dom_out_of_memory(const domain_batch *d) { return d->nomem; }
+bool ar_dom_failed(const domain_batch *d) { return d->failed; }
+void ar_dom_fail_store(domain_batch *d) { d->failed = true; }
+void ar_dom_nomem(domain_batch *d) { d->failed = d->nomem = true; }
+bool ar_dom_out_of_memory(const domain_batch *d) { return d->nomem; }
 
-int dom_jset(domain_batch *d, json_t *o, const char *key, json_t *val) {
+int ar_dom_jset(domain_batch *d, json_t *o, const char *key, json_t *val) {
   /* json_object_set_new releases val itself when it fails, and refuses a NULL val. */
   if (!val || json_object_set_new(o, key, val)) {
-    dom_nomem(d);
+    ar_dom_nomem(d);
     return -1;
   }
   return 0;
 }
 
-int dom_jpush(domain_batch *d, json_t *arr, json_t *val) {
+int ar_dom_jpush(domain_batch *d, json_t *arr, json_t *val) {
   if (!val || json_array_append_new(arr, val)) {
-    dom_nomem(d);
+    ar_dom_nomem(d);
     return -1;
   }
   return 0;
 }
-const char *dom_county(const domain_batch *d) { return d->county; }
+const char *ar_dom_county(const domain_batch *d) { return d->county; }
 
-const aidreg_event_type *dom_type(const domain_batch *d, const char *type) { return d->find(type); }
-uint64_t dom_now_index(const domain_batch *d) { return d->index; }
+const aidreg_event_type *ar_dom_type(const domain_batch *d, const char *type) { return d->find(type); }
+uint64_t ar_dom_now_index(const domain_batch *d) { return d->index; }
 
 static void entry_begin(domain_batch *d, uint64_t index) {
   d->gen++;
@@ -262,7 +262,7 @@ static void entry_rollback(domain_batch *d) {
   grave_clear(d);
 }
 
-domain_batch *domain_begin_with(const domain_store *store, const char *county,
+domain_batch *ar_domain_begin_with(const domain_store *store, const char *county,
                                 const aidreg_event_type *(*find)(const char *type)) {
   domain_batch *d = calloc(1, sizeof *d);
   if (!d) return NULL;
@@ -278,17 +278,17 @@ static void free_entry(void *v) {
   free(e);
 }
 
-void domain_end(domain_batch *d) {
+void ar_domain_end(domain_batch *d) {
   if (!d) return;
   entry_rollback(d);
-  strmap_free(&d->docs, free_entry);
-  strmap_free(&d->refs, free);
+  ar_strmap_free(&d->docs, free_entry);
+  ar_strmap_free(&d->refs, free);
   free(d->journal);
   free(d->grave);
   free(d);
 }
 
-int domain_refs(domain_batch *d, int (*emit)(void *ctx, const char *ref, const char *subject), void *ctx) {
+int ar_domain_refs(domain_batch *d, int (*emit)(void *ctx, const char *ref, const char *subject), void *ctx) {
   for (size_t i = 0; i < d->refs.cap; i++)
     if (d->refs.slots[i].key) {
       int rc = emit(ctx, d->refs.slots[i].key, d->refs.slots[i].val);
@@ -297,8 +297,8 @@ int domain_refs(domain_batch *d, int (*emit)(void *ctx, const char *ref, const c
   return 0;
 }
 
-int dom_ref_subject(domain_batch *d, const char *ref, char *subject, size_t cap) {
-  const char *s = ref ? strmap_get(&d->refs, ref) : NULL;
+int ar_dom_ref_subject(domain_batch *d, const char *ref, char *subject, size_t cap) {
+  const char *s = ref ? ar_strmap_get(&d->refs, ref) : NULL;
   if (s) {
     snprintf(subject, cap, "%s", s);
     return 1;
@@ -312,7 +312,7 @@ int dom_ref_subject(domain_batch *d, const char *ref, char *subject, size_t cap)
 static int remember(domain_batch *d, const aidreg_event *ev) {
   char ref[65], *s = strdup(ev->subject);
   aidreg_hex_encode(ev->payload_sha256, 32, ref);
-  if (!s || strmap_put(&d->refs, ref, s)) {
+  if (!s || ar_strmap_put(&d->refs, ref, s)) {
     free(s);
     return -1;
   }
@@ -321,7 +321,7 @@ static int remember(domain_batch *d, const aidreg_event *ev) {
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
-int domain_changes(domain_batch *d,
+int ar_domain_changes(domain_batch *d,
                    int (*emit)(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at),
                    void *ctx) {
   size_t n = 0;
@@ -334,7 +334,7 @@ int domain_changes(domain_batch *d,
   qsort(keys, n, sizeof *keys, cmp_str);
   int rc = 0;
   for (size_t i = 0; i < n && rc == 0; i++) {
-    const ov_entry *e = strmap_get(&d->docs, keys[i]);
+    const ov_entry *e = ar_strmap_get(&d->docs, keys[i]);
     const char *colon = strchr(keys[i], ':');
     char kind[32];
     snprintf(kind, sizeof kind, "%.*s", (int)(colon - keys[i]), keys[i]);
@@ -346,23 +346,23 @@ int domain_changes(domain_batch *d,
 
 /* ---- settings ------------------------------------------------------------------- */
 
-void dom_settings_at(domain_batch *d, uint64_t index, domain_settings *out) {
-  domain_settings_defaults(out);
-  const json_t *doc = dom_get(d, "settings", d->county), *hist = json_object_get(doc, "history"), *h, *best = NULL;
+void ar_dom_settings_at(domain_batch *d, uint64_t index, domain_settings *out) {
+  ar_domain_settings_defaults(out);
+  const json_t *doc = ar_dom_get(d, "settings", d->county), *hist = json_object_get(doc, "history"), *h, *best = NULL;
   size_t i;
   json_array_foreach(hist, i, h) {
-    if ((uint64_t)ji(h, "from") <= index) best = json_object_get(h, "settings");
+    if ((uint64_t)ar_ji(h, "from") <= index) best = json_object_get(h, "settings");
   }
-  if (best) domain_settings_parse(best, out);
+  if (best) ar_domain_settings_parse(best, out);
 }
 
 /* ---- subjects -------------------------------------------------------------------- */
 
 static const char *const kind_names[] = {"", "county", "project", "asset", "plan", "village", "township"};
 
-const char *dom_kind_name(dom_subject_kind k) { return kind_names[k]; }
+const char *ar_dom_kind_name(dom_subject_kind k) { return kind_names[k]; }
 
-dom_subject_kind dom_kind_parse(const char *name) {
+dom_subject_kind ar_dom_kind_parse(const char *name) {
   for (size_t i = 1; name && i < sizeof kind_names / sizeof kind_names[0]; i++)
     if (strcmp(kind_names[i], name) == 0) return (dom_subject_kind)i;
   return SK_NONE;
@@ -372,9 +372,9 @@ static bool is_village_code(const char *s) { return strlen(s) == 12 && aidreg_is
 
 /* What a subject names now: the kind of its log while it has entries in force, else an
  * administrative code (the county, a village), else nothing. */
-dom_subject_kind dom_kind_of(domain_batch *d, const char *subject) {
-  const json_t *log = dom_get(d, "log", subject);
-  if (log && ji(log, "count") > 0) return dom_kind_parse(js(log, "kind"));
+dom_subject_kind ar_dom_kind_of(domain_batch *d, const char *subject) {
+  const json_t *log = ar_dom_get(d, "log", subject);
+  if (log && ar_ji(log, "count") > 0) return ar_dom_kind_parse(ar_js(log, "kind"));
   if (strcmp(subject, d->county) == 0) return SK_COUNTY;
   if (is_village_code(subject) && aidreg_scope_covers(d->county, subject)) return SK_VILLAGE;
   return SK_NONE;
@@ -394,16 +394,16 @@ static char *chunk_id(const char *subject, int64_t k) {
   return id;
 }
 
-json_t *dom_log_entries(domain_batch *d, const char *subject) {
-  const json_t *log = dom_get(d, "log", subject);
+json_t *ar_dom_log_entries(domain_batch *d, const char *subject) {
+  const json_t *log = ar_dom_get(d, "log", subject);
   json_t *out = json_array();
   if (!log || !out) return out;
-  for (int64_t k = 0; k < ji(log, "sealed"); k++) {
+  for (int64_t k = 0; k < ar_ji(log, "sealed"); k++) {
     char *id = chunk_id(subject, k);
-    const json_t *c = id ? dom_get(d, "logc", id) : NULL;
+    const json_t *c = id ? ar_dom_get(d, "logc", id) : NULL;
     free(id);
     if (!c) {
-      dom_fail_store(d); /* a sealed chunk must exist */
+      ar_dom_fail_store(d); /* a sealed chunk must exist */
       json_decref(out);
       return NULL;
     }
@@ -413,16 +413,16 @@ json_t *dom_log_entries(domain_batch *d, const char *subject) {
   return out;
 nomem:
   /* A short list of entries in force would replay the wrong history. */
-  dom_nomem(d);
+  ar_dom_nomem(d);
   json_decref(out);
   return NULL;
 }
 
-int dom_log_write(domain_batch *d, const char *subject, const json_t *entries) {
-  json_t *log = dom_edit(d, "log", subject);
+int ar_dom_log_write(domain_batch *d, const char *subject, const json_t *entries) {
+  json_t *log = ar_dom_edit(d, "log", subject);
   if (!log) return -1;
   size_t n = json_array_size(entries);
-  int64_t sealed = (int64_t)(n / LOG_CHUNK), old = ji(log, "sealed");
+  int64_t sealed = (int64_t)(n / LOG_CHUNK), old = ar_ji(log, "sealed");
   for (int64_t k = 0; k < (sealed > old ? sealed : old); k++) {
     char *id = chunk_id(subject, k);
     json_t *c = NULL;
@@ -432,7 +432,7 @@ int dom_log_write(domain_batch *d, const char *subject, const json_t *entries) {
         dom_jpushb(d, slice, json_array_get(entries, i));
       c = json_pack("{s:o}", "entries", slice);
     }
-    int rc = id && (k >= sealed || c) ? dom_put(d, "logc", id, c) : -1;
+    int rc = id && (k >= sealed || c) ? ar_dom_put(d, "logc", id, c) : -1;
     free(id);
     if (rc) return -1;
   }
@@ -443,49 +443,49 @@ int dom_log_write(domain_batch *d, const char *subject, const json_t *entries) {
       return -1;
     }
   if (!tail) {
-    dom_nomem(d);
+    ar_dom_nomem(d);
     return -1;
   }
-  dom_jset(d, log, "tail", tail);
-  dom_jset(d, log, "sealed", json_integer((json_int_t)sealed));
-  dom_jset(d, log, "count", json_integer((json_int_t)n));
+  ar_dom_jset(d, log, "tail", tail);
+  ar_dom_jset(d, log, "sealed", json_integer((json_int_t)sealed));
+  ar_dom_jset(d, log, "count", json_integer((json_int_t)n));
   return 0;
 }
 
-int dom_log_append(domain_batch *d, const char *subject, dom_subject_kind kind, json_t *slot) {
-  json_t *log = dom_edit(d, "log", subject);
+int ar_dom_log_append(domain_batch *d, const char *subject, dom_subject_kind kind, json_t *slot) {
+  json_t *log = ar_dom_edit(d, "log", subject);
   if (!log) {
-    if (dom_failed(d)) {
+    if (ar_dom_failed(d)) {
       json_decref(slot);
       return -1;
     }
-    log = json_pack("{s:s, s:i, s:i, s:[], s:{}}", "kind", dom_kind_name(kind), "count", 0, "sealed", 0, "tail",
+    log = json_pack("{s:s, s:i, s:i, s:[], s:{}}", "kind", ar_dom_kind_name(kind), "count", 0, "sealed", 0, "tail",
                     "superseded");
-    if (!log || dom_put(d, "log", subject, log) || !(log = dom_edit(d, "log", subject))) {
+    if (!log || ar_dom_put(d, "log", subject, log) || !(log = ar_dom_edit(d, "log", subject))) {
       json_decref(slot);
       return -1;
     }
-  } else if (ji(log, "count") == 0) {
+  } else if (ar_ji(log, "count") == 0) {
     /* Every earlier entry was reversed: the subject may start again as another kind. */
-    dom_jset(d, log, "kind", json_string(dom_kind_name(kind)));
+    ar_dom_jset(d, log, "kind", json_string(ar_dom_kind_name(kind)));
   }
   json_t *tail = json_object_get(log, "tail");
-  if (json_array_append_new(tail, slot) || !ji_add(d, log, "count", 1)) return -1;
+  if (json_array_append_new(tail, slot) || !ar_ji_add(d, log, "count", 1)) return -1;
   if (json_array_size(tail) < LOG_CHUNK) return 0;
   /* A full tail becomes a sealed chunk. */
-  int64_t k = ji(log, "sealed");
+  int64_t k = ar_ji(log, "sealed");
   char *id = chunk_id(subject, k);
   json_t *c = json_pack("{s:O}", "entries", tail);
-  int rc = id && c ? dom_put(d, "logc", id, c) : -1;
+  int rc = id && c ? ar_dom_put(d, "logc", id, c) : -1;
   free(id);
   if (rc) return -1;
-  dom_jset(d, log, "tail", json_array());
-  return ji_add(d, log, "sealed", 1) ? 0 : -1;
+  ar_dom_jset(d, log, "tail", json_array());
+  return ar_ji_add(d, log, "sealed", 1) ? 0 : -1;
 }
 
 /* ---- apply ------------------------------------------------------------------------ */
 
-void dom_read_begin(domain_batch *d) {
+void ar_dom_read_begin(domain_batch *d) {
   d->failed = d->nomem = false;
   d->gen++; /* documents read now are read-only: nothing to journal */
 }
@@ -498,7 +498,7 @@ static dom_subject_kind kind_for(domain_batch *d, const aidreg_event_type *t, co
   case AIDREG_SUBJ_ASSET: return SK_ASSET;
   case AIDREG_SUBJ_PLAN: return SK_PLAN;
   case AIDREG_SUBJ_PLACE: return strlen(subject) == 9 ? SK_TOWNSHIP : SK_VILLAGE;
-  default: return dom_kind_of(d, subject);
+  default: return ar_dom_kind_of(d, subject);
   }
 }
 
@@ -510,7 +510,7 @@ static int apply_entry(domain_batch *d, const aidreg_event *ev, const aidreg_eve
     body = json_object_get(ev->body, h->rule_body);
     char f[64];
     snprintf(f, sizeof f, "/body/%s", h->rule_body);
-    if (domain_validate_body_as_schema(h->rule_body_schema, body, ev, d->county, f, p)) return -1;
+    if (ar_domain_validate_body_as_schema(h->rule_body_schema, body, ev, d->county, f, p)) return -1;
   }
   dom_entry e = {t->name, ev->subject, body, ev->time, index, ref, ref, false, ev, roles};
   if (h->rule(d, &e, p)) return -1;
@@ -518,14 +518,14 @@ static int apply_entry(domain_batch *d, const aidreg_event *ev, const aidreg_eve
   json_t *slot = json_pack("{s:s, s:s, s:I, s:I, s:s, s:O, s:I}", "ref", ref, "root", ref, "index",
                            (json_int_t)index, "t", (json_int_t)ev->time, "type", t->name, "body", body, "roles",
                            (json_int_t)roles);
-  if (!slot || dom_log_append(d, ev->subject, kind_for(d, t, ev->subject), slot)) {
-    dom_fail_store(d);
+  if (!slot || ar_dom_log_append(d, ev->subject, kind_for(d, t, ev->subject), slot)) {
+    ar_dom_fail_store(d);
     return -1;
   }
   return 0;
 }
 
-int domain_apply(domain_batch *d, const aidreg_event_type *t, const aidreg_event *ev,
+int ar_domain_apply(domain_batch *d, const aidreg_event_type *t, const aidreg_event *ev,
                  const aidreg_key_state *signers, size_t nsig, uint64_t index, const domain_permit *permit,
                  aidreg_problem *p) {
   if (!t) return aidreg_problem_set(p, AIDREG_E_UNKNOWN_EVENT_TYPE, "/type", "unknown type %s", ev->type);
@@ -539,7 +539,7 @@ int domain_apply(domain_batch *d, const aidreg_event_type *t, const aidreg_event
   if (permit && permit->body_refused) {
     if (p) *p = permit->body_problem;
     rc = -1;
-  } else if (!permit && t->hooks->body && domain_validate_type(t, ev, d->county, p)) {
+  } else if (!permit && t->hooks->body && ar_domain_validate_type(t, ev, d->county, p)) {
     rc = -1;
   } else {
     char ref[65];
@@ -572,7 +572,7 @@ static void villages_literal(const json_t *codes_src, const char *member, char *
   out[n++] = '{';
   bool first = true;
   json_array_foreach(codes_src, i, v) {
-    const char *c = member ? js(v, member) : json_string_value(v);
+    const char *c = member ? ar_js(v, member) : json_string_value(v);
     if (!c || !aidreg_is_admin_code(c)) continue; /* digits only: nothing to quote */
     size_t len = strlen(c);
     if (n + len + 3 >= cap) break;
@@ -585,46 +585,46 @@ static void villages_literal(const json_t *codes_src, const char *member, char *
   out[n] = 0;
 }
 
-void domain_columns_of(const char *kind, const json_t *doc, domain_columns *c) {
+void ar_domain_columns_of(const char *kind, const json_t *doc, domain_columns *c) {
   memset(c, 0, sizeof *c);
   snprintf(c->villages, sizeof c->villages, "{}");
   if (!doc) return;
   if (strcmp(kind, "asset") == 0) {
-    c->village = js(doc, "village");
-    c->township = js(doc, "township");
-    c->klass = js(doc, "class");
-    c->status = js(doc, "status");
-    c->name = js(doc, "name");
+    c->village = ar_js(doc, "village");
+    c->township = ar_js(doc, "township");
+    c->klass = ar_js(doc, "class");
+    c->status = ar_js(doc, "status");
+    c->name = ar_js(doc, "name");
     villages_literal(json_object_get(doc, "locations"), "code", c->villages, sizeof c->villages);
   } else if (strcmp(kind, "plan") == 0) {
-    c->village = js(doc, "village");
-    c->township = js(doc, "township");
-    c->status = js(doc, "state");
-    c->year = (int)ji(doc, "year");
-    const char *v = js(doc, "village");
+    c->village = ar_js(doc, "village");
+    c->township = ar_js(doc, "township");
+    c->status = ar_js(doc, "state");
+    c->year = (int)ar_ji(doc, "year");
+    const char *v = ar_js(doc, "village");
     if (v && aidreg_is_admin_code(v)) snprintf(c->villages, sizeof c->villages, "{%s}", v);
   } else if (strcmp(kind, "project") == 0) {
-    c->klass = js(doc, "type");
-    c->name = js(doc, "name");
-    c->year = (int)ji(doc, "year");
+    c->klass = ar_js(doc, "type");
+    c->name = ar_js(doc, "name");
+    c->year = (int)ar_ji(doc, "year");
     villages_literal(json_object_get(doc, "locations"), NULL, c->villages, sizeof c->villages);
   } else if (strcmp(kind, "income") == 0) {
-    c->village = js(json_array_get(json_object_get(doc, "shares"), 0), "village");
-    c->name = js(doc, "asset");
+    c->village = ar_js(json_array_get(json_object_get(doc, "shares"), 0), "village");
+    c->name = ar_js(doc, "asset");
     villages_literal(json_object_get(doc, "shares"), "village", c->villages, sizeof c->villages);
   } else if (strcmp(kind, "finding") == 0) {
     c->status = json_is_null(json_object_get(doc, "resolution")) ? "open" : "resolved";
-    c->klass = js(doc, "severity");
-    c->name = js(doc, "subject");
+    c->klass = ar_js(doc, "severity");
+    c->name = ar_js(doc, "subject");
   } else if (strcmp(kind, "village") == 0) {
-    c->village = js(doc, "id");
-    c->township = js(doc, "township");
+    c->village = ar_js(doc, "id");
+    c->township = ar_js(doc, "township");
   } else if (strcmp(kind, "place") == 0) {
-    const char *code = js(doc, "code");
+    const char *code = ar_js(doc, "code");
     if (code && strlen(code) == 12) c->village = code;
-    c->township = js(doc, "township");
-    c->klass = js(doc, "level");
-    c->name = js(doc, "name");
+    c->township = ar_js(doc, "township");
+    c->klass = ar_js(doc, "level");
+    c->name = ar_js(doc, "name");
     if (code && aidreg_is_admin_code(code)) snprintf(c->villages, sizeof c->villages, "{%s}", code);
   }
 }

@@ -33,13 +33,13 @@ typedef struct {
 typedef struct domain_batch domain_batch;
 
 /* An overlay for one batch over `store`, for ledger `county` (6 digits). */
-domain_batch *domain_begin(const domain_store *store, const char *county);
-/* domain_begin with the catalogue to look types up in (find; catalogue.c passes its own):
+domain_batch *ar_domain_begin(const domain_store *store, const char *county);
+/* ar_domain_begin with the catalogue to look types up in (find; catalogue.c passes its own):
  * the rules sit below the table that names them. */
-domain_batch *domain_begin_with(const domain_store *store, const char *county,
+domain_batch *ar_domain_begin_with(const domain_store *store, const char *county,
                                 const aidreg_event_type *(*find)(const char *type));
 
-/* What domain_authorize found that domain_apply must report: a 422 of the body itself,
+/* What ar_domain_authorize found that ar_domain_apply must report: a 422 of the body itself,
  * which is reported only after existence and scope (an explicit result, not a stash). */
 typedef struct {
   bool body_refused;
@@ -50,27 +50,27 @@ typedef struct {
  * before `prev`: the body's form (400), the subject exists (or, for a registration,
  * does not yet: 422), the signers' scope covers the subject's location (403), operator
  * and maintainer keys act only on their assets (403). signers are the envelope's
- * signers in order (all enrolled, none revoked). Fills *permit for domain_apply. The
+ * signers in order (all enrolled, none revoked). Fills *permit for ar_domain_apply. The
  * overlay is only read. Returns 0 or -1 with p. Called by the judge (judge.h). */
-int domain_authorize(domain_batch *d, const aidreg_event_type *t, const aidreg_event *ev, const aidreg_key_state *signers, size_t nsig,
+int ar_domain_authorize(domain_batch *d, const aidreg_event_type *t, const aidreg_event *ev, const aidreg_key_state *signers, size_t nsig,
                      domain_permit *permit, aidreg_problem *p);
 
 /* The rules (422) and, when they hold, the event's effect on the state. permit is what
- * domain_authorize returned for this entry (NULL: the body is validated here). index is
+ * ar_domain_authorize returned for this entry (NULL: the body is validated here). index is
  * the entry's position. On refusal the state is unchanged. Returns 0 or -1 with p.
  * Called by the judge (judge.h). */
-int domain_apply(domain_batch *d, const aidreg_event_type *t, const aidreg_event *ev, const aidreg_key_state *signers, size_t nsig,
+int ar_domain_apply(domain_batch *d, const aidreg_event_type *t, const aidreg_event *ev, const aidreg_key_state *signers, size_t nsig,
                  uint64_t index, const domain_permit *permit, aidreg_problem *p);
 
 /* Calls emit for every document the batch changed (final version; doc NULL when the
  * document no longer exists), in (kind, id) order, with the index of the last entry that
  * changed it. 0, or the first non-zero value emit returned. */
-int domain_changes(domain_batch *d,
+int ar_domain_changes(domain_batch *d,
                    int (*emit)(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at),
                    void *ctx);
-void domain_end(domain_batch *d);
+void ar_domain_end(domain_batch *d);
 /* Calls emit for every entry this batch accepted: its ref (hex) and subject. */
-int domain_refs(domain_batch *d, int (*emit)(void *ctx, const char *ref, const char *subject), void *ctx);
+int ar_domain_refs(domain_batch *d, int (*emit)(void *ctx, const char *ref, const char *subject), void *ctx);
 
 /* The filter columns of a document (entity table): NULL members when they do not apply.
  * villages is a PostgreSQL array literal ("{a,b}") of the codes the document concerns;
@@ -80,20 +80,20 @@ typedef struct {
   char villages[1024];
   int year;
 } domain_columns;
-void domain_columns_of(const char *kind, const json_t *doc, domain_columns *out);
+void ar_domain_columns_of(const char *kind, const json_t *doc, domain_columns *out);
 
 /* ---- an in-memory store (unit tests, rebuild) ---------------------------------- */
 typedef struct domain_memstore domain_memstore;
-domain_memstore *domain_memstore_new(void);
-void domain_memstore_free(domain_memstore *m);
+domain_memstore *ar_domain_memstore_new(void);
+void ar_domain_memstore_free(domain_memstore *m);
 /* A domain_store reading m. */
-domain_store domain_memstore_store(domain_memstore *m);
-/* Writes the batch's changes into m (call before domain_end). 0 or -1. */
-int domain_memstore_commit(domain_memstore *m, domain_batch *d);
+domain_store ar_domain_memstore_store(domain_memstore *m);
+/* Writes the batch's changes into m (call before ar_domain_end). 0 or -1. */
+int ar_domain_memstore_commit(domain_memstore *m, domain_batch *d);
 /* Borrowed document, or NULL. */
-const json_t *domain_memstore_get(const domain_memstore *m, const char *kind, const char *id);
+const json_t *ar_domain_memstore_get(const domain_memstore *m, const char *kind, const char *id);
 /* Every document in (kind, id) order; stops at the first non-zero return. */
-int domain_memstore_each(const domain_memstore *m,
+int ar_domain_memstore_each(const domain_memstore *m,
                          int (*fn)(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at),
                          void *ctx);
 

@@ -1,7 +1,7 @@
 /* Rules and effects of the events on projects, assets, villages and the county:
  * registration, rights, handover, operator, maintainer, status, maintenance and inventory
  * reports, notices, findings and settings (docs/events.md). Bodies arrive validated
- * (domain_validate.c); what is checked here depends on the ledger's state. */
+ * (ar_domain_validate.c); what is checked here depends on the ledger's state. */
 #include <stdio.h>
 #include <string.h>
 
@@ -10,7 +10,7 @@
 /* ---- helpers -------------------------------------------------------------------------- */
 
 static int oom(domain_batch *d, aidreg_problem *p) {
-  dom_nomem(d);
+  ar_dom_nomem(d);
   return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
 }
 
@@ -21,17 +21,17 @@ static json_t *opt(const json_t *body, const char *key) {
 
 /* The asset's document for an edit; NULL with the problem when it may not change. */
 static json_t *edit_asset(domain_batch *d, const dom_entry *e, bool live_only, aidreg_problem *p) {
-  if (!dom_need_asset(d, e, live_only, p)) return NULL;
-  json_t *a = dom_edit(d, "asset", e->subject);
+  if (!ar_dom_need_asset(d, e, live_only, p)) return NULL;
+  json_t *a = ar_dom_edit(d, "asset", e->subject);
   if (!a) oom(d, p);
   return a;
 }
 
 /* ---- projects --------------------------------------------------------------------------- */
 
-int dom_project_register(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
+int ar_dom_project_register(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   const json_t *b = e->body;
-  if (dom_get(d, "project", e->subject))
+  if (ar_dom_get(d, "project", e->subject))
     return aidreg_problem_set(p, AIDREG_E_ALREADY_REGISTERED, "/subject",
                               "项目 %s 已入库，不能重复登记 / project %s is already registered", e->subject,
                               e->subject);
@@ -39,7 +39,7 @@ int dom_project_register(domain_batch *d, const dom_entry *e, aidreg_problem *p)
   size_t i;
   json_t *v;
   json_array_foreach(json_object_get(b, "funding_lines"), i, v) {
-    if (!fen_add(&funding, ji(v, "amount_fen")))
+    if (!ar_fen_add(&funding, ar_ji(v, "amount_fen")))
       return aidreg_problem_set(p, AIDREG_E_AMOUNT_OVERFLOW, "/body/funding_lines",
                                 "资金合计超出可记录范围 / the funding lines add up beyond the largest amount");
   }
@@ -50,21 +50,21 @@ int dom_project_register(domain_batch *d, const dom_entry *e, aidreg_problem *p)
                           "industry_dept", jget(b, "industry_dept"), "implementing_unit",
                           jget(b, "implementing_unit"), "accepted_on", opt(b, "accepted_on"), "assets", 0,
                           "registered_at", (json_int_t)e->index);
-  if (!doc || dom_put(d, "project", e->subject, doc)) return oom(d, p);
+  if (!doc || ar_dom_put(d, "project", e->subject, doc)) return oom(d, p);
   return 0;
 }
 
 /* ---- assets ----------------------------------------------------------------------------- */
 
-int dom_asset_register(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
+int ar_dom_asset_register(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   const json_t *b = e->body;
-  if (dom_get(d, "asset", e->subject))
+  if (ar_dom_get(d, "asset", e->subject))
     return aidreg_problem_set(p, AIDREG_E_ALREADY_REGISTERED, "/subject",
                               "资产 %s 已登记，不能重复登记；更改请用 correction / asset %s is already registered: "
                               "correct the registration instead",
                               e->subject, e->subject);
-  const char *project = js(b, "project");
-  if (!project || !dom_get(d, "project", project))
+  const char *project = ar_js(b, "project");
+  if (!project || !ar_dom_get(d, "project", project))
     return aidreg_problem_set(p, AIDREG_E_PROJECT_UNKNOWN, "/body/project",
                               "项目 %s 尚未入库，请先提交 project.register / project %s is not registered: register "
                               "the project first",
@@ -80,15 +80,15 @@ int dom_asset_register(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
     return aidreg_problem_set(p, AIDREG_E_INVALID_FIELD, "/body/locations", "at most %d locations",
                               DOM_MAX_LOCATIONS);
   }
-  const char *village = js(json_array_get(locations, 0), "code");
+  const char *village = ar_js(json_array_get(locations, 0), "code");
   char township[16] = "";
   if (village && strlen(village) >= 9) snprintf(township, sizeof township, "%.9s", village);
-  int64_t value = ji(b, "original_value_fen"), split[DOM_MAX_LOCATIONS];
-  size_t n = dom_split(locations, value, split);
+  int64_t value = ar_ji(b, "original_value_fen"), split[DOM_MAX_LOCATIONS];
+  size_t n = ar_dom_split(locations, value, split);
   json_t *shares = json_array();
   for (size_t i = 0; shares && i < n; i++) {
     const json_t *l = json_array_get(locations, i);
-    dom_jpush(d, shares, json_pack("{s:O, s:O, s:I, s:i, s:i, s:i, s:i, s:i}", "village",
+    ar_dom_jpush(d, shares, json_pack("{s:O, s:O, s:I, s:i, s:i, s:i, s:i, s:i}", "village",
                                             jget(l, "code"), "share_bp", jget(l, "share_bp"),
                                             "value_fen", (json_int_t)split[i], "gross_fen", 0, "costs_fen", 0,
                                             "net_fen", 0, "allocated_fen", 0, "unallocated_fen", 0));
@@ -110,26 +110,26 @@ int dom_asset_register(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
       "income", "gross_fen", 0, "costs_fen", 0, "net_fen", 0, "allocated_fen", 0, "unallocated_fen", 0, "reports", 0,
       "incomes", "shares", shares ? shares : json_array(), "maintenance_cost_fen", 0, "disposal", "notices",
       "findings_open", 0, "registered_at", (json_int_t)e->index);
-  if (!doc || dom_put(d, "asset", e->subject, doc)) return oom(d, p);
-  json_t *proj = dom_edit(d, "project", project);
-  if (!proj || !ji_add(d, proj, "assets", 1)) return oom(d, p);
+  if (!doc || ar_dom_put(d, "asset", e->subject, doc)) return oom(d, p);
+  json_t *proj = ar_dom_edit(d, "project", project);
+  if (!proj || !ar_ji_add(d, proj, "assets", 1)) return oom(d, p);
   return 0;
 }
 
-int dom_asset_rights(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
+int ar_dom_asset_rights(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   json_t *a = edit_asset(d, e, true, p);
   if (!a) return -1;
   dom_jsetb(d, a, "owners", json_object_get(e->body, "owners"));
-  dom_jset(d, a, "certificate_no", opt(e->body, "certificate_no"));
+  ar_dom_jset(d, a, "certificate_no", opt(e->body, "certificate_no"));
   dom_jsetb(d, a, "confirmed_on", json_object_get(e->body, "confirmed_on"));
   return 0;
 }
 
-int dom_asset_handover(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
-  const json_t *cur = dom_need_asset(d, e, true, p);
+int ar_dom_asset_handover(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
+  const json_t *cur = ar_dom_need_asset(d, e, true, p);
   if (!cur) return -1;
-  const char *to = js(e->body, "to");
-  if (!dom_asset_has_owner(cur, to, false))
+  const char *to = ar_js(e->body, "to");
+  if (!ar_dom_asset_has_owner(cur, to, false))
     return aidreg_problem_set(p, AIDREG_E_OWNER_UNKNOWN, "/body/to",
                               "接收方 %s 不是该资产已确权的产权主体；请先确权（asset.rights）或填写产权主体编号 / "
                               "%s is not an owner of this asset: confirm the rights first (asset.rights) or name "
@@ -139,38 +139,38 @@ int dom_asset_handover(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   if (!a) return -1;
   json_t *h = json_deep_copy(e->body);
   if (!h) return oom(d, p);
-  dom_jset(d, h, "index", json_integer((json_int_t)e->index));
-  dom_jset(d, a, "handover", h);
+  ar_dom_jset(d, h, "index", json_integer((json_int_t)e->index));
+  ar_dom_jset(d, a, "handover", h);
   return 0;
 }
 
-int dom_asset_operator(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
+int ar_dom_asset_operator(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   json_t *a = edit_asset(d, e, true, p);
   if (!a) return -1;
   json_t *o = json_deep_copy(e->body);
   if (!o) return oom(d, p);
-  if (!json_object_get(o, "contract")) dom_jset(d, o, "contract", json_null());
-  dom_jset(d, o, "index", json_integer((json_int_t)e->index));
-  dom_jset(d, a, "operator", o);
+  if (!json_object_get(o, "contract")) ar_dom_jset(d, o, "contract", json_null());
+  ar_dom_jset(d, o, "index", json_integer((json_int_t)e->index));
+  ar_dom_jset(d, a, "operator", o);
   return 0;
 }
 
-int dom_asset_maintainer(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
+int ar_dom_asset_maintainer(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   json_t *a = edit_asset(d, e, true, p);
   if (!a) return -1;
   json_t *m = json_deep_copy(e->body);
   if (!m) return oom(d, p);
-  if (!json_object_get(m, "key")) dom_jset(d, m, "key", json_null());
-  dom_jset(d, m, "index", json_integer((json_int_t)e->index));
-  dom_jset(d, a, "maintainer", m);
+  if (!json_object_get(m, "key")) ar_dom_jset(d, m, "key", json_null());
+  ar_dom_jset(d, m, "index", json_integer((json_int_t)e->index));
+  ar_dom_jset(d, a, "maintainer", m);
   return 0;
 }
 
-int dom_asset_status(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
+int ar_dom_asset_status(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   json_t *a = edit_asset(d, e, true, p);
   if (!a) return -1;
   dom_jsetb(d, a, "status", json_object_get(e->body, "status"));
-  dom_jset(d, a, "status_detail",
+  ar_dom_jset(d, a, "status_detail",
                       json_pack("{s:O, s:O, s:o, s:I}", "status", jget(e->body, "status"), "reason",
                                 jget(e->body, "reason"), "remediation_due",
                                 opt(e->body, "remediation_due"), "index", (json_int_t)e->index));
@@ -180,66 +180,66 @@ int dom_asset_status(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
 /* The asset's condition is the one reported with the latest date (a later entry wins a
  * tie); an older report entered late does not overwrite a newer one. */
 static void set_condition(domain_batch *d, json_t *a, const char *condition, const char *date) {
-  const char *on = js(a, "condition_on");
+  const char *on = ar_js(a, "condition_on");
   if (!condition || !date) return;
-  if (on && dom_days(on) > dom_days(date)) return;
-  dom_jset(d, a, "condition", json_string(condition));
-  dom_jset(d, a, "condition_on", json_string(date));
+  if (on && ar_dom_days(on) > ar_dom_days(date)) return;
+  ar_dom_jset(d, a, "condition", json_string(condition));
+  ar_dom_jset(d, a, "condition_on", json_string(date));
 }
 
-int dom_maintenance_report(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
+int ar_dom_maintenance_report(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   json_t *a = edit_asset(d, e, true, p);
   if (!a) return -1;
   const json_t *b = e->body;
-  const char *date = js(b, "date"), *kind = js(b, "kind");
-  if (!ji_add(d, a, "maintenance_cost_fen", ji(b, "cost_fen")))
+  const char *date = ar_js(b, "date"), *kind = ar_js(b, "kind");
+  if (!ar_ji_add(d, a, "maintenance_cost_fen", ar_ji(b, "cost_fen")))
     return aidreg_problem_set(p, AIDREG_E_AMOUNT_OVERFLOW, "/body/cost_fen",
                               "管护费用合计超出可记录范围 / maintenance costs add up beyond the largest amount");
   if (kind && strcmp(kind, "inspection") == 0) {
-    const char *last = js(a, "last_inspection");
-    if (!last || dom_days(last) < dom_days(date)) dom_jset(d, a, "last_inspection", json_string(date));
+    const char *last = ar_js(a, "last_inspection");
+    if (!last || ar_dom_days(last) < ar_dom_days(date)) ar_dom_jset(d, a, "last_inspection", json_string(date));
   }
-  set_condition(d, a, js(b, "condition"), date);
-  dom_jset(d, a, "last_maintenance",
+  set_condition(d, a, ar_js(b, "condition"), date);
+  ar_dom_jset(d, a, "last_maintenance",
                       json_pack("{s:O, s:O, s:O, s:O, s:I}", "kind", jget(b, "kind"), "date",
                                 jget(b, "date"), "condition", jget(b, "condition"), "cost_fen",
                                 jget(b, "cost_fen"), "index", (json_int_t)e->index));
   return 0;
 }
 
-int dom_inventory_count(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
+int ar_dom_inventory_count(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   json_t *a = edit_asset(d, e, true, p);
   if (!a) return -1;
   const json_t *b = e->body;
   json_t *inv = json_deep_copy(b);
   if (!inv) return oom(d, p);
   json_object_del(inv, "photos_sha256");
-  dom_jset(d, inv, "index", json_integer((json_int_t)e->index));
-  dom_jset(d, a, "inventory", inv);
-  set_condition(d, a, js(b, "condition"), js(b, "date"));
+  ar_dom_jset(d, inv, "index", json_integer((json_int_t)e->index));
+  ar_dom_jset(d, a, "inventory", inv);
+  set_condition(d, a, ar_js(b, "condition"), ar_js(b, "date"));
   return 0;
 }
 
 /* ---- notices and findings (asset, plan or village subjects) ---------------------------------- */
 
 static json_t *village_doc(domain_batch *d, const char *code, aidreg_problem *p) {
-  json_t *v = dom_edit(d, "village", code);
-  if (v || dom_failed(d)) return v;
+  json_t *v = ar_dom_edit(d, "village", code);
+  if (v || ar_dom_failed(d)) return v;
   char township[16];
   snprintf(township, sizeof township, "%.9s", code);
   v = json_pack("{s:s, s:s, s:[], s:i}", "id", code, "township", township, "notices", "findings_open", 0);
-  if (!v || dom_put(d, "village", code, v)) {
+  if (!v || ar_dom_put(d, "village", code, v)) {
     oom(d, p);
     return NULL;
   }
-  return dom_edit(d, "village", code);
+  return ar_dom_edit(d, "village", code);
 }
 
-int dom_notice_publish(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
-  dom_subject_kind k = dom_kind_of(d, e->subject);
+int ar_dom_notice_publish(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
+  dom_subject_kind k = ar_dom_kind_of(d, e->subject);
   const json_t *b = e->body;
-  const char *kind = js(b, "kind");
-  if (k == SK_PLAN) return dom_plan_notice(d, e, p);
+  const char *kind = ar_js(b, "kind");
+  if (k == SK_PLAN) return ar_dom_plan_notice(d, e, p);
   if (k != SK_ASSET && k != SK_VILLAGE)
     return aidreg_problem_set(p, AIDREG_E_SUBJECT_UNKNOWN, "/subject",
                               "公示的主体须为资产、收益分配方案或村 / a notice's subject is an asset, a plan or a "
@@ -248,8 +248,8 @@ int dom_notice_publish(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
     return aidreg_problem_set(p, AIDREG_E_NOTICE_KIND, "/body/kind",
                               "收益分配公示应以方案编号为主体 / an allocation notice is published on its plan id");
   domain_settings s;
-  dom_settings_at(d, e->index, &s);
-  int64_t start = dom_days(js(b, "start")), end = dom_days(js(b, "end"));
+  ar_dom_settings_at(d, e->index, &s);
+  int64_t start = ar_dom_days(ar_js(b, "start")), end = ar_dom_days(ar_js(b, "end"));
   if (end - start + 1 < s.publicity_days)
     return aidreg_problem_set(p, AIDREG_E_PUBLICITY_TOO_SHORT, "/body/end",
                               "公示期 %lld 天，少于规定的 %d 天；请延长结束日期 / the notice lasts %lld days, "
@@ -260,8 +260,8 @@ int dom_notice_publish(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   if (!doc) return -1;
   json_t *n = json_deep_copy(b);
   if (!n) return oom(d, p);
-  dom_jset(d, n, "index", json_integer((json_int_t)e->index));
-  dom_jpush(d, json_object_get(doc, "notices"), n);
+  ar_dom_jset(d, n, "index", json_integer((json_int_t)e->index));
+  ar_dom_jpush(d, json_object_get(doc, "notices"), n);
   return 0;
 }
 
@@ -270,8 +270,8 @@ static json_t *finding_holder(domain_batch *d, const dom_entry *e, dom_subject_k
   if (k == SK_ASSET) return edit_asset(d, e, false, p);
   if (k == SK_VILLAGE) return village_doc(d, e->subject, p);
   if (k == SK_PLAN) {
-    json_t *pl = dom_edit(d, "plan", e->subject);
-    if (!pl && !dom_failed(d))
+    json_t *pl = ar_dom_edit(d, "plan", e->subject);
+    if (!pl && !ar_dom_failed(d))
       aidreg_problem_set(p, AIDREG_E_PLAN_UNKNOWN, "/subject", "there is no plan %s", e->subject);
     return pl;
   }
@@ -280,39 +280,39 @@ static json_t *finding_holder(domain_batch *d, const dom_entry *e, dom_subject_k
   return NULL;
 }
 
-int dom_finding_record(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
-  dom_subject_kind k = dom_kind_of(d, e->subject);
+int ar_dom_finding_record(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
+  dom_subject_kind k = ar_dom_kind_of(d, e->subject);
   json_t *holder = finding_holder(d, e, k, p);
   if (!holder) return -1;
   const json_t *b = e->body;
   json_t *f = json_pack("{s:s, s:s, s:s, s:O, s:O, s:O, s:o, s:I, s:n}", "id", e->root, "subject", e->subject,
-                        "subject_kind", dom_kind_name(k), "check", jget(b, "check"), "severity",
+                        "subject_kind", ar_dom_kind_name(k), "check", jget(b, "check"), "severity",
                         jget(b, "severity"), "note", jget(b, "note"), "due", opt(b, "due"),
                         "recorded_at", (json_int_t)e->index, "resolution");
-  if (!f || dom_put(d, "finding", e->root, f) || !ji_add(d, holder, "findings_open", 1)) return oom(d, p);
+  if (!f || ar_dom_put(d, "finding", e->root, f) || !ar_ji_add(d, holder, "findings_open", 1)) return oom(d, p);
   return 0;
 }
 
-int dom_finding_resolve(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
-  dom_subject_kind k = dom_kind_of(d, e->subject);
-  const char *id = js(e->body, "finding");
+int ar_dom_finding_resolve(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
+  dom_subject_kind k = ar_dom_kind_of(d, e->subject);
+  const char *id = ar_js(e->body, "finding");
   char s[12];
-  const json_t *f = id ? dom_get(d, "finding", id) : NULL;
-  if (!f || strcmp(js(f, "subject"), e->subject) != 0)
+  const json_t *f = id ? ar_dom_get(d, "finding", id) : NULL;
+  if (!f || strcmp(ar_js(f, "subject"), e->subject) != 0)
     return aidreg_problem_set(p, AIDREG_E_FINDING_UNKNOWN, "/body/finding",
                               "%s 没有编号为 %s… 的审计发现；请填写 finding.record 记录的 ref / there is no finding "
                               "%s… on %s: name the ref of its finding.record entry",
-                              e->subject, short_ref(id, s), s, e->subject);
+                              e->subject, ar_short_ref(id, s), s, e->subject);
   if (!json_is_null(json_object_get(f, "resolution")))
     return aidreg_problem_set(p, AIDREG_E_FINDING_RESOLVED, "/body/finding",
                               "审计发现 %s… 已于第 %lld 条记录整改 / finding %s… was already resolved by entry %lld",
-                              short_ref(id, s), (long long)ji(json_object_get(f, "resolution"), "index"), s,
-                              (long long)ji(json_object_get(f, "resolution"), "index"));
+                              ar_short_ref(id, s), (long long)ar_ji(json_object_get(f, "resolution"), "index"), s,
+                              (long long)ar_ji(json_object_get(f, "resolution"), "index"));
   json_t *holder = finding_holder(d, e, k, p);
   if (!holder) return -1;
-  json_t *fe = dom_edit(d, "finding", id);
-  if (!fe || !ji_add(d, holder, "findings_open", -1)) return oom(d, p);
-  dom_jset(d, fe, "resolution",
+  json_t *fe = ar_dom_edit(d, "finding", id);
+  if (!fe || !ar_ji_add(d, holder, "findings_open", -1)) return oom(d, p);
+  ar_dom_jset(d, fe, "resolution",
                       json_pack("{s:O, s:O, s:I}", "action", jget(e->body, "action"), "resolved_on",
                                 jget(e->body, "resolved_on"), "index", (json_int_t)e->index));
   return 0;
@@ -320,32 +320,32 @@ int dom_finding_resolve(domain_batch *d, const dom_entry *e, aidreg_problem *p) 
 
 /* ---- settings ----------------------------------------------------------------------------------- */
 
-int dom_settings(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
+int ar_dom_settings(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   domain_settings s;
-  domain_settings_parse(e->body, &s);
-  json_t *full = domain_settings_json(&s);
+  ar_domain_settings_parse(e->body, &s);
+  json_t *full = ar_domain_settings_json(&s);
   if (!full) return oom(d, p);
   /* The same settings again change nothing: keeping the history free of repeats keeps
    * the document (copied on every edit) from growing with each resubmitted setting. */
-  const json_t *now = json_object_get(dom_get(d, "settings", dom_county(d)), "current");
+  const json_t *now = json_object_get(ar_dom_get(d, "settings", ar_dom_county(d)), "current");
   if (now && json_equal((json_t *)now, full)) {
     json_decref(full);
     return 0;
   }
-  json_t *doc = dom_edit(d, "settings", dom_county(d));
+  json_t *doc = ar_dom_edit(d, "settings", ar_dom_county(d));
   if (!doc) {
-    if (dom_failed(d)) {
+    if (ar_dom_failed(d)) {
       json_decref(full);
       return oom(d, p);
     }
     doc = json_pack("{s:n, s:[]}", "current", "history");
-    if (!doc || dom_put(d, "settings", dom_county(d), doc) || !(doc = dom_edit(d, "settings", dom_county(d)))) {
+    if (!doc || ar_dom_put(d, "settings", ar_dom_county(d), doc) || !(doc = ar_dom_edit(d, "settings", ar_dom_county(d)))) {
       json_decref(full);
       return oom(d, p);
     }
   }
   dom_jsetb(d, doc, "current", full);
-  dom_jpush(d, json_object_get(doc, "history"),
+  ar_dom_jpush(d, json_object_get(doc, "history"),
                         json_pack("{s:I, s:o}", "from", (json_int_t)e->index, "settings", full));
   return 0;
 }

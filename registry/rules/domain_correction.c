@@ -27,18 +27,18 @@
 #include "rules/event_hooks.h"
 
 static int oom(domain_batch *d, aidreg_problem *p) {
-  dom_nomem(d);
+  ar_dom_nomem(d);
   return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
 }
 
-json_t *dom_log_slot(const json_t *entries, const char *ref, size_t *at) {
+json_t *ar_dom_log_slot(const json_t *entries, const char *ref, size_t *at) {
   json_t *marker = NULL, *v;
   size_t i, marker_at = 0;
   if (!ref) return NULL;
   json_array_foreach(entries, i, v) {
-    const char *r = js(v, "ref");
+    const char *r = ar_js(v, "ref");
     if (!r || strcmp(r, ref) != 0) continue;
-    if (strcmp(js(v, "type"), "correction") != 0) {
+    if (strcmp(ar_js(v, "type"), "correction") != 0) {
       if (at) *at = i;
       return v;
     }
@@ -53,7 +53,7 @@ static int drop_findings(domain_batch *d, const json_t *entries) {
   size_t i;
   json_t *v;
   json_array_foreach(entries, i, v) {
-    if (strcmp(js(v, "type"), "finding.record") == 0 && dom_put(d, "finding", js(v, "root"), NULL)) return -1;
+    if (strcmp(ar_js(v, "type"), "finding.record") == 0 && ar_dom_put(d, "finding", ar_js(v, "root"), NULL)) return -1;
   }
   return 0;
 }
@@ -66,50 +66,50 @@ static int reset(domain_batch *d, const char *subject, dom_subject_kind k, const
   json_t *v;
   switch (k) {
   case SK_ASSET: {
-    const json_t *a = dom_get(d, "asset", subject);
-    if (!a) return dom_failed(d) ? -1 : 0;
+    const json_t *a = ar_dom_get(d, "asset", subject);
+    if (!a) return ar_dom_failed(d) ? -1 : 0;
     json_array_foreach(json_object_get(a, "incomes"), i, v) {
       const char *id = json_string_value(v);
-      const json_t *inc = dom_get(d, "income", id);
+      const json_t *inc = ar_dom_get(d, "income", id);
       const json_t *drawn = json_object_get(inc, "drawn");
       if (json_object_size(drawn) && json_object_set_new(saved, id, json_deep_copy(drawn))) return -1;
-      if (dom_put(d, "income", id, NULL)) return -1;
+      if (ar_dom_put(d, "income", id, NULL)) return -1;
     }
-    const char *project = js(a, "project");
-    json_t *proj = project ? dom_edit(d, "project", project) : NULL;
-    if (proj && !ji_add(d, proj, "assets", -1)) return -1;
-    return dom_put(d, "asset", subject, NULL);
+    const char *project = ar_js(a, "project");
+    json_t *proj = project ? ar_dom_edit(d, "project", project) : NULL;
+    if (proj && !ar_ji_add(d, proj, "assets", -1)) return -1;
+    return ar_dom_put(d, "asset", subject, NULL);
   }
   case SK_PLAN: {
-    const json_t *pl = dom_get(d, "plan", subject);
-    if (!pl) return dom_failed(d) ? -1 : 0;
-    if (dom_plan_release(d, pl)) return -1;
-    return dom_put(d, "plan", subject, NULL);
+    const json_t *pl = ar_dom_get(d, "plan", subject);
+    if (!pl) return ar_dom_failed(d) ? -1 : 0;
+    if (ar_dom_plan_release(d, pl)) return -1;
+    return ar_dom_put(d, "plan", subject, NULL);
   }
   case SK_PROJECT: {
-    const json_t *pr = dom_get(d, "project", subject);
-    if (!pr) return dom_failed(d) ? -1 : 0;
-    dom_jset(d, saved, "assets", json_integer(ji(pr, "assets")));
-    return dom_put(d, "project", subject, NULL);
+    const json_t *pr = ar_dom_get(d, "project", subject);
+    if (!pr) return ar_dom_failed(d) ? -1 : 0;
+    ar_dom_jset(d, saved, "assets", json_integer(ar_ji(pr, "assets")));
+    return ar_dom_put(d, "project", subject, NULL);
   }
   case SK_VILLAGE: {
     /* Its place.register (if any) is replayed: the township counts it again then. */
     char township[10];
     snprintf(township, sizeof township, "%.9s", subject);
-    if (dom_get(d, "place", subject)) {
-      json_t *t = dom_edit(d, "place", township);
-      if (t && !ji_add(d, t, "villages", -1)) return -1;
-      if (dom_put(d, "place", subject, NULL)) return -1;
+    if (ar_dom_get(d, "place", subject)) {
+      json_t *t = ar_dom_edit(d, "place", township);
+      if (t && !ar_ji_add(d, t, "villages", -1)) return -1;
+      if (ar_dom_put(d, "place", subject, NULL)) return -1;
     }
-    return dom_failed(d) ? -1 : dom_put(d, "village", subject, NULL);
+    return ar_dom_failed(d) ? -1 : ar_dom_put(d, "village", subject, NULL);
   }
   case SK_TOWNSHIP: {
-    const json_t *t = dom_get(d, "place", subject);
-    if (!t) return dom_failed(d) ? -1 : 0;
-    if (json_object_set_new(saved, "villages", json_integer(ji(t, "villages")))) return -1;
-    return dom_put(d, "place", subject, NULL);
+    const json_t *t = ar_dom_get(d, "place", subject);
+    if (!t) return ar_dom_failed(d) ? -1 : 0;
+    if (json_object_set_new(saved, "villages", json_integer(ar_ji(t, "villages")))) return -1;
+    return ar_dom_put(d, "place", subject, NULL);
   }
-  case SK_COUNTY: return dom_put(d, "settings", dom_county(d), NULL);
+  case SK_COUNTY: return ar_dom_put(d, "settings", ar_dom_county(d), NULL);
   default: return 0;
   }
 }
@@ -118,9 +118,9 @@ static int restore(domain_batch *d, const char *subject, dom_subject_kind k, con
   const char *key;
   json_t *v;
   if (k == SK_TOWNSHIP) {
-    int64_t n = ji(saved, "villages");
-    json_t *t = dom_edit(d, "place", subject);
-    if (!t && dom_failed(d)) return oom(d, p);
+    int64_t n = ar_ji(saved, "villages");
+    json_t *t = ar_dom_edit(d, "place", subject);
+    if (!t && ar_dom_failed(d)) return oom(d, p);
     if (!t && n > 0)
       return aidreg_problem_set(p, AIDREG_E_CORRECTION_BREAKS, "/body/corrects",
                                 "乡镇 %s 下已登记 %lld 个村，不能冲销其登记 / %lld villages of township %s are "
@@ -135,14 +135,14 @@ static int restore(domain_batch *d, const char *subject, dom_subject_kind k, con
       json_t *draw;
       json_object_foreach(v, plan, draw) {
         char s[12];
-        if (!dom_get(d, "income", key)) {
-          if (dom_failed(d)) return oom(d, p);
+        if (!ar_dom_get(d, "income", key)) {
+          if (ar_dom_failed(d)) return oom(d, p);
           return aidreg_problem_set(p, AIDREG_E_INCOME_OVERDRAWN, "/body/corrects",
                                     "收益 %s… 已被方案 %s 提取，不能冲销；请先更正该方案 / income %s… is drawn by plan "
                                     "%s: correct that plan first",
-                                    short_ref(key, s), plan, s, plan);
+                                    ar_short_ref(key, s), plan, s, plan);
         }
-        if (dom_income_draw(d, key, plan, js(draw, "village"), ji(draw, "amount_fen"), "/body/corrects", p)) {
+        if (ar_dom_income_draw(d, key, plan, ar_js(draw, "village"), ar_ji(draw, "amount_fen"), "/body/corrects", p)) {
           if (p && p->code == AIDREG_E_INCOME_OVERDRAWN) {
             char inner[sizeof p->detail];
             snprintf(inner, sizeof inner, "%s", p->detail);
@@ -155,10 +155,10 @@ static int restore(domain_batch *d, const char *subject, dom_subject_kind k, con
       }
     }
   } else if (k == SK_PROJECT) {
-    int64_t n = ji(saved, "assets");
-    json_t *pr = dom_edit(d, "project", subject);
+    int64_t n = ar_ji(saved, "assets");
+    json_t *pr = ar_dom_edit(d, "project", subject);
     if (!pr) {
-      if (dom_failed(d)) return oom(d, p);
+      if (ar_dom_failed(d)) return oom(d, p);
       if (n > 0)
         return aidreg_problem_set(p, AIDREG_E_CORRECTION_BREAKS, "/body/corrects",
                                   "项目 %s 下已登记 %lld 项资产，不能冲销 / %lld assets name project %s: it cannot be "
@@ -166,7 +166,7 @@ static int restore(domain_batch *d, const char *subject, dom_subject_kind k, con
                                   subject, (long long)n, (long long)n, subject);
       return 0;
     }
-    dom_jset(d, pr, "assets", json_integer((json_int_t)n));
+    ar_dom_jset(d, pr, "assets", json_integer((json_int_t)n));
   }
   return 0;
 }
@@ -177,20 +177,20 @@ static int replay(domain_batch *d, const char *subject, dom_subject_kind k, cons
   size_t i;
   json_t *slot;
   json_array_foreach(entries, i, slot) {
-    const char *type = js(slot, "type");
-    dom_entry e = {type, subject, json_object_get(slot, "body"), ji(slot, "t"), (uint64_t)ji(slot, "index"),
-                   js(slot, "ref"), js(slot, "root"), true, NULL, (unsigned)ji(slot, "roles")};
+    const char *type = ar_js(slot, "type");
+    dom_entry e = {type, subject, json_object_get(slot, "body"), ar_ji(slot, "t"), (uint64_t)ar_ji(slot, "index"),
+                   ar_js(slot, "ref"), ar_js(slot, "root"), true, NULL, (unsigned)ar_ji(slot, "roles")};
     aidreg_problem inner = {0};
     int rc;
     if (strcmp(type, "correction") == 0) {
-      rc = dom_plan_marker(d, &e, js(slot, "effect"), &inner);
+      rc = ar_dom_plan_marker(d, &e, ar_js(slot, "effect"), &inner);
     } else {
-      const aidreg_event_type *rt = dom_type(d, type);
+      const aidreg_event_type *rt = ar_dom_type(d, type);
       dom_rule rule = rt && rt->hooks ? rt->hooks->rule : NULL;
       rc = rule ? rule(d, &e, &inner) : aidreg_problem_set(&inner, AIDREG_E_INTERNAL, NULL, "no rule for %s", type);
     }
     if (rc == 0) continue;
-    if (dom_failed(d)) return oom(d, p);
+    if (ar_dom_failed(d)) return oom(d, p);
     if (strcmp(e.ref, ref) == 0) {
       /* The replacement (or this correction's marker) itself breaks a rule. */
       if (p) *p = inner;
@@ -209,49 +209,49 @@ static int replay(domain_batch *d, const char *subject, dom_subject_kind k, cons
   return 0;
 }
 
-int dom_correction(domain_batch *d, const aidreg_event *ev, const char *ref, unsigned roles, uint64_t index,
+int ar_dom_correction(domain_batch *d, const aidreg_event *ev, const char *ref, unsigned roles, uint64_t index,
                    aidreg_problem *p) {
   const char *subject = ev->subject;
   const json_t *body = ev->body, *repl = json_object_get(ev->body, "body");
-  const char *corrects = js(body, "corrects");
+  const char *corrects = ar_js(body, "corrects");
   char s[12], s2[12];
-  const json_t *log = dom_get(d, "log", subject);
-  json_t *current = log ? dom_log_entries(d, subject) : NULL;
+  const json_t *log = ar_dom_get(d, "log", subject);
+  json_t *current = log ? ar_dom_log_entries(d, subject) : NULL;
   size_t at = 0;
-  const json_t *slot = current ? dom_log_slot(current, corrects, &at) : NULL;
+  const json_t *slot = current ? ar_dom_log_slot(current, corrects, &at) : NULL;
   if (!slot) {
     json_decref(current);
-    if (dom_failed(d)) return oom(d, p);
+    if (ar_dom_failed(d)) return oom(d, p);
     const json_t *sup = json_object_get(json_object_get(log, "superseded"), corrects ? corrects : "");
     if (sup)
       return aidreg_problem_set(p, AIDREG_E_CORRECTION_TARGET, "/body/corrects",
                                 "记录 %s… 已被第 %lld 条记录%s；请更正当前有效的记录 / entry %s… was already %s by entry "
                                 "%lld: correct the entry now in force (ref %s…)",
-                                short_ref(corrects, s), (long long)ji(sup, "index"),
+                                ar_short_ref(corrects, s), (long long)ar_ji(sup, "index"),
                                 json_is_true(json_object_get(sup, "reversed")) ? "冲销" : "更正", s,
                                 json_is_true(json_object_get(sup, "reversed")) ? "reversed" : "corrected",
-                                (long long)ji(sup, "index"), short_ref(js(sup, "by"), s2));
+                                (long long)ar_ji(sup, "index"), ar_short_ref(ar_js(sup, "by"), s2));
     char other[256];
-    int found = dom_ref_subject(d, corrects, other, sizeof other);
+    int found = ar_dom_ref_subject(d, corrects, other, sizeof other);
     if (found < 0) return oom(d, p);
     if (found && strcmp(other, subject) != 0)
       return aidreg_problem_set(p, AIDREG_E_CORRECTION_SUBJECT, "/subject",
                                 "记录 %s… 的主体是 %s，不是 %s；请以 %s 为主体提交更正 / entry %s… is on %s, not %s: "
                                 "submit the correction with subject %s",
-                                short_ref(corrects, s), other, subject, other, s, other, subject, other);
+                                ar_short_ref(corrects, s), other, subject, other, s, other, subject, other);
     if (found)
       return aidreg_problem_set(p, AIDREG_E_CORRECTION_NOT_ALLOWED, "/body/corrects",
                                 "记录 %s… 本身是冲销，不能再更正；请重新提交原记录 / entry %s… is a reversal: it is not "
                                 "corrected; submit the original entry again",
-                                short_ref(corrects, s), s);
+                                ar_short_ref(corrects, s), s);
     return aidreg_problem_set(p, AIDREG_E_CORRECTION_TARGET, "/body/corrects",
                               "%s 没有当前有效的记录 %s…；corrects 须为同一主体的记录 ref / %s has no entry %s… in "
                               "force: corrects names an entry of the same subject",
-                              subject, short_ref(corrects, s), subject, s);
+                              subject, ar_short_ref(corrects, s), subject, s);
   }
   int rc = -1;
   json_t *entries = NULL, *saved = NULL, *old_copy = NULL;
-  const char *type = js(slot, "type");
+  const char *type = ar_js(slot, "type");
   if (strcmp(type, "ledger.create") == 0 || strcmp(type, "correction") == 0) {
     aidreg_problem_set(p, AIDREG_E_CORRECTION_NOT_ALLOWED, "/body/corrects",
                        "%s 记录不能更正 / a %s entry is not corrected%s", type, type,
@@ -259,13 +259,13 @@ int dom_correction(domain_batch *d, const aidreg_event *ev, const char *ref, uns
                                                           : ": correct the entry it corrected");
     goto out;
   }
-  if (repl && domain_validate_body_of(dom_type(d, type), type, repl, ev, dom_county(d), "/body/body", p)) goto out;
-  dom_subject_kind k = dom_kind_parse(js(log, "kind"));
+  if (repl && ar_domain_validate_body_of(ar_dom_type(d, type), type, repl, ev, ar_dom_county(d), "/body/body", p)) goto out;
+  dom_subject_kind k = ar_dom_kind_parse(ar_js(log, "kind"));
   bool is_plan = strcmp(type, "allocation.plan") == 0;
   if (is_plan) {
-    const json_t *pl = dom_get(d, "plan", subject);
-    const char *st = js(pl, "state");
-    if (!dom_plan_correctable(st)) {
+    const json_t *pl = ar_dom_get(d, "plan", subject);
+    const char *st = ar_js(pl, "state");
+    if (!ar_dom_plan_correctable(st)) {
       aidreg_problem_set(p, AIDREG_E_PLAN_NOT_CORRECTABLE, "/body/corrects",
                          "方案 %s 已进入「%s」状态，不能更正；请另立新方案 / plan %s is %s: it is not corrected "
                          "any more; record a new plan",
@@ -278,7 +278,7 @@ int dom_correction(domain_batch *d, const aidreg_event *ev, const char *ref, uns
   entries = json_deep_copy(current);
   saved = json_object();
   char old_ref[65];
-  snprintf(old_ref, sizeof old_ref, "%s", js(slot, "ref"));
+  snprintf(old_ref, sizeof old_ref, "%s", ar_js(slot, "ref"));
   if (!entries || !saved) {
     oom(d, p);
     goto out;
@@ -287,12 +287,12 @@ int dom_correction(domain_batch *d, const aidreg_event *ev, const char *ref, uns
     json_t *ns = json_pack("{s:s, s:O, s:O, s:I, s:I, s:s, s:O, s:I}", "ref", ref, "root", jget(slot, "root"), "index",
                            jget(slot, "index"), "by", (json_int_t)index, "t", (json_int_t)ev->time, "type", type, "body",
                            repl, "roles", (json_int_t)roles);
-    if (json_array_set_new(entries, at, ns)) dom_nomem(d);
+    if (json_array_set_new(entries, at, ns)) ar_dom_nomem(d);
   } else if (!is_plan) {
     json_array_remove(entries, at);
   }
   if (is_plan) {
-    dom_jpush(d, entries, json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:I}", "ref", ref, "root", ref, "index",
+    ar_dom_jpush(d, entries, json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:I}", "ref", ref, "root", ref, "index",
                                              (json_int_t)index, "t", (json_int_t)ev->time, "type", "correction",
                                              "effect", repl ? "redraft" : "withdraw", "roles", (json_int_t)roles));
   }
@@ -300,18 +300,18 @@ int dom_correction(domain_batch *d, const aidreg_event *ev, const char *ref, uns
   /* Reset, install the new log (the subject keeps its kind while replaying), replay,
    * restore what other subjects contributed. */
   old_copy = json_deep_copy(current);
-  if (!old_copy || reset(d, subject, k, old_copy, saved) || dom_log_write(d, subject, entries)) {
+  if (!old_copy || reset(d, subject, k, old_copy, saved) || ar_dom_log_write(d, subject, entries)) {
     oom(d, p);
     goto out;
   }
   if (replay(d, subject, k, entries, ref, p) || restore(d, subject, k, saved, p)) goto out;
-  json_t *le = dom_edit(d, "log", subject);
+  json_t *le = ar_dom_edit(d, "log", subject);
   if (!le) {
     oom(d, p);
     goto out;
   }
   json_t *sup = json_object_get(le, "superseded");
-  dom_jset(d, sup, old_ref, json_pack("{s:s, s:I, s:b}", "by", ref, "index", (json_int_t)index, "reversed", !repl));
+  ar_dom_jset(d, sup, old_ref, json_pack("{s:s, s:I, s:b}", "by", ref, "index", (json_int_t)index, "reversed", !repl));
   rc = 0;
 out:
   json_decref(current);
@@ -321,6 +321,6 @@ out:
   return rc;
 }
 
-int dom_correct(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
-  return dom_correction(d, e->ev, e->ref, e->roles, e->index, p);
+int ar_dom_correct(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
+  return ar_dom_correction(d, e->ev, e->ref, e->roles, e->index, p);
 }

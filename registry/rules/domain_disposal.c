@@ -13,7 +13,7 @@
 #include "rules/domain_internal.h"
 
 static int oom(domain_batch *d, aidreg_problem *p) {
-  dom_nomem(d);
+  ar_dom_nomem(d);
   return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
 }
 
@@ -21,7 +21,7 @@ static const char *request_state(const json_t *r) {
   if (!json_is_null(json_object_get(r, "completed"))) return "completed";
   const json_t *dec = json_object_get(r, "decision");
   if (json_is_null(dec) || !dec) return "requested";
-  return strcmp(js(dec, "decision"), "approved") == 0 ? "approved" : "rejected";
+  return strcmp(ar_js(dec, "decision"), "approved") == 0 ? "approved" : "rejected";
 }
 
 static json_t *disposal_of(json_t *a) {
@@ -33,47 +33,47 @@ static json_t *disposal_of(json_t *a) {
   return dsp;
 }
 
-int dom_disposal_request(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
-  if (!dom_need_asset(d, e, true, p)) return -1;
-  json_t *a = dom_edit(d, "asset", e->subject), *dsp = a ? disposal_of(a) : NULL;
+int ar_dom_disposal_request(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
+  if (!ar_dom_need_asset(d, e, true, p)) return -1;
+  json_t *a = ar_dom_edit(d, "asset", e->subject), *dsp = a ? disposal_of(a) : NULL;
   if (!dsp) return oom(d, p);
   const json_t *b = e->body;
   json_t *r = json_pack("{s:s, s:O, s:O, s:O, s:O, s:I, s:n, s:n}", "id", e->root, "trigger", jget(b, "trigger"),
                         "method", jget(b, "method"), "valuation_fen", jget(b, "valuation_fen"), "decided_on",
                         jget(b, "decided_on"), "index", (json_int_t)e->index, "decision", "completed");
   if (!r || json_array_append_new(json_object_get(dsp, "requests"), r)) return oom(d, p);
-  dom_jset(d, dsp, "state", json_string("requested"));
+  ar_dom_jset(d, dsp, "state", json_string("requested"));
   return 0;
 }
 
-int dom_disposal_approve(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
-  if (!dom_need_asset(d, e, true, p)) return -1;
-  const char *id = js(e->body, "request");
+int ar_dom_disposal_approve(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
+  if (!ar_dom_need_asset(d, e, true, p)) return -1;
+  const char *id = ar_js(e->body, "request");
   char s[12];
-  const json_t *cur = json_object_get(json_object_get(dom_get(d, "asset", e->subject), "disposal"), "requests");
-  const json_t *r0 = id ? jfind(cur, "id", id, NULL) : NULL;
+  const json_t *cur = json_object_get(json_object_get(ar_dom_get(d, "asset", e->subject), "disposal"), "requests");
+  const json_t *r0 = id ? ar_jfind(cur, "id", id, NULL) : NULL;
   if (!r0)
     return aidreg_problem_set(p, AIDREG_E_DISPOSAL_REQUEST_UNKNOWN, "/body/request",
                               "资产 %s 没有编号为 %s… 的处置申请；请填写 disposal.request 记录的 ref / asset %s has no "
                               "disposal request %s…: name the ref of its disposal.request entry",
-                              e->subject, short_ref(id, s), e->subject, s);
+                              e->subject, ar_short_ref(id, s), e->subject, s);
   if (!json_is_null(json_object_get(r0, "decision")))
     return aidreg_problem_set(p, AIDREG_E_DISPOSAL_DECIDED, "/body/request",
                               "处置申请 %s… 已于第 %lld 条记录审批；如需改变请更正该记录 / disposal request %s… was "
                               "decided by entry %lld: correct that entry to change it",
-                              short_ref(id, s), (long long)ji(json_object_get(r0, "decision"), "index"), s,
-                              (long long)ji(json_object_get(r0, "decision"), "index"));
-  json_t *a = dom_edit(d, "asset", e->subject);
+                              ar_short_ref(id, s), (long long)ar_ji(json_object_get(r0, "decision"), "index"), s,
+                              (long long)ar_ji(json_object_get(r0, "decision"), "index"));
+  json_t *a = ar_dom_edit(d, "asset", e->subject);
   if (!a) return oom(d, p);
-  json_t *dsp = json_object_get(a, "disposal"), *reqs = json_object_get(dsp, "requests"), *r = jfind(reqs, "id", id, NULL);
-  dom_jset(d, r, "decision", json_pack("{s:O, s:O, s:I}", "decision", jget(e->body, "decision"), "conditions",
+  json_t *dsp = json_object_get(a, "disposal"), *reqs = json_object_get(dsp, "requests"), *r = ar_jfind(reqs, "id", id, NULL);
+  ar_dom_jset(d, r, "decision", json_pack("{s:O, s:O, s:I}", "decision", jget(e->body, "decision"), "conditions",
                                                jget(e->body, "conditions"), "index", (json_int_t)e->index));
-  dom_jset(d, dsp, "state", json_string(request_state(json_array_get(reqs, json_array_size(reqs) - 1))));
+  ar_dom_jset(d, dsp, "state", json_string(request_state(json_array_get(reqs, json_array_size(reqs) - 1))));
   return 0;
 }
 
-int dom_disposal_complete(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
-  const json_t *cur = dom_need_asset(d, e, true, p);
+int ar_dom_disposal_complete(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
+  const json_t *cur = ar_dom_need_asset(d, e, true, p);
   if (!cur) return -1;
   const json_t *reqs = json_object_get(json_object_get(cur, "disposal"), "requests");
   const json_t *last = json_array_get(reqs, json_array_size(reqs) - 1);
@@ -88,28 +88,28 @@ int dom_disposal_complete(domain_batch *d, const dom_entry *e, aidreg_problem *p
                               "completion needs an approved request (a rejected one needs a new request)",
                               zh, e->subject, st ? st : "missing");
   }
-  const char *to = js(e->body, "proceeds_to");
-  if (!dom_asset_has_owner(cur, to, true))
+  const char *to = ar_js(e->body, "proceeds_to");
+  if (!ar_dom_asset_has_owner(cur, to, true))
     return aidreg_problem_set(p, AIDREG_E_OWNER_UNKNOWN, "/body/proceeds_to",
                               "处置收入须交产权主体或所在村：%s 不是 / proceeds go to an owner of the asset or its "
                               "village; %s is neither",
                               to ? to : "", to ? to : "");
-  json_t *a = dom_edit(d, "asset", e->subject);
+  json_t *a = ar_dom_edit(d, "asset", e->subject);
   if (!a) return oom(d, p);
   json_t *dsp = json_object_get(a, "disposal"), *areqs = json_object_get(dsp, "requests");
   json_t *r = json_array_get(areqs, json_array_size(areqs) - 1);
-  const char *method = js(r, "method");
+  const char *method = ar_js(r, "method");
   json_t *c = json_deep_copy(e->body);
   if (!c) return oom(d, p);
-  dom_jset(d, c, "method", json_string(method));
-  dom_jset(d, c, "request", json_string(js(r, "id")));
-  dom_jset(d, c, "index", json_integer((json_int_t)e->index));
-  dom_jset(d, r, "completed", json_deep_copy(c));
-  dom_jset(d, dsp, "completed", c);
-  dom_jset(d, dsp, "state", json_string("completed"));
+  ar_dom_jset(d, c, "method", json_string(method));
+  ar_dom_jset(d, c, "request", json_string(ar_js(r, "id")));
+  ar_dom_jset(d, c, "index", json_integer((json_int_t)e->index));
+  ar_dom_jset(d, r, "completed", json_deep_copy(c));
+  ar_dom_jset(d, dsp, "completed", c);
+  ar_dom_jset(d, dsp, "state", json_string("completed"));
   const char *status = strcmp(method, "conversion") == 0   ? "in_use"
                        : strcmp(method, "suspension") == 0 ? "idle"
                                                            : "disposed";
-  dom_jset(d, a, "status", json_string(status));
+  ar_dom_jset(d, a, "status", json_string(status));
   return 0;
 }

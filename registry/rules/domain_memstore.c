@@ -17,7 +17,7 @@ struct domain_memstore {
   strmap refs; /* ref -> subject (malloc'd) */
 };
 
-domain_memstore *domain_memstore_new(void) { return calloc(1, sizeof(domain_memstore)); }
+domain_memstore *ar_domain_memstore_new(void) { return calloc(1, sizeof(domain_memstore)); }
 
 static void free_doc(void *v) {
   mem_doc *m = v;
@@ -25,10 +25,10 @@ static void free_doc(void *v) {
   free(m);
 }
 
-void domain_memstore_free(domain_memstore *m) {
+void ar_domain_memstore_free(domain_memstore *m) {
   if (!m) return;
-  strmap_free(&m->docs, free_doc);
-  strmap_free(&m->refs, free);
+  ar_strmap_free(&m->docs, free_doc);
+  ar_strmap_free(&m->refs, free);
   free(m);
 }
 
@@ -42,17 +42,17 @@ static char *key_of(const char *kind, const char *id) {
   return k;
 }
 
-const json_t *domain_memstore_get(const domain_memstore *m, const char *kind, const char *id) {
+const json_t *ar_domain_memstore_get(const domain_memstore *m, const char *kind, const char *id) {
   /* On the stack: a failed allocation here would read as "absent", a wrong answer. */
   char buf[512];
   int n = snprintf(buf, sizeof buf, "%s:%s", kind, id);
   if (n < 0 || (size_t)n >= sizeof buf) return NULL; /* no kind:id is that long */
-  mem_doc *d = strmap_get(&m->docs, buf);
+  mem_doc *d = ar_strmap_get(&m->docs, buf);
   return d ? d->doc : NULL;
 }
 
 static json_t *load(void *ctx, const char *kind, const char *id, int *err) {
-  const json_t *doc = domain_memstore_get(ctx, kind, id);
+  const json_t *doc = ar_domain_memstore_get(ctx, kind, id);
   /* A copy: the batch may edit what it loaded. A failed copy is not an absent document. */
   json_t *copy = doc ? json_deep_copy(doc) : NULL;
   if (doc && !copy) *err = DOMAIN_STORE_NOMEM;
@@ -60,21 +60,21 @@ static json_t *load(void *ctx, const char *kind, const char *id, int *err) {
 }
 
 static int ref_subject(void *ctx, const char *ref, char *subject, size_t cap) {
-  const char *s = strmap_get(&((domain_memstore *)ctx)->refs, ref);
+  const char *s = ar_strmap_get(&((domain_memstore *)ctx)->refs, ref);
   if (!s) return 0;
   snprintf(subject, cap, "%s", s);
   return 1;
 }
 
-domain_store domain_memstore_store(domain_memstore *m) {
+domain_store ar_domain_memstore_store(domain_memstore *m) {
   return (domain_store){.load = load, .ctx = m, .ref_subject = ref_subject};
 }
 
 static int put_ref(void *ctx, const char *ref, const char *subject) {
   domain_memstore *m = ctx;
   char *s = strdup(subject);
-  char *old = strmap_get(&m->refs, ref);
-  if (!s || strmap_put(&m->refs, ref, s)) {
+  char *old = ar_strmap_get(&m->refs, ref);
+  if (!s || ar_strmap_put(&m->refs, ref, s)) {
     free(s);
     return -1;
   }
@@ -86,9 +86,9 @@ static int put(void *ctx, const char *kind, const char *id, const json_t *doc, u
   domain_memstore *m = ctx;
   char *k = key_of(kind, id);
   if (!k) return -1;
-  mem_doc *d = strmap_get(&m->docs, k);
+  mem_doc *d = ar_strmap_get(&m->docs, k);
   if (!d) {
-    if (!(d = calloc(1, sizeof *d)) || strmap_put(&m->docs, k, d)) {
+    if (!(d = calloc(1, sizeof *d)) || ar_strmap_put(&m->docs, k, d)) {
       free(d);
       free(k);
       return -1;
@@ -101,13 +101,13 @@ static int put(void *ctx, const char *kind, const char *id, const json_t *doc, u
   return doc && !d->doc ? -1 : 0;
 }
 
-int domain_memstore_commit(domain_memstore *m, domain_batch *d) {
-  return domain_changes(d, put, m) || domain_refs(d, put_ref, m) ? -1 : 0;
+int ar_domain_memstore_commit(domain_memstore *m, domain_batch *d) {
+  return ar_domain_changes(d, put, m) || ar_domain_refs(d, put_ref, m) ? -1 : 0;
 }
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
-int domain_memstore_each(const domain_memstore *m,
+int ar_domain_memstore_each(const domain_memstore *m,
                          int (*fn)(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at),
                          void *ctx) {
   const char **keys = calloc(m->docs.len ? m->docs.len : 1, sizeof *keys);
@@ -120,7 +120,7 @@ int domain_memstore_each(const domain_memstore *m,
   qsort(keys, n, sizeof *keys, cmp_str);
   int rc = 0;
   for (size_t i = 0; i < n && rc == 0; i++) {
-    const mem_doc *d = strmap_get(&m->docs, keys[i]);
+    const mem_doc *d = ar_strmap_get(&m->docs, keys[i]);
     const char *colon = strchr(keys[i], ':');
     char kind[32];
     size_t kl = (size_t)(colon - keys[i]);

@@ -12,7 +12,7 @@
 #include "rules/domain_internal.h"
 
 static int oom(domain_batch *d, aidreg_problem *p) {
-  dom_nomem(d);
+  ar_dom_nomem(d);
   return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
 }
 
@@ -33,13 +33,13 @@ const char *aidreg_state_plan_state(size_t i) {
   return i < sizeof plan_states / sizeof plan_states[0] ? plan_states[i].en : NULL;
 }
 
-bool dom_plan_correctable(const char *state) {
+bool ar_dom_plan_correctable(const char *state) {
   return state && (strcmp(state, "drafted") == 0 || strcmp(state, "returned") == 0 ||
                    strcmp(state, "reviewed") == 0 || strcmp(state, "filed") == 0);
 }
 
 static const json_t *need_plan(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
-  const json_t *pl = dom_get(d, "plan", e->subject);
+  const json_t *pl = ar_dom_get(d, "plan", e->subject);
   if (!pl)
     aidreg_problem_set(p, AIDREG_E_PLAN_UNKNOWN, "/subject",
                        "收益分配方案 %s 不存在，请先提交 allocation.plan / there is no plan %s: record it first",
@@ -52,7 +52,7 @@ static json_t *plan_in(domain_batch *d, const dom_entry *e, const char *want, co
                        aidreg_problem *p) {
   const json_t *pl = need_plan(d, e, p);
   if (!pl) return NULL;
-  const char *st = js(pl, "state");
+  const char *st = ar_js(pl, "state");
   if (strcmp(st, want) != 0 && !(want2 && strcmp(st, want2) == 0)) {
     aidreg_problem_set(p, AIDREG_E_PLAN_STATE, "/type",
                        "方案 %s 当前为「%s」，%s须在「%s」之后 / plan %s is %s; %s needs it %s%s%s", e->subject,
@@ -60,31 +60,31 @@ static json_t *plan_in(domain_batch *d, const dom_entry *e, const char *want, co
                        want2 ? want2 : "");
     return NULL;
   }
-  json_t *ed = dom_edit(d, "plan", e->subject);
+  json_t *ed = ar_dom_edit(d, "plan", e->subject);
   if (!ed) oom(d, p);
   return ed;
 }
 
-int dom_plan_record(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
+int ar_dom_plan_record(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   const json_t *b = e->body;
-  if (dom_get(d, "plan", e->subject))
+  if (ar_dom_get(d, "plan", e->subject))
     return aidreg_problem_set(p, AIDREG_E_ALREADY_REGISTERED, "/subject",
                               "方案 %s 已存在；修改请用 correction / plan %s exists: correct it instead", e->subject,
                               e->subject);
-  const char *village = js(b, "village");
+  const char *village = ar_js(b, "village");
   domain_settings s;
-  dom_settings_at(d, e->index, &s);
+  ar_dom_settings_at(d, e->index, &s);
   unsigned have = 0;
   size_t i;
   json_t *v;
-  json_array_foreach(json_object_get(b, "steps"), i, v) have |= domain_step_bit(js(v, "step"));
+  json_array_foreach(json_object_get(b, "steps"), i, v) have |= ar_domain_step_bit(ar_js(v, "step"));
   unsigned missing = s.required_steps & ~have;
   if (missing) {
     static const char *const steps[] = {"proposal", "committees", "party_members", "villagers_meeting"};
     char zh[200] = "", en[200] = "";
     for (unsigned k = 0; k < 4; k++) {
       if (!(missing & (1u << k))) continue;
-      const char *label = domain_label_in("step", steps[k]);
+      const char *label = ar_domain_label_in("step", steps[k]);
       snprintf(zh + strlen(zh), sizeof zh - strlen(zh), "%s%s", *zh ? "、" : "", label ? label : steps[k]);
       snprintf(en + strlen(en), sizeof en - strlen(en), "%s%s", *en ? ", " : "", steps[k]);
     }
@@ -98,30 +98,30 @@ int dom_plan_record(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   json_array_foreach(json_object_get(b, "sources"), i, v) {
     char field[64];
     snprintf(field, sizeof field, "/body/sources/%zu/amount_fen", i);
-    if (!fen_add(&total, ji(v, "amount_fen"))) {
+    if (!ar_fen_add(&total, ar_ji(v, "amount_fen"))) {
       json_decref(sources);
       return aidreg_problem_set(p, AIDREG_E_AMOUNT_OVERFLOW, field,
                                 "提取合计超出可记录范围 / the sources add up beyond the largest amount");
     }
-    if (dom_income_draw(d, js(v, "income"), e->subject, village, ji(v, "amount_fen"), field, p)) {
+    if (ar_dom_income_draw(d, ar_js(v, "income"), e->subject, village, ar_ji(v, "amount_fen"), field, p)) {
       json_decref(sources);
       return -1;
     }
-    const json_t *inc = dom_get(d, "income", js(v, "income"));
-    dom_jpush(d, sources, json_pack("{s:O, s:O, s:O}", "income", jget(v, "income"), "amount_fen",
+    const json_t *inc = ar_dom_get(d, "income", ar_js(v, "income"));
+    ar_dom_jpush(d, sources, json_pack("{s:O, s:O, s:O}", "income", jget(v, "income"), "amount_fen",
                                              jget(v, "amount_fen"), "asset", jget(inc, "asset")));
   }
   json_t *lines = json_array();
   json_array_foreach(json_object_get(b, "lines"), i, v) {
-    if (!fen_add(&lines_total, ji(v, "amount_fen"))) break;
-    dom_jpush(d, lines, json_pack("{s:O, s:O, s:O, s:i, s:O}", "purpose", jget(v, "purpose"), "description",
+    if (!ar_fen_add(&lines_total, ar_ji(v, "amount_fen"))) break;
+    ar_dom_jpush(d, lines, json_pack("{s:O, s:O, s:O, s:i, s:O}", "purpose", jget(v, "purpose"), "description",
                                            jget(v, "description"), "amount_fen", jget(v, "amount_fen"), "paid_fen", 0,
                                            "remaining_fen", jget(v, "amount_fen")));
   }
   if (lines_total != total) {
     char t[32], l[32];
-    fen_text(total, t);
-    fen_text(lines_total, l);
+    ar_fen_text(total, t);
+    ar_fen_text(lines_total, l);
     json_decref(sources);
     json_decref(lines);
     return aidreg_problem_set(p, AIDREG_E_PLAN_UNBALANCED, "/body/lines",
@@ -137,39 +137,39 @@ int dom_plan_record(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
                           "filed", "notice", "payout_count", 0, "total_fen", (json_int_t)total, "paid_fen", 0,
                           "remaining_fen", (json_int_t)total, "findings_open", 0, "recorded_at",
                           (json_int_t)e->index);
-  if (!doc || dom_put(d, "plan", e->subject, doc)) return oom(d, p);
+  if (!doc || ar_dom_put(d, "plan", e->subject, doc)) return oom(d, p);
   return 0;
 }
 
-int dom_plan_review(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
+int ar_dom_plan_review(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   json_t *pl = plan_in(d, e, "drafted", NULL, "乡镇审核", p);
   if (!pl) return -1;
-  const char *decision = js(e->body, "decision");
-  dom_jset(d, pl, "state", json_string(strcmp(decision, "approved") == 0 ? "reviewed" : "returned"));
-  dom_jset(d, pl, "review", json_pack("{s:O, s:O, s:I}", "decision", jget(e->body, "decision"), "note",
+  const char *decision = ar_js(e->body, "decision");
+  ar_dom_jset(d, pl, "state", json_string(strcmp(decision, "approved") == 0 ? "reviewed" : "returned"));
+  ar_dom_jset(d, pl, "review", json_pack("{s:O, s:O, s:I}", "decision", jget(e->body, "decision"), "note",
                                               jget(e->body, "note"), "index", (json_int_t)e->index));
   return 0;
 }
 
-int dom_plan_filed(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
+int ar_dom_plan_filed(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   json_t *pl = plan_in(d, e, "reviewed", NULL, "县级备案", p);
   if (!pl) return -1;
-  dom_jset(d, pl, "state", json_string("filed"));
-  dom_jset(d, pl, "filed", json_pack("{s:O, s:I}", "note", jget(e->body, "note"), "index", (json_int_t)e->index));
+  ar_dom_jset(d, pl, "state", json_string("filed"));
+  ar_dom_jset(d, pl, "filed", json_pack("{s:O, s:I}", "note", jget(e->body, "note"), "index", (json_int_t)e->index));
   return 0;
 }
 
-int dom_plan_notice(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
+int ar_dom_plan_notice(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   const json_t *b = e->body;
-  const char *kind = js(b, "kind");
+  const char *kind = ar_js(b, "kind");
   if (!kind || strcmp(kind, "allocation") != 0)
     return aidreg_problem_set(p, AIDREG_E_NOTICE_KIND, "/body/kind",
                               "以方案为主体的公示须为收益分配公示（allocation）；其他公示请以村代码为主体 / a notice "
                               "on a plan is of kind allocation; publish other kinds on the village code");
   if (!need_plan(d, e, p)) return -1;
   domain_settings s;
-  dom_settings_at(d, e->index, &s);
-  int64_t start = dom_days(js(b, "start")), end = dom_days(js(b, "end"));
+  ar_dom_settings_at(d, e->index, &s);
+  int64_t start = ar_dom_days(ar_js(b, "start")), end = ar_dom_days(ar_js(b, "end"));
   json_t *pl = plan_in(d, e, "filed", NULL, "公示", p);
   if (!pl) return -1;
   if (end - start + 1 < s.publicity_days)
@@ -180,13 +180,13 @@ int dom_plan_notice(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
                               s.publicity_days);
   json_t *n = json_deep_copy(b);
   if (!n) return oom(d, p);
-  dom_jset(d, n, "index", json_integer((json_int_t)e->index));
-  dom_jset(d, pl, "notice", n);
-  dom_jset(d, pl, "state", json_string("publicised"));
+  ar_dom_jset(d, n, "index", json_integer((json_int_t)e->index));
+  ar_dom_jset(d, pl, "notice", n);
+  ar_dom_jset(d, pl, "state", json_string("publicised"));
   return 0;
 }
 
-int dom_plan_payout(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
+int ar_dom_plan_payout(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   json_t *pl = plan_in(d, e, "publicised", "paying", "兑付", p);
   if (!pl) return -1;
   const json_t *b = e->body;
@@ -198,60 +198,60 @@ int dom_plan_payout(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
                               "there is no line %lld",
                               json_array_size(lines), json_array_size(lines) - 1, (long long)line,
                               json_array_size(lines) - 1, (long long)line);
-  const char *end = js(json_object_get(pl, "notice"), "end");
-  if (dom_days(js(b, "paid_on")) <= dom_days(end))
+  const char *end = ar_js(json_object_get(pl, "notice"), "end");
+  if (ar_dom_days(ar_js(b, "paid_on")) <= ar_dom_days(end))
     return aidreg_problem_set(p, AIDREG_E_PAYOUT_TOO_EARLY, "/body/paid_on",
                               "公示期到 %s 结束，兑付日期须在其后 / the notice ends on %s: pay on a later date", end,
                               end);
   json_t *l = json_array_get(lines, (size_t)line);
-  int64_t amount = ji(b, "amount_fen"), left = ji(l, "remaining_fen");
+  int64_t amount = ar_ji(b, "amount_fen"), left = ar_ji(l, "remaining_fen");
   if (amount > left) {
     char a[32], r[32];
-    fen_text(amount, a);
-    fen_text(left, r);
+    ar_fen_text(amount, a);
+    ar_fen_text(left, r);
     return aidreg_problem_set(p, AIDREG_E_PAYOUT_EXCEEDS_LINE, "/body/amount_fen",
                               "第 %lld 项用途尚余 %s 元，兑付 %s 元超出 / line %lld has %s yuan left; %s is more",
                               (long long)line, r, a, (long long)line, r, a);
   }
-  if (!ji_add(d, l, "paid_fen", amount) || !ji_add(d, l, "remaining_fen", -amount) || !ji_add(d, pl, "paid_fen", amount) ||
-      !ji_add(d, pl, "remaining_fen", -amount))
+  if (!ar_ji_add(d, l, "paid_fen", amount) || !ar_ji_add(d, l, "remaining_fen", -amount) || !ar_ji_add(d, pl, "paid_fen", amount) ||
+      !ar_ji_add(d, pl, "remaining_fen", -amount))
     return oom(d, p);
   /* The payouts themselves are the plan's log entries (the read API lists them). */
-  if (!ji_add(d, pl, "payout_count", 1)) return oom(d, p);
+  if (!ar_ji_add(d, pl, "payout_count", 1)) return oom(d, p);
   bool all = true;
   size_t i;
   json_t *v;
-  json_array_foreach(lines, i, v) all &= ji(v, "remaining_fen") == 0;
-  dom_jset(d, pl, "state", json_string(all ? "closed" : "paying"));
+  json_array_foreach(lines, i, v) all &= ar_ji(v, "remaining_fen") == 0;
+  ar_dom_jset(d, pl, "state", json_string(all ? "closed" : "paying"));
   return 0;
 }
 
-int dom_plan_release(domain_batch *d, const json_t *plan) {
+int ar_dom_plan_release(domain_batch *d, const json_t *plan) {
   size_t i;
   json_t *v;
-  const char *id = js(plan, "id");
+  const char *id = ar_js(plan, "id");
   json_array_foreach(json_object_get(plan, "sources"), i, v) {
-    if (dom_income_release(d, js(v, "income"), id)) return -1;
+    if (ar_dom_income_release(d, ar_js(v, "income"), id)) return -1;
   }
   return 0;
 }
 
-int dom_plan_marker(domain_batch *d, const dom_entry *e, const char *effect, aidreg_problem *p) {
+int ar_dom_plan_marker(domain_batch *d, const dom_entry *e, const char *effect, aidreg_problem *p) {
   const json_t *cur = need_plan(d, e, p);
   if (!cur) return -1;
-  const char *st = js(cur, "state");
-  if (!dom_plan_correctable(st))
+  const char *st = ar_js(cur, "state");
+  if (!ar_dom_plan_correctable(st))
     return aidreg_problem_set(p, AIDREG_E_PLAN_NOT_CORRECTABLE, "/body/corrects",
                               "方案 %s 已「%s」，不能再更正；请另立新方案（单笔兑付可更正） / plan %s is %s: it is not "
                               "corrected any more; record a new plan (single payouts may be corrected)",
                               e->subject, state_zh(st), e->subject, st);
-  if (strcmp(effect, "withdraw") == 0 && dom_plan_release(d, cur)) return oom(d, p);
-  json_t *pl = dom_edit(d, "plan", e->subject);
+  if (strcmp(effect, "withdraw") == 0 && ar_dom_plan_release(d, cur)) return oom(d, p);
+  json_t *pl = ar_dom_edit(d, "plan", e->subject);
   if (!pl) return oom(d, p);
   bool withdraw = strcmp(effect, "withdraw") == 0;
-  dom_jset(d, pl, "state", json_string(withdraw ? "withdrawn" : "drafted"));
-  dom_jset(d, pl, "review", json_null());
-  dom_jset(d, pl, "filed", json_null());
-  dom_jset(d, pl, withdraw ? "withdrawn_at" : "redrafted_at", json_integer((json_int_t)e->index));
+  ar_dom_jset(d, pl, "state", json_string(withdraw ? "withdrawn" : "drafted"));
+  ar_dom_jset(d, pl, "review", json_null());
+  ar_dom_jset(d, pl, "filed", json_null());
+  ar_dom_jset(d, pl, withdraw ? "withdrawn_at" : "redrafted_at", json_integer((json_int_t)e->index));
   return 0;
 }

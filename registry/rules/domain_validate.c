@@ -136,7 +136,7 @@ static const enum_value ev_severity[] = {
   {"info", "提示"}, {"warning", "警告"}, {"serious", "严重"}, {NULL, NULL},
 };
 
-/* In docs/events.md order: domain_label takes the first enumeration that has the value. */
+/* In docs/events.md order: ar_domain_label takes the first enumeration that has the value. */
 static const enum_def enums[] = {
   {"project_type", ev_project_type},
   {"asset_class", ev_asset_class},
@@ -167,7 +167,7 @@ static const enum_value *enum_find(const enum_value *vals, const char *v) {
   return NULL;
 }
 
-const char *domain_label(const char *value) {
+const char *ar_domain_label(const char *value) {
   for (const enum_def *d = enums; d->name; d++) {
     const enum_value *f = enum_find(d->values, value);
     if (f) return f->zh;
@@ -175,7 +175,7 @@ const char *domain_label(const char *value) {
   return NULL;
 }
 
-const char *domain_label_in(const char *enum_name, const char *value) {
+const char *ar_domain_label_in(const char *enum_name, const char *value) {
   if (!enum_name) return NULL;
   for (const enum_def *d = enums; d->name; d++)
     if (strcmp(d->name, enum_name) == 0) {
@@ -192,8 +192,8 @@ static unsigned bit_of(const enum_value *vals, const char *v) {
   return 0;
 }
 
-unsigned domain_purpose_bit(const char *purpose) { return bit_of(ev_purpose, purpose); }
-unsigned domain_step_bit(const char *step) { return bit_of(ev_step, step); }
+unsigned ar_domain_purpose_bit(const char *purpose) { return bit_of(ev_purpose, purpose); }
+unsigned ar_domain_step_bit(const char *step) { return bit_of(ev_step, step); }
 
 /* ------------------------------------------------------------------ schemas */
 
@@ -557,7 +557,7 @@ typedef struct {
 /* The longest prefix of s of at most max bytes that ends on a character boundary. */
 static size_t utf8_fit(const char *s, size_t max) {
   size_t n = strlen(s);
-  return n <= max ? n : utf8_cut(s, max);
+  return n <= max ? n : ar_utf8_cut(s, max);
 }
 
 /* A user's string for a message: at most 40 bytes, cut at a character boundary. */
@@ -1019,7 +1019,7 @@ static void rules_asset_operator(vctx *c, const json_t *b) {
               "经营方式为 %s（%s）时必须填写经营合同 contract {no, start, end, agreed_return_fen_per_year}，只有自主经营 self "
               "可以不填 / contract {no, start, end, agreed_return_fen_per_year} is required when mode is %s; only self may "
               "leave it out",
-              mode, domain_label_in("operator_mode", mode), mode);
+              mode, ar_domain_label_in("operator_mode", mode), mode);
     }
     return;
   }
@@ -1102,7 +1102,7 @@ struct domain_schema {
   void (*rules)(vctx *c, const json_t *body);
 };
 
-#define SCHEMA(name, members, rules) const domain_schema domain_schema_##name = {members, rules};
+#define SCHEMA(name, members, rules) const domain_schema ar_domain_schema_##name = {members, rules};
 SCHEMA(ledger_settings, b_settings, NULL)
 SCHEMA(place_register, b_place_register, rules_place_register)
 SCHEMA(project_register, b_project_register, rules_project_register)
@@ -1128,7 +1128,7 @@ SCHEMA(finding_resolve, b_finding_resolve, NULL)
 SCHEMA(correction, b_correction, NULL)
 #undef SCHEMA
 
-const domain_schema *domain_schema_of(const aidreg_event_type *t) { return t && t->hooks ? t->hooks->body : NULL; }
+const domain_schema *ar_domain_schema_of(const aidreg_event_type *t) { return t && t->hooks ? t->hooks->body : NULL; }
 
 /* ------------------------------------------------------------------ entry points */
 
@@ -1216,9 +1216,9 @@ static void check_subject(vctx *c, const aidreg_event_type *t, const char *subje
   }
 }
 
-int domain_validate_type(const aidreg_event_type *t, const aidreg_event *ev, const char *county,
+int ar_domain_validate_type(const aidreg_event_type *t, const aidreg_event *ev, const char *county,
                          aidreg_problem *p) {
-  const domain_schema *s = domain_schema_of(t);
+  const domain_schema *s = ar_domain_schema_of(t);
   if (!s) return 0; /* ledger.create, key.*: authority.c */
   vctx c;
   ctx_init(&c, ev, county, "/body");
@@ -1227,7 +1227,7 @@ int domain_validate_type(const aidreg_event_type *t, const aidreg_event *ev, con
   return finish(&c, p);
 }
 
-int domain_validate_body_as_schema(const domain_schema *s, const json_t *body, const aidreg_event *ev,
+int ar_domain_validate_body_as_schema(const domain_schema *s, const json_t *body, const aidreg_event *ev,
                                    const char *county, const char *pointer_prefix, aidreg_problem *p) {
   vctx c;
   ctx_init(&c, ev, county, pointer_prefix);
@@ -1235,22 +1235,22 @@ int domain_validate_body_as_schema(const domain_schema *s, const json_t *body, c
   return finish(&c, p);
 }
 
-int domain_validate_body_of(const aidreg_event_type *t, const char *type, const json_t *body,
+int ar_domain_validate_body_of(const aidreg_event_type *t, const char *type, const json_t *body,
                             const aidreg_event *ev, const char *county, const char *pointer_prefix,
                             aidreg_problem *p) {
-  const domain_schema *s = domain_schema_of(t);
+  const domain_schema *s = ar_domain_schema_of(t);
   char f[128];
   snprintf(f, sizeof f, "%s", pointer_prefix ? pointer_prefix : "");
   if (!s)
     return aidreg_problem_set(p, AIDREG_E_INVALID_FIELD, f,
                               "%.40s 类型的条目没有可替换的正文 / Entries of type %.40s have no body to replace",
                               type ? type : "", type ? type : "");
-  return domain_validate_body_as_schema(s, body, ev, county, pointer_prefix, p);
+  return ar_domain_validate_body_as_schema(s, body, ev, county, pointer_prefix, p);
 }
 
 /* ------------------------------------------------------------------ settings */
 
-void domain_settings_defaults(domain_settings *out) {
+void ar_domain_settings_defaults(domain_settings *out) {
   out->publicity_days = 7;
   out->idle_months = 12;
   out->unallocated_months = 12;
@@ -1272,11 +1272,11 @@ static unsigned take_bits(const json_t *arr, unsigned (*bit)(const char *)) {
   return b;
 }
 
-int domain_settings_parse(const json_t *body, domain_settings *out) {
-  domain_settings_defaults(out);
+int ar_domain_settings_parse(const json_t *body, domain_settings *out) {
+  ar_domain_settings_defaults(out);
   vctx c;
   ctx_init(&c, NULL, NULL, "/body");
-  walk_body(&c, &domain_schema_ledger_settings, body);
+  walk_body(&c, &ar_domain_schema_ledger_settings, body);
   if (finish(&c, NULL)) return -1;
   take_int(body, "publicity_days", &out->publicity_days);
   take_int(body, "idle_months", &out->idle_months);
@@ -1286,12 +1286,12 @@ int domain_settings_parse(const json_t *body, domain_settings *out) {
   take_int(im, "operating", &out->inspection_months_operating);
   take_int(im, "household", &out->inspection_months_household);
   const json_t *fp = json_object_get(body, "forbidden_purposes"), *rs = json_object_get(body, "required_steps");
-  if (fp) out->forbidden_purposes = take_bits(fp, domain_purpose_bit);
-  if (rs) out->required_steps = take_bits(rs, domain_step_bit);
+  if (fp) out->forbidden_purposes = take_bits(fp, ar_domain_purpose_bit);
+  if (rs) out->required_steps = take_bits(rs, ar_domain_step_bit);
   return 0;
 }
 
-int domain_settings_inspection_months(const domain_settings *s, const char *asset_class) {
+int ar_domain_settings_inspection_months(const domain_settings *s, const char *asset_class) {
   if (asset_class && strcmp(asset_class, "public_welfare") == 0) return s->inspection_months_public_welfare;
   if (asset_class && strcmp(asset_class, "household") == 0) return s->inspection_months_household;
   return s->inspection_months_operating;
@@ -1308,7 +1308,7 @@ static json_t *bits_json(unsigned bits, const enum_value *vals) {
   return a;
 }
 
-json_t *domain_settings_json(const domain_settings *s) {
+json_t *ar_domain_settings_json(const domain_settings *s) {
   return json_pack("{s:i, s:i, s:{s:i, s:i, s:i}, s:i, s:o, s:o}", "publicity_days", s->publicity_days,
                    "idle_months", s->idle_months, "inspection_months", "public_welfare",
                    s->inspection_months_public_welfare, "operating", s->inspection_months_operating, "household",
@@ -1392,7 +1392,7 @@ fail:
 
 int aidreg_event_body_schema(const aidreg_event_type *t, json_t **out) {
   *out = NULL;
-  const domain_schema *s = domain_schema_of(t);
+  const domain_schema *s = ar_domain_schema_of(t);
   if (!s) return 0;
   json_t *o = members_json(s->body);
   if (!o || json_object_set_new(o, "title", json_string(t->label_zh)) ||

@@ -11,7 +11,7 @@ struct aidreg_event_hooks {
    * types authority.c validates (ledger.create, key.*). */
   const domain_schema *body;
   /* Where the subject lies and whether it must exist, for the checks that need the state
-   * (domain_authorize); NULL when there are none (authority events). */
+   * (ar_domain_authorize); NULL when there are none (authority events). */
   dom_locate locate;
   /* The rules against the current state and, when they hold, the entry's effect on it
    * (the projection): one function, because every rule computes the effect it checks.
@@ -24,7 +24,7 @@ struct aidreg_event_hooks {
   /* The rule writes the subject's log itself (corrections replace slots). */
   bool writes_log;
   /* A key named by the asset's maintainer may sign it whatever its role (the role check
-   * is left to domain_authorize, which knows the asset). */
+   * is left to ar_domain_authorize, which knows the asset). */
   bool maintainer_may_sign;
 };
 

@@ -36,7 +36,7 @@ static int check_prev(const judge_input *in, const aidreg_event *ev, judge_resul
                             ev->subject, found ? out->head : "none");
 }
 
-judge_verdict judge_entry(const judge_input *in, const aidreg_envelope *env, const aidreg_event *ev,
+judge_verdict ar_judge_entry(const judge_input *in, const aidreg_envelope *env, const aidreg_event *ev,
                           judge_result *out) {
   memset(out, 0, sizeof *out);
   aidreg_problem *p = &out->problem;
@@ -62,7 +62,7 @@ judge_verdict judge_entry(const judge_input *in, const aidreg_envelope *env, con
   signer_states(in, env, out);
 
   domain_permit permit;
-  if (domain_authorize(in->state, t, ev, out->signers, out->nsigners, &permit, p)) return refuse(out, JUDGE_AT_STATE);
+  if (ar_domain_authorize(in->state, t, ev, out->signers, out->nsigners, &permit, p)) return refuse(out, JUDGE_AT_STATE);
   if (check_prev(in, ev, out)) return refuse(out, JUDGE_AT_PREV);
   if (ev->time > in->latest_time) {
     aidreg_problem_set(p, AIDREG_E_TIME_IN_FUTURE, "/time",
@@ -70,7 +70,7 @@ judge_verdict judge_entry(const judge_input *in, const aidreg_envelope *env, con
                        ev->time_str, in->clock_skew);
     return refuse(out, JUDGE_AT_TIME);
   }
-  if (domain_apply(in->state, t, ev, out->signers, out->nsigners, in->position, &permit, p))
+  if (ar_domain_apply(in->state, t, ev, out->signers, out->nsigners, in->position, &permit, p))
     return refuse(out, JUDGE_AT_RULES);
   out->verdict = JUDGE_ACCEPT;
   return JUDGE_ACCEPT;

@@ -2,7 +2,7 @@
 #define AIDREG_JUDGE_H
 /* The judge: the one place that decides whether an entry may stand at a position of a
  * ledger. The appender (before it writes), `aidreg verify` and `rebuild --check` (when
- * they replay a log), the audit engine and the tests all call judge_entry, so that what
+ * they replay a log), the audit engine and the tests all call ar_judge_entry, so that what
  * was accepted once is accepted again by anyone who replays the same entries.
  *
  * Contract.
@@ -80,7 +80,7 @@ typedef struct {
 } judge_result;
 
 /* Judges env/ev at in->position. Fills *out (no allocation in it) and returns its verdict. */
-judge_verdict judge_entry(const judge_input *in, const aidreg_envelope *env, const aidreg_event *ev,
+judge_verdict ar_judge_entry(const judge_input *in, const aidreg_envelope *env, const aidreg_event *ev,
                           judge_result *out) __attribute__((warn_unused_result));
 
 #endif

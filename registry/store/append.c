@@ -118,8 +118,8 @@ static void sink_node(void *ctx, unsigned level, uint64_t index, const uint8_t h
   char hex[65];
   aidreg_hex_encode(hash, 32, hex);
   /* This callback cannot fail the batch itself: a failed add leaves copy_nodes failed
-   * (sticky), which append_batch checks before the COPY and the COMMIT. */
-  if (db_buf_addf(&b->copy_nodes, "%s\t%u\t%" PRIu64 "\t\\\\x%s\n", b->lg->code, level, index, hex)) return;
+   * (sticky), which ar_append_batch checks before the COPY and the COMMIT. */
+  if (ar_db_buf_addf(&b->copy_nodes, "%s\t%u\t%" PRIu64 "\t\\\\x%s\n", b->lg->code, level, index, hex)) return;
 }
 
 /* Nodes for receipts: this batch's new nodes, else the frontier before the batch
@@ -140,7 +140,7 @@ static int batch_fetch(void *ctx, unsigned level, uint64_t index, uint8_t out[32
 
 static int overlay_lookup(void *ctx, const char *keyid, aidreg_key_state *out) {
   batch *b = ctx;
-  key_entry *e = strmap_get(&b->keys, keyid);
+  key_entry *e = ar_strmap_get(&b->keys, keyid);
   if (!e) return 0;
   *out = e->k;
   return 1;
@@ -150,13 +150,13 @@ static int overlay_county_count(void *ctx, const char *except) {
   batch *b = ctx;
   /* Load every active county key once (few), then count the overlay. */
   const char *params[1] = {b->lg->code};
-  PGresult *r = db_run(b->c, &q_county_keys, 1, params, NULL);
+  PGresult *r = ar_db_run(b->c, &q_county_keys, 1, params, NULL);
   if (!r) return -1;
   for (int i = 0; i < PQntuples(r); i++) {
     const char *id = PQgetvalue(r, i, 0);
-    if (strmap_get(&b->keys, id)) continue;
+    if (ar_strmap_get(&b->keys, id)) continue;
     key_entry *e = calloc(1, sizeof *e);
-    if (!e || strmap_put(&b->keys, id, e)) {
+    if (!e || ar_strmap_put(&b->keys, id, e)) {
       free(e);
       PQclear(r);
       return -1;
@@ -195,7 +195,7 @@ static void fail(append_item *it, const aidreg_problem *p) {
 
 static int array_of_keys(db_buf *buf, append_item **items, size_t n, int which) {
   /* which: 0 payload hashes (bytea), 1 keyids, 2 subjects */
-  if (db_buf_add(buf, "{", 1)) return -1;
+  if (ar_db_buf_add(buf, "{", 1)) return -1;
   bool first = true;
   for (size_t i = 0; i < n; i++) {
     const append_item *it = items[i];
@@ -214,11 +214,11 @@ static int array_of_keys(db_buf *buf, append_item **items, size_t n, int which) 
       vals[nv++] = it->ev.subject;
     }
     for (size_t v = 0; v < nv; v++) {
-      if ((!first && db_buf_add(buf, ",", 1)) || db_buf_add_array_elem(buf, vals[v])) return -1;
+      if ((!first && ar_db_buf_add(buf, ",", 1)) || ar_db_buf_add_array_elem(buf, vals[v])) return -1;
       first = false;
     }
   }
-  return db_buf_add(buf, "}", 1);
+  return ar_db_buf_add(buf, "}", 1);
 }
 
 static const aidreg_event *item_event(void *ctx, size_t i) { return &((append_item **)ctx)[i]->ev; }
@@ -247,24 +247,24 @@ static int load_state(batch *b, append_item **items, size_t n) {
     }
     goto loaded;
   }
-  if (db_buf_add(&lv, "{", 1) || db_buf_add(&ix, "{", 1)) goto oom;
+  if (ar_db_buf_add(&lv, "{", 1) || ar_db_buf_add(&ix, "{", 1)) goto oom;
   bool first = true;
   for (unsigned k = 0; k < 64; k++) {
     if (!(b->old_size >> k & 1)) continue;
-    if (db_buf_addf(&lv, "%s%u", first ? "" : ",", k) ||
-        db_buf_addf(&ix, "%s%" PRIu64, first ? "" : ",", (b->old_size >> k) - 1))
+    if (ar_db_buf_addf(&lv, "%s%u", first ? "" : ",", k) ||
+        ar_db_buf_addf(&ix, "%s%" PRIu64, first ? "" : ",", (b->old_size >> k) - 1))
       goto oom;
     first = false;
   }
-  if (db_buf_add(&lv, "}", 1) || db_buf_add(&ix, "}", 1)) goto oom;
+  if (ar_db_buf_add(&lv, "}", 1) || ar_db_buf_add(&ix, "}", 1)) goto oom;
   const char *fp[3] = {code, lv.data, ix.data};
-  if (!(r = db_run(b->c, &q_frontier, 3, fp, NULL))) goto out;
+  if (!(r = ar_db_run(b->c, &q_frontier, 3, fp, NULL))) goto out;
   int found = 0;
   for (int i = 0; i < PQntuples(r); i++) {
     unsigned long long level, idx;
-    if (db_u64(PQgetvalue(r, i, 0), &level) || level > 63 || db_u64(PQgetvalue(r, i, 1), &idx)) goto out;
+    if (ar_db_u64(PQgetvalue(r, i, 0), &level) || level > 63 || ar_db_u64(PQgetvalue(r, i, 1), &idx)) goto out;
     if (!(b->old_size >> level & 1) || idx != (b->old_size >> level) - 1) continue; /* a crossed pair */
-    if (db_bytea(PQgetvalue(r, i, 2), b->frontier.hash[level], 32)) goto out;
+    if (ar_db_bytea(PQgetvalue(r, i, 2), b->frontier.hash[level], 32)) goto out;
     found++;
   }
   if (found != nbits) {
@@ -290,8 +290,8 @@ loaded:
     params[which][1] = arr[which].data;
     calls[which] = (db_call){lookups[which], 2, params[which], NULL};
   }
-  int looked_up = arrays_ok ? db_pipeline(b->c, 3, calls, rows) : -1;
-  for (int which = 0; which < 3; which++) db_buf_free(&arr[which]);
+  int looked_up = arrays_ok ? ar_db_pipeline(b->c, 3, calls, rows) : -1;
+  for (int which = 0; which < 3; which++) ar_db_buf_free(&arr[which]);
   if (!arrays_ok) goto oom;
   if (looked_up) goto out;
   for (int which = 0; which < 3; which++) {
@@ -301,14 +301,14 @@ loaded:
       const char *k = PQgetvalue(r, i, 0);
       if (which == 0) {
         unsigned long long idx;
-        if (db_u64(PQgetvalue(r, i, 1), &idx)) goto lookups_out;
-        if (strmap_put(&b->payloads, k, (void *)(uintptr_t)(idx + 1))) {
+        if (ar_db_u64(PQgetvalue(r, i, 1), &idx)) goto lookups_out;
+        if (ar_strmap_put(&b->payloads, k, (void *)(uintptr_t)(idx + 1))) {
           rc = BATCH_INTERNAL;
           goto lookups_out;
         }
       } else if (which == 1) {
         key_entry *e = calloc(1, sizeof *e);
-        if (!e || strmap_put(&b->keys, k, e)) {
+        if (!e || ar_strmap_put(&b->keys, k, e)) {
           free(e);
           rc = BATCH_INTERNAL;
           goto lookups_out;
@@ -318,9 +318,9 @@ loaded:
         snprintf(e->k.scope, sizeof e->k.scope, "%s", PQgetvalue(r, i, 2));
         e->k.is_root = PQgetvalue(r, i, 3)[0] == 't';
         e->k.revoked = PQgetvalue(r, i, 4)[0] == 't';
-      } else if (!strmap_get(&b->heads, k)) {
+      } else if (!ar_strmap_get(&b->heads, k)) {
         head_entry *h = calloc(1, sizeof *h);
-        if (!h || strmap_put(&b->heads, k, h)) {
+        if (!h || ar_strmap_put(&b->heads, k, h)) {
           free(h);
           rc = BATCH_INTERNAL;
           goto lookups_out;
@@ -332,12 +332,12 @@ loaded:
     r = NULL;
   }
   /* The current state of the batch's subjects, in one query. */
-  if (!(b->ddb = domain_db_new(b->c, code))) goto oom;
-  int fetched = domain_db_prefetch(b->ddb, n, item_event, items);
+  if (!(b->ddb = ar_domain_db_new(b->c, code))) goto oom;
+  int fetched = ar_domain_db_prefetch(b->ddb, n, item_event, items);
   if (fetched == DOMAIN_DB_NOMEM) goto oom;
   if (fetched) goto out;
-  domain_store ds = domain_db_store(b->ddb);
-  if (!(b->dom = domain_begin(&ds, code))) goto oom;
+  domain_store ds = ar_domain_db_store(b->ddb);
+  if (!(b->dom = ar_domain_begin(&ds, code))) goto oom;
   rc = BATCH_OK;
   goto out;
 oom:
@@ -347,8 +347,8 @@ lookups_out:
   for (int which = 0; which < 3; which++) PQclear(rows[which]);
 out:
   PQclear(r);
-  db_buf_free(&lv);
-  db_buf_free(&ix);
+  ar_db_buf_free(&lv);
+  ar_db_buf_free(&ix);
   return rc;
 }
 
@@ -361,7 +361,7 @@ typedef struct {
 } outcome;
 
 static int array_add(db_buf *arr, const char *v) {
-  return db_buf_add(arr, arr->len ? "," : "{", 1) || db_buf_add_array_elem(arr, v);
+  return ar_db_buf_add(arr, arr->len ? "," : "{", 1) || ar_db_buf_add_array_elem(arr, v);
 }
 
 static int key_sql(batch *b, const aidreg_keychange *ch, uint64_t index) {
@@ -386,13 +386,13 @@ static int key_calls(batch *b, db_call *calls, size_t *nc) {
   if (b->nenroll) {
     b->enroll_params[0] = b->lg->code;
     for (int i = 0; i < 7; i++) {
-      if (db_buf_add(&b->enroll[i], "}", 1)) return -1;
+      if (ar_db_buf_add(&b->enroll[i], "}", 1)) return -1;
       b->enroll_params[i + 1] = b->enroll[i].data;
     }
     calls[(*nc)++] = (db_call){&q_enroll, 8, b->enroll_params, NULL};
   }
   if (b->nrevoke) {
-    if (db_buf_add(&b->revoke[0], "}", 1) || db_buf_add(&b->revoke[1], "}", 1)) return -1;
+    if (ar_db_buf_add(&b->revoke[0], "}", 1) || ar_db_buf_add(&b->revoke[1], "}", 1)) return -1;
     b->revoke_params[0] = b->lg->code;
     b->revoke_params[1] = b->revoke[0].data;
     b->revoke_params[2] = b->revoke[1].data;
@@ -413,9 +413,9 @@ static void frontier_hex(const aidreg_frontier *f, char *out) {
 
 static int apply_keychange(batch *b, const aidreg_keychange *ch) {
   if (ch->kind == AIDREG_KEYCHANGE_NONE) return 0;
-  key_entry *e = strmap_get(&b->keys, ch->key.keyid);
+  key_entry *e = ar_strmap_get(&b->keys, ch->key.keyid);
   if (!e) {
-    if (!(e = calloc(1, sizeof *e)) || strmap_put(&b->keys, ch->key.keyid, e)) {
+    if (!(e = calloc(1, sizeof *e)) || ar_strmap_put(&b->keys, ch->key.keyid, e)) {
       free(e);
       return -1;
     }
@@ -430,7 +430,7 @@ static int batch_seen(void *ctx, const uint8_t payload[32], uint64_t *index) {
   batch *b = ctx;
   char hex[65];
   aidreg_hex_encode(payload, 32, hex);
-  uintptr_t seen = (uintptr_t)strmap_get(&b->payloads, hex);
+  uintptr_t seen = (uintptr_t)ar_strmap_get(&b->payloads, hex);
   if (!seen) return 0;
   *index = seen - 1;
   return 1;
@@ -438,7 +438,7 @@ static int batch_seen(void *ctx, const uint8_t payload[32], uint64_t *index) {
 
 static int batch_head(void *ctx, const char *subject, uint8_t out[32]) {
   batch *b = ctx;
-  head_entry *h = strmap_get(&b->heads, subject);
+  head_entry *h = ar_strmap_get(&b->heads, subject);
   if (!h) return 0;
   return aidreg_hex_decode(h->hex, out, 32) == 0 ? 1 : -1;
 }
@@ -466,7 +466,7 @@ static void judge(batch *b, append_item *it, outcome *o, db_buf *copy_leaves, in
                     .clock_skew = b->lg->max_clock_skew, .keys = &kv, .state = b->dom,
                     .seen = batch_seen, .head = batch_head, .ctx = b};
   judge_result r;
-  judge_verdict v = judge_entry(&in, &it->env, &it->ev, &r);
+  judge_verdict v = ar_judge_entry(&in, &it->env, &it->ev, &r);
   if (v == JUDGE_REPLAY) {
     free(leaf);
     o->st = ST_REPLAY;
@@ -491,23 +491,23 @@ static void judge(batch *b, append_item *it, outcome *o, db_buf *copy_leaves, in
   aidreg_frontier_append(&b->frontier, o->leaf_hash, sink_node, b);
   char leaf_hex[65];
   aidreg_hex_encode(o->leaf_hash, 32, leaf_hex);
-  if (db_buf_addf(copy_leaves, "%s\t%" PRIu64 "\t\\\\x%s\t\\\\x%s\t", b->lg->code, position, hex, leaf_hex) ||
-      db_buf_add_copy_text(copy_leaves, it->ev.type) || db_buf_add(copy_leaves, "\t", 1) ||
-      db_buf_add_copy_text(copy_leaves, it->ev.subject) || db_buf_add(copy_leaves, "\t", 1) ||
-      db_buf_add_copy_text(copy_leaves, leaf) || db_buf_add(copy_leaves, "\n", 1))
+  if (ar_db_buf_addf(copy_leaves, "%s\t%" PRIu64 "\t\\\\x%s\t\\\\x%s\t", b->lg->code, position, hex, leaf_hex) ||
+      ar_db_buf_add_copy_text(copy_leaves, it->ev.type) || ar_db_buf_add(copy_leaves, "\t", 1) ||
+      ar_db_buf_add_copy_text(copy_leaves, it->ev.subject) || ar_db_buf_add(copy_leaves, "\t", 1) ||
+      ar_db_buf_add_copy_text(copy_leaves, leaf) || ar_db_buf_add(copy_leaves, "\n", 1))
     *failed = BATCH_INTERNAL;
   free(leaf);
 
-  head_entry *head = strmap_get(&b->heads, it->ev.subject);
+  head_entry *head = ar_strmap_get(&b->heads, it->ev.subject);
   if (!head) {
-    if (!(head = calloc(1, sizeof *head)) || strmap_put(&b->heads, it->ev.subject, head)) {
+    if (!(head = calloc(1, sizeof *head)) || ar_strmap_put(&b->heads, it->ev.subject, head)) {
       free(head);
       *failed = BATCH_INTERNAL;
       return;
     }
   }
   snprintf(head->hex, sizeof head->hex, "%s", hex);
-  if (strmap_put(&b->payloads, hex, (void *)(uintptr_t)(position + 1))) *failed = BATCH_INTERNAL;
+  if (ar_strmap_put(&b->payloads, hex, (void *)(uintptr_t)(position + 1))) *failed = BATCH_INTERNAL;
   o->st = ST_NEW;
   o->index = position;
 }
@@ -543,7 +543,7 @@ static void fail_all(append_item **items, size_t n, outcome *o, aidreg_code code
   }
 }
 
-size_t append_batch(db_conn *c, const append_ledger *lg, append_item **items, size_t n, bool create,
+size_t ar_append_batch(db_conn *c, const append_ledger *lg, append_item **items, size_t n, bool create,
                     const char *name, const char *vkey) {
   batch b = {.lg = lg, .c = c};
   outcome *o = calloc(n, sizeof *o);
@@ -561,29 +561,29 @@ size_t append_batch(db_conn *c, const append_ledger *lg, append_item **items, si
   }
   const char *lp[1] = {lg->code};
   PGresult *r = NULL;
-  if (db_ensure(c)) {
+  if (ar_db_ensure(c)) {
     fail_all(items, n, NULL, AIDREG_E_UNAVAILABLE, "the database is not reachable; retry");
     goto out;
   }
   if (create) {
-    if (db_cmd(c, "BEGIN")) {
+    if (ar_db_cmd(c, "BEGIN")) {
       fail_all(items, n, NULL, AIDREG_E_UNAVAILABLE, "the database is not reachable; retry");
       goto out;
     }
     in_tx = true;
     const char *params[4] = {lg->code, name, lg->origin, vkey};
-    if (db_do(c, &q_insert_ledger, 4, params) || !(r = db_run(c, &q_lock, 1, lp, NULL))) goto db_error;
+    if (ar_db_do(c, &q_insert_ledger, 4, params) || !(r = ar_db_run(c, &q_lock, 1, lp, NULL))) goto db_error;
   } else {
     /* BEGIN and the lock of the ledger row in one round trip. */
     db_call calls[2] = {{NULL, 0, NULL, "BEGIN"}, {&q_lock, 1, lp, NULL}};
     PGresult *res[2];
     in_tx = true; /* a failure may leave it open: db_error rolls back */
-    if (db_pipeline(c, 2, calls, res)) goto db_error;
+    if (ar_db_pipeline(c, 2, calls, res)) goto db_error;
     PQclear(res[0]);
     r = res[1];
   }
   unsigned long long size = 0;
-  bool exists = PQntuples(r) == 1 && db_u64(PQgetvalue(r, 0, 0), &size) == 0;
+  bool exists = PQntuples(r) == 1 && ar_db_u64(PQgetvalue(r, 0, 0), &size) == 0;
   if (exists && !PQgetisnull(r, 0, 1)) b.stored_frontier = strdup(PQgetvalue(r, 0, 1));
   PQclear(r);
   if (!exists) {
@@ -607,7 +607,7 @@ size_t append_batch(db_conn *c, const append_ledger *lg, append_item **items, si
       /* The ledger row existed: a replay of its ledger.create, or a second ledger. */
       char hex[65];
       aidreg_hex_encode(items[i]->ev.payload_sha256, 32, hex);
-      uintptr_t seen = (uintptr_t)strmap_get(&b.payloads, hex);
+      uintptr_t seen = (uintptr_t)ar_strmap_get(&b.payloads, hex);
       if (seen) {
         o[i].st = ST_REPLAY;
         o[i].index = seen - 1;
@@ -621,7 +621,7 @@ size_t append_batch(db_conn *c, const append_ledger *lg, append_item **items, si
     judge(&b, items[i], &o[i], &copy_leaves, &failed, time_str, wall.tv_sec);
   }
   /* copy_nodes is filled by a void callback: its sticky error is the only trace. */
-  if (db_buf_failed(&copy_leaves) || db_buf_failed(&b.copy_nodes)) failed = BATCH_INTERNAL;
+  if (ar_db_buf_failed(&copy_leaves) || ar_db_buf_failed(&b.copy_nodes)) failed = BATCH_INTERNAL;
   if (failed == BATCH_INTERNAL) goto internal_error;
   if (failed) goto db_error;
 
@@ -634,12 +634,12 @@ size_t append_batch(db_conn *c, const append_ledger *lg, append_item **items, si
     const char *sp[3] = {lg->code, sz, fh};
     /* A batch may complete no subtree above its leaves (one leaf at an even index). */
     if (!copy_leaves.data) goto internal_error;
-    if (db_copy(c, "COPY leaf (ledger, idx, payload_sha256, leaf_hash, type, subject, data) FROM STDIN",
+    if (ar_db_copy(c, "COPY leaf (ledger, idx, payload_sha256, leaf_hash, type, subject, data) FROM STDIN",
                 copy_leaves.data, copy_leaves.len) ||
         (b.copy_nodes.len &&
-         db_copy(c, "COPY tree_node (ledger, level, idx, hash) FROM STDIN", b.copy_nodes.data, b.copy_nodes.len)))
+         ar_db_copy(c, "COPY tree_node (ledger, level, idx, hash) FROM STDIN", b.copy_nodes.data, b.copy_nodes.len)))
       goto db_error;
-    int written = domain_db_write(b.ddb, b.dom);
+    int written = ar_domain_db_write(b.ddb, b.dom);
     if (written == DOMAIN_DB_NOMEM) goto internal_error;
     if (written) goto db_error;
     /* Key events, checkpoint, size and COMMIT in one round trip. */
@@ -647,12 +647,12 @@ size_t append_batch(db_conn *c, const append_ledger *lg, append_item **items, si
     size_t nc = 0;
     if (key_calls(&b, calls, &nc)) goto internal_error;
     /* Last look before COMMIT: nothing may have been dropped from what was sent. */
-    if (db_buf_failed(&copy_leaves) || db_buf_failed(&b.copy_nodes)) goto internal_error;
+    if (ar_db_buf_failed(&copy_leaves) || ar_db_buf_failed(&b.copy_nodes)) goto internal_error;
     calls[nc++] = (db_call){&q_checkpoint, 3, cp, NULL};
     calls[nc++] = (db_call){&q_set_size, 3, sp, NULL};
     calls[nc++] = (db_call){NULL, 0, NULL, "COMMIT"};
-    if (db_pipeline(c, nc, calls, NULL)) goto db_error;
-  } else if (db_cmd(c, "ROLLBACK")) {
+    if (ar_db_pipeline(c, nc, calls, NULL)) goto db_error;
+  } else if (ar_db_cmd(c, "ROLLBACK")) {
     /* Nothing new (all refused or replays): leave no trace, not even a created ledger row. */
     in_tx = false;
     goto db_error;
@@ -668,7 +668,7 @@ size_t append_batch(db_conn *c, const append_ledger *lg, append_item **items, si
     if (o[i].st == ST_REFUSED) continue;
     bool in_batch = o[i].index >= b.old_size;
     if (o[i].st == ST_REPLAY && !in_batch) {
-      if (append_first_receipt(c, lg->code, o[i].index, &res->receipt)) {
+      if (ar_append_first_receipt(c, lg->code, o[i].index, &res->receipt)) {
         aidreg_problem p = {0};
         aidreg_problem_set(&p, AIDREG_E_INTERNAL, NULL, "cannot rebuild the receipt of entry %" PRIu64, o[i].index);
         fail(items[i], &p);
@@ -699,44 +699,44 @@ size_t append_batch(db_conn *c, const append_ledger *lg, append_item **items, si
       if (lat) lat[nlat++] = done - items[i]->enqueued_ns;
     }
   }
-  append_stats_record(created, lat, nlat);
+  ar_append_stats_record(created, lat, nlat);
   free(lat);
   goto out;
 
 internal_error:
   /* Every member of the batch, refused or not, gets the internal error: a refusal found
    * by rules that then ran out of memory may not be the whole story. */
-  if (in_tx && db_cmd(c, "ROLLBACK")) fprintf(stderr, "aidreg: ROLLBACK failed after an internal error\n");
+  if (in_tx && ar_db_cmd(c, "ROLLBACK")) fprintf(stderr, "aidreg: ROLLBACK failed after an internal error\n");
   in_tx = false;
   fail_all(items, n, NULL, AIDREG_E_INTERNAL, "internal error (out of memory?); nothing was written");
   created = 0;
   goto out;
 db_error:
-  if (in_tx && db_cmd(c, "ROLLBACK")) fprintf(stderr, "aidreg: ROLLBACK failed\n");
+  if (in_tx && ar_db_cmd(c, "ROLLBACK")) fprintf(stderr, "aidreg: ROLLBACK failed\n");
   in_tx = false;
   /* Every member: a refusal after the failure may only be its consequence (an entry
    * refused because the one before it could not be judged). */
   fail_all(items, n, NULL, AIDREG_E_UNAVAILABLE, "the entry could not be stored; retry (nothing was written)");
   created = 0;
 out:
-  if (in_tx && db_cmd(c, "ROLLBACK")) fprintf(stderr, "aidreg: ROLLBACK failed\n");
+  if (in_tx && ar_db_cmd(c, "ROLLBACK")) fprintf(stderr, "aidreg: ROLLBACK failed\n");
   free(note);
   free(o);
-  domain_end(b.dom);
-  domain_db_free(b.ddb);
+  ar_domain_end(b.dom);
+  ar_domain_db_free(b.ddb);
   free(b.stored_frontier);
-  for (int i = 0; i < 7; i++) db_buf_free(&b.enroll[i]);
-  for (int i = 0; i < 2; i++) db_buf_free(&b.revoke[i]);
+  for (int i = 0; i < 7; i++) ar_db_buf_free(&b.enroll[i]);
+  for (int i = 0; i < 2; i++) ar_db_buf_free(&b.revoke[i]);
   free(b.nodes);
-  db_buf_free(&copy_leaves);
-  db_buf_free(&b.copy_nodes);
-  strmap_free(&b.payloads, NULL);
-  strmap_free(&b.keys, free);
-  strmap_free(&b.heads, free);
+  ar_db_buf_free(&copy_leaves);
+  ar_db_buf_free(&b.copy_nodes);
+  ar_strmap_free(&b.payloads, NULL);
+  ar_strmap_free(&b.keys, free);
+  ar_strmap_free(&b.heads, free);
   return created;
 }
 
-int append_first_receipt(db_conn *c, const char *code, uint64_t index, aidreg_receipt *rc) {
+int ar_append_first_receipt(db_conn *c, const char *code, uint64_t index, aidreg_receipt *rc) {
   memset(rc, 0, sizeof *rc);
   store_nodes sn = {c, code};
   uint8_t leaf_hash[32];
@@ -746,18 +746,18 @@ int append_first_receipt(db_conn *c, const char *code, uint64_t index, aidreg_re
   char ix[24];
   snprintf(ix, sizeof ix, "%" PRIu64, index);
   const char *params[2] = {code, ix};
-  PGresult *r = db_run(c, &q_payload, 2, params, NULL);
+  PGresult *r = ar_db_run(c, &q_payload, 2, params, NULL);
   if (!r) return -1;
-  bool ok = PQntuples(r) == 1 && db_bytea(PQgetvalue(r, 0, 0), rc->payload_sha256, 32) == 0;
+  bool ok = PQntuples(r) == 1 && ar_db_bytea(PQgetvalue(r, 0, 0), rc->payload_sha256, 32) == 0;
   PQclear(r);
-  if (!ok || store_node_fetch(&sn, 0, index, leaf_hash) || store_checkpoint_covering(c, code, index, &size, &note))
+  if (!ok || ar_store_node_fetch(&sn, 0, index, leaf_hash) || ar_store_checkpoint_covering(c, code, index, &size, &note))
     return -1;
   snprintf(rc->ledger, sizeof rc->ledger, "%s", code);
   rc->index = index;
   memcpy(rc->leaf_hash, leaf_hash, 32);
   rc->tree_size = size;
   rc->checkpoint = note;
-  if (aidreg_merkle_inclusion_proof(store_node_fetch, &sn, index, size, rc->proof, &rc->proof_len)) {
+  if (aidreg_merkle_inclusion_proof(ar_store_node_fetch, &sn, index, size, rc->proof, &rc->proof_len)) {
     free(rc->checkpoint);
     rc->checkpoint = NULL;
     return -1;

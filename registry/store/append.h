@@ -42,14 +42,14 @@ typedef struct {
 /* Sequences items (in order) into the ledger; fills every item's res. `create` means
  * this batch is the single ledger.create of a new ledger whose row it inserts with
  * name and vkey. Never leaves a transaction open. Returns the number of new entries. */
-size_t append_batch(db_conn *c, const append_ledger *lg, append_item **items, size_t n, bool create,
+size_t ar_append_batch(db_conn *c, const append_ledger *lg, append_item **items, size_t n, bool create,
                     const char *name, const char *vkey);
 
 /* The first receipt of an entry already in the ledger: the checkpoint that first
  * included it and the inclusion proof against it. 0, or -1. */
-int append_first_receipt(db_conn *c, const char *code, uint64_t index, aidreg_receipt *rc);
+int ar_append_first_receipt(db_conn *c, const char *code, uint64_t index, aidreg_receipt *rc);
 
 /* Metrics collected by the appenders. */
-void append_stats_record(uint64_t entries, const int64_t *latency_ns, size_t n);
+void ar_append_stats_record(uint64_t entries, const int64_t *latency_ns, size_t n);
 
 #endif

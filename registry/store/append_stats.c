@@ -15,7 +15,7 @@ static struct {
   aidreg_registry_stats s;
 } stats = {PTHREAD_MUTEX_INITIALIZER, {0}};
 
-void append_stats_record(uint64_t entries, const int64_t *latency_ns, size_t n) {
+void ar_append_stats_record(uint64_t entries, const int64_t *latency_ns, size_t n) {
   pthread_mutex_lock(&stats.mu);
   stats.s.entries_appended += entries;
   if (entries) stats.s.batches_committed++;

@@ -1,5 +1,5 @@
 /* One appender thread per ledger per process: it takes everything pending, sequences
- * it in one transaction (append_batch) and wakes the waiting submitters. Concurrent
+ * it in one transaction (ar_append_batch) and wakes the waiting submitters. Concurrent
  * submissions thus share one commit and one checkpoint. */
 #include "store/appender.h"
 
@@ -35,7 +35,7 @@ static void *run(void *arg) {
     memmove(a->queue, a->queue + n, (a->qlen - n) * sizeof *a->queue);
     a->qlen -= n;
     pthread_mutex_unlock(&a->mu);
-    append_batch(a->conn, &a->lg, batch, n, false, NULL, NULL);
+    ar_append_batch(a->conn, &a->lg, batch, n, false, NULL, NULL);
     pthread_mutex_lock(&a->mu);
     size_t nf = 0;
     for (size_t i = 0; i < n; i++) {
@@ -55,7 +55,7 @@ static void *run(void *arg) {
   return NULL;
 }
 
-appender *appender_start(const append_ledger *lg, const char *url, size_t max_batch, char *err, size_t cap) {
+appender *ar_appender_start(const append_ledger *lg, const char *url, size_t max_batch, char *err, size_t cap) {
   appender *a = calloc(1, sizeof *a);
   if (!a) {
     snprintf(err, cap, "out of memory");
@@ -65,7 +65,7 @@ appender *appender_start(const append_ledger *lg, const char *url, size_t max_ba
   a->max_batch = max_batch ? max_batch : 1000;
   a->batch = malloc(a->max_batch * sizeof *a->batch);
   a->finished = malloc(a->max_batch * sizeof *a->finished);
-  if (!a->batch || !a->finished || !(a->conn = db_connect(url, err, cap))) {
+  if (!a->batch || !a->finished || !(a->conn = ar_db_connect(url, err, cap))) {
     if (!a->conn && (!a->batch || !a->finished)) snprintf(err, cap, "out of memory");
     free(a->batch);
     free(a->finished);
@@ -75,9 +75,9 @@ appender *appender_start(const append_ledger *lg, const char *url, size_t max_ba
   /* The appender's statements take arrays whose sizes vary per batch; a generic plan
    * made before the ledger grew can turn an index probe into a full scan (seen in the
    * benchmark). Planning each execution costs far less than one such scan. */
-  if (db_cmd(a->conn, "SET plan_cache_mode = force_custom_plan")) {
+  if (ar_db_cmd(a->conn, "SET plan_cache_mode = force_custom_plan")) {
     snprintf(err, cap, "cannot configure the appender's session");
-    db_close(a->conn);
+    ar_db_close(a->conn);
     free(a->batch);
     free(a->finished);
     free(a);
@@ -87,7 +87,7 @@ appender *appender_start(const append_ledger *lg, const char *url, size_t max_ba
   pthread_cond_init(&a->work, NULL);
   if (pthread_create(&a->thread, NULL, run, a) != 0) {
     snprintf(err, cap, "cannot start appender thread");
-    db_close(a->conn);
+    ar_db_close(a->conn);
     free(a->batch);
     free(a->finished);
     free(a);
@@ -120,14 +120,14 @@ static int enqueue_locked(appender *a, append_item **items, size_t n, append_wai
   return 0;
 }
 
-int appender_enqueue(appender *a, append_item **items, size_t n, append_waiter *w) {
+int ar_appender_enqueue(appender *a, append_item **items, size_t n, append_waiter *w) {
   pthread_mutex_lock(&a->mu);
   int rc = enqueue_locked(a, items, n, w);
   pthread_mutex_unlock(&a->mu);
   return rc;
 }
 
-int appender_submit(appender *a, append_item **items, size_t n) {
+int ar_appender_submit(appender *a, append_item **items, size_t n) {
   append_waiter w = {0};
   pthread_cond_init(&w.cv, NULL);
   pthread_mutex_lock(&a->mu);
@@ -138,14 +138,14 @@ int appender_submit(appender *a, append_item **items, size_t n) {
   return rc;
 }
 
-void appender_stop(appender *a) {
+void ar_appender_stop(appender *a) {
   if (!a) return;
   pthread_mutex_lock(&a->mu);
   a->stop = true;
   pthread_cond_signal(&a->work);
   pthread_mutex_unlock(&a->mu);
   pthread_join(a->thread, NULL);
-  db_close(a->conn);
+  ar_db_close(a->conn);
   pthread_mutex_destroy(&a->mu);
   pthread_cond_destroy(&a->work);
   free(a->queue);
@@ -154,4 +154,4 @@ void appender_stop(appender *a) {
   free(a);
 }
 
-const append_ledger *appender_ledger(const appender *a) { return &a->lg; }
+const append_ledger *ar_appender_ledger(const appender *a) { return &a->lg; }

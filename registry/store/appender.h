@@ -8,14 +8,14 @@
 typedef struct appender appender;
 
 /* Starts the thread with its own connection. NULL with err on failure. */
-appender *appender_start(const append_ledger *lg, const char *url, size_t max_batch, char *err, size_t cap);
+appender *ar_appender_start(const append_ledger *lg, const char *url, size_t max_batch, char *err, size_t cap);
 /* Queues items and returns; w->on_done(w->arg) runs once every one is done. w->pending
  * is set here. -1 if stopping (nothing queued). */
-int appender_enqueue(appender *a, append_item **items, size_t n, append_waiter *w);
+int ar_appender_enqueue(appender *a, append_item **items, size_t n, append_waiter *w);
 /* Queues items and blocks until every one is done (its res filled). -1 if stopping. */
-int appender_submit(appender *a, append_item **items, size_t n);
+int ar_appender_submit(appender *a, append_item **items, size_t n);
 /* Drains the queue, stops the thread, frees a. */
-void appender_stop(appender *a);
-const append_ledger *appender_ledger(const appender *a);
+void ar_appender_stop(appender *a);
+const append_ledger *ar_appender_ledger(const appender *a);
 
 #endif

@@ -15,7 +15,7 @@ static void on_notice(void *arg, const char *msg) {
   (void)msg; /* NOTICEs from migrations are not worth a log line */
 }
 
-db_conn *db_connect(const char *url, char *err, size_t cap) {
+db_conn *ar_db_connect(const char *url, char *err, size_t cap) {
   db_conn *c = calloc(1, sizeof *c);
   if (!c) {
     snprintf(err, cap, "out of memory");
@@ -25,7 +25,7 @@ db_conn *db_connect(const char *url, char *err, size_t cap) {
   c->pg = PQconnectdb(url);
   if (PQstatus(c->pg) != CONNECTION_OK) {
     snprintf(err, cap, "cannot connect to PostgreSQL: %s", PQerrorMessage(c->pg));
-    db_close(c);
+    ar_db_close(c);
     return NULL;
   }
   PQsetNoticeProcessor(c->pg, on_notice, NULL);
@@ -35,19 +35,19 @@ db_conn *db_connect(const char *url, char *err, size_t cap) {
   PQclear(r);
   if (!ok) {
     snprintf(err, cap, "cannot configure session: %s", PQerrorMessage(c->pg));
-    db_close(c);
+    ar_db_close(c);
     return NULL;
   }
   return c;
 }
 
-void db_close(db_conn *c) {
+void ar_db_close(db_conn *c) {
   if (!c) return;
   if (c->pg) PQfinish(c->pg);
   free(c);
 }
 
-int db_ensure(db_conn *c) {
+int ar_db_ensure(db_conn *c) {
   if (PQstatus(c->pg) == CONNECTION_OK) return 0;
   PQreset(c->pg);
   memset(c->prepared, 0, sizeof c->prepared);
@@ -101,7 +101,7 @@ static void failed(db_conn *c, PGresult *r, const char *sql, char sqlstate[6]) {
   PQclear(r);
 }
 
-PGresult *db_run(db_conn *c, db_stmt *st, int n, const char *const *params, char sqlstate[6]) {
+PGresult *ar_db_run(db_conn *c, db_stmt *st, int n, const char *const *params, char sqlstate[6]) {
   if (sqlstate) sqlstate[0] = 0;
   char name[16];
   if (ensure_prepared(c, st, n, name, sqlstate)) return NULL;
@@ -112,7 +112,7 @@ PGresult *db_run(db_conn *c, db_stmt *st, int n, const char *const *params, char
   return NULL;
 }
 
-int db_pipeline(db_conn *c, size_t n, const db_call *calls, PGresult **out) {
+int ar_db_pipeline(db_conn *c, size_t n, const db_call *calls, PGresult **out) {
   char names[DB_PIPELINE_MAX][16];
   if (n > DB_PIPELINE_MAX) return -1;
   for (size_t i = 0; i < n; i++) {
@@ -168,14 +168,14 @@ int db_pipeline(db_conn *c, size_t n, const db_call *calls, PGresult **out) {
   return rc;
 }
 
-int db_do(db_conn *c, db_stmt *st, int n, const char *const *params) {
-  PGresult *r = db_run(c, st, n, params, NULL);
+int ar_db_do(db_conn *c, db_stmt *st, int n, const char *const *params) {
+  PGresult *r = ar_db_run(c, st, n, params, NULL);
   if (!r) return -1;
   PQclear(r);
   return 0;
 }
 
-int db_cmd(db_conn *c, const char *sql) {
+int ar_db_cmd(db_conn *c, const char *sql) {
   PGresult *r = PQexec(c->pg, sql);
   int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
   if (!ok) fprintf(stderr, "aidreg: %s failed: %s", sql, PQerrorMessage(c->pg));
@@ -183,7 +183,7 @@ int db_cmd(db_conn *c, const char *sql) {
   return ok ? 0 : -1;
 }
 
-int db_copy(db_conn *c, const char *copy_sql, const char *data, size_t len) {
+int ar_db_copy(db_conn *c, const char *copy_sql, const char *data, size_t len) {
   PGresult *r = PQexec(c->pg, copy_sql);
   if (PQresultStatus(r) != PGRES_COPY_IN) {
     fprintf(stderr, "aidreg: %s failed: %s", copy_sql, PQerrorMessage(c->pg));
@@ -218,7 +218,7 @@ static int buf_reserve(db_buf *b, size_t more) {
   return 0;
 }
 
-int db_buf_add(db_buf *b, const char *s, size_t n) {
+int ar_db_buf_add(db_buf *b, const char *s, size_t n) {
   if (buf_reserve(b, n)) return -1;
   memcpy(b->data + b->len, s, n);
   b->len += n;
@@ -226,7 +226,7 @@ int db_buf_add(db_buf *b, const char *s, size_t n) {
   return 0;
 }
 
-int db_buf_addf(db_buf *b, const char *fmt, ...) {
+int ar_db_buf_addf(db_buf *b, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   int n = vsnprintf(NULL, 0, fmt, ap);
@@ -240,7 +240,7 @@ int db_buf_addf(db_buf *b, const char *fmt, ...) {
   return 0;
 }
 
-int db_buf_add_copy_text(db_buf *b, const char *s) {
+int ar_db_buf_add_copy_text(db_buf *b, const char *s) {
   for (; *s; s++) {
     const char *esc = NULL;
     switch (*s) {
@@ -249,28 +249,28 @@ int db_buf_add_copy_text(db_buf *b, const char *s) {
       case '\n': esc = "\\n"; break;
       case '\r': esc = "\\r"; break;
     }
-    if (esc ? db_buf_add(b, esc, 2) : db_buf_add(b, s, 1)) return -1;
+    if (esc ? ar_db_buf_add(b, esc, 2) : ar_db_buf_add(b, s, 1)) return -1;
   }
   return 0;
 }
 
-int db_buf_add_array_elem(db_buf *b, const char *s) {
-  if (db_buf_add(b, "\"", 1)) return -1;
+int ar_db_buf_add_array_elem(db_buf *b, const char *s) {
+  if (ar_db_buf_add(b, "\"", 1)) return -1;
   for (; *s; s++) {
-    if ((*s == '"' || *s == '\\') && db_buf_add(b, "\\", 1)) return -1;
-    if (db_buf_add(b, s, 1)) return -1;
+    if ((*s == '"' || *s == '\\') && ar_db_buf_add(b, "\\", 1)) return -1;
+    if (ar_db_buf_add(b, s, 1)) return -1;
   }
-  return db_buf_add(b, "\"", 1);
+  return ar_db_buf_add(b, "\"", 1);
 }
 
-bool db_buf_failed(const db_buf *b) { return b->failed; }
+bool ar_db_buf_failed(const db_buf *b) { return b->failed; }
 
-void db_buf_free(db_buf *b) {
+void ar_db_buf_free(db_buf *b) {
   free(b->data);
   memset(b, 0, sizeof *b);
 }
 
-int db_pool_init(db_pool *pool, const char *url, size_t size, char *err, size_t cap) {
+int ar_db_pool_init(db_pool *pool, const char *url, size_t size, char *err, size_t cap) {
   memset(pool, 0, sizeof *pool);
   snprintf(pool->url, sizeof pool->url, "%s", url);
   pool->free = calloc(size, sizeof *pool->free);
@@ -282,9 +282,9 @@ int db_pool_init(db_pool *pool, const char *url, size_t size, char *err, size_t 
   pthread_cond_init(&pool->cv, NULL);
   pool->size = size;
   for (size_t i = 0; i < size; i++) {
-    db_conn *c = db_connect(url, err, cap);
+    db_conn *c = ar_db_connect(url, err, cap);
     if (!c) {
-      db_pool_destroy(pool);
+      ar_db_pool_destroy(pool);
       return -1;
     }
     pool->free[pool->nfree++] = c;
@@ -292,35 +292,35 @@ int db_pool_init(db_pool *pool, const char *url, size_t size, char *err, size_t 
   return 0;
 }
 
-db_conn *db_pool_get(db_pool *pool) {
+db_conn *ar_db_pool_get(db_pool *pool) {
   pthread_mutex_lock(&pool->mu);
   while (pool->nfree == 0) pthread_cond_wait(&pool->cv, &pool->mu);
   db_conn *c = pool->free[--pool->nfree];
   pthread_mutex_unlock(&pool->mu);
-  if (db_ensure(c) != 0) {
-    db_pool_put(pool, c);
+  if (ar_db_ensure(c) != 0) {
+    ar_db_pool_put(pool, c);
     return NULL;
   }
   return c;
 }
 
-void db_pool_put(db_pool *pool, db_conn *c) {
+void ar_db_pool_put(db_pool *pool, db_conn *c) {
   pthread_mutex_lock(&pool->mu);
   pool->free[pool->nfree++] = c;
   pthread_cond_signal(&pool->cv);
   pthread_mutex_unlock(&pool->mu);
 }
 
-void db_pool_destroy(db_pool *pool) {
+void ar_db_pool_destroy(db_pool *pool) {
   if (!pool->free) return;
-  for (size_t i = 0; i < pool->nfree; i++) db_close(pool->free[i]);
+  for (size_t i = 0; i < pool->nfree; i++) ar_db_close(pool->free[i]);
   free(pool->free);
   pool->free = NULL;
   pthread_mutex_destroy(&pool->mu);
   pthread_cond_destroy(&pool->cv);
 }
 
-int db_u64(const char *s, unsigned long long *out) {
+int ar_db_u64(const char *s, unsigned long long *out) {
   if (!s || !isdigit((unsigned char)*s)) return -1;
   char *end;
   *out = strtoull(s, &end, 10);
@@ -334,7 +334,7 @@ static int hexval(int c) {
   return -1;
 }
 
-int db_bytea(const char *s, unsigned char *out, size_t n) {
+int ar_db_bytea(const char *s, unsigned char *out, size_t n) {
   if (!s || s[0] != '\\' || s[1] != 'x' || strlen(s) != 2 + 2 * n) return -1;
   for (size_t i = 0; i < n; i++) {
     int hi = hexval(s[2 + 2 * i]), lo = hexval(s[3 + 2 * i]);

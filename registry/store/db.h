@@ -23,17 +23,17 @@ typedef struct {
 } db_conn;
 
 /* Connects (synchronous_commit and timeouts set). NULL with err on failure. */
-db_conn *db_connect(const char *url, char *err, size_t cap);
-void db_close(db_conn *c);
+db_conn *ar_db_connect(const char *url, char *err, size_t cap);
+void ar_db_close(db_conn *c);
 /* Reconnects when the connection is bad. Returns 0 when usable. */
-int db_ensure(db_conn *c);
+int ar_db_ensure(db_conn *c);
 
 /* Runs a prepared statement with text parameters (NULL = SQL NULL). Returns the result
  * (caller PQclear's) when its status is COMMAND_OK or TUPLES_OK, else NULL, with the
  * error logged and *sqlstate (if given) set to the SQLSTATE ("" when unknown). */
-PGresult *db_run(db_conn *c, db_stmt *st, int n, const char *const *params, char sqlstate[6]);
-/* Like db_run for statements that return nothing: 0 or -1. */
-int db_do(db_conn *c, db_stmt *st, int n, const char *const *params);
+PGresult *ar_db_run(db_conn *c, db_stmt *st, int n, const char *const *params, char sqlstate[6]);
+/* Like ar_db_run for statements that return nothing: 0 or -1. */
+int ar_db_do(db_conn *c, db_stmt *st, int n, const char *const *params);
 /* One statement of a pipeline: a prepared statement with text parameters, or (st NULL)
  * a plain command such as BEGIN or COMMIT. */
 typedef struct {
@@ -49,15 +49,15 @@ typedef struct {
  * out (NULL, or n slots) receives each result, caller PQclear's. Returns 0 when all
  * succeeded; -1 otherwise (an error stops the rest of the pipeline; out is then all NULL
  * and a transaction it ran in is aborted: roll it back). */
-int db_pipeline(db_conn *c, size_t n, const db_call *calls, PGresult **out);
+int ar_db_pipeline(db_conn *c, size_t n, const db_call *calls, PGresult **out);
 
 /* Plain command without parameters (BEGIN, COMMIT, ROLLBACK). 0 or -1. */
-int db_cmd(db_conn *c, const char *sql);
+int ar_db_cmd(db_conn *c, const char *sql);
 
 /* COPY table (columns) FROM STDIN in text format; rows are preformatted lines. */
-int db_copy(db_conn *c, const char *copy_sql, const char *data, size_t len);
+int ar_db_copy(db_conn *c, const char *copy_sql, const char *data, size_t len);
 /* A growing text buffer for COPY data and array literals. The error is sticky: once an
- * add fails (out of memory) every later add is a no-op returning -1 and db_buf_failed is
+ * add fails (out of memory) every later add is a no-op returning -1 and ar_db_buf_failed is
  * true, so a caller that builds a buffer in many steps (a callback returning void) need
  * only check once, before the buffer is sent. */
 typedef struct {
@@ -66,15 +66,15 @@ typedef struct {
   bool failed;
 } db_buf;
 #define DB_MUST_USE __attribute__((warn_unused_result))
-DB_MUST_USE int db_buf_add(db_buf *b, const char *s, size_t n);
-DB_MUST_USE int db_buf_addf(db_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+DB_MUST_USE int ar_db_buf_add(db_buf *b, const char *s, size_t n);
+DB_MUST_USE int ar_db_buf_addf(db_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s escaped for COPY text format. */
-DB_MUST_USE int db_buf_add_copy_text(db_buf *b, const char *s);
+DB_MUST_USE int ar_db_buf_add_copy_text(db_buf *b, const char *s);
 /* A PostgreSQL array literal element, quoted and escaped: "a\"b". */
-DB_MUST_USE int db_buf_add_array_elem(db_buf *b, const char *s);
+DB_MUST_USE int ar_db_buf_add_array_elem(db_buf *b, const char *s);
 /* True once an add has failed: the buffer's content is incomplete and must not be used. */
-DB_MUST_USE bool db_buf_failed(const db_buf *b);
-void db_buf_free(db_buf *b);
+DB_MUST_USE bool ar_db_buf_failed(const db_buf *b);
+void ar_db_buf_free(db_buf *b);
 
 /* A fixed pool of connections for reads. */
 typedef struct {
@@ -85,14 +85,14 @@ typedef struct {
   char url[1024];
 } db_pool;
 
-int db_pool_init(db_pool *pool, const char *url, size_t size, char *err, size_t cap);
-db_conn *db_pool_get(db_pool *pool);   /* blocks until one is free; NULL if unusable */
-void db_pool_put(db_pool *pool, db_conn *c);
-void db_pool_destroy(db_pool *pool);
+int ar_db_pool_init(db_pool *pool, const char *url, size_t size, char *err, size_t cap);
+db_conn *ar_db_pool_get(db_pool *pool);   /* blocks until one is free; NULL if unusable */
+void ar_db_pool_put(db_pool *pool, db_conn *c);
+void ar_db_pool_destroy(db_pool *pool);
 
 /* Text conversions for parameters and results. */
-int db_u64(const char *s, unsigned long long *out);
+int ar_db_u64(const char *s, unsigned long long *out);
 /* "\\x..." bytea text output to n bytes. */
-int db_bytea(const char *s, unsigned char *out, size_t n);
+int ar_db_bytea(const char *s, unsigned char *out, size_t n);
 
 #endif

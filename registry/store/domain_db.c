@@ -45,7 +45,7 @@ struct domain_db {
   strmap cache; /* "kind:id" -> cached* (used once: the batch's overlay keeps it after) */
 };
 
-domain_db *domain_db_new(db_conn *c, const char *ledger) {
+domain_db *ar_domain_db_new(db_conn *c, const char *ledger) {
   domain_db *db = calloc(1, sizeof *db);
   if (!db) return NULL;
   db->c = c;
@@ -59,9 +59,9 @@ static void free_cached(void *v) {
   free(x);
 }
 
-void domain_db_free(domain_db *db) {
+void ar_domain_db_free(domain_db *db) {
   if (!db) return;
-  strmap_free(&db->cache, free_cached);
+  ar_strmap_free(&db->cache, free_cached);
   free(db);
 }
 
@@ -92,11 +92,11 @@ static json_t *load(void *ctx, const char *kind, const char *id, int *err) {
     *err = DOMAIN_STORE_NOMEM;
     return NULL;
   }
-  cached *x = strmap_get(&db->cache, k);
+  cached *x = ar_strmap_get(&db->cache, k);
   free(k);
   if (x) return json_incref(x->doc);
   const char *params[3] = {db->ledger, kind, id};
-  PGresult *r = db_run(db->c, &q_load, 3, params, NULL);
+  PGresult *r = ar_db_run(db->c, &q_load, 3, params, NULL);
   if (!r) {
     *err = 1;
     return NULL;
@@ -113,7 +113,7 @@ static int ref_subject(void *ctx, const char *ref, char *subject, size_t cap) {
   size_t n = strlen(ref);
   if (n != 64 || strspn(ref, "0123456789abcdef") != n) return 0;
   const char *params[2] = {db->ledger, ref};
-  PGresult *r = db_run(db->c, &q_ref, 2, params, NULL);
+  PGresult *r = ar_db_run(db->c, &q_ref, 2, params, NULL);
   if (!r) return -1;
   int found = PQntuples(r) == 1;
   if (found) snprintf(subject, cap, "%s", PQgetvalue(r, 0, 0));
@@ -121,7 +121,7 @@ static int ref_subject(void *ctx, const char *ref, char *subject, size_t cap) {
   return found;
 }
 
-domain_store domain_db_store(domain_db *db) { return (domain_store){.load = load, .ctx = db, .ref_subject = ref_subject}; }
+domain_store ar_domain_db_store(domain_db *db) { return (domain_store){.load = load, .ctx = db, .ref_subject = ref_subject}; }
 
 /* ---- prefetch ------------------------------------------------------------------------ */
 
@@ -139,35 +139,35 @@ static void want_add(want *w, const char *kind, const char *id) {
     w->err = 1;
     return;
   }
-  if (strmap_get(&w->db->cache, k)) {
+  if (ar_strmap_get(&w->db->cache, k)) {
     free(k);
     return;
   }
   cached *x = calloc(1, sizeof *x); /* absent until the query finds it */
-  if (!x || strmap_put(&w->db->cache, k, x)) {
+  if (!x || ar_strmap_put(&w->db->cache, k, x)) {
     free(x);
     free(k);
     w->err = 1;
     return;
   }
   free(k);
-  if ((!w->first && (db_buf_add(&w->kinds, ",", 1) || db_buf_add(&w->ids, ",", 1))) ||
-      db_buf_add_array_elem(&w->kinds, kind) || db_buf_add_array_elem(&w->ids, id))
+  if ((!w->first && (ar_db_buf_add(&w->kinds, ",", 1) || ar_db_buf_add(&w->ids, ",", 1))) ||
+      ar_db_buf_add_array_elem(&w->kinds, kind) || ar_db_buf_add_array_elem(&w->ids, id))
     w->err = 1;
   w->first = false;
 }
 
 static int fetch(domain_db *db, want *w) {
   int rc = -1;
-  if (db_buf_add(&w->kinds, "}", 1) || db_buf_add(&w->ids, "}", 1) || w->err) return DOMAIN_DB_NOMEM;
+  if (ar_db_buf_add(&w->kinds, "}", 1) || ar_db_buf_add(&w->ids, "}", 1) || w->err) return DOMAIN_DB_NOMEM;
   if (w->first) return 0;
   const char *params[3] = {db->ledger, w->kinds.data, w->ids.data};
-  PGresult *r = db_run(db->c, &q_prefetch, 3, params, NULL);
+  PGresult *r = ar_db_run(db->c, &q_prefetch, 3, params, NULL);
   if (!r) return -1;
   rc = 0;
   for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
     char *k = key_of(PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
-    cached *x = k ? strmap_get(&db->cache, k) : NULL;
+    cached *x = k ? ar_strmap_get(&db->cache, k) : NULL;
     free(k);
     bool oom = false;
     if (!k) rc = DOMAIN_DB_NOMEM;
@@ -177,10 +177,10 @@ static int fetch(domain_db *db, want *w) {
   return rc;
 }
 
-int domain_db_prefetch(domain_db *db, size_t n, const aidreg_event *(*ev_at)(void *ctx, size_t i), void *ctx) {
+int ar_domain_db_prefetch(domain_db *db, size_t n, const aidreg_event *(*ev_at)(void *ctx, size_t i), void *ctx) {
   want w = {.db = db, .first = true};
   /* A failed add is sticky: fetch sees it in its own adds. */
-  if (db_buf_add(&w.kinds, "{", 1) || db_buf_add(&w.ids, "{", 1)) w.err = 1;
+  if (ar_db_buf_add(&w.kinds, "{", 1) || ar_db_buf_add(&w.ids, "{", 1)) w.err = 1;
   want_add(&w, "settings", db->ledger);
   for (size_t i = 0; i < n; i++) {
     const aidreg_event *ev = ev_at(ctx, i);
@@ -201,12 +201,12 @@ int domain_db_prefetch(domain_db *db, size_t n, const aidreg_event *(*ev_at)(voi
     json_array_foreach(json_object_get(b, "sources"), j, v) want_add(&w, "income", json_string_value(json_object_get(v, "income")));
   }
   int rc = fetch(db, &w);
-  db_buf_free(&w.kinds);
-  db_buf_free(&w.ids);
+  ar_db_buf_free(&w.kinds);
+  ar_db_buf_free(&w.ids);
   if (rc) return rc;
   /* Second round: the assets of the incomes plans draw on. */
   want w2 = {.db = db, .first = true};
-  if (db_buf_add(&w2.kinds, "{", 1) || db_buf_add(&w2.ids, "{", 1)) w2.err = 1;
+  if (ar_db_buf_add(&w2.kinds, "{", 1) || ar_db_buf_add(&w2.ids, "{", 1)) w2.err = 1;
   json_t *assets = json_array(); /* collected first: want_add grows the cache */
   if (!assets) w2.err = 1;
   for (size_t i = 0; assets && i < db->cache.cap; i++) {
@@ -220,8 +220,8 @@ int domain_db_prefetch(domain_db *db, size_t n, const aidreg_event *(*ev_at)(voi
   json_array_foreach(assets, i, a) want_add(&w2, "asset", json_string_value(a));
   json_decref(assets);
   rc = fetch(db, &w2);
-  db_buf_free(&w2.kinds);
-  db_buf_free(&w2.ids);
+  ar_db_buf_free(&w2.kinds);
+  ar_db_buf_free(&w2.ids);
   return rc;
 }
 
@@ -236,23 +236,23 @@ typedef struct {
 
 static void elem(rows *w, int col, const char *s, bool first) {
   db_buf *b = &w->a[col];
-  if (!first && db_buf_add(b, ",", 1)) w->err = 1;
-  if (s ? db_buf_add_array_elem(b, s) : db_buf_add(b, "NULL", 4)) w->err = 1;
+  if (!first && ar_db_buf_add(b, ",", 1)) w->err = 1;
+  if (s ? ar_db_buf_add_array_elem(b, s) : ar_db_buf_add(b, "NULL", 4)) w->err = 1;
 }
 
 static int emit(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at) {
   rows *w = ctx;
   if (!doc) {
     bool first = w->nd == 0;
-    if ((!first && (db_buf_add(&w->dk, ",", 1) || db_buf_add(&w->di, ",", 1))) ||
-        db_buf_add_array_elem(&w->dk, kind) || db_buf_add_array_elem(&w->di, id))
+    if ((!first && (ar_db_buf_add(&w->dk, ",", 1) || ar_db_buf_add(&w->di, ",", 1))) ||
+        ar_db_buf_add_array_elem(&w->dk, kind) || ar_db_buf_add_array_elem(&w->di, id))
       w->err = 1;
     w->nd++;
     return w->err;
   }
   bool first = w->n == 0;
   domain_columns c;
-  domain_columns_of(kind, doc, &c);
+  ar_domain_columns_of(kind, doc, &c);
   char year[16], upd[24];
   snprintf(year, sizeof year, "%d", c.year);
   snprintf(upd, sizeof upd, "%" PRIu64, updated_at);
@@ -274,30 +274,30 @@ static int emit(void *ctx, const char *kind, const char *id, const json_t *doc, 
   return w->err;
 }
 
-int domain_db_write(domain_db *db, domain_batch *d) {
+int ar_domain_db_write(domain_db *db, domain_batch *d) {
   rows w = {0};
   int rc = DOMAIN_DB_NOMEM;
   for (int i = 0; i < 11; i++)
-    if (db_buf_add(&w.a[i], "{", 1)) goto out;
-  if (db_buf_add(&w.dk, "{", 1) || db_buf_add(&w.di, "{", 1)) goto out;
-  if (domain_changes(d, emit, &w) || w.err) goto out;
+    if (ar_db_buf_add(&w.a[i], "{", 1)) goto out;
+  if (ar_db_buf_add(&w.dk, "{", 1) || ar_db_buf_add(&w.di, "{", 1)) goto out;
+  if (ar_domain_changes(d, emit, &w) || w.err) goto out;
   for (int i = 0; i < 11; i++)
-    if (db_buf_add(&w.a[i], "}", 1)) goto out;
-  if (db_buf_add(&w.dk, "}", 1) || db_buf_add(&w.di, "}", 1)) goto out;
+    if (ar_db_buf_add(&w.a[i], "}", 1)) goto out;
+  if (ar_db_buf_add(&w.dk, "}", 1) || ar_db_buf_add(&w.di, "}", 1)) goto out;
   rc = -1;
   if (w.nd) {
     const char *params[3] = {db->ledger, w.dk.data, w.di.data};
-    if (db_do(db->c, &q_delete, 3, params)) goto out;
+    if (ar_db_do(db->c, &q_delete, 3, params)) goto out;
   }
   if (w.n) {
     const char *params[12] = {db->ledger};
     for (int i = 0; i < 11; i++) params[i + 1] = w.a[i].data;
-    if (db_do(db->c, &q_upsert, 12, params)) goto out;
+    if (ar_db_do(db->c, &q_upsert, 12, params)) goto out;
   }
   rc = 0;
 out:
-  for (int i = 0; i < 11; i++) db_buf_free(&w.a[i]);
-  db_buf_free(&w.dk);
-  db_buf_free(&w.di);
+  for (int i = 0; i < 11; i++) ar_db_buf_free(&w.a[i]);
+  ar_db_buf_free(&w.dk);
+  ar_db_buf_free(&w.di);
   return rc;
 }

@@ -44,7 +44,7 @@ static db_stmt q_record = {"INSERT INTO schema_version (version, name) VALUES ($
 static int apply_one(db_conn *c, const char *dir, const char *name, char *err, size_t cap) {
   char version[4] = {name[0], name[1], name[2], 0};
   const char *params[2] = {version, name};
-  PGresult *r = db_run(c, &q_applied, 1, params, NULL);
+  PGresult *r = ar_db_run(c, &q_applied, 1, params, NULL);
   if (!r) {
     snprintf(err, cap, "cannot read schema_version");
     return -1;
@@ -61,18 +61,18 @@ static int apply_one(db_conn *c, const char *dir, const char *name, char *err, s
     return -1;
   }
   int rc = -1;
-  if (db_cmd(c, "BEGIN")) goto out;
+  if (ar_db_cmd(c, "BEGIN")) goto out;
   r = PQexec(c->pg, sql);
   if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
     snprintf(err, cap, "migration %s failed: %s", name, PQerrorMessage(c->pg));
     PQclear(r);
-    db_cmd(c, "ROLLBACK");
+    ar_db_cmd(c, "ROLLBACK");
     goto out;
   }
   PQclear(r);
-  if (db_do(c, &q_record, 2, params) || db_cmd(c, "COMMIT")) {
+  if (ar_db_do(c, &q_record, 2, params) || ar_db_cmd(c, "COMMIT")) {
     snprintf(err, cap, "cannot record migration %s", name);
-    db_cmd(c, "ROLLBACK");
+    ar_db_cmd(c, "ROLLBACK");
     goto out;
   }
   fprintf(stderr, "aidreg: applied migration %s\n", name);
@@ -83,17 +83,17 @@ out:
 }
 
 int aidreg_migrate(const char *url, const char *dir, char *err, size_t cap) {
-  db_conn *c = db_connect(url, err, cap);
+  db_conn *c = ar_db_connect(url, err, cap);
   if (!c) return -1;
   int rc = -1;
   char **names = NULL;
   size_t n = 0;
   DIR *d = NULL;
-  if (db_cmd(c, "SELECT pg_advisory_lock(" MIGRATE_LOCK ")")) {
+  if (ar_db_cmd(c, "SELECT pg_advisory_lock(" MIGRATE_LOCK ")")) {
     snprintf(err, cap, "cannot take the migration lock");
     goto out;
   }
-  if (db_cmd(c, "CREATE TABLE IF NOT EXISTS schema_version (version int PRIMARY KEY, name text NOT NULL, "
+  if (ar_db_cmd(c, "CREATE TABLE IF NOT EXISTS schema_version (version int PRIMARY KEY, name text NOT NULL, "
                 "applied_at timestamptz NOT NULL DEFAULT now())")) {
     snprintf(err, cap, "cannot create schema_version");
     goto unlock;
@@ -121,11 +121,11 @@ int aidreg_migrate(const char *url, const char *dir, char *err, size_t cap) {
     if (apply_one(c, dir, names[i], err, cap)) goto unlock;
   rc = 0;
 unlock:
-  db_cmd(c, "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")");
+  ar_db_cmd(c, "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")");
 out:
   if (d) closedir(d);
   for (size_t i = 0; i < n; i++) free(names[i]);
   free(names);
-  db_close(c);
+  ar_db_close(c);
   return rc;
 }

@@ -43,14 +43,14 @@ static int attach_counts(json_t *by_code, PGresult *r) {
 
 int aidreg_state_places(aidreg_registry *r, const char *code, json_t **out, aidreg_problem *p) {
   *out = NULL;
-  db_conn *c = db_pool_get(&r->pool);
+  db_conn *c = ar_db_pool_get(&r->pool);
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
   const char *params[1] = {code};
   PGresult *known = NULL, *places = NULL, *counts = NULL;
   json_t *items = json_array(), *by_code = json_object();
   int rc = -1;
-  if (!(known = db_run(c, &q_ledger_exists, 1, params, NULL)) || !(places = db_run(c, &q_places, 1, params, NULL)) ||
-      !(counts = db_run(c, &q_place_counts, 1, params, NULL))) {
+  if (!(known = ar_db_run(c, &q_ledger_exists, 1, params, NULL)) || !(places = ar_db_run(c, &q_places, 1, params, NULL)) ||
+      !(counts = ar_db_run(c, &q_place_counts, 1, params, NULL))) {
     aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
     goto out;
   }
@@ -95,6 +95,6 @@ out:
   PQclear(known);
   PQclear(places);
   PQclear(counts);
-  db_pool_put(&r->pool, c);
+  ar_db_pool_put(&r->pool, c);
   return rc;
 }

@@ -24,15 +24,15 @@ static db_stmt q_leaf_hashes = {
 
 /* Borrow a pooled connection for the body of a read; on failure set p. */
 #define WITH_CONN(r, c, p)                                                                   \
-  db_conn *c = db_pool_get(&(r)->pool);                                                      \
+  db_conn *c = ar_db_pool_get(&(r)->pool);                                                      \
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry")
 
 static int ledger_size(db_conn *c, const char *code, uint64_t *size, aidreg_problem *p) {
   const char *params[1] = {code};
-  PGresult *res = db_run(c, &q_size, 1, params, NULL);
+  PGresult *res = ar_db_run(c, &q_size, 1, params, NULL);
   if (!res) return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
   unsigned long long s = 0;
-  int rc = PQntuples(res) == 1 && db_u64(PQgetvalue(res, 0, 0), &s) == 0 ? 0 : 1;
+  int rc = PQntuples(res) == 1 && ar_db_u64(PQgetvalue(res, 0, 0), &s) == 0 ? 0 : 1;
   PQclear(res);
   if (rc) return aidreg_problem_set(p, AIDREG_E_UNKNOWN_LEDGER, NULL, "there is no ledger %s on this server", code);
   *size = s;
@@ -41,13 +41,13 @@ static int ledger_size(db_conn *c, const char *code, uint64_t *size, aidreg_prob
 
 int aidreg_registry_ledgers(aidreg_registry *r, json_t **out, aidreg_problem *p) {
   WITH_CONN(r, c, p);
-  PGresult *res = db_run(c, &q_ledgers, 0, NULL, NULL);
-  db_pool_put(&r->pool, c);
+  PGresult *res = ar_db_run(c, &q_ledgers, 0, NULL, NULL);
+  ar_db_pool_put(&r->pool, c);
   if (!res) return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
   json_t *list = json_array();
   for (int i = 0; list && i < PQntuples(res); i++) {
     unsigned long long size = 0;
-    db_u64(PQgetvalue(res, i, 4), &size);
+    ar_db_u64(PQgetvalue(res, i, 4), &size);
     if (json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:I}", "code", PQgetvalue(res, i, 0), "name",
                                               PQgetvalue(res, i, 1), "origin", PQgetvalue(res, i, 2), "vkey",
                                               PQgetvalue(res, i, 3), "size", (json_int_t)size))) {
@@ -79,10 +79,10 @@ json_t *aidreg_registry_tree_sizes(aidreg_registry *r) {
 }
 
 bool aidreg_registry_healthy(aidreg_registry *r) {
-  db_conn *c = db_pool_get(&r->pool);
+  db_conn *c = ar_db_pool_get(&r->pool);
   if (!c) return false;
-  bool ok = db_cmd(c, "SELECT 1") == 0;
-  db_pool_put(&r->pool, c);
+  bool ok = ar_db_cmd(c, "SELECT 1") == 0;
+  ar_db_pool_put(&r->pool, c);
   return ok;
 }
 
@@ -91,11 +91,11 @@ int aidreg_registry_checkpoint(aidreg_registry *r, const char *code, char **note
   uint64_t size;
   int rc = ledger_size(c, code, &size, p);
   if (rc == 0) {
-    int found = store_checkpoint_latest(c, code, &size, note);
+    int found = ar_store_checkpoint_latest(c, code, &size, note);
     if (found <= 0) rc = aidreg_problem_set(p, found < 0 ? AIDREG_E_INTERNAL : AIDREG_E_NOT_FOUND, NULL,
                                             "no checkpoint yet");
   }
-  db_pool_put(&r->pool, c);
+  ar_db_pool_put(&r->pool, c);
   return rc;
 }
 
@@ -112,9 +112,9 @@ static int tile_bytes(db_conn *c, const char *code, const aidreg_tile_ref *t, ui
   snprintf(b, sizeof b, "%" PRIu64, end);
   const char *hp[4] = {code, code_lv, a, b};
   const char *lp[3] = {code, a, b};
-  PGresult *res = t->entries   ? db_run(c, &q_leaves, 3, lp, NULL)
-                  : level == 0 ? db_run(c, &q_leaf_hashes, 3, lp, NULL)
-                               : db_run(c, &q_hashes, 4, hp, NULL);
+  PGresult *res = t->entries   ? ar_db_run(c, &q_leaves, 3, lp, NULL)
+                  : level == 0 ? ar_db_run(c, &q_leaf_hashes, 3, lp, NULL)
+                               : ar_db_run(c, &q_hashes, 4, hp, NULL);
   if (!res) return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
   int rc = -1;
   if ((uint64_t)PQntuples(res) != t->width) {
@@ -127,10 +127,10 @@ static int tile_bytes(db_conn *c, const char *code, const aidreg_tile_ref *t, ui
       const char *leaf = PQgetvalue(res, i, 1);
       size_t n = strlen(leaf);
       uint8_t be[2] = {(uint8_t)(n >> 8), (uint8_t)n};
-      if (n > 0xffff || db_buf_add(&buf, (const char *)be, 2) || db_buf_add(&buf, leaf, n)) goto fail;
+      if (n > 0xffff || ar_db_buf_add(&buf, (const char *)be, 2) || ar_db_buf_add(&buf, leaf, n)) goto fail;
     } else {
       uint8_t h[32];
-      if (db_bytea(PQgetvalue(res, i, 0), h, 32) || db_buf_add(&buf, (const char *)h, 32)) goto fail;
+      if (ar_db_bytea(PQgetvalue(res, i, 0), h, 32) || ar_db_buf_add(&buf, (const char *)h, 32)) goto fail;
     }
   }
   *data = (uint8_t *)buf.data;
@@ -138,7 +138,7 @@ static int tile_bytes(db_conn *c, const char *code, const aidreg_tile_ref *t, ui
   rc = 0;
   goto out;
 fail:
-  db_buf_free(&buf);
+  ar_db_buf_free(&buf);
   aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "cannot assemble the tile");
 out:
   PQclear(res);
@@ -151,7 +151,7 @@ int aidreg_registry_tile(aidreg_registry *r, const char *code, const aidreg_tile
   uint64_t size;
   int rc = ledger_size(c, code, &size, p);
   if (rc == 0) rc = tile_bytes(c, code, t, size, data, len, p);
-  db_pool_put(&r->pool, c);
+  ar_db_pool_put(&r->pool, c);
   return rc;
 }
 
@@ -187,7 +187,7 @@ int aidreg_registry_entries(aidreg_registry *r, const char *code, uint64_t from,
     snprintf(a, sizeof a, "%" PRIu64, from);
     snprintf(b, sizeof b, "%" PRIu64, end);
     const char *lp[3] = {code, a, b};
-    PGresult *res = db_run(c, &q_leaves, 3, lp, NULL);
+    PGresult *res = ar_db_run(c, &q_leaves, 3, lp, NULL);
     if (!res) {
       rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
     } else {
@@ -203,7 +203,7 @@ int aidreg_registry_entries(aidreg_registry *r, const char *code, uint64_t from,
       if (!*out) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
     }
   }
-  db_pool_put(&r->pool, c);
+  ar_db_pool_put(&r->pool, c);
   return rc;
 }
 
@@ -219,13 +219,13 @@ int aidreg_registry_entry(aidreg_registry *r, const char *code, uint64_t index, 
     snprintf(a, sizeof a, "%" PRIu64, index);
     snprintf(b, sizeof b, "%" PRIu64, index + 1);
     const char *lp[3] = {code, a, b};
-    PGresult *res = db_run(c, &q_leaves, 3, lp, NULL);
+    PGresult *res = ar_db_run(c, &q_leaves, 3, lp, NULL);
     if (!res || PQntuples(res) != 1 ||
         !(*out = entry_json(PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2))))
       rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "cannot read entry");
     PQclear(res);
   }
-  db_pool_put(&r->pool, c);
+  ar_db_pool_put(&r->pool, c);
   return rc;
 }
 
@@ -252,9 +252,9 @@ int aidreg_registry_inclusion(aidreg_registry *r, const char *code, bool index_k
     aidreg_hex_encode(leaf_hash, 32, hex);
     snprintf(bytea, sizeof bytea, "\\x%s", hex);
     const char *params[2] = {code, bytea};
-    PGresult *res = db_run(c, &q_by_hash, 2, params, NULL);
+    PGresult *res = ar_db_run(c, &q_by_hash, 2, params, NULL);
     unsigned long long ix;
-    if (!res || PQntuples(res) < 1 || db_u64(PQgetvalue(res, 0, 0), &ix))
+    if (!res || PQntuples(res) < 1 || ar_db_u64(PQgetvalue(res, 0, 0), &ix))
       rc = aidreg_problem_set(p, AIDREG_E_NOT_FOUND, "/query/leaf_hash", "no leaf with that hash");
     else
       index = ix;
@@ -269,7 +269,7 @@ int aidreg_registry_inclusion(aidreg_registry *r, const char *code, bool index_k
     uint8_t proof[AIDREG_MAX_PROOF][32], lh[32];
     size_t n;
     char lhs[45];
-    if (store_node_fetch(&sn, 0, index, lh) || aidreg_merkle_inclusion_proof(store_node_fetch, &sn, index, size, proof, &n)) {
+    if (ar_store_node_fetch(&sn, 0, index, lh) || aidreg_merkle_inclusion_proof(ar_store_node_fetch, &sn, index, size, proof, &n)) {
       rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "cannot build the proof");
     } else {
       aidreg_b64_encode_to(lh, 32, lhs, sizeof lhs);
@@ -277,7 +277,7 @@ int aidreg_registry_inclusion(aidreg_registry *r, const char *code, bool index_k
                        "leaf_hash", lhs, "inclusion_proof", proof_array(proof, n));
     }
   }
-  db_pool_put(&r->pool, c);
+  ar_db_pool_put(&r->pool, c);
   return rc;
 }
 
@@ -293,12 +293,12 @@ int aidreg_registry_consistency(aidreg_registry *r, const char *code, uint64_t f
     store_nodes sn = {c, code};
     uint8_t proof[AIDREG_MAX_PROOF][32];
     size_t n;
-    if (aidreg_merkle_consistency_proof(store_node_fetch, &sn, from, to, proof, &n))
+    if (aidreg_merkle_consistency_proof(ar_store_node_fetch, &sn, from, to, proof, &n))
       rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "cannot build the proof");
     else
       *out = json_pack("{s:I, s:I, s:o}", "from", (json_int_t)from, "to", (json_int_t)to, "consistency_proof",
                        proof_array(proof, n));
   }
-  db_pool_put(&r->pool, c);
+  ar_db_pool_put(&r->pool, c);
   return rc;
 }

@@ -36,7 +36,7 @@ aidreg_registry *aidreg_registry_open(const aidreg_registry_config *cfg, char *e
   r->max_batch = cfg->max_batch ? cfg->max_batch : 1000;
   r->max_clock_skew = cfg->max_clock_skew ? cfg->max_clock_skew : 600;
   pthread_mutex_init(&r->mu, NULL);
-  if (db_pool_init(&r->pool, cfg->database_url, cfg->pool_size ? cfg->pool_size : 8, err, cap)) {
+  if (ar_db_pool_init(&r->pool, cfg->database_url, cfg->pool_size ? cfg->pool_size : 8, err, cap)) {
     pthread_mutex_destroy(&r->mu);
     sodium_memzero_key(&r->log_key);
     free(r);
@@ -49,10 +49,10 @@ void aidreg_registry_close(aidreg_registry *r) {
   if (!r) return;
   for (ledger_slot *s = r->ledgers, *next; s; s = next) {
     next = s->next;
-    appender_stop(s->appender);
+    ar_appender_stop(s->appender);
     free(s);
   }
-  db_pool_destroy(&r->pool);
+  ar_db_pool_destroy(&r->pool);
   pthread_mutex_destroy(&r->mu);
   sodium_memzero_key(&r->log_key);
   free(r);
@@ -74,14 +74,14 @@ static appender *ledger_appender(aidreg_registry *r, const char *code, aidreg_pr
     }
   pthread_mutex_unlock(&r->mu);
 
-  db_conn *c = db_pool_get(&r->pool);
+  db_conn *c = ar_db_pool_get(&r->pool);
   if (!c) {
     aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
     return NULL;
   }
   const char *params[1] = {code};
-  PGresult *res = db_run(c, &q_exists, 1, params, NULL);
-  db_pool_put(&r->pool, c);
+  PGresult *res = ar_db_run(c, &q_exists, 1, params, NULL);
+  ar_db_pool_put(&r->pool, c);
   if (!res) {
     aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
     return NULL;
@@ -103,7 +103,7 @@ static appender *ledger_appender(aidreg_registry *r, const char *code, aidreg_pr
     aidreg_registry_origin(r, code, lg.origin, sizeof lg.origin);
     char err[256];
     snprintf(s->code, sizeof s->code, "%s", code);
-    if (!(s->appender = appender_start(&lg, r->url, r->max_batch, err, sizeof err))) {
+    if (!(s->appender = ar_appender_start(&lg, r->url, r->max_batch, err, sizeof err))) {
       fprintf(stderr, "aidreg: %s\n", err);
       free(s);
       s = NULL;
@@ -224,7 +224,7 @@ void aidreg_registry_submit(aidreg_registry *r, const char *code, const json_t *
                             const char *pointer_prefix, aidreg_result *results) {
   submit_job *j = job_prepare(r, code, envelopes, n, pointer_prefix, results);
   if (!j) return;
-  if (j->nq && appender_submit(j->a, j->queued, j->nq)) refuse_queued(j);
+  if (j->nq && ar_appender_submit(j->a, j->queued, j->nq)) refuse_queued(j);
   job_free(j);
 }
 
@@ -250,7 +250,7 @@ bool aidreg_registry_submit_async(aidreg_registry *r, const char *code, const js
   j->ctx = ctx;
   j->w.on_done = job_finished;
   j->w.arg = j;
-  if (appender_enqueue(j->a, j->queued, j->nq, &j->w)) {
+  if (ar_appender_enqueue(j->a, j->queued, j->nq, &j->w)) {
     refuse_queued(j);
     job_free(j);
     return false;
@@ -291,14 +291,14 @@ void aidreg_registry_create_ledger(aidreg_registry *r, const json_t *envelope, a
     goto refused;
   }
   char *vk = aidreg_note_vkey(lg.origin, r->log_key.pk);
-  if (!vk || !(c = db_pool_get(&r->pool))) {
+  if (!vk || !(c = ar_db_pool_get(&r->pool))) {
     free(vk);
     aidreg_problem_set(&p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
     goto refused;
   }
   append_item *items[1] = {&it};
-  append_batch(c, &lg, items, 1, true, name ? name : "", vk);
-  db_pool_put(&r->pool, c);
+  ar_append_batch(c, &lg, items, 1, true, name ? name : "", vk);
+  ar_db_pool_put(&r->pool, c);
   if (res->status == 200 || res->status == 201) *vkey = vk;
   else free(vk);
   goto out;

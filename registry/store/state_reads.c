@@ -107,7 +107,7 @@ static const char *list_omits(const char *kind) {
 
 static int ledger_known(db_conn *c, const char *code, aidreg_problem *p) {
   const char *params[1] = {code};
-  PGresult *r = db_run(c, &q_ledger, 1, params, NULL);
+  PGresult *r = ar_db_run(c, &q_ledger, 1, params, NULL);
   if (!r) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
   bool ok = PQntuples(r) == 1;
   PQclear(r);
@@ -135,7 +135,7 @@ static int list(aidreg_registry *r, const char *code, const char *kind, const ai
   aidreg_state_query q = q0 ? *q0 : (aidreg_state_query){0};
   if (check_query(&q, p)) return -1;
   unsigned limit = q.limit == 0 ? 100 : q.limit > 1000 ? 1000 : q.limit;
-  db_conn *c = db_pool_get(&r->pool);
+  db_conn *c = ar_db_pool_get(&r->pool);
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
   int rc = ledger_known(c, code, p);
   PGresult *res = NULL, *cnt = NULL;
@@ -146,12 +146,12 @@ static int list(aidreg_registry *r, const char *code, const char *kind, const ai
   snprintf(lim, sizeof lim, "%u", limit);
   const char *params[11] = {code,   kind,     q.village, q.township, q.klass, q.status,
                             q.q && *q.q ? q.q : NULL, year, from, lim, list_omits(kind)};
-  if (!(res = db_run(c, &q_list, 11, params, NULL)) || !(cnt = db_run(c, &q_count, 8, params, NULL))) {
+  if (!(res = ar_db_run(c, &q_list, 11, params, NULL)) || !(cnt = ar_db_run(c, &q_count, 8, params, NULL))) {
     rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
     goto out;
   }
   unsigned long long total = 0;
-  db_u64(PQgetvalue(cnt, 0, 0), &total);
+  ar_db_u64(PQgetvalue(cnt, 0, 0), &total);
   json_t *items = json_array();
   if (!items) {
     rc = oom(p);
@@ -179,7 +179,7 @@ static int list(aidreg_registry *r, const char *code, const char *kind, const ai
 out:
   PQclear(res);
   PQclear(cnt);
-  db_pool_put(&r->pool, c);
+  ar_db_pool_put(&r->pool, c);
   return rc;
 }
 
@@ -204,7 +204,7 @@ static int load_doc(db_conn *c, const char *code, const char *kind, const char *
                     aidreg_problem *p) {
   const char *params[3] = {code, kind, id};
   *doc = NULL;
-  PGresult *res = db_run(c, &q_doc, 3, params, NULL);
+  PGresult *res = ar_db_run(c, &q_doc, 3, params, NULL);
   if (!res) return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
   int rc = 0;
   if (PQntuples(res) == 1 && !(*doc = parse(PQgetvalue(res, 0, 0)))) rc = damaged(p, kind, id);
@@ -218,7 +218,7 @@ static int add_step(json_t *out, PGresult *res, int i, const aidreg_leaf *leaf, 
   const char *ref = PQgetvalue(res, i, 2);
   const json_t *sup = json_object_get(json_object_get(log, "superseded"), ref);
   unsigned long long idx = 0;
-  db_u64(PQgetvalue(res, i, 0), &idx);
+  ar_db_u64(PQgetvalue(res, i, 0), &idx);
   return json_array_append_new(out, json_pack("{s:I, s:s, s:s, s:s?, s:o, s:o, s:o}", "index", (json_int_t)idx, "ref",
                                               ref, "time", leaf->time, "type",
                                               json_string_value(json_object_get(event, "type")), "signers", signers,
@@ -230,7 +230,7 @@ static int add_step(json_t *out, PGresult *res, int i, const aidreg_leaf *leaf, 
  * NULL with p filled when a leaf does not read back or the database fails. */
 static json_t *history(db_conn *c, const char *code, const char *subject, const json_t *log, aidreg_problem *p) {
   const char *params[2] = {code, subject};
-  PGresult *res = db_run(c, &q_history, 2, params, NULL);
+  PGresult *res = ar_db_run(c, &q_history, 2, params, NULL);
   if (!res) {
     aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
     return NULL;
@@ -238,7 +238,7 @@ static json_t *history(db_conn *c, const char *code, const char *subject, const 
   json_t *out = json_array(), *keys = json_object();
   db_buf ids = {0};
   bool first = true;
-  int rc = out && keys && !db_buf_add(&ids, "{", 1) ? 0 : oom(p);
+  int rc = out && keys && !ar_db_buf_add(&ids, "{", 1) ? 0 : oom(p);
   for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
     const char *data = PQgetvalue(res, i, 1);
     aidreg_leaf leaf;
@@ -261,7 +261,7 @@ static json_t *history(db_conn *c, const char *code, const char *subject, const 
       if (json_array_append_new(signers, json_pack("{s:s}", "keyid", leaf.env.sigs[s].keyid))) rc = oom(p);
       if (rc == 0 && !json_object_get(keys, leaf.env.sigs[s].keyid)) {
         if (json_object_set_new(keys, leaf.env.sigs[s].keyid, json_null())) rc = oom(p);
-        if ((!first && db_buf_add(&ids, ",", 1)) || db_buf_add_array_elem(&ids, leaf.env.sigs[s].keyid))
+        if ((!first && ar_db_buf_add(&ids, ",", 1)) || ar_db_buf_add_array_elem(&ids, leaf.env.sigs[s].keyid))
           rc = oom(p);
         first = false;
       }
@@ -275,11 +275,11 @@ static json_t *history(db_conn *c, const char *code, const char *subject, const 
     aidreg_leaf_free(&leaf);
   }
   PQclear(res);
-  if (rc == 0 && db_buf_add(&ids, "}", 1)) rc = oom(p);
+  if (rc == 0 && ar_db_buf_add(&ids, "}", 1)) rc = oom(p);
   /* Who signed: role and holder of each key. */
   if (rc == 0 && !first) {
     const char *sp[2] = {code, ids.data};
-    PGresult *k = db_run(c, &q_signers, 2, sp, NULL);
+    PGresult *k = ar_db_run(c, &q_signers, 2, sp, NULL);
     if (!k) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
     for (int i = 0; rc == 0 && i < PQntuples(k); i++)
       if (json_object_set_new(keys, PQgetvalue(k, i, 0),
@@ -299,7 +299,7 @@ static json_t *history(db_conn *c, const char *code, const char *subject, const 
       }
     }
   }
-  db_buf_free(&ids);
+  ar_db_buf_free(&ids);
   json_decref(keys);
   if (rc) {
     json_decref(out);
@@ -353,7 +353,7 @@ static json_t *payouts(db_conn *c, const char *code, const char *id, const json_
 static int one(aidreg_registry *r, const char *code, const char *kind, const char *id, json_t **out,
                aidreg_problem *p) {
   if (!id || !*id) return aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "no id");
-  db_conn *c = db_pool_get(&r->pool);
+  db_conn *c = ar_db_pool_get(&r->pool);
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
   int rc = ledger_known(c, code, p);
   json_t *doc = NULL, *log = NULL;
@@ -372,7 +372,7 @@ static int one(aidreg_registry *r, const char *code, const char *kind, const cha
     if (rc == 0 && !h) rc = -1;
     if (rc == 0 && json_object_set_new(doc, "history", h)) rc = oom(p);
   }
-  db_pool_put(&r->pool, c);
+  ar_db_pool_put(&r->pool, c);
   json_decref(log);
   if (rc) {
     json_decref(doc);
@@ -402,13 +402,13 @@ int aidreg_state_summary(aidreg_registry *r, const char *code, const char *villa
                          aidreg_problem *p) {
   if (village && !(digits(village, 12) && strncmp(village, code, 6) == 0))
     return aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "%s is not a village code of county %s", village, code);
-  db_conn *c = db_pool_get(&r->pool);
+  db_conn *c = ar_db_pool_get(&r->pool);
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
   int rc = ledger_known(c, code, p);
   PGresult *a = NULL, *m = NULL, *pd = NULL;
   const char *params[2] = {code, village};
-  if (rc == 0 && (!(a = db_run(c, &q_by_class, 2, params, NULL)) || !(m = db_run(c, &q_money, 2, params, NULL)) ||
-                  !(pd = db_run(c, &q_paid, 2, params, NULL))))
+  if (rc == 0 && (!(a = ar_db_run(c, &q_by_class, 2, params, NULL)) || !(m = ar_db_run(c, &q_money, 2, params, NULL)) ||
+                  !(pd = ar_db_run(c, &q_paid, 2, params, NULL))))
     rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
   if (rc == 0) {
     json_t *by_class = json_object(), *by_status = json_object();
@@ -432,6 +432,6 @@ int aidreg_state_summary(aidreg_registry *r, const char *code, const char *villa
   PQclear(a);
   PQclear(m);
   PQclear(pd);
-  db_pool_put(&r->pool, c);
+  ar_db_pool_put(&r->pool, c);
   return rc;
 }

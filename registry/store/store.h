@@ -12,11 +12,11 @@ typedef struct {
 } store_nodes;
 
 /* aidreg_node_fetch over tree_node; ctx is a store_nodes. */
-int store_node_fetch(void *ctx, unsigned level, uint64_t index, uint8_t out[32]);
+int ar_store_node_fetch(void *ctx, unsigned level, uint64_t index, uint8_t out[32]);
 
 /* The earliest checkpoint whose tree includes index: *size and *note (malloc'd). 0 or -1. */
-int store_checkpoint_covering(db_conn *c, const char *code, uint64_t index, uint64_t *size, char **note);
+int ar_store_checkpoint_covering(db_conn *c, const char *code, uint64_t index, uint64_t *size, char **note);
 /* The latest checkpoint: *size and *note (malloc'd). 1 found, 0 none, -1 error. */
-int store_checkpoint_latest(db_conn *c, const char *code, uint64_t *size, char **note);
+int ar_store_checkpoint_latest(db_conn *c, const char *code, uint64_t *size, char **note);
 
 #endif

@@ -33,7 +33,7 @@ typedef struct {
 
 static int ring_lookup(void *ctx, const char *keyid, aidreg_key_state *out) {
   keyring *k = ctx;
-  aidreg_key_state *s = strmap_get(&k->keys, keyid);
+  aidreg_key_state *s = ar_strmap_get(&k->keys, keyid);
   if (!s) return 0;
   *out = *s;
   return 1;
@@ -51,9 +51,9 @@ static int ring_county(void *ctx, const char *except) {
 
 static int ring_apply(keyring *k, const aidreg_keychange *ch) {
   if (ch->kind == AIDREG_KEYCHANGE_NONE) return 0;
-  aidreg_key_state *s = strmap_get(&k->keys, ch->key.keyid);
+  aidreg_key_state *s = ar_strmap_get(&k->keys, ch->key.keyid);
   if (!s) {
-    if (!(s = calloc(1, sizeof *s)) || strmap_put(&k->keys, ch->key.keyid, s)) {
+    if (!(s = calloc(1, sizeof *s)) || ar_strmap_put(&k->keys, ch->key.keyid, s)) {
       free(s);
       return -1;
     }
@@ -133,16 +133,16 @@ typedef struct {
 
 static int replay_head(void *ctx, const char *subject, uint8_t out[32]) {
   replay_t *rp = ctx;
-  const uint8_t *h = strmap_get(&rp->heads, subject);
+  const uint8_t *h = ar_strmap_get(&rp->heads, subject);
   if (!h) return 0;
   memcpy(out, h, 32);
   return 1;
 }
 
 static int replay_set_head(replay_t *rp, const aidreg_event *ev) {
-  uint8_t *h = strmap_get(&rp->heads, ev->subject);
+  uint8_t *h = ar_strmap_get(&rp->heads, ev->subject);
   if (!h) {
-    if (!(h = malloc(32)) || strmap_put(&rp->heads, ev->subject, h)) {
+    if (!(h = malloc(32)) || ar_strmap_put(&rp->heads, ev->subject, h)) {
       free(h);
       return -1;
     }
@@ -180,7 +180,7 @@ static void replay_leaf(replay_t *rp, uint64_t position, const char *data) {
   judge_input in = {.county = rp->code, .position = position, .signatures_verified = false,
                     .latest_time = INT64_MAX, .keys = &kv, .state = rp->dom, .head = replay_head, .ctx = rp};
   judge_result r;
-  if (judge_entry(&in, &leaf.env, &ev, &r) != JUDGE_ACCEPT) {
+  if (ar_judge_entry(&in, &leaf.env, &ev, &r) != JUDGE_ACCEPT) {
     const aidreg_problem *q = &r.problem;
     if (q->code == AIDREG_E_INTERNAL || q->code == AIDREG_E_UNAVAILABLE) {
       rp->rep->internal = true; /* the judge could not judge: no verdict */
@@ -211,7 +211,7 @@ static int unseen(void *ctx, const char *kind, const char *id, const json_t *doc
   (void)doc, (void)updated_at;
   char key[256];
   snprintf(key, sizeof key, "%s:%s", kind, id);
-  if (!strmap_get(&c->seen, key)) diff(c->rep, "%s/%s: missing from the stored projection", kind, id);
+  if (!ar_strmap_get(&c->seen, key)) diff(c->rep, "%s/%s: missing from the stored projection", kind, id);
   return 0;
 }
 
@@ -219,8 +219,8 @@ static void compare_row(cmp_t *c, const domain_memstore *m, PGresult *r, int i) 
   const char *kind = PQgetvalue(r, i, 0), *id = PQgetvalue(r, i, 1);
   char key[256];
   snprintf(key, sizeof key, "%s:%s", kind, id);
-  if (strmap_put(&c->seen, key, (void *)1)) c->rep->internal = true;
-  const json_t *want = domain_memstore_get(m, kind, id);
+  if (ar_strmap_put(&c->seen, key, (void *)1)) c->rep->internal = true;
+  const json_t *want = ar_domain_memstore_get(m, kind, id);
   if (!want) {
     diff(c->rep, "%s/%s: stored, but no entry of the ledger makes it", kind, id);
     return;
@@ -239,7 +239,7 @@ static void compare_row(cmp_t *c, const domain_memstore *m, PGresult *r, int i) 
   }
   json_decref(have);
   domain_columns col;
-  domain_columns_of(kind, want, &col);
+  ar_domain_columns_of(kind, want, &col);
   char year[16] = "";
   if (col.year) snprintf(year, sizeof year, "%d", col.year);
   static const char *const names[] = {"village", "township", "villages", "class", "status", "name", "year"};
@@ -255,45 +255,45 @@ static int collect_updated(void *ctx, const char *kind, const char *id, const js
   (void)doc;
   char key[256];
   snprintf(key, sizeof key, "%s:%s", kind, id);
-  return strmap_put(ctx, key, (void *)(uintptr_t)(updated_at + 1));
+  return ar_strmap_put(ctx, key, (void *)(uintptr_t)(updated_at + 1));
 }
 
 int aidreg_rebuild_check(const char *database_url, const char *code, FILE *report) {
   char err[512];
-  db_conn *c = db_connect(database_url, err, sizeof err);
+  db_conn *c = ar_db_connect(database_url, err, sizeof err);
   if (!c) {
     if (report) fprintf(report, "rebuild: %s\n", err);
     return -1;
   }
   report_t rep = {report, 0, false};
   replay_t rp = {.code = code, .rep = &rep};
-  domain_memstore *m = domain_memstore_new();
+  domain_memstore *m = ar_domain_memstore_new();
   strmap updated = {0};
   cmp_t cmp = {&rep, {0}};
   int rc = -1;
   PGresult *r = NULL;
-  if (db_cmd(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) goto out;
+  if (ar_db_cmd(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) goto out;
   const char *sp[1] = {code};
-  if (!(r = db_run(c, &q_size, 1, sp, NULL))) goto out;
+  if (!(r = ar_db_run(c, &q_size, 1, sp, NULL))) goto out;
   unsigned long long size = 0;
-  if (PQntuples(r) != 1 || db_u64(PQgetvalue(r, 0, 0), &size)) {
+  if (PQntuples(r) != 1 || ar_db_u64(PQgetvalue(r, 0, 0), &size)) {
     if (report) fprintf(report, "rebuild: there is no ledger %s in this database\n", code);
     goto out;
   }
   PQclear(r);
   r = NULL;
-  if (!m || !(rp.dom = domain_begin(NULL, code))) goto out;
+  if (!m || !(rp.dom = ar_domain_begin(NULL, code))) goto out;
 
   uint64_t next = 0;
   for (;;) {
     char from[24];
     snprintf(from, sizeof from, "%" PRIu64, next);
     const char *lp[2] = {code, from};
-    if (!(r = db_run(c, &q_leaves, 2, lp, NULL))) goto out;
+    if (!(r = ar_db_run(c, &q_leaves, 2, lp, NULL))) goto out;
     int rows = PQntuples(r);
     for (int i = 0; i < rows; i++) {
       unsigned long long idx;
-      if (db_u64(PQgetvalue(r, i, 0), &idx) || idx != next) {
+      if (ar_db_u64(PQgetvalue(r, i, 0), &idx) || idx != next) {
         diff(&rep, "entry %" PRIu64 ": missing from the leaf table", next);
         goto out;
       }
@@ -305,21 +305,21 @@ int aidreg_rebuild_check(const char *database_url, const char *code, FILE *repor
     if (rows == 0) break;
   }
   if (next != size) diff(&rep, "the ledger says size %llu, the leaf table holds %" PRIu64 " entries", size, next);
-  if (domain_memstore_commit(m, rp.dom) || domain_changes(rp.dom, collect_updated, &updated)) goto out;
+  if (ar_domain_memstore_commit(m, rp.dom) || ar_domain_changes(rp.dom, collect_updated, &updated)) goto out;
 
-  if (!(r = db_run(c, &q_entities, 1, sp, NULL))) goto out;
+  if (!(r = ar_db_run(c, &q_entities, 1, sp, NULL))) goto out;
   long docs = PQntuples(r);
   for (int i = 0; i < PQntuples(r); i++) {
     compare_row(&cmp, m, r, i);
     char key[256];
     snprintf(key, sizeof key, "%s:%s", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
-    uintptr_t u = (uintptr_t)strmap_get(&updated, key);
+    uintptr_t u = (uintptr_t)ar_strmap_get(&updated, key);
     unsigned long long stored;
-    if (u && db_u64(PQgetvalue(r, i, 10), &stored) == 0 && stored != u - 1)
+    if (u && ar_db_u64(PQgetvalue(r, i, 10), &stored) == 0 && stored != u - 1)
       diff(&rep, "%s/%s: updated_at is %llu, the replay gives %" PRIu64, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
            stored, (uint64_t)(u - 1));
   }
-  if (domain_memstore_each(m, unseen, &cmp)) rep.internal = true;
+  if (ar_domain_memstore_each(m, unseen, &cmp)) rep.internal = true;
   if (rep.internal) {
     if (report) fprintf(report, "rebuild %s: out of memory\n", code);
     goto out;
@@ -331,15 +331,15 @@ int aidreg_rebuild_check(const char *database_url, const char *code, FILE *repor
 out:
   if (rc < 0 && report) fprintf(report, "rebuild %s: the ledger could not be read to the end\n", code);
   PQclear(r);
-  db_cmd(c, "ROLLBACK");
-  db_close(c);
-  domain_end(rp.dom);
-  strmap_free(&rp.heads, free);
-  domain_memstore_free(m);
-  strmap_free(&updated, NULL);
-  strmap_free(&cmp.seen, NULL);
+  ar_db_cmd(c, "ROLLBACK");
+  ar_db_close(c);
+  ar_domain_end(rp.dom);
+  ar_strmap_free(&rp.heads, free);
+  ar_domain_memstore_free(m);
+  ar_strmap_free(&updated, NULL);
+  ar_strmap_free(&cmp.seen, NULL);
   for (size_t i = 0; i < rp.ring.keys.cap; i++)
     if (rp.ring.keys.slots[i].key) free(rp.ring.keys.slots[i].val);
-  strmap_free(&rp.ring.keys, NULL);
+  ar_strmap_free(&rp.ring.keys, NULL);
   return rc;
 }

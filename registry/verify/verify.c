@@ -471,16 +471,16 @@ static int engine_seen(void *ctx, const uint8_t payload[32], uint64_t *index) {
 
 static int engine_head(void *ctx, const char *subject, uint8_t out[32]) {
   engine *e = ctx;
-  const uint8_t *h = strmap_get(&e->heads, subject);
+  const uint8_t *h = ar_strmap_get(&e->heads, subject);
   if (!h) return 0;
   memcpy(out, h, 32);
   return 1;
 }
 
 static int set_head(engine *e, const aidreg_event *ev) {
-  uint8_t *h = strmap_get(&e->heads, ev->subject);
+  uint8_t *h = ar_strmap_get(&e->heads, ev->subject);
   if (!h) {
-    if (!(h = malloc(32)) || strmap_put(&e->heads, ev->subject, h)) {
+    if (!(h = malloc(32)) || ar_strmap_put(&e->heads, ev->subject, h)) {
       free(h);
       return -1;
     }
@@ -573,7 +573,7 @@ static int check_leaf(engine *e, uint64_t i, const uint8_t *data, size_t len) {
     }
     snprintf(e->county, sizeof e->county, "%s", ev.subject);
   }
-  if (!e->dom && !(e->dom = domain_begin(NULL, e->county))) {
+  if (!e->dom && !(e->dom = ar_domain_begin(NULL, e->county))) {
     rc = aidreg_verify_fail(e->f, AIDREG_VF_INTERNAL, true, i, "out of memory");
     goto out;
   }
@@ -581,7 +581,7 @@ static int check_leaf(engine *e, uint64_t i, const uint8_t *data, size_t len) {
                     .latest_time = INT64_MAX, .keys = &e->kv, .state = e->dom, .seen = engine_seen,
                     .head = engine_head, .ctx = e};
   judge_result r;
-  if (judge_entry(&in, &leaf.env, &ev, &r) != JUDGE_ACCEPT) {
+  if (ar_judge_entry(&in, &leaf.env, &ev, &r) != JUDGE_ACCEPT) {
     judged_failure(e, &r, &ev, i);
     goto out;
   }
@@ -744,8 +744,8 @@ int aidreg_verify_run(const aidreg_verify_source *src, const aidreg_verify_optio
   for (unsigned L = 0; L < MAX_TILE_LEVELS; L++) free(e->tiles[L].data);
   free(e->payloads.s);
   free(e->keys.s);
-  domain_end(e->dom);
-  strmap_free(&e->heads, free);
+  ar_domain_end(e->dom);
+  ar_strmap_free(&e->heads, free);
   sodium_memzero(e, sizeof *e);
   free(e);
   return rc;

@@ -87,7 +87,7 @@ static char *fingerprint(const county *c) {
                       "ORDER BY kind, id), '')) FROM entity WHERE ledger = $1",
                       0};
   const char *params[1] = {c->code};
-  PGresult *r = db_run(db, &q, 1, params, NULL);
+  PGresult *r = ar_db_run(db, &q, 1, params, NULL);
   char *out = r && PQntuples(r) == 1 ? strdup(PQgetvalue(r, 0, 0)) : NULL;
   PQclear(r);
   return out;
@@ -96,7 +96,7 @@ static char *fingerprint(const county *c) {
 static json_t *stored_doc(const county *c, const char *kind, const char *id) {
   static db_stmt q = {"SELECT doc::text FROM entity WHERE ledger = $1 AND kind = $2 AND id = $3", 0};
   const char *params[3] = {c->code, kind, id};
-  PGresult *r = db_run(db, &q, 3, params, NULL);
+  PGresult *r = ar_db_run(db, &q, 3, params, NULL);
   json_t *doc = r && PQntuples(r) == 1 ? json_loads(PQgetvalue(r, 0, 0), 0, NULL) : NULL;
   PQclear(r);
   return doc;
@@ -131,7 +131,7 @@ static int invariants(const county *c) {
   json_decref(list);
   static db_stmt qi = {"SELECT doc::text FROM entity WHERE ledger = $1 AND kind = 'income'", 0};
   const char *params[1] = {c->code};
-  PGresult *r = db_run(db, &qi, 1, params, NULL);
+  PGresult *r = ar_db_run(db, &qi, 1, params, NULL);
   for (int k = 0; r && k < PQntuples(r); k++) {
     json_t *doc = json_loads(PQgetvalue(r, k, 0), 0, NULL);
     bad += doc ? dc_income(doc) : 1;
@@ -355,14 +355,14 @@ static void damaged(const county *c) {
   json_t *out = NULL;
   aidreg_problem p;
   const char *asset[3] = {c->code, "asset", "A-PV-01"};
-  CHECK(db_do(db, &q_damage, 3, asset) == 0);
+  CHECK(ar_db_do(db, &q_damage, 3, asset) == 0);
   CHECK(aidreg_state_assets(reg, c->code, &all, &out, &p) == -1 && p.code == AIDREG_E_INTERNAL);
   CHECK_MSG(strstr(p.detail, "aidreg rebuild --check") != NULL, "%s", p.detail);
   CHECK(aidreg_state_asset(reg, c->code, "A-PV-01", &out, &p) == -1 && p.code == AIDREG_E_INTERNAL);
   CHECK(aidreg_state_assets(reg, c->code, &welfare, &out, &p) == 0); /* a page without it reads */
   json_decref(out);
   const char *log[3] = {c->code, "log", "PL-2024-A1"};
-  CHECK(db_do(db, &q_damage, 3, log) == 0);
+  CHECK(ar_db_do(db, &q_damage, 3, log) == 0);
   CHECK(aidreg_state_plan(reg, c->code, "PL-2024-A1", &out, &p) == -1 && p.code == AIDREG_E_INTERNAL);
   CHECK_MSG(strstr(p.detail, "log PL-2024-A1") != NULL, "%s", p.detail);
 }
@@ -375,7 +375,7 @@ int main(void) {
   if (!reg) return test_done();
   url = getenv("AIDREG_DATABASE_URL");
   char err[512];
-  db = db_connect(url, err, sizeof err);
+  db = ar_db_connect(url, err, sizeof err);
   CHECK_MSG(db != NULL, "connect: %s", err);
   aidreg_key_generate(&root);
   for (size_t i = 0; i < DS_NACTORS; i++) aidreg_key_generate(&actors[i]);
@@ -396,12 +396,12 @@ int main(void) {
       "'A-PV-01'",
       0};
   const char *tp[1] = {batch.code};
-  CHECK(db_do(db, &q_tamper, 1, tp) == 0);
+  CHECK(ar_db_do(db, &q_tamper, 1, tp) == 0);
   CHECK(aidreg_rebuild_check(url, batch.code, NULL) == 1);
 
   damaged(&batch);
 
-  db_close(db);
+  ar_db_close(db);
   aidreg_registry_close(reg);
   aidreg_key_wipe(&log_key);
   return test_done();

@@ -55,7 +55,7 @@ static json_t *stored(void *ctx, const char *kind, const char *id) {
   (void)ctx;
   static db_stmt q = {"SELECT doc::text FROM entity WHERE ledger = $1 AND kind = $2 AND id = $3", 0};
   const char *params[3] = {code, kind, id};
-  PGresult *r = db_run(db, &q, 3, params, NULL);
+  PGresult *r = ar_db_run(db, &q, 3, params, NULL);
   json_t *doc = r && PQntuples(r) == 1 ? json_loads(PQgetvalue(r, 0, 0), 0, NULL) : NULL;
   PQclear(r);
   return doc;
@@ -94,7 +94,7 @@ static int invariants(void) {
   }
   static db_stmt qi = {"SELECT doc::text FROM entity WHERE ledger = $1 AND kind = 'income'", 0};
   const char *params[1] = {code};
-  PGresult *r = db_run(db, &qi, 1, params, NULL);
+  PGresult *r = ar_db_run(db, &qi, 1, params, NULL);
   for (int k = 0; r && k < PQntuples(r); k++) {
     json_t *doc = json_loads(PQgetvalue(r, k, 0), 0, NULL);
     bad += doc ? dc_income(doc) : 1;
@@ -139,7 +139,7 @@ static aidreg_code mem_judge(domain_batch *d, const char *payload, size_t len, i
   judge_input in = {.county = code, .position = index, .signatures_verified = true,
                     .latest_time = INT64_MAX, .keys = &kv, .state = d};
   judge_result r;
-  int rc = judge_entry(&in, &env, &ev, &r) == JUDGE_ACCEPT ? 0 : -1;
+  int rc = ar_judge_entry(&in, &env, &ev, &r) == JUDGE_ACCEPT ? 0 : -1;
   if (rc) p = r.problem;
   aidreg_event_free(&ev);
   return rc == 0 ? AIDREG_OK : p.code;
@@ -167,9 +167,9 @@ static void run(uint64_t seed, int ops) {
   CHECK_MSG(res.status == 201, "create: %s", res.problem.detail);
   aidreg_result_free(&res);
   /* The memory side: ledger.create and the same keys. */
-  domain_memstore *m = domain_memstore_new();
-  domain_store st = domain_memstore_store(m);
-  domain_batch *md = domain_begin(&st, code);
+  domain_memstore *m = ar_domain_memstore_new();
+  domain_store st = ar_domain_memstore_store(m);
+  domain_batch *md = ar_domain_begin(&st, code);
   snprintf(mkeys[DR_NACTORS].keyid, sizeof mkeys[0].keyid, "%s", rid);
   mkeys[DR_NACTORS].role = AIDREG_ROLE_COUNTY;
   mkeys[DR_NACTORS].is_root = true;
@@ -256,8 +256,8 @@ static void run(uint64_t seed, int ops) {
   CHECK(accepted > ops / 4);
   int diffs = aidreg_rebuild_check(url, code, stderr);
   CHECK_MSG(diffs == 0, "seed %llu: rebuild --check finds %d differences", (unsigned long long)seed, diffs);
-  domain_end(md);
-  domain_memstore_free(m);
+  ar_domain_end(md);
+  ar_domain_memstore_free(m);
   dr_free(&g);
 }
 
@@ -269,7 +269,7 @@ int main(void) {
   if (!reg) return test_done();
   url = getenv("AIDREG_DATABASE_URL");
   char err[512];
-  db = db_connect(url, err, sizeof err);
+  db = ar_db_connect(url, err, sizeof err);
   aidreg_key_generate(&root);
   for (int i = 0; i < DR_NACTORS; i++) {
     aidreg_key_generate(&actors[i]);
@@ -279,7 +279,7 @@ int main(void) {
   int runs = rs ? atoi(rs) : 3, ops = os ? atoi(os) : 600;
   uint64_t seed = s ? strtoull(s, NULL, 10) : ((uint64_t)time(NULL) << 16 ^ randombytes_random());
   for (int i = 0; i < runs; i++) run(seed + (uint64_t)i, ops);
-  db_close(db);
+  ar_db_close(db);
   aidreg_registry_close(reg);
   aidreg_key_wipe(&log_key);
   return test_done();

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""The library's object files must call each other without cycles, and no layer may
-call a layer above it (registry/CMakeLists.txt's layercheck links refuse that too; this
+"""The library's object files must call each other without cycles, no layer may call a
+layer above it, and every symbol the library exports carries its prefix: aidreg_ (the
+public API, include/aidreg/) or ar_ (internal to registry/), so that nothing collides
+with the programs and libraries it is linked with (registry/CMakeLists.txt's layercheck links refuse that too; this
 test also names the files). Usage: object_graph.py LAYER=OBJ[:OBJ...] ... in layer order.
 Prints the edges it found and every cycle; exits 1 on a cycle or an upward call."""
 import os
@@ -36,6 +38,12 @@ def main(args):
     owner = {s: n for n, (d, _) in objs.items() for s in d}
     edges = {n: sorted({owner[s] for s in u if s in owner and owner[s] != n}) for n, (_, u) in objs.items()}
     bad = 0
+    for n, (d, _) in sorted(objs.items()):
+        for sym in sorted(d):
+            # __odr_asan.* and the like are the sanitizers', not ours.
+            if not sym.startswith(("aidreg_", "ar_", "__")):
+                print(f"unprefixed symbol: {sym} in {n}")
+                bad = 1
     rank = {l: i for i, l in enumerate(order)}
     for n, deps in sorted(edges.items()):
         for m in deps:
@@ -77,7 +85,7 @@ def main(args):
             bad = 1
     nedges = sum(len(d) for d in edges.values())
     print(f"{len(objs)} object files in {len(order)} layers, {nedges} calls between files: "
-          + ("NOT a layered acyclic graph" if bad else "acyclic, no upward call"))
+          + ("NOT a layered acyclic graph" if bad else "acyclic, no upward call, every symbol prefixed"))
     return bad
 
 

@@ -21,7 +21,7 @@ static int inv_each(void *c, const char *kind, const char *id, const json_t *doc
     size_t i;
     json_t *v;
     json_array_foreach(json_object_get(doc, "incomes"), i, v) {
-      const json_t *inc = domain_memstore_get(ic->m, "income", json_string_value(v));
+      const json_t *inc = ar_domain_memstore_get(ic->m, "income", json_string_value(v));
       net += dc_i(inc, "net_fen");
       alloc += dc_i(inc, "allocated_fen");
     }
@@ -37,7 +37,7 @@ static int inv_each(void *c, const char *kind, const char *id, const json_t *doc
     size_t i;
     json_t *s;
     json_array_foreach(json_object_get(doc, "sources"), i, s) {
-      const json_t *inc = domain_memstore_get(ic->m, "income", json_string_value(json_object_get(s, "income")));
+      const json_t *inc = ar_domain_memstore_get(ic->m, "income", json_string_value(json_object_get(s, "income")));
       int64_t drawn = dc_i(json_object_get(json_object_get(inc, "drawn"), id), "amount_fen");
       if (drawn != (withdrawn ? 0 : dc_i(s, "amount_fen"))) {
         fprintf(stderr, "plan %s: draws %" PRId64 " from an income that records %" PRId64 "\n", id,
@@ -53,7 +53,7 @@ static int inv_each(void *c, const char *kind, const char *id, const json_t *doc
 
 int invariants(const domain_memstore *m) {
   inv_ctx ic = {m, 0};
-  domain_memstore_each(m, inv_each, &ic);
+  ar_domain_memstore_each(m, inv_each, &ic);
   return ic.bad;
 }
 
@@ -66,7 +66,7 @@ typedef struct {
 static int cmp_each(void *c, const char *kind, const char *id, const json_t *doc, uint64_t u) {
   cmp_ctx *cc = c;
   (void)u;
-  const json_t *o = domain_memstore_get(cc->other, kind, id);
+  const json_t *o = ar_domain_memstore_get(cc->other, kind, id);
   if (!o || !json_equal(o, doc)) {
     char *x = json_dumps(doc, JSON_COMPACT), *y = o ? json_dumps(o, JSON_COMPACT) : NULL;
     fprintf(stderr, "%s: %s/%s differs:\n  %s\n  %s\n", cc->what, kind, id, x, y ? y : "(missing)");
@@ -79,7 +79,7 @@ static int cmp_each(void *c, const char *kind, const char *id, const json_t *doc
 
 int compare(const domain_memstore *a, const domain_memstore *b, const char *what) {
   cmp_ctx x = {b, 0, what}, y = {a, 0, what};
-  domain_memstore_each(a, cmp_each, &x);
-  domain_memstore_each(b, cmp_each, &y);
+  ar_domain_memstore_each(a, cmp_each, &x);
+  ar_domain_memstore_each(b, cmp_each, &y);
   return x.diffs + y.diffs;
 }

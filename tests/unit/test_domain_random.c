@@ -50,14 +50,14 @@ static aidreg_code judge(domain_batch *d, const char *payload, size_t len, int a
   judge_input in = {.county = COUNTY, .position = index, .signatures_verified = true,
                     .latest_time = INT64_MAX, .keys = &kv, .state = d};
   judge_result r;
-  int rc = judge_entry(&in, &env, &ev, &r) == JUDGE_ACCEPT ? 0 : -1;
+  int rc = ar_judge_entry(&in, &env, &ev, &r) == JUDGE_ACCEPT ? 0 : -1;
   if (rc) *p = r.problem;
   aidreg_event_free(&ev);
   return rc == 0 ? AIDREG_OK : p->code;
 }
 
 static json_t *mem_get(void *m, const char *kind, const char *id) {
-  const json_t *d = domain_memstore_get(m, kind, id);
+  const json_t *d = ar_domain_memstore_get(m, kind, id);
   return d ? json_deep_copy(d) : NULL;
 }
 
@@ -75,9 +75,9 @@ typedef struct {
 } rec;
 
 static domain_memstore *start(void) {
-  domain_memstore *m = domain_memstore_new();
-  domain_store st = domain_memstore_store(m);
-  domain_batch *d = domain_begin(&st, COUNTY);
+  domain_memstore *m = ar_domain_memstore_new();
+  domain_store st = ar_domain_memstore_store(m);
+  domain_batch *d = ar_domain_begin(&st, COUNTY);
   char pl[512], ref[65];
   aidreg_problem p;
   int n = snprintf(pl, sizeof pl,
@@ -85,8 +85,8 @@ static domain_memstore *start(void) {
                    "\"body\":{\"code\":\"%s\",\"name\":\"随机县\",\"root_key\":\"%s\",\"settings\":{}}}",
                    ORIGIN, COUNTY, COUNTY, keys[0].keyid);
   CHECK(judge(d, pl, (size_t)n, 0, 0, ref, &p) == AIDREG_OK);
-  domain_memstore_commit(m, d);
-  domain_end(d);
+  ar_domain_memstore_commit(m, d);
+  ar_domain_end(d);
   return m;
 }
 
@@ -98,7 +98,7 @@ static void run(uint64_t seed, int ops) {
   for (int i = 0; i < DR_NACTORS; i++) g.keyids[i] = keyids[i];
   rec *recs = calloc((size_t)ops, sizeof *recs);
   domain_memstore *a = start();
-  domain_store st = domain_memstore_store(a);
+  domain_store st = ar_domain_memstore_store(a);
   uint64_t index = 1;
   int accepted = 0, broken = 0;
   for (int i = 0; i < ops; i++) {
@@ -107,13 +107,13 @@ static void run(uint64_t seed, int ops) {
     size_t len;
     char *pl = dr_payload(&g, ORIGIN, &len);
     int actor = dr_actor(g.who);
-    domain_batch *d = domain_begin(&st, COUNTY);
+    domain_batch *d = ar_domain_begin(&st, COUNTY);
     char ref[65];
     aidreg_problem p;
     aidreg_code got = judge(d, pl, len, actor, index, ref, &p);
     if (got != AIDREG_OK) {
       int changed = 0;
-      domain_changes(d, count_emit, &changed);
+      ar_domain_changes(d, count_emit, &changed);
       CHECK_MSG(changed == 0, "seed %llu entry %d: a refusal changed %d documents", (unsigned long long)seed, i, changed);
       CHECK_MSG(aidreg_problem_status(got) != 500 && aidreg_problem_status(got) != 503,
                 "seed %llu entry %d (%s): %s %s", (unsigned long long)seed, i, g.type, aidreg_problem_slug(got),
@@ -123,8 +123,8 @@ static void run(uint64_t seed, int ops) {
       index++;
       accepted++;
     }
-    domain_memstore_commit(a, d);
-    domain_end(d);
+    ar_domain_memstore_commit(a, d);
+    ar_domain_end(d);
     dr_outcome(&g, got == AIDREG_OK, ref);
     recs[i] = (rec){pl, len, actor, got};
     if (getenv("AIDREG_TEST_VERBOSE"))
@@ -141,12 +141,12 @@ static void run(uint64_t seed, int ops) {
 
   /* The same entries in batches of random sizes. */
   domain_memstore *b = start();
-  st = domain_memstore_store(b);
+  st = ar_domain_memstore_store(b);
   dr_rng r = {seed ^ 0x9e3779b97f4a7c15ULL};
   index = 1;
   for (int i = 0; i < ops;) {
     int n = 1 + (int)dr_below(&r, 40);
-    domain_batch *d = domain_begin(&st, COUNTY);
+    domain_batch *d = ar_domain_begin(&st, COUNTY);
     for (int k = 0; k < n && i < ops; k++, i++) {
       char ref[65];
       aidreg_problem p;
@@ -155,15 +155,15 @@ static void run(uint64_t seed, int ops) {
                 aidreg_problem_slug(got), aidreg_problem_slug(recs[i].outcome));
       if (got == AIDREG_OK) index++;
     }
-    domain_memstore_commit(b, d);
-    domain_end(d);
+    ar_domain_memstore_commit(b, d);
+    ar_domain_end(d);
   }
   CHECK_MSG(compare(a, b, "batches") == 0, "seed %llu: batches give another state", (unsigned long long)seed);
 
   /* The accepted entries alone, replayed. */
   domain_memstore *c = start();
-  st = domain_memstore_store(c);
-  domain_batch *d = domain_begin(&st, COUNTY);
+  st = ar_domain_memstore_store(c);
+  domain_batch *d = ar_domain_begin(&st, COUNTY);
   index = 1;
   for (int i = 0; i < ops; i++) {
     if (recs[i].outcome != AIDREG_OK) continue;
@@ -173,15 +173,15 @@ static void run(uint64_t seed, int ops) {
     CHECK_MSG(got == AIDREG_OK, "seed %llu: replay of entry %d refused: %s %s", (unsigned long long)seed, i,
               aidreg_problem_slug(got), p.detail);
   }
-  domain_memstore_commit(c, d);
-  domain_end(d);
+  ar_domain_memstore_commit(c, d);
+  ar_domain_end(d);
   CHECK_MSG(compare(a, c, "replay") == 0, "seed %llu: the replay gives another state", (unsigned long long)seed);
 
   for (int i = 0; i < ops; i++) free(recs[i].payload);
   free(recs);
-  domain_memstore_free(a);
-  domain_memstore_free(b);
-  domain_memstore_free(c);
+  ar_domain_memstore_free(a);
+  ar_domain_memstore_free(b);
+  ar_domain_memstore_free(c);
   dr_free(&g);
 }
 

@@ -62,7 +62,7 @@ static void keep(const char *payload, size_t len, int actor) {
   accepted[naccepted++].actor = actor;
 }
 
-/* Judges one payload as the appender does: authority, domain_authorize, domain_apply. */
+/* Judges one payload as the appender does: authority, ar_domain_authorize, ar_domain_apply. */
 static aidreg_code judge(domain_batch *d, const char *payload, size_t len, int actor, uint64_t index,
                          char ref[65], aidreg_problem *p) {
   aidreg_event ev;
@@ -78,7 +78,7 @@ static aidreg_code judge(domain_batch *d, const char *payload, size_t len, int a
   judge_input in = {.county = COUNTY, .position = index, .signatures_verified = true,
                     .latest_time = INT64_MAX, .keys = &kv, .state = d};
   judge_result r;
-  int rc = judge_entry(&in, &env, &ev, &r) == JUDGE_ACCEPT ? 0 : -1;
+  int rc = ar_judge_entry(&in, &env, &ev, &r) == JUDGE_ACCEPT ? 0 : -1;
   if (rc) *p = r.problem;
   aidreg_event_free(&ev);
   return rc == 0 ? AIDREG_OK : p->code;
@@ -116,7 +116,7 @@ static int count_emit(void *c, const char *kind, const char *id, const json_t *d
 }
 
 static json_t *mem_get(void *m, const char *kind, const char *id) {
-  const json_t *d = domain_memstore_get(m, kind, id);
+  const json_t *d = ar_domain_memstore_get(m, kind, id);
   return d ? json_deep_copy(d) : NULL;
 }
 
@@ -124,24 +124,24 @@ static json_t *mem_get(void *m, const char *kind, const char *id) {
 
 /* (a) One batch per entry, committed to memory after each. */
 static domain_memstore *run_stepwise(void) {
-  domain_memstore *m = domain_memstore_new();
-  domain_store st = domain_memstore_store(m);
+  domain_memstore *m = ar_domain_memstore_new();
+  domain_store st = ar_domain_memstore_store(m);
   uint64_t index = 0;
   char ref[65];
   aidreg_problem p;
   size_t len;
   char *pl = create_payload(&len);
-  domain_batch *d = domain_begin(&st, COUNTY);
+  domain_batch *d = ar_domain_begin(&st, COUNTY);
   CHECK(judge(d, pl, len, -1, index, ref, &p) == AIDREG_OK);
   keep(pl, len, -1);
   free(pl);
-  domain_memstore_commit(m, d);
-  domain_end(d);
+  ar_domain_memstore_commit(m, d);
+  ar_domain_end(d);
   index++;
   for (size_t i = 0; i < DS_NSTEPS; i++) {
     const ds_step *s = &ds_script[i];
     pl = payload_of(s, &len);
-    d = domain_begin(&st, COUNTY);
+    d = ar_domain_begin(&st, COUNTY);
     aidreg_code got = judge(d, pl, len, ds_actor(s->who), index, ref, &p);
     CHECK_MSG(got == s->expect, "step %zu (%s %s by %s): got %s, want %s [%s: %s]", i, s->type, s->subject, s->who,
               got ? aidreg_problem_slug(got) : "ok", s->expect ? aidreg_problem_slug(s->expect) : "ok", p.field,
@@ -149,7 +149,7 @@ static domain_memstore *run_stepwise(void) {
     if (got != AIDREG_OK) {
       /* A refusal explains itself in both languages and changes nothing. */
       int changed = 0;
-      domain_changes(d, count_emit, &changed);
+      ar_domain_changes(d, count_emit, &changed);
       CHECK_MSG(changed == 0, "step %zu: a refusal changed %d documents", i, changed);
       CHECK_MSG(aidreg_utf8_valid((const uint8_t *)p.detail, strlen(p.detail)), "step %zu: detail not UTF-8: %s", i, p.detail);
       if (aidreg_problem_status(got) == 422)
@@ -161,8 +161,8 @@ static domain_memstore *run_stepwise(void) {
     }
     if (s->expect != AIDREG_OK && got != s->expect && getenv("AIDREG_TEST_VERBOSE")) fprintf(stderr, "  %s\n", pl);
     free(pl);
-    CHECK(domain_memstore_commit(m, d) == 0);
-    domain_end(d);
+    CHECK(ar_domain_memstore_commit(m, d) == 0);
+    ar_domain_end(d);
     int bad = ds_checks(&ctx, s->checks, mem_get, m, i);
     CHECK_MSG(bad == 0, "step %zu (%s %s): %d checks failed", i, s->type, s->subject, bad);
     int inv = invariants(m);
@@ -173,9 +173,9 @@ static domain_memstore *run_stepwise(void) {
 
 /* (b) The whole script in one batch: refusals inside a batch leave the overlay intact. */
 static domain_memstore *run_one_batch(void) {
-  domain_memstore *m = domain_memstore_new();
-  domain_store st = domain_memstore_store(m);
-  domain_batch *d = domain_begin(&st, COUNTY);
+  domain_memstore *m = ar_domain_memstore_new();
+  domain_store st = ar_domain_memstore_store(m);
+  domain_batch *d = ar_domain_begin(&st, COUNTY);
   uint64_t index = 0;
   char ref[65];
   aidreg_problem p;
@@ -190,24 +190,24 @@ static domain_memstore *run_one_batch(void) {
     if (got == AIDREG_OK) index++;
     free(pl);
   }
-  CHECK(domain_memstore_commit(m, d) == 0);
-  domain_end(d);
+  CHECK(ar_domain_memstore_commit(m, d) == 0);
+  ar_domain_end(d);
   return m;
 }
 
 /* (c) Only the accepted entries, replayed: the state is a function of them alone. */
 static domain_memstore *replay(void) {
-  domain_memstore *m = domain_memstore_new();
-  domain_store st = domain_memstore_store(m);
-  domain_batch *d = domain_begin(&st, COUNTY);
+  domain_memstore *m = ar_domain_memstore_new();
+  domain_store st = ar_domain_memstore_store(m);
+  domain_batch *d = ar_domain_begin(&st, COUNTY);
   char ref[65];
   aidreg_problem p;
   for (size_t i = 0; i < naccepted; i++) {
     aidreg_code got = judge(d, accepted[i].payload, accepted[i].len, accepted[i].actor, i, ref, &p);
     CHECK_MSG(got == AIDREG_OK, "replay of entry %zu refused: %s %s", i, aidreg_problem_slug(got), p.detail);
   }
-  CHECK(domain_memstore_commit(m, d) == 0);
-  domain_end(d);
+  CHECK(ar_domain_memstore_commit(m, d) == 0);
+  ar_domain_end(d);
   return m;
 }
 
@@ -237,9 +237,9 @@ int main(void) {
   CHECK_MSG(compare(a, c, "replay of the accepted entries") == 0, "states differ");
   fprintf(stderr, "%zu steps, %zu entries accepted\n", DS_NSTEPS, naccepted);
 
-  domain_memstore_free(a);
-  domain_memstore_free(b);
-  domain_memstore_free(c);
+  ar_domain_memstore_free(a);
+  ar_domain_memstore_free(b);
+  ar_domain_memstore_free(c);
   for (size_t i = 0; i < naccepted; i++) free(accepted[i].payload);
   free(accepted);
   return test_done();

@@ -105,7 +105,7 @@ static aidreg_code run(const char *type, const char *subject, json_t *body, int6
   ev.time = t;
   ev.body = body;
   aidreg_problem_clear(p);
-  int rc = domain_validate(&ev, COUNTY, p);
+  int rc = ar_domain_validate(&ev, COUNTY, p);
   CHECK_MSG((rc == 0) == (p->code == OK), "%s: rc %d with code %d", type, rc, (int)p->code);
   /* Every refusal explains itself in valid UTF-8, in both languages. */
   if (rc) {
@@ -837,32 +837,32 @@ static void test_correction(void) {
   aidreg_problem p;
   json_t *b = load("{\"period_start\":\"2024-01-01\",\"period_end\":\"2024-12-31\",\"gross_fen\":100,\"costs\":[],"
                    "\"net_fen\":90,\"payer\":\"x\",\"received_on\":\"2025-01-15\",\"account\":\"x\"}");
-  CHECK(domain_validate_body_as("income.report", b, &ev, COUNTY, "/body/body", &p) == -1);
+  CHECK(ar_domain_validate_body_as("income.report", b, &ev, COUNTY, "/body/body", &p) == -1);
   CHECK(p.code == NET);
   CHECK_STR(p.field, "/body/body/net_fen");
   json_object_set_new(b, "net_fen", json_integer(100));
-  CHECK(domain_validate_body_as("income.report", b, &ev, COUNTY, "/body/body", &p) == 0);
+  CHECK(ar_domain_validate_body_as("income.report", b, &ev, COUNTY, "/body/body", &p) == 0);
   json_object_set_new(b, "received_on", json_string("2025-07-02"));
-  CHECK(domain_validate_body_as("income.report", b, &ev, COUNTY, "/body/body", &p) == -1);
+  CHECK(ar_domain_validate_body_as("income.report", b, &ev, COUNTY, "/body/body", &p) == -1);
   CHECK(p.code == AFTER);
   CHECK_STR(p.field, "/body/body/received_on");
   json_object_set_new(b, "colour", json_string("red"));
-  CHECK(domain_validate_body_as("income.report", b, &ev, COUNTY, "/body/body", &p) == -1);
+  CHECK(ar_domain_validate_body_as("income.report", b, &ev, COUNTY, "/body/body", &p) == -1);
   CHECK(p.code == UNKNOWN);
   CHECK_STR(p.field, "/body/body/colour");
-  CHECK(domain_validate_body_as("key.enroll", b, &ev, COUNTY, "/body/body", &p) == -1);
+  CHECK(ar_domain_validate_body_as("key.enroll", b, &ev, COUNTY, "/body/body", &p) == -1);
   CHECK(p.code == INVALID);
   CHECK_STR(p.field, "/body/body");
-  CHECK(domain_validate_body_as("no.such", b, &ev, COUNTY, "/body/body", &p) == -1);
+  CHECK(ar_domain_validate_body_as("no.such", b, &ev, COUNTY, "/body/body", &p) == -1);
   json_decref(b);
   /* ledger.create's settings, as ledger.settings. */
   b = load("{\"publicity_days\":0}");
-  CHECK(domain_validate_body_as("ledger.settings", b, &ev, COUNTY, "/body/settings", &p) == -1);
+  CHECK(ar_domain_validate_body_as("ledger.settings", b, &ev, COUNTY, "/body/settings", &p) == -1);
   CHECK(p.code == INVALID);
   CHECK_STR(p.field, "/body/settings/publicity_days");
   json_decref(b);
   b = load("[]");
-  CHECK(domain_validate_body_as("ledger.settings", b, &ev, COUNTY, "/body/settings", &p) == -1);
+  CHECK(ar_domain_validate_body_as("ledger.settings", b, &ev, COUNTY, "/body/settings", &p) == -1);
   CHECK_STR(p.field, "/body/settings");
   json_decref(b);
 }
@@ -949,23 +949,23 @@ static void test_signing_date(void) {
 
 static void test_settings(void) {
   domain_settings s, d;
-  domain_settings_defaults(&d);
+  ar_domain_settings_defaults(&d);
   CHECK(d.publicity_days == 7 && d.idle_months == 12 && d.unallocated_months == 12);
   CHECK(d.inspection_months_public_welfare == 6 && d.inspection_months_operating == 12 &&
         d.inspection_months_household == 12);
   CHECK(d.forbidden_purposes == 0 && d.required_steps == DOMAIN_STEPS_ALL);
-  CHECK(domain_settings_inspection_months(&d, "public_welfare") == 6);
-  CHECK(domain_settings_inspection_months(&d, "household") == 12);
-  CHECK(domain_settings_inspection_months(&d, "operating") == 12);
+  CHECK(ar_domain_settings_inspection_months(&d, "public_welfare") == 6);
+  CHECK(ar_domain_settings_inspection_months(&d, "household") == 12);
+  CHECK(ar_domain_settings_inspection_months(&d, "operating") == 12);
 
   json_t *b = json_object();
-  CHECK(domain_settings_parse(b, &s) == 0);
+  CHECK(ar_domain_settings_parse(b, &s) == 0);
   CHECK(memcmp(&s, &d, sizeof s) == 0);
   json_decref(b);
 
   b = load("{\"publicity_days\":10,\"inspection_months\":{\"operating\":3},\"forbidden_purposes\":[\"other\","
            "\"awards_aid\"],\"required_steps\":[\"villagers_meeting\"]}");
-  CHECK(domain_settings_parse(b, &s) == 0);
+  CHECK(ar_domain_settings_parse(b, &s) == 0);
   CHECK(s.publicity_days == 10 && s.idle_months == 12);
   CHECK(s.inspection_months_operating == 3 && s.inspection_months_public_welfare == 6);
   CHECK(s.forbidden_purposes == (DOMAIN_PURPOSE_OTHER | DOMAIN_PURPOSE_AWARDS_AID));
@@ -973,40 +973,40 @@ static void test_settings(void) {
   json_decref(b);
 
   /* The JSON form parses back to the same settings. */
-  json_t *j = domain_settings_json(&s);
+  json_t *j = ar_domain_settings_json(&s);
   domain_settings back;
-  CHECK(j && domain_settings_parse(j, &back) == 0);
+  CHECK(j && ar_domain_settings_parse(j, &back) == 0);
   CHECK(memcmp(&s, &back, sizeof s) == 0);
   json_decref(j);
-  j = domain_settings_json(&d);
+  j = ar_domain_settings_json(&d);
   CHECK(j && json_array_size(json_object_get(j, "required_steps")) == 4);
   CHECK(j && json_array_size(json_object_get(j, "forbidden_purposes")) == 0);
   json_decref(j);
 
   b = load("{\"publicity_days\":0}");
-  CHECK(domain_settings_parse(b, &s) == -1);
+  CHECK(ar_domain_settings_parse(b, &s) == -1);
   CHECK(memcmp(&s, &d, sizeof s) == 0);
   json_decref(b);
 
-  CHECK(domain_purpose_bit("public_jobs") == DOMAIN_PURPOSE_PUBLIC_JOBS);
-  CHECK(domain_purpose_bit("collective_economy") == DOMAIN_PURPOSE_COLLECTIVE_ECONOMY);
-  CHECK(domain_purpose_bit("vehicles") == 0 && domain_purpose_bit(NULL) == 0);
-  CHECK(domain_step_bit("proposal") == DOMAIN_STEP_PROPOSAL);
-  CHECK(domain_step_bit("party_members") == DOMAIN_STEP_PARTY_MEMBERS);
+  CHECK(ar_domain_purpose_bit("public_jobs") == DOMAIN_PURPOSE_PUBLIC_JOBS);
+  CHECK(ar_domain_purpose_bit("collective_economy") == DOMAIN_PURPOSE_COLLECTIVE_ECONOMY);
+  CHECK(ar_domain_purpose_bit("vehicles") == 0 && ar_domain_purpose_bit(NULL) == 0);
+  CHECK(ar_domain_step_bit("proposal") == DOMAIN_STEP_PROPOSAL);
+  CHECK(ar_domain_step_bit("party_members") == DOMAIN_STEP_PARTY_MEMBERS);
 }
 
 static void test_labels(void) {
-  CHECK_STR(domain_label("public_welfare"), "公益性");
-  CHECK_STR(domain_label("industry"), "产业发展");
-  CHECK_STR(domain_label("write_off"), "核销");
-  CHECK_STR(domain_label("villagers_meeting"), "村民（代表）会议决议");
-  CHECK_STR(domain_label("household"), "到户类");
-  CHECK_STR(domain_label_in("owner_kind", "household"), "农户");
-  CHECK_STR(domain_label_in("payee_kind", "household"), "农户");
-  CHECK_STR(domain_label_in("cost_kind", "o_and_m"), "运维费用");
-  CHECK_STR(domain_label_in("purpose", "o_and_m"), "运行管护");
-  CHECK(domain_label("nothing") == NULL && domain_label(NULL) == NULL);
-  CHECK(domain_label_in("purpose", "industry") == NULL && domain_label_in("colour", "red") == NULL);
+  CHECK_STR(ar_domain_label("public_welfare"), "公益性");
+  CHECK_STR(ar_domain_label("industry"), "产业发展");
+  CHECK_STR(ar_domain_label("write_off"), "核销");
+  CHECK_STR(ar_domain_label("villagers_meeting"), "村民（代表）会议决议");
+  CHECK_STR(ar_domain_label("household"), "到户类");
+  CHECK_STR(ar_domain_label_in("owner_kind", "household"), "农户");
+  CHECK_STR(ar_domain_label_in("payee_kind", "household"), "农户");
+  CHECK_STR(ar_domain_label_in("cost_kind", "o_and_m"), "运维费用");
+  CHECK_STR(ar_domain_label_in("purpose", "o_and_m"), "运行管护");
+  CHECK(ar_domain_label("nothing") == NULL && ar_domain_label(NULL) == NULL);
+  CHECK(ar_domain_label_in("purpose", "industry") == NULL && ar_domain_label_in("colour", "red") == NULL);
 }
 
 /* "a,b,c" of the values a read filter takes. */

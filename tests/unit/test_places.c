@@ -61,7 +61,7 @@ static aidreg_code judge(domain_batch *d, const char *payload, int who, uint64_t
   judge_input in = {.county = COUNTY, .position = index, .signatures_verified = true, .latest_time = INT64_MAX,
                     .keys = &kv, .state = d};
   judge_result r;
-  aidreg_code got = judge_entry(&in, &env, &ev, &r) == JUDGE_ACCEPT ? AIDREG_OK : r.problem.code;
+  aidreg_code got = ar_judge_entry(&in, &env, &ev, &r) == JUDGE_ACCEPT ? AIDREG_OK : r.problem.code;
   *p = r.problem;
   aidreg_event_free(&ev);
   return got;
@@ -81,32 +81,32 @@ static uint64_t next_index;
 static void step(const char *what, int who, const char *type, const char *subject, const char *body,
                  aidreg_code want, char ref[65]) {
   char *pl = event(type, subject, "2024-03-01", body);
-  domain_store st = domain_memstore_store(mem);
-  domain_batch *d = domain_begin(&st, COUNTY);
+  domain_store st = ar_domain_memstore_store(mem);
+  domain_batch *d = ar_domain_begin(&st, COUNTY);
   aidreg_problem p = {0};
   aidreg_code got = judge(d, pl, who, next_index, ref, &p);
   CHECK_MSG(got == want, "%s: got %s, want %s (%s %s)", what, got ? aidreg_problem_slug(got) : "ok",
             want ? aidreg_problem_slug(want) : "ok", p.field, p.detail);
   if (got == AIDREG_OK) {
-    CHECK(domain_memstore_commit(mem, d) == 0);
+    CHECK(ar_domain_memstore_commit(mem, d) == 0);
     accepted[naccepted++] = (kept){pl, strlen(pl), who};
     next_index++;
   } else {
     int changed = 0;
-    domain_changes(d, count_changes, &changed);
+    ar_domain_changes(d, count_changes, &changed);
     CHECK_MSG(changed == 0, "%s: a refusal changed %d documents", what, changed);
     CHECK_MSG(strstr(p.detail, " / ") != NULL || aidreg_problem_status(got) != 422, "%s: detail not bilingual: %s",
               what, p.detail);
     free(pl);
   }
-  domain_end(d);
+  ar_domain_end(d);
 }
 
-static const json_t *place(const char *code) { return domain_memstore_get(mem, "place", code); }
+static const json_t *place(const char *code) { return ar_domain_memstore_get(mem, "place", code); }
 
 static int same_doc(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t u) {
   (void)u;
-  const json_t *other = domain_memstore_get(ctx, kind, id);
+  const json_t *other = ar_domain_memstore_get(ctx, kind, id);
   CHECK_MSG(other && json_equal(other, doc), "replay differs at %s/%s", kind, id);
   return 0;
 }
@@ -123,7 +123,7 @@ int main(void) {
     keys[i].is_root = i == ROOT;
     snprintf(keys[i].scope, sizeof keys[i].scope, "%s", scope[i]);
   }
-  mem = domain_memstore_new();
+  mem = ar_domain_memstore_new();
   char create[512], ref_town[65], ref_rename[65], ref_village[65], ref_other[65];
   snprintf(create, sizeof create,
            "{\"code\":\"%s\",\"name\":\"惠水县\",\"root_key\":\"%s\",\"settings\":{}}", COUNTY, keys[ROOT].keyid);
@@ -199,21 +199,21 @@ int main(void) {
   CHECK(json_integer_value(json_object_get(place(TOWN), "villages")) == 0);
 
   /* Replaying the accepted entries in one batch gives the same state. */
-  domain_memstore *again = domain_memstore_new();
-  domain_store st = domain_memstore_store(again);
-  domain_batch *d = domain_begin(&st, COUNTY);
+  domain_memstore *again = ar_domain_memstore_new();
+  domain_store st = ar_domain_memstore_store(again);
+  domain_batch *d = ar_domain_begin(&st, COUNTY);
   for (size_t i = 0; i < naccepted; i++) {
     aidreg_problem p;
     aidreg_code got = judge(d, accepted[i].payload, accepted[i].who, i, NULL, &p);
     CHECK_MSG(got == AIDREG_OK, "replay of entry %zu: %s %s", i, aidreg_problem_slug(got), p.detail);
   }
-  CHECK(domain_memstore_commit(again, d) == 0);
-  domain_end(d);
-  domain_memstore_each(mem, same_doc, again);
-  domain_memstore_each(again, same_doc, mem);
+  CHECK(ar_domain_memstore_commit(again, d) == 0);
+  ar_domain_end(d);
+  ar_domain_memstore_each(mem, same_doc, again);
+  ar_domain_memstore_each(again, same_doc, mem);
 
-  domain_memstore_free(again);
-  domain_memstore_free(mem);
+  ar_domain_memstore_free(again);
+  ar_domain_memstore_free(mem);
   for (size_t i = 0; i < naccepted; i++) free(accepted[i].payload);
   return test_done();
 }
