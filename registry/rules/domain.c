@@ -1,8 +1,10 @@
-/* The domain rules of docs/events.md over an overlay of documents (domain.h): the batch and
- * its journal, the checks that depend on state before `prev` (ar_domain_authorize), the
- * dispatch of each accepted entry to its rule (ar_domain_apply), and the changed documents
- * (ar_domain_changes). The rules themselves live in domain_assets.c, domain_income.c,
- * domain_plans.c, domain_disposal.c and domain_correction.c. */
+/* The overlay of documents the rules read and change (domain.h): the batch, its journal of
+ * one entry's changes (rolled back when a rule refuses), the dispatch of each accepted
+ * entry to its rule (ar_domain_apply), and what the batch changed (ar_domain_changes).
+ * Elsewhere: the state-dependent authority (domain_authorize.c), the subjects' logs
+ * (domain_subjects.c), the entity table's columns (domain_columns.c), the JSON and money
+ * helpers (dom_json.c), and the rules of each type (domain_assets.c, domain_income.c,
+ * domain_plans.c, domain_disposal.c, domain_places.c, domain_correction.c). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,51 +47,6 @@ struct domain_batch {
   strmap refs; /* ref -> subject (malloc'd) of the entries this batch accepted */
 };
 
-/* ---- json helpers ------------------------------------------------------------- */
-
-const char *ar_js(const json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
-int64_t ar_ji(const json_t *o, const char *key) { return (int64_t)json_integer_value(json_object_get(o, key)); }
-
-bool ar_fen_add(int64_t *acc, int64_t v) {
-  int64_t r;
-  if (__builtin_add_overflow(*acc, v, &r)) return false;
-  *acc = r;
-  return true;
-}
-
-void ar_fen_text(int64_t fen, char out[32]) { aidreg_fen_to_yuan(fen, out); }
-
-bool ar_ji_add(domain_batch *d, json_t *o, const char *key, int64_t v) {
-  int64_t cur = ar_ji(o, key);
-  if (!ar_fen_add(&cur, v)) return false;
-  return ar_dom_jset(d, o, key, json_integer((json_int_t)cur)) == 0;
-}
-
-json_t *ar_jfind(const json_t *arr, const char *key, const char *val, size_t *at) {
-  size_t i;
-  json_t *v;
-  json_array_foreach(arr, i, v) {
-    const char *s = ar_js(v, key);
-    if (s && strcmp(s, val) == 0) {
-      if (at) *at = i;
-      return v;
-    }
-  }
-  return NULL;
-}
-
-const char *ar_short_ref(const char *ref, char out[12]) {
-  snprintf(out, 12, "%.8s", ref ? ref : "");
-  return out;
-}
-
-int64_t ar_dom_days(const char *date) {
-  int64_t days;
-  return date && aidreg_date_parse(date, &days) == 0 ? days : -1;
-}
-
-/* vsnprintf may cut a detail inside a UTF-8 sequence: drop the partial character. */
-static void utf8_trim(char *s) { s[ar_utf8_cut(s, strlen(s))] = '\0'; }
 
 /* ---- the overlay ---------------------------------------------------------------- */
 
@@ -231,7 +188,7 @@ const char *ar_dom_county(const domain_batch *d) { return d->county; }
 const aidreg_event_type *ar_dom_type(const domain_batch *d, const char *type) { return d->find(type); }
 uint64_t ar_dom_now_index(const domain_batch *d) { return d->index; }
 
-static void entry_begin(domain_batch *d, uint64_t index) {
+void ar_dom_entry_begin(domain_batch *d, uint64_t index) {
   d->gen++;
   d->njournal = 0;
   d->failed = d->nomem = false;
@@ -243,13 +200,13 @@ static void grave_clear(domain_batch *d) {
   d->ngrave = 0;
 }
 
-static void entry_commit(domain_batch *d) {
+void ar_dom_entry_commit(domain_batch *d) {
   for (size_t i = 0; i < d->njournal; i++) json_decref(d->journal[i].old);
   d->njournal = 0;
   grave_clear(d);
 }
 
-static void entry_rollback(domain_batch *d) {
+void ar_dom_entry_rollback(domain_batch *d) {
   for (size_t i = d->njournal; i-- > 0;) {
     jrec *j = &d->journal[i];
     json_decref(j->e->doc);
@@ -280,7 +237,7 @@ static void free_entry(void *v) {
 
 void ar_domain_end(domain_batch *d) {
   if (!d) return;
-  entry_rollback(d);
+  ar_dom_entry_rollback(d);
   ar_strmap_free(&d->docs, free_entry);
   ar_strmap_free(&d->refs, free);
   free(d->journal);
@@ -309,7 +266,7 @@ int ar_dom_ref_subject(domain_batch *d, const char *ref, char *subject, size_t c
   return rc;
 }
 
-static int remember(domain_batch *d, const aidreg_event *ev) {
+int ar_dom_remember(domain_batch *d, const aidreg_event *ev) {
   char ref[65], *s = strdup(ev->subject);
   aidreg_hex_encode(ev->payload_sha256, 32, ref);
   if (!s || ar_strmap_put(&d->refs, ref, s)) {
@@ -344,287 +301,7 @@ int ar_domain_changes(domain_batch *d,
   return rc;
 }
 
-/* ---- settings ------------------------------------------------------------------- */
-
-void ar_dom_settings_at(domain_batch *d, uint64_t index, domain_settings *out) {
-  ar_domain_settings_defaults(out);
-  const json_t *doc = ar_dom_get(d, "settings", d->county), *hist = json_object_get(doc, "history"), *h, *best = NULL;
-  size_t i;
-  json_array_foreach(hist, i, h) {
-    if ((uint64_t)ar_ji(h, "from") <= index) best = json_object_get(h, "settings");
-  }
-  if (best) ar_domain_settings_parse(best, out);
-}
-
-/* ---- subjects -------------------------------------------------------------------- */
-
-static const char *const kind_names[] = {"", "county", "project", "asset", "plan", "village", "township"};
-
-const char *ar_dom_kind_name(dom_subject_kind k) { return kind_names[k]; }
-
-dom_subject_kind ar_dom_kind_parse(const char *name) {
-  for (size_t i = 1; name && i < sizeof kind_names / sizeof kind_names[0]; i++)
-    if (strcmp(kind_names[i], name) == 0) return (dom_subject_kind)i;
-  return SK_NONE;
-}
-
-static bool is_village_code(const char *s) { return strlen(s) == 12 && aidreg_is_admin_code(s); }
-
-/* What a subject names now: the kind of its log while it has entries in force, else an
- * administrative code (the county, a village), else nothing. */
-dom_subject_kind ar_dom_kind_of(domain_batch *d, const char *subject) {
-  const json_t *log = ar_dom_get(d, "log", subject);
-  if (log && ar_ji(log, "count") > 0) return ar_dom_kind_parse(ar_js(log, "kind"));
-  if (strcmp(subject, d->county) == 0) return SK_COUNTY;
-  if (is_village_code(subject) && aidreg_scope_covers(d->county, subject)) return SK_VILLAGE;
-  return SK_NONE;
-}
-
-
-/* A subject's log: log/<subject> = {"kind","count","sealed":k,"tail":[slots],"superseded"}
- * and k sealed chunks logc/<subject>#<i> = {"entries":[LOG_CHUNK slots]}. An append edits
- * only the small tail (sealing it into a chunk when full), so its cost does not grow
- * with the subject's history; the prefetch of the batch reads the tail with the rest. */
-#define LOG_CHUNK 32
-
-static char *chunk_id(const char *subject, int64_t k) {
-  size_t n = strlen(subject) + 24;
-  char *id = malloc(n);
-  if (id) snprintf(id, n, "%s#%lld", subject, (long long)k);
-  return id;
-}
-
-json_t *ar_dom_log_entries(domain_batch *d, const char *subject) {
-  const json_t *log = ar_dom_get(d, "log", subject);
-  json_t *out = json_array();
-  if (!log || !out) return out;
-  for (int64_t k = 0; k < ar_ji(log, "sealed"); k++) {
-    char *id = chunk_id(subject, k);
-    const json_t *c = id ? ar_dom_get(d, "logc", id) : NULL;
-    free(id);
-    if (!c) {
-      ar_dom_fail_store(d); /* a sealed chunk must exist */
-      json_decref(out);
-      return NULL;
-    }
-    if (json_array_extend(out, json_object_get(c, "entries"))) goto nomem;
-  }
-  if (json_array_extend(out, json_object_get(log, "tail"))) goto nomem;
-  return out;
-nomem:
-  /* A short list of entries in force would replay the wrong history. */
-  ar_dom_nomem(d);
-  json_decref(out);
-  return NULL;
-}
-
-int ar_dom_log_write(domain_batch *d, const char *subject, const json_t *entries) {
-  json_t *log = ar_dom_edit(d, "log", subject);
-  if (!log) return -1;
-  size_t n = json_array_size(entries);
-  int64_t sealed = (int64_t)(n / LOG_CHUNK), old = ar_ji(log, "sealed");
-  for (int64_t k = 0; k < (sealed > old ? sealed : old); k++) {
-    char *id = chunk_id(subject, k);
-    json_t *c = NULL;
-    if (k < sealed) {
-      json_t *slice = json_array();
-      for (size_t i = (size_t)k * LOG_CHUNK; slice && i < (size_t)(k + 1) * LOG_CHUNK; i++)
-        dom_jpushb(d, slice, json_array_get(entries, i));
-      c = json_pack("{s:o}", "entries", slice);
-    }
-    int rc = id && (k >= sealed || c) ? ar_dom_put(d, "logc", id, c) : -1;
-    free(id);
-    if (rc) return -1;
-  }
-  json_t *tail = json_array();
-  for (size_t i = (size_t)sealed * LOG_CHUNK; tail && i < n; i++)
-    if (dom_jpushb(d, tail, json_array_get(entries, i))) {
-      json_decref(tail);
-      return -1;
-    }
-  if (!tail) {
-    ar_dom_nomem(d);
-    return -1;
-  }
-  ar_dom_jset(d, log, "tail", tail);
-  ar_dom_jset(d, log, "sealed", json_integer((json_int_t)sealed));
-  ar_dom_jset(d, log, "count", json_integer((json_int_t)n));
-  return 0;
-}
-
-int ar_dom_log_append(domain_batch *d, const char *subject, dom_subject_kind kind, json_t *slot) {
-  json_t *log = ar_dom_edit(d, "log", subject);
-  if (!log) {
-    if (ar_dom_failed(d)) {
-      json_decref(slot);
-      return -1;
-    }
-    log = json_pack("{s:s, s:i, s:i, s:[], s:{}}", "kind", ar_dom_kind_name(kind), "count", 0, "sealed", 0, "tail",
-                    "superseded");
-    if (!log || ar_dom_put(d, "log", subject, log) || !(log = ar_dom_edit(d, "log", subject))) {
-      json_decref(slot);
-      return -1;
-    }
-  } else if (ar_ji(log, "count") == 0) {
-    /* Every earlier entry was reversed: the subject may start again as another kind. */
-    ar_dom_jset(d, log, "kind", json_string(ar_dom_kind_name(kind)));
-  }
-  json_t *tail = json_object_get(log, "tail");
-  if (json_array_append_new(tail, slot) || !ar_ji_add(d, log, "count", 1)) return -1;
-  if (json_array_size(tail) < LOG_CHUNK) return 0;
-  /* A full tail becomes a sealed chunk. */
-  int64_t k = ar_ji(log, "sealed");
-  char *id = chunk_id(subject, k);
-  json_t *c = json_pack("{s:O}", "entries", tail);
-  int rc = id && c ? ar_dom_put(d, "logc", id, c) : -1;
-  free(id);
-  if (rc) return -1;
-  ar_dom_jset(d, log, "tail", json_array());
-  return ar_ji_add(d, log, "sealed", 1) ? 0 : -1;
-}
-
-/* ---- apply ------------------------------------------------------------------------ */
-
 void ar_dom_read_begin(domain_batch *d) {
   d->failed = d->nomem = false;
   d->gen++; /* documents read now are read-only: nothing to journal */
-}
-
-/* The kind a new entry of type t gives its subject. */
-static dom_subject_kind kind_for(domain_batch *d, const aidreg_event_type *t, const char *subject) {
-  switch (t->subject) {
-  case AIDREG_SUBJ_COUNTY: return SK_COUNTY;
-  case AIDREG_SUBJ_PROJECT: return SK_PROJECT;
-  case AIDREG_SUBJ_ASSET: return SK_ASSET;
-  case AIDREG_SUBJ_PLAN: return SK_PLAN;
-  case AIDREG_SUBJ_PLACE: return strlen(subject) == 9 ? SK_TOWNSHIP : SK_VILLAGE;
-  default: return ar_dom_kind_of(d, subject);
-  }
-}
-
-static int apply_entry(domain_batch *d, const aidreg_event *ev, const aidreg_event_type *t, const char *ref,
-                       unsigned roles, uint64_t index, aidreg_problem *p) {
-  const struct aidreg_event_hooks *h = t->hooks;
-  const json_t *body = ev->body;
-  if (h->rule_body) {
-    body = json_object_get(ev->body, h->rule_body);
-    char f[64];
-    snprintf(f, sizeof f, "/body/%s", h->rule_body);
-    if (ar_domain_validate_body_as_schema(h->rule_body_schema, body, ev, d->county, f, p)) return -1;
-  }
-  dom_entry e = {t->name, ev->subject, body, ev->time, index, ref, ref, false, ev, roles};
-  if (h->rule(d, &e, p)) return -1;
-  if (h->writes_log) return 0;
-  json_t *slot = json_pack("{s:s, s:s, s:I, s:I, s:s, s:O, s:I}", "ref", ref, "root", ref, "index",
-                           (json_int_t)index, "t", (json_int_t)ev->time, "type", t->name, "body", body, "roles",
-                           (json_int_t)roles);
-  if (!slot || ar_dom_log_append(d, ev->subject, kind_for(d, t, ev->subject), slot)) {
-    ar_dom_fail_store(d);
-    return -1;
-  }
-  return 0;
-}
-
-int ar_domain_apply(domain_batch *d, const aidreg_event_type *t, const aidreg_event *ev,
-                 const aidreg_key_state *signers, size_t nsig, uint64_t index, const domain_permit *permit,
-                 aidreg_problem *p) {
-  if (!t) return aidreg_problem_set(p, AIDREG_E_UNKNOWN_EVENT_TYPE, "/type", "unknown type %s", ev->type);
-  if (!t->hooks->rule) {
-    /* Key events change the key set only; the batch remembers them for corrections. */
-    if (remember(d, ev)) return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
-    return 0;
-  }
-  entry_begin(d, index);
-  int rc;
-  if (permit && permit->body_refused) {
-    if (p) *p = permit->body_problem;
-    rc = -1;
-  } else if (!permit && t->hooks->body && ar_domain_validate_type(t, ev, d->county, p)) {
-    rc = -1;
-  } else {
-    char ref[65];
-    aidreg_hex_encode(ev->payload_sha256, 32, ref);
-    unsigned roles = 0;
-    for (size_t i = 0; i < nsig; i++) roles |= signers[i].role;
-    rc = apply_entry(d, ev, t, ref, roles, index, p);
-  }
-  if (d->nomem) {
-    rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory while applying the rules (nothing was stored)");
-  } else if (d->failed) {
-    rc = aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL,
-                            "the current state could not be read or written; retry (nothing was stored)");
-  }
-  if (rc) {
-    entry_rollback(d);
-    if (p) utf8_trim(p->detail);
-  } else {
-    entry_commit(d);
-    if (remember(d, ev)) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
-  }
-  return rc;
-}
-
-/* ---- columns of the entity table ---------------------------------------------------- */
-
-static void villages_literal(const json_t *codes_src, const char *member, char *out, size_t cap) {
-  size_t n = 0, i;
-  json_t *v;
-  out[n++] = '{';
-  bool first = true;
-  json_array_foreach(codes_src, i, v) {
-    const char *c = member ? ar_js(v, member) : json_string_value(v);
-    if (!c || !aidreg_is_admin_code(c)) continue; /* digits only: nothing to quote */
-    size_t len = strlen(c);
-    if (n + len + 3 >= cap) break;
-    if (!first) out[n++] = ',';
-    memcpy(out + n, c, len);
-    n += len;
-    first = false;
-  }
-  out[n++] = '}';
-  out[n] = 0;
-}
-
-void ar_domain_columns_of(const char *kind, const json_t *doc, domain_columns *c) {
-  memset(c, 0, sizeof *c);
-  snprintf(c->villages, sizeof c->villages, "{}");
-  if (!doc) return;
-  if (strcmp(kind, "asset") == 0) {
-    c->village = ar_js(doc, "village");
-    c->township = ar_js(doc, "township");
-    c->klass = ar_js(doc, "class");
-    c->status = ar_js(doc, "status");
-    c->name = ar_js(doc, "name");
-    villages_literal(json_object_get(doc, "locations"), "code", c->villages, sizeof c->villages);
-  } else if (strcmp(kind, "plan") == 0) {
-    c->village = ar_js(doc, "village");
-    c->township = ar_js(doc, "township");
-    c->status = ar_js(doc, "state");
-    c->year = (int)ar_ji(doc, "year");
-    const char *v = ar_js(doc, "village");
-    if (v && aidreg_is_admin_code(v)) snprintf(c->villages, sizeof c->villages, "{%s}", v);
-  } else if (strcmp(kind, "project") == 0) {
-    c->klass = ar_js(doc, "type");
-    c->name = ar_js(doc, "name");
-    c->year = (int)ar_ji(doc, "year");
-    villages_literal(json_object_get(doc, "locations"), NULL, c->villages, sizeof c->villages);
-  } else if (strcmp(kind, "income") == 0) {
-    c->village = ar_js(json_array_get(json_object_get(doc, "shares"), 0), "village");
-    c->name = ar_js(doc, "asset");
-    villages_literal(json_object_get(doc, "shares"), "village", c->villages, sizeof c->villages);
-  } else if (strcmp(kind, "finding") == 0) {
-    c->status = json_is_null(json_object_get(doc, "resolution")) ? "open" : "resolved";
-    c->klass = ar_js(doc, "severity");
-    c->name = ar_js(doc, "subject");
-  } else if (strcmp(kind, "village") == 0) {
-    c->village = ar_js(doc, "id");
-    c->township = ar_js(doc, "township");
-  } else if (strcmp(kind, "place") == 0) {
-    const char *code = ar_js(doc, "code");
-    if (code && strlen(code) == 12) c->village = code;
-    c->township = ar_js(doc, "township");
-    c->klass = ar_js(doc, "level");
-    c->name = ar_js(doc, "name");
-    if (code && aidreg_is_admin_code(code)) snprintf(c->villages, sizeof c->villages, "{%s}", code);
-  }
 }

@@ -191,6 +191,14 @@ json_t *ar_dom_log_slot(const json_t *entries, const char *ref, size_t *at);
 
 /* The catalogue row of a type (NULL: unknown), from the table the batch was begun with. */
 const aidreg_event_type *ar_dom_type(const domain_batch *d, const char *type);
+/* One entry's step of the overlay's journal (domain.c): begun at the entry's index, then
+ * committed (its changes kept) or rolled back (every document as before the entry). */
+void ar_dom_entry_begin(domain_batch *d, uint64_t index);
+void ar_dom_entry_commit(domain_batch *d);
+void ar_dom_entry_rollback(domain_batch *d);
+/* Remembers the subject of an accepted entry by its ref, for corrections later in the
+ * batch. 0, or -1 out of memory. */
+int ar_dom_remember(domain_batch *d, const aidreg_event *ev);
 /* Appends an accepted entry to its subject's log (steals slot). */
 int ar_dom_log_append(domain_batch *d, const char *subject, dom_subject_kind kind, json_t *slot);
 /* The subject's entries in force, in order: a new array (slots borrowed from the log). */
