@@ -98,6 +98,7 @@ typedef struct {
   const char *enroll_params[8], *revoke_params[3];
   domain_db *ddb;      /* the current state, read and written in this transaction */
   domain_batch *dom;   /* the domain rules' overlay over it */
+  bool in_tx;          /* BEGIN sent, neither COMMIT nor ROLLBACK yet */
 } batch;
 
 static uint64_t node_key(unsigned level, uint64_t idx) { return (uint64_t)level << 58 | idx; }
@@ -223,14 +224,14 @@ static int array_of_keys(db_buf *buf, append_item **items, size_t n, int which) 
 
 static const aidreg_event *item_event(void *ctx, size_t i) { return &((append_item **)ctx)[i]->ev; }
 
-/* Why a batch cannot commit: the database failed (retry), or we ran out of memory or
- * met a bug (internal). Either way the whole batch is rolled back. */
-enum { BATCH_OK, BATCH_DB_FAILED, BATCH_INTERNAL };
+/* Why a batch cannot commit: the database failed or is not reachable (retry), we ran out
+ * of memory or met a bug (internal), or there is no such ledger. Either way the whole
+ * batch is rolled back. */
+enum { BATCH_OK, BATCH_DB_FAILED, BATCH_INTERNAL, BATCH_UNREACHABLE, BATCH_NO_LEDGER };
 
-/* BATCH_OK, or why the state could not be loaded. */
-static int load_state(batch *b, append_item **items, size_t n) {
+/* The frontier of the tree as locked: from the ledger row, else from tree_node. */
+static int load_frontier(batch *b) {
   const char *code = b->lg->code;
-  /* Frontier of the current tree: from the locked ledger row, else from tree_node. */
   db_buf lv = {0}, ix = {0};
   int rc = BATCH_DB_FAILED; /* unreadable rows; allocation failures say BATCH_INTERNAL */
   PGresult *r = NULL;
@@ -242,9 +243,10 @@ static int load_state(batch *b, append_item **items, size_t n) {
       char one[65];
       memcpy(one, h, 64);
       one[64] = 0;
-      if (aidreg_hex_decode(one, b->frontier.hash[k], 32)) goto out;
+      if (aidreg_hex_decode(one, b->frontier.hash[k], 32)) return BATCH_DB_FAILED;
       h += 64;
     }
+    rc = BATCH_OK;
     goto loaded;
   }
   if (ar_db_buf_add(&lv, "{", 1) || ar_db_buf_add(&ix, "{", 1)) goto oom;
@@ -271,13 +273,54 @@ static int load_state(batch *b, append_item **items, size_t n) {
     fprintf(stderr, "aidreg: ledger %s: frontier of size %" PRIu64 " incomplete in tree_node\n", code, b->old_size);
     goto out;
   }
-  PQclear(r);
-  r = NULL;
+  rc = BATCH_OK;
 loaded:
   b->frontier.size = b->old_size;
   b->old_frontier = b->frontier;
+  goto out;
+oom:
+  rc = BATCH_INTERNAL;
+out:
+  PQclear(r);
+  ar_db_buf_free(&lv);
+  ar_db_buf_free(&ix);
+  return rc;
+}
 
-  /* Known payloads, keys and heads of the batch: three lookups, one round trip. */
+/* One row of the lookups into the batch's maps: which 0 a known payload (hex, index),
+ * 1 a key (id, role, scope, root, revoked), 2 a subject's head (subject, leaf hash). */
+static int remember_row(batch *b, int which, PGresult *r, int i) {
+  const char *k = PQgetvalue(r, i, 0);
+  if (which == 0) {
+    unsigned long long idx;
+    if (ar_db_u64(PQgetvalue(r, i, 1), &idx)) return BATCH_DB_FAILED;
+    return ar_strmap_put(&b->payloads, k, (void *)(uintptr_t)(idx + 1)) ? BATCH_INTERNAL : BATCH_OK;
+  }
+  if (which == 1) {
+    key_entry *e = calloc(1, sizeof *e);
+    if (!e || ar_strmap_put(&b->keys, k, e)) {
+      free(e);
+      return BATCH_INTERNAL;
+    }
+    snprintf(e->k.keyid, sizeof e->k.keyid, "%s", k);
+    e->k.role = aidreg_role_parse(PQgetvalue(r, i, 1));
+    snprintf(e->k.scope, sizeof e->k.scope, "%s", PQgetvalue(r, i, 2));
+    e->k.is_root = PQgetvalue(r, i, 3)[0] == 't';
+    e->k.revoked = PQgetvalue(r, i, 4)[0] == 't';
+    return BATCH_OK;
+  }
+  if (ar_strmap_get(&b->heads, k)) return BATCH_OK;
+  head_entry *h = calloc(1, sizeof *h);
+  if (!h || ar_strmap_put(&b->heads, k, h)) {
+    free(h);
+    return BATCH_INTERNAL;
+  }
+  snprintf(h->hex, sizeof h->hex, "%s", PQgetvalue(r, i, 1));
+  return BATCH_OK;
+}
+
+/* Known payloads, keys and heads of the batch: three lookups, one round trip. */
+static int load_lookups(batch *b, append_item **items, size_t n) {
   db_buf arr[3] = {{0}};
   PGresult *rows[3] = {NULL};
   const char *params[3][2];
@@ -286,70 +329,35 @@ loaded:
   bool arrays_ok = true;
   for (int which = 0; which < 3; which++) {
     arrays_ok &= array_of_keys(&arr[which], items, n, which) == 0;
-    params[which][0] = code;
+    params[which][0] = b->lg->code;
     params[which][1] = arr[which].data;
     calls[which] = (db_call){lookups[which], 2, params[which], NULL};
   }
   int looked_up = arrays_ok ? ar_db_pipeline(b->c, 3, calls, rows) : -1;
   for (int which = 0; which < 3; which++) ar_db_buf_free(&arr[which]);
-  if (!arrays_ok) goto oom;
-  if (looked_up) goto out;
+  if (!arrays_ok) return BATCH_INTERNAL;
+  if (looked_up) return BATCH_DB_FAILED;
+  int rc = BATCH_OK;
   for (int which = 0; which < 3; which++) {
-    r = rows[which];
-    rows[which] = NULL;
-    for (int i = 0; i < PQntuples(r); i++) {
-      const char *k = PQgetvalue(r, i, 0);
-      if (which == 0) {
-        unsigned long long idx;
-        if (ar_db_u64(PQgetvalue(r, i, 1), &idx)) goto lookups_out;
-        if (ar_strmap_put(&b->payloads, k, (void *)(uintptr_t)(idx + 1))) {
-          rc = BATCH_INTERNAL;
-          goto lookups_out;
-        }
-      } else if (which == 1) {
-        key_entry *e = calloc(1, sizeof *e);
-        if (!e || ar_strmap_put(&b->keys, k, e)) {
-          free(e);
-          rc = BATCH_INTERNAL;
-          goto lookups_out;
-        }
-        snprintf(e->k.keyid, sizeof e->k.keyid, "%s", k);
-        e->k.role = aidreg_role_parse(PQgetvalue(r, i, 1));
-        snprintf(e->k.scope, sizeof e->k.scope, "%s", PQgetvalue(r, i, 2));
-        e->k.is_root = PQgetvalue(r, i, 3)[0] == 't';
-        e->k.revoked = PQgetvalue(r, i, 4)[0] == 't';
-      } else if (!ar_strmap_get(&b->heads, k)) {
-        head_entry *h = calloc(1, sizeof *h);
-        if (!h || ar_strmap_put(&b->heads, k, h)) {
-          free(h);
-          rc = BATCH_INTERNAL;
-          goto lookups_out;
-        }
-        snprintf(h->hex, sizeof h->hex, "%s", PQgetvalue(r, i, 1));
-      }
-    }
-    PQclear(r);
-    r = NULL;
+    for (int i = 0; rc == BATCH_OK && i < PQntuples(rows[which]); i++) rc = remember_row(b, which, rows[which], i);
+    PQclear(rows[which]);
   }
-  /* The current state of the batch's subjects, in one query. */
-  if (!(b->ddb = ar_domain_db_new(b->c, code))) goto oom;
-  int fetched = ar_domain_db_prefetch(b->ddb, n, item_event, items);
-  if (fetched == DOMAIN_DB_NOMEM) goto oom;
-  if (fetched) goto out;
-  domain_store ds = ar_domain_db_store(b->ddb);
-  if (!(b->dom = ar_domain_begin(&ds, code))) goto oom;
-  rc = BATCH_OK;
-  goto out;
-oom:
-  rc = BATCH_INTERNAL;
-  goto out;
-lookups_out:
-  for (int which = 0; which < 3; which++) PQclear(rows[which]);
-out:
-  PQclear(r);
-  ar_db_buf_free(&lv);
-  ar_db_buf_free(&ix);
   return rc;
+}
+
+/* BATCH_OK, or why the state could not be loaded: the frontier, what the judge looks up
+ * (payloads, keys, heads), and the current state of the batch's subjects in one query,
+ * under the rules' overlay. */
+static int load_state(batch *b, append_item **items, size_t n) {
+  int rc = load_frontier(b);
+  if (rc == BATCH_OK) rc = load_lookups(b, items, n);
+  if (rc != BATCH_OK) return rc;
+  if (!(b->ddb = ar_domain_db_new(b->c, b->lg->code))) return BATCH_INTERNAL;
+  int fetched = ar_domain_db_prefetch(b->ddb, n, item_event, items);
+  if (fetched == DOMAIN_DB_NOMEM) return BATCH_INTERNAL;
+  if (fetched) return BATCH_DB_FAILED;
+  domain_store ds = ar_domain_db_store(b->ddb);
+  return (b->dom = ar_domain_begin(&ds, b->lg->code)) ? BATCH_OK : BATCH_INTERNAL;
 }
 
 /* ---- the batch ----------------------------------------------------------------- */
@@ -543,132 +551,118 @@ static void fail_all(append_item **items, size_t n, outcome *o, aidreg_code code
   }
 }
 
-size_t ar_append_batch(db_conn *c, const append_ledger *lg, append_item **items, size_t n, bool create,
-                    const char *name, const char *vkey) {
-  batch b = {.lg = lg, .c = c};
-  outcome *o = calloc(n, sizeof *o);
-  db_buf copy_leaves = {0};
-  size_t created = 0;
-  char *note = NULL;
-  bool in_tx = false;
-  b.nodes_cap = 64;
-  while (b.nodes_cap < 4 * (n + 64)) b.nodes_cap *= 2;
-  b.nodes = calloc(b.nodes_cap, sizeof *b.nodes);
-  aidreg_frontier_init(&b.frontier);
-  if (!o || !b.nodes) {
-    fail_all(items, n, NULL, AIDREG_E_INTERNAL, "out of memory");
-    goto out;
-  }
-  const char *lp[1] = {lg->code};
+/* BEGIN and the ledger row locked: its size and stored frontier into b. For a new
+ * ledger, its row is inserted first (in the same transaction). */
+static int lock_ledger(batch *b, bool create, const char *name, const char *vkey) {
+  const char *lp[1] = {b->lg->code};
   PGresult *r = NULL;
-  if (ar_db_ensure(c)) {
-    fail_all(items, n, NULL, AIDREG_E_UNAVAILABLE, "the database is not reachable; retry");
-    goto out;
-  }
+  if (ar_db_ensure(b->c)) return BATCH_UNREACHABLE;
   if (create) {
-    if (ar_db_cmd(c, "BEGIN")) {
-      fail_all(items, n, NULL, AIDREG_E_UNAVAILABLE, "the database is not reachable; retry");
-      goto out;
-    }
-    in_tx = true;
-    const char *params[4] = {lg->code, name, lg->origin, vkey};
-    if (ar_db_do(c, &q_insert_ledger, 4, params) || !(r = ar_db_run(c, &q_lock, 1, lp, NULL))) goto db_error;
+    if (ar_db_cmd(b->c, "BEGIN")) return BATCH_UNREACHABLE;
+    b->in_tx = true;
+    const char *params[4] = {b->lg->code, name, b->lg->origin, vkey};
+    if (ar_db_do(b->c, &q_insert_ledger, 4, params) || !(r = ar_db_run(b->c, &q_lock, 1, lp, NULL)))
+      return BATCH_DB_FAILED;
   } else {
     /* BEGIN and the lock of the ledger row in one round trip. */
     db_call calls[2] = {{NULL, 0, NULL, "BEGIN"}, {&q_lock, 1, lp, NULL}};
     PGresult *res[2];
-    in_tx = true; /* a failure may leave it open: db_error rolls back */
-    if (ar_db_pipeline(c, 2, calls, res)) goto db_error;
+    b->in_tx = true; /* a failure may leave it open: the caller rolls back */
+    if (ar_db_pipeline(b->c, 2, calls, res)) return BATCH_DB_FAILED;
     PQclear(res[0]);
     r = res[1];
   }
   unsigned long long size = 0;
   bool exists = PQntuples(r) == 1 && ar_db_u64(PQgetvalue(r, 0, 0), &size) == 0;
-  if (exists && !PQgetisnull(r, 0, 1)) b.stored_frontier = strdup(PQgetvalue(r, 0, 1));
+  int rc = exists ? BATCH_OK : BATCH_NO_LEDGER;
+  if (exists && !PQgetisnull(r, 0, 1) && !(b->stored_frontier = strdup(PQgetvalue(r, 0, 1)))) rc = BATCH_INTERNAL;
   PQclear(r);
-  if (!exists) {
-    fail_all(items, n, NULL, AIDREG_E_UNKNOWN_LEDGER, "no such ledger");
-    goto out;
-  }
-  b.old_size = size;
-  switch (load_state(&b, items, n)) {
-    case BATCH_OK: break;
-    case BATCH_INTERNAL: goto internal_error;
-    default: goto db_error;
-  }
+  b->old_size = size;
+  return rc;
+}
 
+/* Every item judged at its position (or, for a ledger.create whose ledger row existed,
+ * found to be its replay or a second ledger). */
+static int judge_all(batch *b, append_item **items, size_t n, outcome *o, bool create, db_buf *copy_leaves) {
   struct timespec wall;
   clock_gettime(CLOCK_REALTIME, &wall);
   char time_str[40];
   aidreg_rfc3339_format(wall.tv_sec, (int32_t)wall.tv_nsec, time_str, sizeof time_str);
   int failed = BATCH_OK;
   for (size_t i = 0; i < n; i++) {
-    if (create && size > 0) {
+    if (create && b->old_size > 0) {
       /* The ledger row existed: a replay of its ledger.create, or a second ledger. */
       char hex[65];
       aidreg_hex_encode(items[i]->ev.payload_sha256, 32, hex);
-      uintptr_t seen = (uintptr_t)ar_strmap_get(&b.payloads, hex);
+      uintptr_t seen = (uintptr_t)ar_strmap_get(&b->payloads, hex);
       if (seen) {
         o[i].st = ST_REPLAY;
         o[i].index = seen - 1;
       } else {
         aidreg_problem p = {0};
-        aidreg_problem_set(&p, AIDREG_E_LEDGER_EXISTS, "/payload/subject", "ledger %s already exists", lg->code);
+        aidreg_problem_set(&p, AIDREG_E_LEDGER_EXISTS, "/payload/subject", "ledger %s already exists", b->lg->code);
         fail(items[i], &p);
       }
       continue;
     }
-    judge(&b, items[i], &o[i], &copy_leaves, &failed, time_str, wall.tv_sec);
+    judge(b, items[i], &o[i], copy_leaves, &failed, time_str, wall.tv_sec);
   }
   /* copy_nodes is filled by a void callback: its sticky error is the only trace. */
-  if (ar_db_buf_failed(&copy_leaves) || ar_db_buf_failed(&b.copy_nodes)) failed = BATCH_INTERNAL;
-  if (failed == BATCH_INTERNAL) goto internal_error;
-  if (failed) goto db_error;
+  if (ar_db_buf_failed(copy_leaves) || ar_db_buf_failed(&b->copy_nodes)) failed = BATCH_INTERNAL;
+  return failed;
+}
 
-  if (b.frontier.size > b.old_size) {
-    char sz[24], fh[64 * 64 + 1];
-    snprintf(sz, sizeof sz, "%" PRIu64, b.frontier.size);
-    frontier_hex(&b.frontier, fh);
-    if (!(note = sign_checkpoint(&b))) goto internal_error;
-    const char *cp[3] = {lg->code, sz, note};
-    const char *sp[3] = {lg->code, sz, fh};
-    /* A batch may complete no subtree above its leaves (one leaf at an even index). */
-    if (!copy_leaves.data) goto internal_error;
-    if (ar_db_copy(c, "COPY leaf (ledger, idx, payload_sha256, leaf_hash, type, subject, data) FROM STDIN",
-                copy_leaves.data, copy_leaves.len) ||
-        (b.copy_nodes.len &&
-         ar_db_copy(c, "COPY tree_node (ledger, level, idx, hash) FROM STDIN", b.copy_nodes.data, b.copy_nodes.len)))
-      goto db_error;
-    int written = ar_domain_db_write(b.ddb, b.dom);
-    if (written == DOMAIN_DB_NOMEM) goto internal_error;
-    if (written) goto db_error;
-    /* Key events, checkpoint, size and COMMIT in one round trip. */
-    db_call calls[5];
-    size_t nc = 0;
-    if (key_calls(&b, calls, &nc)) goto internal_error;
-    /* Last look before COMMIT: nothing may have been dropped from what was sent. */
-    if (ar_db_buf_failed(&copy_leaves) || ar_db_buf_failed(&b.copy_nodes)) goto internal_error;
-    calls[nc++] = (db_call){&q_checkpoint, 3, cp, NULL};
-    calls[nc++] = (db_call){&q_set_size, 3, sp, NULL};
-    calls[nc++] = (db_call){NULL, 0, NULL, "COMMIT"};
-    if (ar_db_pipeline(c, nc, calls, NULL)) goto db_error;
-  } else if (ar_db_cmd(c, "ROLLBACK")) {
-    /* Nothing new (all refused or replays): leave no trace, not even a created ledger row. */
-    in_tx = false;
-    goto db_error;
+/* The new leaves and nodes, the state they changed, the key events, the checkpoint and
+ * the size, then COMMIT; or, with nothing new (all refused or replays), ROLLBACK, which
+ * leaves no trace, not even a created ledger row. *note gets the signed checkpoint. */
+static int write_and_commit(batch *b, db_buf *copy_leaves, char **note) {
+  if (b->frontier.size == b->old_size) {
+    b->in_tx = false;
+    return ar_db_cmd(b->c, "ROLLBACK") ? BATCH_DB_FAILED : BATCH_OK;
   }
-  in_tx = false;
+  char sz[24], fh[64 * 64 + 1];
+  snprintf(sz, sizeof sz, "%" PRIu64, b->frontier.size);
+  frontier_hex(&b->frontier, fh);
+  if (!(*note = sign_checkpoint(b))) return BATCH_INTERNAL;
+  const char *cp[3] = {b->lg->code, sz, *note};
+  const char *sp[3] = {b->lg->code, sz, fh};
+  if (!copy_leaves->data) return BATCH_INTERNAL;
+  /* A batch may complete no subtree above its leaves (one leaf at an even index). */
+  if (ar_db_copy(b->c, "COPY leaf (ledger, idx, payload_sha256, leaf_hash, type, subject, data) FROM STDIN",
+                 copy_leaves->data, copy_leaves->len) ||
+      (b->copy_nodes.len && ar_db_copy(b->c, "COPY tree_node (ledger, level, idx, hash) FROM STDIN",
+                                       b->copy_nodes.data, b->copy_nodes.len)))
+    return BATCH_DB_FAILED;
+  int written = ar_domain_db_write(b->ddb, b->dom);
+  if (written == DOMAIN_DB_NOMEM) return BATCH_INTERNAL;
+  if (written) return BATCH_DB_FAILED;
+  /* Key events, checkpoint, size and COMMIT in one round trip. */
+  db_call calls[5];
+  size_t nc = 0;
+  if (key_calls(b, calls, &nc)) return BATCH_INTERNAL;
+  /* Last look before COMMIT: nothing may have been dropped from what was sent. */
+  if (ar_db_buf_failed(copy_leaves) || ar_db_buf_failed(&b->copy_nodes)) return BATCH_INTERNAL;
+  calls[nc++] = (db_call){&q_checkpoint, 3, cp, NULL};
+  calls[nc++] = (db_call){&q_set_size, 3, sp, NULL};
+  calls[nc++] = (db_call){NULL, 0, NULL, "COMMIT"};
+  if (ar_db_pipeline(b->c, nc, calls, NULL)) return BATCH_DB_FAILED;
+  b->in_tx = false;
+  return BATCH_OK;
+}
 
-  /* Committed: now, and only now, receipts. */
+/* After COMMIT, and only then: a receipt for every item accepted or replayed. Returns
+ * how many entries are new. */
+static size_t answer(batch *b, append_item **items, size_t n, const outcome *o, const char *note) {
+  size_t created = 0;
   int64_t done = now_ns();
   int64_t *lat = calloc(n, sizeof *lat);
   size_t nlat = 0;
   for (size_t i = 0; i < n; i++) {
     aidreg_result *res = items[i]->res;
     if (o[i].st == ST_REFUSED) continue;
-    bool in_batch = o[i].index >= b.old_size;
+    bool in_batch = o[i].index >= b->old_size;
     if (o[i].st == ST_REPLAY && !in_batch) {
-      if (ar_append_first_receipt(c, lg->code, o[i].index, &res->receipt)) {
+      if (ar_append_first_receipt(b->c, b->lg->code, o[i].index, &res->receipt)) {
         aidreg_problem p = {0};
         aidreg_problem_set(&p, AIDREG_E_INTERNAL, NULL, "cannot rebuild the receipt of entry %" PRIu64, o[i].index);
         fail(items[i], &p);
@@ -681,11 +675,11 @@ size_t ar_append_batch(db_conn *c, const append_ledger *lg, append_item **items,
     /* New in this batch (or repeated within it): proof against the batch checkpoint. */
     uint8_t leaf_hash[32];
     if (o[i].st == ST_NEW) memcpy(leaf_hash, o[i].leaf_hash, 32);
-    else if (batch_fetch(&b, 0, o[i].index, leaf_hash)) continue;
-    fill_receipt(&res->receipt, lg->code, o[i].index, leaf_hash, items[i]->ev.payload_sha256);
-    res->receipt.tree_size = b.frontier.size;
-    res->receipt.checkpoint = strdup(note);
-    if (!res->receipt.checkpoint || aidreg_merkle_inclusion_proof(batch_fetch, &b, o[i].index, b.frontier.size,
+    else if (batch_fetch(b, 0, o[i].index, leaf_hash)) continue;
+    fill_receipt(&res->receipt, b->lg->code, o[i].index, leaf_hash, items[i]->ev.payload_sha256);
+    res->receipt.tree_size = b->frontier.size;
+    res->receipt.checkpoint = note ? strdup(note) : NULL;
+    if (!res->receipt.checkpoint || aidreg_merkle_inclusion_proof(batch_fetch, b, o[i].index, b->frontier.size,
                                                                    res->receipt.proof, &res->receipt.proof_len)) {
       aidreg_problem p = {0};
       aidreg_problem_set(&p, AIDREG_E_INTERNAL, NULL, "cannot build the receipt");
@@ -701,25 +695,50 @@ size_t ar_append_batch(db_conn *c, const append_ledger *lg, append_item **items,
   }
   ar_append_stats_record(created, lat, nlat);
   free(lat);
-  goto out;
+  return created;
+}
 
-internal_error:
-  /* Every member of the batch, refused or not, gets the internal error: a refusal found
-   * by rules that then ran out of memory may not be the whole story. */
-  if (in_tx && ar_db_cmd(c, "ROLLBACK")) fprintf(stderr, "aidreg: ROLLBACK failed after an internal error\n");
-  in_tx = false;
-  fail_all(items, n, NULL, AIDREG_E_INTERNAL, "internal error (out of memory?); nothing was written");
-  created = 0;
-  goto out;
-db_error:
-  if (in_tx && ar_db_cmd(c, "ROLLBACK")) fprintf(stderr, "aidreg: ROLLBACK failed\n");
-  in_tx = false;
-  /* Every member: a refusal after the failure may only be its consequence (an entry
-   * refused because the one before it could not be judged). */
-  fail_all(items, n, NULL, AIDREG_E_UNAVAILABLE, "the entry could not be stored; retry (nothing was written)");
-  created = 0;
-out:
-  if (in_tx && ar_db_cmd(c, "ROLLBACK")) fprintf(stderr, "aidreg: ROLLBACK failed\n");
+/* The batch did not commit: roll back and answer every member with why. Every member,
+ * refused or not: a refusal after a failure may only be its consequence (an entry
+ * refused because the one before it could not be judged, or by rules that then ran out
+ * of memory). */
+static void give_up(batch *b, append_item **items, size_t n, int why) {
+  if (b->in_tx && ar_db_cmd(b->c, "ROLLBACK")) fprintf(stderr, "aidreg: ROLLBACK failed\n");
+  b->in_tx = false;
+  switch (why) {
+  case BATCH_UNREACHABLE:
+    fail_all(items, n, NULL, AIDREG_E_UNAVAILABLE, "the database is not reachable; retry");
+    break;
+  case BATCH_NO_LEDGER: fail_all(items, n, NULL, AIDREG_E_UNKNOWN_LEDGER, "no such ledger"); break;
+  case BATCH_INTERNAL:
+    fail_all(items, n, NULL, AIDREG_E_INTERNAL, "internal error (out of memory?); nothing was written");
+    break;
+  default:
+    fail_all(items, n, NULL, AIDREG_E_UNAVAILABLE, "the entry could not be stored; retry (nothing was written)");
+    break;
+  }
+}
+
+size_t ar_append_batch(db_conn *c, const append_ledger *lg, append_item **items, size_t n, bool create,
+                       const char *name, const char *vkey) {
+  batch b = {.lg = lg, .c = c};
+  outcome *o = calloc(n, sizeof *o);
+  db_buf copy_leaves = {0};
+  size_t created = 0;
+  char *note = NULL;
+  b.nodes_cap = 64;
+  while (b.nodes_cap < 4 * (n + 64)) b.nodes_cap *= 2;
+  b.nodes = calloc(b.nodes_cap, sizeof *b.nodes);
+  aidreg_frontier_init(&b.frontier);
+
+  int rc = o && b.nodes ? BATCH_OK : BATCH_INTERNAL;
+  if (rc == BATCH_OK) rc = lock_ledger(&b, create, name, vkey);
+  if (rc == BATCH_OK) rc = load_state(&b, items, n);
+  if (rc == BATCH_OK) rc = judge_all(&b, items, n, o, create, &copy_leaves);
+  if (rc == BATCH_OK) rc = write_and_commit(&b, &copy_leaves, &note);
+  if (rc == BATCH_OK) created = answer(&b, items, n, o, note);
+  else give_up(&b, items, n, rc);
+
   free(note);
   free(o);
   ar_domain_end(b.dom);
