@@ -209,94 +209,115 @@ static int replay(domain_batch *d, const char *subject, dom_subject_kind k, cons
   return 0;
 }
 
-int ar_dom_correction(domain_batch *d, const aidreg_event *ev, const char *ref, unsigned roles, uint64_t index,
-                   aidreg_problem *p) {
-  const char *subject = ev->subject;
-  const json_t *body = ev->body, *repl = json_object_get(ev->body, "body");
-  const char *corrects = ar_js(body, "corrects");
+/* Why `corrects` names no entry in force on the subject: superseded already, an entry of
+ * another subject, a reversal, or nothing at all. Always -1 with p. */
+static int no_target(domain_batch *d, const json_t *log, const char *corrects, const char *subject,
+                     aidreg_problem *p) {
   char s[12], s2[12];
+  if (ar_dom_failed(d)) return oom(d, p);
+  const json_t *sup = json_object_get(json_object_get(log, "superseded"), corrects ? corrects : "");
+  if (sup)
+    return aidreg_problem_set(p, AIDREG_E_CORRECTION_TARGET, "/body/corrects",
+                              "记录 %s… 已被第 %lld 条记录%s；请更正当前有效的记录 / entry %s… was already %s by entry "
+                              "%lld: correct the entry now in force (ref %s…)",
+                              ar_short_ref(corrects, s), (long long)ar_ji(sup, "index"),
+                              json_is_true(json_object_get(sup, "reversed")) ? "冲销" : "更正", s,
+                              json_is_true(json_object_get(sup, "reversed")) ? "reversed" : "corrected",
+                              (long long)ar_ji(sup, "index"), ar_short_ref(ar_js(sup, "by"), s2));
+  char other[256];
+  int found = ar_dom_ref_subject(d, corrects, other, sizeof other);
+  if (found < 0) return oom(d, p);
+  if (found && strcmp(other, subject) != 0)
+    return aidreg_problem_set(p, AIDREG_E_CORRECTION_SUBJECT, "/subject",
+                              "记录 %s… 的主体是 %s，不是 %s；请以 %s 为主体提交更正 / entry %s… is on %s, not %s: "
+                              "submit the correction with subject %s",
+                              ar_short_ref(corrects, s), other, subject, other, s, other, subject, other);
+  if (found)
+    return aidreg_problem_set(p, AIDREG_E_CORRECTION_NOT_ALLOWED, "/body/corrects",
+                              "记录 %s… 本身是冲销，不能再更正；请重新提交原记录 / entry %s… is a reversal: it is not "
+                              "corrected; submit the original entry again",
+                              ar_short_ref(corrects, s), s);
+  return aidreg_problem_set(p, AIDREG_E_CORRECTION_TARGET, "/body/corrects",
+                            "%s 没有当前有效的记录 %s…；corrects 须为同一主体的记录 ref / %s has no entry %s… in "
+                            "force: corrects names an entry of the same subject",
+                            subject, ar_short_ref(corrects, s), subject, s);
+}
+
+/* Whether the entry in force of this type may be corrected, and the replacement body (if
+ * any) is a valid body of it. 0, or -1 with p. */
+static int may_correct(domain_batch *d, const aidreg_event *ev, const char *type, const json_t *repl,
+                       aidreg_problem *p) {
+  if (strcmp(type, "ledger.create") == 0 || strcmp(type, "correction") == 0)
+    return aidreg_problem_set(p, AIDREG_E_CORRECTION_NOT_ALLOWED, "/body/corrects",
+                              "%s 记录不能更正 / a %s entry is not corrected%s", type, type,
+                              strcmp(type, "ledger.create") == 0 ? ": change the settings with ledger.settings"
+                                                                 : ": correct the entry it corrected");
+  if (repl &&
+      ar_domain_validate_body_of(ar_dom_type(d, type), type, repl, ev, ar_dom_county(d), "/body/body", p))
+    return -1;
+  if (strcmp(type, "allocation.plan") != 0) return 0;
+  const char *st = ar_js(ar_dom_get(d, "plan", ev->subject), "state");
+  if (ar_dom_plan_correctable(st)) return 0;
+  return aidreg_problem_set(p, AIDREG_E_PLAN_NOT_CORRECTABLE, "/body/corrects",
+                            "方案 %s 已进入「%s」状态，不能更正；请另立新方案 / plan %s is %s: it is not corrected "
+                            "any more; record a new plan",
+                            ev->subject, st ? st : "?", ev->subject, st ? st : "?");
+}
+
+/* The subject's log after the correction: the slot at `at` replaced by the new body, or
+ * removed (a reversal); a plan keeps its entries and gains a marker (redraft or
+ * withdraw) instead. NULL when out of memory. */
+static json_t *corrected_log(domain_batch *d, const json_t *current, size_t at, const json_t *slot,
+                             const aidreg_event *ev, const char *ref, unsigned roles, uint64_t index,
+                             bool is_plan) {
+  const json_t *repl = json_object_get(ev->body, "body");
+  json_t *entries = json_deep_copy(current);
+  if (!entries) return NULL;
+  if (repl) {
+    json_t *ns = json_pack("{s:s, s:O, s:O, s:I, s:I, s:s, s:O, s:I}", "ref", ref, "root", jget(slot, "root"), "index",
+                           jget(slot, "index"), "by", (json_int_t)index, "t", (json_int_t)ev->time, "type",
+                           ar_js(slot, "type"), "body", repl, "roles", (json_int_t)roles);
+    if (json_array_set_new(entries, at, ns)) ar_dom_nomem(d);
+  } else if (!is_plan) {
+    json_array_remove(entries, at);
+  }
+  if (is_plan)
+    ar_dom_jpush(d, entries, json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:I}", "ref", ref, "root", ref, "index",
+                                       (json_int_t)index, "t", (json_int_t)ev->time, "type", "correction", "effect",
+                                       repl ? "redraft" : "withdraw", "roles", (json_int_t)roles));
+  if (ar_dom_out_of_memory(d)) {
+    json_decref(entries);
+    return NULL;
+  }
+  return entries;
+}
+
+int ar_dom_correction(domain_batch *d, const aidreg_event *ev, const char *ref, unsigned roles, uint64_t index,
+                      aidreg_problem *p) {
+  const char *subject = ev->subject;
+  const json_t *repl = json_object_get(ev->body, "body");
+  const char *corrects = ar_js(ev->body, "corrects");
   const json_t *log = ar_dom_get(d, "log", subject);
   json_t *current = log ? ar_dom_log_entries(d, subject) : NULL;
   size_t at = 0;
   const json_t *slot = current ? ar_dom_log_slot(current, corrects, &at) : NULL;
   if (!slot) {
     json_decref(current);
-    if (ar_dom_failed(d)) return oom(d, p);
-    const json_t *sup = json_object_get(json_object_get(log, "superseded"), corrects ? corrects : "");
-    if (sup)
-      return aidreg_problem_set(p, AIDREG_E_CORRECTION_TARGET, "/body/corrects",
-                                "记录 %s… 已被第 %lld 条记录%s；请更正当前有效的记录 / entry %s… was already %s by entry "
-                                "%lld: correct the entry now in force (ref %s…)",
-                                ar_short_ref(corrects, s), (long long)ar_ji(sup, "index"),
-                                json_is_true(json_object_get(sup, "reversed")) ? "冲销" : "更正", s,
-                                json_is_true(json_object_get(sup, "reversed")) ? "reversed" : "corrected",
-                                (long long)ar_ji(sup, "index"), ar_short_ref(ar_js(sup, "by"), s2));
-    char other[256];
-    int found = ar_dom_ref_subject(d, corrects, other, sizeof other);
-    if (found < 0) return oom(d, p);
-    if (found && strcmp(other, subject) != 0)
-      return aidreg_problem_set(p, AIDREG_E_CORRECTION_SUBJECT, "/subject",
-                                "记录 %s… 的主体是 %s，不是 %s；请以 %s 为主体提交更正 / entry %s… is on %s, not %s: "
-                                "submit the correction with subject %s",
-                                ar_short_ref(corrects, s), other, subject, other, s, other, subject, other);
-    if (found)
-      return aidreg_problem_set(p, AIDREG_E_CORRECTION_NOT_ALLOWED, "/body/corrects",
-                                "记录 %s… 本身是冲销，不能再更正；请重新提交原记录 / entry %s… is a reversal: it is not "
-                                "corrected; submit the original entry again",
-                                ar_short_ref(corrects, s), s);
-    return aidreg_problem_set(p, AIDREG_E_CORRECTION_TARGET, "/body/corrects",
-                              "%s 没有当前有效的记录 %s…；corrects 须为同一主体的记录 ref / %s has no entry %s… in "
-                              "force: corrects names an entry of the same subject",
-                              subject, ar_short_ref(corrects, s), subject, s);
+    return no_target(d, log, corrects, subject, p);
   }
   int rc = -1;
   json_t *entries = NULL, *saved = NULL, *old_copy = NULL;
   const char *type = ar_js(slot, "type");
-  if (strcmp(type, "ledger.create") == 0 || strcmp(type, "correction") == 0) {
-    aidreg_problem_set(p, AIDREG_E_CORRECTION_NOT_ALLOWED, "/body/corrects",
-                       "%s 记录不能更正 / a %s entry is not corrected%s", type, type,
-                       strcmp(type, "ledger.create") == 0 ? ": change the settings with ledger.settings"
-                                                          : ": correct the entry it corrected");
-    goto out;
-  }
-  if (repl && ar_domain_validate_body_of(ar_dom_type(d, type), type, repl, ev, ar_dom_county(d), "/body/body", p)) goto out;
+  if (may_correct(d, ev, type, repl, p)) goto out;
   dom_subject_kind k = ar_dom_kind_parse(ar_js(log, "kind"));
-  bool is_plan = strcmp(type, "allocation.plan") == 0;
-  if (is_plan) {
-    const json_t *pl = ar_dom_get(d, "plan", subject);
-    const char *st = ar_js(pl, "state");
-    if (!ar_dom_plan_correctable(st)) {
-      aidreg_problem_set(p, AIDREG_E_PLAN_NOT_CORRECTABLE, "/body/corrects",
-                         "方案 %s 已进入「%s」状态，不能更正；请另立新方案 / plan %s is %s: it is not corrected "
-                         "any more; record a new plan",
-                         subject, st ? st : "?", subject, st ? st : "?");
-      goto out;
-    }
-  }
-
-  /* The new log. */
-  entries = json_deep_copy(current);
-  saved = json_object();
   char old_ref[65];
   snprintf(old_ref, sizeof old_ref, "%s", ar_js(slot, "ref"));
+  entries = corrected_log(d, current, at, slot, ev, ref, roles, index, strcmp(type, "allocation.plan") == 0);
+  saved = json_object();
   if (!entries || !saved) {
     oom(d, p);
     goto out;
   }
-  if (repl) {
-    json_t *ns = json_pack("{s:s, s:O, s:O, s:I, s:I, s:s, s:O, s:I}", "ref", ref, "root", jget(slot, "root"), "index",
-                           jget(slot, "index"), "by", (json_int_t)index, "t", (json_int_t)ev->time, "type", type, "body",
-                           repl, "roles", (json_int_t)roles);
-    if (json_array_set_new(entries, at, ns)) ar_dom_nomem(d);
-  } else if (!is_plan) {
-    json_array_remove(entries, at);
-  }
-  if (is_plan) {
-    ar_dom_jpush(d, entries, json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:I}", "ref", ref, "root", ref, "index",
-                                             (json_int_t)index, "t", (json_int_t)ev->time, "type", "correction",
-                                             "effect", repl ? "redraft" : "withdraw", "roles", (json_int_t)roles));
-  }
-
   /* Reset, install the new log (the subject keeps its kind while replaying), replay,
    * restore what other subjects contributed. */
   old_copy = json_deep_copy(current);
