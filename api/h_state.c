@@ -168,7 +168,7 @@ static int parse_query(httpd_request *rq, const param_kind *allowed, size_t n, a
                        aidreg_problem *p) {
   memset(q, 0, sizeof *q);
   q->limit = STATE_DEFAULT_LIMIT;
-  query_param spec[P_LIMIT + 1];
+  query_param spec[P_LIMIT + 1] = {{0}}; /* all set below; gcc -O3 cannot tell */
   take_ctx ctx[P_LIMIT + 1];
   query_check check[P_LIMIT + 1];
   if (n > P_LIMIT + 1) n = P_LIMIT + 1;
