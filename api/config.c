@@ -36,9 +36,18 @@ static const char usage[] =
     "                            each blocking until its group commit\n"
     "  --max-connections N       [AIDREG_MAX_CONNECTIONS] connections at once (default 512)\n"
     "  --per-ip-limit N          [AIDREG_PER_IP_LIMIT] connections at once from one address\n"
-    "                            (default 128; 0 = no limit)\n"
+    "                            (default 32; 0 = no limit, e.g. behind a reverse proxy)\n"
     "  --timeout SECONDS         [AIDREG_TIMEOUT] close a connection idle this long (default 30;\n"
     "                            0 = never)\n"
+    "  --header-timeout SECONDS  [AIDREG_HEADER_TIMEOUT] the request line and headers must arrive\n"
+    "                            within this long of the connection's start or of the previous\n"
+    "                            answer, else 408 and close (default 10; 0 = no deadline)\n"
+    "  --request-timeout SECONDS [AIDREG_REQUEST_TIMEOUT] the whole request, body included, within\n"
+    "                            this long, else 408 and close (default 60; 0 = no deadline)\n"
+    "  --shutdown-grace SECONDS  [AIDREG_SHUTDOWN_GRACE] on SIGTERM, how long submissions in flight\n"
+    "                            may take before they are answered 503 (default 30)\n"
+    "  --trusted-proxy ADDRESS   [AIDREG_TRUSTED_PROXY] the reverse proxy's address: only from it\n"
+    "                            is X-Real-IP taken as the client's address (default: none)\n"
     "  --db-pool N               [AIDREG_DB_POOL] database connections for reads (default: the\n"
     "                            library's, 8)\n"
     "  --migrate-only            apply pending migrations, then exit\n"
@@ -116,6 +125,7 @@ static int load_env(server_config *c, const number_option *nums, size_t nnum) {
   if ((v = getenv("AIDREG_OWNER_DATABASE_URL")) && *v) c->owner_database_url = v;
   if ((v = getenv("AIDREG_LOG_KEY_FILE")) && *v) c->log_key_file = v;
   if ((v = getenv("AIDREG_LOG_HOST")) && *v) c->log_host = v;
+  if ((v = getenv("AIDREG_TRUSTED_PROXY")) && *v) c->trusted_proxy = v;
   for (size_t i = 0; i < nnum; i++)
     if ((v = getenv(nums[i].env)) && *v && parse_uint(nums[i].env, v, nums[i].min, nums[i].max, nums[i].out) != 0)
       return -1;
@@ -130,8 +140,11 @@ int config_load(server_config *c, int argc, char **argv) {
   c->bind = "127.0.0.1";
   c->log_host = "localhost";
   c->max_connections = 512;
-  c->per_ip_limit = 128;
+  c->per_ip_limit = 32;
   c->timeout = 30;
+  c->header_timeout = 10;
+  c->request_timeout = 60;
+  c->shutdown_grace = 30;
   /* One worker per core: submissions suspend rather than block (MEASURED.md: a pool with
    * suspend/resume beat thread per connection, and so it does here: docs/benchmark.md). */
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -143,9 +156,12 @@ int config_load(server_config *c, int argc, char **argv) {
     {"AIDREG_PER_IP_LIMIT", "--per-ip-limit", 0, 65536, &c->per_ip_limit},
     {"AIDREG_TIMEOUT", "--timeout", 0, 86400, &c->timeout},
     {"AIDREG_DB_POOL", "--db-pool", 0, 1024, &c->db_pool},
+    {"AIDREG_HEADER_TIMEOUT", "--header-timeout", 0, 3600, &c->header_timeout},
+    {"AIDREG_REQUEST_TIMEOUT", "--request-timeout", 0, 86400, &c->request_timeout},
+    {"AIDREG_SHUTDOWN_GRACE", "--shutdown-grace", 0, 3600, &c->shutdown_grace},
   };
   const size_t nnum = sizeof nums / sizeof nums[0];
-  enum { O_NUM = 0x100, O_BIND = 0x200, O_DB, O_OWNER, O_KEY, O_HOST, O_TOKEN, O_TOKEN_FILE, O_MIGRATE, O_HELP };
+  enum { O_NUM = 0x100, O_BIND = 0x200, O_DB, O_OWNER, O_KEY, O_HOST, O_TOKEN, O_TOKEN_FILE, O_MIGRATE, O_HELP, O_PROXY };
   static const struct option longopts[] = {
     {"port", required_argument, NULL, O_NUM + 0},
     {"threads", required_argument, NULL, O_NUM + 1},
@@ -153,6 +169,10 @@ int config_load(server_config *c, int argc, char **argv) {
     {"per-ip-limit", required_argument, NULL, O_NUM + 3},
     {"timeout", required_argument, NULL, O_NUM + 4},
     {"db-pool", required_argument, NULL, O_NUM + 5},
+    {"header-timeout", required_argument, NULL, O_NUM + 6},
+    {"request-timeout", required_argument, NULL, O_NUM + 7},
+    {"shutdown-grace", required_argument, NULL, O_NUM + 8},
+    {"trusted-proxy", required_argument, NULL, O_PROXY},
     {"bind", required_argument, NULL, O_BIND},
     {"database-url", required_argument, NULL, O_DB},
     {"owner-database-url", required_argument, NULL, O_OWNER},
@@ -182,6 +202,7 @@ int config_load(server_config *c, int argc, char **argv) {
         case O_TOKEN: rc = set_token(c, optarg, "--admin-token"); break;
         case O_TOKEN_FILE: rc = read_token_file(c, optarg); break;
         case O_MIGRATE: c->migrate_only = true; break;
+        case O_PROXY: c->trusted_proxy = optarg; break;
         case O_HELP: fputs(usage, stdout); config_free(c); return 1;
         default: fputs(usage, stderr); rc = -1; break;
       }

@@ -14,6 +14,7 @@
 #include "aidreg/keys.h"
 #include "aidreg/registry.h"
 #include "config.h"
+#include "guard.h"
 #include "httpd.h"
 
 /* Headers (and libmicrohttpd's read buffer) live in this per-connection pool; bodies
@@ -76,6 +77,8 @@ static struct MHD_Daemon *start_daemon(const server_config *c, httpd_server *srv
       flags, (uint16_t)c->port, NULL, NULL, httpd_access, srv,
       MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
       MHD_OPTION_NOTIFY_COMPLETED, httpd_completed, srv,
+      MHD_OPTION_NOTIFY_CONNECTION, guard_notify, srv,
+      MHD_OPTION_URI_LOG_CALLBACK, httpd_uri_log, srv,
       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c->timeout,
       MHD_OPTION_CONNECTION_LIMIT, (unsigned int)c->max_connections,
       MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)c->per_ip_limit,
@@ -99,9 +102,9 @@ static void log_start(const server_config *c, struct MHD_Daemon *d, const struct
     snprintf(mode, sizeof mode, "thread per connection");
   fprintf(stderr,
           "aidreg-server: listening on http://%s%s%s:%u (log host %s; %s; at most %u connections, %u per "
-          "address; idle timeout %u s)\n",
+          "address; idle timeout %u s, headers within %u s, a request within %u s)\n",
           ss->ss_family == AF_INET6 ? "[" : "", host, ss->ss_family == AF_INET6 ? "]" : "", port, c->log_host,
-          mode, c->max_connections, c->per_ip_limit, c->timeout);
+          mode, c->max_connections, c->per_ip_limit, c->timeout, c->header_timeout, c->request_timeout);
 }
 
 /* Never runs (the signals stay blocked); it only keeps them from being ignored. */
@@ -157,10 +160,19 @@ int main(int argc, char **argv) {
     .async = cfg.threads > 0,
     .admin_token = cfg.admin_token,
     .admin_token_len = cfg.admin_token ? strlen(cfg.admin_token) : 0,
+    .trusted_proxy = cfg.trusted_proxy,
   };
+  pthread_mutex_init(&srv.mu, NULL);
+  if (guard_start(cfg.header_timeout, cfg.request_timeout) != 0) {
+    fprintf(stderr, "aidreg-server: cannot start the deadline thread\n");
+    aidreg_registry_close(r);
+    config_free(&cfg);
+    return 1;
+  }
   struct MHD_Daemon *d = start_daemon(&cfg, &srv, &ss);
   if (!d) {
     fprintf(stderr, "aidreg-server: cannot listen on %s port %u\n", cfg.bind, cfg.port);
+    guard_stop();
     aidreg_registry_close(r);
     config_free(&cfg);
     return 1;
@@ -172,12 +184,26 @@ int main(int argc, char **argv) {
   while (sigwait(&stop, &sig) != 0) {
   }
   fprintf(stderr, "aidreg-server: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-  /* Suspended submissions must be resumed before the daemon stops: let those in flight
-   * finish (the appenders still run), and have any new one block instead. */
+  /* libmicrohttpd aborts when stopped with a connection suspended, and a request's
+   * memory goes with its connection. So: refuse new submissions (503), let those in
+   * flight finish for the grace period (the appenders still run), then resume the rest
+   * as orphans answered 503; their requests stay allocated until their appender's
+   * callback (httpd_release). Only then stop the daemon, and close the registry, which
+   * waits for the appenders. */
   atomic_store(&srv.stopping, true);
-  for (int i = 0; i < 6000 && atomic_load(&srv.suspended) > 0; i++) usleep(10000);
+  for (unsigned i = 0; i < cfg.shutdown_grace * 100u && atomic_load(&srv.suspended) > 0; i++) usleep(10000);
+  int orphans = httpd_orphan_suspended(&srv);
+  if (orphans > 0) {
+    fprintf(stderr,
+            "aidreg-server: %d submission(s) still waiting for their group commit after %u s: answered 503; "
+            "waiting for the appenders\n",
+            orphans, cfg.shutdown_grace);
+    usleep(200000); /* let the 503s go out */
+  }
   MHD_stop_daemon(d); /* waits for requests in flight */
+  guard_stop();
   aidreg_registry_close(r);
+  pthread_mutex_destroy(&srv.mu);
   config_free(&cfg);
   fprintf(stderr, "aidreg-server: stopped\n");
   return 0;
