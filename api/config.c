@@ -7,11 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "query.h"
 
 #define TOKEN_MAX 4096
+#define TOKEN_MIN 32      /* bytes: `openssl rand -hex 32` gives 64 */
+#define TOKEN_DISTINCT 8  /* different bytes at least: refuses "aaaa…" and "0000…" */
 
 static const char usage[] =
     "usage: aidreg-server [options]\n"
@@ -22,12 +25,16 @@ static const char usage[] =
     "  --database-url URL        [AIDREG_DATABASE_URL] PostgreSQL URL of the server's role (required)\n"
     "  --owner-database-url URL  [AIDREG_OWNER_DATABASE_URL] role that owns the schema; runs migrations\n"
     "  --log-key FILE            [AIDREG_LOG_KEY_FILE] Ed25519 secret key (PKCS#8 PEM) that signs\n"
-    "                            checkpoints (required unless --migrate-only)\n"
+    "                            checkpoints (required unless --migrate-only); refused when open\n"
+    "                            to group or others, as ssh does (chmod 600)\n"
     "  --log-host NAME           [AIDREG_LOG_HOST] origin prefix: origin = NAME/<county code>\n"
     "                            (default localhost)\n"
-    "  --admin-token TOKEN       [AIDREG_ADMIN_TOKEN] operator bearer token for POST /v1/ledgers\n"
-    "                            (visible to other local users in ps: prefer the file)\n"
-    "  --admin-token-file FILE   [AIDREG_ADMIN_TOKEN_FILE] read the operator token from FILE\n"
+    "  --admin-token TOKEN       [AIDREG_ADMIN_TOKEN] operator bearer token for POST /v1/ledgers:\n"
+    "                            at least 32 bytes (openssl rand -hex 32); wiped from the\n"
+    "                            environment and the command line once read (ps shows it until\n"
+    "                            then: prefer the file)\n"
+    "  --admin-token-file FILE   [AIDREG_ADMIN_TOKEN_FILE] read the operator token from FILE, which\n"
+    "                            must not be open to group or others (chmod 600)\n"
     "  --bind ADDRESS            [AIDREG_BIND] address to listen on (default 127.0.0.1)\n"
     "  --port N                  [AIDREG_PORT] TCP port (default 8080; 0 = any free port)\n"
     "  --threads N               [AIDREG_THREADS] a pool of N threads (epoll; default: one per\n"
@@ -79,6 +86,20 @@ static int set_token(server_config *c, const char *token, const char *from) {
             from, TOKEN_MAX);
     return -1;
   }
+  bool seen[256] = {false};
+  int distinct = 0;
+  for (size_t i = 0; i < n; i++)
+    if (!seen[(unsigned char)token[i]]) {
+      seen[(unsigned char)token[i]] = true;
+      distinct++;
+    }
+  if (n < TOKEN_MIN || distinct < TOKEN_DISTINCT) {
+    fprintf(stderr,
+            "aidreg-server: 操作员令牌太弱 / the operator token from %s is too weak: at least %d bytes and %d "
+            "different characters (make one with: openssl rand -hex 32)\n",
+            from, TOKEN_MIN, TOKEN_DISTINCT);
+    return -1;
+  }
   c->admin_token = strdup(token);
   if (!c->admin_token) {
     fprintf(stderr, "aidreg-server: out of memory\n");
@@ -92,6 +113,10 @@ static int read_token_file(server_config *c, const char *path) {
   FILE *f = fopen(path, "r");
   if (!f) {
     fprintf(stderr, "aidreg-server: cannot open the operator token file %s: %s\n", path, strerror(errno));
+    return -1;
+  }
+  if (config_private_file(fileno(f), path, "operator token file") != 0) {
+    fclose(f);
     return -1;
   }
   char buf[TOKEN_MAX + 2];
@@ -118,6 +143,33 @@ typedef struct {
   unsigned *out;
 } number_option;
 
+int config_private_file(int fd, const char *path, const char *what) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    fprintf(stderr, "aidreg-server: cannot stat the %s %s: %s\n", what, path, strerror(errno));
+    return -1;
+  }
+  if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+    fprintf(stderr,
+            "aidreg-server: 密钥文件权限过宽 / the %s %s is open to group or others (mode %04o): "
+            "chmod 600 %s\n",
+            what, path, (unsigned)(st.st_mode & 07777), path);
+    return -1;
+  }
+  return 0;
+}
+
+/* The token from the environment: copied, then wiped and removed from environ (a child
+ * process or /proc/<pid>/environ would show it). */
+static int token_from_env(server_config *c) {
+  char *v = getenv("AIDREG_ADMIN_TOKEN");
+  if (!v) return 0;
+  int rc = *v ? set_token(c, v, "AIDREG_ADMIN_TOKEN") : 0;
+  sodium_memzero(v, strlen(v));
+  unsetenv("AIDREG_ADMIN_TOKEN");
+  return rc;
+}
+
 static int load_env(server_config *c, const number_option *nums, size_t nnum) {
   const char *v;
   if ((v = getenv("AIDREG_BIND")) && *v) c->bind = v;
@@ -129,7 +181,8 @@ static int load_env(server_config *c, const number_option *nums, size_t nnum) {
   for (size_t i = 0; i < nnum; i++)
     if ((v = getenv(nums[i].env)) && *v && parse_uint(nums[i].env, v, nums[i].min, nums[i].max, nums[i].out) != 0)
       return -1;
-  if ((v = getenv("AIDREG_ADMIN_TOKEN")) && *v) return set_token(c, v, "AIDREG_ADMIN_TOKEN");
+  if ((v = getenv("AIDREG_ADMIN_TOKEN")) && *v) return token_from_env(c);
+  if (v) unsetenv("AIDREG_ADMIN_TOKEN");
   if ((v = getenv("AIDREG_ADMIN_TOKEN_FILE")) && *v) return read_token_file(c, v);
   return 0;
 }
@@ -199,7 +252,10 @@ int config_load(server_config *c, int argc, char **argv) {
         case O_OWNER: c->owner_database_url = optarg; break;
         case O_KEY: c->log_key_file = optarg; break;
         case O_HOST: c->log_host = optarg; break;
-        case O_TOKEN: rc = set_token(c, optarg, "--admin-token"); break;
+        case O_TOKEN:
+          rc = set_token(c, optarg, "--admin-token");
+          sodium_memzero(optarg, strlen(optarg)); /* gone from /proc/<pid>/cmdline */
+          break;
         case O_TOKEN_FILE: rc = read_token_file(c, optarg); break;
         case O_MIGRATE: c->migrate_only = true; break;
         case O_PROXY: c->trusted_proxy = optarg; break;

@@ -27,6 +27,9 @@ typedef struct {
 /* Returns 0 to run, 1 when --help was printed (exit 0), -1 after printing an error
  * (exit 2). */
 int config_load(server_config *c, int argc, char **argv);
+/* 0 when the file open as fd is neither readable nor writable by group or others;
+ * otherwise -1 after printing why ("what" names it). */
+int config_private_file(int fd, const char *path, const char *what);
 /* Wipe and free the token. */
 void config_free(server_config *c);
 

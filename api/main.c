@@ -1,6 +1,8 @@
 /* aidreg-server: configuration, the registry, the libmicrohttpd daemon, and a clean
  * stop on SIGINT/SIGTERM. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -9,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "aidreg/keys.h"
@@ -24,8 +28,19 @@
 /* Open the registry (which applies pending migrations). NULL after printing why. */
 static aidreg_registry *open_registry(const server_config *c) {
   aidreg_keypair key;
+  /* Our copy of the key stays out of swap and core files (the registry's own copy is the
+   * library's to lock; core dumps are off for the whole process: no_core_dumps). */
+  sodium_mlock(&key, sizeof key);
   char err[512] = "";
   if (c->log_key_file) {
+    int fd = open(c->log_key_file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      fprintf(stderr, "aidreg-server: cannot open the log key %s: %s\n", c->log_key_file, strerror(errno));
+      return NULL;
+    }
+    int priv = config_private_file(fd, c->log_key_file, "log key");
+    close(fd);
+    if (priv != 0) return NULL;
     if (aidreg_key_read_secret(c->log_key_file, &key, err) != 0) {
       fprintf(stderr, "aidreg-server: cannot read the log key %s: %s\n", c->log_key_file, err);
       return NULL;
@@ -43,6 +58,7 @@ static aidreg_registry *open_registry(const server_config *c) {
   };
   aidreg_registry *r = aidreg_registry_open(&rc, err, sizeof err);
   aidreg_key_wipe(&key);
+  sodium_munlock(&key, sizeof key); /* zeroes it too */
   if (!r) fprintf(stderr, "aidreg-server: cannot open the registry: %s\n", err);
   return r;
 }
@@ -107,6 +123,17 @@ static void log_start(const server_config *c, struct MHD_Daemon *d, const struct
           mode, c->max_connections, c->per_ip_limit, c->timeout, c->header_timeout, c->request_timeout);
 }
 
+/* The process holds the log key and the operator token: no core file, and no ptrace or
+ * /proc/<pid>/mem by other processes of the same user (PR_SET_DUMPABLE 0). */
+static int no_core_dumps(void) {
+  struct rlimit rl = {0, 0};
+  if (setrlimit(RLIMIT_CORE, &rl) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+    fprintf(stderr, "aidreg-server: cannot disable core dumps: %s\n", strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
 /* Never runs (the signals stay blocked); it only keeps them from being ignored. */
 static void on_stop_signal(int sig) { (void)sig; }
 
@@ -116,6 +143,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   json_object_seed(0);
+  if (no_core_dumps() != 0) return 1;
 
   server_config cfg;
   int rc = config_load(&cfg, argc, argv);

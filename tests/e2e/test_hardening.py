@@ -345,3 +345,121 @@ def test_sigterm_with_a_hung_appender():
     # The entry the appender committed is there; resubmitting is answered as its replay.
     r = C.submit(lg.code, env)
     assert r.status in (200, 201), r
+
+
+# ---------------------------------------------------------------- item 14
+
+
+def start_expecting_exit(env=None, args=(), wait=15):
+    """Start the server with env/args added; (exit status, output) once it exits, or (None,
+    output) when it is still running after wait seconds (then it is stopped)."""
+    server = os.path.join(build_dir(), "aidreg-server")
+    port = PORT + 31
+    while not free(port):
+        port += 1
+    e = dict(os.environ, AIDREG_PORT=str(port), AIDREG_BIND="127.0.0.1")
+    e.update(env or {})
+    p = subprocess.Popen([server, *args], env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         stdin=subprocess.DEVNULL)
+    c = Client("http://127.0.0.1:%d" % port, timeout=5)
+    end = time.monotonic() + wait
+    while time.monotonic() < end and p.poll() is None:
+        try:
+            if c.get("/healthz").status == 200:
+                break
+        except OSError:
+            pass
+        time.sleep(0.1)
+    rc = p.poll()
+    if rc is None:
+        p.terminate()
+        p.wait(30)
+    return rc, p.stdout.read().decode(errors="replace")
+
+
+def test_secret_key_file_open_to_others_is_refused():
+    key = os.environ.get("AIDREG_LOG_KEY_FILE")
+    if not key:
+        raise Skip("AIDREG_LOG_KEY_FILE is not set")
+    state = os.environ.get("AIDREG_STATE_DIR") or "/tmp"
+    loose = os.path.join(state, "log-loose.key")
+    with open(key, "rb") as f, open(loose, "wb") as g:
+        g.write(f.read())
+    try:
+        for mode in (0o640, 0o604, 0o620):
+            os.chmod(loose, mode)
+            rc, out = start_expecting_exit({"AIDREG_LOG_KEY_FILE": loose})
+            assert rc == 1 and "chmod 600" in out, (oct(mode), rc, out)
+        os.chmod(loose, 0o600)
+        rc, out = start_expecting_exit({"AIDREG_LOG_KEY_FILE": loose})
+        assert rc is None, (rc, out)
+        tok = os.path.join(state, "token-loose")
+        with open(tok, "w") as f:
+            f.write("%s\n" % ("k7Qz" * 16))
+        os.chmod(tok, 0o644)
+        e = {"AIDREG_ADMIN_TOKEN_FILE": tok, "AIDREG_ADMIN_TOKEN": ""}
+        rc, out = start_expecting_exit(e)
+        assert rc == 2 and "chmod 600" in out, (rc, out)
+        os.unlink(tok)
+    finally:
+        os.unlink(loose)
+
+
+def test_weak_operator_token_is_refused():
+    for weak in ("secret", "x" * 40, "0123456789abcdef0123456789abcde"):
+        rc, out = start_expecting_exit({"AIDREG_ADMIN_TOKEN": weak})
+        assert rc == 2 and "too weak" in out, (weak, rc, out)
+
+
+def test_token_leaves_environ_and_command_line_and_no_core_dumps():
+    import resource
+
+    def allow_cores():
+        resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+
+    good = "Tk" + os.urandom(24).hex()
+    server = os.path.join(build_dir(), "aidreg-server")
+    for how in ("env", "flag"):
+        port = PORT + 41
+        while not free(port):
+            port += 1
+        e = dict(os.environ, AIDREG_PORT=str(port), AIDREG_BIND="127.0.0.1")
+        e.pop("AIDREG_ADMIN_TOKEN_FILE", None)
+        args = [server]
+        if how == "env":
+            e["AIDREG_ADMIN_TOKEN"] = good
+        else:
+            e.pop("AIDREG_ADMIN_TOKEN", None)
+            args += ["--admin-token", good]
+        p = subprocess.Popen(args, env=e, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             stdin=subprocess.DEVNULL, preexec_fn=allow_cores)
+        try:
+            c = Client("http://127.0.0.1:%d" % port, timeout=5, token=good)
+            end = time.monotonic() + 30
+            while time.monotonic() < end:
+                try:
+                    if c.get("/healthz").status == 200:
+                        break
+                except OSError:
+                    time.sleep(0.1)
+            with open("/proc/%d/environ" % p.pid, "rb") as f:
+                assert good.encode() not in f.read(), "the token is still in the server's environment"
+            with open("/proc/%d/cmdline" % p.pid, "rb") as f:
+                assert good.encode() not in f.read(), "the token is still on the server's command line"
+            with open("/proc/%d/limits" % p.pid) as f:
+                line = [ln for ln in f if ln.startswith("Max core file size")][0]
+            assert line.split()[4:6] == ["0", "0"], line
+            # The token still works.
+            r = c.raw("POST", "/v1/ledgers", b"{}", {"Content-Type": "application/json",
+                                                      "Authorization": "Bearer " + good})
+            assert r.status != 401, r
+        finally:
+            p.terminate()
+            p.wait(30)
+
+
+def test_demo_passes_no_token_on_the_command_line():
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(root, "tools", "demo.sh")) as f:
+        text = f.read()
+    assert "--token" not in text and "--admin-token" not in text
