@@ -1,6 +1,7 @@
 /* Configuration from the environment, overridden by flags: see config.h. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <sodium.h>
@@ -28,7 +29,7 @@ static const char usage[] =
     "                            checkpoints (required unless --migrate-only); refused when open\n"
     "                            to group or others, as ssh does (chmod 600)\n"
     "  --log-host NAME           [AIDREG_LOG_HOST] origin prefix: origin = NAME/<county code>\n"
-    "                            (default localhost)\n"
+    "                            (default localhost, refused unless --bind is a loopback address)\n"
     "  --admin-token TOKEN       [AIDREG_ADMIN_TOKEN] operator bearer token for POST /v1/ledgers:\n"
     "                            at least 32 bytes (openssl rand -hex 32); wiped from the\n"
     "                            environment and the command line once read (ps shows it until\n"
@@ -187,6 +188,20 @@ static int load_env(server_config *c, const number_option *nums, size_t nnum) {
   return 0;
 }
 
+static bool is_address(const char *s) {
+  unsigned char buf[sizeof(struct in6_addr)];
+  return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+/* 127.0.0.0/8, ::1 or "localhost". */
+static bool is_loopback(const char *s) {
+  struct in_addr a4;
+  struct in6_addr a6;
+  if (strcmp(s, "localhost") == 0) return true;
+  if (inet_pton(AF_INET, s, &a4) == 1) return (ntohl(a4.s_addr) >> 24) == 127;
+  return inet_pton(AF_INET6, s, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
 int config_load(server_config *c, int argc, char **argv) {
   memset(c, 0, sizeof *c);
   c->port = 8080;
@@ -277,6 +292,15 @@ int config_load(server_config *c, int argc, char **argv) {
     missing = "the log key (AIDREG_LOG_KEY_FILE or --log-key)";
   else if (!*c->log_host || strchr(c->log_host, '\n') || strchr(c->log_host, ' '))
     fprintf(stderr, "aidreg-server: the log host must be non-empty, without spaces or line breaks\n");
+  else if (!c->migrate_only && strcmp(c->log_host, "localhost") == 0 && !is_loopback(c->bind))
+    fprintf(stderr,
+            "aidreg-server: 默认日志主机名 localhost 只能用于环回地址 / the default log host \"localhost\" is "
+            "refused on %s: two such servers would accept each other's events; set --log-host (AIDREG_LOG_HOST) "
+            "to this registry's own name, or bind to loopback\n",
+            c->bind);
+  else if (c->trusted_proxy && !is_address(c->trusted_proxy))
+    fprintf(stderr, "aidreg-server: the trusted proxy must be a numeric IPv4 or IPv6 address, not \"%s\"\n",
+            c->trusted_proxy);
   else
     return 0;
   if (missing) fprintf(stderr, "aidreg-server: %s is required; see --help\n", missing);

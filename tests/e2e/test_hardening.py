@@ -463,3 +463,49 @@ def test_demo_passes_no_token_on_the_command_line():
     with open(os.path.join(root, "tools", "demo.sh")) as f:
         text = f.read()
     assert "--token" not in text and "--admin-token" not in text
+
+
+# ---------------------------------------------------------------- item 8 (server side)
+
+
+def test_default_log_host_only_on_loopback():
+    rc, out = start_expecting_exit({"AIDREG_LOG_HOST": "localhost", "AIDREG_BIND": "0.0.0.0"})
+    assert rc == 2 and "log host" in out, (rc, out)
+    rc, out = start_expecting_exit({"AIDREG_LOG_HOST": "localhost", "AIDREG_BIND": "::"})
+    assert rc == 2 and "log host" in out, (rc, out)
+    rc, out = start_expecting_exit({"AIDREG_LOG_HOST": "localhost", "AIDREG_BIND": "127.0.0.1"})
+    assert rc is None, (rc, out)
+
+
+def uploads_refused(port, n, source="127.0.0.1", real_ips=None):
+    """n uploads of 7 MiB (of 8 announced) from source, the i-th with X-Real-IP
+    real_ips[i]; how many the server refused."""
+    socks, refused = [], 0
+    chunk = b" " * (1024 * 1024)
+    for i in range(n):
+        s = conn(port, source)
+        extra = b"X-Real-IP: %s\r\n" % real_ips[i].encode() if real_ips else b""
+        s.sendall(b"POST /v1/ledgers/522731/entries HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: %d\r\n%s\r\n" % (8 * 1024 * 1024, extra))
+        socks.append(s)
+        try:
+            for _ in range(7):
+                s.sendall(chunk)
+        except OSError:
+            pass
+    time.sleep(0.3)
+    for s in socks:
+        _, closed = read_all(s, 0.2)
+        refused += closed
+        s.close()
+    return refused
+
+
+def test_forwarded_address_only_from_the_trusted_proxy():
+    # From the trusted proxy, X-Real-IP names the client: six clients of 7 MiB each fit.
+    with Server(env={"AIDREG_TRUSTED_PROXY": "127.0.0.1"}, name="proxy") as srv:
+        assert uploads_refused(srv.port, 6, real_ips=["10.0.0.%d" % i for i in range(6)]) == 0
+        assert uploads_refused(srv.port, 6, real_ips=["10.0.9.9"] * 6) >= 1
+    # From anyone else the header is ignored: the six count against the peer's share.
+    with Server(env={"AIDREG_TRUSTED_PROXY": "127.0.0.2"}, name="proxy") as srv:
+        assert uploads_refused(srv.port, 6, real_ips=["10.0.0.%d" % i for i in range(6)]) >= 1
