@@ -59,10 +59,18 @@ static void client_address(httpd_request *rq) {
     snprintf(rq->client, sizeof rq->client, "%s", h);
 }
 
-static enum MHD_Result first_call(httpd_request *rq, const char *url) {
+static enum MHD_Result first_call(httpd_request *rq, const char *url, const char *version) {
   guard_headers_done(rq->conn);
   client_address(rq);
   rq->route = router_find(rq->method, url, rq);
+  /* RFC 9112 §3.2: a server must refuse an HTTP/1.1 request without Host; libmicrohttpd
+   * 0.9.75 lets it through. */
+  if (version && strcmp(version, MHD_HTTP_VERSION_1_1) == 0 &&
+      !MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST)) {
+    rq->route = NULL;
+    aidreg_problem_set(&rq->refusal, AIDREG_E_MALFORMED_REQUEST, NULL,
+                       "HTTP/1.1 请求必须带 Host 头 / an HTTP/1.1 request must carry a Host header");
+  }
   /* libmicrohttpd decodes the path before routing: %00 would cut it, %2F add a segment,
    * and a tile would have several URLs. */
   if (rq->path_forbidden || (rq->path_escape && strncmp(url, "/log/", 5) == 0)) {
@@ -102,7 +110,6 @@ static enum MHD_Result last_call(httpd_request *rq) {
 enum MHD_Result httpd_access(void *cls, struct MHD_Connection *conn, const char *url,
                              const char *method, const char *version, const char *upload_data,
                              size_t *upload_data_size, void **req_cls) {
-  (void)version;
   httpd_request *rq = *req_cls;
   if (!rq) { /* no URI log call (allocation failed there) */
     rq = httpd_uri_log(cls, url, conn);
@@ -112,7 +119,7 @@ enum MHD_Result httpd_access(void *cls, struct MHD_Connection *conn, const char 
   if (!rq->started) {
     rq->started = true;
     rq->method = method;
-    return first_call(rq, url);
+    return first_call(rq, url, version);
   }
   if (*upload_data_size > 0) {
     upload_feed(&rq->body, upload_data, *upload_data_size);

@@ -117,6 +117,22 @@ def test_percent_escapes_refused_before_routing():
     assert problem_of(r)["type"] != "urn:aidreg:problem:invalid-path", r
 
 
+# ---------------------------------------------------------------- item 10
+
+
+def test_http11_without_host_is_refused():
+    for version, want in ((b"HTTP/1.1", 400), (b"HTTP/1.0", 200)):
+        s = conn(PORT)
+        s.sendall(b"GET /healthz " + version + b"\r\nConnection: close\r\n\r\n")
+        data, _ = read_all(s, 3)
+        s.close()
+        st, headers, doc = status_and_json(data)
+        assert st == want, data
+        if want == 400:
+            assert "application/problem+json" in headers, data
+            assert doc["type"] == "urn:aidreg:problem:malformed-request", doc
+
+
 # ---------------------------------------------------------------- item 3
 
 
