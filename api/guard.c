@@ -28,7 +28,7 @@ static tracked *head;
 static long long header_ms, request_ms;
 static bool running, quit;
 static pthread_t reaper;
-static unsigned long reaped_count;
+static unsigned long reaped_count, limit_count;
 
 static long long now_ms(void) {
   struct timespec ts;
@@ -208,11 +208,11 @@ void guard_request_done(struct MHD_Connection *conn) {
   pthread_mutex_unlock(&mu);
 }
 
-unsigned long guard_reaped(void) {
+void guard_closed(unsigned long *deadline, unsigned long *limit) {
   pthread_mutex_lock(&mu);
-  unsigned long n = reaped_count;
+  *deadline = reaped_count;
+  *limit = limit_count;
   pthread_mutex_unlock(&mu);
-  return n;
 }
 
 void guard_write_problem(struct MHD_Connection *conn, aidreg_code code, const char *detail) {
@@ -224,6 +224,7 @@ void guard_write_problem(struct MHD_Connection *conn, aidreg_code code, const ch
     if (doc) send_all(t->fd, doc, len);
     shutdown(t->fd, SHUT_WR);
     t->reaped = true;
+    limit_count++;
   }
   pthread_mutex_unlock(&mu);
   free(doc);

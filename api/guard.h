@@ -37,8 +37,9 @@ bool guard_body_done(struct MHD_Connection *conn);
 /* The request is over (completed callback): the next request's header deadline starts. */
 void guard_request_done(struct MHD_Connection *conn);
 
-/* Connections the reaper closed since the start (for /metrics and tests). */
-unsigned long guard_reaped(void);
+/* Connections closed since the start: by the reaper past a deadline, and mid-body past a
+ * limit (guard_write_problem). For /metrics. */
+void guard_closed(unsigned long *deadline, unsigned long *limit);
 
 /* Write a problem response straight to the connection's socket and shut its writing
  * side, for a refusal libmicrohttpd cannot queue (mid-body). Then return MHD_NO. */

@@ -167,6 +167,9 @@ def test_slow_headers_get_408_and_close():
         s.close()
         assert closed and data == b"", (closed, data)
         assert srv.client.get("/healthz").status == 200
+        m = srv.client.get("/metrics").body.decode()
+        line = [ln for ln in m.splitlines() if ln.startswith('aidreg_http_connections_closed_total{reason="deadline"}')]
+        assert line and int(line[0].split()[-1]) >= 2, line
 
 
 def test_slow_body_gets_408_and_close():
