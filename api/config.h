@@ -14,15 +14,22 @@ typedef struct {
   char *admin_token;              /* AIDREG_ADMIN_TOKEN(_FILE), --admin-token(-file); owned */
   unsigned threads;               /* AIDREG_THREADS, --threads (0 = one thread per connection) */
   unsigned max_connections;       /* AIDREG_MAX_CONNECTIONS, --max-connections (512) */
-  unsigned per_ip_limit;          /* AIDREG_PER_IP_LIMIT, --per-ip-limit (128; 0 = none) */
+  unsigned per_ip_limit;          /* AIDREG_PER_IP_LIMIT, --per-ip-limit (32; 0 = none) */
   unsigned timeout;               /* AIDREG_TIMEOUT, --timeout seconds idle (30; 0 = none) */
   unsigned db_pool;               /* AIDREG_DB_POOL, --db-pool (0 = the library's default) */
+  unsigned header_timeout;        /* AIDREG_HEADER_TIMEOUT, --header-timeout seconds (10; 0 = none) */
+  unsigned request_timeout;       /* AIDREG_REQUEST_TIMEOUT, --request-timeout seconds (60; 0 = none) */
+  unsigned shutdown_grace;        /* AIDREG_SHUTDOWN_GRACE, --shutdown-grace seconds (30) */
+  const char *trusted_proxy;      /* AIDREG_TRUSTED_PROXY, --trusted-proxy address (none) */
   bool migrate_only;              /* --migrate-only */
 } server_config;
 
 /* Returns 0 to run, 1 when --help was printed (exit 0), -1 after printing an error
  * (exit 2). */
 int config_load(server_config *c, int argc, char **argv);
+/* 0 when the file open as fd is neither readable nor writable by group or others;
+ * otherwise -1 after printing why ("what" names it). */
+int config_private_file(int fd, const char *path, const char *what);
 /* Wipe and free the token. */
 void config_free(server_config *c);
 

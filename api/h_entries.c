@@ -67,9 +67,20 @@ void h_entries_free(httpd_request *rq) {
 static void submission_done(void *ctx) {
   httpd_request *rq = ctx;
   httpd_server *srv = (httpd_server *)rq->srv;
-  atomic_store(&rq->ready, true);
-  MHD_resume_connection(rq->conn);
-  atomic_fetch_sub(&srv->suspended, 1);
+  pthread_mutex_lock(&srv->mu);
+  /* Orphaned: resumed and answered at shutdown, perhaps closed already; only drop our
+   * reference. */
+  if (!atomic_load(&rq->orphaned)) {
+    if (rq->sprev) rq->sprev->snext = rq->snext;
+    else srv->suspended_head = rq->snext;
+    if (rq->snext) rq->snext->sprev = rq->sprev;
+    rq->sprev = rq->snext = NULL;
+    atomic_store(&rq->ready, true);
+    MHD_resume_connection(rq->conn);
+    atomic_fetch_sub(&srv->suspended, 1);
+  }
+  pthread_mutex_unlock(&srv->mu);
+  httpd_release(rq);
 }
 
 /* Submits n envelopes: suspending the connection until the group commit is done
@@ -81,13 +92,26 @@ static enum MHD_Result submit(httpd_request *rq, const json_t **envelopes, size_
   rq->nresults = n;
   rq->batch = batch;
   const char *prefix = batch ? "/envelopes" : "";
-  if (!srv->async || atomic_load(&srv->stopping)) {
+  if (atomic_load(&srv->stopping)) {
+    /* Not blocking a worker: the daemon must be able to stop even when an appender hangs. */
+    h_entries_free(rq);
+    return reply_error(rq, AIDREG_E_UNAVAILABLE, NULL,
+                       "服务器正在停止；请稍后或向其他服务器提交 / the server is stopping; submit later or elsewhere");
+  }
+  if (!srv->async) {
     aidreg_registry_submit(srv->registry, rq->code, envelopes, n, prefix, rq->results);
     return h_entries_answer(rq);
   }
-  /* Suspend first: the callback may run before submit_async returns. */
+  /* Suspend first: the callback may run before submit_async returns. The appender holds
+   * a reference to rq (its results) until its callback. */
+  atomic_fetch_add(&rq->refs, 1);
+  pthread_mutex_lock(&srv->mu);
+  rq->snext = srv->suspended_head;
+  if (rq->snext) rq->snext->sprev = rq;
+  srv->suspended_head = rq;
   atomic_fetch_add(&srv->suspended, 1);
   MHD_suspend_connection(rq->conn);
+  pthread_mutex_unlock(&srv->mu);
   if (!aidreg_registry_submit_async(srv->registry, rq->code, envelopes, n, prefix, rq->results, submission_done, rq))
     submission_done(rq); /* every result was decided at once */
   return MHD_YES;

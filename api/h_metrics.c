@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "guard.h"
 #include "httpd.h"
 #include "metrics.h"
 #include "reply.h"
@@ -92,6 +93,15 @@ enum MHD_Result h_metrics(httpd_request *rq) {
     return reply_error(rq, AIDREG_E_INTERNAL, NULL, "out of memory");
   }
   put_requests(f);
+  unsigned long by_deadline = 0, by_limit = 0;
+  guard_closed(&by_deadline, &by_limit);
+  fprintf(f,
+          "# HELP aidreg_http_connections_closed_total Connections the server closed: past a deadline "
+          "(headers, whole request) or mid-body past a limit.\n"
+          "# TYPE aidreg_http_connections_closed_total counter\n"
+          "aidreg_http_connections_closed_total{reason=\"deadline\"} %lu\n"
+          "aidreg_http_connections_closed_total{reason=\"limit\"} %lu\n",
+          by_deadline, by_limit);
   put_appends(f, &st);
   if (sizes) put_tree_sizes(f, sizes);
   json_decref(sizes);

@@ -4,6 +4,7 @@
  * and the endpoint handlers. The server speaks HTTP and JSON and calls only the
  * library API of include/aidreg/; it knows no SQL. */
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,10 +21,16 @@ typedef struct {
   /* Submissions suspend their connection and are resumed by the appender's callback
    * (thread-pool mode) instead of blocking a thread (thread per connection). */
   bool async;
-  atomic_bool stopping;   /* set at shutdown: no new suspensions */
+  atomic_bool stopping;   /* set at shutdown: new submissions are refused (503) */
   atomic_int suspended;   /* connections suspended now */
   const char *admin_token; /* operator bearer token; NULL or "" = POST /v1/ledgers refused */
   size_t admin_token_len;
+  const char *trusted_proxy; /* peer address whose X-Real-IP names the client; NULL = none */
+  /* The suspended submissions (under mu): at shutdown, those whose appender does not
+   * finish in time are resumed and answered 503 (httpd_orphan_suspended), so that the
+   * daemon never stops with a connection suspended. */
+  pthread_mutex_t mu;
+  struct httpd_request *suspended_head;
 } httpd_server;
 
 typedef struct httpd_request httpd_request;
@@ -44,6 +51,15 @@ typedef struct {
 struct httpd_request {
   const httpd_server *srv;
   struct MHD_Connection *conn;
+  /* Owners: libmicrohttpd (until the completion callback) and, while a submission is
+   * in flight, its appender (until its callback). The last one frees (httpd_release). */
+  atomic_int refs;
+  bool started;             /* the access handler has seen this request */
+  bool path_escape;         /* the raw path holds a percent-escape */
+  bool path_forbidden;      /* ... one that is refused anywhere: %00 or %2F */
+  char client[UPLOAD_ADDR_MAX]; /* client address (X-Real-IP from the trusted proxy) */
+  atomic_bool orphaned;     /* resumed at shutdown before its appender finished */
+  struct httpd_request *sprev, *snext; /* in srv->suspended_head while suspended */
   const char *method;
   const httpd_route *route; /* NULL while refused before routing (404/405) */
   int route_slot;           /* metrics label: index of the first route with this pattern,
@@ -80,6 +96,13 @@ enum MHD_Result httpd_access(void *cls, struct MHD_Connection *conn, const char 
                              size_t *upload_data_size, void **req_cls);
 void httpd_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                      enum MHD_RequestTerminationCode toe);
+/* MHD_OPTION_URI_LOG_CALLBACK: allocates the request and looks at the raw path. */
+void *httpd_uri_log(void *cls, const char *uri, struct MHD_Connection *conn);
+/* Drop one owner of rq; the last frees it. */
+void httpd_release(httpd_request *rq);
+/* Shutdown: resume every suspended submission, marked orphaned (answered 503; the
+ * appender's callback then only drops its reference). Returns how many. */
+int httpd_orphan_suspended(httpd_server *srv);
 
 /* Endpoint handlers: one file each (h_*.c). Called once, on the last access-handler
  * call, with the body (if any) complete and within limits. Each queues exactly one

@@ -1,6 +1,8 @@
 /* aidreg-server: configuration, the registry, the libmicrohttpd daemon, and a clean
  * stop on SIGINT/SIGTERM. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -9,11 +11,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "aidreg/keys.h"
 #include "aidreg/registry.h"
 #include "config.h"
+#include "guard.h"
 #include "httpd.h"
 
 /* Headers (and libmicrohttpd's read buffer) live in this per-connection pool; bodies
@@ -23,8 +28,19 @@
 /* Open the registry (which applies pending migrations). NULL after printing why. */
 static aidreg_registry *open_registry(const server_config *c) {
   aidreg_keypair key;
+  /* Our copy of the key stays out of swap and core files (the registry's own copy is the
+   * library's to lock; core dumps are off for the whole process: no_core_dumps). */
+  sodium_mlock(&key, sizeof key);
   char err[512] = "";
   if (c->log_key_file) {
+    int fd = open(c->log_key_file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      fprintf(stderr, "aidreg-server: cannot open the log key %s: %s\n", c->log_key_file, strerror(errno));
+      return NULL;
+    }
+    int priv = config_private_file(fd, c->log_key_file, "log key");
+    close(fd);
+    if (priv != 0) return NULL;
     if (aidreg_key_read_secret(c->log_key_file, &key, err) != 0) {
       fprintf(stderr, "aidreg-server: cannot read the log key %s: %s\n", c->log_key_file, err);
       return NULL;
@@ -42,6 +58,7 @@ static aidreg_registry *open_registry(const server_config *c) {
   };
   aidreg_registry *r = aidreg_registry_open(&rc, err, sizeof err);
   aidreg_key_wipe(&key);
+  sodium_munlock(&key, sizeof key); /* zeroes it too */
   if (!r) fprintf(stderr, "aidreg-server: cannot open the registry: %s\n", err);
   return r;
 }
@@ -76,6 +93,8 @@ static struct MHD_Daemon *start_daemon(const server_config *c, httpd_server *srv
       flags, (uint16_t)c->port, NULL, NULL, httpd_access, srv,
       MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
       MHD_OPTION_NOTIFY_COMPLETED, httpd_completed, srv,
+      MHD_OPTION_NOTIFY_CONNECTION, guard_notify, srv,
+      MHD_OPTION_URI_LOG_CALLBACK, httpd_uri_log, srv,
       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c->timeout,
       MHD_OPTION_CONNECTION_LIMIT, (unsigned int)c->max_connections,
       MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)c->per_ip_limit,
@@ -99,9 +118,20 @@ static void log_start(const server_config *c, struct MHD_Daemon *d, const struct
     snprintf(mode, sizeof mode, "thread per connection");
   fprintf(stderr,
           "aidreg-server: listening on http://%s%s%s:%u (log host %s; %s; at most %u connections, %u per "
-          "address; idle timeout %u s)\n",
+          "address; idle timeout %u s, headers within %u s, a request within %u s)\n",
           ss->ss_family == AF_INET6 ? "[" : "", host, ss->ss_family == AF_INET6 ? "]" : "", port, c->log_host,
-          mode, c->max_connections, c->per_ip_limit, c->timeout);
+          mode, c->max_connections, c->per_ip_limit, c->timeout, c->header_timeout, c->request_timeout);
+}
+
+/* The process holds the log key and the operator token: no core file, and no ptrace or
+ * /proc/<pid>/mem by other processes of the same user (PR_SET_DUMPABLE 0). */
+static int no_core_dumps(void) {
+  struct rlimit rl = {0, 0};
+  if (setrlimit(RLIMIT_CORE, &rl) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+    fprintf(stderr, "aidreg-server: cannot disable core dumps: %s\n", strerror(errno));
+    return -1;
+  }
+  return 0;
 }
 
 /* Never runs (the signals stay blocked); it only keeps them from being ignored. */
@@ -113,6 +143,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   json_object_seed(0);
+  if (no_core_dumps() != 0) return 1;
 
   server_config cfg;
   int rc = config_load(&cfg, argc, argv);
@@ -157,10 +188,19 @@ int main(int argc, char **argv) {
     .async = cfg.threads > 0,
     .admin_token = cfg.admin_token,
     .admin_token_len = cfg.admin_token ? strlen(cfg.admin_token) : 0,
+    .trusted_proxy = cfg.trusted_proxy,
   };
+  pthread_mutex_init(&srv.mu, NULL);
+  if (guard_start(cfg.header_timeout, cfg.request_timeout) != 0) {
+    fprintf(stderr, "aidreg-server: cannot start the deadline thread\n");
+    aidreg_registry_close(r);
+    config_free(&cfg);
+    return 1;
+  }
   struct MHD_Daemon *d = start_daemon(&cfg, &srv, &ss);
   if (!d) {
     fprintf(stderr, "aidreg-server: cannot listen on %s port %u\n", cfg.bind, cfg.port);
+    guard_stop();
     aidreg_registry_close(r);
     config_free(&cfg);
     return 1;
@@ -172,12 +212,26 @@ int main(int argc, char **argv) {
   while (sigwait(&stop, &sig) != 0) {
   }
   fprintf(stderr, "aidreg-server: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-  /* Suspended submissions must be resumed before the daemon stops: let those in flight
-   * finish (the appenders still run), and have any new one block instead. */
+  /* libmicrohttpd aborts when stopped with a connection suspended, and a request's
+   * memory goes with its connection. So: refuse new submissions (503), let those in
+   * flight finish for the grace period (the appenders still run), then resume the rest
+   * as orphans answered 503; their requests stay allocated until their appender's
+   * callback (httpd_release). Only then stop the daemon, and close the registry, which
+   * waits for the appenders. */
   atomic_store(&srv.stopping, true);
-  for (int i = 0; i < 6000 && atomic_load(&srv.suspended) > 0; i++) usleep(10000);
+  for (unsigned i = 0; i < cfg.shutdown_grace * 100u && atomic_load(&srv.suspended) > 0; i++) usleep(10000);
+  int orphans = httpd_orphan_suspended(&srv);
+  if (orphans > 0) {
+    fprintf(stderr,
+            "aidreg-server: %d submission(s) still waiting for their group commit after %u s: answered 503; "
+            "waiting for the appenders\n",
+            orphans, cfg.shutdown_grace);
+    usleep(200000); /* let the 503s go out */
+  }
   MHD_stop_daemon(d); /* waits for requests in flight */
+  guard_stop();
   aidreg_registry_close(r);
+  pthread_mutex_destroy(&srv.mu);
   config_free(&cfg);
   fprintf(stderr, "aidreg-server: stopped\n");
   return 0;

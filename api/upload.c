@@ -1,7 +1,9 @@
 /* Bounded request bodies: see upload.h. */
 #include "upload.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -10,11 +12,73 @@
 
 /* Bytes held in request buffers across all connections. A full batch is 8 MiB; this
  * lets 32 of them be buffered at once and refuses (503) beyond, so that many slow
- * uploads cannot exhaust memory. */
+ * uploads cannot exhaust memory. Bytes are taken as they arrive (the buffer doubles, so
+ * at most twice what was received), never for a Content-Length announced up front: an
+ * idle upload holds UPLOAD_FIRST_ALLOC at most. One client address holds at most
+ * UPLOAD_SHARE of it. */
 #define UPLOAD_BUDGET ((size_t)256 * 1024 * 1024)
+#define UPLOAD_SHARE (UPLOAD_BUDGET / 8)
 #define UPLOAD_FIRST_ALLOC ((size_t)16 * 1024)
 
 static _Atomic size_t budget_used;
+
+/* Bytes per client address: a small hash table of the addresses holding any. */
+typedef struct share {
+  struct share *next;
+  size_t bytes;
+  char addr[UPLOAD_ADDR_MAX];
+} share;
+
+#define SHARE_BUCKETS 256
+static share *shares[SHARE_BUCKETS];
+static pthread_mutex_t share_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static unsigned share_hash(const char *s) {
+  unsigned h = 2166136261u;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+  return h % SHARE_BUCKETS;
+}
+
+/* Take n bytes of addr's share (n may be 0 to look); false past UPLOAD_SHARE. */
+static bool share_take(const char *addr, size_t n) {
+  if (!addr[0]) return true;
+  pthread_mutex_lock(&share_mu);
+  share **pp = &shares[share_hash(addr)];
+  while (*pp && strcmp((*pp)->addr, addr) != 0) pp = &(*pp)->next;
+  bool ok = false;
+  if (*pp) {
+    if (n <= UPLOAD_SHARE - (*pp)->bytes) {
+      (*pp)->bytes += n;
+      ok = true;
+    }
+  } else if (n <= UPLOAD_SHARE) {
+    share *s = calloc(1, sizeof *s);
+    if (s) {
+      snprintf(s->addr, sizeof s->addr, "%s", addr);
+      s->bytes = n;
+      *pp = s;
+      ok = true;
+    }
+  }
+  pthread_mutex_unlock(&share_mu);
+  return ok;
+}
+
+static void share_give(const char *addr, size_t n) {
+  if (!addr[0]) return;
+  pthread_mutex_lock(&share_mu);
+  share **pp = &shares[share_hash(addr)];
+  while (*pp && strcmp((*pp)->addr, addr) != 0) pp = &(*pp)->next;
+  if (*pp) {
+    (*pp)->bytes -= n < (*pp)->bytes ? n : (*pp)->bytes;
+    if ((*pp)->bytes == 0) {
+      share *dead = *pp;
+      *pp = dead->next;
+      free(dead);
+    }
+  }
+  pthread_mutex_unlock(&share_mu);
+}
 
 static bool budget_take(size_t n) {
   size_t cur = atomic_load_explicit(&budget_used, memory_order_relaxed);
@@ -34,9 +98,14 @@ static bool grow(upload *u, size_t need) {
   if (cap > u->limit) cap = u->limit;
   if (cap < need) cap = need;
   if (!budget_take(cap - u->cap)) return false;
+  if (!share_take(u->addr, cap - u->cap)) {
+    budget_give(cap - u->cap);
+    return false;
+  }
   char *nb = realloc(u->buf, cap);
   if (!nb) {
     budget_give(cap - u->cap);
+    share_give(u->addr, cap - u->cap);
     return false;
   }
   u->buf = nb;
@@ -44,15 +113,21 @@ static bool grow(upload *u, size_t need) {
   return true;
 }
 
-void upload_init(upload *u, size_t limit, uint64_t expected) {
+void upload_init(upload *u, size_t limit, uint64_t expected, const char *addr) {
   memset(u, 0, sizeof *u);
   u->limit = limit;
+  snprintf(u->addr, sizeof u->addr, "%s", addr ? addr : "");
+  if (expected > UPLOAD_FIRST_ALLOC) expected = UPLOAD_FIRST_ALLOC; /* the rest as it arrives */
   if (limit > 0 && expected > 0 && expected <= limit && !grow(u, (size_t)expected)) u->no_memory = true;
 }
 
 void upload_feed(upload *u, const char *data, size_t n) {
   if (n == 0 || u->too_large || u->no_memory) return;
-  if (u->limit == 0) return; /* dropped: the route takes no body */
+  if (u->limit == 0) { /* dropped: the route takes no body, or the request is refused */
+    u->dropped += n;
+    if (u->dropped > UPLOAD_DROP_MAX) u->too_large = true;
+    return;
+  }
   if (n > u->limit - u->len) {
     u->too_large = true;
     return;
@@ -66,7 +141,10 @@ void upload_feed(upload *u, const char *data, size_t n) {
 }
 
 void upload_free(upload *u) {
-  if (u->cap) budget_give(u->cap);
+  if (u->cap) {
+    budget_give(u->cap);
+    share_give(u->addr, u->cap);
+  }
   free(u->buf);
   u->buf = NULL;
   u->len = u->cap = 0;

@@ -62,7 +62,8 @@ else
   done
 
   say "creating ledger $CODE ($NAME), origin $ORIGIN"
-  "$CLI" ledger create --server "$AIDREG_URL" --token "$AIDREG_ADMIN_TOKEN" --key "$K/root.key" \
+  # The token comes from AIDREG_ADMIN_TOKEN, never the command line (ps shows arguments).
+  "$CLI" ledger create --server "$AIDREG_URL" --key "$K/root.key" \
     --code "$CODE" --name "$NAME" --origin "$ORIGIN" --time "$T0" >>"$LOG" 2>&1 || { tail -n 5 "$LOG" >&2; exit 1; }
 
   # enroll SIGNER NEW ROLE SCOPE HOLDER ORG TIME

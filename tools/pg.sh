@@ -4,7 +4,8 @@
 #
 # initdb and postgres refuse to run as root, so the cluster runs as the `postgres` account
 # that Debian's package creates, with trust authentication on 127.0.0.1 and a private
-# socket folder. Each cluster has a name (dev, test, bench) and keeps its state in
+# socket folder. Trust authentication is for development only: a production cluster uses
+# scram-sha-256 and the roles of docs/deploy.md. Each cluster has a name (dev, test, bench) and keeps its state in
 # var/<name>/: the cluster folder itself is var/<name>/pg, unless `postgres` cannot reach
 # the checkout (a checkout under a 0700 home folder, say), in which case it lives in a
 # `mktemp -d` folder owned by postgres whose path is recorded in var/<name>/pg.path.

@@ -12,6 +12,8 @@
   X(INVALID_BASE64,     400, "invalid-base64",     "base64 编码错误 / Invalid base64") \
   X(INVALID_TIME,       400, "invalid-time",       "时间格式错误 / Not an RFC 3339 instant") \
   X(INVALID_QUERY,      400, "invalid-query",      "查询参数错误 / Invalid query parameter") \
+  X(INVALID_PATH,       400, "invalid-path",       "路径含不允许的转义 / Path holds a forbidden percent-escape") \
+  X(MALFORMED_REQUEST,  400, "malformed-request",  "HTTP 请求格式错误 / Malformed HTTP request") \
   X(NO_SIGNATURE,       401, "no-signature",       "没有签名 / Envelope carries no signature") \
   X(BAD_SIGNATURE,      401, "bad-signature",      "签名无效 / A signature does not verify") \
   X(BAD_TOKEN,          401, "bad-token",          "操作员令牌无效 / Missing or wrong operator token") \
@@ -22,11 +24,13 @@
   X(UNKNOWN_LEDGER,     404, "unknown-ledger",     "台账不存在 / No such ledger") \
   X(NOT_FOUND,          404, "not-found",          "未找到 / Not found") \
   X(METHOD_NOT_ALLOWED, 405, "method-not-allowed", "不支持该方法 / Method not allowed") \
+  X(REQUEST_TIMEOUT,    408, "request-timeout",    "请求超时 / Request not received in time") \
   X(STALE_PREV,         409, "stale-prev",         "prev 已过时 / prev is not the subject's current head") \
   X(LEDGER_EXISTS,      409, "ledger-exists",      "台账已存在 / Ledger already exists") \
   X(TOO_LARGE,          413, "too-large",          "请求过大 / Request or envelope too large") \
   X(CONTENT_TYPE,       415, "unsupported-content-type", "内容类型不支持 / Unsupported Content-Type") \
   X(PAYLOAD_TYPE,       415, "unsupported-payload-type", "payloadType 不支持 / Unsupported DSSE payloadType") \
+  X(TOO_MANY_REQUESTS,  429, "too-many-requests",  "请求过多 / Too many requests") \
   X(UNKNOWN_EVENT_TYPE, 422, "unknown-event-type", "未知事件类型 / Event type not in the catalogue") \
   X(WRONG_LEDGER,       422, "wrong-ledger",       "事件不属于本台账 / Event is bound to another ledger") \
   X(TIME_IN_FUTURE,     422, "time-in-future",     "签名时间晚于服务器时间 / Event time is ahead of the server clock") \

@@ -148,7 +148,10 @@ class Client:
     def raw(self, method, path, body=b"", headers=None, read_body=True):
         """http.client for what urllib hides (a Content-Length that lies, no body at all)."""
         u = urllib.parse.urlsplit(self.base)
-        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=self.timeout)
+        if u.scheme == "https":  # through the proxy of docs/deploy.md (CA from SSL_CERT_FILE)
+            conn = http.client.HTTPSConnection(u.hostname, u.port, timeout=self.timeout)
+        else:
+            conn = http.client.HTTPConnection(u.hostname, u.port, timeout=self.timeout)
         try:
             conn.putrequest(method, path, skip_accept_encoding=True)
             for k, v in (headers or {}).items():
