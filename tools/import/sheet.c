@@ -78,7 +78,28 @@ static sheet_row *row_at(sheet *s, size_t r, char *err, size_t cap) {
   return &s->rows[lo];
 }
 
+/* Leading and trailing spaces: ASCII, NBSP (C2 A0) and the ideographic space (E3 80 80). */
+static void trim(const char **p, size_t *n) {
+  const unsigned char *s = (const unsigned char *)*p;
+  size_t len = *n;
+  for (;;) {
+    if (len >= 1 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\r' || s[0] == '\n')) s++, len--;
+    else if (len >= 2 && s[0] == 0xC2 && s[1] == 0xA0) s += 2, len -= 2;
+    else if (len >= 3 && s[0] == 0xE3 && s[1] == 0x80 && s[2] == 0x80) s += 3, len -= 3;
+    else break;
+  }
+  for (;;) {
+    if (len >= 1 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' || s[len - 1] == '\n')) len--;
+    else if (len >= 2 && s[len - 2] == 0xC2 && s[len - 1] == 0xA0) len -= 2;
+    else if (len >= 3 && s[len - 3] == 0xE3 && s[len - 2] == 0x80 && s[len - 1] == 0x80) len -= 3;
+    else break;
+  }
+  *p = (const char *)s;
+  *n = len;
+}
+
 int sheet_set(sheet *s, size_t r, size_t c, const char *text, size_t len, bool numeric, char *err, size_t cap) {
+  trim(&text, &len);
   if (c >= SHEET_MAX_COLS) {
     seterr(err, cap, "列数超过 16384 / more than 16384 columns");
     return -1;

@@ -7,7 +7,8 @@
  *
  * Rows keep the number the spreadsheet shows (1-based; a CSV record spanning lines inside
  * quotes counts as one row, as Excel shows it). Every cell of a row up to ncells exists and
- * has a text ("" when empty). Limits keep a hostile file from exhausting memory: at most
+ * has a text ("" when empty), with leading and trailing spaces (also NBSP, U+3000) taken
+ * off. Limits keep a hostile file from exhausting memory: at most
  * SHEET_MAX_CELLS cell slots, SHEET_MAX_COLS columns, SHEET_MAX_TEXT bytes per cell. */
 #include <stdbool.h>
 #include <stddef.h>

@@ -141,18 +141,18 @@ static void wb_start(void *ud, const XML_Char *el, const XML_Char **atts) {
   if (strcmp(l, "sheet") == 0) {
     const char *name = attr(atts, "name"), *rid = attr(atts, "id");
     if (!name || !rid) return;
-    if (w->n == MAX_SHEETS) return fail(&w->x, "工作表过多 / too many sheets");
+    if (w->n == MAX_SHEETS) { fail(&w->x, "工作表过多 / too many sheets"); return; }
     w->names[w->n] = strdup(name);
     w->rids[w->n] = strdup(rid);
-    if (!w->names[w->n] || !w->rids[w->n]) return fail(&w->x, "内存不足 / out of memory");
+    if (!w->names[w->n] || !w->rids[w->n]) { fail(&w->x, "内存不足 / out of memory"); return; }
     w->n++;
   } else if (strcmp(l, "Relationship") == 0) {
     const char *id = attr(atts, "Id"), *target = attr(atts, "Target");
     if (!id || !target) return;
-    if (w->nrel == MAX_SHEETS * 2) return fail(&w->x, "关系过多 / too many relationships");
+    if (w->nrel == MAX_SHEETS * 2) { fail(&w->x, "关系过多 / too many relationships"); return; }
     w->rel_id[w->nrel] = strdup(id);
     w->rel_target[w->nrel] = strdup(target);
-    if (!w->rel_id[w->nrel] || !w->rel_target[w->nrel]) return fail(&w->x, "内存不足 / out of memory");
+    if (!w->rel_id[w->nrel] || !w->rel_target[w->nrel]) { fail(&w->x, "内存不足 / out of memory"); return; }
     w->nrel++;
   }
 }
@@ -196,16 +196,16 @@ static void ss_end(void *ud, const XML_Char *el) {
     if (c->depth_rph > 0) c->depth_rph--;
   } else if (strcmp(l, "si") == 0 && c->in_si) {
     c->in_si = false;
-    if (c->n >= SHEET_MAX_CELLS) return fail(&c->x, "共享字符串过多 / too many shared strings");
+    if (c->n >= SHEET_MAX_CELLS) { fail(&c->x, "共享字符串过多 / too many shared strings"); return; }
     if (c->n == c->cap) {
       size_t nc = c->cap ? c->cap * 2 : 256;
       char **ns = realloc(c->s, nc * sizeof *ns);
-      if (!ns) return fail(&c->x, "内存不足 / out of memory");
+      if (!ns) { fail(&c->x, "内存不足 / out of memory"); return; }
       c->s = ns;
       c->cap = nc;
     }
     c->s[c->n] = malloc(c->x.len + 1);
-    if (!c->s[c->n]) return fail(&c->x, "内存不足 / out of memory");
+    if (!c->s[c->n]) { fail(&c->x, "内存不足 / out of memory"); return; }
     memcpy(c->s[c->n], c->x.buf ? c->x.buf : "", c->x.len);
     c->s[c->n][c->x.len] = 0;
     c->n++;
@@ -270,7 +270,7 @@ static void ws_start(void *ud, const XML_Char *el, const XML_Char **atts) {
     const char *r = attr(atts, "r");
     size_t n;
     if (r) {
-      if (parse_num(r, SHEET_MAX_ROWS, &n) != 0 || n == 0) return fail(&w->x, "XLSX 行号无效 / an XLSX row number is invalid");
+      if (parse_num(r, SHEET_MAX_ROWS, &n) != 0 || n == 0) { fail(&w->x, "XLSX 行号无效 / an XLSX row number is invalid"); return; }
       w->row = n;
     } else {
       w->row++;
@@ -281,7 +281,7 @@ static void ws_start(void *ud, const XML_Char *el, const XML_Char **atts) {
     if (w->row == 0) w->row = 1;
     if (r) {
       size_t c, rr;
-      if (parse_ref(r, &c, &rr) != 0) return fail(&w->x, "XLSX 单元格引用无效 / an XLSX cell reference is invalid");
+      if (parse_ref(r, &c, &rr) != 0) { fail(&w->x, "XLSX 单元格引用无效 / an XLSX cell reference is invalid"); return; }
       w->col = c;
       if (rr != w->row) w->row = rr;
     }
@@ -309,12 +309,12 @@ static void ws_start(void *ud, const XML_Char *el, const XML_Char **atts) {
     snprintf(b, sizeof b, "%s", colon + 1);
     merge m;
     if (parse_ref(a, &m.c0, &m.r0) != 0 || parse_ref(b, &m.c1, &m.r1) != 0 || m.r1 < m.r0 || m.c1 < m.c0)
-      return fail(&w->x, "XLSX 合并单元格范围无效 / an XLSX merged range is invalid");
-    if (w->nmerges == MAX_MERGES) return fail(&w->x, "合并单元格过多 / too many merged ranges");
+      { fail(&w->x, "XLSX 合并单元格范围无效 / an XLSX merged range is invalid"); return; }
+    if (w->nmerges == MAX_MERGES) { fail(&w->x, "合并单元格过多 / too many merged ranges"); return; }
     if (w->nmerges == w->mcap) {
       size_t nc = w->mcap ? w->mcap * 2 : 64;
       merge *nm = realloc(w->merges, nc * sizeof *nm);
-      if (!nm) return fail(&w->x, "内存不足 / out of memory");
+      if (!nm) { fail(&w->x, "内存不足 / out of memory"); return; }
       w->merges = nm;
       w->mcap = nc;
     }
@@ -344,7 +344,7 @@ static void ws_end(void *ud, const XML_Char *el) {
       if (len == 0) {
         text = "";
       } else if (parse_num(text, SHEET_MAX_CELLS, &i) != 0 || i >= w->ss->n) {
-        return fail(&w->x, "XLSX 引用了不存在的共享字符串 / an XLSX cell names a shared string that does not exist");
+        { fail(&w->x, "XLSX 引用了不存在的共享字符串 / an XLSX cell names a shared string that does not exist"); return; }
       } else {
         text = w->ss->s[i];
       }
