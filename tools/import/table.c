@@ -622,11 +622,23 @@ bool imp_id_ok(const char *s) {
   return true;
 }
 
+/* Cuts a UTF-8 sequence that snprintf truncated at the end of s. */
+static void utf8_cut(char *s) {
+  size_t n = strlen(s), i = n;
+  while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) i--;
+  if (i == 0) return;
+  unsigned char b = (unsigned char)s[i - 1];
+  size_t want = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+  if (n - (i - 1) < want) s[i - 1] = 0;
+}
+
 void imp_refuse(imp_row *r, int col, const char *zh, const char *en) {
   r->kind = R_REFUSED;
   r->col = col;
   snprintf(r->reason_zh, sizeof r->reason_zh, "%s", zh);
   snprintf(r->reason_en, sizeof r->reason_en, "%s", en);
+  utf8_cut(r->reason_zh);
+  utf8_cut(r->reason_en);
 }
 
 static void addnote(imp_row *r, const char *fmt, const char *a, const char *b) {
@@ -634,6 +646,7 @@ static void addnote(imp_row *r, const char *fmt, const char *a, const char *b) {
   if (o + 3 >= sizeof r->note) return;
   if (o) o += (size_t)snprintf(r->note + o, sizeof r->note - o, "；");
   if (o < sizeof r->note) snprintf(r->note + o, sizeof r->note - o, fmt, a, b);
+  utf8_cut(r->note);
 }
 
 static void hex_of(const char *prefix, const char *county, const unsigned char *h, size_t nbytes, char *out,
@@ -1066,6 +1079,7 @@ int imp_rows(const sheet *s, const imp_layout *L, const imp_places *P, const cha
                  "%s行，不登记；表内%s %s 元，逐行相加 %s 元，相差 %s 元 / %s row, not registered; stated %s yuan, rows add up "
                  "to %s yuan, difference %s yuan",
                  w, w, a, b, d, r->kind == R_TOTAL ? "total" : "subtotal", a, b, d);
+      utf8_cut(r->note);
       if (r->kind == R_SUBTOTAL) sum_sub = 0;
       continue;
     }
