@@ -76,6 +76,14 @@ static int cmp_asset(const void *x, const void *y) {
 }
 static int cmp_str(const void *x, const void *y) { return strcmp(*(char *const *)x, *(char *const *)y); }
 
+/* Assets by content (value, name, village): the same asset under another code. */
+static int cmp_content(const void *x, const void *y) {
+  const have_asset *a = *(have_asset *const *)x, *b = *(have_asset *const *)y;
+  if (a->value_fen != b->value_fen) return a->value_fen < b->value_fen ? -1 : 1;
+  int c = strcmp(a->name, b->name);
+  return c ? c : strcmp(a->village, b->village);
+}
+
 static have_asset *find_asset(ledger_state *L, const char *id) {
   have_asset k = {.id = (char *)id};
   return L->n ? bsearch(&k, L->a, L->n, sizeof *L->a, cmp_asset) : NULL;
@@ -507,6 +515,7 @@ int cli_import(int argc, char **argv) {
   imp_row *rows = NULL;
   size_t nrows = 0;
   plan_row *plan = NULL;
+  have_asset **by_content = NULL;
   env_item *items = NULL;
   size_t nitems = 0;
   aidreg_keypair kp;
@@ -557,6 +566,10 @@ int cli_import(int argc, char **argv) {
   if (read_pages(&srv, path, add_project, &have) != 0) goto out;
   qsort(have.a, have.n, sizeof *have.a, cmp_asset);
   qsort(have.projects, have.np, sizeof *have.projects, cmp_str);
+  by_content = calloc(have.n + 1, sizeof *by_content);
+  if (!by_content) goto out;
+  for (size_t i = 0; i < have.n; i++) by_content[i] = &have.a[i];
+  qsort(by_content, have.n, sizeof *by_content, cmp_content);
 
   char today[11];
   shanghai_today(today);
@@ -600,23 +613,21 @@ int cli_import(int argc, char **argv) {
       continue;
     }
     /* The same asset under another code (registered by hand, or by another file). */
-    for (size_t k = 0; k < have.n; k++)
-      if (have.a[k].value_fen == r->value_fen && strcmp(have.a[k].name, r->name) == 0 &&
-          strcmp(have.a[k].village, r->village) == 0) {
-        char z[512], e[512];
-        snprintf(z, sizeof z, "台账中已有同一资产（编号 %s：同名、同村、同原值），不重复登记", have.a[k].id);
-        snprintf(e, sizeof e, "the ledger already holds this asset (code %s: same name, village and value)", have.a[k].id);
-        imp_refuse(r, lay.col[F_ASSET_NAME], z, e);
-        p->o = O_REFUSED;
-        break;
-      }
+    have_asset key = {.name = (char *)r->name, .village = r->village, .value_fen = r->value_fen};
+    have_asset **hit = have.n ? bsearch(&(have_asset *){&key}, by_content, have.n, sizeof *by_content, cmp_content) : NULL;
+    if (hit) {
+      char z[512], e[512];
+      snprintf(z, sizeof z, "台账中已有同一资产（编号 %s：同名、同村、同原值），不重复登记", (*hit)->id);
+      snprintf(e, sizeof e, "the ledger already holds this asset (code %s: same name, village and value)", (*hit)->id);
+      imp_refuse(r, lay.col[F_ASSET_NAME], z, e);
+      p->o = O_REFUSED;
+    }
     if (p->o == O_REFUSED) continue;
     p->o = O_NEW;
     p->need_asset = true;
     p->need_rights = *r->owner != 0;
     p->need_maint = *r->maintainer || *r->mperson;
   }
-  /* have.a was searched linearly above for content matches; fine for a county's ledger. */
 
   size_t todo = 0;
   for (size_t i = 0; i < nrows; i++) todo += plan[i].o == O_NEW;
@@ -750,6 +761,7 @@ out:
   if (srv_open) cli_server_close(&srv);
   free(items);
   free(plan);
+  free(by_content);
   imp_rows_free(rows, nrows);
   state_free(&have);
   places_free(&places);
