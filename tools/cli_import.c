@@ -418,7 +418,8 @@ static int write_report(const char *path, const sheet *sh, const imp_layout *Lay
     fputc(',', f);
     csv_field(f, r->seq);
     fputc(',', f);
-    csv_field(f, outcome_text(rows[i].o, dry));
+    csv_field(f, dry && rows[i].o == O_NEW && !rows[i].need_asset ? "将补登确权或管护 / would complete"
+                                                                   : outcome_text(rows[i].o, dry));
     fputc(',', f);
     bool has_codes = r->kind != R_TOTAL && r->kind != R_SUBTOTAL && r->asset[0];
     csv_field(f, has_codes ? r->asset : "");
@@ -723,7 +724,10 @@ int cli_import(int argc, char **argv) {
   /* Counts. */
   size_t n_new = 0, n_done = 0, n_already = 0, n_filled = 0, n_ref = 0, n_part = 0, n_tot = 0, n_unsent = 0;
   for (size_t i = 0; i < nrows; i++) switch (plan[i].o) {
-      case O_NEW: n_new++; break;
+      case O_NEW:
+        if (plan[i].need_asset) n_new++;
+        else n_filled++;
+        break;
       case O_DONE: n_done++; break;
       case O_ALREADY: n_already++; break;
       case O_FILLED: n_filled++; break;
@@ -736,7 +740,7 @@ int cli_import(int argc, char **argv) {
   if (dry) printf("将登记 would register: %zu\n", n_new);
   else printf("已登记 registered: %zu\n", n_done);
   printf("此前已登记 already registered: %zu\n", n_already);
-  if (n_filled || !dry) printf("补登确权或管护 completed: %zu\n", n_filled);
+  if (n_filled || !dry) printf("%s: %zu\n", dry ? "将补登确权或管护 would complete" : "补登确权或管护 completed", n_filled);
   printf("拒绝 refused: %zu\n", n_ref);
   if (n_part) printf("部分登记 partly registered: %zu\n", n_part);
   if (n_unsent) printf("未提交 not submitted: %zu\n", n_unsent);

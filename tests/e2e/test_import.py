@@ -208,6 +208,31 @@ def test_mapping_file_and_unit_option():
     assert rc != 0 and "表头" in se, (rc, so, se)
 
 
+def test_a_later_sheet_with_owners_completes_the_rights():
+    head = ["资产名称", "资产类别", "所在乡镇", "所在村", "资产原值", "竣工验收日期"]
+    body = [["村卫生室", "公益性", "好花红镇", "好花红村", "250,000.00", "2023-09-15"],
+            ["文化广场", "公益性", "好花红镇", "新民村", "86000", "2023-10-01"]]
+    first = write("no-owner.csv", taizhang.csv_bytes([head] + body))
+    rc, so, se = cli(first, "--key", KEY)
+    assert rc == 0 and "已登记 registered: 2" in so, (rc, so, se)
+    second = write("owner.csv", taizhang.csv_bytes([head + ["产权主体", "确权证书编号"]] +
+                                                   [r + ["村集体经济组织", "QQ-%d" % i] for i, r in enumerate(body)]))
+    out = os.path.join(TMP, "owners.csv")
+    rc, so, se = cli(second, "--dry-run", "--report", out)
+    assert rc == 0 and "将补登确权或管护 would complete: 2" in so, (rc, so, se)
+    assert all(r[2].startswith("将补登") for r in report(out).values()), report(out)
+    size = L.size()
+    rc, so, se = cli(second, "--key", KEY, "--report", out)
+    assert rc == 0 and "补登确权或管护 completed: 2" in so and "已登记 registered: 0" in so, (rc, so, se)
+    assert L.size() == size + 2  # two asset.rights, no asset.register
+    got = {a["name"]: a for a in assets()}
+    assert got["村卫生室"]["original_value_fen"] == 25000000 and got["村卫生室"]["certificate_no"] == "QQ-0"
+    assert got["文化广场"]["owners"][0]["kind"] == "village_collective" and got["文化广场"]["owners"][0]["id"] == V2
+    with unchanged(L):
+        rc, so, se = cli(second, "--key", KEY)
+    assert rc == 0 and "此前已登记 already registered: 2" in so, (rc, so, se)
+
+
 def test_kill_9_then_rerun_completes_without_duplicates():
     n = 4000
     rows = [["大批量台账"], ["序号", "项目名称", "资产名称", "资产类别", "村代码", "资产原值", "竣工验收日期", "产权主体",

@@ -370,20 +370,20 @@ static int apply_merges(wsctx *w) {
   size_t done = 0;
   for (size_t k = 0; k < w->nmerges; k++) {
     merge m = w->merges[k];
-    size_t i0 = 0;
-    /* find the top-left cell */
+    /* The top-left cell (rows are sorted by number). */
     const char *src = NULL;
     bool numeric = false;
-    for (size_t i = 0; i < w->s->nrows; i++)
-      if (w->s->rows[i].rownum == m.r0) {
-        i0 = i;
-        if (m.c0 < w->s->rows[i].ncells && w->s->rows[i].cells[m.c0].text) {
-          src = w->s->rows[i].cells[m.c0].text;
-          numeric = w->s->rows[i].cells[m.c0].numeric;
-        }
-        break;
-      }
-    (void)i0;
+    size_t lo = 0, hi = w->s->nrows;
+    while (lo < hi) {
+      size_t mid = (lo + hi) / 2;
+      if (w->s->rows[mid].rownum < m.r0) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < w->s->nrows && w->s->rows[lo].rownum == m.r0 && m.c0 < w->s->rows[lo].ncells &&
+        w->s->rows[lo].cells[m.c0].text) {
+      src = w->s->rows[lo].cells[m.c0].text;
+      numeric = w->s->rows[lo].cells[m.c0].numeric;
+    }
     if (!src || !*src) continue;
     uint64_t area = (uint64_t)(m.r1 - m.r0 + 1) * (m.c1 - m.c0 + 1);
     if (area > SHEET_MAX_CELLS || done + area > SHEET_MAX_CELLS) {
