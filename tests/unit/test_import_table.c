@@ -298,6 +298,7 @@ static void test_row_refusals(void) {
    * name two townships share, a missing date, a bad asset code, a subtotal. */
   const char *t =
       "序号,资产名称,资产类别,所在乡镇,所在村,资产原值,竣工验收日期,资产编号\n"
+      "1,2,3,4,5,6,7,8\n"
       "1,甲,经营性,,好花红村,1,2030-01-01,\n"
       "2,乙,经营资产类,,好花红村,1,2021-01-01,\n"
       "3,丙,公益性,,新民村,1,2021-01-01,\n"
@@ -313,19 +314,20 @@ static void test_row_refusals(void) {
   CHECK(sheet_read_csv((const uint8_t *)t, strlen(t), &s, err, sizeof err) == 0);
   CHECK(imp_layout_find(&s, NULL, UNIT_NONE, &L, err, sizeof err) == 0);
   CHECK(imp_rows(&s, &L, &P, "522731", "2026-01-01", &rows, &n, err, sizeof err) == 0);
-  refused(rows, n, 2, 6, "晚于今天");
-  refused(rows, n, 3, 2, "无法识别");
-  refused(rows, n, 4, 4, "不止一个");
-  refused(rows, n, 5, 6, "缺少竣工验收日期");
-  refused(rows, n, 6, 7, "资产编号");
-  const imp_row *r = row_no(rows, n, 7);
+  refused(rows, n, 3, 6, "晚于今天");
+  refused(rows, n, 4, 2, "无法识别");
+  refused(rows, n, 5, 4, "不止一个");
+  refused(rows, n, 6, 6, "缺少竣工验收日期");
+  refused(rows, n, 7, 7, "资产编号");
+  CHECK(row_no(rows, n, 2) == NULL); /* the 栏次 row 1, 2, 3, … is skipped */
+  const imp_row *r = row_no(rows, n, 8);
   CHECK(r && r->kind == R_GOOD);
   if (r) {
     CHECK_STR(r->asset, "A-1");
     CHECK_STR(r->village, "522731105201");
     CHECK_STR(r->project_name, "己"); /* no project column: the asset is its own project */
   }
-  r = row_no(rows, n, 8);
+  r = row_no(rows, n, 9);
   CHECK(r && r->kind == R_SUBTOTAL && r->stated_fen == 300 && r->summed_fen == 700 && strstr(r->note, "相差 -4.00 元"));
   imp_rows_free(rows, n);
   sheet_free(&s);

@@ -1031,6 +1031,24 @@ static void one_row(imp_row *r, const sheet *s, size_t i, const imp_layout *L, c
   (void)e;
 }
 
+/* A row that only numbers the columns (1, 2, 3, … or 栏次 under a template's header). */
+static bool column_numbers(const sheet *s, size_t i) {
+  long expect = 0;
+  size_t seen = 0;
+  for (size_t c = 0; c < s->rows[i].ncells; c++) {
+    const char *t = sheet_text(s, i, c);
+    if (!*t) continue;
+    long v;
+    size_t k = num(t, 3, &v);
+    if (k == 0 || t[k]) return false;
+    if (seen == 0) expect = v;
+    if (v != expect) return false;
+    expect++;
+    seen++;
+  }
+  return seen >= 3;
+}
+
 static int cmp_code(const void *a, const void *b) {
   const imp_row *x = *(imp_row *const *)a, *y = *(imp_row *const *)b;
   int c = strcmp(x->asset, y->asset);
@@ -1053,7 +1071,7 @@ int imp_rows(const sheet *s, const imp_layout *L, const imp_places *P, const cha
   for (size_t i = L->header + 1; i < s->nrows; i++) {
     bool blank = true;
     for (size_t c = 0; c < s->rows[i].ncells && blank; c++) blank = !*sheet_text(s, i, c);
-    if (blank) continue;
+    if (blank || column_numbers(s, i)) continue;
     imp_row *r = &out[k++];
     r->rownum = s->rows[i].rownum;
     r->seq = cell(s, i, L, F_SEQ);
