@@ -357,7 +357,7 @@ static int post_batch(signer *g, plan_row *rows, env_item *items, size_t n) {
   json_t *results = json_object_get(ans, "results");
   if (r.status != 200 || !json_is_array(results) || json_array_size(results) != n) {
     const char *detail = json_string_value(json_object_get(ans, "detail"));
-    cli_err(CMD, "batch of %zu refused (HTTP %ld)%s%s", n, r.status, detail ? ": " : "", detail ? detail : "");
+    cli_err(CMD, "一批 %zu 个信封被整体拒绝 / a batch of %zu envelopes was refused (HTTP %ld)%s%s", n, n, r.status, detail ? ": " : "", detail ? detail : "");
     json_decref(ans);
     aidreg_http_response_free(&r);
     return -1;
@@ -491,19 +491,19 @@ int cli_import(int argc, char **argv) {
     }
   }
   if (c < 0) return o.status;
-  if (argc - optind != 1) return cli_usage(CMD, "name one spreadsheet file (.csv or .xlsx)");
+  if (argc - optind != 1) return cli_usage(CMD, "请给出一个台账文件（.csv 或 .xlsx） / name one spreadsheet file (.csv or .xlsx)");
   const char *file = argv[optind];
   server = cli_default(server, "AIDREG_URL");
   ledger = cli_default(ledger, "AIDREG_LEDGER");
-  if (!server) return cli_usage(CMD, "--server URL is required (or set AIDREG_URL)");
-  if (!ledger) return cli_usage(CMD, "--ledger CODE is required (or set AIDREG_LEDGER)");
-  if (!cli_is_county(ledger)) return cli_usage(CMD, "--ledger must be a 6-digit county code");
-  if (!dry && !key) return cli_usage(CMD, "--key KEYFILE is required (the county key that signs), or use --dry-run");
+  if (!server) return cli_usage(CMD, "缺少 --server（或设置 AIDREG_URL） / --server URL is required (or set AIDREG_URL)");
+  if (!ledger) return cli_usage(CMD, "缺少 --ledger（或设置 AIDREG_LEDGER） / --ledger CODE is required (or set AIDREG_LEDGER)");
+  if (!cli_is_county(ledger)) return cli_usage(CMD, "--ledger 应为 6 位县级区划代码 / --ledger must be a 6-digit county code");
+  if (!dry && !key) return cli_usage(CMD, "缺少 --key（签名用的县级密钥），或用 --dry-run 只检查 / --key KEYFILE is required (the county key that signs), or use --dry-run");
   int unit = UNIT_NONE;
   if (unit_s) {
     if (!strcmp(unit_s, "元") || !strcmp(unit_s, "yuan")) unit = UNIT_YUAN;
     else if (!strcmp(unit_s, "万元") || !strcmp(unit_s, "wan")) unit = UNIT_WAN;
-    else return cli_usage(CMD, "--unit must be 元 or 万元");
+    else return cli_usage(CMD, "--unit 只能是 元 或 万元 / --unit must be 元 or 万元");
   }
 
   int rc = CLI_FAIL;
