@@ -293,6 +293,29 @@ static void test_messy_rows(void) {
   sheet_free(&sc);
 }
 
+/* A village code an XLSX writer stored as a number in E notation. */
+static void test_numeric_village_code(void) {
+  char err[512];
+  sheet s;
+  memset(&s, 0, sizeof s);
+  const char *head[] = {"资产名称", "资产类别", "村代码", "资产原值", "竣工验收日期"};
+  for (size_t c = 0; c < 5; c++) CHECK(sheet_set(&s, 1, c, head[c], strlen(head[c]), false, err, sizeof err) == 0);
+  const char *row[] = {"井", "公益性", "5.22731104202E+11", "100", "44377"};
+  for (size_t c = 0; c < 5; c++) CHECK(sheet_set(&s, 2, c, row[c], strlen(row[c]), c >= 2, err, sizeof err) == 0);
+  imp_layout L;
+  imp_row *rows;
+  size_t n;
+  CHECK(imp_layout_find(&s, NULL, UNIT_NONE, &L, err, sizeof err) == 0);
+  CHECK(imp_rows(&s, &L, &P, "522731", "2026-01-01", &rows, &n, err, sizeof err) == 0);
+  CHECK(n == 1 && rows[0].kind == R_GOOD);
+  if (n == 1) {
+    CHECK_STR(rows[0].village, "522731104202");
+    CHECK_STR(rows[0].accepted_on, "2021-06-30");
+  }
+  imp_rows_free(rows, n);
+  sheet_free(&s);
+}
+
 static void test_row_refusals(void) {
   /* What the fixture does not show: a date later than today, an unknown class, a village
    * name two townships share, a missing date, a bad asset code, a subtotal. */
@@ -341,5 +364,6 @@ int main(void) {
   test_layout_units();
   test_messy_rows();
   test_row_refusals();
+  test_numeric_village_code();
   return test_done();
 }

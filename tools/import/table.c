@@ -805,9 +805,26 @@ static imp_kind row_total(const sheet *s, size_t i, const imp_layout *L) {
   return R_GOOD;
 }
 
+/* An XLSX number that is an integer (522731104201, or 5.22731104201E+11 as some writers
+ * store it) as its digits in out; false when it is not one. */
+static bool integer_text(const char *t, char *out, size_t cap) {
+  char digits[64];
+  int e;
+  size_t sig;
+  if (!decimal(t, digits, sizeof digits, &e, &sig, false) || e < 0 || strlen(digits) + (size_t)e + 1 > cap) return false;
+  size_t n = strlen(digits);
+  memcpy(out, digits, n);
+  for (int k = 0; k < e; k++) out[n++] = '0';
+  out[n] = 0;
+  return n > 0;
+}
+
 static int village_of(imp_row *r, const sheet *s, size_t i, const imp_layout *L, const imp_places *P,
                       const char *county) {
   const char *code = cell(s, i, L, F_VILLAGE_CODE), *vname = cell(s, i, L, F_VILLAGE), *tname = cell(s, i, L, F_TOWNSHIP);
+  char codebuf[32];
+  if (cellnum(s, i, L, F_VILLAGE_CODE) && strpbrk(code, "Ee.") && integer_text(code, codebuf, sizeof codebuf))
+    code = codebuf;
   char z[512], e[512];
   if (*code) {
     size_t n = strlen(code);
