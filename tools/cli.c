@@ -19,6 +19,7 @@ static const char usage_text[] =
     "  ledger create   create a county ledger (operator token and root key)\n"
     "  enroll          enrol a key (key.enroll), signed by an enrolled key\n"
     "  revoke          revoke a key (key.revoke)\n"
+    "  import          导入资产台账 / import a county's 台账 (CSV or XLSX) into its ledger\n"
     "\n"
     "Checking without trusting the server\n"
     "  verify          verify a whole ledger: from a server, an export folder or PostgreSQL\n"
@@ -39,7 +40,7 @@ typedef struct {
 static const command commands[] = {
     {"keygen", cli_keygen}, {"sign", cli_sign},     {"submit", cli_submit}, {"ledger", cli_ledger},
     {"enroll", cli_enroll}, {"revoke", cli_revoke}, {"verify", cli_verify}, {"export", cli_export},
-    {"proof", cli_proof},   {"rebuild", cmd_rebuild},
+    {"proof", cli_proof},   {"rebuild", cmd_rebuild}, {"import", cli_import},
 };
 
 int main(int argc, char **argv) {

@@ -43,7 +43,11 @@ EOF
 
 PACKAGES=(build-essential cmake pkg-config libpq-dev libmicrohttpd-dev libsodium-dev
   libjansson-dev libcurl4-openssl-dev postgresql postgresql-contrib python3
-  python3-cryptography clang libclang-rt-14-dev curl openssl nginx)
+  python3-cryptography clang libclang-rt-14-dev curl openssl nginx
+  libzip-dev libexpat1-dev)
+# libzip-dev, libexpat1-dev: `aidreg import` reads XLSX (a ZIP of XML parts) with its own
+# small reader over them (tools/import/); the tests write their XLSX fixtures with python3's
+# zipfile, so no zip tool is needed.
 
 ensure_packages() {
   [[ ${AIDREG_NO_INSTALL:-} == 1 ]] && return 0

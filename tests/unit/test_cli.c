@@ -77,7 +77,7 @@ static char *read_file(const char *rel, size_t *len) {
 
 static void test_help_and_usage(void) {
   static const char *const cmds[] = {"keygen", "sign", "submit", "ledger create", "enroll", "revoke", "verify",
-                                     "export", "proof"};
+                                     "export", "proof", "import"};
   CHECK(run("--help") == 0 && strstr(out, "usage: aidreg <command>"));
   CHECK(run("%s", "") == 2);
   CHECK(run("frobnicate") == 2);
@@ -92,6 +92,10 @@ static void test_help_and_usage(void) {
   CHECK(run("verify --server http://127.0.0.1:1 --ledger 522701") == 2 && strstr(out, "--vkey"));
   CHECK(run("proof check --receipt r.json") == 2);
   CHECK(run("ledger delete") == 2);
+  CHECK(run("import") == 2);
+  CHECK(run("import a.csv b.csv --server http://127.0.0.1:1 --ledger 522701") == 2);
+  CHECK(run("import a.csv --server http://127.0.0.1:1 --ledger 522701") == 2 && strstr(out, "--key"));
+  CHECK(run("import a.csv --server http://127.0.0.1:1 --ledger 522701 --dry-run --unit 千元") == 2);
 }
 
 static void test_keygen_sign(void) {
