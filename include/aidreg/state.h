@@ -82,4 +82,38 @@ bool aidreg_state_id_ok(const char *id);
 /* "1234.56" for 123456 fen; "-0.05" for -5. out must hold 32 bytes. */
 void aidreg_fen_to_yuan(int64_t fen, char out[32]);
 
+/* ---- the county's desk (docs/api.md "Current state"): every answer names the places beside
+ * their codes (`village_name`, `township_name`, `scope_name`) and labels each enumeration
+ * value x with x_zh. Each returns 0, or -1 with p (UNKNOWN_LEDGER, NOT_FOUND, INVALID_QUERY,
+ * UNAVAILABLE, INTERNAL); *out is a new reference. ---- */
+/* A township's figures, as aidreg_state_summary's, with "township" and "township_name":
+ * the sum of its villages' shares. township: 9 digits inside the county, else NOT_FOUND. */
+int aidreg_state_township_summary(aidreg_registry *r, const char *code, const char *township, json_t **out,
+                                  aidreg_problem *p);
+/* {"ledger","items":[key...],"total"} in enrolment order, key = {"keyid","role","role_zh","scope",
+ * "scope_name","is_root","holder":{"name","org"},"enrolled_at":{"index","time"},
+ * "revoked_at":{"index","time"}|null,"status","status_zh","entries_signed",
+ * "last_signed":{"index","time"}|null}. */
+int aidreg_state_keys(aidreg_registry *r, const char *code, json_t **out, aidreg_problem *p);
+/* {"ledger","settings":{full ledger.settings body},"since":<index>|null,"defaults":{...},
+ * "history":[{"from","settings"}]}. */
+int aidreg_state_settings(aidreg_registry *r, const char *code, json_t **out, aidreg_problem *p);
+/* Income reports, paged, filtered by q->village (12 digits), asset (an id or NULL) and q->year
+ * (of period_end): {"items":[income...],"next","total"}, income = {"id","index","asset",
+ * "asset_name","village","village_name","period_start","period_end","gross_fen","costs",
+ * "costs_fen","net_fen","payer","received_on","account","shares":[{"village","village_name",
+ * "share_bp","gross_fen","costs_fen","net_fen","drawn_fen","remaining_fen"}],
+ * "drawn":[{"plan","village","amount_fen"}],"drawn_fen","remaining_fen"} in ledger order. */
+int aidreg_state_incomes(aidreg_registry *r, const char *code, const aidreg_state_query *q, const char *asset,
+                         json_t **out, aidreg_problem *p);
+/* {"ledger","items":[notice...],"total"} in ledger order, notice = the notice.publish body with
+ * "index","subject","subject_kind","subject_name","village","village_name","township",
+ * "township_name","kind_zh". */
+int aidreg_state_notices(aidreg_registry *r, const char *code, json_t **out, aidreg_problem *p);
+/* {"ledger","items":[finding...],"total"} in ledger order, finding = {"id","subject",
+ * "subject_kind","subject_name","village","village_name","check","severity","severity_zh",
+ * "note","due","recorded_at","status","status_zh","resolution":{"action","resolved_on",
+ * "index"}|null}. */
+int aidreg_state_findings(aidreg_registry *r, const char *code, json_t **out, aidreg_problem *p);
+
 #endif
