@@ -117,7 +117,6 @@ int cli_sign(int argc, char **argv) {
       if (!text) return CLI_FAIL;
     }
     char *btext = text ? text : strdup(body); /* without the // comments of `aidreg template` */
-    free(text);
     if (!btext) return CLI_FAIL;
     blen = cli_strip_comments(btext);
     bodyv = cli_json_load("sign", "the body", btext, blen);
