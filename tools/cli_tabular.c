@@ -119,7 +119,7 @@ void cli_table_free(cli_table *t) {
 void cli_kv(FILE *f, const char *label, const char *value) {
   size_t w = cli_text_width(label);
   fputs(label, f);
-  pad(f, w < 24 ? 24 - w : 1);
+  pad(f, w < 30 ? 30 - w : 1);
   fputs(value ? value : "", f);
   fputc('\n', f);
 }
