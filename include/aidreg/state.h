@@ -4,6 +4,10 @@
  * plans and summaries, as JSON for the read API. Every amount `x_fen` (integer fen) has
  * `x_yuan` beside it: a string with two decimals ("1234.56"). Lists are paged:
  * {"items":[...], "next": <offset or null>, "total": N}.
+ * For people, every read also names places and labels enumerations (docs/api.md "Names and
+ * labels"): a code member x (village, township, scope) has x_name beside it, a location its
+ * name; an enumeration value x has x_zh (its Chinese label); by_class/by_status have
+ * by_class_zh/by_status_zh. A history step's signed event is left as signed.
  *
  * Shapes (members beyond these may be added; these never change meaning):
  *  project: {"id","name","type","year","funding_lines":[...],"funding_fen","locations":[...],
