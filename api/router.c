@@ -7,6 +7,7 @@
 
 #include "h_desk.h"
 #include "h_places.h"
+#include "h_reports.h"
 #include "h_state.h"
 #include "httpd.h"
 #include "metrics.h"
@@ -38,6 +39,7 @@ static const httpd_route routes[] = {
   {"GET", "/v1/ledgers/{code}/incomes", h_desk_incomes, 0, false},
   {"GET", "/v1/ledgers/{code}/notices", h_desk_notices, 0, false},
   {"GET", "/v1/ledgers/{code}/findings", h_desk_findings, 0, false},
+  {"GET", "/v1/ledgers/{code}/reports/{name}", h_reports, 0, false},
   {"GET", "/openapi.json", h_openapi, 0, false},
 };
 

@@ -33,6 +33,7 @@ static const char usage_text[] =
     "  keys            密钥: who holds which key, and what it signed\n"
     "  incomes         收益: income reports, drawn and left to allocate\n"
     "  summary         汇总: the figures of the county, a township or a village\n"
+    "  report NAME     报表: the 总台账 as CSV (for Excel) or a printable HTML page\n"
     "\n"
     "Checking without trusting the server\n"
     "  verify          verify a whole ledger: from a server, an export folder or PostgreSQL\n"
@@ -57,7 +58,7 @@ static const command commands[] = {
     {"proof", cli_proof},   {"rebuild", cmd_rebuild},
     {"template", cli_template}, {"assets", cli_assets}, {"asset", cli_asset}, {"plans", cli_plans},
     {"plan", cli_plan}, {"places", cli_places}, {"keys", cli_keys}, {"incomes", cli_incomes},
-    {"summary", cli_summary},
+    {"summary", cli_summary}, {"report", cli_report},
 };
 
 int main(int argc, char **argv) {

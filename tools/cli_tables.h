@@ -14,6 +14,7 @@ int cli_keys(int argc, char **argv);
 int cli_incomes(int argc, char **argv);
 int cli_summary(int argc, char **argv);
 int cli_template(int argc, char **argv);
+int cli_report(int argc, char **argv); /* cli_report.c */
 
 /* Removes // comments (outside JSON strings) from text in place, as `aidreg template`
  * writes them; returns the new length. */

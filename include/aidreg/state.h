@@ -120,4 +120,15 @@ int aidreg_state_notices(aidreg_registry *r, const char *code, json_t **out, aid
  * "index"}|null}. */
 int aidreg_state_findings(aidreg_registry *r, const char *code, json_t **out, aidreg_problem *p);
 
+/* The 总台账 (report "ledger"): {"ledger","report","village","year","checkpoint":{"origin","size",
+ * "root_hash","created_at"},"generated_at","rows":[{"no","id","name","project","year","channels",
+ * "class","subtype","form","township","village","quantity","unit","value_fen","status",
+ * "completed_on","accepted_on","certificate_no","owner","locations","maintainer",
+ * "maintainer_person"}],"count","value_fen","subtotals":{"by_class","by_township","by_village",
+ * "by_year":[{"key","label","count","value_fen"}]}}, read in one snapshot with the latest
+ * checkpoint. village (or NULL): its assets, at its share of their value; year (0 = any): the
+ * projects' funding year. Rows ordered by township, village, id. */
+int aidreg_state_report_ledger(aidreg_registry *r, const char *code, const char *village, int year, json_t **out,
+                               aidreg_problem *p);
+
 #endif

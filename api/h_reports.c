@@ -1,0 +1,303 @@
+/* The county's reports (docs/api.md "Reports"): the library computes the report
+ * (aidreg_state_report_ledger: the 总台账, in one snapshot with its checkpoint); this file
+ * writes it as JSON, CSV (UTF-8 with a BOM, so that Excel opens it) or a printable A4 HTML
+ * page. Every format states the checkpoint (origin, size, root hash) it was computed from. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aidreg/state.h"
+#include "h_reports.h"
+#include "query.h"
+#include "reply.h"
+
+typedef struct {
+  char *data;
+  size_t len, cap;
+  bool failed;
+} buf;
+
+static void put(buf *b, const char *s, size_t n) {
+  if (b->failed) return;
+  if (b->len + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + n + 1) cap *= 2;
+    char *d = realloc(b->data, cap);
+    if (!d) {
+      b->failed = true;
+      return;
+    }
+    b->data = d;
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, s, n);
+  b->len += n;
+  b->data[b->len] = 0;
+}
+static void puts_(buf *b, const char *s) { put(b, s, strlen(s)); }
+static void printf_(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void printf_(buf *b, const char *fmt, ...) {
+  char tmp[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+  va_end(ap);
+  if (n > 0) put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+static const char *js(const json_t *o, const char *k) {
+  const char *s = json_string_value(json_object_get(o, k));
+  return s ? s : "";
+}
+
+/* The cells of one row of the register, in column order. */
+#define NCOLS 21
+static const char *const headers[NCOLS] = {
+    "序号",     "资产编号", "资产名称", "所属项目", "资金年度",     "资金来源",     "资产类别",
+    "资产类型", "资产形态", "所在乡镇", "所在村",   "数量",         "单位",         "资产原值（元）",
+    "状态",     "竣工日期", "竣工验收日期", "产权主体", "确权证书编号", "管护主体", "管护责任人"};
+/* Right-aligned (numbers) in HTML. */
+static bool numeric(int c) { return c == 0 || c == 11 || c == 13; }
+
+static void cells(const json_t *row, char out[NCOLS][512]) {
+  char tmp[512] = "";
+  size_t i;
+  json_t *c;
+  json_array_foreach(json_object_get(row, "channels"), i, c) {
+    size_t n = strlen(tmp);
+    snprintf(tmp + n, sizeof tmp - n, "%s%s", i ? "、" : "", json_string_value(c));
+  }
+  const json_t *q = json_object_get(row, "quantity");
+  char qty[64] = "";
+  if (json_is_integer(q)) snprintf(qty, sizeof qty, "%lld", (long long)json_integer_value(q));
+  else if (json_is_real(q)) snprintf(qty, sizeof qty, "%g", json_real_value(q));
+  snprintf(out[0], 512, "%lld", (long long)json_integer_value(json_object_get(row, "no")));
+  snprintf(out[1], 512, "%s", js(row, "id"));
+  snprintf(out[2], 512, "%s", js(row, "name"));
+  snprintf(out[3], 512, "%s", js(row, "project"));
+  snprintf(out[4], 512, "%s", js(row, "year"));
+  snprintf(out[5], 512, "%s", tmp);
+  snprintf(out[6], 512, "%s", *js(row, "class_zh") ? js(row, "class_zh") : js(row, "class"));
+  snprintf(out[7], 512, "%s", js(row, "subtype"));
+  snprintf(out[8], 512, "%s", *js(row, "form_zh") ? js(row, "form_zh") : js(row, "form"));
+  snprintf(out[9], 512, "%s", *js(row, "township_name") ? js(row, "township_name") : js(row, "township"));
+  snprintf(out[10], 512, "%s", *js(row, "village_name") ? js(row, "village_name") : js(row, "village"));
+  snprintf(out[11], 512, "%s", qty);
+  snprintf(out[12], 512, "%s", js(row, "unit"));
+  snprintf(out[13], 512, "%s", js(row, "value_yuan"));
+  snprintf(out[14], 512, "%s", *js(row, "status_zh") ? js(row, "status_zh") : js(row, "status"));
+  snprintf(out[15], 512, "%s", js(row, "completed_on"));
+  snprintf(out[16], 512, "%s", js(row, "accepted_on"));
+  snprintf(out[17], 512, "%s", js(row, "owner"));
+  snprintf(out[18], 512, "%s", js(row, "certificate_no"));
+  snprintf(out[19], 512, "%s", js(row, "maintainer"));
+  snprintf(out[20], 512, "%s", js(row, "maintainer_person"));
+}
+
+static const char *const group_names[4][2] = {
+    {"by_class", "按资产类别"}, {"by_township", "按乡镇"}, {"by_village", "按村"}, {"by_year", "按资金年度"}};
+
+/* ---- CSV --------------------------------------------------------------------------------- */
+
+static void csv_cell(buf *b, const char *s, bool last) {
+  if (strpbrk(s, ",\"\r\n")) {
+    puts_(b, "\"");
+    for (const char *p = s; *p; p++) put(b, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1);
+    puts_(b, "\"");
+  } else {
+    puts_(b, s);
+  }
+  puts_(b, last ? "\r\n" : ",");
+}
+
+static void csv(buf *b, const json_t *r) {
+  const json_t *cp = json_object_get(r, "checkpoint");
+  puts_(b, "\xEF\xBB\xBF");
+  csv_cell(b, "县级扶贫项目资产总台账 / asset register", true);
+  csv_cell(b, "台账 ledger", false);
+  csv_cell(b, js(cp, "origin"), true);
+  char size[32];
+  snprintf(size, sizeof size, "%lld", (long long)json_integer_value(json_object_get(cp, "size")));
+  csv_cell(b, "检查点 checkpoint size", false);
+  csv_cell(b, size, true);
+  csv_cell(b, "根哈希 root hash", false);
+  csv_cell(b, js(cp, "root_hash"), true);
+  csv_cell(b, "生成时间 generated", false);
+  csv_cell(b, js(r, "generated_at"), true);
+  if (json_is_string(json_object_get(r, "village"))) {
+    csv_cell(b, "村 village", false);
+    csv_cell(b, *js(r, "village_name") ? js(r, "village_name") : js(r, "village"), true);
+  }
+  csv_cell(b, "单位：元", true);
+  for (int c = 0; c < NCOLS; c++) csv_cell(b, headers[c], c == NCOLS - 1);
+  size_t i;
+  json_t *row;
+  static char cl[NCOLS][512];
+  json_array_foreach(json_object_get(r, "rows"), i, row) {
+    cells(row, cl);
+    for (int c = 0; c < NCOLS; c++) csv_cell(b, cl[c], c == NCOLS - 1);
+  }
+  for (int c = 0; c < NCOLS; c++) {
+    char n[32];
+    snprintf(n, sizeof n, "%lld", (long long)json_integer_value(json_object_get(r, "count")));
+    csv_cell(b, c == 0 ? "合计" : c == 2 ? n : c == 13 ? js(r, "value_yuan") : "", c == NCOLS - 1);
+  }
+  for (int g = 0; g < 4; g++) {
+    puts_(b, "\r\n");
+    csv_cell(b, "小计", false);
+    csv_cell(b, group_names[g][1], false);
+    csv_cell(b, "资产数", false);
+    csv_cell(b, "资产原值（元）", true);
+    json_array_foreach(json_object_get(json_object_get(r, "subtotals"), group_names[g][0]), i, row) {
+      char n[32];
+      snprintf(n, sizeof n, "%lld", (long long)json_integer_value(json_object_get(row, "count")));
+      csv_cell(b, js(row, "key"), false);
+      csv_cell(b, js(row, "label"), false);
+      csv_cell(b, n, false);
+      csv_cell(b, js(row, "value_yuan"), true);
+    }
+  }
+}
+
+/* ---- HTML -------------------------------------------------------------------------------- */
+
+static void html_text(buf *b, const char *s) {
+  for (const char *p = s; *p; p++) {
+    switch (*p) {
+      case '<': puts_(b, "&lt;"); break;
+      case '>': puts_(b, "&gt;"); break;
+      case '&': puts_(b, "&amp;"); break;
+      case '"': puts_(b, "&quot;"); break;
+      default: put(b, p, 1);
+    }
+  }
+}
+
+static void html(buf *b, const json_t *r) {
+  const json_t *cp = json_object_get(r, "checkpoint");
+  puts_(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>资产总台账</title>\n<style>\n"
+           "@page { size: A4 landscape; margin: 12mm; }\n"
+           "body { font-family: \"Noto Sans CJK SC\", \"Source Han Sans SC\", \"SimSun\", sans-serif; font-size: 9pt; }\n"
+           "h1 { font-size: 14pt; text-align: center; margin: 0 0 4mm; }\n"
+           "table { border-collapse: collapse; width: 100%; margin-bottom: 4mm; }\n"
+           "th, td { border: 0.5pt solid #000; padding: 1mm; }\n"
+           "th { background: #eee; } thead { display: table-header-group; } tr { page-break-inside: avoid; }\n"
+           "td.n { text-align: right; white-space: nowrap; } .meta { font-size: 8pt; margin-bottom: 3mm; }\n"
+           "</style></head><body>\n<h1>县级扶贫项目资产总台账</h1>\n<div class=\"meta\">");
+  puts_(b, "台账 ");
+  html_text(b, js(cp, "origin"));
+  printf_(b, " · 检查点 %lld 条 · 根哈希 ", (long long)json_integer_value(json_object_get(cp, "size")));
+  html_text(b, js(cp, "root_hash"));
+  puts_(b, " · 生成时间 ");
+  html_text(b, js(r, "generated_at"));
+  if (json_is_string(json_object_get(r, "village"))) {
+    puts_(b, " · 村 ");
+    html_text(b, *js(r, "village_name") ? js(r, "village_name") : js(r, "village"));
+  }
+  puts_(b, " · 单位：元</div>\n<table><thead><tr>");
+  for (int c = 0; c < NCOLS; c++) {
+    puts_(b, "<th>");
+    puts_(b, headers[c]);
+    puts_(b, "</th>");
+  }
+  puts_(b, "</tr></thead><tbody>\n");
+  size_t i;
+  json_t *row;
+  static char cl[NCOLS][512];
+  json_array_foreach(json_object_get(r, "rows"), i, row) {
+    cells(row, cl);
+    puts_(b, "<tr>");
+    for (int c = 0; c < NCOLS; c++) {
+      puts_(b, numeric(c) ? "<td class=\"n\">" : "<td>");
+      html_text(b, cl[c]);
+      puts_(b, "</td>");
+    }
+    puts_(b, "</tr>\n");
+  }
+  printf_(b, "<tr><th>合计</th><td colspan=\"12\">%lld 项</td><td class=\"n\">",
+          (long long)json_integer_value(json_object_get(r, "count")));
+  html_text(b, js(r, "value_yuan"));
+  puts_(b, "</td><td colspan=\"7\"></td></tr>\n</tbody></table>\n");
+  for (int g = 0; g < 4; g++) {
+    puts_(b, "<table><thead><tr><th>小计 ");
+    puts_(b, group_names[g][1]);
+    puts_(b, "</th><th>资产数</th><th>资产原值（元）</th></tr></thead><tbody>\n");
+    json_array_foreach(json_object_get(json_object_get(r, "subtotals"), group_names[g][0]), i, row) {
+      puts_(b, "<tr><td>");
+      html_text(b, js(row, "label"));
+      printf_(b, "</td><td class=\"n\">%lld</td><td class=\"n\">", (long long)json_integer_value(json_object_get(row, "count")));
+      html_text(b, js(row, "value_yuan"));
+      puts_(b, "</td></tr>\n");
+    }
+    puts_(b, "</tbody></table>\n");
+  }
+  puts_(b, "</body></html>\n");
+}
+
+/* ---- the route --------------------------------------------------------------------------- */
+
+typedef struct {
+  httpd_request *rq;
+  const char *format, *village;
+  int year;
+} rctx;
+
+static const char *take_format(void *ctx, const char *v, char *buf, size_t cap) {
+  (void)buf;
+  (void)cap;
+  rctx *t = ctx;
+  if (!v || (strcmp(v, "json") && strcmp(v, "csv") && strcmp(v, "html"))) return "expected json, csv or html";
+  t->format = v;
+  return NULL;
+}
+
+static const char *take_village(void *ctx, const char *v, char *buf, size_t cap) {
+  rctx *t = ctx;
+  if (!v || strlen(v) != 12 || strspn(v, "0123456789") != 12) return "a village is named by its 12-digit code";
+  if (strncmp(v, t->rq->code, 6) != 0) {
+    snprintf(buf, cap, "village %s lies outside county %s", v, t->rq->code);
+    return buf;
+  }
+  t->village = v;
+  return NULL;
+}
+
+static const char *take_year(void *ctx, const char *v, char *buf, size_t cap) {
+  (void)buf;
+  (void)cap;
+  rctx *t = ctx;
+  if (!v || strlen(v) != 4 || strspn(v, "0123456789") != 4 || v[0] == '0') return "expected a year of 4 digits";
+  t->year = atoi(v);
+  return NULL;
+}
+
+enum MHD_Result h_reports(httpd_request *rq) {
+  if (strcmp(rq->arg, "ledger") != 0)
+    return reply_error(rq, AIDREG_E_NOT_FOUND, NULL, "no report %s: the reports are: ledger (总台账)", rq->arg);
+  aidreg_problem p;
+  aidreg_problem_clear(&p);
+  rctx ctx = {.rq = rq, .format = "json"};
+  query_check cf = {take_format, &ctx}, cv = {take_village, &ctx}, cy = {take_year, &ctx};
+  const query_param spec[] = {{.name = "format", .kind = QUERY_CHECK, .out = &cf},
+                              {.name = "village", .kind = QUERY_CHECK, .out = &cv},
+                              {.name = "year", .kind = QUERY_CHECK, .out = &cy}};
+  if (query_parse(rq->conn, spec, 3, &p) != 0) return reply_problem(rq, &p, NULL);
+  json_t *r = NULL;
+  if (aidreg_state_report_ledger(rq->srv->registry, rq->code, ctx.village, ctx.year, &r, &p) != 0) {
+    json_decref(r);
+    return reply_problem(rq, &p, NULL);
+  }
+  if (strcmp(ctx.format, "json") == 0) return reply_json(rq, MHD_HTTP_OK, r);
+  buf b = {0};
+  bool is_csv = strcmp(ctx.format, "csv") == 0;
+  if (is_csv) csv(&b, r);
+  else html(&b, r);
+  json_decref(r);
+  if (b.failed) {
+    free(b.data);
+    return reply_error(rq, AIDREG_E_INTERNAL, NULL, "out of memory");
+  }
+  return reply_bytes(rq, MHD_HTTP_OK, is_csv ? "text/csv; charset=utf-8" : "text/html; charset=utf-8", NULL, b.data,
+                     b.len);
+}

@@ -1,0 +1,107 @@
+"""GET /v1/ledgers/{code}/reports/ledger (the 总台账) as JSON, CSV and HTML, and `aidreg
+report`: every format states the checkpoint it was computed from (origin, size, root hash),
+which is the ledger's own; the totals add up (by class, township, village, funding year);
+a village's register shows its share of a shared asset. Refusals change nothing."""
+
+import base64
+import csv
+import io
+import os
+import subprocess
+import tempfile
+
+import test_desk_api as D
+from aidreg_client import Client, assert_problem, unchanged
+
+C = Client()
+
+
+def setup_module():
+    D.setup_module()
+
+
+def get(q=""):
+    return C.get("/v1/ledgers/%s/reports/ledger%s" % (D.L.code, q))
+
+
+def checkpoint():
+    note = C.checkpoint_note(D.L.code).split("\n")
+    return note[0], int(note[1]), note[2]
+
+
+def test_json():
+    r = get()
+    assert r.status == 200, r
+    rep = r.json
+    origin, size, root = checkpoint()
+    assert rep["checkpoint"]["origin"] == origin == D.L.origin and rep["checkpoint"]["size"] == size, rep
+    assert rep["checkpoint"]["root_hash"] == root and len(base64.b64decode(root)) == 32, rep
+    assert rep["count"] == 1 and rep["value_fen"] == 10000001 and rep["value_yuan"] == "100000.01", rep
+    row = rep["rows"][0]
+    assert row["id"] == "A-DESK-1" and row["class_zh"] == "经营性" and row["village_name"] == "新联村", row
+    assert row["township_name"] == "好花红镇" and row["year"] == "2024" and row["channels"] == ["衔接资金"], row
+    sub = rep["subtotals"]
+    for g in ("by_class", "by_township", "by_village", "by_year"):
+        assert sum(x["value_fen"] for x in sub[g]) == rep["value_fen"], (g, sub[g])
+    assert [(x["label"], x["value_fen"]) for x in sub["by_village"]] == [("新联村", 6000001), ("东坡村", 4000000)], sub
+    v2 = get("?village=" + D.V2).json
+    assert v2["value_fen"] == 4000000 and v2["rows"][0]["value_yuan"] == "40000.00" and v2["village_name"] == "东坡村", v2
+    assert get("?year=2024").json["count"] == 1 and get("?year=2023").json["count"] == 0
+
+
+def test_csv():
+    r = get("?format=csv")
+    assert r.status == 200 and r.content_type == "text/csv", r
+    assert r.body.startswith(b"\xef\xbb\xbf"), r.body[:10]
+    rows = list(csv.reader(io.StringIO(r.body.decode("utf-8-sig"))))
+    _, size, root = checkpoint()
+    assert ["检查点 checkpoint size", str(size)] in rows and ["根哈希 root hash", root] in rows, rows[:6]
+    h = next(i for i, x in enumerate(rows) if x and x[0] == "序号")
+    header = rows[h]
+    assert header[1] == "资产编号" and header[13] == "资产原值（元）", header
+    data = rows[h + 1]
+    assert data[1] == "A-DESK-1" and data[6] == "经营性" and data[10] == "新联村" and data[13] == "100000.01", data
+    total = rows[h + 2]
+    assert total[0] == "合计" and total[13] == "100000.01", total
+    assert ["445301101201"[:0] + D.V1, "新联村", "1", "60000.01"] in rows, rows
+
+
+def test_html():
+    r = get("?format=html")
+    assert r.status == 200 and r.content_type == "text/html", r
+    t = r.body.decode("utf-8")
+    _, size, root = checkpoint()
+    assert "<table>" in t and "资产总台账" in t and "A4" in t and root in t and "检查点 %d 条" % size in t, t[:800]
+    assert "村级光伏电站" in t and "100000.01" in t
+
+
+def test_refusals_change_nothing():
+    other = "999999" if D.L.code != "999999" else "999998"
+    with unchanged(D.L):
+        assert_problem(C.get("/v1/ledgers/%s/reports/income" % D.L.code), 404, "not-found")
+        assert_problem(C.get("/v1/ledgers/%s/reports/ledger" % other), 404, "unknown-ledger")
+        assert_problem(get("?format=xlsx"), 400, "invalid-query", "/query/format")
+        assert_problem(get("?village=110101101201"), 400, "invalid-query", "/query/village")
+        assert_problem(get("?year=24"), 400, "invalid-query", "/query/year")
+        assert_problem(get("?sheet=1"), 400, "invalid-query", "/query/sheet")
+        assert_problem(get("?format=csv&format=html"), 400, "invalid-query", "/query/format")
+
+
+def test_cli_report():
+    d = os.environ.get("AIDREG_BUILD_DIR") or os.path.join(
+        os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "build")
+    cli = os.path.join(d, "aidreg")
+    env = dict(os.environ, AIDREG_URL=C.base, AIDREG_LEDGER=D.L.code)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "总台账.csv")
+        p = subprocess.run([cli, "report", "ledger", "--format", "csv", "--out", out], env=env, capture_output=True,
+                           text=True, timeout=60)
+        assert p.returncode == 0 and "已写入" in p.stderr, p
+        with open(out, "rb") as f:
+            body = f.read()
+        assert body.startswith(b"\xef\xbb\xbf") and "村级光伏电站".encode() in body, body[:200]
+        p = subprocess.run([cli, "report", "ledger", "--format", "html", "--village", D.V1], env=env,
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0 and "新联村" in p.stdout and "60000.01" in p.stdout, p
+        p = subprocess.run([cli, "report", "income"], env=env, capture_output=True, text=True, timeout=60)
+        assert p.returncode == 2, p
