@@ -1,5 +1,6 @@
 /* The county's reports (docs/api.md "Reports"): the library computes the report
- * (aidreg_state_report_ledger: the 总台账, in one snapshot with its checkpoint); this file
+ * (aidreg_state_report_ledger: the 总台账; aidreg_state_report_rights: 确权移交进度; each in
+ * one snapshot with its checkpoint); this file
  * writes it as JSON, CSV (UTF-8 with a BOM, so that Excel opens it) or a printable A4 HTML
  * page. Every format states the checkpoint (origin, size, root hash) it was computed from. */
 #include <stdarg.h>
@@ -235,6 +236,82 @@ static void html(buf *b, const json_t *r) {
   puts_(b, "</body></html>\n");
 }
 
+/* ---- reports of several tables of text ({"title","tables":[{"title","columns","rows"}]}) ---- */
+
+static void meta_csv(buf *b, const json_t *r) {
+  const json_t *cp = json_object_get(r, "checkpoint");
+  char size[32];
+  snprintf(size, sizeof size, "%lld", (long long)json_integer_value(json_object_get(cp, "size")));
+  csv_cell(b, js(r, "title"), true);
+  csv_cell(b, "台账 ledger", false);
+  csv_cell(b, js(cp, "origin"), true);
+  csv_cell(b, "检查点 checkpoint size", false);
+  csv_cell(b, size, true);
+  csv_cell(b, "根哈希 root hash", false);
+  csv_cell(b, js(cp, "root_hash"), true);
+  csv_cell(b, "生成时间 generated", false);
+  csv_cell(b, js(r, "generated_at"), true);
+}
+
+static void tables_csv(buf *b, const json_t *r) {
+  puts_(b, "\xEF\xBB\xBF");
+  meta_csv(b, r);
+  size_t i, j, k;
+  json_t *t, *row, *cell;
+  json_array_foreach(json_object_get(r, "tables"), i, t) {
+    puts_(b, "\r\n");
+    csv_cell(b, js(t, "title"), true);
+    const json_t *cols = json_object_get(t, "columns");
+    json_array_foreach(cols, j, cell) csv_cell(b, json_string_value(cell), j + 1 == json_array_size(cols));
+    json_array_foreach(json_object_get(t, "rows"), j, row) json_array_foreach(row, k, cell)
+        csv_cell(b, json_string_value(cell) ? json_string_value(cell) : "", k + 1 == json_array_size(row));
+  }
+}
+
+static void tables_html(buf *b, const json_t *r) {
+  const json_t *cp = json_object_get(r, "checkpoint");
+  puts_(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>");
+  html_text(b, js(r, "title"));
+  puts_(b, "</title>\n<style>\n@page { size: A4; margin: 15mm; }\n"
+           "body { font-family: \"Noto Sans CJK SC\", \"Source Han Sans SC\", \"SimSun\", sans-serif; font-size: 10pt; }\n"
+           "h1 { font-size: 15pt; text-align: center; } h2 { font-size: 11pt; margin: 5mm 0 2mm; }\n"
+           "table { border-collapse: collapse; width: 100%; } th, td { border: 0.5pt solid #000; padding: 1mm 2mm; }\n"
+           "th { background: #eee; } thead { display: table-header-group; } tr { page-break-inside: avoid; }\n"
+           ".meta { font-size: 8pt; }\n</style></head><body>\n<h1>");
+  html_text(b, js(r, "title"));
+  puts_(b, "</h1>\n<div class=\"meta\">台账 ");
+  html_text(b, js(cp, "origin"));
+  printf_(b, " · 检查点 %lld 条 · 根哈希 ", (long long)json_integer_value(json_object_get(cp, "size")));
+  html_text(b, js(cp, "root_hash"));
+  puts_(b, " · 生成时间 ");
+  html_text(b, js(r, "generated_at"));
+  puts_(b, "</div>\n");
+  size_t i, j, k;
+  json_t *t, *row, *cell;
+  json_array_foreach(json_object_get(r, "tables"), i, t) {
+    puts_(b, "<h2>");
+    html_text(b, js(t, "title"));
+    puts_(b, "</h2>\n<table><thead><tr>");
+    json_array_foreach(json_object_get(t, "columns"), j, cell) {
+      puts_(b, "<th>");
+      html_text(b, json_string_value(cell) ? json_string_value(cell) : "");
+      puts_(b, "</th>");
+    }
+    puts_(b, "</tr></thead><tbody>\n");
+    json_array_foreach(json_object_get(t, "rows"), j, row) {
+      puts_(b, "<tr>");
+      json_array_foreach(row, k, cell) {
+        puts_(b, "<td>");
+        html_text(b, json_string_value(cell) ? json_string_value(cell) : "");
+        puts_(b, "</td>");
+      }
+      puts_(b, "</tr>\n");
+    }
+    puts_(b, "</tbody></table>\n");
+  }
+  puts_(b, "</body></html>\n");
+}
+
 /* ---- the route --------------------------------------------------------------------------- */
 
 typedef struct {
@@ -273,8 +350,12 @@ static const char *take_year(void *ctx, const char *v, char *buf, size_t cap) {
 }
 
 enum MHD_Result h_reports(httpd_request *rq) {
-  if (strcmp(rq->arg, "ledger") != 0)
-    return reply_error(rq, AIDREG_E_NOT_FOUND, NULL, "no report %s: the reports are: ledger (总台账)", rq->arg);
+  bool ledger = strcmp(rq->arg, "ledger") == 0, rights = strcmp(rq->arg, "rights") == 0,
+       income = strcmp(rq->arg, "income") == 0;
+  if (!ledger && !rights && !income)
+    return reply_error(rq, AIDREG_E_NOT_FOUND, NULL,
+                       "no report %s: the reports are: ledger (总台账), income (收益及分配), rights (确权移交进度)",
+                       rq->arg);
   aidreg_problem p;
   aidreg_problem_clear(&p);
   rctx ctx = {.rq = rq, .format = "json"};
@@ -282,17 +363,19 @@ enum MHD_Result h_reports(httpd_request *rq) {
   const query_param spec[] = {{.name = "format", .kind = QUERY_CHECK, .out = &cf},
                               {.name = "village", .kind = QUERY_CHECK, .out = &cv},
                               {.name = "year", .kind = QUERY_CHECK, .out = &cy}};
-  if (query_parse(rq->conn, spec, 3, &p) != 0) return reply_problem(rq, &p, NULL);
+  if (query_parse(rq->conn, spec, rights ? 1 : 3, &p) != 0) return reply_problem(rq, &p, NULL);
   json_t *r = NULL;
-  if (aidreg_state_report_ledger(rq->srv->registry, rq->code, ctx.village, ctx.year, &r, &p) != 0) {
+  if ((ledger   ? aidreg_state_report_ledger(rq->srv->registry, rq->code, ctx.village, ctx.year, &r, &p)
+       : income ? aidreg_state_report_income(rq->srv->registry, rq->code, ctx.village, ctx.year, &r, &p)
+                : aidreg_state_report_rights(rq->srv->registry, rq->code, &r, &p)) != 0) {
     json_decref(r);
     return reply_problem(rq, &p, NULL);
   }
   if (strcmp(ctx.format, "json") == 0) return reply_json(rq, MHD_HTTP_OK, r);
   buf b = {0};
   bool is_csv = strcmp(ctx.format, "csv") == 0;
-  if (is_csv) csv(&b, r);
-  else html(&b, r);
+  if (is_csv) (ledger ? csv : tables_csv)(&b, r);
+  else (ledger ? html : tables_html)(&b, r);
   json_decref(r);
   if (b.failed) {
     free(b.data);

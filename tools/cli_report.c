@@ -16,6 +16,10 @@ static const char help[] =
     "stated in it, so that a printed table can be traced to the ledger). Reports:\n"
     "  ledger            总台账: every asset, with subtotals by class, township, village and\n"
     "                    funding year (a village's register shows its share of shared assets)\n"
+    "  income            收益及分配: each income report and village share with what plans draw,\n"
+    "                    what is left, the plans with their state and the notices (--village, --year)\n"
+    "  rights            确权移交进度: rights confirmed, certificates and handovers by township\n"
+    "                    and village\n"
     "\n"
     "  --village V       one village's register (12 digits)\n"
     "  --year Y          only the assets of projects of this funding year\n"
@@ -48,7 +52,11 @@ int cli_report(int argc, char **argv) {
   if (c < 0) return o.status;
   if (optind + 1 != argc) return cli_usage("report", "give one report name (ledger)");
   const char *name = argv[optind];
-  if (strcmp(name, "ledger") != 0) return cli_usage("report", "no report %s: the reports are: ledger (总台账)", name);
+  if (strcmp(name, "ledger") != 0 && strcmp(name, "rights") != 0 && strcmp(name, "income") != 0)
+    return cli_usage("report", "no report %s: the reports are: ledger (总台账), income (收益及分配), rights (确权移交进度)",
+                     name);
+  if (strcmp(name, "rights") == 0 && (village || year))
+    return cli_usage("report", "the rights report is by township and village: it takes no --village or --year");
   if (strcmp(format, "csv") && strcmp(format, "html") && strcmp(format, "json"))
     return cli_usage("report", "--format is csv, html or json");
   if (village && (strlen(village) != 12 || strspn(village, "0123456789") != 12))

@@ -543,11 +543,11 @@ static void show_keys(const opts *o, const json_t *doc) {
   json_t *k;
   json_array_foreach(json_object_get(doc, "items"), i, k) {
     char id[24], n[32], last[64];
-    snprintf(id, sizeof id, "%.12s…", js(k, "keyid"));
+    snprintf(id, sizeof id, "%.12s...", js(k, "keyid"));
     const json_t *ls = json_object_get(k, "last_signed");
     if (json_is_object(ls)) snprintf(last, sizeof last, "#%lld %.10s", (long long)json_integer_value(json_object_get(ls, "index")),
                                      js(ls, "time"));
-    else snprintf(last, sizeof last, "—");
+    else snprintf(last, sizeof last, "-");
     const json_t *hd = json_object_get(k, "holder");
     char role[64];
     snprintf(role, sizeof role, "%s%s", zh(k, "role"), json_is_true(json_object_get(k, "is_root")) ? "（根密钥）" : "");

@@ -131,4 +131,15 @@ int aidreg_state_findings(aidreg_registry *r, const char *code, json_t **out, ai
 int aidreg_state_report_ledger(aidreg_registry *r, const char *code, const char *village, int year, json_t **out,
                                aidreg_problem *p);
 
+/* Report "rights": rights-confirmation and handover progress by township and village:
+ * {"ledger","report","title","checkpoint","generated_at","tables":[{"title","columns":[...],
+ * "rows":[[cell text...]]}]} (county, townships, villages; cells are text for people). */
+int aidreg_state_report_rights(aidreg_registry *r, const char *code, json_t **out, aidreg_problem *p);
+
+/* Report "income": income and its distribution per asset and village, with the plans that
+ * draw on it and the notices that disclosed it; the same shape as the rights report. village
+ * (or NULL) and year (0 = any: the year the period ends) filter as on /incomes. */
+int aidreg_state_report_income(aidreg_registry *r, const char *code, const char *village, int year, json_t **out,
+                               aidreg_problem *p);
+
 #endif

@@ -205,9 +205,10 @@ int aidreg_state_settings(aidreg_registry *r, const char *code, json_t **out, ai
   if (rc == 0) {
     json_t *hist = json_object_get(doc, "history"), *cur = json_object_get(doc, "current");
     json_t *last = json_array_get(hist, json_array_size(hist) - 1);
-    *out = json_pack("{s:s, s:O, s:O, s:O, s:O}", "ledger", code, "settings", json_is_object(cur) ? cur : defaults,
-                     "since", last ? json_object_get(last, "from") : json_null(), "defaults", defaults, "history",
-                     json_is_array(hist) ? hist : json_array());
+    json_t *since = json_object_get(last, "from");
+    *out = json_pack("{s:s, s:O, s:O, s:O, s:o}", "ledger", code, "settings", json_is_object(cur) ? cur : defaults,
+                     "since", since ? since : json_null(), "defaults", defaults, "history",
+                     json_is_array(hist) ? json_incref(hist) : json_array());
     if (!*out || ar_read_decorate(*out, names)) rc = oom(p);
   }
   json_decref(doc);

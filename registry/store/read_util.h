@@ -25,5 +25,8 @@ int ar_read_decorate(json_t *v, const json_t *names);
 /* The label of a plan state, an asset status (with disposed), a key role or a key state;
  * NULL when none. */
 const char *ar_read_label(const char *enum_name, const char *value);
+/* The checkpoint a report states, from the signed note (C2SP tlog-checkpoint: origin, size,
+ * root hash): {"origin","size","root_hash","created_at"}. New reference or NULL. */
+json_t *ar_report_checkpoint(const char *note, const char *created_at);
 
 #endif

@@ -24,6 +24,12 @@ static db_stmt q_report = {
     "ORDER BY x.t, x.v, x.id",
     0};
 
+/* Member k of o, or JSON null (never NULL: for json_pack "O"). */
+static json_t *m_(const json_t *o, const char *k) {
+  json_t *v = json_object_get(o, k);
+  return v ? v : json_null();
+}
+
 static int oom(aidreg_problem *p) { return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory"); }
 
 /* groups[key] = {key, label, count, value_fen} += (1, fen). */
@@ -134,16 +140,16 @@ int aidreg_state_report_ledger(aidreg_registry *r, const char *code, const char 
     json_t *owners = json_object_get(a, "owners"), *m = json_object_get(a, "maintainer");
     json_t *row = json_pack(
         "{s:I, s:O, s:O, s:O, s:s?, s:o, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:I, s:O, s:O, s:O, s:O, s:o, s:O, s:o, s:o}",
-        "no", count + 1, "id", json_object_get(a, "id"), "name", json_object_get(a, "name"), "project",
-        json_object_get(a, "project"), "year", *y ? y : NULL, "channels", channels, "class", json_object_get(a, "class"),
-        "subtype", json_object_get(a, "subtype"), "form", json_object_get(a, "form"), "township",
-        json_object_get(a, "township"), "village", json_object_get(a, "village"), "quantity",
-        json_object_get(a, "quantity"), "unit", json_object_get(a, "unit"), "value_fen", value, "status",
-        json_object_get(a, "status"), "completed_on", json_object_get(a, "completed_on"), "accepted_on",
-        json_object_get(a, "accepted_on"), "certificate_no", json_object_get(a, "certificate_no"), "owner",
+        "no", count + 1, "id", m_(a, "id"), "name", m_(a, "name"), "project",
+        m_(a, "project"), "year", *y ? y : NULL, "channels", channels, "class", m_(a, "class"),
+        "subtype", m_(a, "subtype"), "form", m_(a, "form"), "township",
+        m_(a, "township"), "village", m_(a, "village"), "quantity",
+        m_(a, "quantity"), "unit", m_(a, "unit"), "value_fen", value, "status",
+        m_(a, "status"), "completed_on", m_(a, "completed_on"), "accepted_on",
+        m_(a, "accepted_on"), "certificate_no", m_(a, "certificate_no"), "owner",
         json_string(json_string_value(json_object_get(json_array_get(owners, 0), "name")) ?
                         json_string_value(json_object_get(json_array_get(owners, 0), "name")) : ""),
-        "locations", json_object_get(a, "locations"), "maintainer",
+        "locations", m_(a, "locations"), "maintainer",
         json_string(json_is_object(m) && json_string_value(json_object_get(m, "body")) ? json_string_value(json_object_get(m, "body")) : ""),
         "maintainer_person",
         json_string(json_is_object(m) && json_string_value(json_object_get(m, "person")) ? json_string_value(json_object_get(m, "person")) : ""));

@@ -1,5 +1,5 @@
-"""GET /v1/ledgers/{code}/reports/ledger (the 总台账) as JSON, CSV and HTML, and `aidreg
-report`: every format states the checkpoint it was computed from (origin, size, root hash),
+"""GET /v1/ledgers/{code}/reports/ledger (the 总台账), /income and /rights as JSON, CSV and
+HTML, and `aidreg report`: every format states the checkpoint it was computed from (origin, size, root hash),
 which is the ledger's own; the totals add up (by class, township, village, funding year);
 a village's register shows its share of a shared asset. Refusals change nothing."""
 
@@ -78,7 +78,7 @@ def test_html():
 def test_refusals_change_nothing():
     other = "999999" if D.L.code != "999999" else "999998"
     with unchanged(D.L):
-        assert_problem(C.get("/v1/ledgers/%s/reports/income" % D.L.code), 404, "not-found")
+        assert_problem(C.get("/v1/ledgers/%s/reports/disposals" % D.L.code), 404, "not-found")
         assert_problem(C.get("/v1/ledgers/%s/reports/ledger" % other), 404, "unknown-ledger")
         assert_problem(get("?format=xlsx"), 400, "invalid-query", "/query/format")
         assert_problem(get("?village=110101101201"), 400, "invalid-query", "/query/village")
@@ -103,5 +103,49 @@ def test_cli_report():
         p = subprocess.run([cli, "report", "ledger", "--format", "html", "--village", D.V1], env=env,
                            capture_output=True, text=True, timeout=60)
         assert p.returncode == 0 and "新联村" in p.stdout and "60000.01" in p.stdout, p
-        p = subprocess.run([cli, "report", "income"], env=env, capture_output=True, text=True, timeout=60)
+        p = subprocess.run([cli, "report", "nosuch"], env=env, capture_output=True, text=True, timeout=60)
         assert p.returncode == 2, p
+
+
+def test_rights_report():
+    r = C.get("/v1/ledgers/%s/reports/rights" % D.L.code)
+    assert r.status == 200, r
+    county, towns, villages = r.json["tables"]
+    assert county["rows"] == [[D.L.code, D.L.name, "1", "0（0.0%）", "0（0.0%）", "0（0.0%）", "100000.01"]], county
+    assert r.json["checkpoint"]["size"] == D.L.size(), r.json
+    D.ok("county", "asset.rights", "A-DESK-1", {
+        "owners": [{"kind": "village_collective", "id": D.V1, "name": "新联村股份经济合作社", "share_bp": 10000}],
+        "certificate_no": "QZ-2025-001", "confirmed_on": "2025-01-05"})
+    county, towns, villages = C.get("/v1/ledgers/%s/reports/rights" % D.L.code).json["tables"]
+    assert county["rows"][0][3:6] == ["1（100.0%）", "1（100.0%）", "0（0.0%）"], county
+    assert towns["rows"] == [[D.TOWN, "好花红镇", "1", "1（100.0%）", "1（100.0%）", "0（0.0%）", "100000.01"]], towns
+    assert [v[:2] + v[6:] for v in villages["rows"]] == [[D.V1, "新联村", "60000.01"], [D.V2, "东坡村", "40000.00"]], villages
+    t = C.get("/v1/ledgers/%s/reports/rights?format=csv" % D.L.code)
+    assert t.status == 200 and t.body.startswith(b"\xef\xbb\xbf") and "确权移交进度".encode() in t.body, t
+    h = C.get("/v1/ledgers/%s/reports/rights?format=html" % D.L.code)
+    assert h.status == 200 and "按村 by village" in h.body.decode() and "东坡村" in h.body.decode(), h
+    with unchanged(D.L):
+        assert_problem(C.get("/v1/ledgers/%s/reports/rights?village=%s" % (D.L.code, D.V1)), 400, "invalid-query",
+                       "/query/village")
+        assert_problem(C.get("/v1/ledgers/%s/reports/rights?format=pdf" % D.L.code), 400, "invalid-query",
+                       "/query/format")
+
+
+def test_income_report():
+    r = C.get("/v1/ledgers/%s/reports/income" % D.L.code)
+    assert r.status == 200, r
+    detail, by_village = r.json["tables"]
+    assert r.json["checkpoint"]["size"] == D.L.size(), r.json
+    v1, v2 = detail["rows"]
+    assert v1[:3] == ["A-DESK-1", "村级光伏电站", "新联村"] and v1[5:8] == ["5400.00", "3000.00", "2400.00"], v1
+    assert v1[8] == D.PLAN + "（已公示）" and v1[9] == "2025-02-01～2025-02-10", v1
+    assert v2[2] == "东坡村" and v2[5:8] == ["3600.00", "0.00", "3600.00"] and v2[8] == "", v2
+    assert by_village["rows"][-1] == ["合计", "", "2", "9000.00", "3000.00", "6000.00"], by_village
+    only = C.get("/v1/ledgers/%s/reports/income?village=%s" % (D.L.code, D.V2)).json["tables"][0]["rows"]
+    assert len(only) == 1 and only[0][2] == "东坡村", only
+    assert C.get("/v1/ledgers/%s/reports/income?year=2023" % D.L.code).json["tables"][0]["rows"] == []
+    t = C.get("/v1/ledgers/%s/reports/income?format=csv" % D.L.code)
+    assert t.status == 200 and t.body.startswith(b"\xef\xbb\xbf") and "收益及分配".encode() in t.body, t
+    with unchanged(D.L):
+        assert_problem(C.get("/v1/ledgers/%s/reports/income?village=1" % D.L.code), 400, "invalid-query",
+                       "/query/village")
