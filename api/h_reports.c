@@ -351,10 +351,11 @@ static const char *take_year(void *ctx, const char *v, char *buf, size_t cap) {
 
 enum MHD_Result h_reports(httpd_request *rq) {
   bool ledger = strcmp(rq->arg, "ledger") == 0, rights = strcmp(rq->arg, "rights") == 0,
-       income = strcmp(rq->arg, "income") == 0;
-  if (!ledger && !rights && !income)
+       income = strcmp(rq->arg, "income") == 0, disposals = strcmp(rq->arg, "disposals") == 0;
+  if (!ledger && !rights && !income && !disposals)
     return reply_error(rq, AIDREG_E_NOT_FOUND, NULL,
-                       "no report %s: the reports are: ledger (总台账), income (收益及分配), rights (确权移交进度)",
+                       "no report %s: the reports are: ledger (总台账), income (收益及分配), disposals (处置登记), "
+                       "rights (确权移交进度)",
                        rq->arg);
   aidreg_problem p;
   aidreg_problem_clear(&p);
@@ -363,10 +364,11 @@ enum MHD_Result h_reports(httpd_request *rq) {
   const query_param spec[] = {{.name = "format", .kind = QUERY_CHECK, .out = &cf},
                               {.name = "village", .kind = QUERY_CHECK, .out = &cv},
                               {.name = "year", .kind = QUERY_CHECK, .out = &cy}};
-  if (query_parse(rq->conn, spec, rights ? 1 : 3, &p) != 0) return reply_problem(rq, &p, NULL);
+  if (query_parse(rq->conn, spec, rights || disposals ? 1 : 3, &p) != 0) return reply_problem(rq, &p, NULL);
   json_t *r = NULL;
   if ((ledger   ? aidreg_state_report_ledger(rq->srv->registry, rq->code, ctx.village, ctx.year, &r, &p)
        : income ? aidreg_state_report_income(rq->srv->registry, rq->code, ctx.village, ctx.year, &r, &p)
+       : disposals ? aidreg_state_report_disposals(rq->srv->registry, rq->code, &r, &p)
                 : aidreg_state_report_rights(rq->srv->registry, rq->code, &r, &p)) != 0) {
     json_decref(r);
     return reply_problem(rq, &p, NULL);

@@ -18,6 +18,7 @@ static const char help[] =
     "                    funding year (a village's register shows its share of shared assets)\n"
     "  income            收益及分配: each income report and village share with what plans draw,\n"
     "                    what is left, the plans with their state and the notices (--village, --year)\n"
+    "  disposals         处置登记: each disposal request, its approval, the sale and the proceeds\n"
     "  rights            确权移交进度: rights confirmed, certificates and handovers by township\n"
     "                    and village\n"
     "\n"
@@ -52,11 +53,14 @@ int cli_report(int argc, char **argv) {
   if (c < 0) return o.status;
   if (optind + 1 != argc) return cli_usage("report", "give one report name (ledger)");
   const char *name = argv[optind];
-  if (strcmp(name, "ledger") != 0 && strcmp(name, "rights") != 0 && strcmp(name, "income") != 0)
-    return cli_usage("report", "no report %s: the reports are: ledger (总台账), income (收益及分配), rights (确权移交进度)",
+  if (strcmp(name, "ledger") != 0 && strcmp(name, "rights") != 0 && strcmp(name, "income") != 0 &&
+      strcmp(name, "disposals") != 0)
+    return cli_usage("report",
+                     "no report %s: the reports are: ledger (总台账), income (收益及分配), disposals (处置登记), "
+                     "rights (确权移交进度)",
                      name);
-  if (strcmp(name, "rights") == 0 && (village || year))
-    return cli_usage("report", "the rights report is by township and village: it takes no --village or --year");
+  if ((strcmp(name, "rights") == 0 || strcmp(name, "disposals") == 0) && (village || year))
+    return cli_usage("report", "the %s report covers the county: it takes no --village or --year", name);
   if (strcmp(format, "csv") && strcmp(format, "html") && strcmp(format, "json"))
     return cli_usage("report", "--format is csv, html or json");
   if (village && (strlen(village) != 12 || strspn(village, "0123456789") != 12))

@@ -142,4 +142,8 @@ int aidreg_state_report_rights(aidreg_registry *r, const char *code, json_t **ou
 int aidreg_state_report_income(aidreg_registry *r, const char *code, const char *village, int year, json_t **out,
                                aidreg_problem *p);
 
+/* Report "disposals": the disposal register, one row per disposal.request (request, decision,
+ * sale, where the proceeds went); the same shape as the rights report. */
+int aidreg_state_report_disposals(aidreg_registry *r, const char *code, json_t **out, aidreg_problem *p);
+
 #endif

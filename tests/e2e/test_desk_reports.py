@@ -78,7 +78,7 @@ def test_html():
 def test_refusals_change_nothing():
     other = "999999" if D.L.code != "999999" else "999998"
     with unchanged(D.L):
-        assert_problem(C.get("/v1/ledgers/%s/reports/disposals" % D.L.code), 404, "not-found")
+        assert_problem(C.get("/v1/ledgers/%s/reports/nosuch" % D.L.code), 404, "not-found")
         assert_problem(C.get("/v1/ledgers/%s/reports/ledger" % other), 404, "unknown-ledger")
         assert_problem(get("?format=xlsx"), 400, "invalid-query", "/query/format")
         assert_problem(get("?village=110101101201"), 400, "invalid-query", "/query/village")
@@ -149,3 +149,29 @@ def test_income_report():
     with unchanged(D.L):
         assert_problem(C.get("/v1/ledgers/%s/reports/income?village=1" % D.L.code), 400, "invalid-query",
                        "/query/village")
+
+
+def test_disposals_report():
+    D.ok("county", "asset.register", "A-DESK-2", {
+        "project": "P-DESK-1", "name": "旧水泵", "class": "public_welfare", "subtype": "水利", "form": "fixed",
+        "village": D.V2, "original_value_fen": 500000, "quantity": 1, "unit": "台",
+        "completed_on": "2019-05-01", "accepted_on": "2019-05-10"})
+    req = D.ok("township", "disposal.request", "A-DESK-2", {
+        "trigger": "end_of_life", "method": "auction", "valuation_fen": 20000, "decided_on": "2025-03-01"})
+    empty = C.get("/v1/ledgers/%s/reports/disposals" % D.L.code).json["tables"][0]["rows"]
+    assert empty == [["A-DESK-2", "旧水泵", "东坡村", "5000.00", "报废", "拍卖", "200.00", "2025-03-01", "待审批", "", "",
+                      "", ""]] or (empty[0][8] == "待审批" and empty[0][3] == "5000.00"), empty
+    D.ok("county", "disposal.approve", "A-DESK-2", {"request": req, "decision": "approved", "conditions": "公开拍卖"})
+    D.ok("county", "disposal.complete", "A-DESK-2", {
+        "completed_on": "2025-04-01", "proceeds_fen": 25000, "counterparty": "县废旧物资回收公司",
+        "proceeds_to": D.V2})
+    r = C.get("/v1/ledgers/%s/reports/disposals" % D.L.code)
+    assert r.status == 200 and r.json["checkpoint"]["size"] == D.L.size(), r
+    row = r.json["tables"][0]["rows"][0]
+    assert row[0] == "A-DESK-2" and row[5] == "拍卖" and row[6] == "200.00" and row[8].startswith("批准"), row
+    assert row[9:] == ["2025-04-01", "250.00", "县废旧物资回收公司", "东坡村（%s）" % D.V2], row
+    h = C.get("/v1/ledgers/%s/reports/disposals?format=html" % D.L.code).body.decode()
+    assert "处置登记" in h and "县废旧物资回收公司" in h, h[:500]
+    with unchanged(D.L):
+        assert_problem(C.get("/v1/ledgers/%s/reports/disposals?year=2025" % D.L.code), 400, "invalid-query",
+                       "/query/year")
