@@ -312,6 +312,144 @@ static void tables_html(buf *b, const json_t *r) {
   puts_(b, "</body></html>\n");
 }
 
+/* ---- XLSX (libxlsxwriter): a sheet per table, Chinese headers, the header row frozen, amounts
+ * as numbers shown in yuan; the title and checkpoint rows above ---------------------------- */
+
+#ifdef AIDREG_HAVE_XLSX
+#include <unistd.h>
+#include <xlsxwriter.h>
+
+/* "1234.56" (or "-0.05") as a number of yuan; false when s is not one. */
+static bool yuan_number(const char *s, double *out) {
+  if (!s || !*s) return false;
+  const char *p = s + (*s == '-');
+  size_t n = strspn(p, "0123456789");
+  if (n == 0 || strcmp(p + n, "") == 0 || p[n] != '.' || strspn(p + n + 1, "0123456789") != 2 || p[n + 3]) return false;
+  *out = strtod(s, NULL);
+  return true;
+}
+
+static int xlsx_meta(lxw_worksheet *ws, const json_t *r, const char *title, lxw_format *bold) {
+  const json_t *cp = json_object_get(r, "checkpoint");
+  char size[32];
+  snprintf(size, sizeof size, "%lld", (long long)json_integer_value(json_object_get(cp, "size")));
+  worksheet_write_string(ws, 0, 0, title, bold);
+  worksheet_write_string(ws, 1, 0, "台账 ledger", NULL);
+  worksheet_write_string(ws, 1, 1, js(cp, "origin"), NULL);
+  worksheet_write_string(ws, 2, 0, "检查点 checkpoint size", NULL);
+  worksheet_write_string(ws, 2, 1, size, NULL);
+  worksheet_write_string(ws, 3, 0, "根哈希 root hash", NULL);
+  worksheet_write_string(ws, 3, 1, js(cp, "root_hash"), NULL);
+  worksheet_write_string(ws, 4, 0, "生成时间 generated", NULL);
+  worksheet_write_string(ws, 4, 1, js(r, "generated_at"), NULL);
+  return 6; /* the header row */
+}
+
+/* The workbook of report r into *data (malloc'd). 0 or -1. */
+static int xlsx(const json_t *r, bool ledger, char **data, size_t *len) {
+  char path[] = "/tmp/aidreg-report-XXXXXX";
+  int fd = mkstemp(path);
+  if (fd < 0) return -1;
+  close(fd);
+  lxw_workbook *wb = workbook_new(path);
+  if (!wb) {
+    unlink(path);
+    return -1;
+  }
+  lxw_format *bold = workbook_add_format(wb), *head = workbook_add_format(wb), *money = workbook_add_format(wb);
+  format_set_bold(bold);
+  format_set_bold(head);
+  format_set_bg_color(head, 0xEEEEEE);
+  format_set_border(head, LXW_BORDER_THIN);
+  format_set_num_format(money, "#,##0.00");
+  if (ledger) {
+    lxw_worksheet *ws = workbook_add_worksheet(wb, "总台账");
+    int h = xlsx_meta(ws, r, "县级扶贫项目资产总台账（单位：元）", bold);
+    for (int c = 0; c < NCOLS; c++) worksheet_write_string(ws, (lxw_row_t)h, (lxw_col_t)c, headers[c], head);
+    worksheet_freeze_panes(ws, (lxw_row_t)(h + 1), 0);
+    worksheet_set_column(ws, 0, NCOLS - 1, 14, NULL);
+    size_t i;
+    json_t *row;
+    static char cl[NCOLS][512];
+    lxw_row_t at = (lxw_row_t)(h + 1);
+    json_array_foreach(json_object_get(r, "rows"), i, row) {
+      cells(row, cl);
+      for (int c = 0; c < NCOLS; c++) {
+        double v;
+        if (c == 13) worksheet_write_number(ws, at, (lxw_col_t)c, (double)json_integer_value(json_object_get(row, "value_fen")) / 100.0, money);
+        else if ((c == 0 || c == 11) && *cl[c]) worksheet_write_number(ws, at, (lxw_col_t)c, strtod(cl[c], NULL), NULL);
+        else if (c == 4 && yuan_number(cl[c], &v)) worksheet_write_number(ws, at, (lxw_col_t)c, v, NULL);
+        else worksheet_write_string(ws, at, (lxw_col_t)c, cl[c], NULL);
+      }
+      at++;
+    }
+    worksheet_write_string(ws, at, 0, "合计", bold);
+    worksheet_write_number(ws, at, 2, (double)json_integer_value(json_object_get(r, "count")), NULL);
+    worksheet_write_number(ws, at, 13, (double)json_integer_value(json_object_get(r, "value_fen")) / 100.0, money);
+    lxw_worksheet *sub = workbook_add_worksheet(wb, "小计");
+    lxw_row_t sr = 0;
+    for (int g = 0; g < 4; g++) {
+      char t[64];
+      snprintf(t, sizeof t, "小计 %s", group_names[g][1]);
+      worksheet_write_string(sub, sr, 0, t, head);
+      worksheet_write_string(sub, sr, 1, "资产数", head);
+      worksheet_write_string(sub, sr, 2, "资产原值（元）", head);
+      sr++;
+      json_array_foreach(json_object_get(json_object_get(r, "subtotals"), group_names[g][0]), i, row) {
+        worksheet_write_string(sub, sr, 0, js(row, "label"), NULL);
+        worksheet_write_number(sub, sr, 1, (double)json_integer_value(json_object_get(row, "count")), NULL);
+        worksheet_write_number(sub, sr, 2, (double)json_integer_value(json_object_get(row, "value_fen")) / 100.0, money);
+        sr++;
+      }
+      sr++;
+    }
+    worksheet_set_column(sub, 0, 2, 18, NULL);
+  } else {
+    size_t i, j, k;
+    json_t *t, *row, *cell;
+    json_array_foreach(json_object_get(r, "tables"), i, t) {
+      char name[32];
+      snprintf(name, sizeof name, "表%zu", i + 1);
+      lxw_worksheet *ws = workbook_add_worksheet(wb, name);
+      char title[512];
+      snprintf(title, sizeof title, "%s · %s", js(r, "title"), js(t, "title"));
+      int h = xlsx_meta(ws, r, title, bold);
+      const json_t *cols = json_object_get(t, "columns");
+      json_array_foreach(cols, j, cell) worksheet_write_string(ws, (lxw_row_t)h, (lxw_col_t)j, json_string_value(cell), head);
+      worksheet_freeze_panes(ws, (lxw_row_t)(h + 1), 0);
+      worksheet_set_column(ws, 0, (lxw_col_t)(json_array_size(cols) ? json_array_size(cols) - 1 : 0), 16, NULL);
+      json_array_foreach(json_object_get(t, "rows"), j, row) json_array_foreach(row, k, cell) {
+        const char *s = json_string_value(cell) ? json_string_value(cell) : "";
+        const char *col = json_string_value(json_array_get(cols, k));
+        double v;
+        lxw_row_t at = (lxw_row_t)(h + 1 + (int)j);
+        if (col && strstr(col, "（元）") && yuan_number(s, &v)) worksheet_write_number(ws, at, (lxw_col_t)k, v, money);
+        else worksheet_write_string(ws, at, (lxw_col_t)k, s, NULL);
+      }
+    }
+  }
+  lxw_error err = workbook_close(wb);
+  FILE *f = err == LXW_NO_ERROR ? fopen(path, "rb") : NULL;
+  int rc = -1;
+  if (f) {
+    buf b = {0};
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) put(&b, chunk, n);
+    fclose(f);
+    if (!b.failed) {
+      *data = b.data;
+      *len = b.len;
+      rc = 0;
+    } else {
+      free(b.data);
+    }
+  }
+  unlink(path);
+  return rc;
+}
+#endif
+
 /* ---- the route --------------------------------------------------------------------------- */
 
 typedef struct {
@@ -324,7 +462,13 @@ static const char *take_format(void *ctx, const char *v, char *buf, size_t cap) 
   (void)buf;
   (void)cap;
   rctx *t = ctx;
-  if (!v || (strcmp(v, "json") && strcmp(v, "csv") && strcmp(v, "html"))) return "expected json, csv or html";
+#ifdef AIDREG_HAVE_XLSX
+  if (!v || (strcmp(v, "json") && strcmp(v, "csv") && strcmp(v, "html") && strcmp(v, "xlsx")))
+    return "expected json, csv, html or xlsx";
+#else
+  if (!v || (strcmp(v, "json") && strcmp(v, "csv") && strcmp(v, "html")))
+    return "expected json, csv or html (this server was built without libxlsxwriter: no xlsx)";
+#endif
   t->format = v;
   return NULL;
 }
@@ -374,6 +518,17 @@ enum MHD_Result h_reports(httpd_request *rq) {
     return reply_problem(rq, &p, NULL);
   }
   if (strcmp(ctx.format, "json") == 0) return reply_json(rq, MHD_HTTP_OK, r);
+#ifdef AIDREG_HAVE_XLSX
+  if (strcmp(ctx.format, "xlsx") == 0) {
+    char *data = NULL;
+    size_t len = 0;
+    int xr = xlsx(r, ledger, &data, &len);
+    json_decref(r);
+    if (xr != 0) return reply_error(rq, AIDREG_E_INTERNAL, NULL, "the workbook could not be written");
+    return reply_bytes(rq, MHD_HTTP_OK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", NULL,
+                       data, len);
+  }
+#endif
   buf b = {0};
   bool is_csv = strcmp(ctx.format, "csv") == 0;
   if (is_csv) (ledger ? csv : tables_csv)(&b, r);

@@ -3,12 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_tables.h"
 
 static const char help[] =
-    "usage: aidreg report NAME [--village V] [--year Y] [--format csv|html|json] [--out FILE]\n"
+    "usage: aidreg report NAME [--village V] [--year Y] [--format csv|xlsx|html|json] [--out FILE]\n"
     "                     [--server URL] [--ledger CODE]\n"
     "\n"
     "县级报表：按检查点生成，注明台账、检查点条数和根哈希，打印出的表格可追溯到台账。\n"
@@ -24,8 +25,8 @@ static const char help[] =
     "\n"
     "  --village V       one village's register (12 digits)\n"
     "  --year Y          only the assets of projects of this funding year\n"
-    "  --format F        csv (default; UTF-8 with a BOM, as Excel opens it), html (A4, to print)\n"
-    "                    or json\n"
+    "  --format F        csv (default; UTF-8 with a BOM, as Excel opens it), xlsx (an Excel\n"
+    "                    workbook, when the server has libxlsxwriter), html (A4, to print) or json\n"
     "  --out FILE        write to FILE (default: standard output)\n"
     "  --server URL      the server (default: AIDREG_URL)\n"
     "  --ledger CODE     the county's ledger (default: AIDREG_LEDGER)\n"
@@ -61,8 +62,10 @@ int cli_report(int argc, char **argv) {
                      name);
   if ((strcmp(name, "rights") == 0 || strcmp(name, "disposals") == 0) && (village || year))
     return cli_usage("report", "the %s report covers the county: it takes no --village or --year", name);
-  if (strcmp(format, "csv") && strcmp(format, "html") && strcmp(format, "json"))
-    return cli_usage("report", "--format is csv, html or json");
+  if (strcmp(format, "csv") && strcmp(format, "html") && strcmp(format, "json") && strcmp(format, "xlsx"))
+    return cli_usage("report", "--format is csv, xlsx, html or json");
+  if (strcmp(format, "xlsx") == 0 && !outf && isatty(STDOUT_FILENO))
+    return cli_usage("report", "an xlsx workbook is binary: give --out FILE (or redirect standard output)");
   if (village && (strlen(village) != 12 || strspn(village, "0123456789") != 12))
     return cli_usage("report", "--village takes a 12-digit code");
   if (year && (strlen(year) != 4 || strspn(year, "0123456789") != 4)) return cli_usage("report", "--year takes 4 digits");

@@ -44,6 +44,7 @@ EOF
 PACKAGES=(build-essential cmake pkg-config libpq-dev libmicrohttpd-dev libsodium-dev
   libjansson-dev libcurl4-openssl-dev postgresql postgresql-contrib python3
   python3-cryptography clang libclang-rt-14-dev curl openssl)
+PACKAGES+=(libxlsxwriter-dev) # the reports' XLSX (optional to the build)
 
 ensure_packages() {
   [[ ${AIDREG_NO_INSTALL:-} == 1 ]] && return 0

@@ -80,7 +80,7 @@ def test_refusals_change_nothing():
     with unchanged(D.L):
         assert_problem(C.get("/v1/ledgers/%s/reports/nosuch" % D.L.code), 404, "not-found")
         assert_problem(C.get("/v1/ledgers/%s/reports/ledger" % other), 404, "unknown-ledger")
-        assert_problem(get("?format=xlsx"), 400, "invalid-query", "/query/format")
+        assert_problem(get("?format=pdf"), 400, "invalid-query", "/query/format")
         assert_problem(get("?village=110101101201"), 400, "invalid-query", "/query/village")
         assert_problem(get("?year=24"), 400, "invalid-query", "/query/year")
         assert_problem(get("?sheet=1"), 400, "invalid-query", "/query/sheet")
@@ -175,3 +175,25 @@ def test_disposals_report():
     with unchanged(D.L):
         assert_problem(C.get("/v1/ledgers/%s/reports/disposals?year=2025" % D.L.code), 400, "invalid-query",
                        "/query/year")
+
+
+def test_xlsx():
+    import zipfile
+    from aidreg_client import Skip
+    r = get("?format=xlsx")
+    if r.status == 400 and b"libxlsxwriter" in r.body:
+        raise Skip("this server was built without libxlsxwriter")
+    assert r.status == 200 and r.content_type == \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", r
+    z = zipfile.ZipFile(io.BytesIO(r.body))
+    strings = z.read("xl/sharedStrings.xml").decode("utf-8")
+    _, size, root = checkpoint()
+    for s in ("资产编号", "资产原值（元）", "村级光伏电站", "新联村", "经营性", root, str(size), "合计"):
+        assert s in strings, (s, strings[:500])
+    sheet = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert 'state="frozen"' in sheet and 'ySplit="7"' in sheet, sheet[:800]
+    assert "<v>100000.01</v>" in sheet, sheet  # the amount as a number, in yuan
+    assert "xl/worksheets/sheet2.xml" in z.namelist()  # 小计
+    t = C.get("/v1/ledgers/%s/reports/income?format=xlsx" % D.L.code)
+    assert t.status == 200 and t.body[:2] == b"PK", t
+    assert "<v>5400</v>" in zipfile.ZipFile(io.BytesIO(t.body)).read("xl/worksheets/sheet1.xml").decode(), "income net"
