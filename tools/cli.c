@@ -44,8 +44,8 @@ static const char usage_text[] =
     "`aidreg <command> --help` describes a command. Defaults come from the environment:\n"
     "AIDREG_URL (server), AIDREG_LEDGER (county code), AIDREG_ORIGIN (checkpoint origin),\n"
     "AIDREG_LOG_VKEY (checkpoint verifier key), AIDREG_ADMIN_TOKEN (operator token).\n"
-    "Exit status: 0 success, 1 refused or verification failed, 2 usage error.\n"
-    "`aidreg --version` prints the version.\n";
+    "`aidreg --version` prints the version.\n"
+    "Exit status: 0 success, 1 refused or verification failed, 2 usage error.\n";
 
 typedef struct {
   const char *name;
