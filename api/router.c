@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "h_desk.h"
 #include "h_places.h"
+#include "h_reports.h"
 #include "h_state.h"
 #include "httpd.h"
 #include "metrics.h"
@@ -31,6 +33,13 @@ static const httpd_route routes[] = {
   {"GET", "/v1/ledgers/{code}/villages/{village}/summary", h_state_village_summary, 0, false},
   {"GET", "/v1/ledgers/{code}/summary", h_state_summary, 0, false},
   {"GET", "/v1/ledgers/{code}/places", h_places, 0, false},
+  {"GET", "/v1/ledgers/{code}/townships/{township}/summary", h_desk_township_summary, 0, false},
+  {"GET", "/v1/ledgers/{code}/keys", h_desk_keys, 0, false},
+  {"GET", "/v1/ledgers/{code}/settings", h_desk_settings, 0, false},
+  {"GET", "/v1/ledgers/{code}/incomes", h_desk_incomes, 0, false},
+  {"GET", "/v1/ledgers/{code}/notices", h_desk_notices, 0, false},
+  {"GET", "/v1/ledgers/{code}/findings", h_desk_findings, 0, false},
+  {"GET", "/v1/ledgers/{code}/reports/{name}", h_reports, 0, false},
   {"GET", "/openapi.json", h_openapi, 0, false},
 };
 

@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_tables.h"
+
+#define AIDREG_CLI_VERSION "0.1.0"
 
 static const char usage_text[] =
     "usage: aidreg <command> [options]\n"
@@ -20,6 +23,18 @@ static const char usage_text[] =
     "  enroll          enrol a key (key.enroll), signed by an enrolled key\n"
     "  revoke          revoke a key (key.revoke)\n"
     "  import          导入资产台账 / import a county's 台账 (CSV or XLSX) into its ledger\n"
+    "  template        print a commented example body for an event type (事项正文示例)\n"
+    "\n"
+    "Reading the ledger (tables with Chinese labels and yuan; --json for JSON)\n"
+    "  assets          资产台账: the assets [--village V] [--township T]\n"
+    "  asset ID        一项资产: one asset with its history\n"
+    "  plans           收益分配方案: the allocation plans\n"
+    "  plan ID         一个方案: one plan with its lines\n"
+    "  places          区划: townships and villages\n"
+    "  keys            密钥: who holds which key, and what it signed\n"
+    "  incomes         收益: income reports, drawn and left to allocate\n"
+    "  summary         汇总: the figures of the county, a township or a village\n"
+    "  report NAME     报表: the 总台账 as CSV (for Excel) or a printable HTML page\n"
     "\n"
     "Checking without trusting the server\n"
     "  verify          verify a whole ledger: from a server, an export folder or PostgreSQL\n"
@@ -30,6 +45,7 @@ static const char usage_text[] =
     "`aidreg <command> --help` describes a command. Defaults come from the environment:\n"
     "AIDREG_URL (server), AIDREG_LEDGER (county code), AIDREG_ORIGIN (checkpoint origin),\n"
     "AIDREG_LOG_VKEY (checkpoint verifier key), AIDREG_ADMIN_TOKEN (operator token).\n"
+    "`aidreg --version` prints the version.\n"
     "Exit status: 0 success, 1 refused or verification failed, 2 usage error.\n";
 
 typedef struct {
@@ -40,13 +56,20 @@ typedef struct {
 static const command commands[] = {
     {"keygen", cli_keygen}, {"sign", cli_sign},     {"submit", cli_submit}, {"ledger", cli_ledger},
     {"enroll", cli_enroll}, {"revoke", cli_revoke}, {"verify", cli_verify}, {"export", cli_export},
-    {"proof", cli_proof},   {"rebuild", cmd_rebuild}, {"import", cli_import},
+    {"proof", cli_proof},   {"rebuild", cmd_rebuild},
+    {"template", cli_template}, {"assets", cli_assets}, {"asset", cli_asset}, {"plans", cli_plans},
+    {"plan", cli_plan}, {"places", cli_places}, {"keys", cli_keys}, {"incomes", cli_incomes},
+    {"summary", cli_summary}, {"report", cli_report}, {"import", cli_import},
 };
 
 int main(int argc, char **argv) {
   if (argc < 2) {
     fputs(usage_text, stderr);
     return CLI_USAGE;
+  }
+  if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+    printf("aidreg %s\n", AIDREG_CLI_VERSION);
+    return CLI_OK;
   }
   if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
     if (argc > 2 && strcmp(argv[1], "help") == 0) {

@@ -370,6 +370,11 @@ int cli_submit_one(cli_server *s, const char *code, const char *envelope, size_t
       aidreg_checkpoint cp;
       char err[512];
       rc = CLI_OK;
+      json_t *ix = json_object_get(ans, "index");
+      if (json_is_integer(ix))
+        fprintf(stderr, "%s：第 %lld 条 / %s: entry %lld\n", r.status == 201 ? "已记录" : "已记录（重复提交）",
+                (long long)json_integer_value(ix), r.status == 201 ? "recorded" : "already recorded",
+                (long long)json_integer_value(ix));
       if (v && cli_receipt_check(ans, v, &cp, err, sizeof err) != 0) {
         cli_err(s->cmd, "the receipt does not verify: %s", err);
         rc = CLI_FAIL;

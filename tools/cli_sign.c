@@ -8,6 +8,7 @@
 #include "aidreg/encoding.h"
 #include "aidreg/event.h"
 #include "cli.h"
+#include "cli_tables.h"
 
 static const char help[] =
     "usage: aidreg sign --key FILE [--key FILE...] --type TYPE --subject SUBJECT\n"
@@ -27,7 +28,13 @@ static const char help[] =
     "  --time T          the signer's time, RFC 3339 (default: now, UTC)\n"
     "  --origin ORIGIN   the ledger's origin, e.g. registry.example.org/522701\n"
     "                    (default: AIDREG_ORIGIN)\n"
-    "  --event FILE      sign this whole event JSON byte for byte instead (- = stdin)\n";
+    "  --event FILE      sign this whole event JSON byte for byte instead (- = stdin)\n"
+    "  --quiet           do not print the summary of what is signed\n"
+    "\n"
+    "Before signing it prints on stderr what it is about to sign (即将签署): the type with its\n"
+    "Chinese label, the subject, the ledger, the time and every member of the body with its\n"
+    "name, labels and amounts in yuan. `//` comments in the body (as `aidreg template TYPE`\n"
+    "writes them) are dropped; `aidreg template TYPE` prints an example body for any type.\n";
 
 #define MAX_BODY ((size_t)1 << 20)
 
@@ -38,11 +45,13 @@ int cli_sign(int argc, char **argv) {
       {"body-file", required_argument, NULL, 'B'}, {"prev", required_argument, NULL, 'p'},
       {"time", required_argument, NULL, 'T'},    {"origin", required_argument, NULL, 'o'},
       {"event", required_argument, NULL, 'e'},   {"help", no_argument, NULL, 'h'},
+      {"quiet", no_argument, NULL, 'q'},
       {0}};
   char *keys[AIDREG_MAX_SIGNATURES];
   size_t nkeys = 0;
   const char *type = NULL, *subject = NULL, *body = NULL, *body_file = NULL, *prev = NULL, *tm = NULL,
              *origin = NULL, *event = NULL;
+  bool quiet = false;
   cli_opts o = {.cmd = "sign", .help = help, .lo = lo};
   int c;
   while ((c = cli_opt_next(&o, argc, argv)) > 0) {
@@ -60,6 +69,7 @@ int cli_sign(int argc, char **argv) {
       case 'T': tm = optarg; break;
       case 'o': origin = optarg; break;
       case 'e': event = optarg; break;
+      case 'q': quiet = true; break;
     }
   }
   if (c < 0) return o.status;
@@ -80,6 +90,7 @@ int cli_sign(int argc, char **argv) {
       free(payload);
       return CLI_FAIL;
     }
+    if (!quiet) cli_sign_summary(stderr, ev.type, ev.subject, ev.ledger, ev.time_str, ev.body, nkeys);
     aidreg_event_free(&ev);
   } else {
     origin = cli_default(origin, "AIDREG_ORIGIN");
@@ -105,13 +116,17 @@ int cli_sign(int argc, char **argv) {
       text = cli_read_file("sign", body_file, MAX_BODY, &blen);
       if (!text) return CLI_FAIL;
     }
-    bodyv = cli_json_load("sign", "the body", body ? body : text, body ? strlen(body) : blen);
-    free(text);
+    char *btext = text ? text : strdup(body); /* without the // comments of `aidreg template` */
+    if (!btext) return CLI_FAIL;
+    blen = cli_strip_comments(btext);
+    bodyv = cli_json_load("sign", "the body", btext, blen);
+    free(btext);
     if (!bodyv) return CLI_FAIL;
     if (!json_is_object(bodyv)) {
       json_decref(bodyv);
       return cli_usage("sign", "the body must be a JSON object");
     }
+    if (!quiet) cli_sign_summary(stderr, type, subject, origin, tm, bodyv, nkeys);
     payload = cli_build_payload("sign", origin, type, subject, tm, prev, bodyv, &plen);
     json_decref(bodyv);
     if (!payload) return CLI_FAIL;

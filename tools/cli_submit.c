@@ -81,6 +81,10 @@ static int submit_batch(cli_server *s, const char *path, json_t *envs, json_t *a
                 title ? title : "", detail ? ": " : "", detail ? detail : "");
       } else if (check_receipt(json_object_get(res, "receipt"), v, first + i) != 0) {
         (*refused)++;
+      } else {
+        json_int_t ix = json_integer_value(json_object_get(json_object_get(res, "receipt"), "index"));
+        fprintf(stderr, "envelope %zu %s：第 %" JSON_INTEGER_FORMAT " 条 / %s: entry %" JSON_INTEGER_FORMAT "\n",
+                first + i, st == 201 ? "已记录" : "已记录（重复提交）", ix, st == 201 ? "recorded" : "already recorded", ix);
       }
       json_array_append(all_results, res);
     }

@@ -48,6 +48,7 @@ PACKAGES=(build-essential cmake pkg-config libpq-dev libmicrohttpd-dev libsodium
 # libzip-dev, libexpat1-dev: `aidreg import` reads XLSX (a ZIP of XML parts) with its own
 # small reader over them (tools/import/); the tests write their XLSX fixtures with python3's
 # zipfile, so no zip tool is needed.
+PACKAGES+=(libxlsxwriter-dev) # the reports' XLSX (optional to the build)
 
 ensure_packages() {
   [[ ${AIDREG_NO_INSTALL:-} == 1 ]] && return 0

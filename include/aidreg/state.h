@@ -4,6 +4,10 @@
  * plans and summaries, as JSON for the read API. Every amount `x_fen` (integer fen) has
  * `x_yuan` beside it: a string with two decimals ("1234.56"). Lists are paged:
  * {"items":[...], "next": <offset or null>, "total": N}.
+ * For people, every read also names places and labels enumerations (docs/api.md "Names and
+ * labels"): a code member x (village, township, scope) has x_name beside it, a location its
+ * name; an enumeration value x has x_zh (its Chinese label); by_class/by_status have
+ * by_class_zh/by_status_zh. A history step's signed event is left as signed.
  *
  * Shapes (members beyond these may be added; these never change meaning):
  *  project: {"id","name","type","year","funding_lines":[...],"funding_fen","locations":[...],
@@ -81,5 +85,65 @@ bool aidreg_state_id_ok(const char *id);
 
 /* "1234.56" for 123456 fen; "-0.05" for -5. out must hold 32 bytes. */
 void aidreg_fen_to_yuan(int64_t fen, char out[32]);
+
+/* ---- the county's desk (docs/api.md "Current state"): every answer names the places beside
+ * their codes (`village_name`, `township_name`, `scope_name`) and labels each enumeration
+ * value x with x_zh. Each returns 0, or -1 with p (UNKNOWN_LEDGER, NOT_FOUND, INVALID_QUERY,
+ * UNAVAILABLE, INTERNAL); *out is a new reference. ---- */
+/* A township's figures, as aidreg_state_summary's, with "township" and "township_name":
+ * the sum of its villages' shares. township: 9 digits inside the county, else NOT_FOUND. */
+int aidreg_state_township_summary(aidreg_registry *r, const char *code, const char *township, json_t **out,
+                                  aidreg_problem *p);
+/* {"ledger","items":[key...],"total"} in enrolment order, key = {"keyid","role","role_zh","scope",
+ * "scope_name","is_root","holder":{"name","org"},"enrolled_at":{"index","time"},
+ * "revoked_at":{"index","time"}|null,"status","status_zh","entries_signed",
+ * "last_signed":{"index","time"}|null}. */
+int aidreg_state_keys(aidreg_registry *r, const char *code, json_t **out, aidreg_problem *p);
+/* {"ledger","settings":{full ledger.settings body},"since":<index>|null,"defaults":{...},
+ * "history":[{"from","settings"}]}. */
+int aidreg_state_settings(aidreg_registry *r, const char *code, json_t **out, aidreg_problem *p);
+/* Income reports, paged, filtered by q->village (12 digits), asset (an id or NULL) and q->year
+ * (of period_end): {"items":[income...],"next","total"}, income = {"id","index","asset",
+ * "asset_name","village","village_name","period_start","period_end","gross_fen","costs",
+ * "costs_fen","net_fen","payer","received_on","account","shares":[{"village","village_name",
+ * "share_bp","gross_fen","costs_fen","net_fen","drawn_fen","remaining_fen"}],
+ * "drawn":[{"plan","village","amount_fen"}],"drawn_fen","remaining_fen"} in ledger order. */
+int aidreg_state_incomes(aidreg_registry *r, const char *code, const aidreg_state_query *q, const char *asset,
+                         json_t **out, aidreg_problem *p);
+/* {"ledger","items":[notice...],"total"} in ledger order, notice = the notice.publish body with
+ * "index","subject","subject_kind","subject_name","village","village_name","township",
+ * "township_name","kind_zh". */
+int aidreg_state_notices(aidreg_registry *r, const char *code, json_t **out, aidreg_problem *p);
+/* {"ledger","items":[finding...],"total"} in ledger order, finding = {"id","subject",
+ * "subject_kind","subject_name","village","village_name","check","severity","severity_zh",
+ * "note","due","recorded_at","status","status_zh","resolution":{"action","resolved_on",
+ * "index"}|null}. */
+int aidreg_state_findings(aidreg_registry *r, const char *code, json_t **out, aidreg_problem *p);
+
+/* The 总台账 (report "ledger"): {"ledger","report","village","year","checkpoint":{"origin","size",
+ * "root_hash","created_at"},"generated_at","rows":[{"no","id","name","project","year","channels",
+ * "class","subtype","form","township","village","quantity","unit","value_fen","status",
+ * "completed_on","accepted_on","certificate_no","owner","locations","maintainer",
+ * "maintainer_person"}],"count","value_fen","subtotals":{"by_class","by_township","by_village",
+ * "by_year":[{"key","label","count","value_fen"}]}}, read in one snapshot with the latest
+ * checkpoint. village (or NULL): its assets, at its share of their value; year (0 = any): the
+ * projects' funding year. Rows ordered by township, village, id. */
+int aidreg_state_report_ledger(aidreg_registry *r, const char *code, const char *village, int year, json_t **out,
+                               aidreg_problem *p);
+
+/* Report "rights": rights-confirmation and handover progress by township and village:
+ * {"ledger","report","title","checkpoint","generated_at","tables":[{"title","columns":[...],
+ * "rows":[[cell text...]]}]} (county, townships, villages; cells are text for people). */
+int aidreg_state_report_rights(aidreg_registry *r, const char *code, json_t **out, aidreg_problem *p);
+
+/* Report "income": income and its distribution per asset and village, with the plans that
+ * draw on it and the notices that disclosed it; the same shape as the rights report. village
+ * (or NULL) and year (0 = any: the year the period ends) filter as on /incomes. */
+int aidreg_state_report_income(aidreg_registry *r, const char *code, const char *village, int year, json_t **out,
+                               aidreg_problem *p);
+
+/* Report "disposals": the disposal register, one row per disposal.request (request, decision,
+ * sale, where the proceeds went); the same shape as the rights report. */
+int aidreg_state_report_disposals(aidreg_registry *r, const char *code, json_t **out, aidreg_problem *p);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "aidreg/state.h"
+#include "store/read_util.h"
 #include "store/registry_private.h"
 
 static db_stmt q_ledger_exists = {"SELECT 1 FROM ledger WHERE code = $1", 0};
@@ -83,6 +84,7 @@ int aidreg_state_places(aidreg_registry *r, const char *code, json_t **out, aidr
     if (json_object_set(item, "township_name", town ? json_object_get(town, "name") : json_null())) goto oom;
   }
   if (attach_counts(by_code, counts)) goto oom;
+  if (ar_read_decorate(items, NULL)) goto oom; /* by_class_zh, by_status_zh */
   *out = json_pack("{s:s, s:O, s:I}", "ledger", code, "items", items, "total", (json_int_t)json_array_size(items));
   if (!*out) goto oom;
   rc = 0;

@@ -11,6 +11,7 @@
 #include "aidreg/authority.h"
 #include "aidreg/encoding.h"
 #include "aidreg/leaf.h"
+#include "store/read_util.h"
 #include "store/registry_private.h"
 
 static db_stmt q_ledger = {"SELECT 1 FROM ledger WHERE code = $1", 0};
@@ -139,6 +140,8 @@ static int list(aidreg_registry *r, const char *code, const char *kind, const ai
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
   int rc = ledger_known(c, code, p);
   PGresult *res = NULL, *cnt = NULL;
+  json_t *names = rc ? NULL : ar_read_place_names(c, code, p); /* names and labels beside codes and values */
+  if (!rc && !names) rc = -1;
   if (rc) goto out;
   char year[16], from[24], lim[16];
   snprintf(year, sizeof year, "%d", q.year);
@@ -165,7 +168,7 @@ static int list(aidreg_registry *r, const char *code, const char *kind, const ai
       rc = damaged(p, kind, at);
     } else {
       add_yuan(doc);
-      if (json_array_append_new(items, doc)) rc = oom(p);
+      if (ar_read_decorate(doc, names) || json_array_append_new(items, doc)) rc = oom(p);
     }
     if (rc) {
       json_decref(items);
@@ -177,6 +180,7 @@ static int list(aidreg_registry *r, const char *code, const char *kind, const ai
                    "total", (json_int_t)total);
   if (!*out) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
 out:
+  json_decref(names);
   PQclear(res);
   PQclear(cnt);
   ar_db_pool_put(&r->pool, c);
@@ -360,6 +364,9 @@ static int one(aidreg_registry *r, const char *code, const char *kind, const cha
   if (rc == 0) rc = load_doc(c, code, kind, id, &doc, p);
   if (rc == 0 && !doc) rc = aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "there is no %s %s in ledger %s", kind, id, code);
   if (rc == 0) add_yuan(doc); /* not inside the signed events of the history */
+  json_t *names = rc == 0 ? ar_read_place_names(c, code, p) : NULL;
+  if (rc == 0 && (!names || ar_read_decorate(doc, names))) rc = names ? oom(p) : -1;
+  json_decref(names);
   if (rc == 0 && strcmp(kind, "project") != 0) {
     rc = load_doc(c, code, "log", id, &log, p); /* none: no entry is in force */
     if (rc == 0 && strcmp(kind, "plan") == 0) {
@@ -428,6 +435,13 @@ int aidreg_state_summary(aidreg_registry *r, const char *code, const char *villa
                      fen_json(PQgetvalue(m, 0, 4)));
     if (!*out) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
     else add_yuan(*out);
+    json_t *names = *out ? ar_read_place_names(c, code, p) : NULL;
+    if (*out && (!names || ar_read_decorate(*out, names))) {
+      rc = names ? oom(p) : -1;
+      json_decref(*out);
+      *out = NULL;
+    }
+    json_decref(names);
   }
   PQclear(a);
   PQclear(m);

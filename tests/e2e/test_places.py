@@ -65,7 +65,8 @@ def test_register_rename_and_read():
     assert village["code"] == VILLAGE and village["level_zh"] == "村" and village["name"] == "新联村", village
     assert village["township"] == TOWN and village["township_name"] == "好花红镇（合并后）", village
     for p in (town, village):
-        assert p["assets"] == {"total": 1, "by_class": {"operating": 1}, "by_status": {"in_use": 1}}, p
+        assert p["assets"] == {"total": 1, "by_class": {"operating": 1}, "by_status": {"in_use": 1},
+                               "by_class_zh": {"operating": "经营性"}, "by_status_zh": {"in_use": "正常使用"}}, p
 
 
 def test_bad_reads():

@@ -1,0 +1,543 @@
+/* The county's reports (docs/api.md "Reports"): the library computes the report
+ * (aidreg_state_report_ledger: the 总台账; aidreg_state_report_rights: 确权移交进度; each in
+ * one snapshot with its checkpoint); this file
+ * writes it as JSON, CSV (UTF-8 with a BOM, so that Excel opens it) or a printable A4 HTML
+ * page. Every format states the checkpoint (origin, size, root hash) it was computed from. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aidreg/state.h"
+#include "h_reports.h"
+#include "query.h"
+#include "reply.h"
+
+typedef struct {
+  char *data;
+  size_t len, cap;
+  bool failed;
+} buf;
+
+static void put(buf *b, const char *s, size_t n) {
+  if (b->failed) return;
+  if (b->len + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + n + 1) cap *= 2;
+    char *d = realloc(b->data, cap);
+    if (!d) {
+      b->failed = true;
+      return;
+    }
+    b->data = d;
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, s, n);
+  b->len += n;
+  b->data[b->len] = 0;
+}
+static void puts_(buf *b, const char *s) { put(b, s, strlen(s)); }
+static void printf_(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void printf_(buf *b, const char *fmt, ...) {
+  char tmp[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+  va_end(ap);
+  if (n > 0) put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+static const char *js(const json_t *o, const char *k) {
+  const char *s = json_string_value(json_object_get(o, k));
+  return s ? s : "";
+}
+
+/* The cells of one row of the register, in column order. */
+#define NCOLS 21
+static const char *const headers[NCOLS] = {
+    "序号",     "资产编号", "资产名称", "所属项目", "资金年度",     "资金来源",     "资产类别",
+    "资产类型", "资产形态", "所在乡镇", "所在村",   "数量",         "单位",         "资产原值（元）",
+    "状态",     "竣工日期", "竣工验收日期", "产权主体", "确权证书编号", "管护主体", "管护责任人"};
+/* Right-aligned (numbers) in HTML. */
+static bool numeric(int c) { return c == 0 || c == 11 || c == 13; }
+
+static void cells(const json_t *row, char out[NCOLS][512]) {
+  char tmp[512] = "";
+  size_t i;
+  json_t *c;
+  json_array_foreach(json_object_get(row, "channels"), i, c) {
+    size_t n = strlen(tmp);
+    snprintf(tmp + n, sizeof tmp - n, "%s%s", i ? "、" : "", json_string_value(c));
+  }
+  const json_t *q = json_object_get(row, "quantity");
+  char qty[64] = "";
+  if (json_is_integer(q)) snprintf(qty, sizeof qty, "%lld", (long long)json_integer_value(q));
+  else if (json_is_real(q)) snprintf(qty, sizeof qty, "%g", json_real_value(q));
+  snprintf(out[0], 512, "%lld", (long long)json_integer_value(json_object_get(row, "no")));
+  snprintf(out[1], 512, "%s", js(row, "id"));
+  snprintf(out[2], 512, "%s", js(row, "name"));
+  snprintf(out[3], 512, "%s", js(row, "project"));
+  snprintf(out[4], 512, "%s", js(row, "year"));
+  snprintf(out[5], 512, "%s", tmp);
+  snprintf(out[6], 512, "%s", *js(row, "class_zh") ? js(row, "class_zh") : js(row, "class"));
+  snprintf(out[7], 512, "%s", js(row, "subtype"));
+  snprintf(out[8], 512, "%s", *js(row, "form_zh") ? js(row, "form_zh") : js(row, "form"));
+  snprintf(out[9], 512, "%s", *js(row, "township_name") ? js(row, "township_name") : js(row, "township"));
+  snprintf(out[10], 512, "%s", *js(row, "village_name") ? js(row, "village_name") : js(row, "village"));
+  snprintf(out[11], 512, "%s", qty);
+  snprintf(out[12], 512, "%s", js(row, "unit"));
+  snprintf(out[13], 512, "%s", js(row, "value_yuan"));
+  snprintf(out[14], 512, "%s", *js(row, "status_zh") ? js(row, "status_zh") : js(row, "status"));
+  snprintf(out[15], 512, "%s", js(row, "completed_on"));
+  snprintf(out[16], 512, "%s", js(row, "accepted_on"));
+  snprintf(out[17], 512, "%s", js(row, "owner"));
+  snprintf(out[18], 512, "%s", js(row, "certificate_no"));
+  snprintf(out[19], 512, "%s", js(row, "maintainer"));
+  snprintf(out[20], 512, "%s", js(row, "maintainer_person"));
+}
+
+static const char *const group_names[4][2] = {
+    {"by_class", "按资产类别"}, {"by_township", "按乡镇"}, {"by_village", "按村"}, {"by_year", "按资金年度"}};
+
+/* ---- CSV --------------------------------------------------------------------------------- */
+
+static void csv_cell(buf *b, const char *s, bool last) {
+  if (strpbrk(s, ",\"\r\n")) {
+    puts_(b, "\"");
+    for (const char *p = s; *p; p++) put(b, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1);
+    puts_(b, "\"");
+  } else {
+    puts_(b, s);
+  }
+  puts_(b, last ? "\r\n" : ",");
+}
+
+static void csv(buf *b, const json_t *r) {
+  const json_t *cp = json_object_get(r, "checkpoint");
+  puts_(b, "\xEF\xBB\xBF");
+  csv_cell(b, "县级扶贫项目资产总台账 / asset register", true);
+  csv_cell(b, "台账 ledger", false);
+  csv_cell(b, js(cp, "origin"), true);
+  char size[32];
+  snprintf(size, sizeof size, "%lld", (long long)json_integer_value(json_object_get(cp, "size")));
+  csv_cell(b, "检查点 checkpoint size", false);
+  csv_cell(b, size, true);
+  csv_cell(b, "根哈希 root hash", false);
+  csv_cell(b, js(cp, "root_hash"), true);
+  csv_cell(b, "生成时间 generated", false);
+  csv_cell(b, js(r, "generated_at"), true);
+  if (json_is_string(json_object_get(r, "village"))) {
+    csv_cell(b, "村 village", false);
+    csv_cell(b, *js(r, "village_name") ? js(r, "village_name") : js(r, "village"), true);
+  }
+  csv_cell(b, "单位：元", true);
+  for (int c = 0; c < NCOLS; c++) csv_cell(b, headers[c], c == NCOLS - 1);
+  size_t i;
+  json_t *row;
+  static char cl[NCOLS][512];
+  json_array_foreach(json_object_get(r, "rows"), i, row) {
+    cells(row, cl);
+    for (int c = 0; c < NCOLS; c++) csv_cell(b, cl[c], c == NCOLS - 1);
+  }
+  for (int c = 0; c < NCOLS; c++) {
+    char n[32];
+    snprintf(n, sizeof n, "%lld", (long long)json_integer_value(json_object_get(r, "count")));
+    csv_cell(b, c == 0 ? "合计" : c == 2 ? n : c == 13 ? js(r, "value_yuan") : "", c == NCOLS - 1);
+  }
+  for (int g = 0; g < 4; g++) {
+    puts_(b, "\r\n");
+    csv_cell(b, "小计", false);
+    csv_cell(b, group_names[g][1], false);
+    csv_cell(b, "资产数", false);
+    csv_cell(b, "资产原值（元）", true);
+    json_array_foreach(json_object_get(json_object_get(r, "subtotals"), group_names[g][0]), i, row) {
+      char n[32];
+      snprintf(n, sizeof n, "%lld", (long long)json_integer_value(json_object_get(row, "count")));
+      csv_cell(b, js(row, "key"), false);
+      csv_cell(b, js(row, "label"), false);
+      csv_cell(b, n, false);
+      csv_cell(b, js(row, "value_yuan"), true);
+    }
+  }
+}
+
+/* ---- HTML -------------------------------------------------------------------------------- */
+
+static void html_text(buf *b, const char *s) {
+  for (const char *p = s; *p; p++) {
+    switch (*p) {
+      case '<': puts_(b, "&lt;"); break;
+      case '>': puts_(b, "&gt;"); break;
+      case '&': puts_(b, "&amp;"); break;
+      case '"': puts_(b, "&quot;"); break;
+      default: put(b, p, 1);
+    }
+  }
+}
+
+static void html(buf *b, const json_t *r) {
+  const json_t *cp = json_object_get(r, "checkpoint");
+  puts_(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>资产总台账</title>\n<style>\n"
+           "@page { size: A4 landscape; margin: 12mm; }\n"
+           "body { font-family: \"Noto Sans CJK SC\", \"Source Han Sans SC\", \"SimSun\", sans-serif; font-size: 9pt; }\n"
+           "h1 { font-size: 14pt; text-align: center; margin: 0 0 4mm; }\n"
+           "table { border-collapse: collapse; width: 100%; margin-bottom: 4mm; }\n"
+           "th, td { border: 0.5pt solid #000; padding: 1mm; }\n"
+           "th { background: #eee; } thead { display: table-header-group; } tr { page-break-inside: avoid; }\n"
+           "td.n { text-align: right; white-space: nowrap; } .meta { font-size: 8pt; margin-bottom: 3mm; }\n"
+           "</style></head><body>\n<h1>县级扶贫项目资产总台账</h1>\n<div class=\"meta\">");
+  puts_(b, "台账 ");
+  html_text(b, js(cp, "origin"));
+  printf_(b, " · 检查点 %lld 条 · 根哈希 ", (long long)json_integer_value(json_object_get(cp, "size")));
+  html_text(b, js(cp, "root_hash"));
+  puts_(b, " · 生成时间 ");
+  html_text(b, js(r, "generated_at"));
+  if (json_is_string(json_object_get(r, "village"))) {
+    puts_(b, " · 村 ");
+    html_text(b, *js(r, "village_name") ? js(r, "village_name") : js(r, "village"));
+  }
+  puts_(b, " · 单位：元</div>\n<table><thead><tr>");
+  for (int c = 0; c < NCOLS; c++) {
+    puts_(b, "<th>");
+    puts_(b, headers[c]);
+    puts_(b, "</th>");
+  }
+  puts_(b, "</tr></thead><tbody>\n");
+  size_t i;
+  json_t *row;
+  static char cl[NCOLS][512];
+  json_array_foreach(json_object_get(r, "rows"), i, row) {
+    cells(row, cl);
+    puts_(b, "<tr>");
+    for (int c = 0; c < NCOLS; c++) {
+      puts_(b, numeric(c) ? "<td class=\"n\">" : "<td>");
+      html_text(b, cl[c]);
+      puts_(b, "</td>");
+    }
+    puts_(b, "</tr>\n");
+  }
+  printf_(b, "<tr><th>合计</th><td colspan=\"12\">%lld 项</td><td class=\"n\">",
+          (long long)json_integer_value(json_object_get(r, "count")));
+  html_text(b, js(r, "value_yuan"));
+  puts_(b, "</td><td colspan=\"7\"></td></tr>\n</tbody></table>\n");
+  for (int g = 0; g < 4; g++) {
+    puts_(b, "<table><thead><tr><th>小计 ");
+    puts_(b, group_names[g][1]);
+    puts_(b, "</th><th>资产数</th><th>资产原值（元）</th></tr></thead><tbody>\n");
+    json_array_foreach(json_object_get(json_object_get(r, "subtotals"), group_names[g][0]), i, row) {
+      puts_(b, "<tr><td>");
+      html_text(b, js(row, "label"));
+      printf_(b, "</td><td class=\"n\">%lld</td><td class=\"n\">", (long long)json_integer_value(json_object_get(row, "count")));
+      html_text(b, js(row, "value_yuan"));
+      puts_(b, "</td></tr>\n");
+    }
+    puts_(b, "</tbody></table>\n");
+  }
+  puts_(b, "</body></html>\n");
+}
+
+/* ---- reports of several tables of text ({"title","tables":[{"title","columns","rows"}]}) ---- */
+
+static void meta_csv(buf *b, const json_t *r) {
+  const json_t *cp = json_object_get(r, "checkpoint");
+  char size[32];
+  snprintf(size, sizeof size, "%lld", (long long)json_integer_value(json_object_get(cp, "size")));
+  csv_cell(b, js(r, "title"), true);
+  csv_cell(b, "台账 ledger", false);
+  csv_cell(b, js(cp, "origin"), true);
+  csv_cell(b, "检查点 checkpoint size", false);
+  csv_cell(b, size, true);
+  csv_cell(b, "根哈希 root hash", false);
+  csv_cell(b, js(cp, "root_hash"), true);
+  csv_cell(b, "生成时间 generated", false);
+  csv_cell(b, js(r, "generated_at"), true);
+}
+
+static void tables_csv(buf *b, const json_t *r) {
+  puts_(b, "\xEF\xBB\xBF");
+  meta_csv(b, r);
+  size_t i, j, k;
+  json_t *t, *row, *cell;
+  json_array_foreach(json_object_get(r, "tables"), i, t) {
+    puts_(b, "\r\n");
+    csv_cell(b, js(t, "title"), true);
+    const json_t *cols = json_object_get(t, "columns");
+    json_array_foreach(cols, j, cell) csv_cell(b, json_string_value(cell), j + 1 == json_array_size(cols));
+    json_array_foreach(json_object_get(t, "rows"), j, row) json_array_foreach(row, k, cell)
+        csv_cell(b, json_string_value(cell) ? json_string_value(cell) : "", k + 1 == json_array_size(row));
+  }
+}
+
+static void tables_html(buf *b, const json_t *r) {
+  const json_t *cp = json_object_get(r, "checkpoint");
+  puts_(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>");
+  html_text(b, js(r, "title"));
+  puts_(b, "</title>\n<style>\n@page { size: A4; margin: 15mm; }\n"
+           "body { font-family: \"Noto Sans CJK SC\", \"Source Han Sans SC\", \"SimSun\", sans-serif; font-size: 10pt; }\n"
+           "h1 { font-size: 15pt; text-align: center; } h2 { font-size: 11pt; margin: 5mm 0 2mm; }\n"
+           "table { border-collapse: collapse; width: 100%; } th, td { border: 0.5pt solid #000; padding: 1mm 2mm; }\n"
+           "th { background: #eee; } thead { display: table-header-group; } tr { page-break-inside: avoid; }\n"
+           ".meta { font-size: 8pt; }\n</style></head><body>\n<h1>");
+  html_text(b, js(r, "title"));
+  puts_(b, "</h1>\n<div class=\"meta\">台账 ");
+  html_text(b, js(cp, "origin"));
+  printf_(b, " · 检查点 %lld 条 · 根哈希 ", (long long)json_integer_value(json_object_get(cp, "size")));
+  html_text(b, js(cp, "root_hash"));
+  puts_(b, " · 生成时间 ");
+  html_text(b, js(r, "generated_at"));
+  puts_(b, "</div>\n");
+  size_t i, j, k;
+  json_t *t, *row, *cell;
+  json_array_foreach(json_object_get(r, "tables"), i, t) {
+    puts_(b, "<h2>");
+    html_text(b, js(t, "title"));
+    puts_(b, "</h2>\n<table><thead><tr>");
+    json_array_foreach(json_object_get(t, "columns"), j, cell) {
+      puts_(b, "<th>");
+      html_text(b, json_string_value(cell) ? json_string_value(cell) : "");
+      puts_(b, "</th>");
+    }
+    puts_(b, "</tr></thead><tbody>\n");
+    json_array_foreach(json_object_get(t, "rows"), j, row) {
+      puts_(b, "<tr>");
+      json_array_foreach(row, k, cell) {
+        puts_(b, "<td>");
+        html_text(b, json_string_value(cell) ? json_string_value(cell) : "");
+        puts_(b, "</td>");
+      }
+      puts_(b, "</tr>\n");
+    }
+    puts_(b, "</tbody></table>\n");
+  }
+  puts_(b, "</body></html>\n");
+}
+
+/* ---- XLSX (libxlsxwriter): a sheet per table, Chinese headers, the header row frozen, amounts
+ * as numbers shown in yuan; the title and checkpoint rows above ---------------------------- */
+
+#ifdef AIDREG_HAVE_XLSX
+#include <unistd.h>
+#include <xlsxwriter.h>
+
+/* "1234.56" (or "-0.05") as a number of yuan; false when s is not one. */
+static bool yuan_number(const char *s, double *out) {
+  if (!s || !*s) return false;
+  const char *p = s + (*s == '-');
+  size_t n = strspn(p, "0123456789");
+  if (n == 0 || strcmp(p + n, "") == 0 || p[n] != '.' || strspn(p + n + 1, "0123456789") != 2 || p[n + 3]) return false;
+  *out = strtod(s, NULL);
+  return true;
+}
+
+static int xlsx_meta(lxw_worksheet *ws, const json_t *r, const char *title, lxw_format *bold) {
+  const json_t *cp = json_object_get(r, "checkpoint");
+  char size[32];
+  snprintf(size, sizeof size, "%lld", (long long)json_integer_value(json_object_get(cp, "size")));
+  worksheet_write_string(ws, 0, 0, title, bold);
+  worksheet_write_string(ws, 1, 0, "台账 ledger", NULL);
+  worksheet_write_string(ws, 1, 1, js(cp, "origin"), NULL);
+  worksheet_write_string(ws, 2, 0, "检查点 checkpoint size", NULL);
+  worksheet_write_string(ws, 2, 1, size, NULL);
+  worksheet_write_string(ws, 3, 0, "根哈希 root hash", NULL);
+  worksheet_write_string(ws, 3, 1, js(cp, "root_hash"), NULL);
+  worksheet_write_string(ws, 4, 0, "生成时间 generated", NULL);
+  worksheet_write_string(ws, 4, 1, js(r, "generated_at"), NULL);
+  return 6; /* the header row */
+}
+
+/* The workbook of report r into *data (malloc'd). 0 or -1. */
+static int xlsx(const json_t *r, bool ledger, char **data, size_t *len) {
+  char path[] = "/tmp/aidreg-report-XXXXXX";
+  int fd = mkstemp(path);
+  if (fd < 0) return -1;
+  close(fd);
+  lxw_workbook *wb = workbook_new(path);
+  if (!wb) {
+    unlink(path);
+    return -1;
+  }
+  lxw_format *bold = workbook_add_format(wb), *head = workbook_add_format(wb), *money = workbook_add_format(wb);
+  format_set_bold(bold);
+  format_set_bold(head);
+  format_set_bg_color(head, 0xEEEEEE);
+  format_set_border(head, LXW_BORDER_THIN);
+  format_set_num_format(money, "#,##0.00");
+  if (ledger) {
+    lxw_worksheet *ws = workbook_add_worksheet(wb, "总台账");
+    int h = xlsx_meta(ws, r, "县级扶贫项目资产总台账（单位：元）", bold);
+    for (int c = 0; c < NCOLS; c++) worksheet_write_string(ws, (lxw_row_t)h, (lxw_col_t)c, headers[c], head);
+    worksheet_freeze_panes(ws, (lxw_row_t)(h + 1), 0);
+    worksheet_set_column(ws, 0, NCOLS - 1, 14, NULL);
+    size_t i;
+    json_t *row;
+    static char cl[NCOLS][512];
+    lxw_row_t at = (lxw_row_t)(h + 1);
+    json_array_foreach(json_object_get(r, "rows"), i, row) {
+      cells(row, cl);
+      for (int c = 0; c < NCOLS; c++) {
+        double v;
+        if (c == 13) worksheet_write_number(ws, at, (lxw_col_t)c, (double)json_integer_value(json_object_get(row, "value_fen")) / 100.0, money);
+        else if ((c == 0 || c == 11) && *cl[c]) worksheet_write_number(ws, at, (lxw_col_t)c, strtod(cl[c], NULL), NULL);
+        else if (c == 4 && yuan_number(cl[c], &v)) worksheet_write_number(ws, at, (lxw_col_t)c, v, NULL);
+        else worksheet_write_string(ws, at, (lxw_col_t)c, cl[c], NULL);
+      }
+      at++;
+    }
+    worksheet_write_string(ws, at, 0, "合计", bold);
+    worksheet_write_number(ws, at, 2, (double)json_integer_value(json_object_get(r, "count")), NULL);
+    worksheet_write_number(ws, at, 13, (double)json_integer_value(json_object_get(r, "value_fen")) / 100.0, money);
+    lxw_worksheet *sub = workbook_add_worksheet(wb, "小计");
+    lxw_row_t sr = 0;
+    for (int g = 0; g < 4; g++) {
+      char t[64];
+      snprintf(t, sizeof t, "小计 %s", group_names[g][1]);
+      worksheet_write_string(sub, sr, 0, t, head);
+      worksheet_write_string(sub, sr, 1, "资产数", head);
+      worksheet_write_string(sub, sr, 2, "资产原值（元）", head);
+      sr++;
+      json_array_foreach(json_object_get(json_object_get(r, "subtotals"), group_names[g][0]), i, row) {
+        worksheet_write_string(sub, sr, 0, js(row, "label"), NULL);
+        worksheet_write_number(sub, sr, 1, (double)json_integer_value(json_object_get(row, "count")), NULL);
+        worksheet_write_number(sub, sr, 2, (double)json_integer_value(json_object_get(row, "value_fen")) / 100.0, money);
+        sr++;
+      }
+      sr++;
+    }
+    worksheet_set_column(sub, 0, 2, 18, NULL);
+  } else {
+    size_t i, j, k;
+    json_t *t, *row, *cell;
+    json_array_foreach(json_object_get(r, "tables"), i, t) {
+      char name[32];
+      snprintf(name, sizeof name, "表%zu", i + 1);
+      lxw_worksheet *ws = workbook_add_worksheet(wb, name);
+      char title[512];
+      snprintf(title, sizeof title, "%s · %s", js(r, "title"), js(t, "title"));
+      int h = xlsx_meta(ws, r, title, bold);
+      const json_t *cols = json_object_get(t, "columns");
+      json_array_foreach(cols, j, cell) worksheet_write_string(ws, (lxw_row_t)h, (lxw_col_t)j, json_string_value(cell), head);
+      worksheet_freeze_panes(ws, (lxw_row_t)(h + 1), 0);
+      worksheet_set_column(ws, 0, (lxw_col_t)(json_array_size(cols) ? json_array_size(cols) - 1 : 0), 16, NULL);
+      json_array_foreach(json_object_get(t, "rows"), j, row) json_array_foreach(row, k, cell) {
+        const char *s = json_string_value(cell) ? json_string_value(cell) : "";
+        const char *col = json_string_value(json_array_get(cols, k));
+        double v;
+        lxw_row_t at = (lxw_row_t)(h + 1 + (int)j);
+        if (col && strstr(col, "（元）") && yuan_number(s, &v)) worksheet_write_number(ws, at, (lxw_col_t)k, v, money);
+        else worksheet_write_string(ws, at, (lxw_col_t)k, s, NULL);
+      }
+    }
+  }
+  lxw_error err = workbook_close(wb);
+  FILE *f = err == LXW_NO_ERROR ? fopen(path, "rb") : NULL;
+  int rc = -1;
+  if (f) {
+    buf b = {0};
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) put(&b, chunk, n);
+    fclose(f);
+    if (!b.failed) {
+      *data = b.data;
+      *len = b.len;
+      rc = 0;
+    } else {
+      free(b.data);
+    }
+  }
+  unlink(path);
+  return rc;
+}
+#endif
+
+/* ---- the route --------------------------------------------------------------------------- */
+
+typedef struct {
+  httpd_request *rq;
+  const char *format, *village;
+  int year;
+} rctx;
+
+static const char *take_format(void *ctx, const char *v, char *buf, size_t cap) {
+  (void)buf;
+  (void)cap;
+  rctx *t = ctx;
+#ifdef AIDREG_HAVE_XLSX
+  if (!v || (strcmp(v, "json") && strcmp(v, "csv") && strcmp(v, "html") && strcmp(v, "xlsx")))
+    return "expected json, csv, html or xlsx";
+#else
+  if (!v || (strcmp(v, "json") && strcmp(v, "csv") && strcmp(v, "html")))
+    return "expected json, csv or html (this server was built without libxlsxwriter: no xlsx)";
+#endif
+  t->format = v;
+  return NULL;
+}
+
+static const char *take_village(void *ctx, const char *v, char *buf, size_t cap) {
+  rctx *t = ctx;
+  if (!v || strlen(v) != 12 || strspn(v, "0123456789") != 12) return "a village is named by its 12-digit code";
+  if (strncmp(v, t->rq->code, 6) != 0) {
+    snprintf(buf, cap, "village %s lies outside county %s", v, t->rq->code);
+    return buf;
+  }
+  t->village = v;
+  return NULL;
+}
+
+static const char *take_year(void *ctx, const char *v, char *buf, size_t cap) {
+  (void)buf;
+  (void)cap;
+  rctx *t = ctx;
+  if (!v || strlen(v) != 4 || strspn(v, "0123456789") != 4 || v[0] == '0') return "expected a year of 4 digits";
+  t->year = atoi(v);
+  return NULL;
+}
+
+enum MHD_Result h_reports(httpd_request *rq) {
+  bool ledger = strcmp(rq->arg, "ledger") == 0, rights = strcmp(rq->arg, "rights") == 0,
+       income = strcmp(rq->arg, "income") == 0, disposals = strcmp(rq->arg, "disposals") == 0;
+  if (!ledger && !rights && !income && !disposals)
+    return reply_error(rq, AIDREG_E_NOT_FOUND, NULL,
+                       "no report %s: the reports are: ledger (总台账), income (收益及分配), disposals (处置登记), "
+                       "rights (确权移交进度)",
+                       rq->arg);
+  aidreg_problem p;
+  aidreg_problem_clear(&p);
+  rctx ctx = {.rq = rq, .format = "json"};
+  query_check cf = {take_format, &ctx}, cv = {take_village, &ctx}, cy = {take_year, &ctx};
+  const query_param spec[] = {{.name = "format", .kind = QUERY_CHECK, .out = &cf},
+                              {.name = "village", .kind = QUERY_CHECK, .out = &cv},
+                              {.name = "year", .kind = QUERY_CHECK, .out = &cy}};
+  if (query_parse(rq->conn, spec, rights || disposals ? 1 : 3, &p) != 0) return reply_problem(rq, &p, NULL);
+  json_t *r = NULL;
+  if ((ledger   ? aidreg_state_report_ledger(rq->srv->registry, rq->code, ctx.village, ctx.year, &r, &p)
+       : income ? aidreg_state_report_income(rq->srv->registry, rq->code, ctx.village, ctx.year, &r, &p)
+       : disposals ? aidreg_state_report_disposals(rq->srv->registry, rq->code, &r, &p)
+                : aidreg_state_report_rights(rq->srv->registry, rq->code, &r, &p)) != 0) {
+    json_decref(r);
+    return reply_problem(rq, &p, NULL);
+  }
+  if (strcmp(ctx.format, "json") == 0) return reply_json(rq, MHD_HTTP_OK, r);
+#ifdef AIDREG_HAVE_XLSX
+  if (strcmp(ctx.format, "xlsx") == 0) {
+    char *data = NULL;
+    size_t len = 0;
+    int xr = xlsx(r, ledger, &data, &len);
+    json_decref(r);
+    if (xr != 0) return reply_error(rq, AIDREG_E_INTERNAL, NULL, "the workbook could not be written");
+    return reply_bytes(rq, MHD_HTTP_OK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", NULL,
+                       data, len);
+  }
+#endif
+  buf b = {0};
+  bool is_csv = strcmp(ctx.format, "csv") == 0;
+  if (is_csv) (ledger ? csv : tables_csv)(&b, r);
+  else (ledger ? html : tables_html)(&b, r);
+  json_decref(r);
+  if (b.failed) {
+    free(b.data);
+    return reply_error(rq, AIDREG_E_INTERNAL, NULL, "out of memory");
+  }
+  return reply_bytes(rq, MHD_HTTP_OK, is_csv ? "text/csv; charset=utf-8" : "text/html; charset=utf-8", NULL, b.data,
+                     b.len);
+}

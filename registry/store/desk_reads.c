@@ -1,0 +1,371 @@
+/* The county's desk (include/aidreg/state.h, docs/api.md "Current state"): a township's
+ * figures, the keys and what each signed, the settings in force, the income reports with
+ * what plans draw on them, the notices and the findings. Each answer is decorated with the
+ * places' names and the enumerations' labels (read_util.h). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aidreg/authority.h"
+#include "aidreg/state.h"
+#include "rules/domain_validate.h"
+#include "store/read_util.h"
+#include "store/registry_private.h"
+
+static db_stmt q_t_by_class = {
+    "SELECT coalesce(class, ''), coalesce(status, ''), count(*) FROM entity "
+    "WHERE ledger = $1 AND kind = 'asset' AND EXISTS (SELECT 1 FROM unnest(villages) v WHERE left(v, 9) = $2) "
+    "GROUP BY class, status ORDER BY 1, 2",
+    0};
+static db_stmt q_t_money = {
+    "SELECT coalesce(sum((s->>'value_fen')::numeric), 0)::text, coalesce(sum((s->>'gross_fen')::numeric), 0)::text, "
+    "coalesce(sum((s->>'net_fen')::numeric), 0)::text, coalesce(sum((s->>'allocated_fen')::numeric), 0)::text, "
+    "coalesce(sum((s->>'unallocated_fen')::numeric), 0)::text "
+    "FROM entity e CROSS JOIN LATERAL jsonb_array_elements(e.doc->'shares') s "
+    "WHERE e.ledger = $1 AND e.kind = 'asset' AND left(s->>'village', 9) = $2",
+    0};
+static db_stmt q_t_paid = {
+    "SELECT coalesce(sum((doc->>'paid_fen')::numeric), 0)::text FROM entity "
+    "WHERE ledger = $1 AND kind = 'plan' AND left(village, 9) = $2",
+    0};
+static db_stmt q_keys = {
+    "WITH s AS (SELECT g->>'keyid' AS keyid, count(*) AS n, max(l.idx) AS last FROM leaf l "
+    "CROSS JOIN LATERAL jsonb_array_elements((l.data::jsonb)->'envelope'->'signatures') g "
+    "WHERE l.ledger = $1 GROUP BY 1) "
+    "SELECT k.keyid, k.role, k.scope, k.is_root::text, k.holder_name, k.holder_org, k.enrolled_at::text, "
+    "(SELECT (data::jsonb)->>'time' FROM leaf WHERE ledger = $1 AND idx = k.enrolled_at), "
+    "coalesce(k.revoked_at::text, ''), "
+    "coalesce((SELECT (data::jsonb)->>'time' FROM leaf WHERE ledger = $1 AND idx = k.revoked_at), ''), "
+    "coalesce(s.n, 0)::text, coalesce(s.last::text, ''), "
+    "coalesce((SELECT (data::jsonb)->>'time' FROM leaf WHERE ledger = $1 AND idx = s.last), '') "
+    "FROM signing_key k LEFT JOIN s ON s.keyid = k.keyid WHERE k.ledger = $1 ORDER BY k.enrolled_at, k.keyid",
+    0};
+static db_stmt q_settings = {"SELECT doc::text FROM entity WHERE ledger = $1 AND kind = 'settings' AND id = $1", 0};
+static db_stmt q_incomes = {
+    "SELECT e.doc::text, a.name FROM entity e "
+    "LEFT JOIN entity a ON a.ledger = e.ledger AND a.kind = 'asset' AND a.id = e.name "
+    "WHERE e.ledger = $1 AND e.kind = 'income' AND ($2::text IS NULL OR e.villages @> ARRAY[$2::text]) "
+    "AND ($3::text IS NULL OR e.name = $3) AND ($4::int = 0 OR left(e.doc->>'period_end', 4)::int = $4::int) "
+    "ORDER BY (e.doc->>'index')::bigint OFFSET $5 LIMIT $6",
+    0};
+static db_stmt q_incomes_count = {
+    "SELECT count(*) FROM entity e "
+    "WHERE e.ledger = $1 AND e.kind = 'income' AND ($2::text IS NULL OR e.villages @> ARRAY[$2::text]) "
+    "AND ($3::text IS NULL OR e.name = $3) AND ($4::int = 0 OR left(e.doc->>'period_end', 4)::int = $4::int)",
+    0};
+static db_stmt q_notices = {
+    "SELECT x.kind, x.id, x.name, x.village, x.township, x.n FROM ("
+    "SELECT e.kind, e.id, coalesce(e.name, '') AS name, coalesce(e.village, '') AS village, "
+    "coalesce(e.township, '') AS township, n.value::text AS n, (n.value->>'index')::bigint AS idx "
+    "FROM entity e CROSS JOIN LATERAL jsonb_array_elements(e.doc->'notices') n "
+    "WHERE e.ledger = $1 AND e.kind IN ('asset', 'village') AND jsonb_typeof(e.doc->'notices') = 'array' "
+    "UNION ALL SELECT e.kind, e.id, '', coalesce(e.village, ''), coalesce(e.township, ''), (e.doc->'notice')::text, "
+    "(e.doc->'notice'->>'index')::bigint FROM entity e "
+    "WHERE e.ledger = $1 AND e.kind = 'plan' AND jsonb_typeof(e.doc->'notice') = 'object') x ORDER BY x.idx",
+    0};
+static db_stmt q_findings = {
+    "SELECT f.doc::text, coalesce(a.name, ''), coalesce(a.village, pl.village, '') FROM entity f "
+    "LEFT JOIN entity a ON a.ledger = f.ledger AND a.kind = 'asset' AND a.id = f.name "
+    "LEFT JOIN entity pl ON pl.ledger = f.ledger AND pl.kind = 'plan' AND pl.id = f.name "
+    "WHERE f.ledger = $1 AND f.kind = 'finding' ORDER BY (f.doc->>'recorded_at')::bigint, f.id",
+    0};
+
+static int oom(aidreg_problem *p) { return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory"); }
+static int failed(aidreg_problem *p) { return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed"); }
+static int damaged(aidreg_problem *p, const char *what) {
+  return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL,
+                            "a stored %s does not read back: the projection is damaged; run `aidreg rebuild --check`",
+                            what);
+}
+static json_int_t num(const char *s) { return (json_int_t)strtoll(s, NULL, 10); }
+
+/* The connection and the names of the ledger's places (which also checks that it exists).
+ * NULL with p. */
+static db_conn *open_read(aidreg_registry *r, const char *code, json_t **names, aidreg_problem *p) {
+  db_conn *c = ar_db_pool_get(&r->pool);
+  if (!c) {
+    aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
+    return NULL;
+  }
+  if (!(*names = ar_read_place_names(c, code, p))) {
+    ar_db_pool_put(&r->pool, c);
+    return NULL;
+  }
+  return c;
+}
+
+/* *out = {"ledger", "items", "total"} decorated; takes items. */
+static int finish_all(const char *code, json_t *items, const json_t *names, json_t **out, aidreg_problem *p) {
+  if (!items || ar_read_decorate(items, names)) {
+    json_decref(items);
+    return oom(p);
+  }
+  *out = json_pack("{s:s, s:o, s:I}", "ledger", code, "items", items, "total", (json_int_t)json_array_size(items));
+  return *out ? 0 : oom(p);
+}
+
+/* ---- a township's figures ------------------------------------------------------------- */
+
+int aidreg_state_township_summary(aidreg_registry *r, const char *code, const char *township, json_t **out,
+                                  aidreg_problem *p) {
+  *out = NULL;
+  if (!township || strlen(township) != 9 || !aidreg_is_admin_code(township) || strncmp(township, code, 6) != 0)
+    return aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "%s is not a township code of county %s",
+                              township ? township : "", code);
+  json_t *names = NULL;
+  db_conn *c = open_read(r, code, &names, p);
+  if (!c) return -1;
+  const char *params[2] = {code, township};
+  PGresult *a = NULL, *m = NULL, *pd = NULL;
+  int rc = 0;
+  if (!(a = ar_db_run(c, &q_t_by_class, 2, params, NULL)) || !(m = ar_db_run(c, &q_t_money, 2, params, NULL)) ||
+      !(pd = ar_db_run(c, &q_t_paid, 2, params, NULL)))
+    rc = failed(p);
+  if (rc == 0) {
+    json_t *by_class = json_object(), *by_status = json_object();
+    json_int_t total = 0;
+    for (int i = 0; by_class && by_status && i < PQntuples(a); i++) {
+      json_int_t n = num(PQgetvalue(a, i, 2));
+      const char *k = PQgetvalue(a, i, 0), *s = PQgetvalue(a, i, 1);
+      json_object_set_new(by_class, k, json_integer(json_integer_value(json_object_get(by_class, k)) + n));
+      json_object_set_new(by_status, s, json_integer(json_integer_value(json_object_get(by_status, s)) + n));
+      total += n;
+    }
+    *out = json_pack("{s:s, s:s, s:{s:I, s:o, s:o}, s:I, s:I, s:I, s:I, s:I, s:I}", "ledger", code, "township",
+                     township, "assets", "total", total, "by_class", by_class, "by_status", by_status,
+                     "original_value_fen", num(PQgetvalue(m, 0, 0)), "income_gross_fen", num(PQgetvalue(m, 0, 1)),
+                     "income_net_fen", num(PQgetvalue(m, 0, 2)), "allocated_fen", num(PQgetvalue(m, 0, 3)),
+                     "paid_fen", num(PQgetvalue(pd, 0, 0)), "unallocated_fen", num(PQgetvalue(m, 0, 4)));
+    if (!*out || ar_read_decorate(*out, names)) rc = oom(p);
+  }
+  PQclear(a);
+  PQclear(m);
+  PQclear(pd);
+  json_decref(names);
+  ar_db_pool_put(&r->pool, c);
+  if (rc) {
+    json_decref(*out);
+    *out = NULL;
+  }
+  return rc;
+}
+
+/* ---- keys ----------------------------------------------------------------------------- */
+
+static json_t *at(const char *index, const char *time) {
+  if (!*index) return json_null();
+  return json_pack("{s:I, s:s?}", "index", num(index), "time", *time ? time : NULL);
+}
+
+int aidreg_state_keys(aidreg_registry *r, const char *code, json_t **out, aidreg_problem *p) {
+  *out = NULL;
+  json_t *names = NULL;
+  db_conn *c = open_read(r, code, &names, p);
+  if (!c) return -1;
+  const char *params[1] = {code};
+  PGresult *k = ar_db_run(c, &q_keys, 1, params, NULL);
+  int rc = k ? 0 : failed(p);
+  json_t *items = rc == 0 ? json_array() : NULL;
+  for (int i = 0; rc == 0 && i < PQntuples(k); i++) {
+    bool revoked = *PQgetvalue(k, i, 8) != '\0';
+    json_t *item = json_pack(
+        "{s:s, s:s, s:s, s:b, s:{s:s, s:s}, s:o, s:o, s:s, s:I, s:o}", "keyid", PQgetvalue(k, i, 0), "role",
+        PQgetvalue(k, i, 1), "scope", PQgetvalue(k, i, 2), "is_root", strcmp(PQgetvalue(k, i, 3), "true") == 0,
+        "holder", "name", PQgetvalue(k, i, 4), "org", PQgetvalue(k, i, 5), "enrolled_at",
+        at(PQgetvalue(k, i, 6), PQgetvalue(k, i, 7)), "revoked_at", at(PQgetvalue(k, i, 8), PQgetvalue(k, i, 9)),
+        "status", revoked ? "revoked" : "active", "entries_signed", num(PQgetvalue(k, i, 10)), "last_signed",
+        at(PQgetvalue(k, i, 11), PQgetvalue(k, i, 12)));
+    if (!item || json_array_append_new(items, item)) rc = oom(p);
+  }
+  PQclear(k);
+  if (rc == 0) rc = finish_all(code, items, names, out, p);
+  else json_decref(items);
+  json_decref(names);
+  ar_db_pool_put(&r->pool, c);
+  return rc;
+}
+
+/* ---- settings ------------------------------------------------------------------------- */
+
+int aidreg_state_settings(aidreg_registry *r, const char *code, json_t **out, aidreg_problem *p) {
+  *out = NULL;
+  json_t *names = NULL;
+  db_conn *c = open_read(r, code, &names, p);
+  if (!c) return -1;
+  const char *params[1] = {code};
+  PGresult *res = ar_db_run(c, &q_settings, 1, params, NULL);
+  int rc = res ? 0 : failed(p);
+  domain_settings d;
+  ar_domain_settings_defaults(&d);
+  json_t *defaults = rc == 0 ? ar_domain_settings_json(&d) : NULL, *doc = NULL;
+  if (rc == 0 && !defaults) rc = oom(p);
+  if (rc == 0 && PQntuples(res) == 1 && !(doc = json_loads(PQgetvalue(res, 0, 0), 0, NULL))) rc = damaged(p, "settings");
+  PQclear(res);
+  if (rc == 0) {
+    json_t *hist = json_object_get(doc, "history"), *cur = json_object_get(doc, "current");
+    json_t *last = json_array_get(hist, json_array_size(hist) - 1);
+    json_t *since = json_object_get(last, "from");
+    *out = json_pack("{s:s, s:O, s:O, s:O, s:o}", "ledger", code, "settings", json_is_object(cur) ? cur : defaults,
+                     "since", since ? since : json_null(), "defaults", defaults, "history",
+                     json_is_array(hist) ? json_incref(hist) : json_array());
+    if (!*out || ar_read_decorate(*out, names)) rc = oom(p);
+  }
+  json_decref(doc);
+  json_decref(defaults);
+  json_decref(names);
+  ar_db_pool_put(&r->pool, c);
+  if (rc) {
+    json_decref(*out);
+    *out = NULL;
+  }
+  return rc;
+}
+
+/* ---- incomes -------------------------------------------------------------------------- */
+
+/* An income document as the read shows it: drawn as a list, remaining beside drawn. */
+static int shape_income(json_t *doc, const char *asset_name) {
+  json_t *drawn = json_array(), *from = json_object_get(doc, "drawn");
+  const char *plan;
+  json_t *d;
+  json_object_foreach(from, plan, d) {
+    if (!drawn || json_array_append_new(drawn, json_pack("{s:s, s:O, s:O}", "plan", plan, "village",
+                                                         json_object_get(d, "village"), "amount_fen",
+                                                         json_object_get(d, "amount_fen"))))
+      return -1;
+  }
+  size_t i;
+  json_t *s;
+  json_array_foreach(json_object_get(doc, "shares"), i, s) {
+    json_int_t rem = json_integer_value(json_object_get(s, "net_fen")) - json_integer_value(json_object_get(s, "drawn_fen"));
+    if (json_object_set_new(s, "remaining_fen", json_integer(rem))) return -1;
+  }
+  json_t *first = json_array_get(json_object_get(doc, "shares"), 0);
+  if (json_object_set_new(doc, "drawn", drawn) ||
+      json_object_set_new(doc, "asset_name", asset_name && *asset_name ? json_string(asset_name) : json_null()) ||
+      json_object_set(doc, "village", first ? json_object_get(first, "village") : json_null()) ||
+      json_object_set(doc, "drawn_fen", json_object_get(doc, "allocated_fen")) ||
+      json_object_set(doc, "remaining_fen", json_object_get(doc, "unallocated_fen")))
+    return -1;
+  return 0;
+}
+
+int aidreg_state_incomes(aidreg_registry *r, const char *code, const aidreg_state_query *q0, const char *asset,
+                         json_t **out, aidreg_problem *p) {
+  *out = NULL;
+  aidreg_state_query q = q0 ? *q0 : (aidreg_state_query){0};
+  if (q.village && !(strlen(q.village) == 12 && aidreg_is_admin_code(q.village)))
+    return aidreg_problem_set(p, AIDREG_E_INVALID_QUERY, "/query/village", "village must be a 12-digit code");
+  if (asset && !aidreg_state_id_ok(asset))
+    return aidreg_problem_set(p, AIDREG_E_INVALID_QUERY, "/query/asset", "asset must be an asset code");
+  if (q.year < 0) return aidreg_problem_set(p, AIDREG_E_INVALID_QUERY, "/query/year", "year must be positive");
+  unsigned limit = q.limit == 0 ? 100 : q.limit > 1000 ? 1000 : q.limit;
+  json_t *names = NULL;
+  db_conn *c = open_read(r, code, &names, p);
+  if (!c) return -1;
+  char year[16], from[24], lim[16];
+  snprintf(year, sizeof year, "%d", q.year);
+  snprintf(from, sizeof from, "%" PRIu64, q.from);
+  snprintf(lim, sizeof lim, "%u", limit);
+  const char *params[6] = {code, q.village, asset, year, from, lim};
+  PGresult *res = ar_db_run(c, &q_incomes, 6, params, NULL), *cnt = res ? ar_db_run(c, &q_incomes_count, 4, params, NULL) : NULL;
+  int rc = res && cnt ? 0 : failed(p);
+  json_t *items = rc == 0 ? json_array() : NULL;
+  if (rc == 0 && !items) rc = oom(p);
+  for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
+    json_t *doc = json_loads(PQgetvalue(res, i, 0), 0, NULL);
+    if (!doc) rc = damaged(p, "income report");
+    else if (shape_income(doc, PQgetisnull(res, i, 1) ? NULL : PQgetvalue(res, i, 1)) ||
+             json_array_append_new(items, doc))
+      rc = oom(p);
+  }
+  if (rc == 0 && ar_read_decorate(items, names)) rc = oom(p);
+  if (rc == 0) {
+    json_int_t total = num(PQgetvalue(cnt, 0, 0));
+    json_int_t next = (json_int_t)q.from + PQntuples(res);
+    *out = json_pack("{s:s, s:O, s:o, s:I}", "ledger", code, "items", items, "next",
+                     next < total ? json_integer(next) : json_null(), "total", total);
+    if (!*out) rc = oom(p);
+  }
+  json_decref(items);
+  PQclear(res);
+  PQclear(cnt);
+  json_decref(names);
+  ar_db_pool_put(&r->pool, c);
+  return rc;
+}
+
+/* ---- notices and findings ------------------------------------------------------------- */
+
+static json_t *str_or_null(const char *s) { return s && *s ? json_string(s) : json_null(); }
+
+int aidreg_state_notices(aidreg_registry *r, const char *code, json_t **out, aidreg_problem *p) {
+  *out = NULL;
+  json_t *names = NULL;
+  db_conn *c = open_read(r, code, &names, p);
+  if (!c) return -1;
+  const char *params[1] = {code};
+  PGresult *res = ar_db_run(c, &q_notices, 1, params, NULL);
+  int rc = res ? 0 : failed(p);
+  json_t *items = rc == 0 ? json_array() : NULL;
+  if (rc == 0 && !items) rc = oom(p);
+  for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
+    json_t *n = json_loads(PQgetvalue(res, i, 5), 0, NULL);
+    const char *kind = PQgetvalue(res, i, 0), *id = PQgetvalue(res, i, 1);
+    bool village = strcmp(kind, "village") == 0;
+    const json_t *pname = village ? json_object_get(names, id) : NULL;
+    if (!n) {
+      rc = damaged(p, "notice");
+      break;
+    }
+    if (json_object_set_new(n, "subject", json_string(id)) || json_object_set_new(n, "subject_kind", json_string(kind)) ||
+        json_object_set_new(n, "subject_name", village ? (pname ? json_incref((json_t *)pname) : json_null())
+                                                      : str_or_null(PQgetvalue(res, i, 2))) ||
+        json_object_set_new(n, "village", str_or_null(village ? id : PQgetvalue(res, i, 3))) ||
+        json_object_set_new(n, "township", str_or_null(PQgetvalue(res, i, 4))) ||
+        json_object_set_new(n, "kind_zh", str_or_null(ar_domain_label_in("notice_kind", json_string_value(json_object_get(n, "kind"))))) ||
+        json_array_append_new(items, n))
+      rc = oom(p);
+  }
+  PQclear(res);
+  if (rc == 0) rc = finish_all(code, items, names, out, p);
+  else json_decref(items);
+  json_decref(names);
+  ar_db_pool_put(&r->pool, c);
+  return rc;
+}
+
+int aidreg_state_findings(aidreg_registry *r, const char *code, json_t **out, aidreg_problem *p) {
+  *out = NULL;
+  json_t *names = NULL;
+  db_conn *c = open_read(r, code, &names, p);
+  if (!c) return -1;
+  const char *params[1] = {code};
+  PGresult *res = ar_db_run(c, &q_findings, 1, params, NULL);
+  int rc = res ? 0 : failed(p);
+  json_t *items = rc == 0 ? json_array() : NULL;
+  if (rc == 0 && !items) rc = oom(p);
+  for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
+    json_t *f = json_loads(PQgetvalue(res, i, 0), 0, NULL);
+    if (!f) {
+      rc = damaged(p, "finding");
+      break;
+    }
+    const char *sk = json_string_value(json_object_get(f, "subject_kind")), *subj = json_string_value(json_object_get(f, "subject"));
+    bool village = sk && strcmp(sk, "village") == 0;
+    const json_t *pname = village && subj ? json_object_get(names, subj) : NULL;
+    if (json_object_set_new(f, "subject_name", village ? (pname ? json_incref((json_t *)pname) : json_null())
+                                                      : str_or_null(PQgetvalue(res, i, 1))) ||
+        json_object_set_new(f, "village", village ? json_string(subj) : str_or_null(PQgetvalue(res, i, 2))) ||
+        json_object_set_new(f, "status", json_string(json_is_null(json_object_get(f, "resolution")) ? "open" : "resolved")) ||
+        json_array_append_new(items, f))
+      rc = oom(p);
+  }
+  PQclear(res);
+  if (rc == 0) rc = finish_all(code, items, names, out, p);
+  else json_decref(items);
+  json_decref(names);
+  ar_db_pool_put(&r->pool, c);
+  return rc;
+}
