@@ -26,6 +26,9 @@ static const char usage_text[] =
     "  proof           inclusion and consistency proofs; check a saved receipt offline\n"
     "  rebuild --check recompute the current state from the leaves; compare it with PostgreSQL\n"
     "\n"
+    "Audit (审计)\n"
+    "  audit           verify a ledger, then list its findings (docs/audit.md) as of a date\n"
+    "\n"
     "`aidreg <command> --help` describes a command. Defaults come from the environment:\n"
     "AIDREG_URL (server), AIDREG_LEDGER (county code), AIDREG_ORIGIN (checkpoint origin),\n"
     "AIDREG_LOG_VKEY (checkpoint verifier key), AIDREG_ADMIN_TOKEN (operator token).\n"
@@ -39,7 +42,7 @@ typedef struct {
 static const command commands[] = {
     {"keygen", cli_keygen}, {"sign", cli_sign},     {"submit", cli_submit}, {"ledger", cli_ledger},
     {"enroll", cli_enroll}, {"revoke", cli_revoke}, {"verify", cli_verify}, {"export", cli_export},
-    {"proof", cli_proof},   {"rebuild", cmd_rebuild},
+    {"proof", cli_proof},   {"rebuild", cmd_rebuild}, {"audit", cli_audit},
 };
 
 int main(int argc, char **argv) {

@@ -28,6 +28,7 @@ int cli_verify(int argc, char **argv);
 int cli_export(int argc, char **argv);
 int cli_proof(int argc, char **argv);
 int cmd_rebuild(int argc, char **argv); /* cli_rebuild.c: rebuild --check */
+int cli_audit(int argc, char **argv);   /* cli_audit.c */
 
 /* ---- cli_common.c -------------------------------------------------------------------- */
 
