@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "h_audit.h"
 #include "h_places.h"
 #include "h_state.h"
 #include "httpd.h"
@@ -31,6 +32,7 @@ static const httpd_route routes[] = {
   {"GET", "/v1/ledgers/{code}/villages/{village}/summary", h_state_village_summary, 0, false},
   {"GET", "/v1/ledgers/{code}/summary", h_state_summary, 0, false},
   {"GET", "/v1/ledgers/{code}/places", h_places, 0, false},
+  {"GET", "/v1/ledgers/{code}/audit", h_audit, 0, false},
   {"GET", "/openapi.json", h_openapi, 0, false},
 };
 

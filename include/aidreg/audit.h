@@ -15,6 +15,8 @@
 
 #include "aidreg/dsse.h"
 #include "aidreg/event.h"
+#include "aidreg/problem.h"
+#include "aidreg/registry.h"
 
 #define AIDREG_AUDIT_MUST_USE __attribute__((warn_unused_result))
 
@@ -60,6 +62,14 @@ int aidreg_audit_report(aidreg_audit *a, const aidreg_audit_query *q, json_t **o
  * memory. */
 char *aidreg_audit_csv(const json_t *report, size_t *len) AIDREG_AUDIT_MUST_USE;
 char *aidreg_audit_html(const json_t *report, size_t *len) AIDREG_AUDIT_MUST_USE;
+
+/* The server's audit: aidreg_audit_report over the latest checkpoint of ledger code in
+ * the registry's database (q's checkpoint members are filled from it). Read in one
+ * REPEATABLE READ, READ ONLY transaction on a reader connection; the replay is kept per
+ * ledger and extended by the entries of each newer checkpoint; one audit at a time. 0, or
+ * -1 with p (UNKNOWN_LEDGER, UNAVAILABLE, INTERNAL). Validate q's as_of and check first. */
+int aidreg_audit_latest(aidreg_registry *r, const char *code, const aidreg_audit_query *q, json_t **out,
+                        aidreg_problem *p) AIDREG_AUDIT_MUST_USE;
 
 /* The checks, in AUDIT.md order: the i-th id, NULL past the last; its Chinese name and
  * severity; NULL when id is none. */
