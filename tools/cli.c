@@ -28,6 +28,7 @@ static const char usage_text[] =
     "\n"
     "Audit (审计)\n"
     "  audit           verify a ledger, then list its findings (docs/audit.md) as of a date\n"
+    "  finding record  record a computed finding (finding.record); finding resolve: its 整改\n"
     "\n"
     "`aidreg <command> --help` describes a command. Defaults come from the environment:\n"
     "AIDREG_URL (server), AIDREG_LEDGER (county code), AIDREG_ORIGIN (checkpoint origin),\n"
@@ -42,7 +43,7 @@ typedef struct {
 static const command commands[] = {
     {"keygen", cli_keygen}, {"sign", cli_sign},     {"submit", cli_submit}, {"ledger", cli_ledger},
     {"enroll", cli_enroll}, {"revoke", cli_revoke}, {"verify", cli_verify}, {"export", cli_export},
-    {"proof", cli_proof},   {"rebuild", cmd_rebuild}, {"audit", cli_audit},
+    {"proof", cli_proof},   {"rebuild", cmd_rebuild}, {"audit", cli_audit}, {"finding", cli_finding},
 };
 
 int main(int argc, char **argv) {

@@ -29,6 +29,7 @@ int cli_export(int argc, char **argv);
 int cli_proof(int argc, char **argv);
 int cmd_rebuild(int argc, char **argv); /* cli_rebuild.c: rebuild --check */
 int cli_audit(int argc, char **argv);   /* cli_audit.c */
+int cli_finding(int argc, char **argv); /* cli_finding.c: finding record|resolve */
 
 /* ---- cli_common.c -------------------------------------------------------------------- */
 

@@ -146,3 +146,46 @@ def test_lifecycle_on_a_fresh_ledger():
     assert finding("finding-overdue") is None
     # the offline audit of the same checkpoint agrees
     same(server_audit(lg.code), offline("--server", C.base, "--ledger", lg.code, "--vkey", lg.vkey), "fresh")
+
+
+
+def test_cli_finding_record_and_resolve():
+    lg = new_ledger(C, "47")
+    lg.enroll("root", "county", "county", lg.code)
+    lg.enroll("county", "auditor", "auditor", lg.code)
+    village = lg.code + "101201"
+    lg.enroll("county", "village", "village", village)
+    assert lg.submit("county", "project.register", "P-9", {
+        "name": "冷库", "type": "industry", "year": 2023,
+        "funding_lines": [{"channel": "衔接资金", "year": 2023, "amount_fen": 500000}],
+        "locations": [village], "industry_dept": "农业农村局", "implementing_unit": "乡村振兴局",
+        "accepted_on": "2023-05-01"}).status == 201
+    assert lg.submit("county", "asset.register", "A-9", {
+        "project": "P-9", "name": "冷库", "class": "operating", "subtype": "冷库", "form": "fixed",
+        "village": village, "original_value_fen": 500000, "quantity": 1, "unit": "座",
+        "completed_on": "2023-05-01", "accepted_on": "2023-05-01"}).status == 201
+
+    def status(check):
+        f = [x for x in server_audit(lg.code, "&check=" + check)["findings"] if x["subject"] == "A-9"]
+        return f[0]["status"] if f else None
+
+    with tempfile.TemporaryDirectory() as d:
+        lg.keys["auditor"].write_pem(os.path.join(d, "auditor"))
+        lg.keys["village"].write_pem(os.path.join(d, "village"))
+        common = ("--server", C.base, "--ledger", lg.code, "--subject", "A-9", "--as-of", AS_OF)
+        # a finding the audit does not compute is not recorded
+        rc, _, err = cli("finding", "record", "--key", os.path.join(d, "auditor.key"), "--check", "sale-below-valuation",
+                         *common)
+        assert rc == 1 and "names no sale-below-valuation finding on A-9" in err, err
+        assert status("no-owner") == "open"
+        rc, _, err = cli("finding", "record", "--key", os.path.join(d, "auditor.key"), "--check", "no-owner",
+                         "--due", "2026-12-31", "--note", "限期确权", *common)
+        assert rc == 0, err
+        assert status("no-owner") == "recorded"
+        rc, _, err = cli("finding", "resolve", "--key", os.path.join(d, "village.key"), "--check", "no-owner",
+                         "--action", "已报县确权", "--resolved-on", "2026-01-10", *common)
+        assert rc == 0, err
+        assert status("no-owner") == "resolved"
+        rc, _, err = cli("finding", "resolve", "--key", os.path.join(d, "village.key"), "--check", "no-owner",
+                         "--action", "再次", *common)
+        assert rc == 1, err  # already resolved: the server refuses (finding-resolved)
