@@ -80,6 +80,13 @@ static bool gap_exceeds(int64_t base, int64_t diff, int bp) {
   return diff > lim;
 }
 
+/* Basis points as a percentage: "10%", "12.50%". */
+static const char *pct(int bp, char out[16]) {
+  if (bp % 100 == 0) snprintf(out, 16, "%d%%", bp / 100);
+  else snprintf(out, 16, "%d.%02d%%", bp / 100, bp % 100);
+  return out;
+}
+
 static bool is(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
 
 static void push(json_t *arr, uint64_t idx) { json_array_append_new(arr, json_integer((json_int_t)idx)); }
@@ -466,10 +473,11 @@ static void asset_checks(run_ctx *c, const char *code, const json_t *a) {
       char yv[32], yg[32];
       ar_audit_yuan(val, yv);
       ar_audit_yuan(got, yg);
-      snprintf(zh, sizeof zh, "资产 %s（%s）以%s处置，成交 %s 元，低于评估价 %s 元逾 %d.%02d%%", code, name,
-               is(method, "auction") ? "拍卖" : "转让", yg, yv, s->sale_gap_bp / 100, s->sale_gap_bp % 100);
-      snprintf(en, sizeof en, "asset %s (%s) was sold by %s for %s yuan, more than %d.%02d%% below its valuation of %s yuan",
-               code, name, method, yg, s->sale_gap_bp / 100, s->sale_gap_bp % 100, yv);
+      char pc[16];
+      snprintf(zh, sizeof zh, "资产 %s（%s）以%s处置，成交 %s 元，低于评估价 %s 元逾 %s", code, name,
+               is(method, "auction") ? "拍卖" : "转让", yg, yv, pct(s->sale_gap_bp, pc));
+      snprintf(en, sizeof en, "asset %s (%s) was sold by %s for %s yuan, more than %s below its valuation of %s yuan",
+               code, name, method, yg, pc, yv);
       json_t *f = json_object();
       fen(f, "valuation", val);
       fen(f, "proceeds", got);
@@ -511,10 +519,11 @@ static void project_checks(run_ctx *c, const char *code, const json_t *p) {
     char yv[32], yf[32];
     ar_audit_yuan(pa->value, yv);
     ar_audit_yuan(funding, yf);
-    snprintf(zh, sizeof zh, "项目 %s（%s）登记资产原值合计 %s 元，与项目资金 %s 元相差超过 %d.%02d%%", code, name, yv, yf,
-             s->value_gap_bp / 100, s->value_gap_bp % 100);
-    snprintf(en, sizeof en, "project %s (%s): its assets' original values total %s yuan against %s yuan of funding, a gap of more than %d.%02d%%",
-             code, name, yv, yf, s->value_gap_bp / 100, s->value_gap_bp % 100);
+    char pc[16];
+    snprintf(zh, sizeof zh, "项目 %s（%s）登记资产原值合计 %s 元，与项目资金 %s 元相差超过 %s", code, name, yv, yf,
+             pct(s->value_gap_bp, pc));
+    snprintf(en, sizeof en, "project %s (%s): its assets' original values total %s yuan against %s yuan of funding, a gap of more than %s",
+             code, name, yv, yf, pc);
     json_t *f = json_object();
     fen(f, "assets_value", pa->value);
     fen(f, "funding", funding);
@@ -582,8 +591,7 @@ static void plan_checks(run_ctx *c, const char *id, const json_t *pl, strmap *vi
       return;
     }
     strmap payees = {0};
-    int64_t amount = -1, first = -1;
-    bool equal = true;
+    int64_t lo = -1, hi = -1, first = -1;
     size_t households = 0, i;
     const json_t *sl;
     json_t *ev = json_array();
@@ -595,15 +603,19 @@ static void plan_checks(run_ctx *c, const char *id, const json_t *pl, strmap *vi
       const json_t *payee = json_object_get(b, "payee");
       push(ev, (uint64_t)I(sl, "index"));
       if (first < 0 || pd < first) first = pd;
-      if (amount < 0) amount = I(b, "amount_fen");
-      else if (amount != I(b, "amount_fen")) equal = false;
+      int64_t amt = I(b, "amount_fen");
+      if (lo < 0 || amt < lo) lo = amt;
+      if (amt > hi) hi = amt;
       if (is(S(payee, "kind"), "household") && S(payee, "id") && !ar_strmap_get(&payees, S(payee, "id"))) {
         if (ar_strmap_put(&payees, S(payee, "id"), (void *)1)) c->o->nomem = true;
         households++;
       }
     }
     ar_strmap_free(&payees, NULL);
-    if (equal && amount >= 0 && households >= (size_t)s->flat_split_min) {
+    /* Equal amounts: an even split leaves a remainder of a few fen on one payout, so
+     * amounts that differ by less than one yuan are equal. */
+    if (lo >= 0 && hi - lo < 100 && households >= (size_t)s->flat_split_min) {
+      int64_t amount = lo;
       char ya[32];
       ar_audit_yuan(amount, ya);
       snprintf(zh, sizeof zh, "收益分配方案 %s 第 %zu 项奖励补助向 %zu 户平均发放，每户 %s 元", id, li, households, ya);

@@ -2,8 +2,9 @@
  * one REPEATABLE READ, READ ONLY transaction on a pooled reader connection (never the
  * appender's), its leaves replayed by the same engine as `aidreg audit`. The replay is
  * kept per ledger and extended with the leaves of each newer checkpoint, so a request
- * replays only what was appended since the last one; one audit runs at a time (a mutex),
- * so audits cannot pile up on the readers, and writes never wait for them. */
+ * replays only what was appended since the last one; one audit runs at a time (a mutex,
+ * taken before a connection), so audits occupy at most one reader connection, and writes
+ * never wait for them. */
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -72,11 +73,16 @@ static int feed(db_conn *c, const char *code, aidreg_audit *a, uint64_t from, ui
 int aidreg_audit_latest(aidreg_registry *r, const char *code, const aidreg_audit_query *q, json_t **out,
                         aidreg_problem *p) {
   *out = NULL;
+  /* The lock first: an audit waiting for another holds no reader connection, so at most
+   * one of the pool's connections is ever busy with audits. */
+  pthread_mutex_lock(&mu);
   db_conn *c = ar_db_pool_get(&r->pool);
-  if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
+  if (!c) {
+    pthread_mutex_unlock(&mu);
+    return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
+  }
   int rc = -1;
   char *note = NULL;
-  pthread_mutex_lock(&mu);
   if (ar_db_cmd(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) {
     aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
     goto out;
@@ -130,9 +136,9 @@ int aidreg_audit_latest(aidreg_registry *r, const char *code, const aidreg_audit
   }
   rc = 0;
 out:
-  pthread_mutex_unlock(&mu);
   ar_db_cmd(c, "ROLLBACK");
   ar_db_pool_put(&r->pool, c);
+  pthread_mutex_unlock(&mu);
   free(note);
   return rc;
 }

@@ -76,6 +76,9 @@ def test_demo_server_and_offline_agree():
 def test_demo_fires_every_check():
     code, _ = demo()
     srv = server_audit(code)
+    if os.environ.get("AIDREG_AUDIT_DUMP"):
+        with open(os.environ["AIDREG_AUDIT_DUMP"], "w") as f:
+            json.dump({"audit": srv, "entries": C.all_entries(code)}, f, ensure_ascii=False)
     silent = [c for c, n in srv["counts"].items() if n == 0]
     assert not silent, "checks that do not fire on the demo: %s" % silent
     assert len(srv["counts"]) == 22, srv["counts"]
@@ -135,7 +138,7 @@ def test_lifecycle_on_a_fresh_ledger():
     f = finding("no-owner")
     assert f and f["status"] == "open" and f["since"] == "2024-07-09" and f["village"] == village, f
     rec = lg.submit("auditor", "finding.record", "A-1", {"check": "no-owner", "severity": "serious",
-                                                         "note": "未确权", "due": "2026-03-31"})
+                                                         "note": "未确权", "due": "2025-12-31"})
     assert rec.status == 201, rec
     assert finding("no-owner")["status"] == "overdue"  # as of 2026-06-30, past its due
     ref = rec.json["payload_sha256"]
