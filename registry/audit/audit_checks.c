@@ -339,7 +339,7 @@ static void asset_checks(run_ctx *c, const char *code, const json_t *a) {
       if (!is(S(sl, "type"), "income.report")) continue;
       int64_t pe = slot_day(sl, "period_end");
       if (pe < 0 || pe > now) continue;
-      if (pe > window) recent = true;
+      if (pe >= window) recent = true; /* a period that ended exactly idle_months ago still counts */
       if (pe >= last) last = pe, last_idx = (uint64_t)I(sl, "index");
     }
     if (!recent) {
@@ -423,7 +423,7 @@ static void asset_checks(run_ctx *c, const char *code, const json_t *a) {
           fen(f, "gross", gross);
           day_fig(f, "year_start", ys);
           day_fig(f, "year_end", ye);
-          ar_audit_add(o, "income-below-contract", code, village, ye + 1, ev, f, zh, en);
+          ar_audit_add(o, "income-below-contract", code, village, ye, ev, f, zh, en);
         } else {
           json_decref(ev);
         }

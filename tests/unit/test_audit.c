@@ -183,6 +183,18 @@ static void print_findings(const json_t *r) {
 
 #define AS_OF "2025-06-30"
 
+/* days since 1970-01-01 as YYYY-MM-DD (H. Hinnant's civil_from_days) */
+static void day_text(int64_t z, char out[16]) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = (unsigned)(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  unsigned d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+  snprintf(out, 16, "%04d-%02u-%02u", (int)((int64_t)yoe + era * 400 + (m <= 2)), m, d);
+}
+
 /* The clean county: every asset owned, handed over, maintained, inspected and counted on
  * time, income within contract, allocated and paid after a notice. */
 static ledger clean_county(void) {
@@ -279,6 +291,7 @@ static void test_planted(void) {
   project(&l, "P-LOW", "industry", 100, "2023-03-01");
   good_asset(&l, "A-LOW", "P-LOW", "operating", 100);
   operator_(&l, "A-LOW", "lease", "HT-2", "2023-05-01", "2033-04-30", 100000);
+  income(&l, "A-LOW", "2023-05-01", "2024-04-30", 95000, "2024-05-10"); /* within 10 %: fine */
   income(&l, "A-LOW", "2024-05-01", "2025-04-30", 50000, "2025-05-10");
   /* no-contract */
   project(&l, "P-NOC", "industry", 100, "2023-03-01");
@@ -387,6 +400,29 @@ static void test_planted(void) {
       CHECK(a <= b);
     }
     prev = f;
+  }
+  /* every check with a deadline: absent the day before its since, present on it */
+  static const char *const timed[] = {"project-without-assets", "no-owner", "no-certificate", "no-handover",
+                                      "inspection-overdue", "damage-unrepaired", "idle-overdue", "no-income",
+                                      "income-below-contract", "contract-expired", "unallocated-stale",
+                                      "payout-incomplete", "notice-missing", "not-inventoried", "finding-overdue",
+                                      "key-dormant"};
+  for (size_t t = 0; t < sizeof timed / sizeof timed[0]; t++) {
+    json_array_foreach(json_object_get(r, "findings"), i, f) {
+      if (strcmp(json_string_value(json_object_get(f, "check")), timed[t])) continue;
+      const char *since = json_string_value(json_object_get(f, "since")), *subject = json_string_value(json_object_get(f, "subject"));
+      int64_t day;
+      CHECK_MSG(since && aidreg_date_parse(since, &day) == 0, "%s %s: no since", timed[t], subject);
+      if (!since) continue;
+      char before[16];
+      day_text(day - 1, before);
+      json_t *at = audit(&l, since, timed[t]), *prior = audit(&l, before, timed[t]);
+      CHECK_MSG(find(at, timed[t], subject) != NULL, "%s %s: absent on its since %s", timed[t], subject, since);
+      CHECK_MSG(find(prior, timed[t], subject) == NULL, "%s %s: present on %s, before its since", timed[t], subject,
+                before);
+      json_decref(at);
+      json_decref(prior);
+    }
   }
   /* pure: the same again, and the filters */
   json_t *r2 = audit(&l, AS_OF, NULL);
