@@ -1,6 +1,7 @@
 /* GET /v1/ledgers/{code}/audit?as_of=&village=&check=&format=json|csv|html: the audit of
  * the latest checkpoint (docs/audit.md), by the library's engine (aidreg_audit_latest),
- * the same findings as `aidreg audit` gives offline for that checkpoint. as_of defaults
+ * the same findings as `aidreg audit` gives offline for that checkpoint; with report=
+ * inventory (&year=) or rectification, that county report instead. as_of defaults
  * to today in Asia/Shanghai. Strict query: an unknown parameter, a date that is none, an
  * unknown check or format, a village that is not a code prefix of the county is 400. */
 #include <stdio.h>
@@ -15,8 +16,18 @@
 
 typedef struct {
   const char *code;
-  char as_of[16], village[16], check[64], format[8];
+  char as_of[16], village[16], check[64], format[8], report[16];
+  uint64_t year;
+  bool has_year;
 } audit_q;
+
+static const char *take_report(void *ctx, const char *v, char *buf, size_t cap) {
+  audit_q *q = ctx;
+  (void)buf, (void)cap;
+  if (!v || (strcmp(v, "inventory") && strcmp(v, "rectification"))) return "report is inventory or rectification";
+  snprintf(q->report, sizeof q->report, "%s", v);
+  return NULL;
+}
 
 static const char *take_as_of(void *ctx, const char *v, char *buf, size_t cap) {
   audit_q *q = ctx;
@@ -62,12 +73,15 @@ enum MHD_Result h_audit(httpd_request *rq) {
   aidreg_problem p;
   aidreg_problem_clear(&p);
   audit_q q = {.code = rq->code, .format = "json"};
-  query_check c[4] = {{take_as_of, &q}, {take_village, &q}, {take_check, &q}, {take_format, &q}};
-  query_param spec[4] = {{"as_of", QUERY_CHECK, &c[0], NULL},
-                         {"village", QUERY_CHECK, &c[1], NULL},
-                         {"check", QUERY_CHECK, &c[2], NULL},
-                         {"format", QUERY_CHECK, &c[3], NULL}};
-  if (query_parse(rq->conn, spec, 4, &p) != 0) return reply_problem(rq, &p, NULL);
+  query_check c[5] = {{take_as_of, &q}, {take_village, &q}, {take_check, &q}, {take_format, &q}, {take_report, &q}};
+  query_param spec[6] = {{"as_of", QUERY_CHECK, &c[0], NULL},  {"village", QUERY_CHECK, &c[1], NULL},
+                         {"check", QUERY_CHECK, &c[2], NULL},  {"format", QUERY_CHECK, &c[3], NULL},
+                         {"report", QUERY_CHECK, &c[4], NULL}, {"year", QUERY_U64, &q.year, &q.has_year}};
+  if (query_parse(rq->conn, spec, 6, &p) != 0) return reply_problem(rq, &p, NULL);
+  if (q.has_year && (!*q.report || strcmp(q.report, "inventory") || q.year < 1900 || q.year > 9999))
+    return reply_error(rq, AIDREG_E_INVALID_QUERY, "/query/year", "year (1900 to 9999) goes with report=inventory");
+  if (*q.check && *q.report)
+    return reply_error(rq, AIDREG_E_INVALID_QUERY, "/query/check", "check filters the audit, not a report");
   if (!*q.as_of) {
     time_t t = time(NULL) + 8 * 3600;
     struct tm tm;
@@ -77,10 +91,14 @@ enum MHD_Result h_audit(httpd_request *rq) {
   aidreg_audit_query aq = {.as_of = q.as_of, .village = *q.village ? q.village : NULL,
                            .check = *q.check ? q.check : NULL};
   json_t *out = NULL;
-  if (aidreg_audit_latest(rq->srv->registry, rq->code, &aq, &out, &p) != 0) return reply_problem(rq, &p, NULL);
+  int year = q.has_year ? (int)q.year : atoi(q.as_of);
+  if (aidreg_audit_latest_report(rq->srv->registry, rq->code, &aq, *q.report ? q.report : NULL, year, &out, &p) != 0)
+    return reply_problem(rq, &p, NULL);
   if (strcmp(q.format, "json") == 0) return reply_json(rq, MHD_HTTP_OK, out);
   size_t len = 0;
-  char *text = strcmp(q.format, "csv") == 0 ? aidreg_audit_csv(out, &len) : aidreg_audit_html(out, &len);
+  bool csv = strcmp(q.format, "csv") == 0;
+  char *text = *q.report ? (csv ? aidreg_audit_table_csv(out, &len) : aidreg_audit_table_html(out, &len))
+                         : (csv ? aidreg_audit_csv(out, &len) : aidreg_audit_html(out, &len));
   json_decref(out);
   if (!text) return reply_error(rq, AIDREG_E_INTERNAL, NULL, "out of memory");
   return reply_bytes(rq, MHD_HTTP_OK, strcmp(q.format, "csv") == 0 ? "text/csv; charset=utf-8" : "text/html; charset=utf-8",

@@ -31,6 +31,10 @@ static const char help[] =
     "  --check ID      only this check\n"
     "  --format F      json (default), csv (UTF-8 with BOM) or html (printable A4, Chinese)\n"
     "  --out FILE      write there instead of standard output\n"
+    "  --report R      a county report from the same entries instead of the findings:\n"
+    "                  inventory (清查报告: counts of --year, problem list, 整改 tracker) or\n"
+    "                  rectification (审计整改情况: every finding.record, its due and status)\n"
+    "  --year Y        the inventory report's year (default: the year of --as-of)\n"
     "\n"
     "Exit status 0 audited (findings or not), 1 the ledger does not verify or cannot be read,\n"
     "2 usage.\n";
@@ -71,9 +75,10 @@ int cli_audit(int argc, char **argv) {
                                      {"db", required_argument, NULL, 'D'},     {"as-of", required_argument, NULL, 'a'},
                                      {"village", required_argument, NULL, 'V'}, {"check", required_argument, NULL, 'c'},
                                      {"format", required_argument, NULL, 'f'}, {"out", required_argument, NULL, 'o'},
+                                     {"report", required_argument, NULL, 'r'}, {"year", required_argument, NULL, 'y'},
                                      {"help", no_argument, NULL, 'h'},         {0}};
   const char *server = NULL, *ledger = NULL, *vkey = NULL, *dir = NULL, *db_url = NULL, *as_of = NULL,
-             *village = NULL, *check = NULL, *format = "json", *out = NULL;
+             *village = NULL, *check = NULL, *format = "json", *out = NULL, *report_name = NULL, *year_text = NULL;
   int c;
   cli_opts o = {.cmd = "audit", .help = help, .lo = lo};
   while ((c = cli_opt_next(&o, argc, argv)) > 0) {
@@ -88,6 +93,8 @@ int cli_audit(int argc, char **argv) {
       case 'c': check = optarg; break;
       case 'f': format = optarg; break;
       case 'o': out = optarg; break;
+      case 'r': report_name = optarg; break;
+      case 'y': year_text = optarg; break;
     }
   }
   if (c < 0) return o.status;
@@ -103,6 +110,12 @@ int cli_audit(int argc, char **argv) {
   if (strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "html"))
     return cli_usage("audit", "--format is json, csv or html");
   if (check && !aidreg_audit_check_zh(check)) return cli_usage("audit", "--check: there is no check %s", check);
+  if (report_name && strcmp(report_name, "inventory") && strcmp(report_name, "rectification"))
+    return cli_usage("audit", "--report is inventory or rectification");
+  if (report_name && check) return cli_usage("audit", "--check filters the audit, not a report");
+  int year = year_text ? atoi(year_text) : 0;
+  if (year_text && (!report_name || strcmp(report_name, "inventory") || year < 1900 || year > 9999))
+    return cli_usage("audit", "--year (1900 to 9999) goes with --report inventory");
   char today[11];
   int64_t days;
   if (!as_of) {
@@ -152,13 +165,17 @@ int cli_audit(int argc, char **argv) {
                           .size = res.checkpoint.size, .root = root};
   json_t *report = NULL;
   char err[512];
-  if (aidreg_audit_report(fd.a, &q, &report, err, sizeof err)) {
+  if (!year) year = atoi(as_of);
+  int bad = !report_name                           ? aidreg_audit_report(fd.a, &q, &report, err, sizeof err)
+            : !strcmp(report_name, "inventory") ? aidreg_audit_inventory(fd.a, &q, year, &report, err, sizeof err)
+                                                : aidreg_audit_rectification(fd.a, &q, &report, err, sizeof err);
+  if (bad) {
     fprintf(stderr, "aidreg audit: %s\n", err);
     goto done;
   }
   size_t len = 0;
-  char *text = !strcmp(format, "csv")    ? aidreg_audit_csv(report, &len)
-               : !strcmp(format, "html") ? aidreg_audit_html(report, &len)
+  char *text = !strcmp(format, "csv")    ? (report_name ? aidreg_audit_table_csv(report, &len) : aidreg_audit_csv(report, &len))
+               : !strcmp(format, "html") ? (report_name ? aidreg_audit_table_html(report, &len) : aidreg_audit_html(report, &len))
                                          : json_dumps(report, JSON_COMPACT);
   json_decref(report);
   if (!text) {

@@ -63,6 +63,22 @@ int aidreg_audit_report(aidreg_audit *a, const aidreg_audit_query *q, json_t **o
 char *aidreg_audit_csv(const json_t *report, size_t *len) AIDREG_AUDIT_MUST_USE;
 char *aidreg_audit_html(const json_t *report, size_t *len) AIDREG_AUDIT_MUST_USE;
 
+/* County reports (domain.md "Reports a county must produce") from the same replay, as
+ * tables {"report","title_zh","title_en","ledger","checkpoint","as_of","columns":[{"key",
+ * "zh","en"}],"rows":[...],"summary":{...}} (docs/audit.md "Reports"):
+ * 2, the annual inventory (清查) report of year: every asset not disposed with its latest
+ * count of that year, the audit's problem list on it and the 整改 tracker of its records;
+ * 6, the audit and inspection rectification (审计整改) status: every finding.record with its
+ * due, status and resolution, and whether the audit still computes the finding. q's as_of,
+ * village and checkpoint are used (check is not). 0, or -1 with err. */
+int aidreg_audit_inventory(aidreg_audit *a, const aidreg_audit_query *q, int year, json_t **out, char *err,
+                           size_t cap) AIDREG_AUDIT_MUST_USE;
+int aidreg_audit_rectification(aidreg_audit *a, const aidreg_audit_query *q, json_t **out, char *err,
+                               size_t cap) AIDREG_AUDIT_MUST_USE;
+/* A report's table as CSV (BOM, CRLF) or printable HTML (A4 landscape, Chinese). */
+char *aidreg_audit_table_csv(const json_t *table, size_t *len) AIDREG_AUDIT_MUST_USE;
+char *aidreg_audit_table_html(const json_t *table, size_t *len) AIDREG_AUDIT_MUST_USE;
+
 /* The server's audit: aidreg_audit_report over the latest checkpoint of ledger code in
  * the registry's database (q's checkpoint members are filled from it). Read in one
  * REPEATABLE READ, READ ONLY transaction on a reader connection; the replay is kept per
@@ -70,6 +86,10 @@ char *aidreg_audit_html(const json_t *report, size_t *len) AIDREG_AUDIT_MUST_USE
  * -1 with p (UNKNOWN_LEDGER, UNAVAILABLE, INTERNAL). Validate q's as_of and check first. */
 int aidreg_audit_latest(aidreg_registry *r, const char *code, const aidreg_audit_query *q, json_t **out,
                         aidreg_problem *p) AIDREG_AUDIT_MUST_USE;
+/* The same for a county report: report "inventory" (of year) or "rectification"; NULL: the
+ * audit itself. */
+int aidreg_audit_latest_report(aidreg_registry *r, const char *code, const aidreg_audit_query *q, const char *report,
+                               int year, json_t **out, aidreg_problem *p) AIDREG_AUDIT_MUST_USE;
 
 /* The checks, in AUDIT.md order: the i-th id, NULL past the last; its Chinese name and
  * severity; NULL when id is none. */

@@ -12,14 +12,6 @@
 #include "audit/audit_internal.h"
 #include "rules/judge.h"
 
-struct aidreg_audit {
-  char county[16];
-  domain_memstore *m;
-  domain_store st;
-  domain_batch *dom; /* the entries since the last report, over m */
-  strmap keys;       /* keyid -> audit_key* */
-  uint64_t size;
-};
 
 /* ---- keys ---- */
 
@@ -62,6 +54,14 @@ void aidreg_audit_free(aidreg_audit *a) {
 }
 
 uint64_t aidreg_audit_size(const aidreg_audit *a) { return a->size; }
+
+int ar_audit_settle(aidreg_audit *a) {
+  if (!a->dom) return 0;
+  if (ar_domain_memstore_commit(a->m, a->dom)) return -1;
+  ar_domain_end(a->dom);
+  a->dom = NULL;
+  return 0;
+}
 
 int aidreg_audit_entry(aidreg_audit *a, uint64_t index, const aidreg_envelope *env, const aidreg_event *ev, char *err,
                        size_t cap) {
@@ -208,13 +208,9 @@ int aidreg_audit_report(aidreg_audit *a, const aidreg_audit_query *q, json_t **o
     snprintf(err, cap, "there is no check \"%s\" (docs/audit.md lists them)", q->check);
     return -1;
   }
-  if (a->dom) {
-    if (ar_domain_memstore_commit(a->m, a->dom)) {
-      snprintf(err, cap, "out of memory");
-      return -1;
-    }
-    ar_domain_end(a->dom);
-    a->dom = NULL;
+  if (ar_audit_settle(a)) {
+    snprintf(err, cap, "out of memory");
+    return -1;
   }
   audit_view v = {a->county, a->m, &a->keys, {0}, as_of};
   ar_audit_settings(a->m, a->county, &v.s);

@@ -72,6 +72,11 @@ static int feed(db_conn *c, const char *code, aidreg_audit *a, uint64_t from, ui
 
 int aidreg_audit_latest(aidreg_registry *r, const char *code, const aidreg_audit_query *q, json_t **out,
                         aidreg_problem *p) {
+  return aidreg_audit_latest_report(r, code, q, NULL, 0, out, p);
+}
+
+int aidreg_audit_latest_report(aidreg_registry *r, const char *code, const aidreg_audit_query *q, const char *report,
+                               int year, json_t **out, aidreg_problem *p) {
   *out = NULL;
   /* The lock first: an audit waiting for another holds no reader connection, so at most
    * one of the pool's connections is ever busy with audits. */
@@ -130,7 +135,11 @@ int aidreg_audit_latest(aidreg_registry *r, const char *code, const aidreg_audit
   qq.origin = cp.origin;
   qq.size = cp.size;
   qq.root = root;
-  if (aidreg_audit_report(slot->a, &qq, out, err, sizeof err)) {
+  int bad = !report                           ? aidreg_audit_report(slot->a, &qq, out, err, sizeof err)
+            : !strcmp(report, "inventory")     ? aidreg_audit_inventory(slot->a, &qq, year, out, err, sizeof err)
+            : !strcmp(report, "rectification") ? aidreg_audit_rectification(slot->a, &qq, out, err, sizeof err)
+                                               : (snprintf(err, sizeof err, "no report %s", report), -1);
+  if (bad) {
     aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "%s", err);
     goto out;
   }

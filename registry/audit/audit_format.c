@@ -245,3 +245,87 @@ char *aidreg_audit_html(const json_t *report, size_t *len) {
             "checkpoint and date gets the same findings.</p>\n</body></html>\n");
   return done(&b, len);
 }
+
+/* ---- the county reports' tables (audit_reports.c) ---- */
+
+static void cell_text(const json_t *v, char *out, size_t cap) {
+  if (json_is_string(v)) snprintf(out, cap, "%s", json_string_value(v));
+  else if (json_is_integer(v)) snprintf(out, cap, "%lld", (long long)json_integer_value(v));
+  else if (json_is_boolean(v)) snprintf(out, cap, "%s", json_is_true(v) ? "是 yes" : "否 no");
+  else out[0] = 0;
+}
+
+char *aidreg_audit_table_csv(const json_t *table, size_t *len) {
+  buf b = {0};
+  puts_(&b, "\xEF\xBB\xBF");
+  const json_t *cols = json_object_get(table, "columns"), *c, *row;
+  size_t i, j, n = json_array_size(cols);
+  json_array_foreach(cols, i, c) {
+    char h[256];
+    snprintf(h, sizeof h, "%s %s", str(c, "zh"), str(c, "en"));
+    csv_field(&b, h, i + 1 == n);
+  }
+  json_array_foreach(json_object_get(table, "rows"), j, row) {
+    json_array_foreach(cols, i, c) {
+      char v[2048];
+      cell_text(json_object_get(row, str(c, "key")), v, sizeof v);
+      csv_field(&b, v, i + 1 == n);
+    }
+  }
+  return done(&b, len);
+}
+
+char *aidreg_audit_table_html(const json_t *table, size_t *len) {
+  buf b = {0};
+  const json_t *cp = json_object_get(table, "checkpoint"), *cols = json_object_get(table, "columns"), *c, *row;
+  puts_(&b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\n<title>");
+  esc(&b, str(table, "title_zh"));
+  puts_(&b, "</title>\n<style>@page{size:A4 landscape;margin:15mm 12mm}body{font-family:\"Noto Serif CJK SC\",\"SimSun\","
+            "serif;font-size:9.5pt}h1{font-size:15pt;text-align:center}table{border-collapse:collapse;width:100%}"
+            "th,td{border:1px solid #444;padding:2pt 3pt;vertical-align:top}th{background:#eee}tr{page-break-inside:avoid}"
+            ".en{color:#444;font-size:8.5pt}.mono{font-family:monospace;font-size:8pt;word-break:break-all}</style>\n"
+            "</head><body>\n<h1>");
+  esc(&b, str(table, "title_zh"));
+  puts_(&b, "<br><span class=\"en\">");
+  esc(&b, str(table, "title_en"));
+  puts_(&b, "</span></h1>\n<p>台账 ledger ");
+  esc(&b, str(table, "ledger"));
+  puts_(&b, " · 基准日 as of ");
+  esc(&b, str(table, "as_of"));
+  printf_(&b, " · 检查点 checkpoint size %lld</p>\n", (long long)json_integer_value(json_object_get(cp, "size")));
+  puts_(&b, "<p class=\"mono\">");
+  esc(&b, str(cp, "origin"));
+  puts_(&b, " ");
+  esc(&b, str(cp, "root"));
+  puts_(&b, "</p>\n<table><tr><th>汇总 summary</th><td>");
+  const char *k;
+  json_t *v;
+  json_object_foreach((json_t *)json_object_get(table, "summary"), k, v) {
+    char t[64];
+    cell_text(v, t, sizeof t);
+    printf_(&b, "%s %s　", k, t);
+  }
+  puts_(&b, "</td></tr></table>\n<table><tr>");
+  size_t i, j;
+  json_array_foreach(cols, i, c) {
+    puts_(&b, "<th>");
+    esc(&b, str(c, "zh"));
+    puts_(&b, "<br><span class=\"en\">");
+    esc(&b, str(c, "en"));
+    puts_(&b, "</span></th>");
+  }
+  puts_(&b, "</tr>\n");
+  json_array_foreach(json_object_get(table, "rows"), j, row) {
+    puts_(&b, "<tr>");
+    json_array_foreach(cols, i, c) {
+      char t[2048];
+      cell_text(json_object_get(row, str(c, "key")), t, sizeof t);
+      puts_(&b, "<td>");
+      esc(&b, t);
+      puts_(&b, "</td>");
+    }
+    puts_(&b, "</tr>\n");
+  }
+  puts_(&b, "</table>\n</body></html>\n");
+  return done(&b, len);
+}

@@ -43,6 +43,18 @@ typedef struct {
   bool nomem;
 } audit_out;
 
+/* The audit object (audit.h). */
+struct aidreg_audit {
+  char county[16];
+  domain_memstore *m;
+  domain_store st;
+  domain_batch *dom; /* the entries since the last report, over m */
+  strmap keys;       /* keyid -> audit_key* */
+  uint64_t size;
+};
+/* audit.c: commits the entries replayed since the last report into a->m. 0 or -1. */
+int ar_audit_settle(aidreg_audit *a);
+
 /* ---- audit_util.c ---- */
 int64_t ar_audit_days(const char *date);                 /* -1 when not a date (or NULL) */
 void ar_audit_date(int64_t days, char out[11]);          /* "2024-03-08" */

@@ -192,3 +192,31 @@ def test_cli_finding_record_and_resolve():
         rc, _, err = cli("finding", "resolve", "--key", os.path.join(d, "village.key"), "--check", "no-owner",
                          "--action", "再次", *common)
         assert rc == 1, err  # already resolved: the server refuses (finding-resolved)
+
+
+def test_reports_server_and_offline_agree():
+    code, vkey = demo()
+    for report, extra in (("rectification", ""), ("inventory", "&year=2025")):
+        r = C.get("/v1/ledgers/%s/audit?as_of=%s&report=%s%s" % (code, AS_OF, report, extra))
+        assert r.status == 200, r
+        srv = r.json
+        args = ["audit", "--server", C.base, "--ledger", code, "--vkey", vkey, "--as-of", AS_OF, "--report", report]
+        if extra:
+            args += ["--year", "2025"]
+        rc, out, err = cli(*args)
+        assert rc == 0, err
+        assert json.loads(out.decode("utf-8")) == srv, report
+        assert srv["report"] == report and srv["columns"] and srv["summary"], srv.keys()
+        for fmt, ctype in (("csv", "text/csv"), ("html", "text/html")):
+            r = C.get("/v1/ledgers/%s/audit?as_of=%s&report=%s%s&format=%s" % (code, AS_OF, report, extra, fmt))
+            assert r.status == 200 and r.content_type.startswith(ctype), r
+            if fmt == "csv":
+                assert r.body.startswith(b"\xef\xbb\xbf") and r.body.count(b"\r\n") == len(srv["rows"]) + 1
+    rect = C.get("/v1/ledgers/%s/audit?as_of=%s&report=rectification" % (code, AS_OF)).json
+    statuses = sorted(row["status"] for row in rect["rows"])
+    assert statuses == ["overdue", "resolved"], rect["rows"]  # the cold store's, the solar plant's
+    inv = C.get("/v1/ledgers/%s/audit?as_of=%s&report=inventory&year=2025" % (code, AS_OF)).json
+    s = inv["summary"]
+    assert s["not_found"] == 1 and s["not_counted"] >= 1 and s["counted"] + s["not_counted"] == s["assets"], s
+    assert_problem(C.get("/v1/ledgers/%s/audit?report=ledger" % code), 400, "invalid-query", "/query/report")
+    assert_problem(C.get("/v1/ledgers/%s/audit?year=2025" % code), 400, "invalid-query", "/query/year")

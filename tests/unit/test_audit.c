@@ -445,6 +445,33 @@ static void test_planted(void) {
   CHECK(html && strstr(html, "审计报告") && strstr(html, "size: A4") == NULL && strstr(html, "A4"));
   free(html);
 
+  /* the county reports from the same replay */
+  {
+    json_t *t = NULL;
+    char err[256];
+    aidreg_audit_query q = {.as_of = AS_OF, .origin = ORIGIN, .size = l.n, .root = "cm9vdA=="};
+    CHECK(aidreg_audit_rectification(l.a, &q, &t, err, sizeof err) == 0);
+    /* the clean county's record (resolved) and A-BARE's (overdue, still holds) */
+    CHECK(json_integer_value(json_object_get(json_object_get(t, "summary"), "resolved")) == 1);
+    CHECK(json_integer_value(json_object_get(json_object_get(t, "summary"), "overdue")) == 1);
+    const json_t *row = json_array_get(json_object_get(t, "rows"), 1);
+    CHECK_STR(json_string_value(json_object_get(row, "subject")), "A-BARE");
+    CHECK(json_is_true(json_object_get(row, "still_holds")));
+    char *csv = aidreg_audit_table_csv(t, &n);
+    CHECK(csv && strstr(csv, "整改超期"));
+    free(csv);
+    json_decref(t);
+    CHECK(aidreg_audit_inventory(l.a, &q, 2025, &t, err, sizeof err) == 0);
+    const json_t *sum = json_object_get(t, "summary");
+    CHECK(json_integer_value(json_object_get(sum, "not_found")) == 1); /* A-MISS */
+    CHECK(json_integer_value(json_object_get(sum, "counted")) + json_integer_value(json_object_get(sum, "not_counted")) ==
+          json_integer_value(json_object_get(sum, "assets")));
+    char *h = aidreg_audit_table_html(t, &n);
+    CHECK(h && strstr(h, "清查报告") && strstr(h, "未见实物"));
+    free(h);
+    json_decref(t);
+  }
+
   /* resolve: the no-owner record answered → resolved */
   json_decref(r);
   char fref[65];
