@@ -13,6 +13,8 @@
 #include "rules/judge.h"
 
 
+#define AUDIT_SETTLE_EVERY 256
+
 /* ---- keys ---- */
 
 static int ring_lookup(void *ctx, const char *keyid, aidreg_key_state *out) {
@@ -110,6 +112,12 @@ int aidreg_audit_entry(aidreg_audit *a, uint64_t index, const aidreg_envelope *e
     }
   }
   a->size++;
+  /* A batch keeps what it changed (and the versions it replaced) until it ends: settle
+   * into the memstore every few entries so that memory follows the state, not the log. */
+  if (a->size % AUDIT_SETTLE_EVERY == 0 && ar_audit_settle(a)) {
+    snprintf(err, cap, "out of memory");
+    return -1;
+  }
   return 0;
 }
 
