@@ -156,8 +156,10 @@ int main(int argc, char **argv) {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   printf("bench-audit: assets=%ld entries=%" PRIu64 " findings=%zu replay_s=%.2f (parse %.2f) audit_s=%.2f "
-         "audit_again_s=%.2f peak_rss_mb=%ld\n",
+         "audit_again_s=%.2f cpu_s=%.2f peak_rss_mb=%ld\n",
          assets, N, json_array_size(json_object_get(report, "findings")), t1 - t0, parse_s, t2 - t1, t3 - t2,
+         (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+             (double)ru.ru_stime.tv_usec / 1e6,
          ru.ru_maxrss / 1024);
   json_decref(report);
   aidreg_audit_free(A);

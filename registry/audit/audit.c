@@ -13,7 +13,7 @@
 #include "rules/judge.h"
 
 
-#define AUDIT_SETTLE_EVERY 256
+#define AUDIT_SETTLE_EVERY 4096
 
 /* ---- keys ---- */
 
