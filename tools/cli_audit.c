@@ -8,6 +8,7 @@
 
 #include "aidreg/audit.h"
 #include "aidreg/encoding.h"
+#include "aidreg/merkle.h"
 #include "cli.h"
 
 static const char help[] =
@@ -27,6 +28,8 @@ static const char help[] =
     "  --dir DIR       an export folder (aidreg export)\n"
     "  --db URL        a PostgreSQL database (a libpq URL)\n"
     "  --as-of DATE    the audit date YYYY-MM-DD (default: today in Asia/Shanghai)\n"
+    "  --size N        audit the first N entries (an older tree of the verified ledger; its\n"
+    "                  root is computed from the verified tiles) instead of the latest checkpoint\n"
     "  --village V     only findings in villages whose code starts with V\n"
     "  --check ID      only this check\n"
     "  --format F      json (default), csv (UTF-8 with BOM) or html (printable A4, Chinese)\n"
@@ -44,6 +47,7 @@ typedef struct {
   const char *ledger;
   int (*inner)(void *ctx, const aidreg_verify_leaf *leaf, aidreg_verify_failure *f);
   void *inner_ctx;
+  uint64_t limit; /* 0: every leaf */
   char err[768];
   bool failed;
 } feed;
@@ -53,7 +57,7 @@ static feed *the_feed; /* the source's ctx belongs to the source: the hook reach
 static int feed_leaf(void *ctx, const aidreg_verify_leaf *leaf, aidreg_verify_failure *f) {
   feed *fd = the_feed;
   if (fd->inner && fd->inner(ctx, leaf, f)) return -1;
-  if (fd->failed) return 0;
+  if (fd->failed || (fd->limit && leaf->index >= fd->limit)) return 0;
   if (!fd->a) {
     const char *county = fd->ledger ? fd->ledger : leaf->event->subject;
     if (!(fd->a = aidreg_audit_new(county))) return aidreg_verify_fail(f, AIDREG_VF_INTERNAL, false, 0, "out of memory");
@@ -76,9 +80,11 @@ int cli_audit(int argc, char **argv) {
                                      {"village", required_argument, NULL, 'V'}, {"check", required_argument, NULL, 'c'},
                                      {"format", required_argument, NULL, 'f'}, {"out", required_argument, NULL, 'o'},
                                      {"report", required_argument, NULL, 'r'}, {"year", required_argument, NULL, 'y'},
+                                     {"size", required_argument, NULL, 'z'},
                                      {"help", no_argument, NULL, 'h'},         {0}};
   const char *server = NULL, *ledger = NULL, *vkey = NULL, *dir = NULL, *db_url = NULL, *as_of = NULL,
-             *village = NULL, *check = NULL, *format = "json", *out = NULL, *report_name = NULL, *year_text = NULL;
+             *village = NULL, *check = NULL, *format = "json", *out = NULL, *report_name = NULL, *year_text = NULL,
+             *size_text = NULL;
   int c;
   cli_opts o = {.cmd = "audit", .help = help, .lo = lo};
   while ((c = cli_opt_next(&o, argc, argv)) > 0) {
@@ -95,6 +101,7 @@ int cli_audit(int argc, char **argv) {
       case 'o': out = optarg; break;
       case 'r': report_name = optarg; break;
       case 'y': year_text = optarg; break;
+      case 'z': size_text = optarg; break;
     }
   }
   if (c < 0) return o.status;
@@ -116,6 +123,12 @@ int cli_audit(int argc, char **argv) {
   int year = year_text ? atoi(year_text) : 0;
   if (year_text && (!report_name || strcmp(report_name, "inventory") || year < 1900 || year > 9999))
     return cli_usage("audit", "--year (1900 to 9999) goes with --report inventory");
+  unsigned long long size_limit = 0;
+  if (size_text) {
+    char *end;
+    size_limit = strtoull(size_text, &end, 10);
+    if (!*size_text || *end || size_limit == 0 || size_text[0] == '-') return cli_usage("audit", "--size must be a positive number");
+  }
   char today[11];
   int64_t days;
   if (!as_of) {
@@ -137,7 +150,7 @@ int cli_audit(int argc, char **argv) {
   int exit_code = CLI_FAIL;
   cli_source s;
   char *db_vkey = NULL;
-  feed fd = {.ledger = ledger};
+  feed fd = {.ledger = ledger, .limit = size_limit};
   if (cli_source_open(&s, "audit", dir, db_url, server, ledger) != 0) return CLI_FAIL;
   aidreg_verify_options opt = {.vkey = vkey, .ledger = ledger};
   if (db_url && !vkey) {
@@ -160,9 +173,27 @@ int cli_audit(int argc, char **argv) {
     goto done;
   }
   char root[45];
-  aidreg_b64_encode_to(res.checkpoint.root, 32, root, sizeof root);
+  uint8_t root_hash[32];
+  memcpy(root_hash, res.checkpoint.root, 32);
+  uint64_t size = res.checkpoint.size;
+  if (size_limit) {
+    if (size_limit > res.checkpoint.size) {
+      fprintf(stderr, "aidreg audit: --size %llu is beyond the verified checkpoint (size %llu)\n", size_limit,
+              (unsigned long long)res.checkpoint.size);
+      goto done;
+    }
+    aidreg_tile_nodes *t = aidreg_tile_nodes_new(&s.src, res.checkpoint.size);
+    int bad = !t || aidreg_merkle_root(aidreg_tile_nodes_fetch, t, size_limit, root_hash);
+    aidreg_tile_nodes_free(t);
+    if (bad) {
+      fprintf(stderr, "aidreg audit: the root of size %llu cannot be computed from the tiles\n", size_limit);
+      goto done;
+    }
+    size = size_limit;
+  }
+  aidreg_b64_encode_to(root_hash, 32, root, sizeof root);
   aidreg_audit_query q = {.as_of = as_of, .village = village, .check = check, .origin = res.checkpoint.origin,
-                          .size = res.checkpoint.size, .root = root};
+                          .size = size, .root = root};
   json_t *report = NULL;
   char err[512];
   if (!year) year = atoi(as_of);

@@ -181,6 +181,7 @@ def test_cli_finding_record_and_resolve():
                          *common)
         assert rc == 1 and "names no sale-below-valuation finding on A-9" in err, err
         assert status("no-owner") == "open"
+        before = lg.size()
         rc, _, err = cli("finding", "record", "--key", os.path.join(d, "auditor.key"), "--check", "no-owner",
                          "--due", "2026-12-31", "--note", "限期确权", *common)
         assert rc == 0, err
@@ -192,6 +193,16 @@ def test_cli_finding_record_and_resolve():
         rc, _, err = cli("finding", "resolve", "--key", os.path.join(d, "village.key"), "--check", "no-owner",
                          "--action", "再次", *common)
         assert rc == 1, err  # already resolved: the server refuses (finding-resolved)
+        # an older tree of the same ledger: before the record, the finding was open
+        old = offline("--server", C.base, "--ledger", lg.code, "--vkey", lg.vkey, "--size", str(before))
+        assert old["checkpoint"]["size"] == before, old["checkpoint"]
+        f = [x for x in old["findings"] if x["check"] == "no-owner" and x["subject"] == "A-9"]
+        assert f and f[0]["status"] == "open", f
+        full = offline("--server", C.base, "--ledger", lg.code, "--vkey", lg.vkey)
+        assert offline("--server", C.base, "--ledger", lg.code, "--vkey", lg.vkey, "--size",
+                       str(full["checkpoint"]["size"])) == full
+        rc, _, err = cli("audit", "--server", C.base, "--ledger", lg.code, "--vkey", lg.vkey, "--size", "99999")
+        assert rc == 1 and "beyond the verified checkpoint" in err, err
 
 
 def test_reports_server_and_offline_agree():
