@@ -4,7 +4,7 @@
  * atomics, so counting costs one atomic add and nothing grows with traffic. */
 #include <stdint.h>
 
-#define METRICS_MAX_SLOTS 32 /* routes + 1 for "unmatched" */
+#define METRICS_MAX_SLOTS 64 /* routes + 1 for "unmatched" */
 
 /* Count one response. slot is the request's route_slot; statuses outside 100..599
  * are counted as 500. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "h_desk.h"
+#include "h_audit.h"
 #include "h_places.h"
 #include "h_reports.h"
 #include "h_state.h"
@@ -40,6 +41,7 @@ static const httpd_route routes[] = {
   {"GET", "/v1/ledgers/{code}/notices", h_desk_notices, 0, false},
   {"GET", "/v1/ledgers/{code}/findings", h_desk_findings, 0, false},
   {"GET", "/v1/ledgers/{code}/reports/{name}", h_reports, 0, false},
+  {"GET", "/v1/ledgers/{code}/audit", h_audit, 0, false},
   {"GET", "/openapi.json", h_openapi, 0, false},
 };
 

@@ -42,6 +42,10 @@ static const char usage_text[] =
     "  proof           inclusion and consistency proofs; check a saved receipt offline\n"
     "  rebuild --check recompute the current state from the leaves; compare it with PostgreSQL\n"
     "\n"
+    "Audit (审计)\n"
+    "  audit           verify a ledger, then list its findings (docs/audit.md) as of a date\n"
+    "  finding record  record a computed finding (finding.record); finding resolve: its 整改\n"
+    "\n"
     "`aidreg <command> --help` describes a command. Defaults come from the environment:\n"
     "AIDREG_URL (server), AIDREG_LEDGER (county code), AIDREG_ORIGIN (checkpoint origin),\n"
     "AIDREG_LOG_VKEY (checkpoint verifier key), AIDREG_ADMIN_TOKEN (operator token).\n"
@@ -60,6 +64,7 @@ static const command commands[] = {
     {"template", cli_template}, {"assets", cli_assets}, {"asset", cli_asset}, {"plans", cli_plans},
     {"plan", cli_plan}, {"places", cli_places}, {"keys", cli_keys}, {"incomes", cli_incomes},
     {"summary", cli_summary}, {"report", cli_report}, {"import", cli_import},
+    {"audit", cli_audit}, {"finding", cli_finding},
 };
 
 int main(int argc, char **argv) {

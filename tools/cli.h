@@ -29,6 +29,8 @@ int cli_export(int argc, char **argv);
 int cli_proof(int argc, char **argv);
 int cmd_rebuild(int argc, char **argv); /* cli_rebuild.c: rebuild --check */
 int cli_import(int argc, char **argv);  /* cli_import.c: import a 台账 (CSV, XLSX) */
+int cli_audit(int argc, char **argv);   /* cli_audit.c */
+int cli_finding(int argc, char **argv); /* cli_finding.c: finding record|resolve */
 
 /* ---- cli_common.c -------------------------------------------------------------------- */
 

@@ -265,6 +265,15 @@ static const spec b_settings[] = {
   MINT("unallocated_months", "收益未分配月数", 1, 120, F_OPT),
   MARR("forbidden_purposes", "禁止的收益用途", el_purpose, F_OPT | F_UNIQUE),
   MARR("required_steps", "必需的四议步骤", el_step, F_OPT | F_UNIQUE),
+  /* The audit's thresholds (docs/audit.md): read by registry/audit, not by the rules. */
+  MINT("registration_days", "竣工后资产登记期限（天）", 1, 3650, F_OPT),
+  MINT("value_gap_bp", "资产原值与资金差异容限（基点）", 0, 10000, F_OPT),
+  MINT("rights_days", "验收后确权期限（天）", 1, 3650, F_OPT),
+  MINT("handover_days", "确权后移交期限（天）", 1, 3650, F_OPT),
+  MINT("repair_days", "损毁修复期限（天）", 1, 3650, F_OPT),
+  MINT("payout_months", "公示后兑付期限（月）", 1, 120, F_OPT),
+  MINT("flat_split_min", "平均分配认定户数", 2, 100000, F_OPT),
+  MINT("sale_gap_bp", "低价处置容限（基点）", 0, 10000, F_OPT),
   END,
 };
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "aidreg/audit.h"
 #include "aidreg/authority.h"
 #include "aidreg/dsse.h"
 #include "aidreg/encoding.h"
@@ -17,6 +18,7 @@
 #include "aidreg/rebuild.h"
 #include "aidreg/registry.h"
 #include "aidreg/state.h"
+#include "aidreg/verify.h"
 #include "store/db.h"
 #include "rules/domain.h"
 #include "rules/judge.h"
@@ -147,6 +149,52 @@ static aidreg_code mem_judge(domain_batch *d, const char *payload, size_t len, i
 
 /* ---- a run ---- */
 
+/* The server's audit (aidreg_audit_latest) and the offline one (the leaves aidreg verify
+ * checked, from the database) name the same findings (docs/audit.md). */
+static aidreg_audit *offline_audit;
+static int feed_leaf(void *ctx, const aidreg_verify_leaf *leaf, aidreg_verify_failure *f) {
+  (void)ctx, (void)f;
+  char err[512];
+  if (aidreg_audit_leaf(offline_audit, leaf->index, leaf->data, leaf->len, err, sizeof err))
+    CHECK_MSG(0, "offline audit: %s", err);
+  return 0;
+}
+
+static void audits_agree(uint64_t seed) {
+  char err[512];
+  aidreg_verify_db *vdb = aidreg_verify_db_open(url, code, err, sizeof err);
+  CHECK_MSG(vdb != NULL, "%s", err);
+  if (!vdb) return;
+  aidreg_verify_source src;
+  aidreg_verify_db_source(vdb, &src);
+  src.leaf = feed_leaf;
+  char *vkey = aidreg_verify_db_vkey(vdb);
+  aidreg_verify_options opt = {.vkey = vkey, .ledger = code};
+  aidreg_verify_result vr;
+  offline_audit = aidreg_audit_new(code);
+  CHECK_MSG(aidreg_verify_run(&src, &opt, &vr) == 0, "verify: %s", vr.failure.message);
+  char root[45];
+  aidreg_b64_encode_to(vr.checkpoint.root, 32, root, sizeof root);
+  static const char *const dates[] = {"2023-06-30", "2024-12-31", "2027-01-01"};
+  for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
+    aidreg_audit_query q = {.as_of = dates[i], .origin = vr.checkpoint.origin, .size = vr.checkpoint.size, .root = root};
+    json_t *off = NULL, *srv = NULL;
+    aidreg_problem p;
+    aidreg_problem_clear(&p);
+    CHECK_MSG(aidreg_audit_report(offline_audit, &q, &off, err, sizeof err) == 0, "%s", err);
+    CHECK_MSG(aidreg_audit_latest(reg, code, &q, &srv, &p) == 0, "%s", p.detail);
+    CHECK_MSG(off && srv && json_equal(off, srv), "seed %llu as of %s: the server's and the offline audit differ",
+              (unsigned long long)seed, dates[i]);
+    if (i == 2) fprintf(stderr, "  audit as of %s: %zu findings, the same in the server\n", dates[i],
+                        json_array_size(json_object_get(off, "findings")));
+    json_decref(off);
+    json_decref(srv);
+  }
+  aidreg_audit_free(offline_audit);
+  free(vkey);
+  aidreg_verify_db_close(vdb);
+}
+
 static void run(uint64_t seed, int ops) {
   snprintf(code, sizeof code, "9%05u", randombytes_uniform(100000));
   snprintf(origin, sizeof origin, "test.aidreg/%s", code);
@@ -256,6 +304,7 @@ static void run(uint64_t seed, int ops) {
   CHECK(accepted > ops / 4);
   int diffs = aidreg_rebuild_check(url, code, stderr);
   CHECK_MSG(diffs == 0, "seed %llu: rebuild --check finds %d differences", (unsigned long long)seed, diffs);
+  audits_agree(seed);
   ar_domain_end(md);
   ar_domain_memstore_free(m);
   dr_free(&g);

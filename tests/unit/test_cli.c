@@ -79,7 +79,7 @@ static char *read_file(const char *rel, size_t *len) {
 static void test_help_and_usage(void) {
   static const char *const cmds[] = {"keygen", "sign",   "submit", "ledger create", "enroll", "revoke",
                                      "verify", "export", "proof",  "template",      "assets", "asset",
-                                     "plans",  "plan",   "places", "keys",          "incomes", "summary", "import"};
+                                     "plans",  "plan",   "places", "keys",          "incomes", "summary", "import", "audit", "finding"};
   CHECK(run("--help") == 0 && strstr(out, "usage: aidreg <command>"));
   CHECK(run("%s", "") == 2);
   CHECK(run("frobnicate") == 2);

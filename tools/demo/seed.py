@@ -630,11 +630,15 @@ def history(c, keys_meta):
     # The inventory count (清查), November 2025.
     lost = [a for a in c.assets if a["subtype"] == "goat" and a["villages"][0][0] == c.by_name["打引村"]["code"]]
     lost = lost[3] if len(lost) > 3 else [a for a in c.assets if a["subtype"] == "goat"][0]
+    uncounted = [a for a in c.assets if a["subtype"] == "activity_square"][0]
+    c.notes.append("%s (%s)：2025 年清查漏查，12 个月内无清查记录" % (uncounted["name"], uncounted["code"]))
     for a in c.assets:
         if a["status"] == "disposed":
             continue
         vcode = a["villages"][0][0]
         day = d("2025-11-%02d" % rng.randint(3, 21))
+        if a is uncounted:
+            continue
         found = a is not lost
         cond = a.get("condition", "good")
         if a is occupied:
@@ -647,14 +651,119 @@ def history(c, keys_meta):
 
     # A county cross-check (交叉检查) in June 2025: findings, one resolved.
     f1 = b.add(at("2025-06-18", 10, 0), "auditor", "finding.record", lowpv["code"],
-               {"check": "low_yield", "severity": "warning", "note": "电站发电量较上年同期下降约七成，请查明原因并限期修复",
+               {"check": "idle-overdue", "severity": "warning", "note": "电站发电量较上年同期下降约七成，请查明原因并限期修复",
                 "due": "2025-07-31"})
     b.add(at("2025-07-22", 16, 0), "village3", "finding.resolve", lowpv["code"],
           {"finding": f1, "action": "已更换 2 台逆变器，8 月起恢复正常发电", "resolved_on": "2025-07-21"})
     b.add(at("2025-06-18", 11, 0), "auditor", "finding.record", cold["code"],
-          {"check": "idle_asset", "severity": "serious", "note": "冷库自 2024 年 3 月闲置，未制定盘活方案",
+          {"check": "idle-overdue", "severity": "serious", "note": "冷库自 2024 年 3 月闲置，未制定盘活方案",
            "due": "2025-12-31"})
+    audit_plants(c, keys_meta)
     return plans
+
+
+def audit_plants(c, keys_meta):
+    """Irregularities planted for the checks of docs/audit.md that the history above does not
+    make fire (docs/demo.md lists which entries make each check fire), and the places (区划),
+    so that the audit names the villages. Fixed dates, no draws of the generator."""
+    b, code = c.book, c.code
+    for tw in c.townships:
+        b.add(at("2024-01-02", 9, 40), "county", "place.register", tw["code"], {"name": tw["name"]})
+    for v in c.villages:
+        b.add(at("2024-01-02", 9, 50), "county", "place.register", v["code"], {"name": v["name"]})
+    # key-dormant: an auditor key enrolled and never used
+    k = keys_meta.get("auditor2")
+    b.add(at("2024-01-05", 9, 10), "county", "key.enroll", k.id,
+          {"key": k.id, "role": "auditor", "scope": code, "holder": {"name": "孙丽", "org": "惠水县审计局（借调）"}})
+    ch = c.t["channels"]
+    v_hhh, v_xm = c.by_name["好花红村"], c.by_name["新民村"]
+    v_xb, v_wt, v_rz = c.by_name["新坝村"], c.by_name["翁台村"], c.by_name["冗章村"]
+
+    def project(pcode, name, type_, year, fen, village, accepted, signed, dept="惠水县农业农村局"):
+        b.add(at(signed, 9, 30), "county", "project.register", pcode,
+              {"name": name, "type": type_, "year": year,
+               "funding_lines": [{"channel": ch[0], "year": year, "amount_fen": fen}], "locations": [village["code"]],
+               "industry_dept": dept, "implementing_unit": "惠水县乡村振兴局", "accepted_on": accepted})
+
+    def asset(acode, pcode, name, cls, subtype, fen, village, accepted, signed, form="fixed", unit="座"):
+        b.add(at(signed, 10, 0), "county", "asset.register", acode,
+              {"project": pcode, "name": name, "class": cls, "subtype": subtype, "form": form, "village": village["code"],
+               "original_value_fen": fen, "quantity": 1, "unit": unit, "completed_on": accepted, "accepted_on": accepted})
+
+    def kept(acode, village, confirmed, cert, reports=("2025-08-12", "2025-12-09"), counted="2025-11-18"):
+        """Owned, certified, handed over, maintained, inspected, counted: nothing else to find."""
+        b.add(at(confirmed, 10, 30), "county", "asset.rights", acode,
+              {"owners": [{"kind": "village_collective", "id": village["code"], "name": c.collective(village),
+                           "share_bp": 10000}], "certificate_no": cert, "confirmed_on": confirmed})
+        b.add(at(confirmed, 15, 0), c.tkey(village["code"]), "asset.handover", acode,
+              {"from_unit": "惠水县乡村振兴局", "to": village["code"], "handed_over_on": confirmed,
+               "documents_sha256": [sha("移交清单 %s" % acode)]})
+        b.add(at(confirmed, 16, 0), village["key"], "asset.maintainer", acode,
+              {"body": "%s村民委员会" % village["name"], "person": "%s管护员" % village["name"], "duties": "日常巡查",
+               "fund_source": "村集体经济收入", "from": confirmed})
+        for day in reports:
+            b.add(at(day, 11, 0), village["key"], "maintenance.report", acode,
+                  {"kind": "inspection", "date": day, "condition": "good", "cost_fen": 0, "paid_from": "other",
+                   "note": "巡查正常", "photos_sha256": []})
+        if counted:
+            b.add(at(counted, 14, 0), village["key"], "inventory.count", acode,
+                  {"date": counted, "found": True, "condition": "good", "note": "账实相符", "photos_sha256": []})
+
+    # project-without-assets: accepted in June 2025, no asset registered since.
+    project("P522731-2025-901", "2025年好花红村产业路硬化项目", "rural_construction", 2025, 180000000, v_hhh,
+            "2025-06-28", "2025-07-03", dept="惠水县交通运输局")
+    c.notes.append("P522731-2025-901 好花红村产业路硬化项目：2025-06-28 竣工验收，未登记任何资产")
+    # value-funding-gap: 600000 yuan of funding, 420000 yuan of assets.
+    project("P522731-2024-902", "2024年新民村小型农田水利项目", "rural_construction", 2024, 60000000, v_xm,
+            "2024-05-20", "2024-06-03", dept="惠水县水务局")
+    asset("A522731-2024-902-01", "P522731-2024-902", "新民村灌溉渠", "public_welfare", "irrigation", 42000000, v_xm,
+          "2024-05-20", "2024-06-03", unit="km")
+    kept("A522731-2024-902-01", v_xm, "2024-06-20", "惠乡振资确〔2024〕0902号")
+    c.notes.append("P522731-2024-902 新民村农田水利：项目资金 600000.00 元，登记资产原值 420000.00 元（差 30%）")
+    # no-owner: a household's cattle, never confirmed.
+    project("P522731-2025-903", "2025年冗章村到户养牛补助项目", "industry", 2025, 1200000, v_rz, "2025-04-15",
+            "2025-04-20")
+    asset("A522731-2025-903-01", "P522731-2025-903", "到户能繁母牛", "household", "cattle", 1200000, v_rz,
+          "2025-04-15", "2025-04-20", form="biological", unit="头")
+    c.notes.append("A522731-2025-903-01 冗章村到户能繁母牛：2025-04-15 验收，至今未确权")
+    # no-income: an operating asset run by the village itself that never reported income.
+    project("P522731-2024-904", "2024年新坝村电商服务站项目", "industry", 2024, 30000000, v_xb, "2024-03-10",
+            "2024-03-20", dept="惠水县商务局")
+    asset("A522731-2024-904-01", "P522731-2024-904", "新坝村电商服务站", "operating", "ecommerce", 30000000, v_xb,
+          "2024-03-10", "2024-03-20")
+    kept("A522731-2024-904-01", v_xb, "2024-04-01", "惠乡振资确〔2024〕0904号")
+    b.add(at("2024-04-08", 10, 0), v_xb["key"], "asset.operator", "A522731-2024-904-01",
+          {"mode": "self", "operator": {"name": "新坝村股份经济合作社", "kind": "village_collective"},
+           "decided_on": "2024-04-08", "filed_with": "摆金镇人民政府"})
+    c.notes.append("A522731-2024-904-01 新坝村电商服务站：经营性资产在用，2024–2025 年无收益报告")
+    # no-contract: leased out with no contract number; the rent is reported.
+    project("P522731-2024-905", "2024年翁台村茶叶加工厂项目", "industry", 2024, 50000000, v_wt, "2024-05-06",
+            "2024-05-15")
+    asset("A522731-2024-905-01", "P522731-2024-905", "翁台村茶叶加工厂", "operating", "workshop", 50000000, v_wt,
+          "2024-05-06", "2024-05-15")
+    kept("A522731-2024-905-01", v_wt, "2024-05-30", "惠乡振资确〔2024〕0905号")
+    b.add(at("2024-06-03", 10, 0), v_wt["key"], "asset.operator", "A522731-2024-905-01",
+          {"mode": "lease", "operator": {"name": "惠水县翁台茶业有限公司", "kind": "enterprise"},
+           "contract": {"no": "", "start": "2024-07-01", "end": "2029-06-30", "agreed_return_fen_per_year": 0},
+           "decided_on": "2024-06-03", "filed_with": "摆金镇人民政府"})
+    b.add(at("2026-01-12", 10, 0), v_wt["key"], "income.report", "A522731-2024-905-01",
+          {"period_start": "2025-07-01", "period_end": "2025-12-31", "gross_fen": 1200000, "costs": [],
+           "net_fen": 1200000, "payer": "惠水县翁台茶业有限公司", "received_on": "2026-01-10", "account": "翁台村集体账户"})
+    c.notes.append("A522731-2024-905-01 翁台村茶叶加工厂：租赁经营，无合同编号（有租无合同）")
+    # sale-below-valuation: an old village hall auctioned 40 % below its valuation.
+    project("P522731-2024-906", "2017年冗章村村级活动场所项目（存量登记）", "governance", 2024, 25000000, v_rz,
+            "2017-09-30", "2024-02-20", dept="惠水县民政局")
+    asset("A522731-2024-906-01", "P522731-2024-906", "冗章村旧村级活动室", "public_welfare", "activity_square",
+          25000000, v_rz, "2017-09-30", "2024-02-20")
+    kept("A522731-2024-906-01", v_rz, "2024-03-05", "惠乡振资确〔2024〕0906号", reports=("2025-08-12",), counted=None)
+    req = b.add(at("2025-09-01", 10, 0), v_rz["key"], "disposal.request", "A522731-2024-906-01",
+                {"trigger": "superseded", "method": "auction", "valuation_fen": 25000000, "decided_on": "2025-09-01"})
+    b.add(at("2025-09-10", 10, 0), "county", "disposal.approve", "A522731-2024-906-01",
+          {"request": req, "decision": "approved", "conditions": "公开拍卖，底价不低于评估价"})
+    b.add(at("2025-10-20", 10, 0), v_rz["key"], "disposal.complete", "A522731-2024-906-01",
+          {"completed_on": "2025-10-20", "proceeds_fen": 15000000, "counterparty": "惠水县某商贸公司",
+           "proceeds_to": v_rz["code"]})
+    c.notes.append("A522731-2024-906-01 冗章村旧村级活动室：评估价 250000.00 元，拍卖成交 150000.00 元（低 40%）")
 
 
 def pv_month(c, a, y, m, factor=1.0):
@@ -847,6 +956,8 @@ def payouts(c, plan, v, end, partial=False):
         elif line["purpose"] == "awards_aid":
             homes = [a["household"] for a in c.assets if a["cls"] == "household" and a["villages"][0][0] == v["code"]]
             payees = [("household", hid, name) for hid, name in rng.sample(homes, min(len(homes), rng.randint(4, 8)))]
+            if "平均" in line["description"]:
+                payees = [("household", hid, name) for hid, name in homes]  # every household alike (flat-split)
         elif line["purpose"] == "small_public_works":
             payees = [("project", "WX-%s-%d" % (v["code"][-6:], plan["year"]), "%s村组道路及饮水设施维修" % v["name"])]
         elif line["purpose"] == "o_and_m":
