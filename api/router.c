@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "h_places.h"
+#include "h_static.h"
 #include "h_state.h"
 #include "httpd.h"
 #include "metrics.h"
@@ -32,6 +33,11 @@ static const httpd_route routes[] = {
   {"GET", "/v1/ledgers/{code}/summary", h_state_summary, 0, false},
   {"GET", "/v1/ledgers/{code}/places", h_places, 0, false},
   {"GET", "/openapi.json", h_openapi, 0, false},
+  /* The web app (h_static.c): / and /app lead to /app/. */
+  {"GET", "/", h_static_redirect, 0, false},
+  {"GET", "/app", h_static_redirect, 0, false},
+  {"GET", "/app/", h_static, 0, false},
+  {"GET", "/app/{rest}", h_static, 0, false},
 };
 
 #define ROUTE_COUNT ((int)(sizeof routes / sizeof routes[0]))
