@@ -268,8 +268,21 @@ document.getElementById('lang').addEventListener('click', () => { setLang(getLan
 addEventListener('hashchange', () => route());
 addEventListener('online', netState);
 addEventListener('offline', netState);
+// Warned before leaving with entries not yet sent.
 addEventListener('beforeunload', (e) => { if (window.__unsent) e.preventDefault(); });
-queue.onChange(async () => { window.__unsent = (await queue.unsent()).length; });
+async function unsentBadge() {
+  const n = (await queue.unsent()).length;
+  window.__unsent = n;
+  const el = document.getElementById('unsent');
+  el.hidden = n === 0;
+  el.textContent = t('home.unsent') + ' ' + n;
+}
+queue.onChange(async () => {
+  await unsentBadge();
+  if (location.hash === '#/queue' || location.hash === '' || location.hash === '#/') route();
+});
+unsentBadge();
+if ('serviceWorker' in navigator) navigator.serviceWorker.register('sw.js').catch(() => { /* works online without it */ });
 translate();
 netState();
 route();
