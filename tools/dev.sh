@@ -80,6 +80,12 @@ ensure_web_deps() {
     log "installing the browser test's npm packages (tests/web, npm ci)"
     (cd "$web" && npm ci --no-audit --no-fund --loglevel=error) || log "npm ci failed: the browser test will skip"
   fi
+  # The app's vendored files (api/www/app/vendor/, committed) as the lock file pins them.
+  local tw=$AIDREG_ROOT/tools/webapp qr=$AIDREG_ROOT/tools/webapp/node_modules/qrcode-generator/dist/qrcode.mjs
+  if [[ ! -f $qr || $tw/package-lock.json -nt $tw/node_modules/.package-lock.json ]]; then
+    (cd "$tw" && npm ci --no-audit --no-fund --loglevel=error) || { log "npm ci failed in tools/webapp"; return 0; }
+  fi
+  cmp -s "$qr" "$AIDREG_ROOT/api/www/app/vendor/qrcode.mjs" || cp "$qr" "$AIDREG_ROOT/api/www/app/vendor/qrcode.mjs"
 }
 
 # The web app's precompressed copies (name.gz beside name, for files of 1 KiB or more):

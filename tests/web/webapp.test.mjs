@@ -117,6 +117,9 @@ await step('enrolment: a WebCrypto Ed25519 key, non-extractable, in IndexedDB', 
   const persist = await page.textContent('#persist');
   ok(/已获准|未获准|不支持/.test(persist), 'persist() result shown: ' + persist);
   ok((await page.textContent('main')).includes('私钥不可导出'), 'the kind of key is said');
+  await until(() => !!document.querySelector('#qr')?.dataset.modules);
+  const qr = await page.evaluate(() => ({ text: document.querySelector('#qr').dataset.text, w: document.querySelector('#qr').width }));
+  ok(qr.text === `aidreg:key?ledger=${LEDGER}&village=${VILLAGE}&key=${encodeURIComponent(keyid)}` && qr.w > 100, 'QR: ' + JSON.stringify(qr));
   await shot(page, 'key-360');
 });
 

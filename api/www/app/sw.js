@@ -4,7 +4,7 @@
 // cached; submissions (POST) pass through untouched: the IndexedDB queue holds them.
 const CACHE = 'aidreg-app-v1';
 const SHELL = ['./', 'index.html', 'app.css', 'icon.svg', 'js/app.js', 'js/api.js', 'js/db.js', 'js/dsse.js',
-  'js/form.js', 'js/i18n.js', 'js/keys.js', 'js/queue.js', 'js/util.js'];
+  'js/form.js', 'js/i18n.js', 'js/keys.js', 'js/queue.js', 'js/util.js', 'vendor/qrcode.mjs'];
 
 self.addEventListener('install', (e) => {
   e.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));

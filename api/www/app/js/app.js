@@ -55,8 +55,24 @@ async function viewKey() {
   const persist = persistResult === undefined ? (navigator.storage?.persisted ? await navigator.storage.persisted() : null) : persistResult;
   const pub = h('p', { class: 'mono', id: 'pubkey' }, key.keyid);
   const copied = h('span', { class: 'muted' });
+  // What the county officer scans: the key id with the ledger and village it is for.
+  const qrText = `aidreg:key?ledger=${key.ledger}&village=${key.village}&key=${encodeURIComponent(key.keyid)}`;
+  const qr = h('canvas', { id: 'qr', class: 'qr', 'data-text': qrText, width: 1, height: 1 });
+  import('../vendor/qrcode.mjs').then(({ default: qrcode }) => {
+    const q = qrcode(0, 'M');
+    q.addData(qrText);
+    q.make();
+    const n = q.getModuleCount(), cell = 5, margin = 4 * cell, size = n * cell + 2 * margin;
+    qr.width = qr.height = size;
+    const g = qr.getContext('2d');
+    g.fillStyle = '#fff';
+    g.fillRect(0, 0, size, size);
+    g.fillStyle = '#000';
+    for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) if (q.isDark(r, c)) g.fillRect(margin + c * cell, margin + r * cell, cell, cell);
+    qr.dataset.modules = String(n);
+  }).catch(() => { qr.hidden = true; });
   render(h('h1', {}, t('key.title')),
-    card(h('h2', {}, t('key.pub')), pub,
+    card(h('h2', {}, t('key.pub')), pub, qr,
       h('p', { class: 'row' }, h('button', { class: 'btn sec', type: 'button', onclick: async () => {
         try { await navigator.clipboard.writeText(key.keyid); copied.textContent = t('key.copied'); } catch { /* no clipboard */ }
       } }, t('key.copy')), copied)),
