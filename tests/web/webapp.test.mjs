@@ -302,6 +302,23 @@ await step('first load is small (at most 200 KB) and the page logged no errors',
   ok(errors.length === 0, 'console: ' + errors.join('\n'));
 });
 
+await step('opens in under 5 s on a slow link (400 kbit/s, 400 ms RTT, empty cache)', async () => {
+  const slow = await browser.newContext({ viewport: { width: 360, height: 780 }, locale: 'zh-CN', serviceWorkers: 'block' });
+  const p = await slow.newPage();
+  const cdp = await slow.newCDPSession(p);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 400,
+    downloadThroughput: 400 * 1000 / 8, uploadThroughput: 400 * 1000 / 8 });
+  const t0 = Date.now();
+  await p.goto(URL0 + '/app/');
+  await p.waitForSelector('main h1', { timeout: 15000 });
+  const ms = Date.now() - t0;
+  console.log(`web: slow link (400 kbit/s, 400 ms RTT): the home page showed in ${ms} ms`);
+  await slow.close();
+  ok(ms < 5000, 'load time ' + ms);
+});
+
 await browser.close();
 console.log(`web: screenshots in ${OUT}`);
 if (results.length) console.log('failed:\n  ' + results.join('\n  '));
