@@ -9,6 +9,7 @@
 #include "h_audit.h"
 #include "h_places.h"
 #include "h_reports.h"
+#include "h_static.h"
 #include "h_state.h"
 #include "httpd.h"
 #include "metrics.h"
@@ -43,6 +44,11 @@ static const httpd_route routes[] = {
   {"GET", "/v1/ledgers/{code}/reports/{name}", h_reports, 0, false},
   {"GET", "/v1/ledgers/{code}/audit", h_audit, 0, false},
   {"GET", "/openapi.json", h_openapi, 0, false},
+  /* The web app (h_static.c): / and /app lead to /app/. */
+  {"GET", "/", h_static_redirect, 0, false},
+  {"GET", "/app", h_static_redirect, 0, false},
+  {"GET", "/app/", h_static, 0, false},
+  {"GET", "/app/{rest}", h_static, 0, false},
 };
 
 #define ROUTE_COUNT ((int)(sizeof routes / sizeof routes[0]))

@@ -49,6 +49,9 @@ PACKAGES=(build-essential cmake pkg-config libpq-dev libmicrohttpd-dev libsodium
 # small reader over them (tools/import/); the tests write their XLSX fixtures with python3's
 # zipfile, so no zip tool is needed.
 PACKAGES+=(libxlsxwriter-dev) # the reports' XLSX (optional to the build)
+# The web app's browser test (tests/web): Debian's chromium, a CJK font for its screenshots,
+# node for playwright-core (npm comes with some nodejs builds, Debian's has it apart).
+PACKAGES+=(chromium fonts-wqy-microhei nodejs)
 
 ensure_packages() {
   [[ ${AIDREG_NO_INSTALL:-} == 1 ]] && return 0
@@ -67,6 +70,38 @@ ensure_packages() {
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
   PG_BIN=$(_pg_find_bin)
+}
+
+# tests/web/node_modules from the committed package-lock.json (npm ci), when it is missing or
+# older than the lock file; npm from Debian when nodejs brought none.
+ensure_web_deps() {
+  [[ ${AIDREG_NO_INSTALL:-} == 1 ]] && return 0
+  local web=$AIDREG_ROOT/tests/web
+  if ! command -v npm >/dev/null && command -v apt-get >/dev/null; then
+    env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm || true
+  fi
+  command -v npm >/dev/null || { log "no npm: the browser test will skip"; return 0; }
+  if [[ ! -d $web/node_modules/playwright-core || $web/package-lock.json -nt $web/node_modules/.package-lock.json ]]; then
+    log "installing the browser test's npm packages (tests/web, npm ci)"
+    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error) || log "npm ci failed: the browser test will skip"
+  fi
+  # The app's vendored files (api/www/app/vendor/, committed) as the lock file pins them.
+  local tw=$AIDREG_ROOT/tools/webapp qr=$AIDREG_ROOT/tools/webapp/node_modules/qrcode-generator/dist/qrcode.mjs
+  if [[ ! -f $qr || $tw/package-lock.json -nt $tw/node_modules/.package-lock.json ]]; then
+    (cd "$tw" && npm ci --no-audit --no-fund --loglevel=error) || { log "npm ci failed in tools/webapp"; return 0; }
+  fi
+  cmp -s "$qr" "$AIDREG_ROOT/api/www/app/vendor/qrcode.mjs" || cp "$qr" "$AIDREG_ROOT/api/www/app/vendor/qrcode.mjs"
+}
+
+# The web app's precompressed copies (name.gz beside name, for files of 1 KiB or more):
+# api/h_static.c sends one to a client that takes gzip unless it is older than its file.
+precompress_app() {
+  local f
+  while IFS= read -r -d '' f; do
+    [[ -f $f.gz && $f.gz -nt $f ]] && continue
+    gzip -9 -n -c "$f" >"$f.gz.tmp" && mv "$f.gz.tmp" "$f.gz"
+  done < <(find "$AIDREG_ROOT/api/www/app" -type f -size +1k \( -name '*.html' -o -name '*.js' -o -name '*.css' \
+    -o -name '*.svg' -o -name '*.json' -o -name '*.webmanifest' \) -print0)
 }
 
 need_root() {
@@ -111,6 +146,7 @@ cmd_run() {
   need_root
   ensure_packages
   BUILD_TARGETS="aidreg-server aidreg-cli" build_dir build
+  precompress_app
   CLUSTER="dev"
   trap run_cleanup EXIT
   trap 'exit 130' INT
@@ -225,6 +261,8 @@ test_cleanup() {
 cmd_test() {
   need_root
   ensure_packages
+  ensure_web_deps
+  precompress_app
   mkdir -p "$AIDREG_ROOT/var/test"
   export AIDREG_STATE_DIR=$AIDREG_ROOT/var/test
   local builds=() b
