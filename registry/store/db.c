@@ -101,15 +101,28 @@ static void failed(db_conn *c, PGresult *r, const char *sql, char sqlstate[6]) {
   PQclear(r);
 }
 
+/* Whether a failure on c was the connection's loss while no transaction was open (a
+ * restart of PostgreSQL, an idle connection cut): then nothing was done, and the
+ * statement may be sent again once on a new connection. */
+static bool lost_outside_tx(db_conn *c, PGTransactionStatusType before) {
+  return before == PQTRANS_IDLE && PQstatus(c->pg) == CONNECTION_BAD;
+}
+
 PGresult *ar_db_run(db_conn *c, db_stmt *st, int n, const char *const *params, char sqlstate[6]) {
-  if (sqlstate) sqlstate[0] = 0;
-  char name[16];
-  if (ensure_prepared(c, st, n, name, sqlstate)) return NULL;
-  PGresult *r = PQexecPrepared(c->pg, name, n, params, NULL, NULL, 0);
-  ExecStatusType s = PQresultStatus(r);
-  if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) return r;
-  failed(c, r, st->sql, sqlstate);
-  return NULL;
+  for (int attempt = 0;; attempt++) {
+    if (sqlstate) sqlstate[0] = 0;
+    PGTransactionStatusType before = PQtransactionStatus(c->pg);
+    char name[16];
+    PGresult *r = NULL;
+    if (ensure_prepared(c, st, n, name, sqlstate) == 0) {
+      r = PQexecPrepared(c->pg, name, n, params, NULL, NULL, 0);
+      ExecStatusType s = PQresultStatus(r);
+      if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) return r;
+      failed(c, r, st->sql, sqlstate);
+    }
+    if (attempt > 0 || !lost_outside_tx(c, before) || ar_db_ensure(c)) return NULL;
+    fprintf(stderr, "aidreg: the database connection was lost; reconnected, retrying once\n");
+  }
 }
 
 int ar_db_pipeline(db_conn *c, size_t n, const db_call *calls, PGresult **out) {
@@ -176,10 +189,18 @@ int ar_db_do(db_conn *c, db_stmt *st, int n, const char *const *params) {
 }
 
 int ar_db_cmd(db_conn *c, const char *sql) {
+  PGTransactionStatusType before = PQtransactionStatus(c->pg);
   PGresult *r = PQexec(c->pg, sql);
   int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
   if (!ok) fprintf(stderr, "aidreg: %s failed: %s", sql, PQerrorMessage(c->pg));
   PQclear(r);
+  /* BEGIN (or a SET) on a connection lost while idle: once more on a new one. */
+  if (!ok && lost_outside_tx(c, before) && ar_db_ensure(c) == 0) {
+    r = PQexec(c->pg, sql);
+    ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+    if (!ok) fprintf(stderr, "aidreg: %s failed again: %s", sql, PQerrorMessage(c->pg));
+    PQclear(r);
+  }
   return ok ? 0 : -1;
 }
 

@@ -147,7 +147,7 @@ static int list(aidreg_registry *r, const char *code, const char *kind, const ai
   const char *params[11] = {code,   kind,     q.village, q.township, q.klass, q.status,
                             q.q && *q.q ? q.q : NULL, year, from, lim, list_omits(kind)};
   if (!(res = ar_db_run(c, &q_list, 11, params, NULL)) || !(cnt = ar_db_run(c, &q_count, 8, params, NULL))) {
-    rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
+    rc = aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
     goto out;
   }
   unsigned long long total = 0;
@@ -205,7 +205,7 @@ static int load_doc(db_conn *c, const char *code, const char *kind, const char *
   const char *params[3] = {code, kind, id};
   *doc = NULL;
   PGresult *res = ar_db_run(c, &q_doc, 3, params, NULL);
-  if (!res) return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
+  if (!res) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
   int rc = 0;
   if (PQntuples(res) == 1 && !(*doc = parse(PQgetvalue(res, 0, 0)))) rc = damaged(p, kind, id);
   PQclear(res);
@@ -232,7 +232,7 @@ static json_t *history(db_conn *c, const char *code, const char *subject, const 
   const char *params[2] = {code, subject};
   PGresult *res = ar_db_run(c, &q_history, 2, params, NULL);
   if (!res) {
-    aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
+    aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
     return NULL;
   }
   json_t *out = json_array(), *keys = json_object();
@@ -280,7 +280,7 @@ static json_t *history(db_conn *c, const char *code, const char *subject, const 
   if (rc == 0 && !first) {
     const char *sp[2] = {code, ids.data};
     PGresult *k = ar_db_run(c, &q_signers, 2, sp, NULL);
-    if (!k) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
+    if (!k) rc = aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
     for (int i = 0; rc == 0 && i < PQntuples(k); i++)
       if (json_object_set_new(keys, PQgetvalue(k, i, 0),
                               json_pack("{s:s, s:{s:s, s:s}}", "role", PQgetvalue(k, i, 1), "holder", "name",
@@ -409,7 +409,7 @@ int aidreg_state_summary(aidreg_registry *r, const char *code, const char *villa
   const char *params[2] = {code, village};
   if (rc == 0 && (!(a = ar_db_run(c, &q_by_class, 2, params, NULL)) || !(m = ar_db_run(c, &q_money, 2, params, NULL)) ||
                   !(pd = ar_db_run(c, &q_paid, 2, params, NULL))))
-    rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
+    rc = aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
   if (rc == 0) {
     json_t *by_class = json_object(), *by_status = json_object();
     json_int_t total = 0;
