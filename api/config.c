@@ -35,6 +35,12 @@ static const char usage[] =
     "                            commit, so no thread waits. 0: one thread per connection,\n"
     "                            each blocking until its group commit\n"
     "  --max-connections N       [AIDREG_MAX_CONNECTIONS] connections at once (default 512)\n"
+    "  --key-rate N              [AIDREG_KEY_RATE] entries a second from one signing key\n"
+    "                            (bursts of 2000; default 100; 0 = the default)\n"
+    "  --address-rate N          [AIDREG_ADDRESS_RATE] submission requests a second from one\n"
+    "                            address (bursts of 500; default 50); over either: 429\n"
+    "  --max-signatures N        [AIDREG_MAX_SIGNATURES] signatures checked per request (2000)\n"
+    "  --max-appenders N         [AIDREG_MAX_APPENDERS] ledgers written at once (64)\n"
     "  --per-ip-limit N          [AIDREG_PER_IP_LIMIT] connections at once from one address\n"
     "                            (default 128; 0 = no limit)\n"
     "  --timeout SECONDS         [AIDREG_TIMEOUT] close a connection idle this long (default 30;\n"
@@ -143,6 +149,10 @@ int config_load(server_config *c, int argc, char **argv) {
     {"AIDREG_PER_IP_LIMIT", "--per-ip-limit", 0, 65536, &c->per_ip_limit},
     {"AIDREG_TIMEOUT", "--timeout", 0, 86400, &c->timeout},
     {"AIDREG_DB_POOL", "--db-pool", 0, 1024, &c->db_pool},
+    {"AIDREG_KEY_RATE", "--key-rate", 0, 1000000, &c->key_rate},
+    {"AIDREG_ADDRESS_RATE", "--address-rate", 0, 1000000, &c->address_rate},
+    {"AIDREG_MAX_SIGNATURES", "--max-signatures", 0, 1000000, &c->max_signatures},
+    {"AIDREG_MAX_APPENDERS", "--max-appenders", 0, 65536, &c->max_appenders},
   };
   const size_t nnum = sizeof nums / sizeof nums[0];
   enum { O_NUM = 0x100, O_BIND = 0x200, O_DB, O_OWNER, O_KEY, O_HOST, O_TOKEN, O_TOKEN_FILE, O_MIGRATE, O_HELP };
@@ -153,6 +163,10 @@ int config_load(server_config *c, int argc, char **argv) {
     {"per-ip-limit", required_argument, NULL, O_NUM + 3},
     {"timeout", required_argument, NULL, O_NUM + 4},
     {"db-pool", required_argument, NULL, O_NUM + 5},
+    {"key-rate", required_argument, NULL, O_NUM + 6},
+    {"address-rate", required_argument, NULL, O_NUM + 7},
+    {"max-signatures", required_argument, NULL, O_NUM + 8},
+    {"max-appenders", required_argument, NULL, O_NUM + 9},
     {"bind", required_argument, NULL, O_BIND},
     {"database-url", required_argument, NULL, O_DB},
     {"owner-database-url", required_argument, NULL, O_OWNER},

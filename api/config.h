@@ -17,6 +17,8 @@ typedef struct {
   unsigned per_ip_limit;          /* AIDREG_PER_IP_LIMIT, --per-ip-limit (128; 0 = none) */
   unsigned timeout;               /* AIDREG_TIMEOUT, --timeout seconds idle (30; 0 = none) */
   unsigned db_pool;               /* AIDREG_DB_POOL, --db-pool (0 = the library's default) */
+  unsigned key_rate, address_rate; /* AIDREG_KEY_RATE, AIDREG_ADDRESS_RATE (0 = the library's default) */
+  unsigned max_signatures, max_appenders; /* AIDREG_MAX_SIGNATURES, AIDREG_MAX_APPENDERS (ditto) */
   bool migrate_only;              /* --migrate-only */
 } server_config;
 

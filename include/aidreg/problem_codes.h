@@ -37,4 +37,5 @@
   X(ROOT_REVOKE,        422, "root-revoke-refused", "根密钥只能由自身注销且须另有县级密钥 / Root key is revoked only by itself once another county key exists") \
   X(SUBJECT_MISMATCH,   422, "subject-mismatch",   "主体与正文不一致 / Subject does not match the body") \
   X(INTERNAL,           500, "internal",           "服务器内部错误 / Internal error") \
-  X(UNAVAILABLE,        503, "unavailable",        "服务暂不可用 / Service unavailable, retry")
+  X(UNAVAILABLE,        503, "unavailable",        "服务暂不可用 / Service unavailable, retry") \
+  X(TOO_MANY_REQUESTS,  429, "too-many-requests",  "请求过于频繁 / Too many requests, retry after the time given")

@@ -16,6 +16,11 @@
 
 typedef struct aidreg_registry aidreg_registry;
 
+/* The encoded size (compact JSON) of one envelope, alone or as a member of a batch. */
+#define AIDREG_ENVELOPE_MAX (64u * 1024u)
+/* Signatures checked per request, unless configured (max_signatures). */
+#define AIDREG_DEFAULT_MAX_SIGNATURES 2000u
+
 typedef struct {
   const char *database_url;       /* the server's own role (no UPDATE/DELETE on the log) */
   const char *owner_database_url; /* optional: role that owns the schema; runs migrations */
@@ -25,6 +30,14 @@ typedef struct {
   unsigned pool_size;             /* read connections (default 8) */
   unsigned max_batch;             /* group commit: most entries per transaction (default 1000) */
   int64_t max_clock_skew;         /* seconds an event's time may lead the server clock (600) */
+  /* Limits of docs/api.md "Request bodies and limits" (0: the default). */
+  unsigned max_signatures;        /* signatures in one request (2000) */
+  unsigned max_appenders;         /* ledgers with a running appender (64) */
+  unsigned appender_idle_s;       /* an appender idle that long is stopped (300 s) */
+  double key_rate;                /* entries per second per signing key (100; < 0: no limit) */
+  double key_burst;               /* ... up to this many at once (2000) */
+  double address_rate;            /* submission requests per second per client address (50; < 0: none) */
+  double address_burst;           /* ... up to this many at once (500) */
 } aidreg_registry_config;
 
 /* Connects, applies pending migrations (under an advisory lock, with the owner URL when
@@ -59,6 +72,7 @@ typedef struct {
   aidreg_receipt receipt;
   aidreg_problem problem;
   char head[65];
+  unsigned retry_after; /* 429: seconds to wait (the Retry-After header) */
 } aidreg_result;
 
 void aidreg_result_free(aidreg_result *res);
@@ -85,6 +99,14 @@ void aidreg_registry_submit(aidreg_registry *r, const char *code, const json_t *
 bool aidreg_registry_submit_async(aidreg_registry *r, const char *code, const json_t *const *envelopes,
                                   size_t n, const char *pointer_prefix, aidreg_result *results,
                                   void (*done)(void *ctx), void *ctx);
+
+/* The per-address rate limit (config address_rate): true when a submission request from
+ * address (any text naming the client) may go on; false with *retry_after (seconds, for
+ * the Retry-After header) when it is refused with 429 `too-many-requests`. */
+bool aidreg_registry_admit_address(aidreg_registry *r, const char *address, unsigned *retry_after);
+/* How many appenders (a thread and a database connection each) run now, after stopping
+ * the idle ones. */
+unsigned aidreg_registry_appenders(aidreg_registry *r);
 
 /* Reads. Each returns 0, or -1 with p filled (UNKNOWN_LEDGER, NOT_FOUND, INVALID_QUERY,
  * INTERNAL). json outputs are new references. */
