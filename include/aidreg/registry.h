@@ -29,6 +29,8 @@ typedef struct {
   const aidreg_keypair *log_key;  /* copied */
   unsigned pool_size;             /* read connections (default 8) */
   unsigned max_batch;             /* group commit: most entries per transaction (default 1000) */
+  unsigned read_timeout_ms;       /* statement_timeout of the read connections (10000) */
+  unsigned pool_wait_ms;          /* longest wait for a free read connection, then 503 (5000) */
   int64_t max_clock_skew;         /* seconds an event's time may lead the server clock (600) */
   /* Limits of docs/api.md "Request bodies and limits" (0: the default). */
   unsigned max_signatures;        /* signatures in one request (2000) */

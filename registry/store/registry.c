@@ -50,7 +50,8 @@ aidreg_registry *aidreg_registry_open(const aidreg_registry_config *cfg, char *e
   r->lookup_rl = ar_ratelimit_new(50, 100, 100000);
   pthread_mutex_init(&r->mu, NULL);
   if ((kr > 0 && !r->key_rl) || (ar > 0 && !r->address_rl) || !r->lookup_rl ||
-      ar_db_pool_init(&r->pool, cfg->database_url, cfg->pool_size ? cfg->pool_size : 8, err, cap)) {
+      ar_db_pool_init(&r->pool, cfg->database_url, cfg->pool_size ? cfg->pool_size : 8,
+                      cfg->read_timeout_ms ? cfg->read_timeout_ms : DB_READ_TIMEOUT_MS, cfg->pool_wait_ms, err, cap)) {
     if (!*err) snprintf(err, cap, "out of memory");
     ar_ratelimit_free(r->key_rl);
     ar_ratelimit_free(r->address_rl);

@@ -3,7 +3,14 @@
  * A submission is never answered as a success without a receipt: the appender reconnects
  * and retries once before BEGIN (201 with a receipt that verifies, stored once); a read
  * on a stale pooled connection is retried once instead of answering 500; when the
- * database cannot be reached, the answer is 503 and nothing is stored. */
+ * database cannot be reached, the answer is 503 and nothing is stored. Reads wait a
+ * bounded time: for a free read connection (then 503), for a statement (statement_timeout,
+ * then 503), and for a server that accepts TCP and never answers (connect_timeout). */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <libpq-fe.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -96,6 +103,103 @@ static void settings(int days, aidreg_result *res) {
   submit1(envelope(&root, "ledger.settings", code, body), res);
 }
 
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+typedef struct {
+  aidreg_registry *r;
+  int rc;
+  aidreg_problem p;
+  int64_t ms;
+} read_job;
+
+static void *slow_read(void *arg) {
+  read_job *j = arg;
+  json_t *page = NULL;
+  int64_t t0 = now_ms();
+  j->rc = aidreg_registry_entries(j->r, code, 0, 10, &page, &j->p);
+  j->ms = now_ms() - t0;
+  json_decref(page);
+  return NULL;
+}
+
+/* Item 7: a read blocked by a lock ends at the read statement_timeout (503); a read that
+ * finds no free connection waits pool_wait_ms (503), not for ever. */
+static void bounded_reads(aidreg_keypair *lk) {
+  aidreg_registry_config cfg = {.database_url = getenv("AIDREG_DATABASE_URL"),
+                                .owner_database_url = getenv("AIDREG_OWNER_DATABASE_URL"), .log_host = "test.aidreg",
+                                .log_key = lk, .pool_size = 1, .read_timeout_ms = 600, .pool_wait_ms = 200};
+  char err[256];
+  aidreg_registry *r = aidreg_registry_open(&cfg, err, sizeof err);
+  CHECK_MSG(r != NULL, "open: %s", err);
+  if (!r) return;
+  PGresult *res = PQexec(admin, "BEGIN; LOCK TABLE leaf IN ACCESS EXCLUSIVE MODE");
+  CHECK_MSG(PQresultStatus(res) == PGRES_COMMAND_OK, "lock: %s", PQerrorMessage(admin));
+  PQclear(res);
+  read_job blocked = {.r = r};
+  pthread_t th;
+  pthread_create(&th, NULL, slow_read, &blocked);
+  usleep(100000);
+  read_job waiting = {.r = r};
+  slow_read(&waiting);
+  pthread_join(th, NULL);
+  res = PQexec(admin, "ROLLBACK");
+  PQclear(res);
+  CHECK_MSG(waiting.rc == -1 && aidreg_problem_status(waiting.p.code) == 503 && waiting.ms < 450,
+            "no free connection: rc %d %s after %lld ms", waiting.rc, aidreg_problem_slug(waiting.p.code),
+            (long long)waiting.ms);
+  CHECK_MSG(blocked.rc == -1 && aidreg_problem_status(blocked.p.code) == 503 && blocked.ms < 3000,
+            "blocked read: rc %d %s after %lld ms", blocked.rc, aidreg_problem_slug(blocked.p.code), (long long)blocked.ms);
+  read_job after = {.r = r};
+  slow_read(&after);
+  CHECK_MSG(after.rc == 0, "read after the lock: %s", after.p.detail);
+  aidreg_registry_close(r);
+}
+
+typedef struct {
+  char url[128];
+  aidreg_keypair *lk;
+  volatile int done;
+  aidreg_registry *r;
+} open_job;
+
+static void *open_silent(void *arg) {
+  open_job *j = arg;
+  aidreg_registry_config cfg = {.database_url = j->url, .log_host = "test.aidreg", .log_key = j->lk, .pool_size = 1};
+  char err[256];
+  j->r = aidreg_registry_open(&cfg, err, sizeof err);
+  j->done = 1;
+  return NULL;
+}
+
+/* Item 7: a server that accepts the TCP connection and never answers (a listening socket
+ * nobody accepts on): opening fails after the default connect_timeout (5 s). */
+static void silent_server(aidreg_keypair *lk) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof sa;
+  CHECK(bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(fd, 16) == 0 &&
+        getsockname(fd, (struct sockaddr *)&sa, &len) == 0);
+  static open_job j;
+  j.lk = lk;
+  snprintf(j.url, sizeof j.url, "postgresql://nobody@127.0.0.1:%u/nothing", ntohs(sa.sin_port));
+  pthread_t th;
+  pthread_create(&th, NULL, open_silent, &j);
+  int64_t t0 = now_ms();
+  while (!j.done && now_ms() - t0 < 20000) usleep(50000);
+  CHECK_MSG(j.done, "opening against a silent server still blocks after 20 s");
+  if (!j.done) {
+    fprintf(stderr, "giving up (the thread is left behind)\n");
+    return; /* the process exits at the end of main */
+  }
+  pthread_join(th, NULL);
+  CHECK(j.r == NULL);
+  close(fd);
+}
+
 int main(void) {
   test_require_database();
   if (sodium_init() < 0) return 1;
@@ -166,6 +270,9 @@ int main(void) {
     CHECK(stored_size() == before + (res.status == 201 ? 1 : 0));
     aidreg_result_free(&res);
   }
+
+  bounded_reads(&log_key);
+  silent_server(&log_key);
 
   aidreg_registry_close(reg);
   PQfinish(admin);
