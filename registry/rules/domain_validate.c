@@ -240,6 +240,11 @@ typedef struct spec {
 #define MENUM(name, zh, vals, flags) {name, zh, K_ENUM, flags, vals, 0, 0}
 #define MOBJ(name, zh, members, flags) {name, zh, K_OBJECT, flags, members, 0, 0}
 #define MARR(name, zh, elem, flags) {name, zh, K_ARRAY, flags, &(elem), 0, 0}
+/* An array of at most `most` items. */
+#define MARRN(name, zh, elem, flags, most) {name, zh, K_ARRAY, flags, &(elem), 0, most}
+/* Places a project or an asset lies at: the rules split shares and check scopes over at
+ * most this many (DOM_MAX_LOCATIONS). */
+#define MAX_LOCATIONS 64
 #define MINT(name, zh, lo, hi, flags) {name, zh, K_INT, flags, NULL, lo, hi}
 #define MYEAR(name, zh) MINT(name, zh, 2000, 2100, 0)
 /* Array elements: named after the array for messages. */
@@ -282,7 +287,7 @@ static const spec b_project_register[] = {
   MENUM("type", "项目类型", ev_project_type, 0),
   MYEAR("year", "项目年度"),
   MARR("funding_lines", "资金来源", el_funding_line, F_NONEMPTY),
-  MARR("locations", "项目地点", el_code, F_NONEMPTY | F_UNIQUE),
+  MARRN("locations", "项目地点", el_code, F_NONEMPTY | F_UNIQUE, MAX_LOCATIONS),
   M("industry_dept", "行业主管部门", K_STRING, 0),
   M("implementing_unit", "项目实施单位", K_STRING, 0),
   M("accepted_on", "竣工验收日期", K_DATE, F_OPT | F_FACT),
@@ -303,7 +308,7 @@ static const spec b_asset_register[] = {
   M("subtype", "资产子类", K_STRING, 0),
   MENUM("form", "资产形态", ev_asset_form, 0),
   M("village", "所在村", K_CODE12, F_OPT),
-  MARR("locations", "所在村及份额", el_location, F_OPT | F_NONEMPTY),
+  MARRN("locations", "所在村及份额", el_location, F_OPT | F_NONEMPTY, MAX_LOCATIONS),
   M("original_value_fen", "资产原值（分）", K_FEN, 0),
   M("quantity", "数量", K_NUMBER, 0),
   M("unit", "计量单位", K_STRING, 0),
@@ -830,6 +835,11 @@ static int check_value(vctx *c, const spec *s, const json_t *v) {
       if ((s->flags & F_NONEMPTY) && json_array_size(v) == 0)
         return note(c, AIDREG_E_INVALID_FIELD, "“%s”（%s）不能为空，至少要填一项 / %s must not be empty: give at least one item",
                     s->zh, here(c), here(c));
+      if (s->max > 0 && json_array_size(v) > (size_t)s->max)
+        return note(c, AIDREG_E_INVALID_FIELD,
+                    "“%s”（%s）最多 %lld 项，这里有 %zu 项 / %s holds at most %lld items, this one %zu",
+                    s->zh, here(c), (long long)s->max, json_array_size(v), here(c), (long long)s->max,
+                    json_array_size(v));
       const spec *el = s->arg;
       for (size_t i = 0; i < json_array_size(v); i++) {
         size_t mark = push_index(c, i);
@@ -1375,6 +1385,7 @@ static json_t *kind_json(const spec *s) {
     json_t *items = kind_json(s->arg);
     o = json_pack("{s:s, s:o}", "type", "array", "items", items);
     if (o && (s->flags & F_NONEMPTY) && json_object_set_new(o, "minItems", json_integer(1))) goto fail;
+    if (o && s->max > 0 && json_object_set_new(o, "maxItems", json_integer((json_int_t)s->max))) goto fail;
     if (o && (s->flags & F_UNIQUE) && json_object_set_new(o, "uniqueItems", json_true())) goto fail;
     break;
   }

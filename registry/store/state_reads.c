@@ -3,6 +3,7 @@
  * Every `x_fen` integer gets an `x_yuan` string beside it. */
 #include "aidreg/state.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -394,8 +395,17 @@ int aidreg_state_plan(aidreg_registry *r, const char *code, const char *id, json
 
 /* ---- summaries --------------------------------------------------------------------------------- */
 
-static json_t *fen_json(const char *numeric) {
-  return json_integer((json_int_t)strtoll(numeric, NULL, 10));
+/* A sum of fen as the database computed it (numeric), or NULL when it does not fit the
+ * integers the API answers in (beyond INT64_MAX: *overflow set). */
+static json_t *fen_json(const char *numeric, bool *overflow) {
+  errno = 0;
+  char *end;
+  long long v = strtoll(numeric, &end, 10);
+  if (errno == ERANGE || *end) {
+    *overflow = true;
+    return NULL;
+  }
+  return json_integer((json_int_t)v);
 }
 
 int aidreg_state_summary(aidreg_registry *r, const char *code, const char *village, json_t **out,
@@ -420,14 +430,29 @@ int aidreg_state_summary(aidreg_registry *r, const char *code, const char *villa
       json_object_set_new(by_status, s, json_integer(json_integer_value(json_object_get(by_status, s)) + n));
       total += n;
     }
-    *out = json_pack("{s:s, s:o, s:{s:I, s:o, s:o}, s:o, s:o, s:o, s:o, s:o, s:o}", "ledger", code, "village",
-                     village ? json_string(village) : json_null(), "assets", "total", total, "by_class", by_class,
-                     "by_status", by_status, "original_value_fen", fen_json(PQgetvalue(m, 0, 0)), "income_gross_fen",
-                     fen_json(PQgetvalue(m, 0, 1)), "income_net_fen", fen_json(PQgetvalue(m, 0, 2)), "allocated_fen",
-                     fen_json(PQgetvalue(m, 0, 3)), "paid_fen", fen_json(PQgetvalue(pd, 0, 0)), "unallocated_fen",
-                     fen_json(PQgetvalue(m, 0, 4)));
-    if (!*out) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
-    else add_yuan(*out);
+    bool overflow = false;
+    json_t *sums[6] = {fen_json(PQgetvalue(m, 0, 0), &overflow), fen_json(PQgetvalue(m, 0, 1), &overflow),
+                       fen_json(PQgetvalue(m, 0, 2), &overflow), fen_json(PQgetvalue(m, 0, 3), &overflow),
+                       fen_json(PQgetvalue(pd, 0, 0), &overflow), fen_json(PQgetvalue(m, 0, 4), &overflow)};
+    if (overflow) {
+      for (int i = 0; i < 6; i++) json_decref(sums[i]);
+      json_decref(by_class);
+      json_decref(by_status);
+      *out = NULL;
+      rc = aidreg_problem_set(p, AIDREG_E_AMOUNT_OVERFLOW, NULL,
+                              "%s 的金额合计超出可记录范围（%lld 分），无法给出汇总；请按村查询 / the sums of %s exceed "
+                              "the largest amount an answer carries (%lld fen): ask per village",
+                              village ? village : code, (long long)INT64_MAX, village ? village : code,
+                              (long long)INT64_MAX);
+    } else {
+      *out = json_pack("{s:s, s:o, s:{s:I, s:o, s:o}, s:o, s:o, s:o, s:o, s:o, s:o}", "ledger", code, "village",
+                       village ? json_string(village) : json_null(), "assets", "total", total, "by_class", by_class,
+                       "by_status", by_status, "original_value_fen", sums[0], "income_gross_fen", sums[1],
+                       "income_net_fen", sums[2], "allocated_fen", sums[3], "paid_fen", sums[4], "unallocated_fen",
+                       sums[5]);
+      if (!*out) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
+      else add_yuan(*out);
+    }
   }
   PQclear(a);
   PQclear(m);
