@@ -38,4 +38,5 @@
   X(SUBJECT_MISMATCH,   422, "subject-mismatch",   "主体与正文不一致 / Subject does not match the body") \
   X(INTERNAL,           500, "internal",           "服务器内部错误 / Internal error") \
   X(UNAVAILABLE,        503, "unavailable",        "服务暂不可用 / Service unavailable, retry") \
-  X(TOO_MANY_REQUESTS,  429, "too-many-requests",  "请求过于频繁 / Too many requests, retry after the time given")
+  X(TOO_MANY_REQUESTS,  429, "too-many-requests",  "请求过于频繁 / Too many requests, retry after the time given") \
+  X(EXPIRED,            422, "expired",            "事件已过期 / The event's expires time has passed")

@@ -473,7 +473,7 @@ static void judge(batch *b, append_item *it, outcome *o, db_buf *copy_leaves, in
   }
   /* The submitting thread verified the signatures (on every core, before queueing). */
   judge_input in = {.county = b->lg->code, .origin = b->lg->origin, .position = position,
-                    .signatures_verified = true, .latest_time = now_sec + b->lg->max_clock_skew,
+                    .signatures_verified = true, .latest_time = now_sec + b->lg->max_clock_skew, .appended_at = now_sec,
                     .clock_skew = b->lg->max_clock_skew, .keys = &kv, .state = b->dom,
                     .seen = batch_seen, .head = batch_head, .ctx = b};
   judge_result r;

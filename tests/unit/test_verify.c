@@ -93,6 +93,7 @@ typedef struct {
   const char *ledger;
   uint64_t index_field;
   char time[40];
+  char expires[40]; /* "" = none */
 } entry;
 
 /* The honest entry at position i; custom may change it. */
@@ -129,8 +130,10 @@ static void default_entry(uint64_t i, entry *e) {
 
 static uint8_t *make_leaf(const entry *e, size_t *len) {
   char payload[1024];
-  snprintf(payload, sizeof payload, "{\"ledger\":\"%s\",\"type\":\"%s\",\"subject\":\"%s\",\"time\":\"%s\",\"body\":%s}",
-           e->ledger, e->type, e->subject, e->time, e->body);
+  snprintf(payload, sizeof payload,
+           "{\"ledger\":\"%s\",\"type\":\"%s\",\"subject\":\"%s\",\"time\":\"%s\"%s%s%s,\"body\":%s}", e->ledger,
+           e->type, e->subject, e->time, *e->expires ? ",\"expires\":\"" : "", e->expires, *e->expires ? "\"" : "",
+           e->body);
   aidreg_envelope env;
   if (aidreg_envelope_sign((const uint8_t *)payload, strlen(payload), e->signer, 1, &env) != 0) abort();
   aidreg_problem p;
@@ -281,6 +284,14 @@ static void unregistered_asset_at_7(uint64_t i, entry *e) {
     snprintf(e->subject, sizeof e->subject, "A-404");
     snprintf(e->body, sizeof e->body, "{\"status\":\"idle\",\"reason\":\"x\"}");
   }
+}
+/* Leaves are written at 2026-02-01: an entry that expired a fortnight before. */
+static void expired_at_12(uint64_t i, entry *e) {
+  if (i == 12) snprintf(e->expires, sizeof e->expires, "2026-01-15T00:00:00Z");
+  if (i == 13) snprintf(e->expires, sizeof e->expires, "2026-03-01T00:00:00Z");
+}
+static void unexpired_at_13(uint64_t i, entry *e) {
+  if (i == 13) snprintf(e->expires, sizeof e->expires, "2026-03-01T00:00:00Z");
 }
 static void fork_at_3(uint64_t i, entry *e) {
   if (i == 3) snprintf(e->body, sizeof e->body, "{\"publicity_days\":99}");
@@ -496,6 +507,15 @@ static void test_entry_rules(void) {
   /* ... while a ledger that stops before using the revoked key is fine. */
   build(&m, 6, revoke_at_5);
   CHECK(run(&m, NULL, &r) == 0);
+  destroy(&m);
+
+  /* expires is judged against the leaf's time (issue 9 item 17). */
+  build(&m, N, expired_at_12);
+  CHECK(run(&m, NULL, &r) != 0);
+  CHECK_MSG(r.failure.index == 12 && strstr(r.failure.message, "expired") != NULL, "%s", r.failure.message);
+  destroy(&m);
+  build(&m, N, unexpired_at_13);
+  CHECK_MSG(run(&m, NULL, &r) == 0, "%s", r.failure.message);
   destroy(&m);
 
   /* The domain rules are replayed too. */
