@@ -8,6 +8,7 @@
  * a code outside the county (403) and the body's own rules (422) are remembered and
  * reported only if nothing is malformed, the 403 first. */
 #include "rules/domain_validate.h"
+#include "core/national_id.h"
 #include "core/json_strict_private.h"
 #include "rules/event_hooks.h"
 
@@ -224,6 +225,7 @@ enum {
   F_NONEMPTY = 1u << 1, /* an array with at least one item */
   F_FACT = 1u << 2,     /* a date of a fact: not later than the signer's date */
   F_UNIQUE = 1u << 3,   /* an array of scalars without repeats */
+  F_NO_ID = 1u << 4,    /* a party's id or name: never a national ID number (the ledger is public) */
 };
 
 typedef struct spec {
@@ -321,7 +323,7 @@ static const spec b_asset_register[] = {
 /* asset.rights */
 static const spec m_owner[] = {
   MENUM("kind", "权属人类型", ev_owner_kind, 0),
-  M("id", "权属人编号", K_REF, 0),
+  M("id", "权属人编号", K_REF, F_NO_ID),
   M("name", "权属人名称", K_STRING, 0),
   M("share_bp", "份额（基点）", K_BP, 0),
   END,
@@ -337,7 +339,7 @@ static const spec b_asset_rights[] = {
 /* asset.handover */
 static const spec b_asset_handover[] = {
   M("from_unit", "移交单位", K_STRING, 0),
-  M("to", "接收的权属人编号", K_REF, 0),
+  M("to", "接收的权属人编号", K_REF, F_NO_ID),
   M("handed_over_on", "移交日期", K_DATE, F_FACT),
   MARR("documents_sha256", "移交文件", el_sha256, 0),
   END,
@@ -479,8 +481,8 @@ static const spec b_notice_publish[] = {
 /* allocation.payout */
 static const spec m_payee[] = {
   MENUM("kind", "收款方类型", ev_payee_kind, 0),
-  M("id", "收款方编号", K_REF, 0),
-  M("name", "收款方名称", K_STRING, 0),
+  M("id", "收款方编号", K_REF, F_NO_ID),
+  M("name", "收款方名称", K_STRING, F_NO_ID),
   END,
 };
 static const spec b_allocation_payout[] = {
@@ -510,7 +512,7 @@ static const spec b_disposal_complete[] = {
   M("completed_on", "处置完成日期", K_DATE, F_FACT),
   M("proceeds_fen", "处置收入（分）", K_FEN, 0),
   M("counterparty", "交易对方", K_STRING, 0),
-  M("proceeds_to", "处置收入归属（权属人编号或村代码）", K_REF, 0),
+  M("proceeds_to", "处置收入归属（权属人编号或村代码）", K_REF, F_NO_ID),
   END,
 };
 
@@ -692,6 +694,15 @@ static bool sha256_ok(const char *s) {
   return true;
 }
 
+/* A member marked F_NO_ID holding what looks like a 身份证号: noted (422). */
+static int no_national_id(vctx *c, const spec *s, const json_t *v) {
+  if (!(s->flags & F_NO_ID) || !ar_has_national_id(json_string_value(v))) return 0;
+  return note(c, AIDREG_E_NATIONAL_ID,
+              "“%s”（%s）含有身份证号：台账是公开的，不得填写身份证号，请改用村内编号 / %s holds what looks like a "
+              "national ID number; the ledger is public: use the village's own number for the person",
+              s->zh, here(c), here(c));
+}
+
 static void day_str(int64_t days, char out[32]) {
   char b[40];
   aidreg_rfc3339_format(days * 86400, 0, b, sizeof b);
@@ -802,9 +813,9 @@ static int check_date(vctx *c, const spec *s, const json_t *v) {
 
 static int check_value(vctx *c, const spec *s, const json_t *v) {
   switch (s->k) {
-    case K_STRING: return json_is_string(v) ? 0 : invalid(c, s, v);
+    case K_STRING: return json_is_string(v) ? no_national_id(c, s, v) : invalid(c, s, v);
     case K_ID: return json_is_string(v) && id_ok(json_string_value(v)) ? 0 : invalid(c, s, v);
-    case K_REF: return json_is_string(v) && ref_ok(json_string_value(v)) ? 0 : invalid(c, s, v);
+    case K_REF: return json_is_string(v) && ref_ok(json_string_value(v)) ? no_national_id(c, s, v) : invalid(c, s, v);
     case K_KEYID: {
       uint8_t pk[32];
       return json_is_string(v) && aidreg_key_id_decode(json_string_value(v), pk) == 0 ? 0 : invalid(c, s, v);

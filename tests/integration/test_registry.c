@@ -328,6 +328,22 @@ int main(void) {
     CHECK(tree_size() == before + 1);
   }
 
+  /* No 身份证号 in a key holder's name (issue 9 item 18): 422, nothing stored. */
+  {
+    aidreg_keypair person;
+    aidreg_key_generate(&person);
+    char pid[45];
+    keyid(&person, pid);
+    snprintf(body, sizeof body,
+             "{\"key\":\"%s\",\"role\":\"village\",\"scope\":\"%s001001\",\"holder\":{\"name\":\"张三 "
+             "52273119850612341X\",\"org\":\"村委\"}}",
+             pid, code);
+    uint64_t before = tree_size();
+    expect(submit1(envelope(&county2, 1, "key.enroll", pid, body, NULL), &res), &res, 422, AIDREG_E_NATIONAL_ID,
+           "a national ID number in holder.name");
+    CHECK(tree_size() == before);
+  }
+
   /* Proof endpoints agree with the checkpoint. */
   json_t *proof = NULL;
   aidreg_problem p;
