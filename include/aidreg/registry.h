@@ -31,6 +31,8 @@ typedef struct {
   unsigned max_batch;             /* group commit: most entries per transaction (default 1000) */
   unsigned read_timeout_ms;       /* statement_timeout of the read connections (10000) */
   unsigned pool_wait_ms;          /* longest wait for a free read connection, then 503 (5000) */
+  unsigned max_response_bytes;    /* a page of entries or of a history stops past this many bytes
+                                   * of leaves (4 MiB); "next" says where to go on */
   int64_t max_clock_skew;         /* seconds an event's time may lead the server clock (600) */
   /* Limits of docs/api.md "Request bodies and limits" (0: the default). */
   unsigned max_signatures;        /* signatures in one request (2000) */
@@ -119,7 +121,8 @@ int aidreg_registry_checkpoint(aidreg_registry *r, const char *code, char **note
  * width is beyond the latest checkpoint. The caller marks full tiles immutable. */
 int aidreg_registry_tile(aidreg_registry *r, const char *code, const aidreg_tile_ref *t, uint8_t **data,
                          size_t *len, aidreg_problem *p);
-/* {"entries":[...], "next": <index or null>, "size": <tree size>}; limit is capped at 1000. */
+/* {"entries":[...], "next": <index or null>, "size": <tree size>}; limit is capped at 1000,
+ * and a page ends early (next set) once its leaves pass max_response_bytes. */
 int aidreg_registry_entries(aidreg_registry *r, const char *code, uint64_t from, unsigned limit,
                             json_t **out, aidreg_problem *p);
 /* {"index","time","leaf_hash","payload_sha256","envelope","event"} */

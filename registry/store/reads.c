@@ -192,11 +192,20 @@ int aidreg_registry_entries(aidreg_registry *r, const char *code, uint64_t from,
       rc = aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
     } else {
       json_t *list = json_array();
-      for (int i = 0; list && i < PQntuples(res); i++)
+      size_t bytes = 0;
+      for (int i = 0; list && i < PQntuples(res); i++) {
+        /* Bounded in bytes too: past max_response_bytes of leaves the page ends here. */
+        size_t len = strlen(PQgetvalue(res, i, 1));
+        if (i > 0 && bytes + len > r->max_response_bytes) {
+          end = (uint64_t)strtoull(PQgetvalue(res, i, 0), NULL, 10);
+          break;
+        }
+        bytes += len;
         if (json_array_append_new(list, entry_json(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2)))) {
           json_decref(list);
           list = NULL;
         }
+      }
       PQclear(res);
       *out = json_pack("{s:o, s:o, s:I}", "entries", list, "next",
                        end < size ? json_integer((json_int_t)end) : json_null(), "size", (json_int_t)size);

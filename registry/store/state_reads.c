@@ -35,8 +35,11 @@ static db_stmt q_count = {
     "AND ($8::int = 0 OR year = $8)",
     0};
 static db_stmt q_doc = {"SELECT doc::text FROM entity WHERE ledger = $1 AND kind = $2 AND id = $3", 0};
+#define STATE_HISTORY_PAGE 200 /* steps of a history per answer */
 static db_stmt q_history = {
-    "SELECT idx, data, encode(payload_sha256, 'hex') FROM leaf WHERE ledger = $1 AND subject = $2 ORDER BY idx", 0};
+    "SELECT idx, data, encode(payload_sha256, 'hex') FROM leaf WHERE ledger = $1 AND subject = $2 AND idx >= $3 "
+    "ORDER BY idx LIMIT $4",
+    0};
 static db_stmt q_signers = {
     "SELECT keyid, role, holder_name, holder_org FROM signing_key WHERE ledger = $1 AND keyid = ANY ($2::text[])", 0};
 static db_stmt q_by_class = {
@@ -227,11 +230,19 @@ static int add_step(json_t *out, PGresult *res, int i, const aidreg_leaf *leaf, 
                                               sup ? json_incref(json_object_get(sup, "index")) : json_null()));
 }
 
-/* Every entry of subject in ledger order: {"index","ref","time","type","signers","event","corrected_by"}.
- * NULL with p filled when a leaf does not read back or the database fails. */
-static json_t *history(db_conn *c, const char *code, const char *subject, const json_t *log, aidreg_problem *p) {
-  const char *params[2] = {code, subject};
-  PGresult *res = ar_db_run(c, &q_history, 2, params, NULL);
+/* The entries of subject from ledger index `from` in ledger order, at most
+ * STATE_HISTORY_PAGE of them and max_bytes of leaves (at least one):
+ * {"index","ref","time","type","signers","event","corrected_by"}; *next gets the index
+ * of the first entry left out, or -1 when none is. NULL with p filled when a leaf does not
+ * read back or the database fails. */
+static json_t *history(db_conn *c, const char *code, const char *subject, const json_t *log, uint64_t from,
+                       size_t max_bytes, int64_t *next, aidreg_problem *p) {
+  char f[24], lim[24];
+  snprintf(f, sizeof f, "%" PRIu64, from);
+  snprintf(lim, sizeof lim, "%d", STATE_HISTORY_PAGE + 1);
+  const char *params[4] = {code, subject, f, lim};
+  *next = -1;
+  PGresult *res = ar_db_run(c, &q_history, 4, params, NULL);
   if (!res) {
     aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
     return NULL;
@@ -240,8 +251,15 @@ static json_t *history(db_conn *c, const char *code, const char *subject, const 
   db_buf ids = {0};
   bool first = true;
   int rc = out && keys && !ar_db_buf_add(&ids, "{", 1) ? 0 : oom(p);
+  size_t bytes = 0;
   for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
     const char *data = PQgetvalue(res, i, 1);
+    size_t len = strlen(data);
+    if (i == STATE_HISTORY_PAGE || (i > 0 && bytes + len > max_bytes)) {
+      *next = (int64_t)strtoll(PQgetvalue(res, i, 0), NULL, 10);
+      break;
+    }
+    bytes += len;
     aidreg_leaf leaf;
     if (aidreg_leaf_parse((const uint8_t *)data, strlen(data), &leaf, NULL)) {
       char what[96];
@@ -351,8 +369,8 @@ static json_t *payouts(db_conn *c, const char *code, const char *id, const json_
   return out;
 }
 
-static int one(aidreg_registry *r, const char *code, const char *kind, const char *id, json_t **out,
-               aidreg_problem *p) {
+static int one(aidreg_registry *r, const char *code, const char *kind, const char *id, uint64_t history_from,
+               json_t **out, aidreg_problem *p) {
   if (!id || !*id) return aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "no id");
   db_conn *c = ar_db_pool_get(&r->pool);
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
@@ -369,9 +387,13 @@ static int one(aidreg_registry *r, const char *code, const char *kind, const cha
       add_yuan(po);
       if (rc == 0 && json_object_set_new(doc, "payouts", po)) rc = oom(p);
     }
-    json_t *h = rc == 0 ? history(c, code, id, log, p) : NULL;
+    int64_t next = -1;
+    json_t *h = rc == 0 ? history(c, code, id, log, history_from, r->max_response_bytes, &next, p) : NULL;
     if (rc == 0 && !h) rc = -1;
     if (rc == 0 && json_object_set_new(doc, "history", h)) rc = oom(p);
+    if (rc == 0 &&
+        json_object_set_new(doc, "history_next", next >= 0 ? json_integer((json_int_t)next) : json_null()))
+      rc = oom(p);
   }
   ar_db_pool_put(&r->pool, c);
   json_decref(log);
@@ -384,13 +406,21 @@ static int one(aidreg_registry *r, const char *code, const char *kind, const cha
 }
 
 int aidreg_state_project(aidreg_registry *r, const char *code, const char *id, json_t **out, aidreg_problem *p) {
-  return one(r, code, "project", id, out, p);
+  return one(r, code, "project", id, 0, out, p);
 }
 int aidreg_state_asset(aidreg_registry *r, const char *code, const char *id, json_t **out, aidreg_problem *p) {
-  return one(r, code, "asset", id, out, p);
+  return one(r, code, "asset", id, 0, out, p);
 }
 int aidreg_state_plan(aidreg_registry *r, const char *code, const char *id, json_t **out, aidreg_problem *p) {
-  return one(r, code, "plan", id, out, p);
+  return one(r, code, "plan", id, 0, out, p);
+}
+int aidreg_state_asset_from(aidreg_registry *r, const char *code, const char *id, uint64_t history_from, json_t **out,
+                            aidreg_problem *p) {
+  return one(r, code, "asset", id, history_from, out, p);
+}
+int aidreg_state_plan_from(aidreg_registry *r, const char *code, const char *id, uint64_t history_from, json_t **out,
+                           aidreg_problem *p) {
+  return one(r, code, "plan", id, history_from, out, p);
 }
 
 /* ---- summaries --------------------------------------------------------------------------------- */

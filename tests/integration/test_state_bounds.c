@@ -1,4 +1,6 @@
-/* Bounds of the state (issue 9, item 12), against the real PostgreSQL: a project or an
+/* Bounds of the state (issue 9, items 12 and 16), against the real PostgreSQL: an asset's
+ * history is paged (200 steps, history_next) and a page of entries stops at
+ * max_response_bytes of leaves (next), so that no answer grows without bound; a project or an
  * asset with more than 64 locations is refused with a clear problem (the rules split
  * shares and check scopes over at most 64, and used to cut the rest silently), and
  * nothing is stored; a county summary whose sums pass INT64_MAX is refused with
@@ -166,6 +168,79 @@ int main(void) {
             aidreg_problem_slug(p.code),
             sum ? json_dumps(json_object_get(sum, "original_value_fen"), JSON_ENCODE_ANY) : "-");
   json_decref(sum);
+
+  /* Item 16: 250 more entries on A-64; its history comes in pages of 200. */
+  {
+    enum { N = 250 };
+    json_t *envs[N];
+    aidreg_result *results = calloc(N, sizeof *results);
+    for (int i = 0; i < N; i++) {
+      char st[96];
+      snprintf(st, sizeof st, "{\"status\":\"in_use\",\"reason\":\"巡查 %d\"}", i);
+      envs[i] = envelope("asset.status", "A-64", st);
+    }
+    aidreg_registry_submit(reg, code, (const json_t *const *)envs, N, "/envelopes", results);
+    int ok = 0;
+    for (int i = 0; i < N; i++) {
+      ok += results[i].status == 201;
+      aidreg_result_free(&results[i]);
+      json_decref(envs[i]);
+    }
+    free(results);
+    CHECK_MSG(ok == N, "%d of %d stored", ok, N);
+    json_t *a = NULL;
+    CHECK(aidreg_state_asset(reg, code, "A-64", &a, &p) == 0);
+    json_t *h = json_object_get(a, "history");
+    CHECK_MSG(json_array_size(h) == 200, "first page: %zu steps", json_array_size(h));
+    json_t *next = json_object_get(a, "history_next");
+    CHECK(json_is_integer(next) &&
+          json_integer_value(next) > json_integer_value(json_object_get(json_array_get(h, 199), "index")));
+    json_int_t from = json_integer_value(next);
+    json_decref(a);
+    a = NULL;
+    CHECK(aidreg_state_asset_from(reg, code, "A-64", (uint64_t)from, &a, &p) == 0);
+    h = json_object_get(a, "history");
+    CHECK_MSG(json_array_size(h) == N + 1 - 200, "second page: %zu steps", json_array_size(h));
+    CHECK(json_integer_value(json_object_get(json_array_get(h, 0), "index")) == from);
+    CHECK(json_is_null(json_object_get(a, "history_next")));
+    json_decref(a);
+
+    /* A page of entries ends at max_response_bytes of leaves; the pages add up. */
+    aidreg_keypair lk2;
+    aidreg_key_generate(&lk2);
+    aidreg_registry_config cfg = {.database_url = getenv("AIDREG_DATABASE_URL"),
+                                  .owner_database_url = getenv("AIDREG_OWNER_DATABASE_URL"), .log_host = "test.aidreg",
+                                  .log_key = &lk2, .pool_size = 1, .max_response_bytes = 16 * 1024};
+    char err[256];
+    aidreg_registry *small = aidreg_registry_open(&cfg, err, sizeof err);
+    CHECK_MSG(small != NULL, "open: %s", err);
+    uint64_t at = 0, total = 0, pages = 0, size = 0;
+    while (small && pages < 1000) {
+      json_t *page = NULL;
+      if (aidreg_registry_entries(small, code, at, 1000, &page, &p) != 0) break;
+      size_t n = json_array_size(json_object_get(page, "entries"));
+      size = (uint64_t)json_integer_value(json_object_get(page, "size"));
+      json_t *nx = json_object_get(page, "next");
+      size_t bytes = 0;
+      json_t *e;
+      size_t k;
+      json_array_foreach(json_object_get(page, "entries"), k, e) {
+        char *t = json_dumps(json_object_get(e, "envelope"), JSON_COMPACT);
+        bytes += t ? strlen(t) : 0;
+        free(t);
+      }
+      CHECK_MSG(n == 1 || bytes <= 16 * 1024, "a page of %zu entries holds %zu bytes of envelopes", n, bytes);
+      total += n;
+      pages++;
+      bool last = json_is_null(nx);
+      at = (uint64_t)json_integer_value(nx);
+      json_decref(page);
+      if (last) break;
+    }
+    CHECK_MSG(total == size && pages > 1, "%llu entries in %llu pages, size %llu", (unsigned long long)total,
+              (unsigned long long)pages, (unsigned long long)size);
+    aidreg_registry_close(small);
+  }
 
   aidreg_registry_close(reg);
   PQfinish(admin);
