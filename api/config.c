@@ -38,7 +38,7 @@ static const char usage[] =
     "  --key-rate N              [AIDREG_KEY_RATE] entries a second from one signing key, in\n"
     "                            bursts of 20 N (default 100; 0 = the default)\n"
     "  --address-rate N          [AIDREG_ADDRESS_RATE] submission requests a second from one\n"
-    "                            address, in bursts of 10 N (default 50); over either: 429\n"
+    "                            address, in bursts of 10 N (default 500); over either: 429\n"
     "  --max-signatures N        [AIDREG_MAX_SIGNATURES] signatures checked per request (2000)\n"
     "  --max-appenders N         [AIDREG_MAX_APPENDERS] ledgers written at once (64)\n"
     "  --per-ip-limit N          [AIDREG_PER_IP_LIMIT] connections at once from one address\n"

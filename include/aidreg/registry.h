@@ -40,8 +40,9 @@ typedef struct {
   unsigned appender_idle_s;       /* an appender idle that long is stopped (300 s) */
   double key_rate;                /* entries per second per signing key (100; < 0: no limit) */
   double key_burst;               /* ... up to this many at once (2000) */
-  double address_rate;            /* submission requests per second per client address (50; < 0: none) */
-  double address_burst;           /* ... up to this many at once (500) */
+  double address_rate;            /* submission requests per second per client address (500; < 0: none).
+                                   * Generous: behind a reverse proxy every client may share one address */
+  double address_burst;           /* ... up to this many at once (5000) */
 } aidreg_registry_config;
 
 /* Connects, applies pending migrations (under an advisory lock, with the owner URL when

@@ -45,9 +45,9 @@ aidreg_registry *aidreg_registry_open(const aidreg_registry_config *cfg, char *e
   r->max_appenders = cfg->max_appenders ? cfg->max_appenders : 64;
   r->appender_idle_s = cfg->appender_idle_s ? cfg->appender_idle_s : 300;
   r->max_response_bytes = cfg->max_response_bytes ? cfg->max_response_bytes : 4u << 20;
-  double kr = cfg->key_rate ? cfg->key_rate : 100, ar = cfg->address_rate ? cfg->address_rate : 50;
+  double kr = cfg->key_rate ? cfg->key_rate : 100, ar = cfg->address_rate ? cfg->address_rate : 500;
   r->key_rl = ar_ratelimit_new(kr, cfg->key_burst ? cfg->key_burst : 2000, 100000);
-  r->address_rl = ar_ratelimit_new(ar, cfg->address_burst ? cfg->address_burst : 500, 100000);
+  r->address_rl = ar_ratelimit_new(ar, cfg->address_burst ? cfg->address_burst : 5000, 100000);
   r->lookup_rl = ar_ratelimit_new(50, 100, 100000);
   pthread_mutex_init(&r->mu, NULL);
   if ((kr > 0 && !r->key_rl) || (ar > 0 && !r->address_rl) || !r->lookup_rl ||
