@@ -43,6 +43,12 @@ static const char usage[] =
     "                            commit, so no thread waits. 0: one thread per connection,\n"
     "                            each blocking until its group commit\n"
     "  --max-connections N       [AIDREG_MAX_CONNECTIONS] connections at once (default 512)\n"
+    "  --key-rate N              [AIDREG_KEY_RATE] entries a second from one signing key, in\n"
+    "                            bursts of 20 N (default 2000; 0 = the default)\n"
+    "  --address-rate N          [AIDREG_ADDRESS_RATE] submission requests a second from one\n"
+    "                            address, in bursts of 10 N (default 500); over either: 429\n"
+    "  --max-signatures N        [AIDREG_MAX_SIGNATURES] signatures checked per request (2000)\n"
+    "  --max-appenders N         [AIDREG_MAX_APPENDERS] ledgers written at once (64)\n"
     "  --per-ip-limit N          [AIDREG_PER_IP_LIMIT] connections at once from one address\n"
     "                            (default 32; 0 = no limit, e.g. behind a reverse proxy)\n"
     "  --timeout SECONDS         [AIDREG_TIMEOUT] close a connection idle this long (default 30;\n"
@@ -227,6 +233,10 @@ int config_load(server_config *c, int argc, char **argv) {
     {"AIDREG_HEADER_TIMEOUT", "--header-timeout", 0, 3600, &c->header_timeout},
     {"AIDREG_REQUEST_TIMEOUT", "--request-timeout", 0, 86400, &c->request_timeout},
     {"AIDREG_SHUTDOWN_GRACE", "--shutdown-grace", 0, 3600, &c->shutdown_grace},
+    {"AIDREG_KEY_RATE", "--key-rate", 0, 1000000, &c->key_rate},
+    {"AIDREG_ADDRESS_RATE", "--address-rate", 0, 1000000, &c->address_rate},
+    {"AIDREG_MAX_SIGNATURES", "--max-signatures", 0, 1000000, &c->max_signatures},
+    {"AIDREG_MAX_APPENDERS", "--max-appenders", 0, 65536, &c->max_appenders},
   };
   const size_t nnum = sizeof nums / sizeof nums[0];
   enum { O_NUM = 0x100, O_BIND = 0x200, O_DB, O_OWNER, O_KEY, O_HOST, O_TOKEN, O_TOKEN_FILE, O_MIGRATE, O_HELP, O_PROXY };
@@ -241,6 +251,10 @@ int config_load(server_config *c, int argc, char **argv) {
     {"request-timeout", required_argument, NULL, O_NUM + 7},
     {"shutdown-grace", required_argument, NULL, O_NUM + 8},
     {"trusted-proxy", required_argument, NULL, O_PROXY},
+    {"key-rate", required_argument, NULL, O_NUM + 9},
+    {"address-rate", required_argument, NULL, O_NUM + 10},
+    {"max-signatures", required_argument, NULL, O_NUM + 11},
+    {"max-appenders", required_argument, NULL, O_NUM + 12},
     {"bind", required_argument, NULL, O_BIND},
     {"database-url", required_argument, NULL, O_DB},
     {"owner-database-url", required_argument, NULL, O_OWNER},

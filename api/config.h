@@ -21,6 +21,8 @@ typedef struct {
   unsigned request_timeout;       /* AIDREG_REQUEST_TIMEOUT, --request-timeout seconds (60; 0 = none) */
   unsigned shutdown_grace;        /* AIDREG_SHUTDOWN_GRACE, --shutdown-grace seconds (30) */
   const char *trusted_proxy;      /* AIDREG_TRUSTED_PROXY, --trusted-proxy address (none) */
+  unsigned key_rate, address_rate; /* AIDREG_KEY_RATE, AIDREG_ADDRESS_RATE (0 = the library's default) */
+  unsigned max_signatures, max_appenders; /* AIDREG_MAX_SIGNATURES, AIDREG_MAX_APPENDERS (ditto) */
   bool migrate_only;              /* --migrate-only */
 } server_config;
 

@@ -1,6 +1,9 @@
 /* POST /v1/ledgers/{code}/entries: one DSSE envelope, or {"envelopes": [...]} (1 to
  * 1000, each accepted or refused on its own, answered in order). The library checks
  * and appends; this file only shapes the request and the answer. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +27,7 @@ static bool all_unknown_ledger(const aidreg_result *results, size_t n) {
 
 /* One envelope: the result's status, with the receipt or the problem. */
 static enum MHD_Result answer_one(httpd_request *rq, const aidreg_result *res) {
+  rq->retry_after = res->retry_after;
   if (res->status == MHD_HTTP_OK || res->status == MHD_HTTP_CREATED) {
     json_t *receipt = aidreg_receipt_json(&res->receipt);
     return receipt ? reply_json(rq, (unsigned)res->status, receipt)
@@ -127,9 +131,24 @@ static enum MHD_Result submit_batch(httpd_request *rq, const json_t *list) {
   return ret;
 }
 
+/* The client's address, for the per-address rate limit. */
+static void client_address(httpd_request *rq, char *out, size_t cap) {
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+  snprintf(out, cap, "?");
+  if (sa && sa->sa_family == AF_INET) inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)cap);
+  else if (sa && sa->sa_family == AF_INET6)
+    inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)cap);
+}
+
 enum MHD_Result h_entries_submit(httpd_request *rq) {
   aidreg_problem p;
   aidreg_problem_clear(&p);
+  char addr[64];
+  client_address(rq, addr, sizeof addr);
+  if (!aidreg_registry_admit_address(((httpd_server *)rq->srv)->registry, addr, &rq->retry_after))
+    return reply_error(rq, AIDREG_E_TOO_MANY_REQUESTS, NULL, "%s 提交过于频繁 / too many submissions from %s; retry in %u s",
+                       addr, addr, rq->retry_after);
   json_t *root = NULL;
   if (upload_json_object(&rq->body, &root, &p) != 0) return reply_problem(rq, &p, NULL);
 

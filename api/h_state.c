@@ -231,14 +231,32 @@ enum MHD_Result h_state_assets(httpd_request *rq) {
   return list(rq, allowed, COUNT(allowed), aidreg_state_assets);
 }
 
-enum MHD_Result h_state_asset(httpd_request *rq) { return item(rq, "asset", aidreg_state_asset); }
+typedef int (*paged_fn)(aidreg_registry *, const char *, const char *, uint64_t, json_t **, aidreg_problem *);
+
+/* An asset or a plan: its history is paged (`from`: the ledger index to go on from). */
+static enum MHD_Result paged_item(httpd_request *rq, const char *what, paged_fn fn) {
+  static const param_kind allowed[] = {P_FROM};
+  aidreg_problem p;
+  aidreg_problem_clear(&p);
+  if (!aidreg_state_id_ok(rq->arg))
+    return reply_error(rq, AIDREG_E_NOT_FOUND, NULL,
+                       "no %s has this id: ids are 1 to 64 printable ASCII characters without space or / ? # %% \\ \"",
+                       what);
+  aidreg_state_query q = {0};
+  if (parse_query(rq, allowed, 1, &q, &p) != 0) return reply_problem(rq, &p, NULL);
+  json_t *out = NULL;
+  int rc = fn(rq->srv->registry, rq->code, rq->arg, q.from, &out, &p);
+  return answer(rq, rc, out, &p);
+}
+
+enum MHD_Result h_state_asset(httpd_request *rq) { return paged_item(rq, "asset", aidreg_state_asset_from); }
 
 enum MHD_Result h_state_plans(httpd_request *rq) {
   static const param_kind allowed[] = {P_VILLAGE, P_YEAR, P_PLAN_STATUS, P_FROM, P_LIMIT};
   return list(rq, allowed, COUNT(allowed), aidreg_state_plans);
 }
 
-enum MHD_Result h_state_plan(httpd_request *rq) { return item(rq, "plan", aidreg_state_plan); }
+enum MHD_Result h_state_plan(httpd_request *rq) { return paged_item(rq, "plan", aidreg_state_plan_from); }
 
 static enum MHD_Result summary(httpd_request *rq, const char *village) {
   aidreg_problem p;

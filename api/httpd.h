@@ -80,6 +80,7 @@ struct httpd_request {
   atomic_bool ready;
   bool answered;            /* a response has been queued */
   int status;               /* status of the queued response */
+  unsigned retry_after;     /* a 429: seconds for Retry-After */
 };
 
 /* router.c */

@@ -55,6 +55,9 @@ static aidreg_registry *open_registry(const server_config *c) {
     .log_host = c->log_host,
     .log_key = &key,
     .pool_size = c->db_pool,
+    .key_rate = c->key_rate, .key_burst = 20.0 * c->key_rate, .address_rate = c->address_rate,
+    .address_burst = 10.0 * c->address_rate, /* 0: the library's defaults */
+    .max_signatures = c->max_signatures, .max_appenders = c->max_appenders,
   };
   aidreg_registry *r = aidreg_registry_open(&rc, err, sizeof err);
   aidreg_key_wipe(&key);

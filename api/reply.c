@@ -28,6 +28,13 @@ static enum MHD_Result send_response(httpd_request *rq, unsigned status, struct 
   return ret;
 }
 
+/* Retry-After (seconds) of a 429: rq->retry_after, at least 1. */
+static bool retry_after_header(const httpd_request *rq, struct MHD_Response *resp) {
+  char v[16];
+  snprintf(v, sizeof v, "%u", rq->retry_after ? rq->retry_after : 1);
+  return MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, v) == MHD_YES;
+}
+
 /* code is the problem's (AIDREG_OK for a success): a 405 gets Allow, a bad operator
  * token WWW-Authenticate (RFC 9110 §15.5.2). */
 static enum MHD_Result send_json(httpd_request *rq, unsigned status, const char *content_type,
@@ -47,7 +54,8 @@ static enum MHD_Result send_json(httpd_request *rq, unsigned status, const char 
   if ((code == AIDREG_E_METHOD_NOT_ALLOWED &&
        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rq->allow) != MHD_YES) ||
       (code == AIDREG_E_BAD_TOKEN &&
-       MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"aidreg\"") != MHD_YES)) {
+       MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"aidreg\"") != MHD_YES) ||
+      (code == AIDREG_E_TOO_MANY_REQUESTS && !retry_after_header(rq, resp))) {
     MHD_destroy_response(resp);
     return MHD_NO;
   }

@@ -26,7 +26,7 @@ typedef struct {
 /* Literal sizes: ds_ctx below sizes its arrays by them; the definitions in
  * support/domain_script.c fail to compile when their counts differ. */
 #define DS_NACTORS ((size_t)9)
-#define DS_NSTEPS ((size_t)109)
+#define DS_NSTEPS ((size_t)113)
 extern const ds_actor_def ds_actors[DS_NACTORS];
 
 typedef struct {

@@ -91,8 +91,10 @@ export AIDREG_DATABASE_URL AIDREG_OWNER_DATABASE_URL
 AIDREG_DATABASE_URL=$(pg_url "$NAME" aidreg_app)
 AIDREG_OWNER_DATABASE_URL=$(pg_url "$NAME" aidreg_owner)
 export AIDREG_LOG_KEY_FILE=$KEYS/log.key AIDREG_ADMIN_TOKEN_FILE=$KEYS/admin_token
-# All the load comes from one address: no per-address connection cap.
-export AIDREG_PER_IP_LIMIT=0
+# All the load comes from one address, and the entries of each run from a few keys: no
+# per-address connection cap, and rate limits far above what the machine can reach (the
+# defaults, 100 entries/s per key and 500 requests/s per address, would measure themselves).
+export AIDREG_PER_IP_LIMIT=0 AIDREG_KEY_RATE=1000000 AIDREG_ADDRESS_RATE=1000000
 unset AIDREG_ADMIN_TOKEN
 URL=http://127.0.0.1:$PORT
 SERVER_LOG=$STATE/server.log

@@ -69,6 +69,8 @@ typedef struct {
   int64_t time;        /* signer's time, unix seconds (UTC) */
   bool has_prev;
   uint8_t prev[32];
+  bool has_expires;    /* the optional "expires": refused when appended after it */
+  int64_t expires;     /* unix seconds (UTC) */
   json_t *body;        /* borrowed from root: a JSON object */
   uint8_t payload_sha256[32];
 } aidreg_event;

@@ -30,7 +30,6 @@
   X(TOO_LARGE,          413, "too-large",          "请求过大 / Request or envelope too large") \
   X(CONTENT_TYPE,       415, "unsupported-content-type", "内容类型不支持 / Unsupported Content-Type") \
   X(PAYLOAD_TYPE,       415, "unsupported-payload-type", "payloadType 不支持 / Unsupported DSSE payloadType") \
-  X(TOO_MANY_REQUESTS,  429, "too-many-requests",  "请求过多 / Too many requests") \
   X(UNKNOWN_EVENT_TYPE, 422, "unknown-event-type", "未知事件类型 / Event type not in the catalogue") \
   X(WRONG_LEDGER,       422, "wrong-ledger",       "事件不属于本台账 / Event is bound to another ledger") \
   X(TIME_IN_FUTURE,     422, "time-in-future",     "签名时间晚于服务器时间 / Event time is ahead of the server clock") \
@@ -41,4 +40,6 @@
   X(ROOT_REVOKE,        422, "root-revoke-refused", "根密钥只能由自身注销且须另有县级密钥 / Root key is revoked only by itself once another county key exists") \
   X(SUBJECT_MISMATCH,   422, "subject-mismatch",   "主体与正文不一致 / Subject does not match the body") \
   X(INTERNAL,           500, "internal",           "服务器内部错误 / Internal error") \
-  X(UNAVAILABLE,        503, "unavailable",        "服务暂不可用 / Service unavailable, retry")
+  X(UNAVAILABLE,        503, "unavailable",        "服务暂不可用 / Service unavailable, retry") \
+  X(TOO_MANY_REQUESTS,  429, "too-many-requests",  "请求过于频繁 / Too many requests, retry after the time given") \
+  X(EXPIRED,            422, "expired",            "事件已过期 / The event's expires time has passed")

@@ -7,4 +7,5 @@
   X(AMOUNT_OVERFLOW,    422, "amount-overflow",    "金额合计超出可记录范围 / Amounts add up beyond the largest recordable amount") \
   X(DATE_AFTER_SIGNING, 422, "date-after-signing", "日期晚于签名时间 / Date of a fact is later than the signer's time") \
   X(PERIOD_REVERSED,    422, "period-reversed",    "开始日期晚于结束日期 / Start date is after the end date") \
-  X(DUPLICATE_ITEM,     422, "duplicate-item",     "列表中有重复项 / The same item is listed twice")
+  X(DUPLICATE_ITEM,     422, "duplicate-item",     "列表中有重复项 / The same item is listed twice") \
+  X(NATIONAL_ID,        422, "national-id-number", "台账公开，不得填写身份证号 / The ledger is public: a national ID number may not be written into it")

@@ -16,6 +16,11 @@
 
 typedef struct aidreg_registry aidreg_registry;
 
+/* The encoded size (compact JSON) of one envelope, alone or as a member of a batch. */
+#define AIDREG_ENVELOPE_MAX (64u * 1024u)
+/* Signatures checked per request, unless configured (max_signatures). */
+#define AIDREG_DEFAULT_MAX_SIGNATURES 2000u
+
 typedef struct {
   const char *database_url;       /* the server's own role (no UPDATE/DELETE on the log) */
   const char *owner_database_url; /* optional: role that owns the schema; runs migrations */
@@ -24,7 +29,20 @@ typedef struct {
   const aidreg_keypair *log_key;  /* copied */
   unsigned pool_size;             /* read connections (default 8) */
   unsigned max_batch;             /* group commit: most entries per transaction (default 1000) */
+  unsigned read_timeout_ms;       /* statement_timeout of the read connections (10000) */
+  unsigned pool_wait_ms;          /* longest wait for a free read connection, then 503 (5000) */
+  unsigned max_response_bytes;    /* a page of entries or of a history stops past this many bytes
+                                   * of leaves (4 MiB); "next" says where to go on */
   int64_t max_clock_skew;         /* seconds an event's time may lead the server clock (600) */
+  /* Limits of docs/api.md "Request bodies and limits" (0: the default). */
+  unsigned max_signatures;        /* signatures in one request (2000) */
+  unsigned max_appenders;         /* ledgers with a running appender (64) */
+  unsigned appender_idle_s;       /* an appender idle that long is stopped (300 s) */
+  double key_rate;                /* entries per second per signing key (2000, bursts of 40000: a county key importing its 台账 is the heaviest honest use; < 0: no limit) */
+  double key_burst;               /* ... up to this many at once (2000) */
+  double address_rate;            /* submission requests per second per client address (500; < 0: none).
+                                   * Generous: behind a reverse proxy every client may share one address */
+  double address_burst;           /* ... up to this many at once (5000) */
 } aidreg_registry_config;
 
 /* Connects, applies pending migrations (under an advisory lock, with the owner URL when
@@ -59,6 +77,7 @@ typedef struct {
   aidreg_receipt receipt;
   aidreg_problem problem;
   char head[65];
+  unsigned retry_after; /* 429: seconds to wait (the Retry-After header) */
 } aidreg_result;
 
 void aidreg_result_free(aidreg_result *res);
@@ -86,6 +105,14 @@ bool aidreg_registry_submit_async(aidreg_registry *r, const char *code, const js
                                   size_t n, const char *pointer_prefix, aidreg_result *results,
                                   void (*done)(void *ctx), void *ctx);
 
+/* The per-address rate limit (config address_rate): true when a submission request from
+ * address (any text naming the client) may go on; false with *retry_after (seconds, for
+ * the Retry-After header) when it is refused with 429 `too-many-requests`. */
+bool aidreg_registry_admit_address(aidreg_registry *r, const char *address, unsigned *retry_after);
+/* How many appenders (a thread and a database connection each) run now, after stopping
+ * the idle ones. */
+unsigned aidreg_registry_appenders(aidreg_registry *r);
+
 /* Reads. Each returns 0, or -1 with p filled (UNKNOWN_LEDGER, NOT_FOUND, INVALID_QUERY,
  * INTERNAL). json outputs are new references. */
 int aidreg_registry_ledgers(aidreg_registry *r, json_t **out, aidreg_problem *p);
@@ -95,7 +122,8 @@ int aidreg_registry_checkpoint(aidreg_registry *r, const char *code, char **note
  * width is beyond the latest checkpoint. The caller marks full tiles immutable. */
 int aidreg_registry_tile(aidreg_registry *r, const char *code, const aidreg_tile_ref *t, uint8_t **data,
                          size_t *len, aidreg_problem *p);
-/* {"entries":[...], "next": <index or null>, "size": <tree size>}; limit is capped at 1000. */
+/* {"entries":[...], "next": <index or null>, "size": <tree size>}; limit is capped at 1000,
+ * and a page ends early (next set) once its leaves pass max_response_bytes. */
 int aidreg_registry_entries(aidreg_registry *r, const char *code, uint64_t from, unsigned limit,
                             json_t **out, aidreg_problem *p);
 /* {"index","time","leaf_hash","payload_sha256","envelope","event"} */

@@ -61,6 +61,13 @@ int aidreg_state_asset(aidreg_registry *r, const char *code, const char *id, jso
 int aidreg_state_plans(aidreg_registry *r, const char *code, const aidreg_state_query *q, json_t **out,
                        aidreg_problem *p);
 int aidreg_state_plan(aidreg_registry *r, const char *code, const char *id, json_t **out, aidreg_problem *p);
+/* An asset's or a plan's history is paged: at most 200 steps (and the registry's
+ * max_response_bytes of leaves) from ledger index history_from; "history_next" is the
+ * index to ask from next, or null. aidreg_state_asset/plan are these from 0. */
+int aidreg_state_asset_from(aidreg_registry *r, const char *code, const char *id, uint64_t history_from, json_t **out,
+                            aidreg_problem *p);
+int aidreg_state_plan_from(aidreg_registry *r, const char *code, const char *id, uint64_t history_from, json_t **out,
+                           aidreg_problem *p);
 /* village NULL: the whole county. */
 int aidreg_state_summary(aidreg_registry *r, const char *code, const char *village, json_t **out,
                          aidreg_problem *p);

@@ -23,7 +23,7 @@ static int need_string(json_t *root, const char *name, const char **out, aidreg_
   return 0;
 }
 
-static const char *const members[] = {"ledger", "type", "subject", "time", "prev", "body", NULL};
+static const char *const members[] = {"ledger", "type", "subject", "time", "prev", "expires", "body", NULL};
 
 int aidreg_event_parse(const uint8_t *payload, size_t n, aidreg_event *ev, aidreg_problem *p) {
   json_t *root = NULL;
@@ -71,6 +71,20 @@ int aidreg_event_parse(const uint8_t *payload, size_t n, aidreg_event *ev, aidre
       goto out;
     }
     ev->has_prev = true;
+  }
+  val = json_object_get(root, "expires");
+  if (val) {
+    /* The latest server time at which the entry may be appended (docs/events.md). */
+    int32_t ensec;
+    if (!json_is_string(val) || aidreg_rfc3339_parse(json_string_value(val), &ev->expires, &ensec)) {
+      aidreg_problem_set(p, AIDREG_E_INVALID_TIME, "/expires", "expires must be an RFC 3339 instant with an offset");
+      goto out;
+    }
+    if (ev->expires < ev->time) {
+      aidreg_problem_set(p, AIDREG_E_INVALID_FIELD, "/expires", "expires is before the event's time");
+      goto out;
+    }
+    ev->has_expires = true;
   }
   ev->body = json_object_get(root, "body");
   if (!ev->body) {

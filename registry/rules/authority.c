@@ -1,6 +1,7 @@
 /* Authority: who may sign what at a given position of a ledger (docs/events.md "Authority").
  * Pure logic over an aidreg_keyview, so the appender and the verifier agree. */
 #include "aidreg/authority.h"
+#include "core/national_id.h"
 #include "rules/event_hooks.h"
 
 #include <ctype.h>
@@ -146,6 +147,10 @@ static int parse_enroll(const char *county, const aidreg_event *ev, aidreg_keych
     if (!v) return aidreg_problem_set(p, AIDREG_E_MISSING_FIELD, f, "holder.%s is required", *h);
     if (!json_is_string(v)) return aidreg_problem_set(p, AIDREG_E_INVALID_FIELD, f, "holder.%s must be a string", *h);
   }
+  if (ar_has_national_id(json_string_value(json_object_get(holder, "name"))))
+    return aidreg_problem_set(p, AIDREG_E_NATIONAL_ID, "/body/holder/name",
+                              "持有人姓名中含有身份证号：台账是公开的，不得填写 / holder.name holds what looks like a "
+                              "national ID number; the ledger is public");
   if (json_object_size(holder) != 2) {
     const char *k;
     json_t *v;

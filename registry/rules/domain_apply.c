@@ -25,7 +25,7 @@ static dom_subject_kind kind_for(domain_batch *d, const aidreg_event_type *t, co
 }
 
 static int apply_entry(domain_batch *d, const aidreg_event *ev, const aidreg_event_type *t, const char *ref,
-                       unsigned roles, uint64_t index, aidreg_problem *p) {
+                       unsigned roles, const json_t *signers, uint64_t index, aidreg_problem *p) {
   const struct aidreg_event_hooks *h = t->hooks;
   const json_t *body = ev->body;
   if (h->rule_body) {
@@ -34,12 +34,12 @@ static int apply_entry(domain_batch *d, const aidreg_event *ev, const aidreg_eve
     snprintf(f, sizeof f, "/body/%s", h->rule_body);
     if (ar_domain_validate_body_as_schema(h->rule_body_schema, body, ev, ar_dom_county(d), f, p)) return -1;
   }
-  dom_entry e = {t->name, ev->subject, body, ev->time, index, ref, ref, false, ev, roles};
+  dom_entry e = {t->name, ev->subject, body, ev->time, index, ref, ref, false, ev, roles, signers};
   if (h->rule(d, &e, p)) return -1;
   if (h->writes_log) return 0;
-  json_t *slot = json_pack("{s:s, s:s, s:I, s:I, s:s, s:O, s:I}", "ref", ref, "root", ref, "index",
+  json_t *slot = json_pack("{s:s, s:s, s:I, s:I, s:s, s:O, s:I, s:O}", "ref", ref, "root", ref, "index",
                            (json_int_t)index, "t", (json_int_t)ev->time, "type", t->name, "body", body, "roles",
-                           (json_int_t)roles);
+                           (json_int_t)roles, "signers", signers);
   if (!slot || ar_dom_log_append(d, ev->subject, kind_for(d, t, ev->subject), slot)) {
     ar_dom_fail_store(d);
     return -1;
@@ -67,8 +67,14 @@ int ar_domain_apply(domain_batch *d, const aidreg_event_type *t, const aidreg_ev
     char ref[65];
     aidreg_hex_encode(ev->payload_sha256, 32, ref);
     unsigned roles = 0;
-    for (size_t i = 0; i < nsig; i++) roles |= signers[i].role;
-    rc = apply_entry(d, ev, t, ref, roles, index, p);
+    json_t *keyids = json_array();
+    for (size_t i = 0; i < nsig; i++) {
+      roles |= signers[i].role;
+      if (keyids && json_array_append_new(keyids, json_string(signers[i].keyid))) json_decref(keyids), keyids = NULL;
+    }
+    if (!keyids) ar_dom_nomem(d), rc = -1;
+    else rc = apply_entry(d, ev, t, ref, roles, keyids, index, p);
+    json_decref(keyids);
   }
   if (ar_dom_out_of_memory(d)) {
     rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory while applying the rules (nothing was stored)");

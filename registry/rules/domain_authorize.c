@@ -36,6 +36,17 @@ static const char *operator_key(const json_t *asset) {
   return ar_js(json_object_get(json_object_get(asset, "operator"), "operator"), "key");
 }
 
+/* Whether keyid is among the signers recorded in the log slot. */
+static bool signed_by(const json_t *slot, const char *keyid) {
+  size_t i;
+  json_t *v;
+  json_array_foreach(json_object_get(slot, "signers"), i, v) {
+    const char *k = json_string_value(v);
+    if (k && strcmp(k, keyid) == 0) return true;
+  }
+  return false;
+}
+
 static bool maintainer_may_sign(const aidreg_event_type *t) { return t && t->hooks && t->hooks->maintainer_may_sign; }
 
 static int signer_check(const aidreg_key_state *s, const aidreg_event_type *t, const aidreg_event_type *orig,
@@ -43,8 +54,11 @@ static int signer_check(const aidreg_key_state *s, const aidreg_event_type *t, c
   const char *mkey = w->kind == SK_ASSET ? maintainer_key(w->doc) : NULL;
   bool is_corr = t->subject == AIDREG_SUBJ_SAME;
   /* A maintainer key named by asset.maintainer.key reports on that asset whatever its
-   * role and scope; it may also correct its own reports. */
-  if (mkey && strcmp(mkey, s->keyid) == 0 && (maintainer_may_sign(t) || (is_corr && maintainer_may_sign(orig))))
+   * role and scope; it may also correct its own reports: those its key signed (the
+   * slot's "signers"), never another's. A slot without signers (written before they were
+   * recorded) is corrected by the role rule only. */
+  if (mkey && strcmp(mkey, s->keyid) == 0 &&
+      (maintainer_may_sign(t) || (is_corr && maintainer_may_sign(orig) && signed_by(w->target, s->keyid))))
     return 0;
   if (is_corr) {
     if (w->target) {

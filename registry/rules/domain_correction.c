@@ -179,7 +179,8 @@ static int replay(domain_batch *d, const char *subject, dom_subject_kind k, cons
   json_array_foreach(entries, i, slot) {
     const char *type = ar_js(slot, "type");
     dom_entry e = {type, subject, json_object_get(slot, "body"), ar_ji(slot, "t"), (uint64_t)ar_ji(slot, "index"),
-                   ar_js(slot, "ref"), ar_js(slot, "root"), true, NULL, (unsigned)ar_ji(slot, "roles")};
+                   ar_js(slot, "ref"), ar_js(slot, "root"), true, NULL, (unsigned)ar_ji(slot, "roles"),
+                   json_object_get(slot, "signers")};
     aidreg_problem inner = {0};
     int rc;
     if (strcmp(type, "correction") == 0) {
@@ -268,23 +269,23 @@ static int may_correct(domain_batch *d, const aidreg_event *ev, const char *type
  * removed (a reversal); a plan keeps its entries and gains a marker (redraft or
  * withdraw) instead. NULL when out of memory. */
 static json_t *corrected_log(domain_batch *d, const json_t *current, size_t at, const json_t *slot,
-                             const aidreg_event *ev, const char *ref, unsigned roles, uint64_t index,
-                             bool is_plan) {
+                             const aidreg_event *ev, const char *ref, unsigned roles, const json_t *signers,
+                             uint64_t index, bool is_plan) {
   const json_t *repl = json_object_get(ev->body, "body");
   json_t *entries = json_deep_copy(current);
   if (!entries) return NULL;
   if (repl) {
-    json_t *ns = json_pack("{s:s, s:O, s:O, s:I, s:I, s:s, s:O, s:I}", "ref", ref, "root", jget(slot, "root"), "index",
-                           jget(slot, "index"), "by", (json_int_t)index, "t", (json_int_t)ev->time, "type",
-                           ar_js(slot, "type"), "body", repl, "roles", (json_int_t)roles);
+    json_t *ns = json_pack("{s:s, s:O, s:O, s:I, s:I, s:s, s:O, s:I, s:O*}", "ref", ref, "root", jget(slot, "root"),
+                           "index", jget(slot, "index"), "by", (json_int_t)index, "t", (json_int_t)ev->time, "type",
+                           ar_js(slot, "type"), "body", repl, "roles", (json_int_t)roles, "signers", signers);
     if (json_array_set_new(entries, at, ns)) ar_dom_nomem(d);
   } else if (!is_plan) {
     json_array_remove(entries, at);
   }
   if (is_plan)
-    ar_dom_jpush(d, entries, json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:I}", "ref", ref, "root", ref, "index",
+    ar_dom_jpush(d, entries, json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:I, s:O*}", "ref", ref, "root", ref, "index",
                                        (json_int_t)index, "t", (json_int_t)ev->time, "type", "correction", "effect",
-                                       repl ? "redraft" : "withdraw", "roles", (json_int_t)roles));
+                                       repl ? "redraft" : "withdraw", "roles", (json_int_t)roles, "signers", signers));
   if (ar_dom_out_of_memory(d)) {
     json_decref(entries);
     return NULL;
@@ -292,8 +293,8 @@ static json_t *corrected_log(domain_batch *d, const json_t *current, size_t at, 
   return entries;
 }
 
-int ar_dom_correction(domain_batch *d, const aidreg_event *ev, const char *ref, unsigned roles, uint64_t index,
-                      aidreg_problem *p) {
+int ar_dom_correction(domain_batch *d, const aidreg_event *ev, const char *ref, unsigned roles, const json_t *signers,
+                      uint64_t index, aidreg_problem *p) {
   const char *subject = ev->subject;
   const json_t *repl = json_object_get(ev->body, "body");
   const char *corrects = ar_js(ev->body, "corrects");
@@ -312,7 +313,7 @@ int ar_dom_correction(domain_batch *d, const aidreg_event *ev, const char *ref, 
   dom_subject_kind k = ar_dom_kind_parse(ar_js(log, "kind"));
   char old_ref[65];
   snprintf(old_ref, sizeof old_ref, "%s", ar_js(slot, "ref"));
-  entries = corrected_log(d, current, at, slot, ev, ref, roles, index, strcmp(type, "allocation.plan") == 0);
+  entries = corrected_log(d, current, at, slot, ev, ref, roles, signers, index, strcmp(type, "allocation.plan") == 0);
   saved = json_object();
   if (!entries || !saved) {
     oom(d, p);
@@ -343,5 +344,5 @@ out:
 }
 
 int ar_dom_correct(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
-  return ar_dom_correction(d, e->ev, e->ref, e->roles, e->index, p);
+  return ar_dom_correction(d, e->ev, e->ref, e->roles, e->signers, e->index, p);
 }

@@ -11,7 +11,9 @@
  *   log/<subject>      the subject's entries in force, for corrections:
  *                      {"kind","count","sealed","tail":[slot…],"superseded":{ref:{"by","index","reversed"}}}
  *                      with the older slots in logc/<subject>#<k> {"entries":[32 slots]};
- *                      slot = {"ref","root","index","t","type","body","roles","by"?,"effect"?}
+ *                      slot = {"ref","root","index","t","type","body","roles","signers","by"?,"effect"?}
+ *                      ("signers": the key ids that signed the entry in force; absent from
+ *                      slots written before it was recorded)
  * A replacement takes its original's slot (same index, root; ref and t of the correction);
  * a correction of an allocation.plan adds a marker slot (type "correction", effect
  * "redraft" or "withdraw") at its own index.
@@ -39,6 +41,7 @@ typedef struct {
   bool replay;
   const aidreg_event *ev; /* the live entry (NULL when replayed from a slot) */
   unsigned roles;         /* the live entry's signers' roles */
+  const json_t *signers;  /* the signers' key ids (array of strings, borrowed), or NULL */
 } dom_entry;
 
 typedef int (*dom_rule)(domain_batch *d, const dom_entry *e, aidreg_problem *p);
@@ -184,7 +187,8 @@ int ar_dom_place_register(domain_batch *d, const dom_entry *e, aidreg_problem *p
 /* domain_correction.c */
 /* The rule of the correction type: ar_dom_correction of the live entry. */
 int ar_dom_correct(domain_batch *d, const dom_entry *e, aidreg_problem *p);
-int ar_dom_correction(domain_batch *d, const aidreg_event *ev, const char *ref, unsigned roles, uint64_t index,
+int ar_dom_correction(domain_batch *d, const aidreg_event *ev, const char *ref, unsigned roles, const json_t *signers,
+                      uint64_t index,
                    aidreg_problem *p);
 /* The slot of entries (a subject's entries in force) whose ref is `ref`, or NULL. */
 json_t *ar_dom_log_slot(const json_t *entries, const char *ref, size_t *at);

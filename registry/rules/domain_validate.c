@@ -8,6 +8,7 @@
  * a code outside the county (403) and the body's own rules (422) are remembered and
  * reported only if nothing is malformed, the 403 first. */
 #include "rules/domain_validate.h"
+#include "core/national_id.h"
 #include "core/json_strict_private.h"
 #include "rules/event_hooks.h"
 
@@ -224,6 +225,7 @@ enum {
   F_NONEMPTY = 1u << 1, /* an array with at least one item */
   F_FACT = 1u << 2,     /* a date of a fact: not later than the signer's date */
   F_UNIQUE = 1u << 3,   /* an array of scalars without repeats */
+  F_NO_ID = 1u << 4,    /* a party's id or name: never a national ID number (the ledger is public) */
 };
 
 typedef struct spec {
@@ -240,6 +242,11 @@ typedef struct spec {
 #define MENUM(name, zh, vals, flags) {name, zh, K_ENUM, flags, vals, 0, 0}
 #define MOBJ(name, zh, members, flags) {name, zh, K_OBJECT, flags, members, 0, 0}
 #define MARR(name, zh, elem, flags) {name, zh, K_ARRAY, flags, &(elem), 0, 0}
+/* An array of at most `most` items. */
+#define MARRN(name, zh, elem, flags, most) {name, zh, K_ARRAY, flags, &(elem), 0, most}
+/* Places a project or an asset lies at: the rules split shares and check scopes over at
+ * most this many (DOM_MAX_LOCATIONS). */
+#define MAX_LOCATIONS 64
 #define MINT(name, zh, lo, hi, flags) {name, zh, K_INT, flags, NULL, lo, hi}
 #define MYEAR(name, zh) MINT(name, zh, 2000, 2100, 0)
 /* Array elements: named after the array for messages. */
@@ -291,7 +298,7 @@ static const spec b_project_register[] = {
   MENUM("type", "项目类型", ev_project_type, 0),
   MYEAR("year", "项目年度"),
   MARR("funding_lines", "资金来源", el_funding_line, F_NONEMPTY),
-  MARR("locations", "项目地点", el_code, F_NONEMPTY | F_UNIQUE),
+  MARRN("locations", "项目地点", el_code, F_NONEMPTY | F_UNIQUE, MAX_LOCATIONS),
   M("industry_dept", "行业主管部门", K_STRING, 0),
   M("implementing_unit", "项目实施单位", K_STRING, 0),
   M("accepted_on", "竣工验收日期", K_DATE, F_OPT | F_FACT),
@@ -312,7 +319,7 @@ static const spec b_asset_register[] = {
   M("subtype", "资产子类", K_STRING, 0),
   MENUM("form", "资产形态", ev_asset_form, 0),
   M("village", "所在村", K_CODE12, F_OPT),
-  MARR("locations", "所在村及份额", el_location, F_OPT | F_NONEMPTY),
+  MARRN("locations", "所在村及份额", el_location, F_OPT | F_NONEMPTY, MAX_LOCATIONS),
   M("original_value_fen", "资产原值（分）", K_FEN, 0),
   M("quantity", "数量", K_NUMBER, 0),
   M("unit", "计量单位", K_STRING, 0),
@@ -325,7 +332,7 @@ static const spec b_asset_register[] = {
 /* asset.rights */
 static const spec m_owner[] = {
   MENUM("kind", "权属人类型", ev_owner_kind, 0),
-  M("id", "权属人编号", K_REF, 0),
+  M("id", "权属人编号", K_REF, F_NO_ID),
   M("name", "权属人名称", K_STRING, 0),
   M("share_bp", "份额（基点）", K_BP, 0),
   END,
@@ -341,7 +348,7 @@ static const spec b_asset_rights[] = {
 /* asset.handover */
 static const spec b_asset_handover[] = {
   M("from_unit", "移交单位", K_STRING, 0),
-  M("to", "接收的权属人编号", K_REF, 0),
+  M("to", "接收的权属人编号", K_REF, F_NO_ID),
   M("handed_over_on", "移交日期", K_DATE, F_FACT),
   MARR("documents_sha256", "移交文件", el_sha256, 0),
   END,
@@ -483,8 +490,8 @@ static const spec b_notice_publish[] = {
 /* allocation.payout */
 static const spec m_payee[] = {
   MENUM("kind", "收款方类型", ev_payee_kind, 0),
-  M("id", "收款方编号", K_REF, 0),
-  M("name", "收款方名称", K_STRING, 0),
+  M("id", "收款方编号", K_REF, F_NO_ID),
+  M("name", "收款方名称", K_STRING, F_NO_ID),
   END,
 };
 static const spec b_allocation_payout[] = {
@@ -514,7 +521,7 @@ static const spec b_disposal_complete[] = {
   M("completed_on", "处置完成日期", K_DATE, F_FACT),
   M("proceeds_fen", "处置收入（分）", K_FEN, 0),
   M("counterparty", "交易对方", K_STRING, 0),
-  M("proceeds_to", "处置收入归属（权属人编号或村代码）", K_REF, 0),
+  M("proceeds_to", "处置收入归属（权属人编号或村代码）", K_REF, F_NO_ID),
   END,
 };
 
@@ -696,6 +703,15 @@ static bool sha256_ok(const char *s) {
   return true;
 }
 
+/* A member marked F_NO_ID holding what looks like a 身份证号: noted (422). */
+static int no_national_id(vctx *c, const spec *s, const json_t *v) {
+  if (!(s->flags & F_NO_ID) || !ar_has_national_id(json_string_value(v))) return 0;
+  return note(c, AIDREG_E_NATIONAL_ID,
+              "“%s”（%s）含有身份证号：台账是公开的，不得填写身份证号，请改用村内编号 / %s holds what looks like a "
+              "national ID number; the ledger is public: use the village's own number for the person",
+              s->zh, here(c), here(c));
+}
+
 static void day_str(int64_t days, char out[32]) {
   char b[40];
   aidreg_rfc3339_format(days * 86400, 0, b, sizeof b);
@@ -806,9 +822,9 @@ static int check_date(vctx *c, const spec *s, const json_t *v) {
 
 static int check_value(vctx *c, const spec *s, const json_t *v) {
   switch (s->k) {
-    case K_STRING: return json_is_string(v) ? 0 : invalid(c, s, v);
+    case K_STRING: return json_is_string(v) ? no_national_id(c, s, v) : invalid(c, s, v);
     case K_ID: return json_is_string(v) && id_ok(json_string_value(v)) ? 0 : invalid(c, s, v);
-    case K_REF: return json_is_string(v) && ref_ok(json_string_value(v)) ? 0 : invalid(c, s, v);
+    case K_REF: return json_is_string(v) && ref_ok(json_string_value(v)) ? no_national_id(c, s, v) : invalid(c, s, v);
     case K_KEYID: {
       uint8_t pk[32];
       return json_is_string(v) && aidreg_key_id_decode(json_string_value(v), pk) == 0 ? 0 : invalid(c, s, v);
@@ -839,6 +855,11 @@ static int check_value(vctx *c, const spec *s, const json_t *v) {
       if ((s->flags & F_NONEMPTY) && json_array_size(v) == 0)
         return note(c, AIDREG_E_INVALID_FIELD, "“%s”（%s）不能为空，至少要填一项 / %s must not be empty: give at least one item",
                     s->zh, here(c), here(c));
+      if (s->max > 0 && json_array_size(v) > (size_t)s->max)
+        return note(c, AIDREG_E_INVALID_FIELD,
+                    "“%s”（%s）最多 %lld 项，这里有 %zu 项 / %s holds at most %lld items, this one %zu",
+                    s->zh, here(c), (long long)s->max, json_array_size(v), here(c), (long long)s->max,
+                    json_array_size(v));
       const spec *el = s->arg;
       for (size_t i = 0; i < json_array_size(v); i++) {
         size_t mark = push_index(c, i);
@@ -1384,6 +1405,7 @@ static json_t *kind_json(const spec *s) {
     json_t *items = kind_json(s->arg);
     o = json_pack("{s:s, s:o}", "type", "array", "items", items);
     if (o && (s->flags & F_NONEMPTY) && json_object_set_new(o, "minItems", json_integer(1))) goto fail;
+    if (o && s->max > 0 && json_object_set_new(o, "maxItems", json_integer((json_int_t)s->max))) goto fail;
     if (o && (s->flags & F_UNIQUE) && json_object_set_new(o, "uniqueItems", json_true())) goto fail;
     break;
   }

@@ -70,6 +70,13 @@ judge_verdict ar_judge_entry(const judge_input *in, const aidreg_envelope *env, 
                        ev->time_str, in->clock_skew);
     return refuse(out, JUDGE_AT_TIME);
   }
+  if (ev->has_expires && in->appended_at && in->appended_at > ev->expires) {
+    aidreg_problem_set(p, AIDREG_E_EXPIRED, "/expires",
+                       "事件已于 %s 过期，不再接受；请重新签署 / the event expired (its expires is %" PRId64
+                       ", the entry would be appended at %" PRId64 "): sign it again",
+                       json_string_value(json_object_get(ev->root, "expires")), ev->expires, in->appended_at);
+    return refuse(out, JUDGE_AT_TIME);
+  }
   if (ar_domain_apply(in->state, t, ev, out->signers, out->nsigners, in->position, &permit, p))
     return refuse(out, JUDGE_AT_RULES);
   out->verdict = JUDGE_ACCEPT;

@@ -18,7 +18,7 @@
  *   scope, revocation, the key events' own rules), the checks that need the state
  *   (the subject exists or, for a registration, does not; the scope covers where it
  *   lies; operator and maintainer keys), `prev` against the subject's head, the
- *   signer's time against latest_time, and the body and the domain rules.
+ *   signer's time against latest_time, `expires` against appended_at, and the body and the domain rules.
  * - Effect: on ACCEPT the entry's effect on the current state is applied into `state`
  *   (the caller commits or discards the overlay), and its effect on the key set is
  *   returned in result->keys for the caller to apply to wherever it keeps keys. On
@@ -42,6 +42,9 @@ typedef struct {
   bool signatures_verified; /* the caller verified every signature of the envelope */
   int64_t latest_time;      /* latest signer time accepted (unix s); INT64_MAX: no limit */
   int64_t clock_skew;       /* for the message of TIME_IN_FUTURE only */
+  int64_t appended_at;      /* the server's time of the entry (unix s: now, or the leaf's "time"
+                             * when replaying); an event with "expires" before it is refused
+                             * (EXPIRED). 0: not checked */
   const aidreg_keyview *keys;
   domain_batch *state;
   /* 1 and *index when the payload is already in the log, 0 when not, -1 on failure.
@@ -64,7 +67,7 @@ typedef enum {
   JUDGE_AT_AUTHORITY, /* role, scope, revocation, key events' rules */
   JUDGE_AT_STATE,     /* existence, scope over the subject's places, operator keys */
   JUDGE_AT_PREV,      /* prev is not the subject's head */
-  JUDGE_AT_TIME,      /* the signer's time is ahead of latest_time */
+  JUDGE_AT_TIME,      /* the signer's time is ahead of latest_time, or expires passed */
   JUDGE_AT_RULES,     /* the body and the domain rules */
 } judge_step;
 

@@ -187,6 +187,9 @@ static int64_t now_ns(void) {
 static void fail(append_item *it, const aidreg_problem *p) {
   aidreg_result *res = it->res;
   res->problem = *p;
+  if (p->code == AIDREG_OK) /* a refusal that says nothing is a bug, never a success */
+    aidreg_problem_set(&res->problem, AIDREG_E_INTERNAL, NULL, "the entry was refused without a reason; nothing was "
+                                                                "stored for it");
   const char *f = p->field;
   bool envelope_level = strncmp(f, "/signatures", 11) == 0 || strncmp(f, "/payload", 8) == 0 || !*f;
   if (!envelope_level) aidreg_problem_prefix_field(&res->problem, "/payload");
@@ -470,7 +473,7 @@ static void judge(batch *b, append_item *it, outcome *o, db_buf *copy_leaves, in
   }
   /* The submitting thread verified the signatures (on every core, before queueing). */
   judge_input in = {.county = b->lg->code, .origin = b->lg->origin, .position = position,
-                    .signatures_verified = true, .latest_time = now_sec + b->lg->max_clock_skew,
+                    .signatures_verified = true, .latest_time = now_sec + b->lg->max_clock_skew, .appended_at = now_sec,
                     .clock_skew = b->lg->max_clock_skew, .keys = &kv, .state = b->dom,
                     .seen = batch_seen, .head = batch_head, .ctx = b};
   judge_result r;
@@ -568,7 +571,15 @@ static int lock_ledger(batch *b, bool create, const char *name, const char *vkey
     db_call calls[2] = {{NULL, 0, NULL, "BEGIN"}, {&q_lock, 1, lp, NULL}};
     PGresult *res[2];
     b->in_tx = true; /* a failure may leave it open: the caller rolls back */
-    if (ar_db_pipeline(b->c, 2, calls, res)) return BATCH_DB_FAILED;
+    if (ar_db_pipeline(b->c, 2, calls, res)) {
+      /* The connection was lost before anything of this batch was done (a restart of
+       * PostgreSQL since the last batch): reconnect and try once more. */
+      if (PQstatus(b->c->pg) != CONNECTION_BAD) return BATCH_DB_FAILED;
+      if (ar_db_ensure(b->c)) return BATCH_UNREACHABLE;
+      fprintf(stderr, "aidreg: ledger %s: the database connection was lost; reconnected, retrying once\n",
+              b->lg->code);
+      if (ar_db_pipeline(b->c, 2, calls, res)) return PQstatus(b->c->pg) == CONNECTION_BAD ? BATCH_UNREACHABLE : BATCH_DB_FAILED;
+    }
     PQclear(res[0]);
     r = res[1];
   }
@@ -719,6 +730,28 @@ static void give_up(batch *b, append_item **items, size_t n, int why) {
   }
 }
 
+/* The last word on every item: a success (200, 201) carries a receipt, anything else a
+ * problem with its own status. An item left unanswered was not judged: 503, retry. */
+static void settle(append_item **items, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    aidreg_result *res = items[i]->res;
+    bool success = res->status == 200 || res->status == 201;
+    if (success && res->receipt.checkpoint) continue;
+    if (success) {
+      aidreg_problem_set(&res->problem, AIDREG_E_INTERNAL, NULL,
+                         "the receipt could not be built; resubmit the same envelope to get it");
+    } else if (res->status >= 400 && res->problem.code != AIDREG_OK) {
+      continue;
+    } else {
+      aidreg_problem_set(&res->problem, AIDREG_E_UNAVAILABLE, NULL,
+                         "the entry could not be judged; nothing was stored for it; retry");
+    }
+    free(res->receipt.checkpoint);
+    res->receipt.checkpoint = NULL;
+    res->status = aidreg_problem_status(res->problem.code);
+  }
+}
+
 size_t ar_append_batch(db_conn *c, const append_ledger *lg, append_item **items, size_t n, bool create,
                        const char *name, const char *vkey) {
   batch b = {.lg = lg, .c = c};
@@ -738,6 +771,7 @@ size_t ar_append_batch(db_conn *c, const append_ledger *lg, append_item **items,
   if (rc == BATCH_OK) rc = write_and_commit(&b, &copy_leaves, &note);
   if (rc == BATCH_OK) created = answer(&b, items, n, o, note);
   else give_up(&b, items, n, rc);
+  settle(items, n);
 
   free(note);
   free(o);

@@ -7,12 +7,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static atomic_int next_stmt_id = 1;
 
 static void on_notice(void *arg, const char *msg) {
   (void)arg;
   (void)msg; /* NOTICEs from migrations are not worth a log line */
+}
+
+/* The session every connection gets: durability is not negotiable for a ledger,
+ * whatever the server default says; a statement runs at most c->statement_timeout_ms. */
+static int configure(db_conn *c) {
+  char sql[160];
+  snprintf(sql, sizeof sql, "SET synchronous_commit = on; SET statement_timeout = %u; SET TIME ZONE 'UTC'",
+           c->statement_timeout_ms);
+  PGresult *r = PQexec(c->pg, sql);
+  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+  PQclear(r);
+  return ok ? 0 : -1;
 }
 
 db_conn *ar_db_connect(const char *url, char *err, size_t cap) {
@@ -22,23 +35,29 @@ db_conn *ar_db_connect(const char *url, char *err, size_t cap) {
     return NULL;
   }
   snprintf(c->url, sizeof c->url, "%s", url);
-  c->pg = PQconnectdb(url);
+  c->statement_timeout_ms = DB_STATEMENT_TIMEOUT_MS;
+  /* A default connect_timeout, so that an unreachable server is an error within seconds
+   * rather than a thread blocked for minutes; one in the URL wins (it comes later). */
+  const char *const keys[] = {"connect_timeout", "dbname", NULL};
+  const char *const vals[] = {DB_CONNECT_TIMEOUT_S, url, NULL};
+  c->pg = PQconnectdbParams(keys, vals, 1);
   if (PQstatus(c->pg) != CONNECTION_OK) {
     snprintf(err, cap, "cannot connect to PostgreSQL: %s", PQerrorMessage(c->pg));
     ar_db_close(c);
     return NULL;
   }
   PQsetNoticeProcessor(c->pg, on_notice, NULL);
-  /* Durability is not negotiable for a ledger, whatever the server default says. */
-  PGresult *r = PQexec(c->pg, "SET synchronous_commit = on; SET statement_timeout = '60s'; SET TIME ZONE 'UTC'");
-  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-  PQclear(r);
-  if (!ok) {
+  if (configure(c)) {
     snprintf(err, cap, "cannot configure session: %s", PQerrorMessage(c->pg));
     ar_db_close(c);
     return NULL;
   }
   return c;
+}
+
+int ar_db_set_statement_timeout(db_conn *c, unsigned ms) {
+  c->statement_timeout_ms = ms;
+  return configure(c);
 }
 
 void ar_db_close(db_conn *c) {
@@ -52,9 +71,7 @@ int ar_db_ensure(db_conn *c) {
   PQreset(c->pg);
   memset(c->prepared, 0, sizeof c->prepared);
   if (PQstatus(c->pg) != CONNECTION_OK) return -1;
-  PGresult *r = PQexec(c->pg, "SET synchronous_commit = on; SET statement_timeout = '60s'; SET TIME ZONE 'UTC'");
-  PQclear(r);
-  return 0;
+  return configure(c);
 }
 
 static void set_state(PGresult *r, char sqlstate[6]) {
@@ -101,15 +118,28 @@ static void failed(db_conn *c, PGresult *r, const char *sql, char sqlstate[6]) {
   PQclear(r);
 }
 
+/* Whether a failure on c was the connection's loss while no transaction was open (a
+ * restart of PostgreSQL, an idle connection cut): then nothing was done, and the
+ * statement may be sent again once on a new connection. */
+static bool lost_outside_tx(db_conn *c, PGTransactionStatusType before) {
+  return before == PQTRANS_IDLE && PQstatus(c->pg) == CONNECTION_BAD;
+}
+
 PGresult *ar_db_run(db_conn *c, db_stmt *st, int n, const char *const *params, char sqlstate[6]) {
-  if (sqlstate) sqlstate[0] = 0;
-  char name[16];
-  if (ensure_prepared(c, st, n, name, sqlstate)) return NULL;
-  PGresult *r = PQexecPrepared(c->pg, name, n, params, NULL, NULL, 0);
-  ExecStatusType s = PQresultStatus(r);
-  if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) return r;
-  failed(c, r, st->sql, sqlstate);
-  return NULL;
+  for (int attempt = 0;; attempt++) {
+    if (sqlstate) sqlstate[0] = 0;
+    PGTransactionStatusType before = PQtransactionStatus(c->pg);
+    char name[16];
+    PGresult *r = NULL;
+    if (ensure_prepared(c, st, n, name, sqlstate) == 0) {
+      r = PQexecPrepared(c->pg, name, n, params, NULL, NULL, 0);
+      ExecStatusType s = PQresultStatus(r);
+      if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) return r;
+      failed(c, r, st->sql, sqlstate);
+    }
+    if (attempt > 0 || !lost_outside_tx(c, before) || ar_db_ensure(c)) return NULL;
+    fprintf(stderr, "aidreg: the database connection was lost; reconnected, retrying once\n");
+  }
 }
 
 int ar_db_pipeline(db_conn *c, size_t n, const db_call *calls, PGresult **out) {
@@ -176,10 +206,18 @@ int ar_db_do(db_conn *c, db_stmt *st, int n, const char *const *params) {
 }
 
 int ar_db_cmd(db_conn *c, const char *sql) {
+  PGTransactionStatusType before = PQtransactionStatus(c->pg);
   PGresult *r = PQexec(c->pg, sql);
   int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
   if (!ok) fprintf(stderr, "aidreg: %s failed: %s", sql, PQerrorMessage(c->pg));
   PQclear(r);
+  /* BEGIN (or a SET) on a connection lost while idle: once more on a new one. */
+  if (!ok && lost_outside_tx(c, before) && ar_db_ensure(c) == 0) {
+    r = PQexec(c->pg, sql);
+    ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+    if (!ok) fprintf(stderr, "aidreg: %s failed again: %s", sql, PQerrorMessage(c->pg));
+    PQclear(r);
+  }
   return ok ? 0 : -1;
 }
 
@@ -270,7 +308,8 @@ void ar_db_buf_free(db_buf *b) {
   memset(b, 0, sizeof *b);
 }
 
-int ar_db_pool_init(db_pool *pool, const char *url, size_t size, char *err, size_t cap) {
+int ar_db_pool_init(db_pool *pool, const char *url, size_t size, unsigned statement_timeout_ms, unsigned wait_ms,
+                    char *err, size_t cap) {
   memset(pool, 0, sizeof *pool);
   snprintf(pool->url, sizeof pool->url, "%s", url);
   pool->free = calloc(size, sizeof *pool->free);
@@ -279,10 +318,20 @@ int ar_db_pool_init(db_pool *pool, const char *url, size_t size, char *err, size
     return -1;
   }
   pthread_mutex_init(&pool->mu, NULL);
-  pthread_cond_init(&pool->cv, NULL);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&pool->cv, &ca);
+  pthread_condattr_destroy(&ca);
   pool->size = size;
+  pool->wait_ms = wait_ms ? wait_ms : DB_POOL_WAIT_MS;
   for (size_t i = 0; i < size; i++) {
     db_conn *c = ar_db_connect(url, err, cap);
+    if (c && statement_timeout_ms && ar_db_set_statement_timeout(c, statement_timeout_ms)) {
+      snprintf(err, cap, "cannot configure session: %s", PQerrorMessage(c->pg));
+      ar_db_close(c);
+      c = NULL;
+    }
     if (!c) {
       ar_db_pool_destroy(pool);
       return -1;
@@ -293,8 +342,19 @@ int ar_db_pool_init(db_pool *pool, const char *url, size_t size, char *err, size
 }
 
 db_conn *ar_db_pool_get(db_pool *pool) {
+  struct timespec until;
+  clock_gettime(CLOCK_MONOTONIC, &until);
+  until.tv_sec += pool->wait_ms / 1000;
+  until.tv_nsec += (long)(pool->wait_ms % 1000) * 1000000L;
+  if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
   pthread_mutex_lock(&pool->mu);
-  while (pool->nfree == 0) pthread_cond_wait(&pool->cv, &pool->mu);
+  int rc = 0;
+  while (pool->nfree == 0 && rc == 0) rc = pthread_cond_timedwait(&pool->cv, &pool->mu, &until);
+  if (pool->nfree == 0) {
+    /* Every connection busy for wait_ms: the caller answers 503 rather than queue forever. */
+    pthread_mutex_unlock(&pool->mu);
+    return NULL;
+  }
   db_conn *c = pool->free[--pool->nfree];
   pthread_mutex_unlock(&pool->mu);
   if (ar_db_ensure(c) != 0) {

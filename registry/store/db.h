@@ -20,10 +20,20 @@ typedef struct {
   PGconn *pg;
   char url[1024];
   bool prepared[DB_MAX_STMTS];
+  unsigned statement_timeout_ms; /* set again after a reconnect */
 } db_conn;
 
-/* Connects (synchronous_commit and timeouts set). NULL with err on failure. */
+#define DB_CONNECT_TIMEOUT_S "5"       /* unless the URL names connect_timeout */
+#define DB_STATEMENT_TIMEOUT_MS 60000u /* writes, migrations, verification */
+#define DB_READ_TIMEOUT_MS 10000u      /* the read pool's statements (registry default) */
+#define DB_POOL_WAIT_MS 5000u          /* longest wait for a free read connection */
+
+/* Connects (synchronous_commit, statement_timeout DB_STATEMENT_TIMEOUT_MS, and a
+ * connect_timeout of DB_CONNECT_TIMEOUT_S unless the URL says otherwise). NULL with err
+ * on failure. */
 db_conn *ar_db_connect(const char *url, char *err, size_t cap);
+/* This connection's statement_timeout from now on (kept across reconnects). 0 or -1. */
+int ar_db_set_statement_timeout(db_conn *c, unsigned ms);
 void ar_db_close(db_conn *c);
 /* Reconnects when the connection is bad. Returns 0 when usable. */
 int ar_db_ensure(db_conn *c);
@@ -79,14 +89,20 @@ void ar_db_buf_free(db_buf *b);
 /* A fixed pool of connections for reads. */
 typedef struct {
   pthread_mutex_t mu;
-  pthread_cond_t cv;
+  pthread_cond_t cv; /* CLOCK_MONOTONIC */
   db_conn **free;
   size_t nfree, size;
+  unsigned wait_ms;
   char url[1024];
 } db_pool;
 
-int ar_db_pool_init(db_pool *pool, const char *url, size_t size, char *err, size_t cap);
-db_conn *ar_db_pool_get(db_pool *pool);   /* blocks until one is free; NULL if unusable */
+/* size connections with statement_timeout_ms (0: DB_STATEMENT_TIMEOUT_MS); a get waits at
+ * most wait_ms (0: DB_POOL_WAIT_MS). */
+int ar_db_pool_init(db_pool *pool, const char *url, size_t size, unsigned statement_timeout_ms, unsigned wait_ms,
+                    char *err, size_t cap);
+/* Waits at most the pool's wait_ms for a free connection; NULL when none came free or
+ * it is unusable (the caller answers 503 UNAVAILABLE). */
+db_conn *ar_db_pool_get(db_pool *pool);
 void ar_db_pool_put(db_pool *pool, db_conn *c);
 void ar_db_pool_destroy(db_pool *pool);
 

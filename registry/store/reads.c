@@ -30,7 +30,7 @@ static db_stmt q_leaf_hashes = {
 static int ledger_size(db_conn *c, const char *code, uint64_t *size, aidreg_problem *p) {
   const char *params[1] = {code};
   PGresult *res = ar_db_run(c, &q_size, 1, params, NULL);
-  if (!res) return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
+  if (!res) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
   unsigned long long s = 0;
   int rc = PQntuples(res) == 1 && ar_db_u64(PQgetvalue(res, 0, 0), &s) == 0 ? 0 : 1;
   PQclear(res);
@@ -43,7 +43,7 @@ int aidreg_registry_ledgers(aidreg_registry *r, json_t **out, aidreg_problem *p)
   WITH_CONN(r, c, p);
   PGresult *res = ar_db_run(c, &q_ledgers, 0, NULL, NULL);
   ar_db_pool_put(&r->pool, c);
-  if (!res) return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
+  if (!res) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
   json_t *list = json_array();
   for (int i = 0; list && i < PQntuples(res); i++) {
     unsigned long long size = 0;
@@ -115,7 +115,7 @@ static int tile_bytes(db_conn *c, const char *code, const aidreg_tile_ref *t, ui
   PGresult *res = t->entries   ? ar_db_run(c, &q_leaves, 3, lp, NULL)
                   : level == 0 ? ar_db_run(c, &q_leaf_hashes, 3, lp, NULL)
                                : ar_db_run(c, &q_hashes, 4, hp, NULL);
-  if (!res) return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
+  if (!res) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
   int rc = -1;
   if ((uint64_t)PQntuples(res) != t->width) {
     aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "stored tree is incomplete");
@@ -189,14 +189,23 @@ int aidreg_registry_entries(aidreg_registry *r, const char *code, uint64_t from,
     const char *lp[3] = {code, a, b};
     PGresult *res = ar_db_run(c, &q_leaves, 3, lp, NULL);
     if (!res) {
-      rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
+      rc = aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
     } else {
       json_t *list = json_array();
-      for (int i = 0; list && i < PQntuples(res); i++)
+      size_t bytes = 0;
+      for (int i = 0; list && i < PQntuples(res); i++) {
+        /* Bounded in bytes too: past max_response_bytes of leaves the page ends here. */
+        size_t len = strlen(PQgetvalue(res, i, 1));
+        if (i > 0 && bytes + len > r->max_response_bytes) {
+          end = (uint64_t)strtoull(PQgetvalue(res, i, 0), NULL, 10);
+          break;
+        }
+        bytes += len;
         if (json_array_append_new(list, entry_json(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2)))) {
           json_decref(list);
           list = NULL;
         }
+      }
       PQclear(res);
       *out = json_pack("{s:o, s:o, s:I}", "entries", list, "next",
                        end < size ? json_integer((json_int_t)end) : json_null(), "size", (json_int_t)size);

@@ -3,6 +3,7 @@
  * Every `x_fen` integer gets an `x_yuan` string beside it. */
 #include "aidreg/state.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,8 +36,11 @@ static db_stmt q_count = {
     "AND ($8::int = 0 OR year = $8)",
     0};
 static db_stmt q_doc = {"SELECT doc::text FROM entity WHERE ledger = $1 AND kind = $2 AND id = $3", 0};
+#define STATE_HISTORY_PAGE 200 /* steps of a history per answer */
 static db_stmt q_history = {
-    "SELECT idx, data, encode(payload_sha256, 'hex') FROM leaf WHERE ledger = $1 AND subject = $2 ORDER BY idx", 0};
+    "SELECT idx, data, encode(payload_sha256, 'hex') FROM leaf WHERE ledger = $1 AND subject = $2 AND idx >= $3 "
+    "ORDER BY idx LIMIT $4",
+    0};
 static db_stmt q_signers = {
     "SELECT keyid, role, holder_name, holder_org FROM signing_key WHERE ledger = $1 AND keyid = ANY ($2::text[])", 0};
 static db_stmt q_by_class = {
@@ -150,7 +154,7 @@ static int list(aidreg_registry *r, const char *code, const char *kind, const ai
   const char *params[11] = {code,   kind,     q.village, q.township, q.klass, q.status,
                             q.q && *q.q ? q.q : NULL, year, from, lim, list_omits(kind)};
   if (!(res = ar_db_run(c, &q_list, 11, params, NULL)) || !(cnt = ar_db_run(c, &q_count, 8, params, NULL))) {
-    rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
+    rc = aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
     goto out;
   }
   unsigned long long total = 0;
@@ -209,7 +213,7 @@ static int load_doc(db_conn *c, const char *code, const char *kind, const char *
   const char *params[3] = {code, kind, id};
   *doc = NULL;
   PGresult *res = ar_db_run(c, &q_doc, 3, params, NULL);
-  if (!res) return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
+  if (!res) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
   int rc = 0;
   if (PQntuples(res) == 1 && !(*doc = parse(PQgetvalue(res, 0, 0)))) rc = damaged(p, kind, id);
   PQclear(res);
@@ -230,21 +234,36 @@ static int add_step(json_t *out, PGresult *res, int i, const aidreg_leaf *leaf, 
                                               sup ? json_incref(json_object_get(sup, "index")) : json_null()));
 }
 
-/* Every entry of subject in ledger order: {"index","ref","time","type","signers","event","corrected_by"}.
- * NULL with p filled when a leaf does not read back or the database fails. */
-static json_t *history(db_conn *c, const char *code, const char *subject, const json_t *log, aidreg_problem *p) {
-  const char *params[2] = {code, subject};
-  PGresult *res = ar_db_run(c, &q_history, 2, params, NULL);
+/* The entries of subject from ledger index `from` in ledger order, at most
+ * STATE_HISTORY_PAGE of them and max_bytes of leaves (at least one):
+ * {"index","ref","time","type","signers","event","corrected_by"}; *next gets the index
+ * of the first entry left out, or -1 when none is. NULL with p filled when a leaf does not
+ * read back or the database fails. */
+static json_t *history(db_conn *c, const char *code, const char *subject, const json_t *log, uint64_t from,
+                       size_t max_bytes, int64_t *next, aidreg_problem *p) {
+  char f[24], lim[24];
+  snprintf(f, sizeof f, "%" PRIu64, from);
+  snprintf(lim, sizeof lim, "%d", STATE_HISTORY_PAGE + 1);
+  const char *params[4] = {code, subject, f, lim};
+  *next = -1;
+  PGresult *res = ar_db_run(c, &q_history, 4, params, NULL);
   if (!res) {
-    aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
+    aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
     return NULL;
   }
   json_t *out = json_array(), *keys = json_object();
   db_buf ids = {0};
   bool first = true;
   int rc = out && keys && !ar_db_buf_add(&ids, "{", 1) ? 0 : oom(p);
+  size_t bytes = 0;
   for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
     const char *data = PQgetvalue(res, i, 1);
+    size_t len = strlen(data);
+    if (i == STATE_HISTORY_PAGE || (i > 0 && bytes + len > max_bytes)) {
+      *next = (int64_t)strtoll(PQgetvalue(res, i, 0), NULL, 10);
+      break;
+    }
+    bytes += len;
     aidreg_leaf leaf;
     if (aidreg_leaf_parse((const uint8_t *)data, strlen(data), &leaf, NULL)) {
       char what[96];
@@ -284,7 +303,7 @@ static json_t *history(db_conn *c, const char *code, const char *subject, const 
   if (rc == 0 && !first) {
     const char *sp[2] = {code, ids.data};
     PGresult *k = ar_db_run(c, &q_signers, 2, sp, NULL);
-    if (!k) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
+    if (!k) rc = aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
     for (int i = 0; rc == 0 && i < PQntuples(k); i++)
       if (json_object_set_new(keys, PQgetvalue(k, i, 0),
                               json_pack("{s:s, s:{s:s, s:s}}", "role", PQgetvalue(k, i, 1), "holder", "name",
@@ -354,8 +373,8 @@ static json_t *payouts(db_conn *c, const char *code, const char *id, const json_
   return out;
 }
 
-static int one(aidreg_registry *r, const char *code, const char *kind, const char *id, json_t **out,
-               aidreg_problem *p) {
+static int one(aidreg_registry *r, const char *code, const char *kind, const char *id, uint64_t history_from,
+               json_t **out, aidreg_problem *p) {
   if (!id || !*id) return aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "no id");
   db_conn *c = ar_db_pool_get(&r->pool);
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
@@ -375,9 +394,13 @@ static int one(aidreg_registry *r, const char *code, const char *kind, const cha
       add_yuan(po);
       if (rc == 0 && json_object_set_new(doc, "payouts", po)) rc = oom(p);
     }
-    json_t *h = rc == 0 ? history(c, code, id, log, p) : NULL;
+    int64_t next = -1;
+    json_t *h = rc == 0 ? history(c, code, id, log, history_from, r->max_response_bytes, &next, p) : NULL;
     if (rc == 0 && !h) rc = -1;
     if (rc == 0 && json_object_set_new(doc, "history", h)) rc = oom(p);
+    if (rc == 0 &&
+        json_object_set_new(doc, "history_next", next >= 0 ? json_integer((json_int_t)next) : json_null()))
+      rc = oom(p);
   }
   ar_db_pool_put(&r->pool, c);
   json_decref(log);
@@ -390,19 +413,36 @@ static int one(aidreg_registry *r, const char *code, const char *kind, const cha
 }
 
 int aidreg_state_project(aidreg_registry *r, const char *code, const char *id, json_t **out, aidreg_problem *p) {
-  return one(r, code, "project", id, out, p);
+  return one(r, code, "project", id, 0, out, p);
 }
 int aidreg_state_asset(aidreg_registry *r, const char *code, const char *id, json_t **out, aidreg_problem *p) {
-  return one(r, code, "asset", id, out, p);
+  return one(r, code, "asset", id, 0, out, p);
 }
 int aidreg_state_plan(aidreg_registry *r, const char *code, const char *id, json_t **out, aidreg_problem *p) {
-  return one(r, code, "plan", id, out, p);
+  return one(r, code, "plan", id, 0, out, p);
+}
+int aidreg_state_asset_from(aidreg_registry *r, const char *code, const char *id, uint64_t history_from, json_t **out,
+                            aidreg_problem *p) {
+  return one(r, code, "asset", id, history_from, out, p);
+}
+int aidreg_state_plan_from(aidreg_registry *r, const char *code, const char *id, uint64_t history_from, json_t **out,
+                           aidreg_problem *p) {
+  return one(r, code, "plan", id, history_from, out, p);
 }
 
 /* ---- summaries --------------------------------------------------------------------------------- */
 
-static json_t *fen_json(const char *numeric) {
-  return json_integer((json_int_t)strtoll(numeric, NULL, 10));
+/* A sum of fen as the database computed it (numeric), or NULL when it does not fit the
+ * integers the API answers in (beyond INT64_MAX: *overflow set). */
+static json_t *fen_json(const char *numeric, bool *overflow) {
+  errno = 0;
+  char *end;
+  long long v = strtoll(numeric, &end, 10);
+  if (errno == ERANGE || *end) {
+    *overflow = true;
+    return NULL;
+  }
+  return json_integer((json_int_t)v);
 }
 
 int aidreg_state_summary(aidreg_registry *r, const char *code, const char *village, json_t **out,
@@ -416,7 +456,7 @@ int aidreg_state_summary(aidreg_registry *r, const char *code, const char *villa
   const char *params[2] = {code, village};
   if (rc == 0 && (!(a = ar_db_run(c, &q_by_class, 2, params, NULL)) || !(m = ar_db_run(c, &q_money, 2, params, NULL)) ||
                   !(pd = ar_db_run(c, &q_paid, 2, params, NULL))))
-    rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
+    rc = aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
   if (rc == 0) {
     json_t *by_class = json_object(), *by_status = json_object();
     json_int_t total = 0;
@@ -427,21 +467,36 @@ int aidreg_state_summary(aidreg_registry *r, const char *code, const char *villa
       json_object_set_new(by_status, s, json_integer(json_integer_value(json_object_get(by_status, s)) + n));
       total += n;
     }
-    *out = json_pack("{s:s, s:o, s:{s:I, s:o, s:o}, s:o, s:o, s:o, s:o, s:o, s:o}", "ledger", code, "village",
-                     village ? json_string(village) : json_null(), "assets", "total", total, "by_class", by_class,
-                     "by_status", by_status, "original_value_fen", fen_json(PQgetvalue(m, 0, 0)), "income_gross_fen",
-                     fen_json(PQgetvalue(m, 0, 1)), "income_net_fen", fen_json(PQgetvalue(m, 0, 2)), "allocated_fen",
-                     fen_json(PQgetvalue(m, 0, 3)), "paid_fen", fen_json(PQgetvalue(pd, 0, 0)), "unallocated_fen",
-                     fen_json(PQgetvalue(m, 0, 4)));
-    if (!*out) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
-    else add_yuan(*out);
-    json_t *names = *out ? ar_read_place_names(c, code, p) : NULL;
-    if (*out && (!names || ar_read_decorate(*out, names))) {
-      rc = names ? oom(p) : -1;
-      json_decref(*out);
+    bool overflow = false;
+    json_t *sums[6] = {fen_json(PQgetvalue(m, 0, 0), &overflow), fen_json(PQgetvalue(m, 0, 1), &overflow),
+                       fen_json(PQgetvalue(m, 0, 2), &overflow), fen_json(PQgetvalue(m, 0, 3), &overflow),
+                       fen_json(PQgetvalue(pd, 0, 0), &overflow), fen_json(PQgetvalue(m, 0, 4), &overflow)};
+    if (overflow) {
+      for (int i = 0; i < 6; i++) json_decref(sums[i]);
+      json_decref(by_class);
+      json_decref(by_status);
       *out = NULL;
+      rc = aidreg_problem_set(p, AIDREG_E_AMOUNT_OVERFLOW, NULL,
+                              "%s 的金额合计超出可记录范围（%lld 分），无法给出汇总；请按村查询 / the sums of %s exceed "
+                              "the largest amount an answer carries (%lld fen): ask per village",
+                              village ? village : code, (long long)INT64_MAX, village ? village : code,
+                              (long long)INT64_MAX);
+    } else {
+      *out = json_pack("{s:s, s:o, s:{s:I, s:o, s:o}, s:o, s:o, s:o, s:o, s:o, s:o}", "ledger", code, "village",
+                       village ? json_string(village) : json_null(), "assets", "total", total, "by_class", by_class,
+                       "by_status", by_status, "original_value_fen", sums[0], "income_gross_fen", sums[1],
+                       "income_net_fen", sums[2], "allocated_fen", sums[3], "paid_fen", sums[4], "unallocated_fen",
+                       sums[5]);
+      if (!*out) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
+      else add_yuan(*out);
+      json_t *names = *out ? ar_read_place_names(c, code, p) : NULL;
+      if (*out && (!names || ar_read_decorate(*out, names))) {
+        rc = names ? oom(p) : -1;
+        json_decref(*out);
+        *out = NULL;
+      }
+      json_decref(names);
     }
-    json_decref(names);
   }
   PQclear(a);
   PQclear(m);

@@ -177,8 +177,12 @@ static void replay_leaf(replay_t *rp, uint64_t position, const char *data) {
   rp->entries++;
   aidreg_keyview kv = {ring_lookup, ring_county, &rp->ring};
   /* Repeats and the binding are aidreg verify's to report; the rest is judged again. */
+  int64_t appended_at = 0;
+  int32_t ns;
+  if (aidreg_rfc3339_parse(leaf.time, &appended_at, &ns)) appended_at = 0; /* the leaf parsed: cannot happen */
   judge_input in = {.county = rp->code, .position = position, .signatures_verified = false,
-                    .latest_time = INT64_MAX, .keys = &kv, .state = rp->dom, .head = replay_head, .ctx = rp};
+                    .latest_time = INT64_MAX, .appended_at = appended_at, .keys = &kv, .state = rp->dom,
+                    .head = replay_head, .ctx = rp};
   judge_result r;
   if (ar_judge_entry(&in, &leaf.env, &ev, &r) != JUDGE_ACCEPT) {
     const aidreg_problem *q = &r.problem;

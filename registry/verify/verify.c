@@ -577,8 +577,12 @@ static int check_leaf(engine *e, uint64_t i, const uint8_t *data, size_t len) {
     rc = aidreg_verify_fail(e->f, AIDREG_VF_INTERNAL, true, i, "out of memory");
     goto out;
   }
+  /* expires is judged against the time the server wrote into the leaf. */
+  int64_t appended_at = 0;
+  int32_t ns;
+  if (aidreg_rfc3339_parse(leaf.time, &appended_at, &ns)) appended_at = 0;
   judge_input in = {.county = e->county, .origin = e->cp.origin, .position = i, .signatures_verified = false,
-                    .latest_time = INT64_MAX, .keys = &e->kv, .state = e->dom, .seen = engine_seen,
+                    .latest_time = INT64_MAX, .appended_at = appended_at, .keys = &e->kv, .state = e->dom, .seen = engine_seen,
                     .head = engine_head, .ctx = e};
   judge_result r;
   if (ar_judge_entry(&in, &leaf.env, &ev, &r) != JUDGE_ACCEPT) {

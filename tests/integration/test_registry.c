@@ -292,6 +292,58 @@ int main(void) {
     }
   }
 
+  /* expires (issue 9 item 17): an envelope seen in transit and submitted after its expiry
+   * is refused 422 expired, nothing stored; one within its time is accepted. */
+  {
+    char then[40], until[40], payload[512];
+    int64_t now = (int64_t)time(NULL);
+    aidreg_rfc3339_format(now - 120, 0, then, sizeof then);
+    aidreg_rfc3339_format(now - 60, 0, until, sizeof until);
+    int pn = snprintf(payload, sizeof payload,
+                      "{\"ledger\":\"%s\",\"type\":\"asset.status\",\"subject\":\"A-1\",\"time\":\"%s\","
+                      "\"expires\":\"%s\",\"body\":" STATUS("过期") "}",
+                      origin, then, until);
+    aidreg_envelope env;
+    CHECK(aidreg_envelope_sign((const uint8_t *)payload, (size_t)pn, &county2, 1, &env) == 0);
+    size_t len;
+    char *text = aidreg_envelope_serialize(&env, &len);
+    aidreg_envelope_free(&env);
+    json_t *late = json_loadb(text, len, 0, NULL);
+    free(text);
+    uint64_t before = tree_size();
+    expect(submit1(late, &res), &res, 422, AIDREG_E_EXPIRED, "submitted after expires");
+    CHECK(tree_size() == before);
+    aidreg_rfc3339_format(now + 600, 0, until, sizeof until);
+    aidreg_rfc3339_format(now, 0, then, sizeof then);
+    pn = snprintf(payload, sizeof payload,
+                  "{\"ledger\":\"%s\",\"type\":\"asset.status\",\"subject\":\"A-1\",\"time\":\"%s\","
+                  "\"expires\":\"%s\",\"body\":" STATUS("未过期") "}",
+                  origin, then, until);
+    CHECK(aidreg_envelope_sign((const uint8_t *)payload, (size_t)pn, &county2, 1, &env) == 0);
+    text = aidreg_envelope_serialize(&env, &len);
+    aidreg_envelope_free(&env);
+    json_t *timely = json_loadb(text, len, 0, NULL);
+    free(text);
+    expect(submit1(timely, &res), &res, 201, AIDREG_OK, "submitted before expires");
+    CHECK(tree_size() == before + 1);
+  }
+
+  /* No 身份证号 in a key holder's name (issue 9 item 18): 422, nothing stored. */
+  {
+    aidreg_keypair person;
+    aidreg_key_generate(&person);
+    char pid[45];
+    keyid(&person, pid);
+    snprintf(body, sizeof body,
+             "{\"key\":\"%s\",\"role\":\"village\",\"scope\":\"%s001001\",\"holder\":{\"name\":\"张三 "
+             "52273119850612341X\",\"org\":\"村委\"}}",
+             pid, code);
+    uint64_t before = tree_size();
+    expect(submit1(envelope(&county2, 1, "key.enroll", pid, body, NULL), &res), &res, 422, AIDREG_E_NATIONAL_ID,
+           "a national ID number in holder.name");
+    CHECK(tree_size() == before);
+  }
+
   /* Proof endpoints agree with the checkpoint. */
   json_t *proof = NULL;
   aidreg_problem p;

@@ -209,10 +209,25 @@ const ds_step ds_script[] = {
      "{\"kind\":\"inspection\",\"date\":\"2024-04-01\",\"condition\":\"good\",\"cost_fen\":0,\"paid_from\":\"other\","
      "\"note\":\"巡查\",\"photos_sha256\":[]}",
      OK_, "asset/A-ROAD-01 /last_inspection \"2024-04-01\"\nasset/A-ROAD-01 /condition \"good\""},
-    {NULL, "mnt", "2024-04-02", "maintenance.report", "A-ROAD-01",
+    {"mntr", "mnt", "2024-04-02", "maintenance.report", "A-ROAD-01",
      "{\"kind\":\"inspection\",\"date\":\"2024-03-20\",\"condition\":\"damaged\",\"cost_fen\":0,\"paid_from\":\"other\","
      "\"note\":\"补录\",\"photos_sha256\":[]}",
      OK_, "asset/A-ROAD-01 /last_inspection \"2024-04-01\"\nasset/A-ROAD-01 /condition \"good\""},
+    /* The maintainer (a village key) may not erase the county's inspection (issue 9, item 1):
+     * a correction needs the original signer's role or above; it corrects its own report. */
+    {"cinsp", "county", "2024-04-03", "maintenance.report", "A-ROAD-01",
+     "{\"kind\":\"inspection\",\"date\":\"2024-03-25\",\"condition\":\"damaged\",\"cost_fen\":0,\"paid_from\":\"other\","
+     "\"note\":\"县级抽查\",\"photos_sha256\":[]}",
+     OK_, "asset/A-ROAD-01 /last_inspection \"2024-04-01\""},
+    {NULL, "mnt", "2024-04-04", "correction", "A-ROAD-01",
+     CORR("$cinsp", ",\"body\":{\"kind\":\"inspection\",\"date\":\"2024-03-25\",\"condition\":\"good\",\"cost_fen\":0,"
+                    "\"paid_from\":\"other\",\"note\":\"县级抽查\",\"photos_sha256\":[]}"),
+     AIDREG_E_ROLE_NOT_ALLOWED, NULL},
+    {NULL, "mnt", "2024-04-04", "correction", "A-ROAD-01", CORR("$cinsp", ""), AIDREG_E_ROLE_NOT_ALLOWED, NULL},
+    {NULL, "mnt", "2024-04-05", "correction", "A-ROAD-01",
+     CORR("$mntr", ",\"body\":{\"kind\":\"inspection\",\"date\":\"2024-03-21\",\"condition\":\"damaged\",\"cost_fen\":0,"
+                   "\"paid_from\":\"other\",\"note\":\"补录\",\"photos_sha256\":[]}"),
+     OK_, "asset/A-ROAD-01 /last_inspection \"2024-04-01\""},
     {NULL, "vA", "2024-05-01", "inventory.count", "A-ROAD-01",
      "{\"date\":\"2024-05-01\",\"found\":true,\"condition\":\"damaged\",\"note\":\"暴雨冲毁\",\"photos_sha256\":[]}", OK_,
      "asset/A-ROAD-01 /condition \"damaged\"\nasset/A-ROAD-01 /inventory/found true"},

@@ -15,6 +15,7 @@
 #define MISSING AIDREG_E_MISSING_FIELD
 #define UNKNOWN AIDREG_E_UNKNOWN_FIELD
 #define INVALID AIDREG_E_INVALID_FIELD
+#define NATIONAL_ID AIDREG_E_NATIONAL_ID
 #define SCOPE AIDREG_E_OUT_OF_SCOPE
 #define SHARES AIDREG_E_SHARES_NOT_10000
 #define NET AIDREG_E_NET_MISMATCH
@@ -729,6 +730,16 @@ static void test_allocation_payout(void) {
     C1("/payee/kind", "\"family\"", INVALID),
     C1("/payee/kind", "\"org\"", OK),
     C1("/payee/id", "\"\"", INVALID),
+    /* The ledger is public: no 身份证号 in a payee (issue 9 item 18), alone or inside text,
+     * with an X; an 18-digit account number whose digits 7-14 are no date is fine. */
+    C1("/payee/id", "\"52273119850612341X\"", NATIONAL_ID),
+    C1("/payee/id", "\"522731198506123417\"", NATIONAL_ID),
+    C1("/payee/id", "\"身份证 52273120010229341x 户\"", OK), /* 2001-02-29 is no date */
+    C1("/payee/id", "\"户主522731200002293412\"", NATIONAL_ID), /* 2000-02-29 is */
+    C1("/payee/name", "\"王某 522731198506123417\"", NATIONAL_ID),
+    C1("/payee/id", "\"622848001234567890\"", OK),
+    C1("/payee/id", "\"6228480012345678901\"", OK), /* 19 digits: a bank card, no 18-character run */
+    C1("/payee/id", "\"H-0001-522731198506123\"", OK),
     FEN_CASES("/amount_fen"),
     FACT_CASES("/paid_on"),
     FACT_OK("/paid_on"),

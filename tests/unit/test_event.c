@@ -266,6 +266,19 @@ static void test_parse_refusals(void) {
               INVALID_FIELD, "/prev");
   REFUSE_WITH("prev", "\"ABEiM0RVZneImaq7zN3u/wARIjNEVWZ3iJmqu8zd7v8=\"", INVALID_FIELD,
               "/prev"); /* base64, not hex */
+
+  /* expires (optional): an RFC 3339 instant, not before time. */
+  REFUSE_WITH("expires", "null", INVALID_TIME, "/expires");
+  REFUSE_WITH("expires", "1795943264", INVALID_TIME, "/expires");
+  REFUSE_WITH("expires", "\"2026-11-30\"", INVALID_TIME, "/expires");
+  REFUSE_WITH("expires", "\"2026-11-29T09:07:43Z\"", INVALID_FIELD, "/expires"); /* a second before time */
+  char *s = payload_with("expires", "\"2026-11-29T18:07:44+08:00\"");
+  aidreg_event ev;
+  aidreg_problem p;
+  CHECK(s && aidreg_event_parse((const uint8_t *)s, strlen(s), &ev, &p) == 0);
+  CHECK(ev.has_expires && ev.expires == 1795943264 + 3600);
+  aidreg_event_free(&ev);
+  free(s);
 }
 
 /* A long unknown key: the pointer is cut to fit, on a character boundary. */

@@ -20,7 +20,7 @@
 #define ORIGIN "verify.test/522701"
 #define COUNTY "522701"
 
-static aidreg_keypair log_key, other_log_key, root_key, county_key, stranger_key;
+static aidreg_keypair log_key, other_log_key, root_key, county_key, stranger_key, village_key;
 static char *vkey;
 
 /* ---- the in-memory ledger ------------------------------------------------------- */
@@ -93,6 +93,7 @@ typedef struct {
   const char *ledger;
   uint64_t index_field;
   char time[40];
+  char expires[40]; /* "" = none */
 } entry;
 
 /* The honest entry at position i; custom may change it. */
@@ -129,8 +130,10 @@ static void default_entry(uint64_t i, entry *e) {
 
 static uint8_t *make_leaf(const entry *e, size_t *len) {
   char payload[1024];
-  snprintf(payload, sizeof payload, "{\"ledger\":\"%s\",\"type\":\"%s\",\"subject\":\"%s\",\"time\":\"%s\",\"body\":%s}",
-           e->ledger, e->type, e->subject, e->time, e->body);
+  snprintf(payload, sizeof payload,
+           "{\"ledger\":\"%s\",\"type\":\"%s\",\"subject\":\"%s\",\"time\":\"%s\"%s%s%s,\"body\":%s}", e->ledger,
+           e->type, e->subject, e->time, *e->expires ? ",\"expires\":\"" : "", e->expires, *e->expires ? "\"" : "",
+           e->body);
   aidreg_envelope env;
   if (aidreg_envelope_sign((const uint8_t *)payload, strlen(payload), e->signer, 1, &env) != 0) abort();
   aidreg_problem p;
@@ -282,6 +285,80 @@ static void unregistered_asset_at_7(uint64_t i, entry *e) {
     snprintf(e->body, sizeof e->body, "{\"status\":\"idle\",\"reason\":\"x\"}");
   }
 }
+/* Leaves are written at 2026-02-01: an entry that expired a fortnight before. */
+static void expired_at_12(uint64_t i, entry *e) {
+  if (i == 12) snprintf(e->expires, sizeof e->expires, "2026-01-15T00:00:00Z");
+  if (i == 13) snprintf(e->expires, sizeof e->expires, "2026-03-01T00:00:00Z");
+}
+static void unexpired_at_13(uint64_t i, entry *e) {
+  if (i == 13) snprintf(e->expires, sizeof e->expires, "2026-03-01T00:00:00Z");
+}
+/* A village key named maintainer of an asset, then its correction of the county's
+ * inspection (entry 6) at 7: what an older server accepted (issue 9 item 1). With own =
+ * true the maintainer corrects its own report (6 signed by it) instead. */
+static void maintainer_story(uint64_t i, entry *e, bool own) {
+  char vid[AIDREG_KEYID_LEN + 1];
+  aidreg_key_id(village_key.pk, vid);
+#define INSPECTION(cond)                                                                                   \
+  "{\"kind\":\"inspection\",\"date\":\"2025-12-01\",\"condition\":\"" cond "\",\"cost_fen\":0,\"paid_from\":" \
+  "\"other\",\"note\":\"抽查\",\"photos_sha256\":[]}"
+  if (i == 2) {
+    e->type = "key.enroll";
+    snprintf(e->subject, sizeof e->subject, "%s", vid);
+    snprintf(e->body, sizeof e->body,
+             "{\"key\":\"%s\",\"role\":\"village\",\"scope\":\"%s001001\",\"holder\":{\"name\":\"村\",\"org\":\"村委\"}}",
+             vid, COUNTY);
+    e->signer = &root_key;
+  } else if (i == 3) {
+    e->type = "project.register";
+    snprintf(e->subject, sizeof e->subject, "P-1");
+    snprintf(e->body, sizeof e->body,
+             "{\"name\":\"通村路\",\"type\":\"rural_construction\",\"year\":2024,\"funding_lines\":[{\"channel\":"
+             "\"衔接资金\",\"year\":2024,\"amount_fen\":100}],\"locations\":[\"%s001001\"],\"industry_dept\":\"县\","
+             "\"implementing_unit\":\"镇\"}",
+             COUNTY);
+  } else if (i == 4) {
+    e->type = "asset.register";
+    snprintf(e->subject, sizeof e->subject, "A-1");
+    snprintf(e->body, sizeof e->body,
+             "{\"project\":\"P-1\",\"name\":\"路\",\"class\":\"public_welfare\",\"subtype\":\"road\",\"form\":"
+             "\"fixed\",\"village\":\"%s001001\",\"original_value_fen\":100,\"quantity\":1,\"unit\":\"km\","
+             "\"completed_on\":\"2024-10-01\",\"accepted_on\":\"2024-11-01\"}",
+             COUNTY);
+  } else if (i == 5) {
+    e->type = "asset.maintainer";
+    snprintf(e->subject, sizeof e->subject, "A-1");
+    snprintf(e->body, sizeof e->body,
+             "{\"body\":\"村委会\",\"person\":\"李四\",\"duties\":\"巡查\",\"fund_source\":\"村集体\","
+             "\"from\":\"2025-01-01\",\"key\":\"%s\"}",
+             vid);
+  } else if (i == 6) {
+    e->type = "maintenance.report";
+    snprintf(e->subject, sizeof e->subject, "A-1");
+    snprintf(e->body, sizeof e->body, INSPECTION("damaged"));
+    if (own) e->signer = &village_key;
+  } else if (i == 7) {
+    /* The ref of entry 6: the hash of its payload, as make_leaf writes it. */
+    entry six;
+    default_entry(6, &six);
+    maintainer_story(6, &six, own);
+    char payload[1024], ref[65];
+    snprintf(payload, sizeof payload, "{\"ledger\":\"%s\",\"type\":\"%s\",\"subject\":\"%s\",\"time\":\"%s\",\"body\":%s}",
+             six.ledger, six.type, six.subject, six.time, six.body);
+    uint8_t h[32];
+    aidreg_sha256(payload, strlen(payload), h);
+    aidreg_hex_encode(h, 32, ref);
+    e->type = "correction";
+    snprintf(e->subject, sizeof e->subject, "A-1");
+    snprintf(e->body, sizeof e->body, "{\"corrects\":\"%s\",\"reason\":\"填报错误\",\"body\":" INSPECTION("good") "}",
+             ref);
+    e->signer = &village_key;
+  }
+#undef INSPECTION
+}
+static void maintainer_erases_county_inspection(uint64_t i, entry *e) { maintainer_story(i, e, false); }
+static void maintainer_corrects_own_report(uint64_t i, entry *e) { maintainer_story(i, e, true); }
+
 static void fork_at_3(uint64_t i, entry *e) {
   if (i == 3) snprintf(e->body, sizeof e->body, "{\"publicity_days\":99}");
 }
@@ -498,6 +575,25 @@ static void test_entry_rules(void) {
   CHECK(run(&m, NULL, &r) == 0);
   destroy(&m);
 
+  /* expires is judged against the leaf's time (issue 9 item 17). */
+  build(&m, N, expired_at_12);
+  CHECK(run(&m, NULL, &r) != 0);
+  CHECK_MSG(r.failure.index == 12 && strstr(r.failure.message, "expired") != NULL, "%s", r.failure.message);
+  destroy(&m);
+  build(&m, N, unexpired_at_13);
+  CHECK_MSG(run(&m, NULL, &r) == 0, "%s", r.failure.message);
+  destroy(&m);
+
+  /* A maintainer's correction of the county's inspection, accepted by an older server, is
+   * reported; its correction of its own report is not (issue 9 item 1). */
+  build(&m, N, maintainer_erases_county_inspection);
+  CHECK(run(&m, NULL, &r) != 0);
+  CHECK_MSG(r.failure.index == 7 && strstr(r.failure.message, "role-not-allowed") != NULL, "%s", r.failure.message);
+  destroy(&m);
+  build(&m, N, maintainer_corrects_own_report);
+  CHECK_MSG(run(&m, NULL, &r) == 0, "%s", r.failure.message);
+  destroy(&m);
+
   /* The domain rules are replayed too. */
   build(&m, N, unregistered_asset_at_7);
   CHECK(run(&m, NULL, &r) != 0);
@@ -550,6 +646,7 @@ int main(void) {
   aidreg_key_generate(&root_key);
   aidreg_key_generate(&county_key);
   aidreg_key_generate(&stranger_key);
+  aidreg_key_generate(&village_key);
   vkey = aidreg_note_vkey(ORIGIN, log_key.pk);
   test_geometry();
   test_honest();
