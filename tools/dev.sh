@@ -37,7 +37,7 @@ usage: tools/dev.sh COMMAND [ARGS]
           the crash-safety harness, long form (tests/torture/torture.py): its own cluster
           (var/torture) and server on free ports, concurrent clients, 20 SIGKILLs of the
           server and 20 immediate stops of PostgreSQL by default, then every check; ARGS go
-          to the harness (--kills N, --clients N, --seconds S). Needs root.
+          to the harness (--kills N, --clients N, --pause S, --seed N). Needs root.
   bench   the benchmark: tools/bench.sh (release build in build-release/, its own cluster
           var/bench and server; ARGS go to it).
   build   build into build/ (ARGS go to cmake's configure step).
@@ -330,7 +330,7 @@ cmd_torture() {
   need_root
   ensure_packages
   BUILD_TARGETS="aidreg-server aidreg-cli" build_dir build
-  exec "$PYTHON" "$AIDREG_ROOT/tests/torture/torture.py" --build "$AIDREG_ROOT/build" --kills 20 "$@"
+  exec "$PYTHON" "$AIDREG_ROOT/tests/torture/torture.py" --build "$AIDREG_ROOT/build" --kills 20 --pause 0.1 "$@"
 }
 
 # ---------------------------------------------------------------- bench, build, stop

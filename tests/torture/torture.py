@@ -22,7 +22,7 @@ free ports. Exits 0 when every check passed, 1 otherwise, 77 when it cannot run 
 root, no PostgreSQL). Prints the counts, and the same as JSON on the last line.
 
 usage: tests/torture/torture.py --build DIR [--kills N] [--clients N] [--name NAME]
-                                [--interval A,B] [--seed N]
+                                [--interval A,B] [--pause S] [--seed N]
 """
 
 import argparse
@@ -191,6 +191,8 @@ class Harness:
                     self.counts["acknowledged"] += 1
                     self.last_ack = time.time()
                     self.unacked.pop(ph, None)
+                if self.args.pause:
+                    time.sleep(self.args.pause)
             elif r.status == 503:
                 with self.lock:
                     self.counts["answers_503"] += 1
@@ -358,6 +360,9 @@ def main():
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--name", default=None, help="cluster name (state in var/NAME; default torture-<build>)")
     ap.add_argument("--interval", default="0.5,2.5", help="seconds between faults, drawn from [A, B]")
+    ap.add_argument("--pause", type=float, default=0.0,
+                    help="seconds each client waits after an acknowledged entry (keeps the log, and the "
+                         "checks that read it all back, small in a long run)")
     ap.add_argument("--recover", type=int, default=30, help="seconds a recovery may take")
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--no-check-every", dest="check_every", action="store_false",
@@ -382,6 +387,8 @@ def main():
         h.fail(str(e))
     except Exception as e:  # the harness itself: still stop what it started
         h.fail("harness error: %r" % e)
+    except KeyboardInterrupt:
+        h.fail("interrupted (the counts below are those so far)")
     finally:
         h.stop.set()
         rc = h.stop_server()
