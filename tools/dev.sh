@@ -23,10 +23,21 @@ usage: tools/dev.sh COMMAND [ARGS]
           55433), then on a fresh database that build's server (port $AIDREG_PORT, default
           18080 or the next free pair) and the demo ledger, and stop them afterwards;
           var/test/env is left for `source`. Builds the libFuzzer targets (build-fuzz/) and
-          runs them as ctest tests (label fuzz), $AIDREG_FUZZ_SECONDS (default 20) seconds
+          runs them as ctest tests (label fuzz), $AIDREG_FUZZ_SECONDS (default 10) seconds
           each. Prints passed/failed/skipped per build and label from ctest's JUnit reports
           (var/test/ctest-BUILD.xml, logs ctest-BUILD.log); non-zero on any failure.
           One build by hand: ctest --test-dir build [-L unit|integration|e2e|interop].
+  fuzz [--long] [TARGET...]
+          builds the libFuzzer targets (build-fuzz/, clang) and runs each (default: every
+          tests/fuzz/fuzz_*.c) for $AIDREG_FUZZ_SECONDS (default 10) seconds, as the test
+          run does. --long: the campaign, $AIDREG_FUZZ_RUNS (default 10000000) executions
+          per target, one target after the other, on a corpus kept in var/fuzz/ between
+          campaigns; prints executions, seconds and executions per second (tests/fuzz/README.md).
+  torture [ARGS]
+          the crash-safety harness, long form (tests/torture/torture.py): its own cluster
+          (var/torture) and server on free ports, concurrent clients, 20 SIGKILLs of the
+          server and 20 immediate stops of PostgreSQL by default, then every check; ARGS go
+          to the harness (--kills N, --clients N, --pause S, --seed N). Needs root.
   bench   the benchmark: tools/bench.sh (release build in build-release/, its own cluster
           var/bench and server; ARGS go to it).
   build   build into build/ (ARGS go to cmake's configure step).
@@ -312,6 +323,59 @@ cmd_test() {
   return "$FAILED"
 }
 
+# ---------------------------------------------------------------- fuzz, torture
+
+cmd_fuzz() {
+  local long=0 names=() targets=() n src
+  while (($#)); do
+    case $1 in
+      --long) long=1 ;;
+      -*) die "fuzz: unknown option $1" ;;
+      *) names+=("${1#fuzz_}") ;;
+    esac
+    shift
+  done
+  ensure_packages
+  if ((${#names[@]} == 0)); then
+    for src in "$AIDREG_ROOT"/tests/fuzz/fuzz_*.c; do n=$(basename "$src" .c); names+=("${n#fuzz_}"); done
+  fi
+  for n in "${names[@]}"; do
+    [[ -f $AIDREG_ROOT/tests/fuzz/fuzz_$n.c ]] || die "fuzz: no target tests/fuzz/fuzz_$n.c"
+    targets+=(--target "fuzz_$n")
+  done
+  build_fuzz "${targets[@]}"
+  local rc=0
+  if ((!long)); then
+    for n in "${names[@]}"; do bash "$AIDREG_ROOT/tests/ctest/fuzz.sh" "$AIDREG_ROOT/build-fuzz/fuzz_$n" || rc=1; done
+    return "$rc"
+  fi
+  local runs=${AIDREG_FUZZ_RUNS:-10000000} out=$AIDREG_ROOT/var/fuzz t0 t1 done_runs secs
+  mkdir -p "$out"
+  printf '%-16s %12s %8s %10s  %s\n' target executions seconds exec/s result
+  for n in "${names[@]}"; do
+    mkdir -p "$out/corpus_$n"
+    t0=$(date +%s)
+    local r=0
+    "$AIDREG_ROOT/build-fuzz/fuzz_$n" -runs="$runs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+      -artifact_prefix="$out/fuzz_$n-" "$out/corpus_$n" "$AIDREG_ROOT/tests/fuzz/corpus_$n" \
+      >"$out/fuzz_$n.log" 2>&1 || r=$?
+    t1=$(date +%s)
+    secs=$((t1 - t0 > 0 ? t1 - t0 : 1))
+    done_runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$out/fuzz_$n.log" | grep -o '[0-9]*$' || echo 0)
+    printf '%-16s %12s %8s %10s  %s\n' "fuzz_$n" "$done_runs" "$secs" "$((done_runs / secs))" \
+      "$( ((r == 0)) && echo ok || echo "FAILED (status $r): var/fuzz/fuzz_$n.log")"
+    ((r == 0)) || rc=1
+  done
+  return "$rc"
+}
+
+cmd_torture() {
+  need_root
+  ensure_packages
+  BUILD_TARGETS="aidreg-server aidreg-cli" build_dir build
+  exec "$PYTHON" "$AIDREG_ROOT/tests/torture/torture.py" --build "$AIDREG_ROOT/build" --kills 20 --pause 0.1 "$@"
+}
+
 # ---------------------------------------------------------------- bench, build, stop
 
 cmd_bench() {
@@ -344,6 +408,8 @@ case ${1:-} in
   run) shift; cmd_run "$@" ;;
   test) shift; cmd_test "$@" ;;
   bench) shift; cmd_bench "$@" ;;
+  fuzz) shift; cmd_fuzz "$@" ;;
+  torture) shift; cmd_torture "$@" ;;
   build) shift; cmd_build "$@" ;;
   stop) shift; cmd_stop "$@" ;;
   -h | --help | help) usage ;;
