@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "aidreg/event.h"
 #include "core/utf8.h"
@@ -55,4 +56,12 @@ size_t ar_utf8_cut(const char *s, size_t n) {
   unsigned char lead = (unsigned char)s[i - 1];
   size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
   return need == back + 1 || lead < 0x80 ? n : i - 1;
+}
+
+const char *ar_utf8_prefix(const char *s, char *buf, size_t cap) {
+  size_t n = s ? strnlen(s, cap - 1) : 0;
+  n = ar_utf8_cut(s ? s : "", n);
+  memcpy(buf, s ? s : "", n);
+  buf[n] = '\0';
+  return buf;
 }

@@ -6,4 +6,8 @@
  * that text cut to fit a buffer stays valid. */
 size_t ar_utf8_cut(const char *s, size_t n);
 
+/* s (NULL: "") cut to at most cap - 1 bytes at a character boundary, into buf; returns
+ * buf. For naming untrusted text in a message: "%.40s" could cut a character in two. */
+const char *ar_utf8_prefix(const char *s, char *buf, size_t cap);
+
 #endif

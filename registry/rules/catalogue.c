@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "aidreg/event.h"
+#include "core/utf8.h"
 #include "rules/domain.h"
 #include "rules/domain_validate.h"
 #include "rules/event_hooks.h"
@@ -101,10 +102,11 @@ domain_batch *ar_domain_begin(const domain_store *store, const char *county) {
 
 int ar_domain_validate(const aidreg_event *ev, const char *county, aidreg_problem *p) {
   const aidreg_event_type *t = aidreg_event_type_find(ev->type);
+  char ty[41];
   if (!t)
     return aidreg_problem_set(p, AIDREG_E_UNKNOWN_EVENT_TYPE, "/type",
-                              "事件类型 \"%.40s\" 不在事件目录中 / Event type \"%.40s\" is not in the catalogue",
-                              ev->type ? ev->type : "", ev->type ? ev->type : "");
+                              "事件类型 \"%s\" 不在事件目录中 / Event type \"%s\" is not in the catalogue",
+                              ar_utf8_prefix(ev->type, ty, sizeof ty), ty);
   return ar_domain_validate_type(t, ev, county, p);
 }
 

@@ -1271,10 +1271,11 @@ int ar_domain_validate_body_of(const aidreg_event_type *t, const char *type, con
   const domain_schema *s = ar_domain_schema_of(t);
   char f[128];
   snprintf(f, sizeof f, "%s", pointer_prefix ? pointer_prefix : "");
+  char ty[41];
   if (!s)
     return aidreg_problem_set(p, AIDREG_E_INVALID_FIELD, f,
-                              "%.40s 类型的条目没有可替换的正文 / Entries of type %.40s have no body to replace",
-                              type ? type : "", type ? type : "");
+                              "%s 类型的条目没有可替换的正文 / Entries of type %s have no body to replace",
+                              ar_utf8_prefix(type, ty, sizeof ty), ty);
   return ar_domain_validate_body_as_schema(s, body, ev, county, pointer_prefix, p);
 }
 

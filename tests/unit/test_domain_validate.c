@@ -1044,11 +1044,22 @@ static void test_state_filters(void) {
   CHECK(aidreg_state_id_ok(buf));
 }
 
+/* An unknown type named in the refusal is cut at a character boundary, never inside one
+ * (found by fuzz_validate: 39 letters then 民 made the detail invalid UTF-8). */
+static void test_unknown_type_cut(void) {
+  aidreg_problem p;
+  json_t *b = json_object();
+  CHECK(run("abcdefghijklmnopqrstuvwxyzabcdefghijklm民", "A-1", b, signed_at(), &p) == AIDREG_E_UNKNOWN_EVENT_TYPE);
+  CHECK(strstr(p.detail, "abcdefghijklm\"") != NULL);
+  json_decref(b);
+}
+
 int main(void) {
   uint8_t pk[32];
   for (int i = 0; i < 32; i++) pk[i] = (uint8_t)(i * 7 + 1);
   aidreg_key_id(pk, keyid);
 
+  test_unknown_type_cut();
   test_ledger_settings();
   test_project_register();
   test_asset_register();
