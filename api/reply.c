@@ -28,7 +28,7 @@ static enum MHD_Result send_response(httpd_request *rq, unsigned status, struct 
   return ret;
 }
 
-/* Retry-After (seconds) of a 429: rq->retry_after, at least 1. */
+/* Retry-After (seconds) of a 429 or 503: rq->retry_after, at least 1. */
 static bool retry_after_header(const httpd_request *rq, struct MHD_Response *resp) {
   char v[16];
   snprintf(v, sizeof v, "%u", rq->retry_after ? rq->retry_after : 1);
@@ -55,7 +55,7 @@ static enum MHD_Result send_json(httpd_request *rq, unsigned status, const char 
        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rq->allow) != MHD_YES) ||
       (code == AIDREG_E_BAD_TOKEN &&
        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"aidreg\"") != MHD_YES) ||
-      (code == AIDREG_E_TOO_MANY_REQUESTS && !retry_after_header(rq, resp))) {
+      ((code == AIDREG_E_TOO_MANY_REQUESTS || code == AIDREG_E_UNAVAILABLE) && !retry_after_header(rq, resp))) {
     MHD_destroy_response(resp);
     return MHD_NO;
   }

@@ -39,6 +39,8 @@ aidreg_registry *aidreg_registry_open(const aidreg_registry_config *cfg, char *e
   snprintf(r->url, sizeof r->url, "%s", cfg->database_url);
   snprintf(r->log_host, sizeof r->log_host, "%s", cfg->log_host);
   r->log_key = *cfg->log_key;
+  /* Kept out of swap where the limit allows (RLIMIT_MEMLOCK); best effort, as ssh-agent. */
+  (void)sodium_mlock(&r->log_key, sizeof r->log_key);
   r->max_batch = cfg->max_batch ? cfg->max_batch : 1000;
   r->max_clock_skew = cfg->max_clock_skew ? cfg->max_clock_skew : 600;
   r->max_signatures = cfg->max_signatures ? cfg->max_signatures : AIDREG_DEFAULT_MAX_SIGNATURES;
@@ -58,7 +60,7 @@ aidreg_registry *aidreg_registry_open(const aidreg_registry_config *cfg, char *e
     ar_ratelimit_free(r->address_rl);
     ar_ratelimit_free(r->lookup_rl);
     pthread_mutex_destroy(&r->mu);
-    sodium_memzero_key(&r->log_key);
+    sodium_munlock(&r->log_key, sizeof r->log_key); /* zeroes it too */
     free(r);
     return NULL;
   }
@@ -78,7 +80,7 @@ void aidreg_registry_close(aidreg_registry *r) {
   ar_ratelimit_free(r->address_rl);
   ar_ratelimit_free(r->lookup_rl);
   pthread_mutex_destroy(&r->mu);
-  sodium_memzero_key(&r->log_key);
+  sodium_munlock(&r->log_key, sizeof r->log_key); /* zeroes it too */
   free(r);
 }
 
