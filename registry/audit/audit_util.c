@@ -6,35 +6,9 @@
 
 #include "aidreg/state.h"
 #include "audit/audit_internal.h"
+#include "core/calendar.h"
 
 /* ---- dates ---- */
-
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = (unsigned)(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = (unsigned)(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
-static unsigned month_days(int64_t y, unsigned m) {
-  static const unsigned dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 ? 28u + (unsigned)leap : dim[m - 1];
-}
 
 int64_t ar_audit_days(const char *date) {
   int64_t d;
@@ -45,19 +19,19 @@ int64_t ar_audit_days(const char *date) {
 void ar_audit_date(int64_t days, char out[11]) {
   int64_t y;
   unsigned m, d;
-  civil_from_days(days, &y, &m, &d);
+  ar_civil_from_days(days, &y, &m, &d);
   snprintf(out, 11, "%04d-%02u-%02u", (int)y, m, d);
 }
 
 int64_t ar_audit_add_months(int64_t days, int months) {
   int64_t y;
   unsigned m, d;
-  civil_from_days(days, &y, &m, &d);
+  ar_civil_from_days(days, &y, &m, &d);
   int64_t total = y * 12 + (int64_t)(m - 1) + months;
   int64_t ny = total >= 0 ? total / 12 : (total - 11) / 12;
   unsigned nm = (unsigned)(total - ny * 12) + 1;
-  unsigned dim = month_days(ny, nm);
-  return days_from_civil(ny, nm, d > dim ? dim : d);
+  unsigned dim = ar_month_days(ny, nm);
+  return ar_days_from_civil(ny, nm, d > dim ? dim : d);
 }
 
 int64_t ar_audit_shanghai_day(int64_t t) {

@@ -6,9 +6,10 @@
 #include <string.h>
 
 #include "aidreg/event.h"
+#include "core/calendar.h"
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+int64_t ar_days_from_civil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
   const int64_t era = (y >= 0 ? y : y - 399) / 400;
   const unsigned yoe = (unsigned)(y - era * 400);
@@ -18,7 +19,7 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
 }
 
 /* The inverse: civil date of a day count since 1970-01-01. */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
+void ar_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
   z += 719468;
   const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
   const unsigned doe = (unsigned)(z - era * 146097);
@@ -30,10 +31,10 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
   *y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
-static int days_in_month(int y, int m) {
-  static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+unsigned ar_month_days(int64_t y, unsigned m) {
+  static const unsigned dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 ? 28 + leap : dim[m - 1];
+  return m == 2 ? 28u + (unsigned)leap : dim[m - 1];
 }
 
 /* n ASCII digits at s into *v. Stops at the first non-digit (a NUL included), so it never
@@ -54,8 +55,8 @@ static int full_date(const char *s, int64_t *days) {
   if (digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &m) || s[7] != '-' ||
       digits(s + 8, 2, &d))
     return -1;
-  if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return -1;
-  *days = days_from_civil(y, (unsigned)m, (unsigned)d);
+  if (m < 1 || m > 12 || d < 1 || d > (int)ar_month_days(y, (unsigned)m)) return -1;
+  *days = ar_days_from_civil(y, (unsigned)m, (unsigned)d);
   return 0;
 }
 
@@ -124,7 +125,7 @@ void aidreg_rfc3339_format(int64_t unix_sec, int32_t nsec, char *out, size_t cap
   }
   int64_t y;
   unsigned m, d;
-  civil_from_days(days, &y, &m, &d);
+  ar_civil_from_days(days, &y, &m, &d);
   snprintf(out, cap, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", (long long)y, m, d,
            (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), (int)(nsec / 1000000));
 }
