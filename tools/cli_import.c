@@ -350,11 +350,31 @@ static int post_batch(signer *g, plan_row *rows, env_item *items, size_t n) {
   char path[64];
   snprintf(path, sizeof path, "/v1/ledgers/%s/entries", g->ledger);
   aidreg_http_response r;
-  int rc = cli_post(g->s, path, body, o, NULL, &r);
+  json_t *ans = NULL, *results = NULL;
+  /* A batch the server could not take now (429 rate limit, 503 database) is sent again
+   * after a pause: submission is idempotent by payload, so what was stored comes back as a
+   * replay with its receipt. Permanent refusals are the rows' own. */
+  for (unsigned attempt = 0;; attempt++) {
+    int rc = cli_post(g->s, path, body, o, NULL, &r);
+    if (rc != 0) {
+      free(body);
+      return -1;
+    }
+    ans = r.body ? json_loadb((char *)r.body, r.len, 0, NULL) : NULL;
+    results = json_object_get(ans, "results");
+    bool again = r.status == 429 || r.status == 503;
+    for (size_t i = 0; !again && json_is_array(results) && i < json_array_size(results); i++) {
+      json_int_t st = json_integer_value(json_object_get(json_array_get(results, i), "status"));
+      again = st == 429 || st == 503;
+    }
+    if (!again || attempt >= 6) break;
+    json_decref(ans);
+    aidreg_http_response_free(&r);
+    cli_err(CMD, "服务器暂时无法接收，%u 秒后重试 / the server cannot take the batch now; retrying in %u s",
+            1u << attempt, 1u << attempt);
+    sleep(1u << attempt);
+  }
   free(body);
-  if (rc != 0) return -1;
-  json_t *ans = r.body ? json_loadb((char *)r.body, r.len, 0, NULL) : NULL;
-  json_t *results = json_object_get(ans, "results");
   if (r.status != 200 || !json_is_array(results) || json_array_size(results) != n) {
     const char *detail = json_string_value(json_object_get(ans, "detail"));
     cli_err(CMD, "一批 %zu 个信封被整体拒绝 / a batch of %zu envelopes was refused (HTTP %ld)%s%s", n, n, r.status, detail ? ": " : "", detail ? detail : "");

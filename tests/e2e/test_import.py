@@ -310,3 +310,66 @@ def test_kill_9_then_rerun_completes_without_duplicates():
     with unchanged(L):
         rc, so, se = cli(p, "--key", KEY)
     assert rc == 0 and "此前已登记 already registered: %d" % n in so, (rc, so, se)
+
+
+def test_a_batch_the_server_cannot_take_now_is_sent_again():
+    """503 (or 429) for a whole batch is not a refusal of its rows: the importer waits and
+    sends the batch again, and the rows are registered once."""
+    import http.server
+    import threading
+    import urllib.error
+    import urllib.request
+
+    posts = []
+
+    class Proxy(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def forward(self, body=None):
+            req = urllib.request.Request(C.base + self.path, data=body, method=self.command,
+                                         headers={k: v for k, v in self.headers.items() if k.lower() != "host"})
+            try:
+                with urllib.request.urlopen(req, timeout=60) as r:
+                    status, headers, data = r.status, r.headers, r.read()
+            except urllib.error.HTTPError as e:
+                status, headers, data = e.code, e.headers, e.read()
+            self.send_response(status)
+            for k in ("Content-Type", "Retry-After"):
+                if headers.get(k):
+                    self.send_header(k, headers[k])
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):
+            self.forward()
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            posts.append(self.path)
+            if self.path.endswith("/entries") and len(posts) == 1:
+                data = b'{"type":"urn:aidreg:problem:unavailable","title":"unavailable","status":503}'
+                self.send_response(503)
+                self.send_header("Content-Type", "application/problem+json")
+                self.send_header("Retry-After", "1")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
+            self.forward(body)
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        head = ["资产名称", "资产类别", "所在乡镇", "所在村", "资产原值", "竣工验收日期"]
+        body = [["村级光伏电站", "经营性", "好花红镇", "好花红村", "120,000.00", "2022-06-30"]]
+        f = write("retry.csv", taizhang.csv_bytes([head] + body))
+        size = L.size()
+        rc, so, se = cli(f, "--key", KEY, "--server", "http://127.0.0.1:%d" % srv.server_port)
+        assert rc == 0 and "已登记 registered: 1" in so, (rc, so, se)
+        assert "重试" in se and "retrying" in se, se
+        assert len([p for p in posts if p.endswith("/entries")]) == 2, posts
+        assert L.size() == size + 2  # its project and its asset, once
+    finally:
+        srv.shutdown()
