@@ -329,6 +329,19 @@ static bool yuan_number(const char *s, double *out) {
   return true;
 }
 
+/* An amount in fen into a cell in yuan. A cell's number is an IEEE double in the file
+ * format itself; it gets the double that Excel stores for the yuan typed as text (the
+ * exact decimal from aidreg_fen_to_yuan), and no arithmetic is done on doubles. */
+static void xlsx_yuan(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const json_t *fen, lxw_format *money) {
+  char yuan[32];
+  aidreg_fen_to_yuan((int64_t)json_integer_value(fen), yuan);
+  worksheet_write_number(ws, row, col, strtod(yuan, NULL), money);
+}
+
+static void xlsx_count(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const json_t *n) {
+  worksheet_write_number(ws, row, col, (double)json_integer_value(n), NULL);
+}
+
 static int xlsx_meta(lxw_worksheet *ws, const json_t *r, const char *title, lxw_format *bold) {
   const json_t *cp = json_object_get(r, "checkpoint");
   char size[32];
@@ -376,7 +389,7 @@ static int xlsx(const json_t *r, bool ledger, char **data, size_t *len) {
       cells(row, cl);
       for (int c = 0; c < NCOLS; c++) {
         double v;
-        if (c == 13) worksheet_write_number(ws, at, (lxw_col_t)c, (double)json_integer_value(json_object_get(row, "value_fen")) / 100.0, money);
+        if (c == 13) xlsx_yuan(ws, at, (lxw_col_t)c, json_object_get(row, "value_fen"), money);
         else if ((c == 0 || c == 11) && *cl[c]) worksheet_write_number(ws, at, (lxw_col_t)c, strtod(cl[c], NULL), NULL);
         else if (c == 4 && yuan_number(cl[c], &v)) worksheet_write_number(ws, at, (lxw_col_t)c, v, NULL);
         else worksheet_write_string(ws, at, (lxw_col_t)c, cl[c], NULL);
@@ -384,8 +397,8 @@ static int xlsx(const json_t *r, bool ledger, char **data, size_t *len) {
       at++;
     }
     worksheet_write_string(ws, at, 0, "合计", bold);
-    worksheet_write_number(ws, at, 2, (double)json_integer_value(json_object_get(r, "count")), NULL);
-    worksheet_write_number(ws, at, 13, (double)json_integer_value(json_object_get(r, "value_fen")) / 100.0, money);
+    xlsx_count(ws, at, 2, json_object_get(r, "count"));
+    xlsx_yuan(ws, at, 13, json_object_get(r, "value_fen"), money);
     lxw_worksheet *sub = workbook_add_worksheet(wb, "小计");
     lxw_row_t sr = 0;
     for (int g = 0; g < 4; g++) {
@@ -397,8 +410,8 @@ static int xlsx(const json_t *r, bool ledger, char **data, size_t *len) {
       sr++;
       json_array_foreach(json_object_get(json_object_get(r, "subtotals"), group_names[g][0]), i, row) {
         worksheet_write_string(sub, sr, 0, js(row, "label"), NULL);
-        worksheet_write_number(sub, sr, 1, (double)json_integer_value(json_object_get(row, "count")), NULL);
-        worksheet_write_number(sub, sr, 2, (double)json_integer_value(json_object_get(row, "value_fen")) / 100.0, money);
+        xlsx_count(sub, sr, 1, json_object_get(row, "count"));
+        xlsx_yuan(sub, sr, 2, json_object_get(row, "value_fen"), money);
         sr++;
       }
       sr++;
