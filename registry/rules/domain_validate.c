@@ -922,11 +922,7 @@ static int check_object(vctx *c, const spec *members, const json_t *obj) {
 
 /* ------------------------------------------------------------------ rules per type */
 
-static void yuan(int64_t fen, char out[40]) {
-  uint64_t u = fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
-  snprintf(out, 40, "%s%llu.%02llu", fen < 0 ? "-" : "", (unsigned long long)(u / 100),
-           (unsigned long long)(u % 100));
-}
+static void yuan(int64_t fen, char out[40]) { aidreg_fen_to_yuan(fen, out); }
 
 /* The body's members are known to be valid when these run. */
 static const json_t *get(const json_t *o, const char *k) { return json_object_get(o, k); }

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aidreg/state.h"
+
 /* ---------------------------------------------------------------- fields and headers */
 
 static const struct {
@@ -427,9 +429,9 @@ imp_vres imp_parse_fen(const char *text, bool numeric, int unit, int64_t *fen) {
 }
 
 void imp_fen_str(int64_t fen, char *out, size_t cap) {
-  const char *sign = fen < 0 ? "-" : "";
-  uint64_t a = fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
-  snprintf(out, cap, "%s%llu.%02llu", sign, (unsigned long long)(a / 100), (unsigned long long)(a % 100));
+  char yuan[32];
+  aidreg_fen_to_yuan(fen, yuan);
+  snprintf(out, cap, "%s", yuan);
 }
 
 /* A quantity: a decimal >= 0 (separators allowed), normalised into out. 0, or -1 not a
