@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "aidreg/blob.h"
 #include "query.h"
 
 #define TOKEN_MAX 4096
@@ -49,6 +50,8 @@ static const char usage[] =
     "                            address, in bursts of 10 N (default 500); over either: 429\n"
     "  --max-signatures N        [AIDREG_MAX_SIGNATURES] signatures checked per request (2000)\n"
     "  --max-appenders N         [AIDREG_MAX_APPENDERS] ledgers written at once (64)\n"
+    "  --max-blob-bytes N        [AIDREG_MAX_BLOB_BYTES] bytes of one attachment, PUT …/blobs/\n"
+    "                            (default 10485760, at most 33554432); over it: 413\n"
     "  --per-ip-limit N          [AIDREG_PER_IP_LIMIT] connections at once from one address\n"
     "                            (default 32; 0 = no limit, e.g. behind a reverse proxy)\n"
     "  --timeout SECONDS         [AIDREG_TIMEOUT] close a connection idle this long (default 30;\n"
@@ -219,6 +222,7 @@ int config_load(server_config *c, int argc, char **argv) {
   c->header_timeout = 10;
   c->request_timeout = 60;
   c->shutdown_grace = 30;
+  c->max_blob_bytes = AIDREG_BLOB_MAX_DEFAULT;
   /* One worker per core: submissions suspend rather than block (MEASURED.md: a pool with
    * suspend/resume beat thread per connection, and so it does here: docs/benchmark.md). */
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -237,6 +241,8 @@ int config_load(server_config *c, int argc, char **argv) {
     {"AIDREG_ADDRESS_RATE", "--address-rate", 0, 1000000, &c->address_rate},
     {"AIDREG_MAX_SIGNATURES", "--max-signatures", 0, 1000000, &c->max_signatures},
     {"AIDREG_MAX_APPENDERS", "--max-appenders", 0, 65536, &c->max_appenders},
+    /* at most a client address's share of the bodies' memory budget (upload.h: 32 MiB) */
+    {"AIDREG_MAX_BLOB_BYTES", "--max-blob-bytes", 1, 32u * 1024u * 1024u, &c->max_blob_bytes},
   };
   const size_t nnum = sizeof nums / sizeof nums[0];
   enum { O_NUM = 0x100, O_BIND = 0x200, O_DB, O_OWNER, O_KEY, O_HOST, O_TOKEN, O_TOKEN_FILE, O_MIGRATE, O_HELP, O_PROXY };
@@ -255,6 +261,7 @@ int config_load(server_config *c, int argc, char **argv) {
     {"address-rate", required_argument, NULL, O_NUM + 10},
     {"max-signatures", required_argument, NULL, O_NUM + 11},
     {"max-appenders", required_argument, NULL, O_NUM + 12},
+    {"max-blob-bytes", required_argument, NULL, O_NUM + 13},
     {"bind", required_argument, NULL, O_BIND},
     {"database-url", required_argument, NULL, O_DB},
     {"owner-database-url", required_argument, NULL, O_OWNER},

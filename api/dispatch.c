@@ -38,7 +38,7 @@ static void check_headers(httpd_request *rq) {
                        "this request needs the operator's token: Authorization: Bearer <token>");
     return;
   }
-  if (rq->route->body_limit > 0 && !upload_is_json(rq->conn))
+  if (rq->route->body_limit > 0 && rq->route->body_limit != HTTPD_BODY_FILE && !upload_is_json(rq->conn))
     aidreg_problem_set(&rq->refusal, AIDREG_E_CONTENT_TYPE, NULL, "the request body must be application/json");
 }
 
@@ -81,7 +81,7 @@ static enum MHD_Result first_call(httpd_request *rq, const char *url, const char
   }
   if (rq->route) check_headers(rq);
   bool refused = rq->refusal.code != AIDREG_OK;
-  size_t keep = refused ? 0 : rq->route->body_limit;
+  size_t keep = refused ? 0 : rq->route->body_limit == HTTPD_BODY_FILE ? rq->srv->blob_max : rq->route->body_limit;
   /* A body we do not keep (refused request, or a route that takes none) is still read
    * and dropped up to 64 KiB, so that the answer reaches a client that sent it without
    * waiting for "100 Continue"; beyond that, refuse before reading. */

@@ -176,23 +176,6 @@ enum MHD_Result h_static_redirect(httpd_request *rq) {
   return queue(rq, MHD_HTTP_FOUND, resp);
 }
 
-/* Does If-None-Match list etag (or "*")? Weak comparison, as RFC 9110 §13.1.2 says. */
-static bool none_match(const char *header, const char *etag) {
-  if (!header) return false;
-  size_t elen = strlen(etag);
-  const char *p = header;
-  while (*p) {
-    while (*p == ' ' || *p == '\t' || *p == ',') p++;
-    if (*p == '*') return true;
-    if (p[0] == 'W' && p[1] == '/') p += 2;
-    size_t n = strcspn(p, ",");
-    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
-    if (n == elen && memcmp(p, etag, n) == 0) return true;
-    p += strcspn(p, ",");
-  }
-  return false;
-}
-
 enum MHD_Result h_static(httpd_request *rq) {
   /* rq->arg is the remainder after "/app/" ({rest}); empty for "/app/" itself. */
   const char *rest = rq->route->pattern[strlen(rq->route->pattern) - 1] == '/' ? "" : rq->arg;
@@ -235,7 +218,7 @@ enum MHD_Result h_static(httpd_request *rq) {
   snprintf(etag, sizeof etag, "\"%llx-%llx.%09ld%s%s\"", (unsigned long long)st.st_size,
            (unsigned long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec, coding ? "-" : "", coding ? coding : "");
   const char *inm = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
-  bool not_modified = none_match(inm, etag);
+  bool not_modified = reply_none_match(inm, etag);
 
   struct MHD_Response *resp;
   if (not_modified) {

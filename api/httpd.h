@@ -26,6 +26,7 @@ typedef struct {
   const char *admin_token; /* operator bearer token; NULL or "" = POST /v1/ledgers refused */
   size_t admin_token_len;
   const char *trusted_proxy; /* peer address whose X-Real-IP names the client; NULL = none */
+  size_t blob_max;           /* bytes of one attachment (PUT …/blobs/{sha256}) */
   /* The suspended submissions (under mu): at shutdown, those whose appender does not
    * finish in time are resumed and answered 503 (httpd_orphan_suspended), so that the
    * daemon never stops with a connection suspended. */
@@ -41,7 +42,8 @@ typedef struct {
   const char *pattern; /* "/v1/ledgers/{code}/entries/{index}"; "{rest}" (last) takes the
                         * remainder of the path, slashes included. Also the metrics label. */
   httpd_handler handler;
-  size_t body_limit;   /* bytes buffered for the handler; 0 = a body is read and dropped */
+  size_t body_limit;   /* bytes buffered for the handler; 0 = a body is read and dropped;
+                        * HTTPD_BODY_FILE = a file of any content type, up to blob_max */
   bool admin;          /* needs the operator's bearer token */
 } httpd_route;
 
@@ -127,5 +129,6 @@ enum MHD_Result h_metrics(httpd_request *rq);
 #define HTTPD_ENVELOPE_MAX (64u * 1024u)        /* one envelope, or POST /v1/ledgers */
 #define HTTPD_BATCH_MAX (8u * 1024u * 1024u)    /* POST entries with {"envelopes": [...]} */
 #define HTTPD_BATCH_ITEMS 1000u
+#define HTTPD_BODY_FILE ((size_t)-1)
 
 #endif

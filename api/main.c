@@ -192,6 +192,7 @@ int main(int argc, char **argv) {
     .admin_token = cfg.admin_token,
     .admin_token_len = cfg.admin_token ? strlen(cfg.admin_token) : 0,
     .trusted_proxy = cfg.trusted_proxy,
+    .blob_max = cfg.max_blob_bytes,
   };
   pthread_mutex_init(&srv.mu, NULL);
   if (guard_start(cfg.header_timeout, cfg.request_timeout) != 0) {

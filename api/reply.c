@@ -121,14 +121,21 @@ enum MHD_Result reply_error(httpd_request *rq, aidreg_code code, const char *fie
 
 enum MHD_Result reply_bytes(httpd_request *rq, unsigned status, const char *content_type,
                             const char *cache_control, void *data, size_t len) {
+  return reply_bytes_with(rq, status, content_type, cache_control, data, len, NULL);
+}
+
+enum MHD_Result reply_bytes_with(httpd_request *rq, unsigned status, const char *content_type,
+                                 const char *cache_control, void *data, size_t len, const char *const *headers) {
   struct MHD_Response *resp = response_from_malloc(data, len);
   if (!resp) {
     free(data);
     return MHD_NO;
   }
-  if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) != MHD_YES ||
-      (cache_control &&
-       MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache_control) != MHD_YES)) {
+  bool ok = (!content_type || MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) == MHD_YES) &&
+            (!cache_control || MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache_control) == MHD_YES);
+  for (size_t i = 0; ok && headers && headers[i]; i += 2)
+    ok = MHD_add_response_header(resp, headers[i], headers[i + 1]) == MHD_YES;
+  if (!ok) {
     MHD_destroy_response(resp);
     return MHD_NO;
   }
@@ -170,4 +177,21 @@ void problem_field(char *out, size_t cap, const char *prefix, const char *token)
     t += len;
   }
   out[n] = '\0';
+}
+
+/* Does If-None-Match list etag (or "*")? Weak comparison, as RFC 9110 §13.1.2 says. */
+bool reply_none_match(const char *header, const char *etag) {
+  if (!header) return false;
+  size_t elen = strlen(etag);
+  const char *p = header;
+  while (*p) {
+    while (*p == ' ' || *p == '\t' || *p == ',') p++;
+    if (*p == '*') return true;
+    if (p[0] == 'W' && p[1] == '/') p += 2;
+    size_t n = strcspn(p, ",");
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
+    if (n == elen && memcmp(p, etag, n) == 0) return true;
+    p += strcspn(p, ",");
+  }
+  return false;
 }

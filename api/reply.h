@@ -23,6 +23,13 @@ enum MHD_Result reply_error(httpd_request *rq, aidreg_code code, const char *fie
 enum MHD_Result reply_bytes(httpd_request *rq, unsigned status, const char *content_type,
                             const char *cache_control, void *data, size_t len);
 
+/* reply_bytes with more headers: name, value, ..., NULL (may be NULL); content_type may
+ * be NULL (a 304). */
+enum MHD_Result reply_bytes_with(httpd_request *rq, unsigned status, const char *content_type,
+                                 const char *cache_control, void *data, size_t len, const char *const *headers);
+/* Does an If-None-Match header list etag (or "*")? Weak comparison (RFC 9110 §13.1.2). */
+bool reply_none_match(const char *header, const char *etag);
+
 /* The RFC 9457 object of p: {"type","title","status","detail","field"?} plus the
  * members of extra (stolen, may be NULL). New reference, NULL on allocation failure. */
 json_t *problem_json(const aidreg_problem *p, json_t *extra);

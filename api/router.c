@@ -7,6 +7,7 @@
 
 #include "h_desk.h"
 #include "h_audit.h"
+#include "h_blobs.h"
 #include "h_places.h"
 #include "h_reports.h"
 #include "h_static.h"
@@ -43,6 +44,9 @@ static const httpd_route routes[] = {
   {"GET", "/v1/ledgers/{code}/findings", h_desk_findings, 0, false},
   {"GET", "/v1/ledgers/{code}/reports/{name}", h_reports, 0, false},
   {"GET", "/v1/ledgers/{code}/audit", h_audit, 0, false},
+  {"PUT", "/v1/ledgers/{code}/blobs/{sha256}", h_blob_put, HTTPD_BODY_FILE, false},
+  {"GET", "/v1/ledgers/{code}/blobs/{sha256}", h_blob_get, 0, false},
+  {"GET", "/v1/ledgers/{code}/blobs", h_blob_list, 0, false},
   {"GET", "/openapi.json", h_openapi, 0, false},
   /* The web app (h_static.c): / and /app lead to /app/. */
   {"GET", "/", h_static_redirect, 0, false},

@@ -146,6 +146,13 @@ typedef struct {
   cli_dir_source ds;
   aidreg_verify_db *db;
 } cli_source;
+/* cli_blobs.c: the attachments of an export folder (DIR/blobs/<sha256>). Copies every file
+ * the server holds for ledger code, each checked against its name: CLI_OK or CLI_FAIL. */
+int cli_export_blobs(cli_server *srv, const char *code, const char *dir, unsigned *count);
+/* Counts the files of DIR/blobs that hash to their names (*ok) and those that do not
+ * (*bad, each named on stderr). 0, or -1 when out of memory. */
+int cli_verify_blobs(const char *dir, unsigned *ok, unsigned *bad);
+
 /* 0, or -1 with a message (s is then closed). */
 int cli_source_open(cli_source *s, const char *cmd, const char *dir, const char *db_url, const char *server,
                     const char *ledger);

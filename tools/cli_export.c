@@ -17,7 +17,8 @@ static const char help[] =
     "\n"
     "Writes the ledger's latest checkpoint, every hash tile and every entry bundle of its\n"
     "tree to DIR in the tlog-tiles layout: DIR/checkpoint, DIR/tile/<L>/<N>[.p/<W>] and\n"
-    "DIR/tile/entries/<N>[.p/<W>]. The checkpoint is written last, so a folder with a\n"
+    "DIR/tile/entries/<N>[.p/<W>], and from a server every attachment (photos, minutes,\n"
+    "contracts) as DIR/blobs/<sha256>. The checkpoint is written last, so a folder with a\n"
     "checkpoint is complete. Nothing is trusted or changed: check the folder with\n"
     "`aidreg verify --dir DIR --vkey VKEY`.\n"
     "\n"
@@ -42,7 +43,8 @@ static int write_tile(const char *dir, int entries, unsigned level, uint64_t n, 
   return rc;
 }
 
-static int export_from(const aidreg_verify_source *src, const char *dir, const char *vkey) {
+static int export_from(const aidreg_verify_source *src, cli_server *srv, const char *code, const char *dir,
+                       const char *vkey) {
   aidreg_verify_failure f = {0};
   char *note = NULL;
   size_t nlen = 0;
@@ -103,6 +105,8 @@ static int export_from(const aidreg_verify_source *src, const char *dir, const c
     free(data);
     bundles++;
   }
+  unsigned blobs = 0;
+  if (rc == CLI_OK && srv) rc = cli_export_blobs(srv, code, dir, &blobs);
   if (rc == CLI_OK) {
     size_t plen = strlen(dir) + sizeof "/checkpoint";
     char *path = malloc(plen);
@@ -115,8 +119,8 @@ static int export_from(const aidreg_verify_source *src, const char *dir, const c
     }
   }
   if (rc == CLI_OK)
-    printf("exported %s: size %" PRIu64 ", %" PRIu64 " hash tiles, %" PRIu64 " entry bundles to %s\n", cp.origin,
-           cp.size, tiles, bundles, dir);
+    printf("exported %s: size %" PRIu64 ", %" PRIu64 " hash tiles, %" PRIu64 " entry bundles, %u attachments to %s\n",
+           cp.origin, cp.size, tiles, bundles, blobs, dir);
   free(note);
   return rc;
 }
@@ -150,7 +154,7 @@ int cli_export(int argc, char **argv) {
   }
   cli_source s;
   if (cli_source_open(&s, "export", NULL, db_url, server, ledger) != 0) return CLI_FAIL;
-  int rc = export_from(&s.src, out, vkey);
+  int rc = export_from(&s.src, db_url ? NULL : &s.srv, ledger, out, vkey);
   cli_source_close(&s);
   return rc;
 }

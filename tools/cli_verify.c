@@ -31,7 +31,8 @@ static const char help[] =
     "                  this ledger). Required for a server. Without one, --db falls back to\n"
     "                  the key the database records (not independent), and --dir checks\n"
     "                  everything but the signature.\n"
-    "  --dir DIR       verify an export folder instead\n"
+    "  --dir DIR       verify an export folder instead (and that each DIR/blobs/<sha256>\n"
+    "                  hashes to its name)\n"
     "  --db URL        verify a PostgreSQL database instead (a libpq URL)\n"
     "  --since FILE    an older checkpoint (a signed note, or a receipt holding one)\n"
     "  --json          print the result as JSON\n"
@@ -166,6 +167,10 @@ int cli_verify(int argc, char **argv) {
     int rc = aidreg_verify_run(&s.src, &opt, &res);
     print_result(&res, rc, as_json);
     exit_code = rc == 0 ? CLI_OK : CLI_FAIL;
+    unsigned blobs_ok = 0, blobs_bad = 0;
+    if (dir && (cli_verify_blobs(dir, &blobs_ok, &blobs_bad) != 0 || blobs_bad > 0)) exit_code = CLI_FAIL;
+    if (dir && (blobs_ok || blobs_bad))
+      fprintf(stderr, "aidreg verify: attachments: %u hash to their names, %u do not\n", blobs_ok, blobs_bad);
     cli_source_close(&s);
   }
   free(db_vkey);

@@ -7,9 +7,10 @@
 #include "aidreg/problem_codes.h"
 #include "aidreg/problem_codes_body.h"
 #include "aidreg/problem_codes_rules.h"
+#include "aidreg/problem_codes_blob.h"
 
 /* Every problem row, in enum order. */
-#define AIDREG_ALL_PROBLEMS(X) AIDREG_PROBLEMS(X) AIDREG_PROBLEMS_BODY(X) AIDREG_PROBLEMS_RULES(X)
+#define AIDREG_ALL_PROBLEMS(X) AIDREG_PROBLEMS(X) AIDREG_PROBLEMS_BODY(X) AIDREG_PROBLEMS_RULES(X) AIDREG_PROBLEMS_BLOB(X)
 
 typedef enum {
   AIDREG_OK = 0,

@@ -126,13 +126,18 @@ static bool lost_outside_tx(db_conn *c, PGTransactionStatusType before) {
 }
 
 PGresult *ar_db_run(db_conn *c, db_stmt *st, int n, const char *const *params, char sqlstate[6]) {
+  return ar_db_run_binary(c, st, n, params, NULL, NULL, 0, sqlstate);
+}
+
+PGresult *ar_db_run_binary(db_conn *c, db_stmt *st, int n, const char *const *params, const int *lengths,
+                           const int *formats, int result_format, char sqlstate[6]) {
   for (int attempt = 0;; attempt++) {
     if (sqlstate) sqlstate[0] = 0;
     PGTransactionStatusType before = PQtransactionStatus(c->pg);
     char name[16];
     PGresult *r = NULL;
     if (ensure_prepared(c, st, n, name, sqlstate) == 0) {
-      r = PQexecPrepared(c->pg, name, n, params, NULL, NULL, 0);
+      r = PQexecPrepared(c->pg, name, n, params, lengths, formats, result_format);
       ExecStatusType s = PQresultStatus(r);
       if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) return r;
       failed(c, r, st->sql, sqlstate);

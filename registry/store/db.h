@@ -42,6 +42,10 @@ int ar_db_ensure(db_conn *c);
  * (caller PQclear's) when its status is COMMAND_OK or TUPLES_OK, else NULL, with the
  * error logged and *sqlstate (if given) set to the SQLSTATE ("" when unknown). */
 PGresult *ar_db_run(db_conn *c, db_stmt *st, int n, const char *const *params, char sqlstate[6]);
+/* ar_db_run with binary parameters (formats[i] 1: params[i] is lengths[i] raw bytes) and
+ * results (result_format 1): files, without doubling them into hex text. */
+PGresult *ar_db_run_binary(db_conn *c, db_stmt *st, int n, const char *const *params, const int *lengths,
+                           const int *formats, int result_format, char sqlstate[6]);
 /* Like ar_db_run for statements that return nothing: 0 or -1. */
 int ar_db_do(db_conn *c, db_stmt *st, int n, const char *const *params);
 /* One statement of a pipeline: a prepared statement with text parameters, or (st NULL)

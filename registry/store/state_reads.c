@@ -12,6 +12,7 @@
 #include "aidreg/authority.h"
 #include "aidreg/encoding.h"
 #include "aidreg/leaf.h"
+#include "store/blobs.h"
 #include "store/read_util.h"
 #include "store/registry_private.h"
 
@@ -397,6 +398,10 @@ static int one(aidreg_registry *r, const char *code, const char *kind, const cha
     int64_t next = -1;
     json_t *h = rc == 0 ? history(c, code, id, log, history_from, r->max_response_bytes, &next, p) : NULL;
     if (rc == 0 && !h) rc = -1;
+    if (rc == 0 && ar_blobs_annotate(c, code, doc, h, p)) {
+      rc = -1;
+      json_decref(h);
+    }
     if (rc == 0 && json_object_set_new(doc, "history", h)) rc = oom(p);
     if (rc == 0 &&
         json_object_set_new(doc, "history_next", next >= 0 ? json_integer((json_int_t)next) : json_null()))
