@@ -281,6 +281,8 @@ static const spec b_settings[] = {
   MINT("payout_months", "公示后兑付期限（月）", 1, 120, F_OPT),
   MINT("flat_split_min", "平均分配认定户数", 2, 100000, F_OPT),
   MINT("sale_gap_bp", "低价处置容限（基点）", 0, 10000, F_OPT),
+  /* Printed on every public notice (公示); the rules do not read it. */
+  M("complaints_phone", "监督举报电话", K_STRING, F_OPT),
   END,
 };
 

@@ -1,5 +1,7 @@
 // The app shell: hash routes, the clerk's views. Plain ES modules, no build step.
 import * as api from './api.js';
+import * as evidence from './evidence.js';
+import { setOrigin } from './photos.js';
 import * as store from './db.js';
 import * as keys from './keys.js';
 import * as queue from './queue.js';
@@ -162,6 +164,7 @@ async function viewAsset(id) {
   render(h('h1', {}, a.name),
     card(dl([['编号 / ID', a.id], [fieldLabel('class', classP), classP?.['x-labels']?.[a.class] || a.class],
       ['原值（元）', a.original_value_fen != null ? fenToYuan(a.original_value_fen) : '—']])),
+    await evidence.photoGallery(key.ledger, a),
     h('h2', {}, t('rec.choose')),
     h('div', { class: 'grid' }, RECORD_TYPES.map((type) => h('a', { class: 'btn', href: `#/record/${encodeURIComponent(id)}/${type}`, 'data-type': type },
       cat.types[type]?.title || type))));
@@ -191,7 +194,7 @@ function receiptCard(res) {
   return h('div', { class: 'card ok', id: 'receipt' },
     h('h2', {}, res.status === 200 ? t('sub.replay') : t('sub.ok')),
     dl([[t('sub.index'), String(r.index)], [t('sub.hash'), h('span', { class: 'mono' }, r.payload_sha256)],
-      [t('sub.cp'), size ? `${r.ledger} · ${size}` : r.ledger]]));
+      [t('sub.cp'), size ? `${r.ledger} · ${size}` : r.ledger]]), evidence.verifyBlock(r));
 }
 
 async function viewRecord(id, type) {
@@ -205,6 +208,7 @@ async function viewRecord(id, type) {
   const schema = cat.body(type);
   const title = cat.types[type]?.title || type;
   if (!schema || !RECORD_TYPES.includes(type)) return render(fail(new Error(type)));
+  setOrigin(origin);
   const form = buildForm(schema);
   const slot = h('div', { id: 'outcome' });
   const review = h('button', { class: 'btn', type: 'button', id: 'review' }, t('form.review'));
@@ -269,6 +273,9 @@ async function route(to) {
   for (const a of document.querySelectorAll('.tabs a')) a.classList.toggle('on', a.getAttribute('href') === '#/' + (parts[0] === 'asset' || parts[0] === 'record' ? 'assets' : parts[0]));
   try {
     switch (parts[0]) {
+      case 'pub': return await (await import('./notice.js'))[parts[2] === 'plan' ? 'viewPlan' : 'viewVillage'](render, parts[1], parts[2] === 'plan' ? parts[3] : parts[2]);
+      case 'v': return await (await import('./notice.js')).viewVerdict(render, parts[1], parts[2]);
+      case 'receipts': return await evidence.viewReceipts(render);
       case '': return await viewHome();
       case 'key': return await viewKey();
       case 'assets': return await viewAssets();

@@ -1,6 +1,7 @@
 // A form made from an event body's JSON Schema (/openapi.json components.schemas.Body_*):
 // titles and x-labels in Chinese; *_fen integers are typed in yuan and sent in fen;
 // validated as the server will (required, enum, date format, integer >= minimum).
+import { photoField } from './photos.js';
 import { t, getLang } from './i18n.js';
 import { h, yuanToFen, fenToYuan, today } from './util.js';
 
@@ -43,8 +44,7 @@ export function buildForm(schema, initial = {}) {
       input = h('input', { type: 'text', id, name, inputmode: 'numeric', 'data-field': name, value: initial[name] ?? '' });
       read = () => input.value.trim() === '' ? undefined : input.value.trim();
     } else if (p.type === 'array' && p.items && p.items.pattern === '^[0-9a-f]{64}$') {
-      input = h('p', { class: 'muted', id }, t('form.photos.none'));
-      read = () => [];
+      ({ el: input, read } = photoField(name));
     } else if (p.type === 'string') {
       input = name === 'note' || name === 'description'
         ? h('textarea', { id, name, 'data-field': name }, initial[name] || '')

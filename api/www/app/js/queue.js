@@ -7,6 +7,7 @@
 import * as api from './api.js';
 import * as store from './db.js';
 import { markEnrolled } from './keys.js';
+import { uploadAll } from './blobs.js';
 
 const listeners = new Set();
 export const onChange = (f) => listeners.add(f);
@@ -44,6 +45,8 @@ let running = null;
 export function sync() {
   running ??= (async () => {
     const run = async () => {
+      // Files first: an entry never reaches the server before the photos it names.
+      if ((await uploadAll()) === 'offline') return 0;
       const rows = (await store.all('queue')).filter((x) => x.state === 'signed' || x.state === 'sending');
       let sent = 0;
       for (const row of rows) {
