@@ -325,6 +325,12 @@ int ar_dom_settings(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   ar_domain_settings_parse(e->body, &s);
   json_t *full = ar_domain_settings_json(&s);
   if (!full) return oom(d, p);
+  /* Not a rule's setting, but what the public notice prints (docs/events.md "As built"). */
+  const char *phone = json_string_value(json_object_get(e->body, "complaints_phone"));
+  if (phone && json_object_set_new(full, "complaints_phone", json_string(phone))) {
+    json_decref(full);
+    return oom(d, p);
+  }
   /* The same settings again change nothing: keeping the history free of repeats keeps
    * the document (copied on every edit) from growing with each resubmitted setting. */
   const json_t *now = json_object_get(ar_dom_get(d, "settings", ar_dom_county(d)), "current");

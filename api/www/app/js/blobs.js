@@ -53,9 +53,3 @@ export async function uploadAll() {
   }
   return 'done';
 }
-
-// A local object URL for a file still on this device, else the server's.
-export async function src(ledger, sha) {
-  const b = await get(sha);
-  return b ? URL.createObjectURL(b.bytes) : url(ledger, sha);
-}

@@ -38,8 +38,12 @@ export async function viewReceipts(render) {
 // The photos an asset's history names, those the server lacks marked.
 export async function photoGallery(ledger, a) {
   const missing = new Set(a.missing_blobs || []);
-  const imgs = await Promise.all((a.attachments || []).map(async (sha) => h('figure', { class: 'photo' },
-    h('img', { src: missing.has(sha) ? await blobs.src(ledger, sha) : blobs.url(ledger, sha), alt: sha, loading: 'lazy', 'data-sha256': sha }),
-    missing.has(sha) ? h('figcaption', { class: 'err' }, '未上传 / not uploaded') : null)));
+  const imgs = await Promise.all((a.attachments || []).map(async (sha) => {
+    const local = missing.has(sha) ? await blobs.get(sha) : null; // taken here, not yet uploaded
+    if (missing.has(sha) && !local) return h('figure', { class: 'photo missing', 'data-sha256': sha }, h('figcaption', { class: 'err' }, '服务器上没有此文件 / not on the server'));
+    return h('figure', { class: 'photo' },
+      h('img', { src: local ? URL.createObjectURL(local.bytes) : blobs.url(ledger, sha), alt: sha, loading: 'lazy', 'data-sha256': sha }),
+      local ? h('figcaption', { class: 'muted' }, '待上传 / to upload') : null);
+  }));
   return imgs.length ? h('div', { class: 'card' }, h('h2', {}, '照片 / Photos'), h('div', { class: 'thumbs', id: 'gallery' }, imgs)) : null;
 }

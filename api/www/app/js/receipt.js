@@ -1,7 +1,6 @@
 // Receipts verified in the browser against the latest checkpoint (issue 11 part 5), with the
 // same code for the public notice's verdict: the checkpoint's signed note with the log's vkey
-// (note.js, WebCrypto Ed25519), the entry's leaf read from its entry bundle (C2SP tlog-tiles) and
-// hashed here, its inclusion proof (merkle.js, RFC 9162), and the consistency proof from the
+// (note.js, WebCrypto Ed25519), the entry's leaf rebuilt from the entry and hashed here, its inclusion proof (merkle.js, RFC 9162), and the consistency proof from the
 // receipt's checkpoint to the latest. Nothing the server says is taken on trust but the vkey
 // that GET /v1/ledgers lists (the one printed on the county's notices).
 import { unb64, hex } from './util.js';
@@ -15,27 +14,14 @@ async function text(path) {
 }
 const json = async (path) => (await text(path)).json();
 
-// C2SP tlog-tiles index path: 1234567 -> "x001/x234/567".
-export function tilePath(n) {
-  let s = String(n).padStart(3, '0');
-  const groups = [];
-  while (s.length > 3) { groups.unshift(s.slice(-3)); s = s.slice(0, -3); }
-  groups.unshift(s.padStart(3, '0'));
-  return groups.map((g, i) => (i < groups.length - 1 ? 'x' + g : g)).join('/');
-}
-
-// The exact leaf bytes of entry index, from the entry bundle of a tree of size.
-export async function leafBytes(code, index, size) {
-  const i = BigInt(index), n = i / 256n, w = size - n * 256n > 256n ? 256n : size - n * 256n;
-  const path = `/log/${code}/tile/entries/${tilePath(n)}${w === 256n ? '' : '.p/' + w}`;
-  const buf = new Uint8Array(await (await text(path)).arrayBuffer());
-  let o = 0;
-  for (let k = 0n; ; k++) {
-    if (o + 2 > buf.length) throw new Error('short entry bundle');
-    const len = (buf[o] << 8) | buf[o + 1];
-    if (k === i % 256n) return buf.slice(o + 2, o + 2 + len);
-    o += 2 + len;
-  }
+// The exact leaf bytes of an entry (registry/log/leaf.c): {"v":1,"index":N,"time":"…","envelope":{…}}
+// compact, members in that order, the envelope as registry/dsse/dsse.c writes it. Rebuilt from
+// GET …/entries/N rather than read from its entry bundle (256 leaves: too much for a slow link);
+// a byte out of place changes the hash, and the inclusion proof then fails: never a false "verified".
+export function leafFromEntry(e) {
+  const env = e.envelope;
+  const canon = { payloadType: env.payloadType, payload: env.payload, signatures: env.signatures.map((x) => ({ keyid: x.keyid, sig: x.sig })) };
+  return new TextEncoder().encode(`{"v":1,"index":${e.index},"time":${JSON.stringify(e.time)},"envelope":${JSON.stringify(canon)}}`);
 }
 
 let vkeys = null;
@@ -54,13 +40,14 @@ const b64s = (a) => (a || []).map(unb64);
 export async function verifyEntry(code, index, receipt = null, expectPayload = null) {
   const checks = [];
   const add = (name, ok) => { checks.push({ name, ok: !!ok }); return !!ok; };
-  const v = await verifier(code);
-  const latestNote = await (await text(`/log/${code}/checkpoint`)).text();
+  // In parallel: on a slow link each round trip costs more than the hashing.
+  const [v, latestNote, entry, incl0] = await Promise.all([verifier(code), text(`/log/${code}/checkpoint`).then((r) => r.text()),
+    json(`/v1/ledgers/${code}/entries/${index}`), json(`/v1/ledgers/${code}/proof/inclusion?index=${index}`)]);
   const latest = v ? await openCheckpoint(latestNote, v).catch(() => null) : null;
   add('latest', latest);
   const out = { ok: false, checks, index: Number(index), size: latest ? Number(latest.size) : null, vkey: v?.name };
   if (!latest || BigInt(index) >= latest.size) return out;
-  const leaf = await leafBytes(code, index, latest.size);
+  const leaf = leafFromEntry(entry);
   const lh = await leafHash(leaf);
   let parsed = null;
   try { parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(leaf)); } catch { /* checked below */ }
@@ -71,7 +58,8 @@ export async function verifyEntry(code, index, receipt = null, expectPayload = n
   const want = expectPayload || receipt?.payload_sha256;
   add('leaf', parsed && String(parsed.index) === String(index) && (!want || want === payloadHash) &&
     (!receipt || equal(unb64(receipt.leaf_hash), lh)));
-  const incl = await json(`/v1/ledgers/${code}/proof/inclusion?index=${index}&size=${latest.size}`);
+  // The proof for the checkpoint just read (the log may have grown in between).
+  const incl = BigInt(incl0.tree_size) === latest.size ? incl0 : await json(`/v1/ledgers/${code}/proof/inclusion?index=${index}&size=${latest.size}`);
   add('incl-latest', await verifyInclusion(lh, index, latest.size, b64s(incl.inclusion_proof), latest.root));
   out.proof = { ledger: code, vkey: (await vkeys)[code], index: Number(index), leaf_hash: btoa(String.fromCharCode(...lh)),
     leaf: new TextDecoder().decode(leaf), checkpoint: latestNote, inclusion_proof: incl.inclusion_proof };
