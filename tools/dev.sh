@@ -63,6 +63,7 @@ PACKAGES+=(libxlsxwriter-dev) # the reports' XLSX (optional to the build)
 # The web app's browser test (tests/web): Debian's chromium, a CJK font for its screenshots,
 # node for playwright-core (npm comes with some nodejs builds, Debian's has it apart).
 PACKAGES+=(chromium fonts-wqy-microhei nodejs)
+PACKAGES+=(poppler-utils zbar-tools) # tests/web/evidence: the notice's PDF to text and PNG, its QR decoded
 
 ensure_packages() {
   [[ ${AIDREG_NO_INSTALL:-} == 1 ]] && return 0

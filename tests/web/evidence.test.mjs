@@ -28,6 +28,12 @@ const CLI = path.join(env.AIDREG_BUILD_DIR || 'build', 'aidreg');
 const EXE = env.AIDREG_CHROMIUM || '/usr/lib/chromium/chromium';
 const PHONE = '0851-12317';
 fs.mkdirSync(OUT, { recursive: true });
+for (const tool of ['pdftotext', 'pdftoppm', 'pdfinfo', 'zbarimg']) {
+  try { execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }); } catch {
+    console.log(`skipped: no ${tool} (apt-get install poppler-utils zbar-tools)`);
+    process.exit(77);
+  }
+}
 
 let passed = 0, failed = 0;
 const results = [];
