@@ -27,6 +27,24 @@ static int unavailable(aidreg_problem *p) {
   return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
 }
 
+/* The first column of every row of res (cleared here) as a JSON array of strings; NULL with p
+ * when res is NULL (the query failed) or memory ran out. */
+static json_t *first_column(PGresult *res, aidreg_problem *p) {
+  if (!res) {
+    unavailable(p);
+    return NULL;
+  }
+  json_t *out = json_array();
+  for (int i = 0; out && i < PQntuples(res); i++)
+    if (json_array_append_new(out, json_string(PQgetvalue(res, i, 0)))) {
+      json_decref(out);
+      out = NULL;
+    }
+  PQclear(res);
+  if (!out) aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
+  return out;
+}
+
 /* 64 lowercase hex digits into raw (32 bytes). */
 static int name_ok(const char *hex, uint8_t raw[32]) {
   if (!hex || strlen(hex) != 64) return 0;
@@ -147,19 +165,7 @@ json_t *aidreg_registry_blob_list(aidreg_registry *r, const char *code, aidreg_p
   const char *params[1] = {code};
   PGresult *res = ar_db_run(c, &q_list, 1, params, NULL);
   ar_db_pool_put(&r->pool, c);
-  if (!res) {
-    unavailable(p);
-    return NULL;
-  }
-  json_t *out = json_array();
-  for (int i = 0; out && i < PQntuples(res); i++)
-    if (json_array_append_new(out, json_string(PQgetvalue(res, i, 0)))) {
-      json_decref(out);
-      out = NULL;
-    }
-  PQclear(res);
-  if (!out) aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
-  return out;
+  return first_column(res, p);
 }
 
 json_t *ar_blobs_missing_on(db_conn *c, const char *code, const json_t *names, aidreg_problem *p) {
@@ -179,19 +185,7 @@ json_t *ar_blobs_missing_on(db_conn *c, const char *code, const json_t *names, a
     aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
   } else {
     const char *params[2] = {code, arr.data};
-    PGresult *res = ar_db_run(c, &q_missing, 2, params, NULL);
-    if (!res) {
-      unavailable(p);
-    } else {
-      out = json_array();
-      for (int k = 0; out && k < PQntuples(res); k++)
-        if (json_array_append_new(out, json_string(PQgetvalue(res, k, 0)))) {
-          json_decref(out);
-          out = NULL;
-        }
-      PQclear(res);
-      if (!out) aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
-    }
+    out = first_column(ar_db_run(c, &q_missing, 2, params, NULL), p);
   }
   ar_db_buf_free(&arr);
   return out;
