@@ -4,9 +4,7 @@ import * as store from './db.js';
 import * as blobs from './blobs.js';
 import { verifyEntry } from './receipt.js';
 import { h } from './util.js';
-import { w } from './words.js';
-
-const NAMES = { latest: 'rc.latest', leaf: 'rc.leaf', 'incl-latest': 'rc.incl', sig: 'rc.sig', incl: 'rc.incl', cons: 'rc.cons' };
+import { w, checkLabel } from './words.js';
 
 // A block that fills in with the verdict on receipt r ({ledger, index, ...}).
 export function verifyBlock(r) {
@@ -21,7 +19,7 @@ export function verifyBlock(r) {
     el.classList.add(v.ok ? 'ok' : 'bad');
     el.replaceChildren(h('p', { class: 'verdict-line' }, v.ok ? '✓ ' + w('rc.ok', { n: r.index }) : '✗ ' + w('rc.bad')),
       h('ul', { class: 'checks' }, v.checks.filter((c) => c.name !== 'incl-latest' || !r.checkpoint)
-        .map((c) => h('li', { class: c.ok ? 'ok' : 'bad' }, (c.ok ? '✓ ' : '✗ ') + w(NAMES[c.name])))));
+        .map((c) => h('li', { class: c.ok ? 'ok' : 'bad' }, (c.ok ? '✓ ' : '✗ ') + checkLabel(c.name)))));
   })();
   return el;
 }

@@ -23,8 +23,9 @@ async function keyId(name, pub) {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', buf)).slice(0, 4);
 }
 
-// {origin, size (BigInt), root (Uint8Array)} when note is signed by verifier v, else null.
-export async function openCheckpoint(note, v) {
+// The signed text of note (up to and with the newline before the blank line) when verifier v
+// signed it, else null. Signatures by other keys are skipped, as registry/log/note.c does.
+export async function verifyNote(note, v) {
   if (typeof note !== 'string' || !v || !note.endsWith('\n')) return null;
   const split = note.lastIndexOf('\n\n');
   if (split < 0) return null;
@@ -40,10 +41,18 @@ export async function openCheckpoint(note, v) {
     if (!(await crypto.subtle.verify({ name: 'Ed25519' }, key, blob.slice(4), enc.encode(text)))) return null;
     ok = true;
   }
-  if (!ok) return null;
+  return ok ? text : null;
+}
+
+// {origin, size (BigInt), root (Uint8Array)} when note is a checkpoint signed by v, else null.
+export async function openCheckpoint(note, v) {
+  let text;
+  try { text = await verifyNote(note, v); } catch { return null; } // malformed base64 and such
+  if (!text) return null;
   const [origin, size, root] = text.split('\n');
   if (origin !== v.name || !/^\d+$/.test(size || '')) return null;
-  const r = unb64(root || '');
+  let r;
+  try { r = unb64(root || ''); } catch { return null; }
   return r.length === 32 ? { origin, size: BigInt(size), root: r } : null;
 }
 

@@ -7,7 +7,7 @@
 import { verifyEntry } from './receipt.js';
 import { qrCanvas } from './qr.js';
 import { h, fenToYuan } from './util.js';
-import { w } from './words.js';
+import { w, checkLabel } from './words.js';
 
 const get = async (path) => {
   const r = await fetch(path, { headers: { Accept: 'application/json' } });
@@ -16,7 +16,8 @@ const get = async (path) => {
 };
 const y = (fen) => (fen == null ? '—' : fenToYuan(fen));
 const table = (head, rows, id) => h('table', { class: 'pub', id }, h('thead', {}, h('tr', {}, head.map((c) => h('th', {}, c)))),
-  h('tbody', {}, rows.length ? rows.map((r) => h('tr', {}, r.map((c) => h('td', {}, c)))) : h('tr', {}, h('td', { colspan: String(head.length) }, w('pub.none')))));
+  h('tbody', {}, rows.length ? rows.map((r) => h('tr', {}, r.map((c) => h('td', { class: /^-?[\d,]+\.\d\d$/.test(c) ? 'num' : null }, c))))
+    : h('tr', {}, h('td', { colspan: String(head.length) }, w('pub.none')))));
 export const verdictUrl = (code, index) => `${location.origin}/app/#/v/${code}/${index}`;
 
 async function qrBlock(code, index) {
@@ -71,7 +72,7 @@ export async function viewPlan(render, code, id) {
     n ? h('p', { class: 'period', id: 'period' }, `${w('pub.period')}：${n.start} 至 ${n.end}　${w('pub.place')}：${n.place}　（${w('pub.entry', { n: n.index })}）`)
       : h('p', { class: 'period', id: 'period' }, w('pub.nonotice')),
     h('h2', {}, w('pub.steps')),
-    table([w('pub.steps'), w('pub.date')], (p.steps || []).map((s) => [s.step_zh || s.step, s.date]), 'pub-steps'),
+    table([w('pub.step'), w('pub.date')], (p.steps || []).map((s) => [s.step_zh || s.step, s.date]), 'pub-steps'),
     h('h2', {}, w('pub.lines')),
     table([w('pub.purpose'), w('pub.name'), w('pub.amount'), w('pub.paid')], (p.lines || []).map((l) => [l.purpose_zh || l.purpose, l.description, y(l.amount_fen), y(l.paid_fen)]), 'pub-lines'),
     h('p', { class: 'total' }, `${w('pub.total')}：${y(p.total_fen)}`),
@@ -92,7 +93,7 @@ export async function viewVerdict(render, code, index) {
   render(h('h1', {}, w('v.title')),
     h('div', { class: 'card ' + (v.ok ? 'ok' : 'bad'), id: 'verdict', 'data-verified': v.ok ? 'yes' : 'no', 'data-index': String(index) },
       h('p', { class: 'verdict-line' }, v.ok ? '✓ ' + w('v.ok', { n: index }) : '✗ ' + w('v.bad')),
-      h('ul', { class: 'checks' }, v.checks.map((c) => h('li', { class: c.ok ? 'ok' : 'bad' }, (c.ok ? '✓ ' : '✗ ') + c.name)))),
+      h('ul', { class: 'checks' }, v.checks.map((c) => h('li', { class: c.ok ? 'ok' : 'bad' }, (c.ok ? '✓ ' : '✗ ') + checkLabel(c.name))))),
     ev ? h('div', { class: 'card' }, h('h2', {}, w('v.what')), h('dl', { class: 'sum' },
       [['类型 / type', ev.type], ['主体 / subject', ev.subject], ['签名时间 / signed', ev.time],
         ...Object.entries(ev.body || {}).filter(([, x]) => typeof x !== 'object').map(([k, x]) => [k, String(x)])]
