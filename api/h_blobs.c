@@ -39,7 +39,7 @@ enum MHD_Result h_blob_get(httpd_request *rq) {
   uint8_t *data = NULL;
   size_t len = 0;
   char ct[64];
-  /* The name is the content: a matching ETag needs no read, once the file is known. */
+  /* Read even for a matching ETag: a 304 says the file exists in this ledger. */
   if (aidreg_registry_blob_get(rq->srv->registry, rq->code, rq->arg, &data, &len, ct, &p) != 0)
     return reply_problem(rq, &p, NULL);
   if (reply_none_match(inm, etag)) {
