@@ -46,7 +46,7 @@ async function viewHome() {
   render(h('h1', {}, t('home.hello')),
     card(dl([[t('home.ledger'), key.ledger], [t('home.village'), key.village], [t('home.key'), h('span', { class: 'mono' }, key.keyid)]]),
       h('p', {}, h('a', { class: 'btn', href: '#/assets' }, t('home.start')))),
-    card(status));
+    card(status, evidence.receiptsLink()));
 }
 
 // ---------------------------------------------------------------- key

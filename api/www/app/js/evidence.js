@@ -24,6 +24,8 @@ export function verifyBlock(r) {
   return el;
 }
 
+export const receiptsLink = () => h('p', {}, h('a', { class: 'btn sec', href: '#/receipts', id: 'receipts-link' }, w('rc.list')));
+
 export async function viewReceipts(render) {
   const rows = (await store.all('receipts')).sort((a, b) => b.index - a.index);
   render(h('h1', {}, w('rc.list')),
