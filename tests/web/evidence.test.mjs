@@ -16,10 +16,10 @@
 // - The verdict page opens in under 5 s on the slow link (400 kbit/s, 400 ms RTT).
 // Screenshots at 360 px and 1280 px in $AIDREG_STATE_DIR/web/evidence-*.png.
 import { execFileSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { ok, step, until, spkiPem, results, sha256 } from './lib.mjs';
 
 const env = process.env;
 const URL0 = env.AIDREG_URL, LEDGER = env.AIDREG_LEDGER, VILLAGE = env.AIDREG_WEB_VILLAGE || LEDGER + '104201';
@@ -35,32 +35,8 @@ for (const tool of ['pdftotext', 'pdftoppm', 'pdfinfo', 'zbarimg']) {
   }
 }
 
-let passed = 0, failed = 0;
-const results = [];
-function ok(cond, msg) { if (!cond) throw new Error('assertion failed: ' + msg); }
-async function step(name, fn) {
-  const t0 = Date.now();
-  try { await fn(); passed++; console.log(`ok   ${name} (${((Date.now() - t0) / 1000).toFixed(2)}s)`); }
-  catch (e) { failed++; console.log(`FAIL ${name}\n${e.stack || e}`); results.push(name); }
-}
 async function shot(p, name) { await p.screenshot({ path: path.join(OUT, `evidence-${name}.png`), fullPage: true }); }
-async function until(p, fn, arg, timeout = 15000) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    if (await p.evaluate(fn, arg)) return;
-    if (Date.now() > end) throw new Error('timed out waiting for ' + fn);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 async function get(p) { const r = await fetch(URL0 + p); return { status: r.status, body: await r.json() }; }
-function spkiPem(keyid) {
-  const der = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(keyid, 'base64')]);
-  return `-----BEGIN PUBLIC KEY-----\n${der.toString('base64')}\n-----END PUBLIC KEY-----\n`;
-}
-const idb = (p, store) => p.evaluate((s) => new Promise((resolve) => {
-  const rq = indexedDB.open('aidreg');
-  rq.onsuccess = () => { const g = rq.result.transaction(s).objectStore(s).getAll(); g.onsuccess = () => resolve(g.result); };
-}), store);
 
 const browser = await chromium.launch({ executablePath: EXE, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
 const ctx = await browser.newContext({ viewport: { width: 360, height: 780 }, locale: 'zh-CN', deviceScaleFactor: 1 });
@@ -113,7 +89,7 @@ let sizeBefore;
 const shas = [];
 await step('offline: three reports with a photo each, downscaled to 1600 px, signed and queued', async () => {
   sizeBefore = (await get(`/v1/ledgers/${LEDGER}/entries?limit=1`)).body.size;
-  await until(page, () => !!navigator.serviceWorker.controller);
+  await until(page, () => !!navigator.serviceWorker.controller, undefined, 15000);
   await openForm('maintenance.report'); // once online: the service worker keeps the answers
   await ctx.setOffline(true);
   for (let i = 0; i < 3; i++) {
@@ -153,7 +129,7 @@ await step('online again: photos uploaded, entries synced exactly once, receipts
     const b = await fetch(`${URL0}/v1/ledgers/${LEDGER}/blobs/${s}`);
     const bytes = Buffer.from(await b.arrayBuffer());
     ok(b.status === 200 && b.headers.get('content-type') === 'image/jpeg', 'photo retrievable as JPEG: ' + b.status);
-    ok(crypto.createHash('sha256').update(bytes).digest('hex') === s, 'the photo hashes to its name');
+    ok(sha256(bytes) === s, 'the photo hashes to its name');
     ok(bytes.length < photos[0].buffer.length, `smaller than the original: ${bytes.length} < ${photos[0].buffer.length}`);
   }
   await page.goto(URL0 + '/app/#/receipts');
@@ -331,6 +307,6 @@ await step('the pages logged no script error', async () => { ok(consoleErrors.le
 
 await browser.close();
 console.log(`web: screenshots in ${OUT}/evidence-*.png`);
-if (results.length) console.log('failed:\n  ' + results.join('\n  '));
-console.log(`web: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+if (results.names.length) console.log('failed:\n  ' + results.names.join('\n  '));
+console.log(`web: ${results.passed} passed, ${results.failed} failed`);
+process.exit(results.failed ? 1 : 0);
