@@ -31,6 +31,7 @@ int cmd_rebuild(int argc, char **argv); /* cli_rebuild.c: rebuild --check */
 int cli_import(int argc, char **argv);  /* cli_import.c: import a 台账 (CSV, XLSX) */
 int cli_audit(int argc, char **argv);   /* cli_audit.c */
 int cli_finding(int argc, char **argv); /* cli_finding.c: finding record|resolve */
+int cli_witness(int argc, char **argv); /* cli_witness.c: a C2SP tlog-witness */
 
 /* ---- cli_common.c -------------------------------------------------------------------- */
 
