@@ -368,3 +368,71 @@ def test_forked_log_is_refused_and_shown():
     assert rc == 1, out
     rc, out = aidreg("verify", "--server", C.base, "--ledger", lg.code, "--vkey", lg.vkey, "--witness", S["wvkey"])
     assert rc == 1, out
+
+
+def test_server_keeps_no_bad_cosignature():
+    """A witness answering 200 with a cosignature that does not verify (its key id, a bad
+    signature) gets nothing stored, and the checkpoint is served without it."""
+    import http.server
+    import threading
+    fake = Key()
+    name = "witness.test/fake"
+    vkey = cosig_vkey(name, fake.pub)
+    kid = hashlib.sha256(name.encode() + b"\n\x04" + fake.pub).digest()[:4]
+    seen = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+            seen.append(body)
+            text = body.split("\n\n", 1)[1].split("\n\n", 1)[0] + "\n"
+            t = int(time.time())
+            sig = fake.sign(("cosignature/v1\ntime %d\n" % t).encode() + text.encode())
+            line = "\u2014 %s %s\n" % (name, b64e(kid + (t + 1).to_bytes(8, "big") + sig))  # another time
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(line.encode())))
+            self.end_headers()
+            self.wfile.write(line.encode())
+
+        def log_message(self, *a):
+            pass
+
+    port = S["wport"] + 1
+    while not free(port):
+        port += 1
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    policy = os.path.join(S["dir"], "fake.txt")
+    with open(policy, "w") as f:
+        f.write("witness %s http://127.0.0.1:%d/\ninterval 50\n" % (vkey, port))
+    try:
+        with Server(name="witness-fake", env={"AIDREG_WITNESS_POLICY": policy}) as srv:
+            lg = new_ledger(srv.client, "54")
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not any(lg.origin + "\n" in b for b in seen):
+                time.sleep(0.1)
+            assert any(b.startswith("old 0\n\n" + lg.origin + "\n") for b in seen), seen[-3:]
+            time.sleep(0.5)
+            note = srv.client.checkpoint_note(lg.code)
+            assert c2sp.open_checkpoint(note, lg.vkey).size == 1
+            assert "\u2014 " + name not in note, note
+            with open(srv.log) as f:
+                assert "is not kept" in f.read()
+        count = psql("SELECT count(*) FROM cosignature WHERE witness = '%s'" % vkey).strip()
+        assert count == "0", count
+    finally:
+        httpd.shutdown()
+
+
+def test_bad_witness_policy_stops_the_server():
+    for text, why in (("witness not-a-key http://127.0.0.1:1\n", "not a witness verifier key"),
+                      ("witness %s ftp://x\n" % S["wvkey"], "http://"),
+                      ("witness %s http://x\nquorum 2\n" % S["wvkey"], "quorum"),
+                      ("witnesses\n", "expected")):
+        policy = os.path.join(S["dir"], "bad.txt")
+        with open(policy, "w") as f:
+            f.write(text)
+        env = dict(os.environ, AIDREG_WITNESS_POLICY=policy, AIDREG_PORT="0", AIDREG_BIND="127.0.0.1")
+        p = subprocess.run([os.path.join(build_dir(), "aidreg-server")], env=env, capture_output=True, text=True,
+                           timeout=60)
+        assert p.returncode == 2 and why in p.stderr, (text, p.returncode, p.stderr)
