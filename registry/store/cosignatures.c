@@ -23,6 +23,7 @@ static db_stmt q_cosigned = {
     "LEFT JOIN cosignature w ON w.ledger = c.ledger AND w.size = c.size WHERE c.ledger = $1 AND c.size >= $3 "
     "GROUP BY c.size, c.note HAVING count(w.line) >= $2::int ORDER BY c.size DESC LIMIT 1",
     0};
+static db_stmt q_ledger = {"SELECT 1 FROM ledger WHERE code = $1", 0};
 static db_stmt q_leaf = {"SELECT leaf_hash, encode(payload_sha256, 'hex') FROM leaf WHERE ledger = $1 AND idx = $2",
                          0};
 
@@ -127,12 +128,26 @@ static int cosigned_query(db_conn *c, const char *code, unsigned quorum, uint64_
   return rc;
 }
 
+/* Whether code names a ledger: 1, 0, or -1 (database). */
+static int ledger_exists(db_conn *c, const char *code) {
+  const char *params[1] = {code};
+  PGresult *res = ar_db_run(c, &q_ledger, 1, params, NULL);
+  int rc = res ? PQntuples(res) == 1 : -1;
+  PQclear(res);
+  return rc;
+}
+
 static int choose(db_conn *c, const char *code, unsigned quorum, uint64_t min_size, uint64_t *size, char **note,
                   aidreg_problem *p) {
   int found = cosigned_query(c, code, quorum, min_size, size, note);
   if (found == 0 && quorum > 0) found = cosigned_query(c, code, 0, min_size, size, note);
   if (found < 0) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
-  if (found == 0) return aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "no checkpoint yet");
+  if (found == 0) {
+    int known = ledger_exists(c, code);
+    if (known < 0) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
+    if (!known) return aidreg_problem_set(p, AIDREG_E_UNKNOWN_LEDGER, NULL, "there is no ledger %s on this server", code);
+    return aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "no checkpoint yet");
+  }
   return 0;
 }
 
@@ -159,7 +174,9 @@ int aidreg_registry_receipt(aidreg_registry *r, const char *code, uint64_t index
   if (!res)
     rc = aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
   else if (PQntuples(res) != 1)
-    rc = aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "no entry %" PRIu64 " in ledger %s", index, code);
+    rc = ledger_exists(c, code) == 0
+             ? aidreg_problem_set(p, AIDREG_E_UNKNOWN_LEDGER, NULL, "there is no ledger %s on this server", code)
+             : aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "no entry %" PRIu64 " in ledger %s", index, code);
   else if (ar_db_bytea(PQgetvalue(res, 0, 0), lh, 32) != 0)
     rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "stored leaf hash is malformed");
   if (rc == 0) rc = choose(c, code, quorum, index + 1, &size, &note, p);

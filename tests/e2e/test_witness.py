@@ -20,7 +20,7 @@ import time
 import urllib.error
 import urllib.request
 
-from aidreg_client import Client, Key, Skip, b64d, b64e, new_ledger
+from aidreg_client import Client, Key, Skip, assert_problem, b64d, b64e, new_ledger
 from test_concurrency import build_dir, free
 from test_hardening import Server
 
@@ -214,7 +214,9 @@ def test_witness_cosigns_a_growing_log():
     rc, out = aidreg("proof", "check", "--receipt", path, "--vkey", lg.vkey, "--witness", S["wvkey"])
     assert rc == 1 and "not witnessed" in out, out
     r = S["srv"].client.get("/v1/ledgers/%s/entries/999/receipt" % lg.code)
-    assert r.status == 404, r
+    assert_problem(r, 404, "not-found")
+    for path in ("/v1/ledgers/000000/entries/0/receipt", "/log/000000/checkpoint"):
+        assert_problem(S["srv"].client.get(path), 404, "unknown-ledger")
 
     # SIGKILL the witness: it comes back knowing the size it cosigned (it answers a stale
     # old size with that size), and goes on cosigning from it.
