@@ -5,7 +5,6 @@
 #include "aidreg/cosigned.h"
 #include "aidreg/tile.h"
 #include "httpd.h"
-#include "query.h"
 #include "reply.h"
 #include "witness_policy.h"
 
@@ -43,20 +42,3 @@ enum MHD_Result h_log_tile(httpd_request *rq) {
   return reply_bytes(rq, MHD_HTTP_OK, "application/octet-stream", cache, data, len);
 }
 
-/* GET /v1/ledgers/{code}/entries/{index}/receipt: a receipt for an entry against the
- * newest checkpoint covering it with the witnesses' quorum of cosignatures (else the
- * latest), so that a receipt fetched once the witnesses answered proves inclusion to
- * whoever trusts one of them. */
-enum MHD_Result h_entry_receipt(httpd_request *rq) {
-  aidreg_problem p;
-  aidreg_problem_clear(&p);
-  uint64_t index;
-  if (query_u64(rq->arg, &index) != 0)
-    return reply_error(rq, AIDREG_E_NOT_FOUND, NULL, "an entry is named by its decimal index");
-  if (query_parse(rq->conn, NULL, 0, &p) != 0) return reply_problem(rq, &p, NULL);
-  json_t *out = NULL;
-  const witness_policy *wp = rq->srv->witnesses;
-  if (aidreg_registry_receipt(rq->srv->registry, rq->code, index, wp ? wp->quorum : 0, &out, &p) != 0)
-    return reply_problem(rq, &p, NULL);
-  return reply_json(rq, MHD_HTTP_OK, out);
-}

@@ -80,20 +80,6 @@ static int answer_text(answer *a, unsigned status, const char *type, const char 
   return 0;
 }
 
-/* A decimal with no leading zero (C2SP), at most UINT64_MAX. */
-static int parse_decimal(const char *s, size_t n, uint64_t *out) {
-  if (n == 0 || n > 20 || (s[0] == '0' && n > 1)) return -1;
-  uint64_t v = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (s[i] < '0' || s[i] > '9') return -1;
-    unsigned d = (unsigned)(s[i] - '0');
-    if (v > (UINT64_MAX - d) / 10) return -1;
-    v = v * 10 + d;
-  }
-  *out = v;
-  return 0;
-}
-
 static const aidreg_note_verifier *log_for(const witness *w, const char *origin) {
   for (size_t i = 0; i < w->nlogs; i++)
     if (!strcmp(w->logs[i].name, origin)) return &w->logs[i];
@@ -112,7 +98,7 @@ static void report_fork(witness *w, const char *origin, const char *reason, cons
 static int add_checkpoint(witness *w, const char *body, size_t len, answer *a) {
   const char *p = body, *end = body + len, *eol = memchr(p, '\n', len);
   uint64_t old;
-  if (!eol || eol - p < 4 || memcmp(p, "old ", 4) != 0 || parse_decimal(p + 4, (size_t)(eol - p - 4), &old))
+  if (!eol || eol - p < 4 || memcmp(p, "old ", 4) != 0 || aidreg_tlog_size_parse(p + 4, (size_t)(eol - p - 4), &old))
     return answer_text(a, 400, "text/plain", "the body must start with \"old <size>\\n\"\n");
   uint8_t proof[MAX_PROOF_LINES][32];
   size_t nproof = 0;

@@ -247,7 +247,7 @@ char *aidreg_checkpoint_text(const aidreg_checkpoint *c) {
 }
 
 /* A decimal tree size: digits only, no leading zeros, no overflow. */
-static int parse_size(const char *s, size_t n, uint64_t *out) {
+int aidreg_tlog_size_parse(const char *s, size_t n, uint64_t *out) {
   if (n == 0 || (s[0] == '0' && n > 1)) return -1;
   uint64_t v = 0;
   for (size_t i = 0; i < n; i++) {
@@ -273,7 +273,7 @@ int aidreg_checkpoint_parse(const char *text, size_t len, aidreg_checkpoint *c) 
       if (n >= sizeof r.origin) return -1;
       memcpy(r.origin, p, n);
     } else if (line == 1) {
-      if (parse_size(p, n, &r.size) != 0) return -1;
+      if (aidreg_tlog_size_parse(p, n, &r.size) != 0) return -1;
     } else if (line == 2) {
       char b64[45];
       if (n != 44) return -1;

@@ -12,14 +12,6 @@
 #include "aidreg/note.h"
 #include "test.h"
 
-static char *cat(const char *a, const char *b) {
-  size_t n = strlen(a) + strlen(b) + 1;
-  char *s = malloc(n);
-  if (!s) abort();
-  snprintf(s, n, "%s%s", a, b);
-  return s;
-}
-
 static void keypair(uint8_t pk[32], uint8_t sk[64], unsigned char seed_byte) {
   uint8_t seed[32];
   memset(seed, seed_byte, sizeof seed);
@@ -96,7 +88,7 @@ int main(void) {
     free(blob);
   }
 
-  char *cosigned = cat(note, line);
+  char *cosigned = test_cat(note, line);
   uint64_t seen = 0;
   CHECK(aidreg_cosig_verify(cosigned, strlen(cosigned), &w, &seen) == 0);
   CHECK(seen == t);
@@ -113,7 +105,7 @@ int main(void) {
   {
     char *plain = aidreg_note_sign(body, wname, wsk);
     const char *sig = strstr(plain, "\n\n") + 2;
-    char *n2 = cat(note, sig);
+    char *n2 = test_cat(note, sig);
     CHECK(aidreg_cosig_verify(n2, strlen(n2), &w, NULL) == -1);
     free(n2);
     free(plain);
@@ -133,7 +125,7 @@ int main(void) {
   {
     const char *body2 = "localhost/110101\n6\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n";
     char *note2 = aidreg_note_sign(body2, origin, lsk);
-    char *forged = cat(note2, line);
+    char *forged = test_cat(note2, line);
     CHECK(aidreg_cosig_verify(forged, strlen(forged), &w, NULL) == -1);
     free(forged);
     free(note2);
@@ -141,7 +133,7 @@ int main(void) {
   /* Two lines by the same witness make the note malformed. */
   {
     char *line2 = aidreg_cosig_sign(body, strlen(body), wname, wsk, t + 1);
-    char *twice = cat(cosigned, line2);
+    char *twice = test_cat(cosigned, line2);
     CHECK(aidreg_cosig_verify(twice, strlen(twice), &w, NULL) == -1);
     free(twice);
     free(line2);
@@ -153,7 +145,7 @@ int main(void) {
   /* Counting: the listed witnesses that cosigned, each once. */
   {
     char *oline = aidreg_cosig_sign(body, strlen(body), "witness.example/w2", osk, t);
-    char *both = cat(cosigned, oline);
+    char *both = test_cat(cosigned, oline);
     aidreg_note_verifier list[3] = {w, other, w};
     CHECK(aidreg_cosig_count(both, strlen(both), list, 3) == 2);
     CHECK(aidreg_cosig_count(cosigned, strlen(cosigned), list, 3) == 1);
