@@ -36,46 +36,26 @@ enum MHD_Result h_entries_list(httpd_request *rq) {
   return answer(rq, rc, out, &p);
 }
 
-/* The {index} of an entry's route, with no query string: 0, or -1 with *refused answered. */
-static int entry_index(httpd_request *rq, uint64_t *index, aidreg_problem *p, enum MHD_Result *refused) {
-  if (query_u64(rq->arg, index) != 0) {
-    *refused = reply_error(rq, AIDREG_E_NOT_FOUND, NULL, "an entry is named by its decimal index");
-    return -1;
-  }
-  if (query_parse(rq->conn, NULL, 0, p) != 0) {
-    *refused = reply_problem(rq, p, NULL);
-    return -1;
-  }
-  return 0;
-}
-
-/* GET /v1/ledgers/{code}/entries/{index} */
-enum MHD_Result h_entry_get(httpd_request *rq) {
+/* GET /v1/ledgers/{code}/entries/{index} (the entry) and .../{index}/receipt (a receipt
+ * for it against the newest checkpoint covering it with the witnesses' quorum of
+ * cosignatures, else the latest: fetched once the witnesses answered, it proves inclusion
+ * to whoever trusts one of them; docs/witness.md). */
+static enum MHD_Result entry_read(httpd_request *rq, bool receipt) {
   aidreg_problem p;
   aidreg_problem_clear(&p);
   uint64_t index;
-  enum MHD_Result refused;
-  if (entry_index(rq, &index, &p, &refused) != 0) return refused;
-  json_t *out = NULL;
-  int rc = aidreg_registry_entry(rq->srv->registry, rq->code, index, &out, &p);
-  return answer(rq, rc, out, &p);
-}
-
-/* GET /v1/ledgers/{code}/entries/{index}/receipt: a receipt for an entry against the
- * newest checkpoint covering it with the witnesses' quorum of cosignatures (else the
- * latest), so that a receipt fetched once the witnesses answered proves inclusion to
- * whoever trusts one of them (docs/witness.md). */
-enum MHD_Result h_entry_receipt(httpd_request *rq) {
-  aidreg_problem p;
-  aidreg_problem_clear(&p);
-  uint64_t index;
-  enum MHD_Result refused;
-  if (entry_index(rq, &index, &p, &refused) != 0) return refused;
+  if (query_u64(rq->arg, &index) != 0)
+    return reply_error(rq, AIDREG_E_NOT_FOUND, NULL, "an entry is named by its decimal index");
+  if (query_parse(rq->conn, NULL, 0, &p) != 0) return reply_problem(rq, &p, NULL);
   json_t *out = NULL;
   const witness_policy *wp = rq->srv->witnesses;
-  int rc = aidreg_registry_receipt(rq->srv->registry, rq->code, index, wp ? wp->quorum : 0, &out, &p);
+  int rc = receipt ? aidreg_registry_receipt(rq->srv->registry, rq->code, index, wp ? wp->quorum : 0, &out, &p)
+                   : aidreg_registry_entry(rq->srv->registry, rq->code, index, &out, &p);
   return answer(rq, rc, out, &p);
 }
+
+enum MHD_Result h_entry_get(httpd_request *rq) { return entry_read(rq, false); }
+enum MHD_Result h_entry_receipt(httpd_request *rq) { return entry_read(rq, true); }
 
 /* GET /v1/ledgers/{code}/proof/inclusion?index=N[&size=M] or ?leaf_hash=<hex>[&size=M];
  * without size, the latest checkpoint's. */
