@@ -65,6 +65,8 @@ static const char usage[] =
     "                            may take before they are answered 503 (default 30)\n"
     "  --trusted-proxy ADDRESS   [AIDREG_TRUSTED_PROXY] the reverse proxy's address: only from it\n"
     "                            is X-Real-IP taken as the client's address (default: none)\n"
+    "  --witness-policy FILE     [AIDREG_WITNESS_POLICY] the witnesses to ask for cosignatures and\n"
+    "                            how many make a checkpoint witnessed (docs/witness.md)\n"
     "  --db-pool N               [AIDREG_DB_POOL] database connections for reads (default: the\n"
     "                            library's, 8)\n"
     "  --migrate-only            apply pending migrations, then exit\n"
@@ -188,6 +190,7 @@ static int load_env(server_config *c, const number_option *nums, size_t nnum) {
   if ((v = getenv("AIDREG_LOG_KEY_FILE")) && *v) c->log_key_file = v;
   if ((v = getenv("AIDREG_LOG_HOST")) && *v) c->log_host = v;
   if ((v = getenv("AIDREG_TRUSTED_PROXY")) && *v) c->trusted_proxy = v;
+  if ((v = getenv("AIDREG_WITNESS_POLICY")) && *v) c->witness_policy = v;
   for (size_t i = 0; i < nnum; i++)
     if ((v = getenv(nums[i].env)) && *v && parse_uint(nums[i].env, v, nums[i].min, nums[i].max, nums[i].out) != 0)
       return -1;
@@ -245,7 +248,7 @@ int config_load(server_config *c, int argc, char **argv) {
     {"AIDREG_MAX_BLOB_BYTES", "--max-blob-bytes", 1, 32u * 1024u * 1024u, &c->max_blob_bytes},
   };
   const size_t nnum = sizeof nums / sizeof nums[0];
-  enum { O_NUM = 0x100, O_BIND = 0x200, O_DB, O_OWNER, O_KEY, O_HOST, O_TOKEN, O_TOKEN_FILE, O_MIGRATE, O_HELP, O_PROXY };
+  enum { O_NUM = 0x100, O_BIND = 0x200, O_DB, O_OWNER, O_KEY, O_HOST, O_TOKEN, O_TOKEN_FILE, O_MIGRATE, O_HELP, O_PROXY, O_WITNESS };
   static const struct option longopts[] = {
     {"port", required_argument, NULL, O_NUM + 0},
     {"threads", required_argument, NULL, O_NUM + 1},
@@ -257,6 +260,7 @@ int config_load(server_config *c, int argc, char **argv) {
     {"request-timeout", required_argument, NULL, O_NUM + 7},
     {"shutdown-grace", required_argument, NULL, O_NUM + 8},
     {"trusted-proxy", required_argument, NULL, O_PROXY},
+    {"witness-policy", required_argument, NULL, O_WITNESS},
     {"key-rate", required_argument, NULL, O_NUM + 9},
     {"address-rate", required_argument, NULL, O_NUM + 10},
     {"max-signatures", required_argument, NULL, O_NUM + 11},
@@ -295,6 +299,7 @@ int config_load(server_config *c, int argc, char **argv) {
         case O_TOKEN_FILE: rc = read_token_file(c, optarg); break;
         case O_MIGRATE: c->migrate_only = true; break;
         case O_PROXY: c->trusted_proxy = optarg; break;
+        case O_WITNESS: c->witness_policy = optarg; break;
         case O_HELP: fputs(usage, stdout); config_free(c); return 1;
         default: fputs(usage, stderr); rc = -1; break;
       }

@@ -24,6 +24,7 @@ typedef struct {
   unsigned key_rate, address_rate; /* AIDREG_KEY_RATE, AIDREG_ADDRESS_RATE (0 = the library's default) */
   unsigned max_signatures, max_appenders; /* AIDREG_MAX_SIGNATURES, AIDREG_MAX_APPENDERS (ditto) */
   unsigned max_blob_bytes;        /* AIDREG_MAX_BLOB_BYTES, --max-blob-bytes (10 MiB) */
+  const char *witness_policy;     /* AIDREG_WITNESS_POLICY, --witness-policy FILE (none) */
   bool migrate_only;              /* --migrate-only */
 } server_config;
 

@@ -2,16 +2,22 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aidreg/cosigned.h"
 #include "aidreg/tile.h"
 #include "httpd.h"
 #include "reply.h"
+#include "witness_policy.h"
 
-/* GET /log/{code}/checkpoint: the latest signed checkpoint note. */
+/* GET /log/{code}/checkpoint: the latest signed checkpoint note; with witnesses, the
+ * newest one with the policy's quorum of cosignatures (their lines appended), or the
+ * latest when none has it yet. */
 enum MHD_Result h_log_checkpoint(httpd_request *rq) {
   aidreg_problem p;
   aidreg_problem_clear(&p);
   char *note = NULL;
-  if (aidreg_registry_checkpoint(rq->srv->registry, rq->code, &note, &p) != 0)
+  const witness_policy *wp = rq->srv->witnesses;
+  if (wp ? aidreg_registry_checkpoint_cosigned(rq->srv->registry, rq->code, wp->quorum, 0, &note, &p) != 0
+         : aidreg_registry_checkpoint(rq->srv->registry, rq->code, &note, &p) != 0)
     return reply_problem(rq, &p, NULL);
   if (!note) return reply_error(rq, AIDREG_E_INTERNAL, NULL, "no checkpoint note");
   return reply_bytes(rq, MHD_HTTP_OK, "text/plain; charset=utf-8", "no-cache", note, strlen(note));
@@ -35,3 +41,4 @@ enum MHD_Result h_log_tile(httpd_request *rq) {
       t.width == AIDREG_TILE_WIDTH ? "public, max-age=31536000, immutable" : "public, max-age=60";
   return reply_bytes(rq, MHD_HTTP_OK, "application/octet-stream", cache, data, len);
 }
+

@@ -1,8 +1,10 @@
 /* Reads of one ledger as JSON: entries (paged or one), inclusion and consistency
  * proofs. Query strings are strict (query.c). */
+#include "aidreg/cosigned.h"
 #include "httpd.h"
 #include "query.h"
 #include "reply.h"
+#include "witness_policy.h"
 
 #define ENTRIES_DEFAULT_LIMIT 100
 #define ENTRIES_MAX_LIMIT 1000
@@ -34,8 +36,11 @@ enum MHD_Result h_entries_list(httpd_request *rq) {
   return answer(rq, rc, out, &p);
 }
 
-/* GET /v1/ledgers/{code}/entries/{index} */
-enum MHD_Result h_entry_get(httpd_request *rq) {
+/* GET /v1/ledgers/{code}/entries/{index} (the entry) and .../{index}/receipt (a receipt
+ * for it against the newest checkpoint covering it with the witnesses' quorum of
+ * cosignatures, else the latest: fetched once the witnesses answered, it proves inclusion
+ * to whoever trusts one of them; docs/witness.md). */
+static enum MHD_Result entry_read(httpd_request *rq, bool receipt) {
   aidreg_problem p;
   aidreg_problem_clear(&p);
   uint64_t index;
@@ -43,9 +48,14 @@ enum MHD_Result h_entry_get(httpd_request *rq) {
     return reply_error(rq, AIDREG_E_NOT_FOUND, NULL, "an entry is named by its decimal index");
   if (query_parse(rq->conn, NULL, 0, &p) != 0) return reply_problem(rq, &p, NULL);
   json_t *out = NULL;
-  int rc = aidreg_registry_entry(rq->srv->registry, rq->code, index, &out, &p);
+  const witness_policy *wp = rq->srv->witnesses;
+  int rc = receipt ? aidreg_registry_receipt(rq->srv->registry, rq->code, index, wp ? wp->quorum : 0, &out, &p)
+                   : aidreg_registry_entry(rq->srv->registry, rq->code, index, &out, &p);
   return answer(rq, rc, out, &p);
 }
+
+enum MHD_Result h_entry_get(httpd_request *rq) { return entry_read(rq, false); }
+enum MHD_Result h_entry_receipt(httpd_request *rq) { return entry_read(rq, true); }
 
 /* GET /v1/ledgers/{code}/proof/inclusion?index=N[&size=M] or ?leaf_hash=<hex>[&size=M];
  * without size, the latest checkpoint's. */

@@ -27,6 +27,7 @@ typedef struct {
   size_t admin_token_len;
   const char *trusted_proxy; /* peer address whose X-Real-IP names the client; NULL = none */
   size_t blob_max;           /* bytes of one attachment (PUT …/blobs/{sha256}) */
+  const struct witness_policy *witnesses; /* NULL: no witnesses; else their quorum is served */
   /* The suspended submissions (under mu): at shutdown, those whose appender does not
    * finish in time are resumed and answered 503 (httpd_orphan_suspended), so that the
    * daemon never stops with a connection suspended. */
@@ -121,6 +122,7 @@ enum MHD_Result h_entry_get(httpd_request *rq);
 enum MHD_Result h_proof_inclusion(httpd_request *rq);
 enum MHD_Result h_proof_consistency(httpd_request *rq);
 enum MHD_Result h_log_checkpoint(httpd_request *rq);
+enum MHD_Result h_entry_receipt(httpd_request *rq);
 enum MHD_Result h_log_tile(httpd_request *rq);
 enum MHD_Result h_healthz(httpd_request *rq);
 enum MHD_Result h_metrics(httpd_request *rq);

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "guard.h"
 #include "httpd.h"
+#include "witness_policy.h"
 
 /* Headers (and libmicrohttpd's read buffer) live in this per-connection pool; bodies
  * are copied out of it chunk by chunk into bounded buffers (upload.c). */
@@ -186,6 +187,12 @@ int main(int argc, char **argv) {
     return 0;
   }
 
+  static witness_policy witnesses;
+  if (cfg.witness_policy && witness_policy_load(&witnesses, cfg.witness_policy) != 0) {
+    aidreg_registry_close(r);
+    config_free(&cfg);
+    return 2;
+  }
   httpd_server srv = {
     .registry = r,
     .async = cfg.threads > 0,
@@ -193,6 +200,7 @@ int main(int argc, char **argv) {
     .admin_token_len = cfg.admin_token ? strlen(cfg.admin_token) : 0,
     .trusted_proxy = cfg.trusted_proxy,
     .blob_max = cfg.max_blob_bytes,
+    .witnesses = cfg.witness_policy ? &witnesses : NULL,
   };
   pthread_mutex_init(&srv.mu, NULL);
   if (guard_start(cfg.header_timeout, cfg.request_timeout) != 0) {
@@ -210,6 +218,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   log_start(&cfg, d, &ss);
+  if (witness_push_start(&witnesses, r) != 0) fprintf(stderr, "aidreg-server: cannot start the witness client\n");
   if (!srv.admin_token) fprintf(stderr, "aidreg-server: no operator token: POST /v1/ledgers is refused\n");
 
   int sig = 0;
@@ -233,6 +242,8 @@ int main(int argc, char **argv) {
     usleep(200000); /* let the 503s go out */
   }
   MHD_stop_daemon(d); /* waits for requests in flight */
+  witness_push_stop(&witnesses);
+  witness_policy_free(&witnesses);
   guard_stop();
   aidreg_registry_close(r);
   pthread_mutex_destroy(&srv.mu);

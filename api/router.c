@@ -23,6 +23,7 @@ static const httpd_route routes[] = {
   {"GET", "/v1/ledgers/{code}/entries", h_entries_list, 0, false},
   {"POST", "/v1/ledgers/{code}/entries", h_entries_submit, HTTPD_BATCH_MAX, false},
   {"GET", "/v1/ledgers/{code}/entries/{index}", h_entry_get, 0, false},
+  {"GET", "/v1/ledgers/{code}/entries/{index}/receipt", h_entry_receipt, 0, false},
   {"GET", "/v1/ledgers/{code}/proof/inclusion", h_proof_inclusion, 0, false},
   {"GET", "/v1/ledgers/{code}/proof/consistency", h_proof_consistency, 0, false},
   {"GET", "/log/{code}/checkpoint", h_log_checkpoint, 0, false},

@@ -36,5 +36,7 @@ extern int test_checks, test_failures;
   } while (0)
 
 int test_done(void);
+/* a then b, malloc'd (aborts when memory runs out). */
+char *test_cat(const char *a, const char *b);
 
 #endif

@@ -41,6 +41,7 @@ static const char usage_text[] =
     "  export          write checkpoint, hash tiles and entry bundles to a folder (tlog-tiles)\n"
     "  proof           inclusion and consistency proofs; check a saved receipt offline\n"
     "  rebuild --check recompute the current state from the leaves; compare it with PostgreSQL\n"
+    "  witness         见证人: cosign a log's checkpoints that extend the last one (C2SP tlog-witness)\n"
     "\n"
     "Audit (审计)\n"
     "  audit           verify a ledger, then list its findings (docs/audit.md) as of a date\n"
@@ -65,6 +66,7 @@ static const command commands[] = {
     {"plan", cli_plan}, {"places", cli_places}, {"keys", cli_keys}, {"incomes", cli_incomes},
     {"summary", cli_summary}, {"report", cli_report}, {"import", cli_import},
     {"audit", cli_audit}, {"finding", cli_finding},
+    {"witness", cli_witness},
 };
 
 int main(int argc, char **argv) {

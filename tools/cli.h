@@ -31,6 +31,7 @@ int cmd_rebuild(int argc, char **argv); /* cli_rebuild.c: rebuild --check */
 int cli_import(int argc, char **argv);  /* cli_import.c: import a 台账 (CSV, XLSX) */
 int cli_audit(int argc, char **argv);   /* cli_audit.c */
 int cli_finding(int argc, char **argv); /* cli_finding.c: finding record|resolve */
+int cli_witness(int argc, char **argv); /* cli_witness.c: a C2SP tlog-witness */
 
 /* ---- cli_common.c -------------------------------------------------------------------- */
 
@@ -119,6 +120,21 @@ int cli_submit_one(cli_server *s, const char *code, const char *envelope, size_t
  * index). 0, or -1 with a message in err. Fills *cp with the receipt's checkpoint. */
 int cli_receipt_check(const json_t *receipt, const aidreg_note_verifier *v, aidreg_checkpoint *cp, char *err,
                       size_t cap);
+
+/* ---- cli_witnesses.c: --witness VKEY and --witness-threshold N ----------------------- */
+#define CLI_MAX_WITNESSES 32
+typedef struct {
+  aidreg_note_verifier v[CLI_MAX_WITNESSES];
+  size_t n;
+  unsigned threshold; /* 0: every witness given */
+} cli_witnesses;
+/* Each returns 0, or CLI_USAGE after the usage message. */
+int cli_witnesses_add(cli_witnesses *w, const char *cmd, const char *vkey);
+int cli_witnesses_threshold(cli_witnesses *w, const char *cmd, const char *arg);
+int cli_witnesses_ready(const cli_witnesses *w, const char *cmd);
+/* 0 when note carries enough valid cosignatures (always, with no --witness); else -1
+ * after saying so on stderr. */
+int cli_witnesses_check(const cli_witnesses *w, const char *cmd, const char *note, size_t len);
 
 /* Decodes a JSON array of base64 hashes into proof (at most AIDREG_MAX_PROOF). 0 or -1. */
 int cli_proof_decode(const json_t *arr, uint8_t proof[][32], size_t *len);

@@ -16,6 +16,7 @@ static const char help[] =
     "       aidreg proof consistency (--from A | --old CHECKPOINT_FILE) [--to B] [--server URL]\n"
     "                                [--ledger CODE] [--vkey VKEY]\n"
     "       aidreg proof check --receipt FILE [--vkey VKEY] [--envelope FILE]\n"
+    "                          [--witness VKEY ... [--witness-threshold N]]\n"
     "\n"
     "inclusion    fetches the inclusion proof of entry N in the tree of size M (default:\n"
     "             the latest), the signed checkpoint and the entry itself, and verifies that\n"
@@ -32,6 +33,9 @@ static const char help[] =
     "  --server URL   server (default: AIDREG_URL)\n"
     "  --ledger CODE  county code (default: AIDREG_LEDGER)\n"
     "  --vkey VKEY    checkpoint verifier key (default: AIDREG_LOG_VKEY)\n"
+    "  --witness VKEY check: the receipt's checkpoint must carry this witness's cosignature\n"
+    "                 (repeatable; C2SP tlog-cosignature; docs/witness.md)\n"
+    "  --witness-threshold N  check: N of the --witness keys suffice (default: all)\n"
     "\n"
     "Prints the verified proof as JSON. Exit status 1 when it does not verify.\n";
 
@@ -273,7 +277,8 @@ out:
   return rc;
 }
 
-static int do_check(const char *receipt_file, const char *vkey, const char *envelope_file) {
+static int do_check(const char *receipt_file, const char *vkey, const char *envelope_file,
+                    const cli_witnesses *wit) {
   aidreg_note_verifier v;
   if (aidreg_note_vkey_parse(vkey, &v) != 0) return cli_usage("proof", "--vkey is not a verifier key string");
   size_t len = 0;
@@ -289,6 +294,8 @@ static int do_check(const char *receipt_file, const char *vkey, const char *enve
     cli_err("proof", "the receipt does not verify: %s", err);
     goto out;
   }
+  const char *note = json_string_value(json_object_get(r, "checkpoint"));
+  if (cli_witnesses_check(wit, "proof", note ? note : "", note ? strlen(note) : 0) != 0) goto out;
   if (envelope_file) {
     char *env = cli_read_file("proof", envelope_file, (size_t)1 << 20, &len);
     if (!env) goto out;
@@ -344,11 +351,13 @@ int cli_proof(int argc, char **argv) {
       {"size", required_argument, NULL, 'm'},   {"from", required_argument, NULL, 'f'},
       {"to", required_argument, NULL, 't'},     {"old", required_argument, NULL, 'o'},
       {"receipt", required_argument, NULL, 'r'}, {"envelope", required_argument, NULL, 'e'},
+      {"witness", required_argument, NULL, 'W'}, {"witness-threshold", required_argument, NULL, 'T'},
       {"help", no_argument, NULL, 'h'},         {0}};
   const char *server = NULL, *ledger = NULL, *vkey = NULL, *old = NULL, *receipt = NULL, *envelope = NULL;
   uint64_t index = 0, size = 0, from = 0, to = 0;
   int have_index = 0, have_size = 0, have_from = 0, have_to = 0, c;
   cli_opts o = {.cmd = "proof", .help = help, .lo = lo};
+  static cli_witnesses wit;
   while ((c = cli_opt_next(&o, argc, argv)) > 0) {
     switch (c) {
       case 'S': server = optarg; break;
@@ -357,6 +366,12 @@ int cli_proof(int argc, char **argv) {
       case 'o': old = optarg; break;
       case 'r': receipt = optarg; break;
       case 'e': envelope = optarg; break;
+      case 'W':
+        if (cli_witnesses_add(&wit, "proof", optarg)) return CLI_USAGE;
+        break;
+      case 'T':
+        if (cli_witnesses_threshold(&wit, "proof", optarg)) return CLI_USAGE;
+        break;
       case 'i':
         if (number_opt("--index", &index, &have_index)) return CLI_USAGE;
         break;
@@ -372,11 +387,13 @@ int cli_proof(int argc, char **argv) {
     }
   }
   if (c < 0) return o.status;
+  if (cli_witnesses_ready(&wit, "proof")) return CLI_USAGE;
+  if (wit.n && strcmp(sub, "check")) return cli_usage("proof", "--witness goes with proof check");
   vkey = cli_default(vkey, "AIDREG_LOG_VKEY");
   if (!vkey) return cli_usage("proof", "--vkey is required (or set AIDREG_LOG_VKEY)");
   if (!strcmp(sub, "check")) {
     if (!receipt) return cli_usage("proof", "--receipt FILE is required");
-    return do_check(receipt, vkey, envelope);
+    return do_check(receipt, vkey, envelope, &wit);
   }
   server = cli_default(server, "AIDREG_URL");
   ledger = cli_default(ledger, "AIDREG_LEDGER");

@@ -35,6 +35,9 @@ static const char help[] =
     "                  hashes to its name)\n"
     "  --db URL        verify a PostgreSQL database instead (a libpq URL)\n"
     "  --since FILE    an older checkpoint (a signed note, or a receipt holding one)\n"
+    "  --witness VKEY  require a cosignature (C2SP tlog-cosignature) by this witness on the\n"
+    "                  checkpoint verified (repeatable; docs/witness.md)\n"
+    "  --witness-threshold N  require N of the --witness keys (default: all of them)\n"
     "  --json          print the result as JSON\n"
     "\n"
     "Prints one line: \"ok: ...\" with the counts checked, or \"FAILED: index N: why\" naming\n"
@@ -79,14 +82,39 @@ static void print_result(const aidreg_verify_result *res, int rc, int as_json) {
   fflush(stdout);
 }
 
+/* The source's checkpoint callback, wrapped to keep a copy of the note it hands out (the
+ * CLI runs one verification per process: a static will do). */
+static struct {
+  int (*inner)(void *ctx, char **note, size_t *len, aidreg_verify_failure *f);
+  char *note;
+  size_t len;
+} seen;
+
+static int seen_fetch(void *ctx, char **note, size_t *len, aidreg_verify_failure *f) {
+  int rc = seen.inner(ctx, note, len, f);
+  if (rc == 0) {
+    free(seen.note);
+    seen.note = malloc(*len + 1);
+    if (seen.note) {
+      memcpy(seen.note, *note, *len);
+      seen.note[*len] = '\0';
+      seen.len = *len;
+    }
+  }
+  return rc;
+}
+
 int cli_verify(int argc, char **argv) {
   static const struct option lo[] = {{"server", required_argument, NULL, 'S'}, {"ledger", required_argument, NULL, 'l'},
                                      {"vkey", required_argument, NULL, 'v'},   {"dir", required_argument, NULL, 'd'},
                                      {"db", required_argument, NULL, 'D'},     {"since", required_argument, NULL, 's'},
                                      {"json", no_argument, NULL, 'j'},         {"help", no_argument, NULL, 'h'},
+                                     {"witness", required_argument, NULL, 'W'},
+                                     {"witness-threshold", required_argument, NULL, 'T'},
                                      {0}};
   const char *server = NULL, *ledger = NULL, *vkey = NULL, *dir = NULL, *db_url = NULL, *since = NULL;
   int as_json = 0, c;
+  static cli_witnesses wit;
   cli_opts o = {.cmd = "verify", .help = help, .lo = lo};
   while ((c = cli_opt_next(&o, argc, argv)) > 0) {
     switch (c) {
@@ -97,9 +125,16 @@ int cli_verify(int argc, char **argv) {
       case 'D': db_url = optarg; break;
       case 's': since = optarg; break;
       case 'j': as_json = 1; break;
+      case 'W':
+        if (cli_witnesses_add(&wit, "verify", optarg)) return CLI_USAGE;
+        break;
+      case 'T':
+        if (cli_witnesses_threshold(&wit, "verify", optarg)) return CLI_USAGE;
+        break;
     }
   }
   if (c < 0) return o.status;
+  if (cli_witnesses_ready(&wit, "verify")) return CLI_USAGE;
   if ((dir != NULL) + (db_url != NULL) + (server != NULL) > 1)
     return cli_usage("verify", "give one of --server, --dir and --db");
   if (!dir) ledger = cli_default(ledger, "AIDREG_LEDGER");
@@ -163,8 +198,21 @@ int cli_verify(int argc, char **argv) {
               "aidreg verify: no --vkey: checking the checkpoint with the key the database records "
               "(pass --vkey for an independent check)\n");
     }
+    /* The witnesses' cosignatures are checked on the very note the engine verified. */
+    seen.inner = s.src.checkpoint;
+    s.src.checkpoint = seen_fetch;
     aidreg_verify_result res;
     int rc = aidreg_verify_run(&s.src, &opt, &res);
+    s.src.checkpoint = seen.inner;
+    if (rc == 0 && cli_witnesses_check(&wit, "verify", seen.note ? seen.note : "", seen.len) != 0) {
+      rc = -1;
+      res.failure.kind = AIDREG_VF_CHECKPOINT;
+      res.failure.has_index = false;
+      snprintf(res.failure.message, sizeof res.failure.message,
+               "checkpoint: not cosigned by the witnesses required (未经见证)");
+    }
+    free(seen.note);
+    seen.note = NULL;
     print_result(&res, rc, as_json);
     exit_code = rc == 0 ? CLI_OK : CLI_FAIL;
     unsigned blobs_ok = 0, blobs_bad = 0;

@@ -35,6 +35,10 @@ typedef struct {
   uint8_t root[32];
 } aidreg_checkpoint;
 
+/* A tree size as C2SP writes it (checkpoints, tlog-witness "old"): decimal digits, no
+ * leading zero, at most UINT64_MAX. 0 or -1. */
+int aidreg_tlog_size_parse(const char *s, size_t n, uint64_t *out);
+
 /* "<origin>\n<size>\n<base64 root>\n", malloc'd. */
 char *aidreg_checkpoint_text(const aidreg_checkpoint *c);
 /* Parse checkpoint text (the signed part of a note; extension lines are allowed and

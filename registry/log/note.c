@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "aidreg/encoding.h"
+#include "log/note_private.h"
 
 #define ALG_ED25519 0x01
 #define MAX_SIGS 100 /* C2SP: accept at least 16 */
@@ -79,9 +80,9 @@ static int name_valid(const char *s, size_t n) {
   return 1;
 }
 
-static void key_id_n(const char *name, size_t n, const uint8_t pub[32], uint8_t out[4]) {
+void ar_note_key_id_alg(const char *name, size_t n, uint8_t alg, const uint8_t pub[32], uint8_t out[4]) {
   crypto_hash_sha256_state st;
-  uint8_t sep[2] = {'\n', ALG_ED25519}, h[32];
+  uint8_t sep[2] = {'\n', alg}, h[32];
   crypto_hash_sha256_init(&st);
   crypto_hash_sha256_update(&st, (const uint8_t *)name, n);
   crypto_hash_sha256_update(&st, sep, 2);
@@ -89,6 +90,12 @@ static void key_id_n(const char *name, size_t n, const uint8_t pub[32], uint8_t 
   crypto_hash_sha256_final(&st, h);
   memcpy(out, h, 4);
 }
+
+static void key_id_n(const char *name, size_t n, const uint8_t pub[32], uint8_t out[4]) {
+  ar_note_key_id_alg(name, n, ALG_ED25519, pub, out);
+}
+
+int ar_note_name_valid(const char *name, size_t n) { return name_valid(name, n); }
 
 void aidreg_note_key_id(const char *name, const uint8_t pub[32], uint8_t out[4]) {
   key_id_n(name, strlen(name), pub, out);
@@ -104,13 +111,13 @@ int aidreg_note_verifier_init(aidreg_note_verifier *v, const char *name, const u
   return 0;
 }
 
-char *aidreg_note_vkey(const char *name, const uint8_t pub[32]) {
+char *ar_note_vkey_alg(const char *name, uint8_t alg, const uint8_t pub[32]) {
   uint8_t id[4], key[33];
   char hex[9], b64[45];
   if (!name_valid(name, strlen(name))) return NULL;
-  aidreg_note_key_id(name, pub, id);
+  ar_note_key_id_alg(name, strlen(name), alg, pub, id);
   aidreg_hex_encode(id, 4, hex);
-  key[0] = ALG_ED25519;
+  key[0] = alg;
   memcpy(key + 1, pub, 32);
   aidreg_b64_encode_to(key, sizeof key, b64, sizeof b64);
   size_t len = strlen(name) + 1 + 8 + 1 + 44 + 1;
@@ -120,7 +127,9 @@ char *aidreg_note_vkey(const char *name, const uint8_t pub[32]) {
   return out;
 }
 
-int aidreg_note_vkey_parse(const char *vkey, aidreg_note_verifier *v) {
+char *aidreg_note_vkey(const char *name, const uint8_t pub[32]) { return ar_note_vkey_alg(name, ALG_ED25519, pub); }
+
+int ar_note_vkey_parse_alg(const char *vkey, uint8_t alg, aidreg_note_verifier *v) {
   const char *plus1 = strchr(vkey, '+');
   if (!plus1) return -1;
   size_t name_len = (size_t)(plus1 - vkey);
@@ -133,14 +142,18 @@ int aidreg_note_vkey_parse(const char *vkey, aidreg_note_verifier *v) {
   hexbuf[8] = '\0';
   if (aidreg_hex_decode(hexbuf, id, 4) != 0) return -1;
   /* The key is the rest of the string; its base64 may itself contain '+'. */
-  if (aidreg_b64_decode_fixed(hex + 9, key, sizeof key) != 0 || key[0] != ALG_ED25519) return -1;
-  key_id_n(vkey, name_len, key + 1, want);
+  if (aidreg_b64_decode_fixed(hex + 9, key, sizeof key) != 0 || key[0] != alg) return -1;
+  ar_note_key_id_alg(vkey, name_len, alg, key + 1, want);
   if (memcmp(id, want, 4) != 0) return -1;
   memset(v, 0, sizeof *v);
   memcpy(v->name, vkey, name_len);
   memcpy(v->key_id, id, 4);
   memcpy(v->pub, key + 1, 32);
   return 0;
+}
+
+int aidreg_note_vkey_parse(const char *vkey, aidreg_note_verifier *v) {
+  return ar_note_vkey_parse_alg(vkey, ALG_ED25519, v);
 }
 
 char *aidreg_note_sign(const char *text, const char *name, const uint8_t sk[64]) {
@@ -161,7 +174,21 @@ char *aidreg_note_sign(const char *text, const char *name, const uint8_t sk[64])
   return out;
 }
 
+static int ed25519_check(const uint8_t *blob, size_t blen, const char *text, size_t tlen,
+                         const aidreg_note_verifier *v, void *ctx) {
+  (void)ctx;
+  return blen == 4 + crypto_sign_BYTES &&
+                 crypto_sign_verify_detached(blob + 4, (const uint8_t *)text, tlen, v->pub) == 0
+             ? 0
+             : -1;
+}
+
 int aidreg_note_verify(const char *note, size_t len, const aidreg_note_verifier *v, size_t *text_len) {
+  return ar_note_verify_with(note, len, v, ed25519_check, NULL, text_len);
+}
+
+int ar_note_verify_with(const char *note, size_t len, const aidreg_note_verifier *v, ar_note_sig_check check,
+                        void *ctx, size_t *text_len) {
   if (len < 2 || note[len - 1] != '\n' || !text_valid(note, len)) return -1;
   /* The text ends at the last blank line; what follows is only signature lines. */
   size_t split = len - 1;
@@ -191,8 +218,7 @@ int aidreg_note_verify(const char *note, size_t len, const aidreg_note_verifier 
     if ((size_t)(sp - name) == vname_len && memcmp(name, v->name, vname_len) == 0 &&
         memcmp(blob, v->key_id, 4) == 0) {
       /* Our key: it must verify, and a note signed twice by it is malformed. */
-      int ok = !verified && blen == 4 + crypto_sign_BYTES &&
-               crypto_sign_verify_detached(blob + 4, (const uint8_t *)note, tlen, v->pub) == 0;
+      int ok = !verified && check(blob, blen, note, tlen, v, ctx) == 0;
       if (!ok) {
         free(blob);
         return -1;
@@ -221,7 +247,7 @@ char *aidreg_checkpoint_text(const aidreg_checkpoint *c) {
 }
 
 /* A decimal tree size: digits only, no leading zeros, no overflow. */
-static int parse_size(const char *s, size_t n, uint64_t *out) {
+int aidreg_tlog_size_parse(const char *s, size_t n, uint64_t *out) {
   if (n == 0 || (s[0] == '0' && n > 1)) return -1;
   uint64_t v = 0;
   for (size_t i = 0; i < n; i++) {
@@ -247,7 +273,7 @@ int aidreg_checkpoint_parse(const char *text, size_t len, aidreg_checkpoint *c) 
       if (n >= sizeof r.origin) return -1;
       memcpy(r.origin, p, n);
     } else if (line == 1) {
-      if (parse_size(p, n, &r.size) != 0) return -1;
+      if (aidreg_tlog_size_parse(p, n, &r.size) != 0) return -1;
     } else if (line == 2) {
       char b64[45];
       if (n != 44) return -1;

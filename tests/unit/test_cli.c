@@ -79,7 +79,8 @@ static char *read_file(const char *rel, size_t *len) {
 static void test_help_and_usage(void) {
   static const char *const cmds[] = {"keygen", "sign",   "submit", "ledger create", "enroll", "revoke",
                                      "verify", "export", "proof",  "template",      "assets", "asset",
-                                     "plans",  "plan",   "places", "keys",          "incomes", "summary", "import", "audit", "finding"};
+                                     "plans",  "plan",   "places", "keys",          "incomes", "summary", "import", "audit", "finding",
+                                     "witness"};
   CHECK(run("--help") == 0 && strstr(out, "usage: aidreg <command>"));
   CHECK(run("%s", "") == 2);
   CHECK(run("frobnicate") == 2);
@@ -93,6 +94,13 @@ static void test_help_and_usage(void) {
   CHECK(run("verify") == 2);
   CHECK(run("verify --server http://127.0.0.1:1 --ledger 522701") == 2 && strstr(out, "--vkey"));
   CHECK(run("proof check --receipt r.json") == 2);
+  /* Witnesses: usage errors before any key, file or request is read. */
+  CHECK(run("witness") == 2 && strstr(out, "--key"));
+  CHECK(run("verify --server http://127.0.0.1:1 --ledger 522701 --witness not-a-key") == 2 && strstr(out, "witness"));
+  CHECK(run("verify --server http://127.0.0.1:1 --ledger 522701 --witness-threshold 0") == 2);
+  CHECK(run("verify --server http://127.0.0.1:1 --ledger 522701 --witness-threshold 1") == 2 &&
+        strstr(out, "more than"));
+  CHECK(run("proof check --receipt r.json --witness w+00000000+AAAA") == 2);
   CHECK(run("ledger delete") == 2);
   CHECK(run("import") == 2);
   CHECK(run("import a.csv b.csv --server http://127.0.0.1:1 --ledger 522701") == 2);

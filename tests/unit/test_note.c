@@ -18,15 +18,6 @@ static int verifies(const char *note, const aidreg_note_verifier *v) {
   return aidreg_note_verify(note, strlen(note), v, &tl) == 0;
 }
 
-/* note + extra signature lines (strings appended after it) */
-static char *cat(const char *a, const char *b) {
-  size_t n = strlen(a) + strlen(b) + 1;
-  char *s = malloc(n);
-  if (!s) abort();
-  snprintf(s, n, "%s%s", a, b);
-  return s;
-}
-
 static void test_peter(void) {
   aidreg_note_verifier v;
   CHECK(aidreg_note_vkey_parse(peter_vkey, &v) == 0);
@@ -137,20 +128,20 @@ static void test_round_trip(void) {
   /* signatures by unknown keys are ignored, wherever they are */
   char *cosigned = aidreg_note_sign(text, "witness.example", sk2);
   const char *wline = cosigned ? strstr(cosigned, "\n\n") + 2 : "";
-  char *both = cat(note, wline);
+  char *both = test_cat(note, wline);
   CHECK(verifies(both, &v));
   CHECK(aidreg_note_verifier_init(&other, "witness.example", pk2) == 0);
   CHECK(verifies(both, &other));
   const char *ourline = strstr(note, "\n\n") + 2;
-  char *prefix = cat(text, "\n");
-  char *rev1 = cat(prefix, wline);
-  char *reversed = cat(rev1, ourline);
+  char *prefix = test_cat(text, "\n");
+  char *rev1 = test_cat(prefix, wline);
+  char *reversed = test_cat(rev1, ourline);
   CHECK(verifies(reversed, &v));
   /* unknown signature types / lengths from other keys are fine if well formed */
-  char *odd = cat(note, "\xe2\x80\x94 other.example AAAAAAE=\n");
+  char *odd = test_cat(note, "\xe2\x80\x94 other.example AAAAAAE=\n");
   CHECK(verifies(odd, &v));
   /* the same key signing twice is malformed */
-  char *twice = cat(note, ourline);
+  char *twice = test_cat(note, ourline);
   CHECK(!verifies(twice, &v));
   /* our name and key id with a signature of the wrong length is a failed signature */
   char line[256];
@@ -160,7 +151,7 @@ static void test_round_trip(void) {
   char b64[16];
   aidreg_b64_encode_to(blob, 5, b64, sizeof b64);
   snprintf(line, sizeof line, "\xe2\x80\x94 %s %s\n", name, b64);
-  char *shortsig = cat(note, line);
+  char *shortsig = test_cat(note, line);
   CHECK(!verifies(shortsig, &v));
   free(note);
   free(cosigned);
