@@ -42,6 +42,7 @@ async function viewHome() {
   const key = await keys.loadKey();
   const left = (await queue.unsent()).length;
   const last = await store.get('meta', 'lastSync');
+  const panels = new Map(await Promise.all(rows.filter((r) => r.state === 'conflict').map(async (r) => [r.id, await conflictPanel(r, types, () => route())])));
   const status = dl([[t('home.unsent'), String(left)], [t('home.lastsync'), last ? new Date(last).toLocaleString() : t('home.never')]]);
   if (!key) {
     return render(h('h1', {}, t('home.hello')), card(h('p', {}, t('home.nokey')), h('a', { class: 'btn', href: '#/key' }, t('key.make'))), card(status));
@@ -278,7 +279,7 @@ async function viewQueue() {
       h('strong', {}, `${r.meta?.title || r.event.type} · ${r.meta?.asset || r.event.subject}`),
       h('p', { class: 'muted' }, t('queue.state.' + r.state), ' · ', new Date(r.queued).toLocaleString()),
       r.problem && r.state !== 'conflict' ? h('p', { class: 'err' }, half(r.problem.title || '')) : null,
-      r.state === 'conflict' ? conflictPanel(r, types, () => route()) : null,
+      panels.get(r.id) || null,
       r.state === 'refused' ? h('button', { class: 'btn sec', type: 'button', onclick: async () => {
         if (confirm(t('queue.drop.confirm'))) { await store.del('queue', r.id); route(); }
       } }, t('queue.drop')) : null))))
