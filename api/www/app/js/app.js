@@ -17,7 +17,7 @@ const TAB_OF = { asset: 'assets', record: 'assets', plan: 'plans', newplan: 'pla
   findings: 'county', reports: 'county', keys: 'county' };
 let persistResult; // the answer of navigator.storage.persist() this session
 
-function render(...nodes) { main.replaceChildren(...nodes); main.focus?.(); }
+function render(...nodes) { main.replaceChildren(...nodes.filter((n) => n != null)); main.focus?.(); }
 function card(...c) { return h('div', { class: 'card' }, ...c); }
 function dl(rows) { return h('dl', { class: 'sum' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])); }
 function fail(e) {
@@ -42,7 +42,6 @@ async function viewHome() {
   const key = await keys.loadKey();
   const left = (await queue.unsent()).length;
   const last = await store.get('meta', 'lastSync');
-  const panels = new Map(await Promise.all(rows.filter((r) => r.state === 'conflict').map(async (r) => [r.id, await conflictPanel(r, types, () => route())])));
   const status = dl([[t('home.unsent'), String(left)], [t('home.lastsync'), last ? new Date(last).toLocaleString() : t('home.never')]]);
   if (!key) {
     return render(h('h1', {}, t('home.hello')), card(h('p', {}, t('home.nokey')), h('a', { class: 'btn', href: '#/key' }, t('key.make'))), card(status));
@@ -272,6 +271,7 @@ async function viewQueue() {
   let types = null;
   try { types = (await api.catalogue()).types; } catch { /* offline */ }
   const last = await store.get('meta', 'lastSync');
+  const panels = new Map(await Promise.all(rows.filter((r) => r.state === 'conflict').map(async (r) => [r.id, await conflictPanel(r, types, () => route())])));
   const btn = h('button', { class: 'btn', type: 'button', id: 'syncnow' }, t('queue.sync'));
   btn.addEventListener('click', async () => { btn.disabled = true; try { await queue.sync(); } finally { route(); } });
   render(h('h1', {}, t('queue.title')),
@@ -302,7 +302,7 @@ async function ledgerCode() {
   if (first) localStorage.setItem('aidreg.ledger', first);
   return first;
 }
-async function keysAgain(msg) { (await import('./keysadmin.js')).viewKeys(ui, await ledgerCode(), keysAgain, msg); }
+async function keysAgain(msg) { return (await import('./keysadmin.js')).viewKeys(ui, await ledgerCode(), keysAgain, msg); }
 
 async function route(to) {
   if (to && location.hash !== to) { location.hash = to; return; }
@@ -316,15 +316,15 @@ async function route(to) {
       case 'record': return await viewRecord(parts[1], parts[2]);
       case 'queue': return await viewQueue();
       case 'assets': return await viewAssets(parts[1]);
-      case 'plans': return (await import('./plans.js')).viewPlans(ui, await ledgerCode(), parts[1]);
-      case 'plan': return (await import('./plans.js')).viewPlan(ui, await ledgerCode(), parts[1]);
-      case 'newplan': return (await import('./plans.js')).viewNewPlan(ui);
-      case 'act': return (await import('./plans.js')).viewAct(ui, parts[1], parts[2], parts[3]);
-      case 'county': return (await import('./dashboard.js')).viewCounty(ui, await ledgerCode());
-      case 'township': return (await import('./dashboard.js')).viewTownship(ui, await ledgerCode(), parts[1]);
-      case 'village': return (await import('./dashboard.js')).viewVillage(ui, await ledgerCode(), parts[1]);
-      case 'findings': return (await import('./dashboard.js')).viewFindings(ui, await ledgerCode());
-      case 'reports': return (await import('./dashboard.js')).viewReports(ui, await ledgerCode());
+      case 'plans': return await (await import('./plans.js')).viewPlans(ui, await ledgerCode(), parts[1]);
+      case 'plan': return await (await import('./plans.js')).viewPlan(ui, await ledgerCode(), parts[1]);
+      case 'newplan': return await (await import('./plans.js')).viewNewPlan(ui);
+      case 'act': return await (await import('./plans.js')).viewAct(ui, parts[1], parts[2], parts[3]);
+      case 'county': return await (await import('./dashboard.js')).viewCounty(ui, await ledgerCode());
+      case 'township': return await (await import('./dashboard.js')).viewTownship(ui, await ledgerCode(), parts[1]);
+      case 'village': return await (await import('./dashboard.js')).viewVillage(ui, await ledgerCode(), parts[1]);
+      case 'findings': return await (await import('./dashboard.js')).viewFindings(ui, await ledgerCode());
+      case 'reports': return await (await import('./dashboard.js')).viewReports(ui, await ledgerCode());
       case 'keys': return await keysAgain();
       default: return await viewHome();
     }
