@@ -11,4 +11,5 @@ command -v node >/dev/null || { echo "skipped: no node"; exit "$SKIP"; }
 [[ -d $AIDREG_ROOT/tests/web/node_modules/playwright-core ]] ||
   { echo "skipped: no tests/web/node_modules (cd tests/web && npm ci)"; exit "$SKIP"; }
 export AIDREG_CHROMIUM=$chrome
-exec timeout 600 node "$AIDREG_ROOT/tests/web/webapp.test.mjs"
+# web.sh [NAME]: tests/web/NAME.test.mjs (default webapp).
+exec timeout 600 node "$AIDREG_ROOT/tests/web/${1:-webapp}.test.mjs"
