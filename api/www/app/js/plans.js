@@ -73,7 +73,7 @@ export async function viewPlan(ui, ledger, id) {
       h('a', { class: 'btn', href: `#/act/plan/${encodeURIComponent(id)}/allocation.payout`, 'data-type': 'allocation.payout' }, t('act.payout'))) : null,
     h('h2', {}, t('plan.lines')),
     tbl(['#', t('plan.lines'), t('plan.total'), t('plan.paid'), t('plan.remaining')],
-      p.lines.map((l, i) => [String(i), `${l.purpose_zh || l.purpose}：${l.description}`, yuan(l.amount_fen), yuan(l.paid_fen), yuan(l.remaining_fen)])),
+      p.lines.map((l, i) => [String(i + 1), `${l.purpose_zh || l.purpose}：${l.description}`, yuan(l.amount_fen), yuan(l.paid_fen), yuan(l.remaining_fen)])),
     h('h2', {}, t('plan.sources')),
     tbl([t('sum.asset'), t('plan.total')], p.sources.map((s) => [s.asset_name || s.asset || s.income.slice(0, 12), yuan(s.amount_fen)])),
     h('h2', {}, t('plan.steps')),
@@ -83,7 +83,7 @@ export async function viewPlan(ui, ledger, id) {
       [t('plan.filed'), p.filed ? p.filed.note || '✓' : t('plan.none')],
       [t('plan.notice'), p.notice ? `${p.notice.start}～${p.notice.end} ${p.notice.place || ''}` : t('plan.none')]])),
     h('h2', {}, t('plan.payouts')),
-    p.payouts?.length ? tbl(['#', t('payee'), t('plan.paid'), 'date'], p.payouts.map((x) => [String(x.line), `${x.payee?.name || ''}（${x.payee?.kind_zh || x.payee?.kind || ''}）`, yuan(x.amount_fen), x.paid_on]))
+    p.payouts?.length ? tbl(['#', t('payee'), t('plan.paid'), 'date'], p.payouts.map((x) => [String(x.line + 1), `${x.payee?.name || ''}（${x.payee?.kind_zh || x.payee?.kind || ''}）`, yuan(x.amount_fen), x.paid_on]))
       : ui.card(h('p', {}, t('plan.none'))),
     historyCard(steps, cat.types));
 }
