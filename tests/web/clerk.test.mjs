@@ -8,6 +8,7 @@
 //     demo keys); the clerk publishes its notice; a payout to a payee named with an ID number is
 //     refused by the server and shown in Chinese naming the field (收款方), nothing stored; the
 //     payout without it is accepted and the plan pays;
+//     a village notice ending in the future is accepted, one shorter than 7 days refused by the form;
 //  4. prev: an entry signed on a head that another signer has moved is refused 409, shown as a
 //     conflict with what changed and who signed it; another entry is sent meanwhile (a conflict
 //     blocks nothing); re-based and re-signed it is accepted with prev = the new head;
@@ -197,6 +198,24 @@ await step('a payout naming a payee by ID number is refused, shown in Chinese wi
   ok(p.state === 'paying' && p.paid_fen === 20000 && p.lines[0].remaining_fen === 30000, 'paid: ' + p.state + ' ' + p.paid_fen);
 });
 
+await step('a village notice: its end may lie ahead (a promise, not a fact), its period at least publicity_days', async () => {
+  await go(page, '#/plans', `a[href="#/act/village/${VILLAGE}/notice.publish"]`);
+  await page.click(`a[href="#/act/village/${VILLAGE}/notice.publish"]`);
+  await page.waitForSelector('#f-start');
+  ok(await page.isChecked('input[name=kind][value=assets]'), 'kind 资产公示 chosen for a village');
+  await page.fill('#f-start', day(0));
+  await page.fill('#f-end', day(3));
+  await page.fill('#f-content_sha256', crypto.createHash('sha256').update('资产公示').digest('hex'));
+  await page.fill('#f-place', '村委会公开栏');
+  await page.click('#review');
+  ok(!(await page.$('#sign')) && (await page.textContent('main')).includes('公示期至少 7 天'), 'too short a period is refused by the form');
+  await page.fill('#f-end', day(8));
+  await reviewAndSign(page);
+  ok(await page.$('#receipt'), 'accepted with an end in the future: ' + await page.textContent('main'));
+  const n = (await get(`/v1/ledgers/${LEDGER}/notices`)).body.items.filter((x) => x.subject === VILLAGE && x.end === day(8));
+  ok(n.length >= 1 && n[n.length - 1].kind === 'assets', 'stored');
+});
+
 await step('409: an entry on a moved head is a visible conflict, blocks nothing, and is re-based', async () => {
   const asset = pwAssets[0];
   await go(page, `#/record/${encodeURIComponent(asset.id)}/maintenance.report`, '#review');
@@ -279,7 +298,13 @@ await step('offline entries exported to a file, imported twice in a second brows
 const C = await newPage(1280);
 await step('the county dashboard shows the server\'s figures for the demo ledger', async () => {
   const s = (await get(`/v1/ledgers/${LEDGER}/summary`)).body;
-  await go(C.page, '#/county', '#townships tr[data-place]');
+  await go(C.page, '#/county', '#townships');
+  // The fixtures' server holds the e2e tests' ledgers too: choose the demo county.
+  if (await C.page.$('#ledgerpick')) {
+    await C.page.selectOption('#ledgerpick', LEDGER);
+    await until(C.page, (code) => document.querySelector('main h1')?.textContent.includes(code), LEDGER);
+  }
+  await C.page.waitForSelector('#townships tr[data-place]');
   for (const k of ['original_value', 'income_net', 'allocated', 'paid', 'unallocated']) {
     const shown = await C.page.textContent(`#county [data-fig=${k}]`);
     ok(shown === yuanText(s[k + '_yuan']), `${k}: ${shown} vs ${s[k + '_yuan']}`);

@@ -292,12 +292,12 @@ async function viewQueue() {
 
 // What the modules of the other views draw with.
 const ui = { render, card, dl, problemCard, receiptCard };
-// The county the views read: the device key's, else the one chosen last, else the first.
+// The county the views read: the one chosen on the county page, else the device key's, else the first.
 async function ledgerCode() {
-  const key = await keys.loadKey();
-  if (key) return key.ledger;
   const saved = localStorage.getItem('aidreg.ledger');
   if (saved) return saved;
+  const key = await keys.loadKey();
+  if (key) return key.ledger;
   const first = (await api.ledgers()).ledgers[0]?.code;
   if (first) localStorage.setItem('aidreg.ledger', first);
   return first;

@@ -57,7 +57,12 @@ export async function viewCounty(ui, ledger) {
   const towns = places.items.filter((p) => p.level === 'township');
   const sums = await Promise.all(towns.map((p) => api.read(ledger, `townships/${p.code}/summary`)));
   const name = ls.ledgers.find((l) => l.code === ledger)?.name || ledger;
-  ui.render(h('h1', {}, `${t('dash.title')} · ${name}（${ledger}）`), links(h('a', { class: 'btn sec', href: '#/plans' }, t('dash.plans'))),
+  // The county every view reads (kept in localStorage): a server may hold several.
+  const pick = h('select', { id: 'ledgerpick', 'aria-label': t('key.ledger') },
+    ls.ledgers.map((l) => h('option', { value: l.code, selected: l.code === ledger }, `${l.name}（${l.code}）`)));
+  pick.addEventListener('change', () => { localStorage.setItem('aidreg.ledger', pick.value); dispatchEvent(new HashChangeEvent('hashchange')); });
+  ui.render(h('h1', {}, `${t('dash.title')} · ${name}（${ledger}）`), ls.ledgers.length > 1 ? h('p', {}, pick) : null,
+    links(h('a', { class: 'btn sec', href: '#/plans' }, t('dash.plans'))),
     h('div', { id: 'county' }, figures(ui, s)),
     h('h2', {}, t('dash.townships')), tbl('townships', placeHead(), placeRows(towns, sums, '#/township/')));
 }

@@ -54,7 +54,8 @@ export async function viewPlans(ui, ledger, village) {
     h('strong', {}, p.id), h('div', { class: 'muted' }, h('span', { class: p.state === 'closed' ? 'tag' : 'tag warn' }, p.state_zh || p.state),
       `${p.village_name || p.village} · ${p.year} · ${t('plan.total')} ${yuan(p.total_fen)} · ${t('plan.paid')} ${yuan(p.paid_fen)}`)));
   ui.render(h('h1', {}, t('plans.title')),
-    key && key.ledger === ledger ? h('p', {}, h('a', { class: 'btn', href: '#/newplan', id: 'newplan' }, t('plans.new'))) : null,
+    key && key.ledger === ledger ? h('p', { class: 'row' }, h('a', { class: 'btn', href: '#/newplan', id: 'newplan' }, t('plans.new')),
+      h('a', { class: 'btn sec', href: `#/act/village/${key.village}/notice.publish`, 'data-type': 'notice.publish' }, t('act.village.notice'))) : null,
     r.items.length ? h('ul', { class: 'list', id: 'plans' }, r.items.map(item)) : ui.card(h('p', {}, t('plans.none'))));
 }
 
