@@ -14,11 +14,7 @@ async function getJSON(path) {
   return r.body;
 }
 export const ledgers = () => getJSON('/v1/ledgers');
-export function assets(code, params) {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== '' && v != null) q.set(k, v);
-  return getJSON(`/v1/ledgers/${code}/assets?${q}`);
-}
+export const assets = (code, params) => read(code, 'assets', params);
 export const asset = (code, id) => getJSON(`/v1/ledgers/${code}/assets/${encodeURIComponent(id)}`);
 // The origin ("<host>/<code>") is the checkpoint's first line.
 export async function origin(code) {
@@ -43,4 +39,13 @@ export function catalogue() {
     return { schemas: s, problems, types, body: (type) => s['Body_' + type.replace(/\./g, '_')] };
   }).catch((e) => { openapi = undefined; throw e; });
   return openapi;
+}
+// One asset or plan with a page of its history (from: the ledger index to start at).
+export const subject = (code, kind, id, from) =>
+  getJSON(`/v1/ledgers/${code}/${kind === 'plan' ? 'plans' : 'assets'}/${encodeURIComponent(id)}${from != null ? '?from=' + from : ''}`);
+// Any read route of the ledger: read(code, 'summary'), read(code, 'plans', {village}).
+export function read(code, path, params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params || {})) if (v !== '' && v != null) q.set(k, v);
+  return getJSON(`/v1/ledgers/${code}/${path}${q.size ? '?' + q : ''}`);
 }

@@ -9,12 +9,17 @@ import { signEvent, event } from './dsse.js';
 import { buildForm, describe, fieldLabel } from './form.js';
 import { t, half, getLang, setLang } from './i18n.js';
 import { h, fenToYuan } from './util.js';
+import { prevFor, serverHead } from './chain.js';
+import { allSteps, historyCard } from './history.js';
+import './strings_more.js';
 
 const main = document.getElementById('main');
 const RECORD_TYPES = ['maintenance.report', 'inventory.count'];
+const TAB_OF = { asset: 'assets', record: 'assets', plan: 'plans', newplan: 'plans', act: 'plans', township: 'county', village: 'county',
+  findings: 'county', reports: 'county', keys: 'county' };
 let persistResult; // the answer of navigator.storage.persist() this session
 
-function render(...nodes) { main.replaceChildren(...nodes); main.focus?.(); }
+function render(...nodes) { main.replaceChildren(...nodes.filter((n) => n != null)); main.focus?.(); }
 function card(...c) { return h('div', { class: 'card' }, ...c); }
 function dl(rows) { return h('dl', { class: 'sum' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])); }
 function fail(e) {
@@ -86,7 +91,8 @@ async function viewKey() {
       [t('key.enrolled'), key.enrolled ? t('key.enrolled.yes') : t('key.enrolled.unknown')],
     ])),
     h('p', {}, h('button', { class: 'btn sec', type: 'button', onclick: async () => {
-      if (!confirm(t('key.replace.confirm'))) return;
+      const n = (await store.all('queue')).length;
+      if (!confirm(n ? t('key.replace.unsent', { n }) : t('key.replace.confirm'))) return;
       await store.del('keys', 'clerk');
       route();
     } }, t('key.replace'))));
@@ -115,8 +121,8 @@ async function viewKeyNew() {
 
 // ---------------------------------------------------------------- assets
 
-async function viewAssets() {
-  const key = await keys.loadKey();
+async function viewAssets(village) {
+  const key = village ? { ledger: await ledgerCode(), village } : await keys.loadKey();
   if (!key) return render(h('h1', {}, t('assets.title')), card(h('p', {}, t('assets.nokey')), h('a', { class: 'btn', href: '#/key' }, t('key.make'))));
   let cat = null;
   try { cat = await api.catalogue(); } catch { /* labels fall back to codes */ }
@@ -151,23 +157,34 @@ async function viewAssets() {
   q.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(() => load(true), 250); });
   cls.addEventListener('change', () => load(true));
   more.addEventListener('click', () => load(false));
-  render(h('h1', {}, t('assets.title')), h('div', { class: 'row' }, q, cls), count, ul, more);
+  // Recent first: the assets this device recorded on lately (its receipts and queue), newest first.
+  const seen = new Map();
+  for (const r of [...await store.all('receipts'), ...await store.all('queue')].sort((x, y) => (x.event.time < y.event.time ? 1 : -1))) {
+    if (r.meta?.kind !== 'plan' && r.meta?.asset && !seen.has(r.event.subject) && seen.size < 5) seen.set(r.event.subject, r.meta.asset);
+  }
+  const recent = seen.size ? card(h('h2', {}, t('assets.recent')), h('ul', { class: 'list', id: 'recent' },
+    [...seen].map(([id, name]) => h('li', {}, h('a', { href: '#/asset/' + encodeURIComponent(id), 'data-asset': id }, h('strong', {}, name), h('div', { class: 'muted' }, id)))))) : null;
+  render(h('h1', {}, t('assets.title')), recent, h('div', { class: 'row' }, q, cls), count, ul, more);
   await load(true);
 }
 
 async function viewAsset(id) {
   const key = await keys.loadKey();
-  if (!key) return route('#/key');
-  let a, cat;
-  try { [a, cat] = await Promise.all([api.asset(key.ledger, id), api.catalogue()]); } catch (e) { return render(fail(e)); }
+  const ledger = await ledgerCode();
+  let a, cat, steps;
+  try { [a, cat] = await Promise.all([api.asset(ledger, id), api.catalogue()]); steps = await allSteps(ledger, 'asset', id, a); } catch (e) { return render(fail(e)); }
   const classP = cat.schemas.Body_asset_register?.properties?.class;
+  const mine = key && key.ledger === ledger;
   render(h('h1', {}, a.name),
     card(dl([['编号 / ID', a.id], [fieldLabel('class', classP), classP?.['x-labels']?.[a.class] || a.class],
       ['原值（元）', a.original_value_fen != null ? fenToYuan(a.original_value_fen) : '—']])),
-    await evidence.photoGallery(key.ledger, a),
-    h('h2', {}, t('rec.choose')),
-    h('div', { class: 'grid' }, RECORD_TYPES.map((type) => h('a', { class: 'btn', href: `#/record/${encodeURIComponent(id)}/${type}`, 'data-type': type },
-      cat.types[type]?.title || type))));
+    await evidence.photoGallery(ledger, a),
+    mine ? h('h2', {}, t('rec.choose')) : null,
+    mine ? h('div', { class: 'grid' }, RECORD_TYPES.map((type) => h('a', { class: 'btn', href: `#/record/${encodeURIComponent(id)}/${type}`, 'data-type': type },
+      cat.types[type]?.title || type)),
+    a.class === 'operating' ? h('a', { class: 'btn', href: `#/act/asset/${encodeURIComponent(id)}/income.report`, 'data-type': 'income.report' },
+      cat.types['income.report']?.title || 'income.report') : null) : null,
+    historyCard(steps, cat.types));
 }
 
 // ---------------------------------------------------------------- record
@@ -200,9 +217,10 @@ function receiptCard(res) {
 async function viewRecord(id, type) {
   const key = await keys.loadKey();
   if (!key) return route('#/key');
-  let a, cat, origin;
+  let a, cat, origin, head = null;
   try {
     [a, cat] = await Promise.all([api.asset(key.ledger, id), api.catalogue()]);
+    head = await serverHead(key.ledger, 'asset', id, a);
     origin = (await api.ledgers()).ledgers.find((l) => l.code === key.ledger)?.origin || await api.origin(key.ledger);
   } catch (e) { return render(fail(e)); }
   const schema = cat.body(type);
@@ -226,13 +244,15 @@ async function viewRecord(id, type) {
     sign.addEventListener('click', async () => {
       sign.disabled = back.disabled = true;
       out.replaceChildren(h('p', { class: 'muted' }, t('sub.sending')));
-      const signed = await signEvent(key, event(origin, type, id, body));
-      const res = await queue.submitNow(key.ledger, signed, { asset: a.name, type, title });
+      const signed = await signEvent(key, event(origin, type, id, body, await prevFor(key.ledger, id, head)));
+      const res = await queue.submitNow(key.ledger, signed, { asset: a.name, type, title, kind: 'asset' });
       if (res.outcome === 'accepted') {
         out.replaceChildren(receiptCard(res), h('p', { class: 'row' },
           h('a', { class: 'btn sec', href: '#/asset/' + encodeURIComponent(id) }, t('sub.again')), h('a', { class: 'btn sec', href: '#/assets' }, t('nav.assets'))));
       } else if (res.outcome === 'offline') {
         out.replaceChildren(h('div', { class: 'card', id: 'queued' }, h('p', {}, t('sub.queued'))));
+      } else if (res.outcome === 'conflict') {
+        out.replaceChildren(h('div', { class: 'card bad', id: 'conflict' }, h('p', {}, t('conflict.made')), h('a', { class: 'btn', href: '#/queue' }, t('nav.queue'))));
       } else {
         if (res.id != null) await store.del('queue', res.id); // the form stays: fix it and sign again
         slot.replaceChildren(problemCard(res.problem, schema, form));
@@ -251,26 +271,47 @@ async function viewRecord(id, type) {
 
 async function viewQueue() {
   const rows = await store.all('queue');
+  const [{ conflictPanel }, { queueFileCard }] = await Promise.all([import('./conflict.js'), import('./queue_file.js')]);
+  let types = null;
+  try { types = (await api.catalogue()).types; } catch { /* offline */ }
+  const last = await store.get('meta', 'lastSync');
+  const panels = new Map(await Promise.all(rows.filter((r) => r.state === 'conflict').map(async (r) => [r.id, await conflictPanel(r, types, () => route())])));
   const btn = h('button', { class: 'btn', type: 'button', id: 'syncnow' }, t('queue.sync'));
   btn.addEventListener('click', async () => { btn.disabled = true; try { await queue.sync(); } finally { route(); } });
   render(h('h1', {}, t('queue.title')),
     rows.length ? h('ul', { class: 'list' }, rows.map((r) => h('li', {}, h('div', { class: 'card ' + (r.state === 'signed' ? '' : 'bad') },
       h('strong', {}, `${r.meta?.title || r.event.type} · ${r.meta?.asset || r.event.subject}`),
       h('p', { class: 'muted' }, t('queue.state.' + r.state), ' · ', new Date(r.queued).toLocaleString()),
-      r.problem ? h('p', { class: 'err' }, half(r.problem.title || '')) : null,
-      r.state !== 'signed' ? h('button', { class: 'btn sec', type: 'button', onclick: async () => {
+      r.problem && r.state !== 'conflict' ? h('p', { class: 'err' }, half(r.problem.title || '')) : null,
+      panels.get(r.id) || null,
+      r.state === 'refused' ? h('button', { class: 'btn sec', type: 'button', onclick: async () => {
         if (confirm(t('queue.drop.confirm'))) { await store.del('queue', r.id); route(); }
       } }, t('queue.drop')) : null))))
       : card(h('p', {}, t('queue.empty'))),
-    h('p', {}, btn));
+    h('p', { class: 'muted', id: 'lastsync' }, t('home.lastsync'), '：', last ? new Date(last).toLocaleString() : t('home.never')),
+    h('p', {}, btn), queueFileCard(() => route()));
 }
 
 // ---------------------------------------------------------------- routes
 
+// What the modules of the other views draw with.
+const ui = { render, card, dl, problemCard, receiptCard };
+// The county the views read: the one chosen on the county page, else the device key's, else the first.
+async function ledgerCode() {
+  const saved = localStorage.getItem('aidreg.ledger');
+  if (saved) return saved;
+  const key = await keys.loadKey();
+  if (key) return key.ledger;
+  const first = (await api.ledgers()).ledgers[0]?.code;
+  if (first) localStorage.setItem('aidreg.ledger', first);
+  return first;
+}
+async function keysAgain(msg) { return (await import('./keysadmin.js')).viewKeys(ui, await ledgerCode(), keysAgain, msg); }
+
 async function route(to) {
   if (to && location.hash !== to) { location.hash = to; return; }
   const parts = (location.hash.replace(/^#\/?/, '') || '').split('/').map(decodeURIComponent);
-  for (const a of document.querySelectorAll('.tabs a')) a.classList.toggle('on', a.getAttribute('href') === '#/' + (parts[0] === 'asset' || parts[0] === 'record' ? 'assets' : parts[0]));
+  for (const a of document.querySelectorAll('.tabs a')) a.classList.toggle('on', a.getAttribute('href') === '#/' + (TAB_OF[parts[0]] || parts[0]));
   try {
     switch (parts[0]) {
       case 'pub': return await (await import('./notice.js'))[parts[2] === 'plan' ? 'viewPlan' : 'viewVillage'](render, parts[1], parts[2] === 'plan' ? parts[3] : parts[2]);
@@ -278,10 +319,20 @@ async function route(to) {
       case 'receipts': return await evidence.viewReceipts(render);
       case '': return await viewHome();
       case 'key': return await viewKey();
-      case 'assets': return await viewAssets();
       case 'asset': return await viewAsset(parts[1]);
       case 'record': return await viewRecord(parts[1], parts[2]);
       case 'queue': return await viewQueue();
+      case 'assets': return await viewAssets(parts[1]);
+      case 'plans': return await (await import('./plans.js')).viewPlans(ui, await ledgerCode(), parts[1]);
+      case 'plan': return await (await import('./plans.js')).viewPlan(ui, await ledgerCode(), parts[1]);
+      case 'newplan': return await (await import('./plans.js')).viewNewPlan(ui);
+      case 'act': return await (await import('./plans.js')).viewAct(ui, parts[1], parts[2], parts[3]);
+      case 'county': return await (await import('./dashboard.js')).viewCounty(ui, await ledgerCode());
+      case 'township': return await (await import('./dashboard.js')).viewTownship(ui, await ledgerCode(), parts[1]);
+      case 'village': return await (await import('./dashboard.js')).viewVillage(ui, await ledgerCode(), parts[1]);
+      case 'findings': return await (await import('./dashboard.js')).viewFindings(ui, await ledgerCode());
+      case 'reports': return await (await import('./dashboard.js')).viewReports(ui, await ledgerCode());
+      case 'keys': return await keysAgain();
       default: return await viewHome();
     }
   } catch (e) { render(fail(e)); }

@@ -48,3 +48,10 @@ export async function settle(id, receipt) {
   tx.objectStore('queue').delete(id);
   return done(tx);
 }
+// One transaction: delete a queue row and add its successor; the new row's id.
+export async function swap(oldId, row) {
+  const tx = (await db()).transaction('queue', 'readwrite');
+  tx.objectStore('queue').delete(oldId);
+  const rq = tx.objectStore('queue').add(row);
+  return done(tx, rq);
+}

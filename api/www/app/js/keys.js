@@ -15,15 +15,16 @@ export async function hasEd25519() {
 
 export async function loadKey() { return (await store.get('keys', 'clerk')) || null; }
 
-// Make and keep a new key for ledger (6-digit code) and village (12-digit scope).
-export async function makeKey(ledger, village) {
+// Make and keep a new key for ledger (6-digit code) and village (12-digit scope); slot "county"
+// is a county officer's key (keysadmin.js).
+export async function makeKey(ledger, village, slot = 'clerk', role = 'village') {
   const pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify']);
   const raw = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
   const rec = {
     kind: KIND_WEBCRYPTO, privateKey: pair.privateKey, publicKey: pair.publicKey, keyid: b64(raw),
-    ledger, village, created: new Date().toISOString(), extractable: pair.privateKey.extractable, enrolled: false,
+    ledger, village, role, created: new Date().toISOString(), extractable: pair.privateKey.extractable, enrolled: false,
   };
-  await store.put('keys', rec, 'clerk');
+  await store.put('keys', rec, slot);
   return rec;
 }
 

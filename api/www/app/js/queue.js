@@ -21,6 +21,31 @@ export async function enqueue(ledger, signed, meta) {
   return row;
 }
 
+// A re-signed entry in place of a conflicting one, in one transaction (the old one is never
+// lost without its successor); it goes to the end of the queue.
+export async function replace(oldId, ledger, signed, meta) {
+  const row = { ledger, env: signed.env, payload_sha256: signed.payload_sha256, event: signed.event, meta,
+    state: 'signed', tries: 0, queued: new Date().toISOString() };
+  row.id = await store.swap(oldId, row);
+  changed();
+  return row;
+}
+
+// Rows from another device's export (queue_file.js): kept unless this device already holds
+// that payload, queued or accepted. Returns how many were added.
+export async function adopt(rows) {
+  let added = 0;
+  for (const r of rows) {
+    if (await store.get('receipts', r.payload_sha256)) continue;
+    if ((await store.all('queue')).some((x) => x.payload_sha256 === r.payload_sha256)) continue;
+    await store.put('queue', { ledger: r.ledger, env: r.env, payload_sha256: r.payload_sha256, event: r.event, meta: r.meta,
+      state: 'signed', tries: 0, queued: r.queued || new Date().toISOString(), imported: new Date().toISOString() });
+    added++;
+  }
+  if (added) changed();
+  return added;
+}
+
 // Send one row: {outcome: 'accepted'|'refused'|'conflict'|'offline', receipt?, problem?, status?}
 async function sendRow(row) {
   let r;
