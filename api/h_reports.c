@@ -52,14 +52,24 @@ static const char *js(const json_t *o, const char *k) {
   return s ? s : "";
 }
 
-/* The cells of one row of the register, in column order. */
-#define NCOLS 21
+/* The cells of one row of the register, in column order. The headers are the importer's
+ * (docs/import.md), so that the exported 总台账 imports again as the same assets. */
+#define NCOLS 26
+enum { C_NO = 0, C_QTY = 15, C_VALUE = 17 };
 static const char *const headers[NCOLS] = {
-    "序号",     "资产编号", "资产名称", "所属项目", "资金年度",     "资金来源",     "资产类别",
-    "资产类型", "资产形态", "所在乡镇", "所在村",   "数量",         "单位",         "资产原值（元）",
-    "状态",     "竣工日期", "竣工验收日期", "产权主体", "确权证书编号", "管护主体", "管护责任人"};
+    "序号",     "资产编号",   "资产名称",       "项目编号", "项目名称",     "项目类型",   "资金年度",
+    "资金来源", "资产类别",   "资产类型",       "资产形态", "所在乡镇",     "所在村",     "村代码",
+    "建设内容及规模", "数量", "单位",           "资产原值（元）", "状态",   "竣工日期",   "竣工验收日期",
+    "产权主体", "确权证书编号", "确权日期",     "管护主体", "管护责任人"};
 /* Right-aligned (numbers) in HTML. */
-static bool numeric(int c) { return c == 0 || c == 11 || c == 13; }
+static bool numeric(int c) { return c == C_NO || c == C_QTY || c == C_VALUE; }
+
+/* o[k]'s Chinese label (k_zh) when it has one, else o[k]. */
+static const char *zh_or(const json_t *o, const char *k) {
+  char kz[64];
+  snprintf(kz, sizeof kz, "%s_zh", k);
+  return *js(o, kz) ? js(o, kz) : js(o, k);
+}
 
 static void cells(const json_t *row, char out[NCOLS][512]) {
   char tmp[512] = "";
@@ -77,27 +87,36 @@ static void cells(const json_t *row, char out[NCOLS][512]) {
   snprintf(out[1], 512, "%s", js(row, "id"));
   snprintf(out[2], 512, "%s", js(row, "name"));
   snprintf(out[3], 512, "%s", js(row, "project"));
-  snprintf(out[4], 512, "%s", js(row, "year"));
-  snprintf(out[5], 512, "%s", tmp);
-  snprintf(out[6], 512, "%s", *js(row, "class_zh") ? js(row, "class_zh") : js(row, "class"));
-  snprintf(out[7], 512, "%s", js(row, "subtype"));
-  snprintf(out[8], 512, "%s", *js(row, "form_zh") ? js(row, "form_zh") : js(row, "form"));
-  snprintf(out[9], 512, "%s", *js(row, "township_name") ? js(row, "township_name") : js(row, "township"));
-  snprintf(out[10], 512, "%s", *js(row, "village_name") ? js(row, "village_name") : js(row, "village"));
-  snprintf(out[11], 512, "%s", qty);
-  snprintf(out[12], 512, "%s", js(row, "unit"));
-  snprintf(out[13], 512, "%s", js(row, "value_yuan"));
-  snprintf(out[14], 512, "%s", *js(row, "status_zh") ? js(row, "status_zh") : js(row, "status"));
-  snprintf(out[15], 512, "%s", js(row, "completed_on"));
-  snprintf(out[16], 512, "%s", js(row, "accepted_on"));
-  snprintf(out[17], 512, "%s", js(row, "owner"));
-  snprintf(out[18], 512, "%s", js(row, "certificate_no"));
-  snprintf(out[19], 512, "%s", js(row, "maintainer"));
-  snprintf(out[20], 512, "%s", js(row, "maintainer_person"));
+  snprintf(out[4], 512, "%s", js(row, "project_name"));
+  snprintf(out[5], 512, "%s", zh_or(row, "project_type"));
+  snprintf(out[6], 512, "%s", js(row, "year"));
+  snprintf(out[7], 512, "%s", tmp);
+  snprintf(out[8], 512, "%s", zh_or(row, "class"));
+  snprintf(out[9], 512, "%s", js(row, "subtype"));
+  snprintf(out[10], 512, "%s", zh_or(row, "form"));
+  snprintf(out[11], 512, "%s", *js(row, "township_name") ? js(row, "township_name") : js(row, "township"));
+  snprintf(out[12], 512, "%s", *js(row, "village_name") ? js(row, "village_name") : js(row, "village"));
+  snprintf(out[13], 512, "%s", js(row, "village"));
+  snprintf(out[14], 512, "%s", js(row, "description"));
+  snprintf(out[15], 512, "%s", qty);
+  snprintf(out[16], 512, "%s", js(row, "unit"));
+  snprintf(out[17], 512, "%s", js(row, "value_yuan"));
+  snprintf(out[18], 512, "%s", zh_or(row, "status"));
+  snprintf(out[19], 512, "%s", js(row, "completed_on"));
+  snprintf(out[20], 512, "%s", js(row, "accepted_on"));
+  snprintf(out[21], 512, "%s", js(row, "owner"));
+  snprintf(out[22], 512, "%s", js(row, "certificate_no"));
+  snprintf(out[23], 512, "%s", js(row, "confirmed_on"));
+  snprintf(out[24], 512, "%s", js(row, "maintainer"));
+  snprintf(out[25], 512, "%s", js(row, "maintainer_person"));
 }
 
-static const char *const group_names[4][2] = {
-    {"by_class", "按资产类别"}, {"by_township", "按乡镇"}, {"by_village", "按村"}, {"by_year", "按资金年度"}};
+#define NGROUPS 5
+static const char *const group_names[NGROUPS][2] = {{"by_class", "按资产类别"},
+                                                    {"by_township", "按乡镇"},
+                                                    {"by_village", "按村"},
+                                                    {"by_year", "按资金年度"},
+                                                    {"by_channel", "按资金来源"}};
 
 /* ---- CSV --------------------------------------------------------------------------------- */
 
@@ -142,9 +161,9 @@ static void csv(buf *b, const json_t *r) {
   for (int c = 0; c < NCOLS; c++) {
     char n[32];
     snprintf(n, sizeof n, "%lld", (long long)json_integer_value(json_object_get(r, "count")));
-    csv_cell(b, c == 0 ? "合计" : c == 2 ? n : c == 13 ? js(r, "value_yuan") : "", c == NCOLS - 1);
+    csv_cell(b, c == C_NO ? "合计" : c == 2 ? n : c == C_VALUE ? js(r, "value_yuan") : "", c == NCOLS - 1);
   }
-  for (int g = 0; g < 4; g++) {
+  for (int g = 0; g < NGROUPS; g++) {
     puts_(b, "\r\n");
     csv_cell(b, "小计", false);
     csv_cell(b, group_names[g][1], false);
@@ -216,11 +235,11 @@ static void html(buf *b, const json_t *r) {
     }
     puts_(b, "</tr>\n");
   }
-  printf_(b, "<tr><th>合计</th><td colspan=\"12\">%lld 项</td><td class=\"n\">",
+  printf_(b, "<tr><th>合计</th><td colspan=\"%d\">%lld 项</td><td class=\"n\">", C_VALUE - 1,
           (long long)json_integer_value(json_object_get(r, "count")));
   html_text(b, js(r, "value_yuan"));
-  puts_(b, "</td><td colspan=\"7\"></td></tr>\n</tbody></table>\n");
-  for (int g = 0; g < 4; g++) {
+  printf_(b, "</td><td colspan=\"%d\"></td></tr>\n</tbody></table>\n", NCOLS - C_VALUE - 1);
+  for (int g = 0; g < NGROUPS; g++) {
     puts_(b, "<table><thead><tr><th>小计 ");
     puts_(b, group_names[g][1]);
     puts_(b, "</th><th>资产数</th><th>资产原值（元）</th></tr></thead><tbody>\n");
@@ -388,20 +407,18 @@ static int xlsx(const json_t *r, bool ledger, char **data, size_t *len) {
     json_array_foreach(json_object_get(r, "rows"), i, row) {
       cells(row, cl);
       for (int c = 0; c < NCOLS; c++) {
-        double v;
-        if (c == 13) xlsx_yuan(ws, at, (lxw_col_t)c, json_object_get(row, "value_fen"), money);
-        else if ((c == 0 || c == 11) && *cl[c]) worksheet_write_number(ws, at, (lxw_col_t)c, strtod(cl[c], NULL), NULL);
-        else if (c == 4 && yuan_number(cl[c], &v)) worksheet_write_number(ws, at, (lxw_col_t)c, v, NULL);
+        if (c == C_VALUE) xlsx_yuan(ws, at, (lxw_col_t)c, json_object_get(row, "value_fen"), money);
+        else if ((c == C_NO || c == C_QTY) && *cl[c]) worksheet_write_number(ws, at, (lxw_col_t)c, strtod(cl[c], NULL), NULL);
         else worksheet_write_string(ws, at, (lxw_col_t)c, cl[c], NULL);
       }
       at++;
     }
     worksheet_write_string(ws, at, 0, "合计", bold);
     xlsx_count(ws, at, 2, json_object_get(r, "count"));
-    xlsx_yuan(ws, at, 13, json_object_get(r, "value_fen"), money);
+    xlsx_yuan(ws, at, C_VALUE, json_object_get(r, "value_fen"), money);
     lxw_worksheet *sub = workbook_add_worksheet(wb, "小计");
     lxw_row_t sr = 0;
-    for (int g = 0; g < 4; g++) {
+    for (int g = 0; g < NGROUPS; g++) {
       char t[64];
       snprintf(t, sizeof t, "小计 %s", group_names[g][1]);
       worksheet_write_string(sub, sr, 0, t, head);

@@ -241,19 +241,37 @@ static json_t *project_body(plan_row *rows, size_t n, const char *project) {
     if (!*dept && *r->industry_dept) dept = r->industry_dept;
     if (!*unit && *r->impl_unit) unit = r->impl_unit;
     if (strcmp(r->accepted_on, accepted) > 0) snprintf(accepted, sizeof accepted, "%s", r->accepted_on);
-    const char *ch = *r->channel ? r->channel : "未注明 / unspecified";
+    /* A cell naming several channels (the 总台账 export writes a project's channels as
+     * "衔接资金、地方政府债券") gives each a line; the row's value is split evenly over them
+     * (the last takes the remainder), since the sheet does not say how it was shared. */
+    char chans[8][256];
+    size_t nch = 0;
+    for (const char *c = *r->channel ? r->channel : "未注明 / unspecified"; *c && nch < 8;) {
+      const char *e = strstr(c, "、");
+      size_t len = e ? (size_t)(e - c) : strlen(c);
+      if (len && len < sizeof chans[0]) snprintf(chans[nch++], sizeof chans[0], "%.*s", (int)len, c);
+      c += len + (e ? strlen("、") : 0);
+    }
+    if (nch == 0) snprintf(chans[nch++], sizeof chans[0], "%s", r->channel);
+    bool found = false;
+    for (size_t h = 0; h < nch; h++) {
+      const char *ch = chans[h];
+      int64_t part = h + 1 < nch ? r->value_fen / (int64_t)nch : r->value_fen - (r->value_fen / (int64_t)nch) * (int64_t)(nch - 1);
+      size_t k;
+      json_t *l;
+      found = false;
+      json_array_foreach(lines, k, l) {
+        if (strcmp(json_string_value(json_object_get(l, "channel")), ch) == 0 &&
+            json_integer_value(json_object_get(l, "year")) == r->year) {
+          json_object_set_new(l, "amount_fen", json_integer(json_integer_value(json_object_get(l, "amount_fen")) + part));
+          found = true;
+          break;
+        }
+      }
+      if (!found) json_array_append_new(lines, json_pack("{s:s, s:i, s:I}", "channel", ch, "year", r->year, "amount_fen", (json_int_t)part));
+    }
     size_t k;
     json_t *l;
-    bool found = false;
-    json_array_foreach(lines, k, l) {
-      if (strcmp(json_string_value(json_object_get(l, "channel")), ch) == 0 &&
-          json_integer_value(json_object_get(l, "year")) == r->year) {
-        json_object_set_new(l, "amount_fen", json_integer(json_integer_value(json_object_get(l, "amount_fen")) + r->value_fen));
-        found = true;
-        break;
-      }
-    }
-    if (!found) json_array_append_new(lines, json_pack("{s:s, s:i, s:I}", "channel", ch, "year", r->year, "amount_fen", (json_int_t)r->value_fen));
     found = false;
     json_array_foreach(locs, k, l) if (strcmp(json_string_value(l), r->village) == 0) found = true;
     if (!found) json_array_append_new(locs, json_string(r->village));
