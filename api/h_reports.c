@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "aidreg/audit.h"
 #include "aidreg/state.h"
 #include "h_reports.h"
 #include "query.h"
@@ -272,9 +274,19 @@ static void meta_csv(buf *b, const json_t *r) {
   csv_cell(b, js(r, "generated_at"), true);
 }
 
+/* A cell of a table: text, or a count (an integer, a number in the workbook). */
+static const char *cell_str(const json_t *cell, char tmp[32]) {
+  if (json_is_integer(cell)) {
+    snprintf(tmp, 32, "%lld", (long long)json_integer_value(cell));
+    return tmp;
+  }
+  return json_string_value(cell) ? json_string_value(cell) : "";
+}
+
 static void tables_csv(buf *b, const json_t *r) {
   puts_(b, "\xEF\xBB\xBF");
   meta_csv(b, r);
+  char tmp[32];
   size_t i, j, k;
   json_t *t, *row, *cell;
   json_array_foreach(json_object_get(r, "tables"), i, t) {
@@ -283,7 +295,7 @@ static void tables_csv(buf *b, const json_t *r) {
     const json_t *cols = json_object_get(t, "columns");
     json_array_foreach(cols, j, cell) csv_cell(b, json_string_value(cell), j + 1 == json_array_size(cols));
     json_array_foreach(json_object_get(t, "rows"), j, row) json_array_foreach(row, k, cell)
-        csv_cell(b, json_string_value(cell) ? json_string_value(cell) : "", k + 1 == json_array_size(row));
+        csv_cell(b, cell_str(cell, tmp), k + 1 == json_array_size(row));
   }
 }
 
@@ -320,8 +332,9 @@ static void tables_html(buf *b, const json_t *r) {
     json_array_foreach(json_object_get(t, "rows"), j, row) {
       puts_(b, "<tr>");
       json_array_foreach(row, k, cell) {
-        puts_(b, "<td>");
-        html_text(b, json_string_value(cell) ? json_string_value(cell) : "");
+        char tmp[32];
+        puts_(b, json_is_integer(cell) ? "<td style=\"text-align:right\">" : "<td>");
+        html_text(b, cell_str(cell, tmp));
         puts_(b, "</td>");
       }
       puts_(b, "</tr>\n");
@@ -453,7 +466,8 @@ static int xlsx(const json_t *r, bool ledger, char **data, size_t *len) {
         const char *col = json_string_value(json_array_get(cols, k));
         double v;
         lxw_row_t at = (lxw_row_t)(h + 1 + (int)j);
-        if (col && strstr(col, "（元）") && yuan_number(s, &v)) worksheet_write_number(ws, at, (lxw_col_t)k, v, money);
+        if (json_is_integer(cell)) xlsx_count(ws, at, (lxw_col_t)k, cell);
+        else if (col && strstr(col, "（元）") && yuan_number(s, &v)) worksheet_write_number(ws, at, (lxw_col_t)k, v, money);
         else worksheet_write_string(ws, at, (lxw_col_t)k, s, NULL);
       }
     }
@@ -480,12 +494,69 @@ static int xlsx(const json_t *r, bool ledger, char **data, size_t *len) {
 }
 #endif
 
+/* ---- reports 2 and 6 from the audit (aidreg_audit_latest_report), in the tables' shape ---- */
+
+static const char *summary_label(const char *k) {
+  static const char *const labels[][2] = {
+      {"assets", "资产数 assets"},         {"counted", "已清查 counted"},          {"not_counted", "未清查 not counted"},
+      {"not_found", "未见实物 not found"}, {"with_problems", "有问题 with problems"}, {"recorded", "记录的发现 recorded"},
+      {"open", "整改中 open"},             {"overdue", "整改超期 overdue"},        {"resolved", "已整改 resolved"}};
+  for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
+    if (strcmp(labels[i][0], k) == 0) return labels[i][1];
+  return k;
+}
+
+/* The audit's table {"title_zh","columns":[{key,zh,en}],"rows":[{key:…}],"summary"} as a
+ * report of tables (a summary table with the date it is as of, then the rows), so that it is
+ * written in every format like the county reports. New reference or NULL. */
+static json_t *audit_tables(const json_t *t) {
+  const json_t *cp = json_object_get(t, "checkpoint"), *cols = json_object_get(t, "columns"), *c, *row;
+  char title[256], now[32];
+  snprintf(title, sizeof title, "%s / %s", js(t, "title_zh"), js(t, "title_en"));
+  time_t tt = time(NULL);
+  struct tm tm;
+  gmtime_r(&tt, &tm);
+  strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  json_t *sum = json_array(), *head = json_array(), *rows = json_array();
+  json_t *out = json_pack("{s:O, s:s, s:s, s:{s:O, s:O, s:O}, s:s, s:[{s:s, s:[s, s], s:o}, {s:s, s:o, s:o}]}",
+                          "ledger", json_object_get(t, "ledger"), "report", js(t, "report"), "title", title,
+                          "checkpoint", "origin", json_object_get(cp, "origin"), "size", json_object_get(cp, "size"),
+                          "root_hash", json_object_get(cp, "root"), "generated_at", now, "tables", "title",
+                          "汇总 summary", "columns", "项目 item", "数 value", "rows", sum, "title", title, "columns",
+                          head, "rows", rows);
+  if (!out) return NULL;
+  json_array_append_new(sum, json_pack("[s, O]", "基准日 as of", json_object_get(t, "as_of")));
+  if (json_is_integer(json_object_get(t, "year")))
+    json_array_append_new(sum, json_pack("[s, O]", "年度 year", json_object_get(t, "year")));
+  const char *k;
+  json_t *v;
+  json_object_foreach((json_t *)json_object_get(t, "summary"), k, v) json_array_append_new(sum, json_pack("[s, O]", summary_label(k), v));
+  size_t i, j;
+  json_array_foreach(cols, i, c) {
+    char h[256];
+    snprintf(h, sizeof h, "%s %s", js(c, "zh"), js(c, "en"));
+    json_array_append_new(head, json_string(h));
+  }
+  json_array_foreach(json_object_get(t, "rows"), j, row) {
+    json_t *r = json_array();
+    json_array_foreach(cols, i, c) {
+      const json_t *x = json_object_get(row, js(c, "key"));
+      json_array_append_new(r, json_is_integer(x) || json_is_string(x) ? json_incref((json_t *)x)
+                               : json_is_boolean(x)                      ? json_string(json_is_true(x) ? "是 yes" : "否 no")
+                                                                         : json_string(""));
+    }
+    json_array_append_new(rows, r);
+  }
+  return out;
+}
+
 /* ---- the route --------------------------------------------------------------------------- */
 
 typedef struct {
   httpd_request *rq;
   const char *format, *village;
   int year;
+  bool area; /* the audit's reports take a township too */
 } rctx;
 
 static const char *take_format(void *ctx, const char *v, char *buf, size_t cap) {
@@ -505,7 +576,9 @@ static const char *take_format(void *ctx, const char *v, char *buf, size_t cap) 
 
 static const char *take_village(void *ctx, const char *v, char *buf, size_t cap) {
   rctx *t = ctx;
-  if (!v || strlen(v) != 12 || strspn(v, "0123456789") != 12) return "a village is named by its 12-digit code";
+  size_t n = v ? strlen(v) : 0;
+  if (!v || !(n == 12 || (t->area && n == 9)) || strspn(v, "0123456789") != n)
+    return t->area ? "a township (9 digits) or a village (12 digits) of the county" : "a village is named by its 12-digit code";
   if (strncmp(v, t->rq->code, 6) != 0) {
     snprintf(buf, cap, "village %s lies outside county %s", v, t->rq->code);
     return buf;
@@ -523,13 +596,68 @@ static const char *take_year(void *ctx, const char *v, char *buf, size_t cap) {
   return NULL;
 }
 
+/* Report r (taken) in format csv, html or xlsx; ledger: the 总台账's own layout. */
+static enum MHD_Result reply_report(httpd_request *rq, json_t *r, bool ledger, const char *format) {
+#ifdef AIDREG_HAVE_XLSX
+  if (strcmp(format, "xlsx") == 0) {
+    char *data = NULL;
+    size_t len = 0;
+    int xr = xlsx(r, ledger, &data, &len);
+    json_decref(r);
+    if (xr != 0) return reply_error(rq, AIDREG_E_INTERNAL, NULL, "the workbook could not be written");
+    return reply_bytes(rq, MHD_HTTP_OK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", NULL,
+                       data, len);
+  }
+#endif
+  buf b = {0};
+  bool is_csv = strcmp(format, "csv") == 0;
+  if (is_csv) (ledger ? csv : tables_csv)(&b, r);
+  else (ledger ? html : tables_html)(&b, r);
+  json_decref(r);
+  if (b.failed) {
+    free(b.data);
+    return reply_error(rq, AIDREG_E_INTERNAL, NULL, "out of memory");
+  }
+  return reply_bytes(rq, MHD_HTTP_OK, is_csv ? "text/csv; charset=utf-8" : "text/html; charset=utf-8", NULL, b.data,
+                     b.len);
+}
+
+/* Reports 2 (inventory, of ?year=) and 6 (rectification) as of today (Asia/Shanghai). */
+static enum MHD_Result audit_report(httpd_request *rq, bool inventory) {
+  aidreg_problem p;
+  aidreg_problem_clear(&p);
+  rctx ctx = {.rq = rq, .format = "json", .area = true};
+  query_check cf = {take_format, &ctx}, cv = {take_village, &ctx}, cy = {take_year, &ctx};
+  const query_param spec[] = {{.name = "format", .kind = QUERY_CHECK, .out = &cf},
+                              {.name = "village", .kind = QUERY_CHECK, .out = &cv},
+                              {.name = "year", .kind = QUERY_CHECK, .out = &cy}};
+  if (query_parse(rq->conn, spec, inventory ? 3 : 2, &p) != 0) return reply_problem(rq, &p, NULL);
+  char as_of[16];
+  time_t t = time(NULL) + 8 * 3600;
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(as_of, sizeof as_of, "%Y-%m-%d", &tm);
+  aidreg_audit_query aq = {.as_of = as_of, .village = ctx.village};
+  json_t *r = NULL;
+  if (aidreg_audit_latest_report(rq->srv->registry, rq->code, &aq, inventory ? "inventory" : "rectification",
+                                 ctx.year ? ctx.year : tm.tm_year + 1900, &r, &p) != 0)
+    return reply_problem(rq, &p, NULL);
+  if (strcmp(ctx.format, "json") == 0) return reply_json(rq, MHD_HTTP_OK, r);
+  json_t *tables = audit_tables(r);
+  json_decref(r);
+  if (!tables) return reply_error(rq, AIDREG_E_INTERNAL, NULL, "out of memory");
+  return reply_report(rq, tables, false, ctx.format);
+}
+
 enum MHD_Result h_reports(httpd_request *rq) {
   bool ledger = strcmp(rq->arg, "ledger") == 0, rights = strcmp(rq->arg, "rights") == 0,
        income = strcmp(rq->arg, "income") == 0, disposals = strcmp(rq->arg, "disposals") == 0;
+  if (strcmp(rq->arg, "inventory") == 0 || strcmp(rq->arg, "rectification") == 0)
+    return audit_report(rq, strcmp(rq->arg, "inventory") == 0);
   if (!ledger && !rights && !income && !disposals)
     return reply_error(rq, AIDREG_E_NOT_FOUND, NULL,
-                       "no report %s: the reports are: ledger (总台账), income (收益及分配), disposals (处置登记), "
-                       "rights (确权移交进度)",
+                       "no report %s: the reports are: ledger (总台账), inventory (清查报告), income (收益及分配), "
+                       "disposals (处置登记), rights (确权移交进度), rectification (审计整改情况)",
                        rq->arg);
   aidreg_problem p;
   aidreg_problem_clear(&p);
@@ -548,26 +676,5 @@ enum MHD_Result h_reports(httpd_request *rq) {
     return reply_problem(rq, &p, NULL);
   }
   if (strcmp(ctx.format, "json") == 0) return reply_json(rq, MHD_HTTP_OK, r);
-#ifdef AIDREG_HAVE_XLSX
-  if (strcmp(ctx.format, "xlsx") == 0) {
-    char *data = NULL;
-    size_t len = 0;
-    int xr = xlsx(r, ledger, &data, &len);
-    json_decref(r);
-    if (xr != 0) return reply_error(rq, AIDREG_E_INTERNAL, NULL, "the workbook could not be written");
-    return reply_bytes(rq, MHD_HTTP_OK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", NULL,
-                       data, len);
-  }
-#endif
-  buf b = {0};
-  bool is_csv = strcmp(ctx.format, "csv") == 0;
-  if (is_csv) (ledger ? csv : tables_csv)(&b, r);
-  else (ledger ? html : tables_html)(&b, r);
-  json_decref(r);
-  if (b.failed) {
-    free(b.data);
-    return reply_error(rq, AIDREG_E_INTERNAL, NULL, "out of memory");
-  }
-  return reply_bytes(rq, MHD_HTTP_OK, is_csv ? "text/csv; charset=utf-8" : "text/html; charset=utf-8", NULL, b.data,
-                     b.len);
+  return reply_report(rq, r, ledger, ctx.format);
 }
