@@ -49,6 +49,8 @@ static const char import_help[] =
     "  --dry-run        只检查、写报告，不签名不提交 / check and report; sign and submit nothing\n"
     "  --report FILE    逐行结果（CSV，带 BOM，Excel 可直接打开） / per-row report (CSV with BOM)\n"
     "  --origin ORIGIN  the ledger's origin (default: AIDREG_ORIGIN or GET /v1/ledgers)\n"
+    "  --time T         签名时间（RFC 3339 UTC，如补录旧台账）/ the events' time (2024-01-08T01:00:00Z),\n"
+    "                   for a 台账 recorded back then (the demo); default now\n"
     "\n"
     "再次导入同一文件不会重复登记；中途被中断（包括 kill -9）后重新运行即可补齐。\n"
     "Importing the same file again registers nothing twice; after an interruption (kill -9\n"
@@ -508,10 +510,11 @@ int cli_import(int argc, char **argv) {
                                      {"dry-run", no_argument, NULL, 'n'},
                                      {"report", required_argument, NULL, 'r'},
                                      {"origin", required_argument, NULL, 'o'},
+                                     {"time", required_argument, NULL, 'T'},
                                      {"help", no_argument, NULL, 'h'},
                                      {0}};
   const char *key = NULL, *server = NULL, *ledger = NULL, *mapping = NULL, *sheet_name = NULL, *unit_s = NULL,
-             *report = NULL, *origin_opt = NULL;
+             *report = NULL, *origin_opt = NULL, *at = NULL;
   bool dry = false;
   cli_opts o = {.cmd = CMD, .help = import_help, .lo = lo, .operands = true};
   int c;
@@ -526,9 +529,13 @@ int cli_import(int argc, char **argv) {
       case 'n': dry = true; break;
       case 'r': report = optarg; break;
       case 'o': origin_opt = optarg; break;
+      case 'T': at = optarg; break;
     }
   }
   if (c < 0) return o.status;
+  if (at && !(strlen(at) == 20 && at[4] == '-' && at[7] == '-' && at[10] == 'T' && at[13] == ':' && at[16] == ':' &&
+              at[19] == 'Z' && strspn(at, "0123456789-T:Z") == 20))
+    return cli_usage(CMD, "--time 应形如 2024-01-08T01:00:00Z / --time takes an RFC 3339 UTC time such as 2024-01-08T01:00:00Z");
   if (argc - optind != 1) return cli_usage(CMD, "请给出一个台账文件（.csv 或 .xlsx） / name one spreadsheet file (.csv or .xlsx)");
   const char *file = argv[optind];
   server = cli_default(server, "AIDREG_URL");
@@ -684,7 +691,8 @@ int cli_import(int argc, char **argv) {
     int failed = 0;
     while (next < nrows && !failed) {
       /* Build one batch of at most BATCH_MAX envelopes, whole rows only. */
-      cli_now(g.now, sizeof g.now);
+      if (at) snprintf(g.now, sizeof g.now, "%s", at);
+      else cli_now(g.now, sizeof g.now);
       nitems = 0;
       size_t bytes = 0, batch_rows = 0;
       while (next < nrows) {
