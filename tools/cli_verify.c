@@ -33,7 +33,8 @@ static const char help[] =
     "                  everything but the signature.\n"
     "  --dir DIR       verify an export folder instead\n"
     "  --db URL        verify a PostgreSQL database instead (a libpq URL)\n"
-    "  --since FILE    an older checkpoint (a signed note, or a receipt holding one)\n"
+    "  --since FILE    an older checkpoint (a signed note, or a receipt holding one); an\n"
+    "                  export older than it verifies and is said 较旧 / older (exit 1)\n"
     "  --json          print the result as JSON\n"
     "\n"
     "Prints one line: \"ok: ...\" with the counts checked, or \"FAILED: index N: why\" naming\n"
@@ -46,7 +47,9 @@ static int vkey_names_ledger(const char *vkey, const char *ledger) {
   return n > c && vkey[n - c - 1] == '/' && strncmp(vkey + n - c, ledger, c) == 0;
 }
 
-static void print_result(const aidreg_verify_result *res, int rc, int as_json) {
+/* older: the export verified but is older than the --since checkpoint (that size), which it
+ * therefore cannot show; 0 otherwise. */
+static void print_result(const aidreg_verify_result *res, int rc, int as_json, uint64_t older) {
   if (as_json) {
     char root[45];
     aidreg_b64_encode_to(res->checkpoint.root, 32, root, sizeof root);
@@ -64,6 +67,11 @@ static void print_result(const aidreg_verify_result *res, int rc, int as_json) {
       if (f && res->failure.has_index) json_object_set_new(f, "index", json_integer((json_int_t)res->failure.index));
       json_object_set_new(o, "failure", f);
     }
+    if (o && older) {
+      json_object_set_new(o, "ok", json_false());
+      json_object_set_new(o, "verdict", json_string("older"));
+      json_object_set_new(o, "since_size", json_integer((json_int_t)older));
+    }
     if (o) cli_json_print(o);
     json_decref(o);
     return;
@@ -72,6 +80,10 @@ static void print_result(const aidreg_verify_result *res, int rc, int as_json) {
     char line[1024];
     aidreg_verify_summary(res, line, sizeof line);
     printf("%s\n", line);
+    if (older)
+      printf("较旧 / OLDER: this copy's checkpoint (size %" PRIu64 ") is older than the --since checkpoint (size %" PRIu64
+             "): it verifies as far as it goes but cannot show yours; verify a newer export or the server\n",
+             res->checkpoint.size, older);
   } else {
     printf("FAILED: %s\n", res->failure.message);
   }
@@ -162,10 +174,29 @@ int cli_verify(int argc, char **argv) {
               "aidreg verify: no --vkey: checking the checkpoint with the key the database records "
               "(pass --vkey for an independent check)\n");
     }
+    /* An export older than the --since checkpoint is not a fork: it is verified as it is and
+     * said to be older (a server's log that shrank stays a failure of the library's check). */
+    uint64_t older = 0;
+    if (dir && opt.since_note) {
+      char *note = NULL;
+      size_t nlen = 0;
+      aidreg_verify_failure f = {0};
+      if (s.src.checkpoint(s.src.ctx, &note, &nlen, &f) == 0) {
+        const char *a = memchr(note, '\n', nlen), *b = memchr(opt.since_note, '\n', opt.since_len);
+        uint64_t have = a ? strtoull(a + 1, NULL, 10) : 0, want = b ? strtoull(b + 1, NULL, 10) : 0;
+        bool same_origin = a && b && a - note == b - opt.since_note && memcmp(note, opt.since_note, (size_t)(a - note)) == 0;
+        if (same_origin && want > have) {
+          older = want;
+          opt.since_note = NULL;
+          opt.since_len = 0;
+        }
+      }
+      free(note);
+    }
     aidreg_verify_result res;
     int rc = aidreg_verify_run(&s.src, &opt, &res);
-    print_result(&res, rc, as_json);
-    exit_code = rc == 0 ? CLI_OK : CLI_FAIL;
+    print_result(&res, rc, as_json, rc == 0 ? older : 0);
+    exit_code = rc == 0 && !older ? CLI_OK : CLI_FAIL;
     cli_source_close(&s);
   }
   free(db_vkey);
