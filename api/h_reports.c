@@ -85,32 +85,17 @@ static void cells(const json_t *row, char out[NCOLS][512]) {
   char qty[64] = "";
   if (json_is_integer(q)) snprintf(qty, sizeof qty, "%lld", (long long)json_integer_value(q));
   else if (json_is_real(q)) snprintf(qty, sizeof qty, "%g", json_real_value(q));
-  snprintf(out[0], 512, "%lld", (long long)json_integer_value(json_object_get(row, "no")));
-  snprintf(out[1], 512, "%s", js(row, "id"));
-  snprintf(out[2], 512, "%s", js(row, "name"));
-  snprintf(out[3], 512, "%s", js(row, "project"));
-  snprintf(out[4], 512, "%s", js(row, "project_name"));
-  snprintf(out[5], 512, "%s", zh_or(row, "project_type"));
-  snprintf(out[6], 512, "%s", js(row, "year"));
-  snprintf(out[7], 512, "%s", tmp);
-  snprintf(out[8], 512, "%s", zh_or(row, "class"));
-  snprintf(out[9], 512, "%s", js(row, "subtype"));
-  snprintf(out[10], 512, "%s", zh_or(row, "form"));
-  snprintf(out[11], 512, "%s", *js(row, "township_name") ? js(row, "township_name") : js(row, "township"));
-  snprintf(out[12], 512, "%s", *js(row, "village_name") ? js(row, "village_name") : js(row, "village"));
-  snprintf(out[13], 512, "%s", js(row, "village"));
-  snprintf(out[14], 512, "%s", js(row, "description"));
-  snprintf(out[15], 512, "%s", qty);
-  snprintf(out[16], 512, "%s", js(row, "unit"));
-  snprintf(out[17], 512, "%s", js(row, "value_yuan"));
-  snprintf(out[18], 512, "%s", zh_or(row, "status"));
-  snprintf(out[19], 512, "%s", js(row, "completed_on"));
-  snprintf(out[20], 512, "%s", js(row, "accepted_on"));
-  snprintf(out[21], 512, "%s", js(row, "owner"));
-  snprintf(out[22], 512, "%s", js(row, "certificate_no"));
-  snprintf(out[23], 512, "%s", js(row, "confirmed_on"));
-  snprintf(out[24], 512, "%s", js(row, "maintainer"));
-  snprintf(out[25], 512, "%s", js(row, "maintainer_person"));
+  char no[24];
+  snprintf(no, sizeof no, "%lld", (long long)json_integer_value(json_object_get(row, "no")));
+  const char *town = *js(row, "township_name") ? js(row, "township_name") : js(row, "township");
+  const char *vill = *js(row, "village_name") ? js(row, "village_name") : js(row, "village");
+  const char *const v[NCOLS] = {
+      no,  js(row, "id"), js(row, "name"), js(row, "project"), js(row, "project_name"), zh_or(row, "project_type"),
+      js(row, "year"), tmp, zh_or(row, "class"), js(row, "subtype"), zh_or(row, "form"), town, vill,
+      js(row, "village"), js(row, "description"), qty, js(row, "unit"), js(row, "value_yuan"), zh_or(row, "status"),
+      js(row, "completed_on"), js(row, "accepted_on"), js(row, "owner"), js(row, "certificate_no"),
+      js(row, "confirmed_on"), js(row, "maintainer"), js(row, "maintainer_person")};
+  for (int k = 0; k < NCOLS; k++) snprintf(out[k], 512, "%s", v[k]);
 }
 
 #define NGROUPS 5

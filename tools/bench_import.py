@@ -55,6 +55,8 @@ def bare_events(L, path):
     project, then per row asset.register, asset.rights, asset.maintainer."""
     with open(path, encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))[3:]
+    for r in rows:
+        r[10] = L.code + r[10][6:]  # the same village of the other county
     projects, pcode, envs = {}, {}, []
     for r in rows:
         fen = int(r[14].replace(".", ""))

@@ -29,7 +29,9 @@ def main():
     rng = random.Random(a.seed)
     out = ["\ufeff" + "某县巩固拓展脱贫攻坚成果项目资产台账（基准测试）", "单位：元", ",".join(HEADER)]
     for i in range(a.rows):
-        t, v = rng.randrange(a.townships), rng.randrange(a.villages)
+        if i % 10 == 0:
+            t = rng.randrange(a.townships)  # a project's ten assets lie in one township
+        v = rng.randrange(a.villages)
         tcode = "%s%03d" % (a.county, 100 + t)
         vcode = "%s%03d" % (tcode, 200 + v)
         cls, sub, unit = SUBTYPES[i % len(SUBTYPES)]

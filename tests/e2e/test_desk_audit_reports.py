@@ -13,16 +13,14 @@ import shutil
 import subprocess
 import tempfile
 import time
-import xml.etree.ElementTree as ET
-import zipfile
 
 from aidreg_client import Client, Skip, assert_problem, new_ledger, unchanged
+from xlsx_cells import xlsx_cells
 
 C = Client()
 L = None
 YEAR = time.gmtime(time.time() + 8 * 3600).tm_year
 VILLAGE = None
-NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 
 
 def build_dir():
@@ -120,18 +118,6 @@ def test_csv():
     col = {name: i for i, name in enumerate(rows[h])}
     subj = {x[col["对象 subject"]]: x for x in rows[h + 1:]}
     assert subj["A-1"][col["整改措施 action"]] == "已确权" and subj["A-2"][col["整改措施 action"]] == "", subj
-
-
-def xlsx_cells(body, sheet):
-    z = zipfile.ZipFile(io.BytesIO(body))
-    sst = ["".join(t.text or "" for t in si.iter("{%s}t" % NS["m"]))
-           for si in ET.fromstring(z.read("xl/sharedStrings.xml")).findall("m:si", NS)]
-    out = {}
-    for c in ET.fromstring(z.read(sheet)).iter("{%s}c" % NS["m"]):
-        v = c.find("m:v", NS)
-        if v is not None:
-            out[c.get("r")] = (sst[int(v.text)] if c.get("t") == "s" else v.text, c.get("t") != "s")
-    return z, out
 
 
 def test_xlsx():

@@ -14,10 +14,9 @@ import os
 import subprocess
 import sys
 import tempfile
-import zipfile
-import xml.etree.ElementTree as ET
 
 from aidreg_client import Client, Skip, new_ledger, unchanged
+from xlsx_cells import xlsx_cells
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -172,22 +171,6 @@ def test_xlsx_export_imports_as_the_same_assets():
     roundtrip("xlsx")
 
 
-NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
-
-
-def xlsx_cells(body, sheet):
-    """{"A1": text} of one sheet of a workbook, shared strings resolved."""
-    z = zipfile.ZipFile(io.BytesIO(body))
-    sst = ["".join(t.text or "" for t in si.iter("{%s}t" % NS["m"]))
-           for si in ET.fromstring(z.read("xl/sharedStrings.xml")).findall("m:si", NS)]
-    out = {}
-    for c in ET.fromstring(z.read(sheet)).iter("{%s}c" % NS["m"]):
-        v = c.find("m:v", NS)
-        if v is not None:
-            out[c.get("r")] = sst[int(v.text)] if c.get("t") == "s" else v.text
-    return out
-
-
 def fen_of(yuan):
     """A CSV amount ("74655.01") or a number cell's text in fen, exactly. libxlsxwriter writes a
     double with 16 significant digits ("74655.00999999999" is the double of 74655.01), which
@@ -215,7 +198,8 @@ def channel_subtotals():
     assert cs == js, (cs, js)
     x = C.get("/v1/ledgers/%s/reports/ledger?format=xlsx" % SRC.code)
     if x.status == 200:
-        cells = xlsx_cells(x.body, "xl/worksheets/sheet2.xml")
+        _, cells = xlsx_cells(x.body, "xl/worksheets/sheet2.xml")
+        cells = {ref: v for ref, (v, _) in cells.items()}
         head = next(ref for ref, v in cells.items() if v == "小计 按资金来源")
         n = int(head[1:])
         xs = {}
