@@ -50,6 +50,9 @@ static const char usage[] =
     "                            address, in bursts of 10 N (default 500); over either: 429\n"
     "  --max-signatures N        [AIDREG_MAX_SIGNATURES] signatures checked per request (2000)\n"
     "  --max-appenders N         [AIDREG_MAX_APPENDERS] ledgers written at once (64)\n"
+    ;
+/* Split in two: C99 compilers need take no string literal over 4095 bytes. */
+static const char usage_more[] =
     "  --max-blob-bytes N        [AIDREG_MAX_BLOB_BYTES] bytes of one attachment, PUT …/blobs/\n"
     "                            (default 10485760, at most 33554432); over it: 413\n"
     "  --per-ip-limit N          [AIDREG_PER_IP_LIMIT] connections at once from one address\n"
@@ -300,8 +303,8 @@ int config_load(server_config *c, int argc, char **argv) {
         case O_MIGRATE: c->migrate_only = true; break;
         case O_PROXY: c->trusted_proxy = optarg; break;
         case O_WITNESS: c->witness_policy = optarg; break;
-        case O_HELP: fputs(usage, stdout); config_free(c); return 1;
-        default: fputs(usage, stderr); rc = -1; break;
+        case O_HELP: fputs(usage, stdout); fputs(usage_more, stdout); config_free(c); return 1;
+        default: fputs(usage, stderr); fputs(usage_more, stderr); rc = -1; break;
       }
     }
     if (rc != 0) {

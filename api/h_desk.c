@@ -35,8 +35,6 @@ static enum MHD_Result whole(httpd_request *rq, whole_fn fn) {
 
 enum MHD_Result h_desk_keys(httpd_request *rq) { return whole(rq, aidreg_state_keys); }
 enum MHD_Result h_desk_settings(httpd_request *rq) { return whole(rq, aidreg_state_settings); }
-enum MHD_Result h_desk_notices(httpd_request *rq) { return whole(rq, aidreg_state_notices); }
-enum MHD_Result h_desk_findings(httpd_request *rq) { return whole(rq, aidreg_state_findings); }
 
 static bool digits(const char *s, size_t n) {
   if (!s || strlen(s) != n) return false;
@@ -120,3 +118,23 @@ enum MHD_Result h_desk_incomes(httpd_request *rq) {
   int rc = aidreg_state_incomes(rq->srv->registry, rq->code, &q, asset, &out, &p);
   return answer(rq, rc, out, &p);
 }
+
+typedef int (*page_fn)(aidreg_registry *, const char *, const aidreg_state_query *, json_t **, aidreg_problem *);
+
+/* A list of the whole ledger paged by from and limit (as the other lists). */
+static enum MHD_Result paged(httpd_request *rq, page_fn fn) {
+  aidreg_problem p;
+  aidreg_problem_clear(&p);
+  aidreg_state_query q = {.limit = 100};
+  incomes_ctx ctx = {.rq = rq, .q = &q};
+  query_check cl = {take_limit, &ctx};
+  const query_param spec[] = {{.name = "from", .kind = QUERY_U64, .out = &q.from},
+                              {.name = "limit", .kind = QUERY_CHECK, .out = &cl}};
+  if (query_parse(rq->conn, spec, sizeof spec / sizeof spec[0], &p) != 0) return reply_problem(rq, &p, NULL);
+  json_t *out = NULL;
+  int rc = fn(rq->srv->registry, rq->code, &q, &out, &p);
+  return answer(rq, rc, out, &p);
+}
+
+enum MHD_Result h_desk_notices(httpd_request *rq) { return paged(rq, aidreg_state_notices); }
+enum MHD_Result h_desk_findings(httpd_request *rq) { return paged(rq, aidreg_state_findings); }

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "aidreg/audit.h"
 #include "aidreg/state.h"
 #include "h_reports.h"
 #include "query.h"
@@ -52,14 +54,24 @@ static const char *js(const json_t *o, const char *k) {
   return s ? s : "";
 }
 
-/* The cells of one row of the register, in column order. */
-#define NCOLS 21
+/* The cells of one row of the register, in column order. The headers are the importer's
+ * (docs/import.md), so that the exported 总台账 imports again as the same assets. */
+#define NCOLS 26
+enum { C_NO = 0, C_QTY = 15, C_VALUE = 17 };
 static const char *const headers[NCOLS] = {
-    "序号",     "资产编号", "资产名称", "所属项目", "资金年度",     "资金来源",     "资产类别",
-    "资产类型", "资产形态", "所在乡镇", "所在村",   "数量",         "单位",         "资产原值（元）",
-    "状态",     "竣工日期", "竣工验收日期", "产权主体", "确权证书编号", "管护主体", "管护责任人"};
+    "序号",     "资产编号",   "资产名称",       "项目编号", "项目名称",     "项目类型",   "资金年度",
+    "资金来源", "资产类别",   "资产类型",       "资产形态", "所在乡镇",     "所在村",     "村代码",
+    "建设内容及规模", "数量", "单位",           "资产原值（元）", "状态",   "竣工日期",   "竣工验收日期",
+    "产权主体", "确权证书编号", "确权日期",     "管护主体", "管护责任人"};
 /* Right-aligned (numbers) in HTML. */
-static bool numeric(int c) { return c == 0 || c == 11 || c == 13; }
+static bool numeric(int c) { return c == C_NO || c == C_QTY || c == C_VALUE; }
+
+/* o[k]'s Chinese label (k_zh) when it has one, else o[k]. */
+static const char *zh_or(const json_t *o, const char *k) {
+  char kz[64];
+  snprintf(kz, sizeof kz, "%s_zh", k);
+  return *js(o, kz) ? js(o, kz) : js(o, k);
+}
 
 static void cells(const json_t *row, char out[NCOLS][512]) {
   char tmp[512] = "";
@@ -73,31 +85,25 @@ static void cells(const json_t *row, char out[NCOLS][512]) {
   char qty[64] = "";
   if (json_is_integer(q)) snprintf(qty, sizeof qty, "%lld", (long long)json_integer_value(q));
   else if (json_is_real(q)) snprintf(qty, sizeof qty, "%g", json_real_value(q));
-  snprintf(out[0], 512, "%lld", (long long)json_integer_value(json_object_get(row, "no")));
-  snprintf(out[1], 512, "%s", js(row, "id"));
-  snprintf(out[2], 512, "%s", js(row, "name"));
-  snprintf(out[3], 512, "%s", js(row, "project"));
-  snprintf(out[4], 512, "%s", js(row, "year"));
-  snprintf(out[5], 512, "%s", tmp);
-  snprintf(out[6], 512, "%s", *js(row, "class_zh") ? js(row, "class_zh") : js(row, "class"));
-  snprintf(out[7], 512, "%s", js(row, "subtype"));
-  snprintf(out[8], 512, "%s", *js(row, "form_zh") ? js(row, "form_zh") : js(row, "form"));
-  snprintf(out[9], 512, "%s", *js(row, "township_name") ? js(row, "township_name") : js(row, "township"));
-  snprintf(out[10], 512, "%s", *js(row, "village_name") ? js(row, "village_name") : js(row, "village"));
-  snprintf(out[11], 512, "%s", qty);
-  snprintf(out[12], 512, "%s", js(row, "unit"));
-  snprintf(out[13], 512, "%s", js(row, "value_yuan"));
-  snprintf(out[14], 512, "%s", *js(row, "status_zh") ? js(row, "status_zh") : js(row, "status"));
-  snprintf(out[15], 512, "%s", js(row, "completed_on"));
-  snprintf(out[16], 512, "%s", js(row, "accepted_on"));
-  snprintf(out[17], 512, "%s", js(row, "owner"));
-  snprintf(out[18], 512, "%s", js(row, "certificate_no"));
-  snprintf(out[19], 512, "%s", js(row, "maintainer"));
-  snprintf(out[20], 512, "%s", js(row, "maintainer_person"));
+  char no[24];
+  snprintf(no, sizeof no, "%lld", (long long)json_integer_value(json_object_get(row, "no")));
+  const char *town = *js(row, "township_name") ? js(row, "township_name") : js(row, "township");
+  const char *vill = *js(row, "village_name") ? js(row, "village_name") : js(row, "village");
+  const char *const v[NCOLS] = {
+      no,  js(row, "id"), js(row, "name"), js(row, "project"), js(row, "project_name"), zh_or(row, "project_type"),
+      js(row, "year"), tmp, zh_or(row, "class"), js(row, "subtype"), zh_or(row, "form"), town, vill,
+      js(row, "village"), js(row, "description"), qty, js(row, "unit"), js(row, "value_yuan"), zh_or(row, "status"),
+      js(row, "completed_on"), js(row, "accepted_on"), js(row, "owner"), js(row, "certificate_no"),
+      js(row, "confirmed_on"), js(row, "maintainer"), js(row, "maintainer_person")};
+  for (int k = 0; k < NCOLS; k++) snprintf(out[k], 512, "%s", v[k]);
 }
 
-static const char *const group_names[4][2] = {
-    {"by_class", "按资产类别"}, {"by_township", "按乡镇"}, {"by_village", "按村"}, {"by_year", "按资金年度"}};
+#define NGROUPS 5
+static const char *const group_names[NGROUPS][2] = {{"by_class", "按资产类别"},
+                                                    {"by_township", "按乡镇"},
+                                                    {"by_village", "按村"},
+                                                    {"by_year", "按资金年度"},
+                                                    {"by_channel", "按资金来源"}};
 
 /* ---- CSV --------------------------------------------------------------------------------- */
 
@@ -142,9 +148,9 @@ static void csv(buf *b, const json_t *r) {
   for (int c = 0; c < NCOLS; c++) {
     char n[32];
     snprintf(n, sizeof n, "%lld", (long long)json_integer_value(json_object_get(r, "count")));
-    csv_cell(b, c == 0 ? "合计" : c == 2 ? n : c == 13 ? js(r, "value_yuan") : "", c == NCOLS - 1);
+    csv_cell(b, c == C_NO ? "合计" : c == 2 ? n : c == C_VALUE ? js(r, "value_yuan") : "", c == NCOLS - 1);
   }
-  for (int g = 0; g < 4; g++) {
+  for (int g = 0; g < NGROUPS; g++) {
     puts_(b, "\r\n");
     csv_cell(b, "小计", false);
     csv_cell(b, group_names[g][1], false);
@@ -216,11 +222,11 @@ static void html(buf *b, const json_t *r) {
     }
     puts_(b, "</tr>\n");
   }
-  printf_(b, "<tr><th>合计</th><td colspan=\"12\">%lld 项</td><td class=\"n\">",
+  printf_(b, "<tr><th>合计</th><td colspan=\"%d\">%lld 项</td><td class=\"n\">", C_VALUE - 1,
           (long long)json_integer_value(json_object_get(r, "count")));
   html_text(b, js(r, "value_yuan"));
-  puts_(b, "</td><td colspan=\"7\"></td></tr>\n</tbody></table>\n");
-  for (int g = 0; g < 4; g++) {
+  printf_(b, "</td><td colspan=\"%d\"></td></tr>\n</tbody></table>\n", NCOLS - C_VALUE - 1);
+  for (int g = 0; g < NGROUPS; g++) {
     puts_(b, "<table><thead><tr><th>小计 ");
     puts_(b, group_names[g][1]);
     puts_(b, "</th><th>资产数</th><th>资产原值（元）</th></tr></thead><tbody>\n");
@@ -253,9 +259,19 @@ static void meta_csv(buf *b, const json_t *r) {
   csv_cell(b, js(r, "generated_at"), true);
 }
 
+/* A cell of a table: text, or a count (an integer, a number in the workbook). */
+static const char *cell_str(const json_t *cell, char tmp[32]) {
+  if (json_is_integer(cell)) {
+    snprintf(tmp, 32, "%lld", (long long)json_integer_value(cell));
+    return tmp;
+  }
+  return json_string_value(cell) ? json_string_value(cell) : "";
+}
+
 static void tables_csv(buf *b, const json_t *r) {
   puts_(b, "\xEF\xBB\xBF");
   meta_csv(b, r);
+  char tmp[32];
   size_t i, j, k;
   json_t *t, *row, *cell;
   json_array_foreach(json_object_get(r, "tables"), i, t) {
@@ -264,7 +280,7 @@ static void tables_csv(buf *b, const json_t *r) {
     const json_t *cols = json_object_get(t, "columns");
     json_array_foreach(cols, j, cell) csv_cell(b, json_string_value(cell), j + 1 == json_array_size(cols));
     json_array_foreach(json_object_get(t, "rows"), j, row) json_array_foreach(row, k, cell)
-        csv_cell(b, json_string_value(cell) ? json_string_value(cell) : "", k + 1 == json_array_size(row));
+        csv_cell(b, cell_str(cell, tmp), k + 1 == json_array_size(row));
   }
 }
 
@@ -301,8 +317,9 @@ static void tables_html(buf *b, const json_t *r) {
     json_array_foreach(json_object_get(t, "rows"), j, row) {
       puts_(b, "<tr>");
       json_array_foreach(row, k, cell) {
-        puts_(b, "<td>");
-        html_text(b, json_string_value(cell) ? json_string_value(cell) : "");
+        char tmp[32];
+        puts_(b, json_is_integer(cell) ? "<td style=\"text-align:right\">" : "<td>");
+        html_text(b, cell_str(cell, tmp));
         puts_(b, "</td>");
       }
       puts_(b, "</tr>\n");
@@ -388,20 +405,18 @@ static int xlsx(const json_t *r, bool ledger, char **data, size_t *len) {
     json_array_foreach(json_object_get(r, "rows"), i, row) {
       cells(row, cl);
       for (int c = 0; c < NCOLS; c++) {
-        double v;
-        if (c == 13) xlsx_yuan(ws, at, (lxw_col_t)c, json_object_get(row, "value_fen"), money);
-        else if ((c == 0 || c == 11) && *cl[c]) worksheet_write_number(ws, at, (lxw_col_t)c, strtod(cl[c], NULL), NULL);
-        else if (c == 4 && yuan_number(cl[c], &v)) worksheet_write_number(ws, at, (lxw_col_t)c, v, NULL);
+        if (c == C_VALUE) xlsx_yuan(ws, at, (lxw_col_t)c, json_object_get(row, "value_fen"), money);
+        else if ((c == C_NO || c == C_QTY) && *cl[c]) worksheet_write_number(ws, at, (lxw_col_t)c, strtod(cl[c], NULL), NULL);
         else worksheet_write_string(ws, at, (lxw_col_t)c, cl[c], NULL);
       }
       at++;
     }
     worksheet_write_string(ws, at, 0, "合计", bold);
     xlsx_count(ws, at, 2, json_object_get(r, "count"));
-    xlsx_yuan(ws, at, 13, json_object_get(r, "value_fen"), money);
+    xlsx_yuan(ws, at, C_VALUE, json_object_get(r, "value_fen"), money);
     lxw_worksheet *sub = workbook_add_worksheet(wb, "小计");
     lxw_row_t sr = 0;
-    for (int g = 0; g < 4; g++) {
+    for (int g = 0; g < NGROUPS; g++) {
       char t[64];
       snprintf(t, sizeof t, "小计 %s", group_names[g][1]);
       worksheet_write_string(sub, sr, 0, t, head);
@@ -436,7 +451,8 @@ static int xlsx(const json_t *r, bool ledger, char **data, size_t *len) {
         const char *col = json_string_value(json_array_get(cols, k));
         double v;
         lxw_row_t at = (lxw_row_t)(h + 1 + (int)j);
-        if (col && strstr(col, "（元）") && yuan_number(s, &v)) worksheet_write_number(ws, at, (lxw_col_t)k, v, money);
+        if (json_is_integer(cell)) xlsx_count(ws, at, (lxw_col_t)k, cell);
+        else if (col && strstr(col, "（元）") && yuan_number(s, &v)) worksheet_write_number(ws, at, (lxw_col_t)k, v, money);
         else worksheet_write_string(ws, at, (lxw_col_t)k, s, NULL);
       }
     }
@@ -463,12 +479,69 @@ static int xlsx(const json_t *r, bool ledger, char **data, size_t *len) {
 }
 #endif
 
+/* ---- reports 2 and 6 from the audit (aidreg_audit_latest_report), in the tables' shape ---- */
+
+static const char *summary_label(const char *k) {
+  static const char *const labels[][2] = {
+      {"assets", "资产数 assets"},         {"counted", "已清查 counted"},          {"not_counted", "未清查 not counted"},
+      {"not_found", "未见实物 not found"}, {"with_problems", "有问题 with problems"}, {"recorded", "记录的发现 recorded"},
+      {"open", "整改中 open"},             {"overdue", "整改超期 overdue"},        {"resolved", "已整改 resolved"}};
+  for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
+    if (strcmp(labels[i][0], k) == 0) return labels[i][1];
+  return k;
+}
+
+/* The audit's table {"title_zh","columns":[{key,zh,en}],"rows":[{key:…}],"summary"} as a
+ * report of tables (a summary table with the date it is as of, then the rows), so that it is
+ * written in every format like the county reports. New reference or NULL. */
+static json_t *audit_tables(const json_t *t) {
+  const json_t *cp = json_object_get(t, "checkpoint"), *cols = json_object_get(t, "columns"), *c, *row;
+  char title[256], now[32];
+  snprintf(title, sizeof title, "%s / %s", js(t, "title_zh"), js(t, "title_en"));
+  time_t tt = time(NULL);
+  struct tm tm;
+  gmtime_r(&tt, &tm);
+  strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  json_t *sum = json_array(), *head = json_array(), *rows = json_array();
+  json_t *out = json_pack("{s:O, s:s, s:s, s:{s:O, s:O, s:O}, s:s, s:[{s:s, s:[s, s], s:o}, {s:s, s:o, s:o}]}",
+                          "ledger", json_object_get(t, "ledger"), "report", js(t, "report"), "title", title,
+                          "checkpoint", "origin", json_object_get(cp, "origin"), "size", json_object_get(cp, "size"),
+                          "root_hash", json_object_get(cp, "root"), "generated_at", now, "tables", "title",
+                          "汇总 summary", "columns", "项目 item", "数 value", "rows", sum, "title", title, "columns",
+                          head, "rows", rows);
+  if (!out) return NULL;
+  json_array_append_new(sum, json_pack("[s, O]", "基准日 as of", json_object_get(t, "as_of")));
+  if (json_is_integer(json_object_get(t, "year")))
+    json_array_append_new(sum, json_pack("[s, O]", "年度 year", json_object_get(t, "year")));
+  const char *k;
+  json_t *v;
+  json_object_foreach((json_t *)json_object_get(t, "summary"), k, v) json_array_append_new(sum, json_pack("[s, O]", summary_label(k), v));
+  size_t i, j;
+  json_array_foreach(cols, i, c) {
+    char h[256];
+    snprintf(h, sizeof h, "%s %s", js(c, "zh"), js(c, "en"));
+    json_array_append_new(head, json_string(h));
+  }
+  json_array_foreach(json_object_get(t, "rows"), j, row) {
+    json_t *r = json_array();
+    json_array_foreach(cols, i, c) {
+      const json_t *x = json_object_get(row, js(c, "key"));
+      json_array_append_new(r, json_is_integer(x) || json_is_string(x) ? json_incref((json_t *)x)
+                               : json_is_boolean(x)                      ? json_string(json_is_true(x) ? "是 yes" : "否 no")
+                                                                         : json_string(""));
+    }
+    json_array_append_new(rows, r);
+  }
+  return out;
+}
+
 /* ---- the route --------------------------------------------------------------------------- */
 
 typedef struct {
   httpd_request *rq;
   const char *format, *village;
   int year;
+  bool area; /* the audit's reports take a township too */
 } rctx;
 
 static const char *take_format(void *ctx, const char *v, char *buf, size_t cap) {
@@ -488,7 +561,9 @@ static const char *take_format(void *ctx, const char *v, char *buf, size_t cap) 
 
 static const char *take_village(void *ctx, const char *v, char *buf, size_t cap) {
   rctx *t = ctx;
-  if (!v || strlen(v) != 12 || strspn(v, "0123456789") != 12) return "a village is named by its 12-digit code";
+  size_t n = v ? strlen(v) : 0;
+  if (!v || !(n == 12 || (t->area && n == 9)) || strspn(v, "0123456789") != n)
+    return t->area ? "a township (9 digits) or a village (12 digits) of the county" : "a village is named by its 12-digit code";
   if (strncmp(v, t->rq->code, 6) != 0) {
     snprintf(buf, cap, "village %s lies outside county %s", v, t->rq->code);
     return buf;
@@ -506,13 +581,68 @@ static const char *take_year(void *ctx, const char *v, char *buf, size_t cap) {
   return NULL;
 }
 
+/* Report r (taken) in format csv, html or xlsx; ledger: the 总台账's own layout. */
+static enum MHD_Result reply_report(httpd_request *rq, json_t *r, bool ledger, const char *format) {
+#ifdef AIDREG_HAVE_XLSX
+  if (strcmp(format, "xlsx") == 0) {
+    char *data = NULL;
+    size_t len = 0;
+    int xr = xlsx(r, ledger, &data, &len);
+    json_decref(r);
+    if (xr != 0) return reply_error(rq, AIDREG_E_INTERNAL, NULL, "the workbook could not be written");
+    return reply_bytes(rq, MHD_HTTP_OK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", NULL,
+                       data, len);
+  }
+#endif
+  buf b = {0};
+  bool is_csv = strcmp(format, "csv") == 0;
+  if (is_csv) (ledger ? csv : tables_csv)(&b, r);
+  else (ledger ? html : tables_html)(&b, r);
+  json_decref(r);
+  if (b.failed) {
+    free(b.data);
+    return reply_error(rq, AIDREG_E_INTERNAL, NULL, "out of memory");
+  }
+  return reply_bytes(rq, MHD_HTTP_OK, is_csv ? "text/csv; charset=utf-8" : "text/html; charset=utf-8", NULL, b.data,
+                     b.len);
+}
+
+/* Reports 2 (inventory, of ?year=) and 6 (rectification) as of today (Asia/Shanghai). */
+static enum MHD_Result audit_report(httpd_request *rq, bool inventory) {
+  aidreg_problem p;
+  aidreg_problem_clear(&p);
+  rctx ctx = {.rq = rq, .format = "json", .area = true};
+  query_check cf = {take_format, &ctx}, cv = {take_village, &ctx}, cy = {take_year, &ctx};
+  const query_param spec[] = {{.name = "format", .kind = QUERY_CHECK, .out = &cf},
+                              {.name = "village", .kind = QUERY_CHECK, .out = &cv},
+                              {.name = "year", .kind = QUERY_CHECK, .out = &cy}};
+  if (query_parse(rq->conn, spec, inventory ? 3 : 2, &p) != 0) return reply_problem(rq, &p, NULL);
+  char as_of[16];
+  time_t t = time(NULL) + 8 * 3600;
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(as_of, sizeof as_of, "%Y-%m-%d", &tm);
+  aidreg_audit_query aq = {.as_of = as_of, .village = ctx.village};
+  json_t *r = NULL;
+  if (aidreg_audit_latest_report(rq->srv->registry, rq->code, &aq, inventory ? "inventory" : "rectification",
+                                 ctx.year ? ctx.year : tm.tm_year + 1900, &r, &p) != 0)
+    return reply_problem(rq, &p, NULL);
+  if (strcmp(ctx.format, "json") == 0) return reply_json(rq, MHD_HTTP_OK, r);
+  json_t *tables = audit_tables(r);
+  json_decref(r);
+  if (!tables) return reply_error(rq, AIDREG_E_INTERNAL, NULL, "out of memory");
+  return reply_report(rq, tables, false, ctx.format);
+}
+
 enum MHD_Result h_reports(httpd_request *rq) {
   bool ledger = strcmp(rq->arg, "ledger") == 0, rights = strcmp(rq->arg, "rights") == 0,
        income = strcmp(rq->arg, "income") == 0, disposals = strcmp(rq->arg, "disposals") == 0;
+  if (strcmp(rq->arg, "inventory") == 0 || strcmp(rq->arg, "rectification") == 0)
+    return audit_report(rq, strcmp(rq->arg, "inventory") == 0);
   if (!ledger && !rights && !income && !disposals)
     return reply_error(rq, AIDREG_E_NOT_FOUND, NULL,
-                       "no report %s: the reports are: ledger (总台账), income (收益及分配), disposals (处置登记), "
-                       "rights (确权移交进度)",
+                       "no report %s: the reports are: ledger (总台账), inventory (清查报告), income (收益及分配), "
+                       "disposals (处置登记), rights (确权移交进度), rectification (审计整改情况)",
                        rq->arg);
   aidreg_problem p;
   aidreg_problem_clear(&p);
@@ -531,26 +661,5 @@ enum MHD_Result h_reports(httpd_request *rq) {
     return reply_problem(rq, &p, NULL);
   }
   if (strcmp(ctx.format, "json") == 0) return reply_json(rq, MHD_HTTP_OK, r);
-#ifdef AIDREG_HAVE_XLSX
-  if (strcmp(ctx.format, "xlsx") == 0) {
-    char *data = NULL;
-    size_t len = 0;
-    int xr = xlsx(r, ledger, &data, &len);
-    json_decref(r);
-    if (xr != 0) return reply_error(rq, AIDREG_E_INTERNAL, NULL, "the workbook could not be written");
-    return reply_bytes(rq, MHD_HTTP_OK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", NULL,
-                       data, len);
-  }
-#endif
-  buf b = {0};
-  bool is_csv = strcmp(ctx.format, "csv") == 0;
-  if (is_csv) (ledger ? csv : tables_csv)(&b, r);
-  else (ledger ? html : tables_html)(&b, r);
-  json_decref(r);
-  if (b.failed) {
-    free(b.data);
-    return reply_error(rq, AIDREG_E_INTERNAL, NULL, "out of memory");
-  }
-  return reply_bytes(rq, MHD_HTTP_OK, is_csv ? "text/csv; charset=utf-8" : "text/html; charset=utf-8", NULL, b.data,
-                     b.len);
+  return reply_report(rq, r, ledger, ctx.format);
 }

@@ -6,6 +6,7 @@
 #   bench: signed_entries_per_s=N p50_ms=N p99_ms=N baseline_rows_per_s=N verify_per_s=N ratio=N
 # It reports; it never fails on speed (exit 0), only when it cannot run at all.
 #
+# AIDREG_BENCH_KIND=import (tools/dev.sh bench-import) runs tools/bench_import.py instead.
 # Environment:
 #   AIDREG_BENCH_PORT      server port (default 18090)
 #   AIDREG_BENCH_PG_PORT   PostgreSQL port (default 55434)
@@ -124,6 +125,12 @@ if [[ -n ${AIDREG_BENCH_BIG:-} ]]; then
 fi
 
 rc=0
+if [[ ${AIDREG_BENCH_KIND:-} == import ]]; then
+  # tools/dev.sh bench-import: the 台账 import against the bare batch append (tools/bench_import.py).
+  AIDREG_ADMIN_TOKEN=$TOKEN python3 "$AIDREG_ROOT/tools/bench_import.py" --url "$URL" --build "$BUILD" "$@" || rc=$?
+  ((rc == 0)) || { log "bench_import.py exited with status $rc"; tail -n 20 "$SERVER_LOG" >&2; }
+  exit "$rc"
+fi
 AIDREG_ADMIN_TOKEN=$TOKEN "$BUILD/aidreg-bench" "${args[@]}" "$@" || rc=$?
 if ((rc != 0)); then
   log "aidreg-bench exited with status $rc; last lines of the server log:"

@@ -49,6 +49,8 @@ static const char import_help[] =
     "  --dry-run        只检查、写报告，不签名不提交 / check and report; sign and submit nothing\n"
     "  --report FILE    逐行结果（CSV，带 BOM，Excel 可直接打开） / per-row report (CSV with BOM)\n"
     "  --origin ORIGIN  the ledger's origin (default: AIDREG_ORIGIN or GET /v1/ledgers)\n"
+    "  --time T         签名时间（RFC 3339 UTC，如补录旧台账）/ the events' time (2024-01-08T01:00:00Z),\n"
+    "                   for a 台账 recorded back then (the demo); default now\n"
     "\n"
     "再次导入同一文件不会重复登记；中途被中断（包括 kill -9）后重新运行即可补齐。\n"
     "Importing the same file again registers nothing twice; after an interruption (kill -9\n"
@@ -209,8 +211,31 @@ typedef struct {
   imp_row *r;
   outcome o;
   bool need_asset, need_rights, need_maint;
+  bool project_signed; /* its project's registration is signed in this run */
   const char *project_env; /* non-NULL: this row carries its project's registration */
 } plan_row;
+
+/* The rows that register an asset, by project code and then row order: a project's rows are
+ * one run, found by binary search (a linear scan per project was quadratic: 10,000 projects
+ * of 100,000 rows spent the import's time in strcmp). */
+static int cmp_by_project(const void *x, const void *y) {
+  const plan_row *a = *(plan_row *const *)x, *b = *(plan_row *const *)y;
+  int c = strcmp(a->r->project, b->r->project);
+  return c ? c : (a < b ? -1 : a > b);
+}
+
+/* [*lo, *hi) of by (sorted by cmp_by_project) whose project is project. */
+static void project_rows(plan_row **by, size_t n, const char *project, size_t *lo, size_t *hi) {
+  size_t a = 0, b = n;
+  while (a < b) {
+    size_t m = a + (b - a) / 2;
+    if (strcmp(by[m]->r->project, project) < 0) a = m + 1;
+    else b = m;
+  }
+  *lo = a;
+  while (b < n && strcmp(by[b]->r->project, project) == 0) b++;
+  *hi = b;
+}
 
 static const char *outcome_text(outcome o, bool dry) {
   switch (o) {
@@ -228,32 +253,51 @@ static const char *outcome_text(outcome o, bool dry) {
 
 /* ---------------------------------------------------------------- events */
 
-static json_t *project_body(plan_row *rows, size_t n, const char *project) {
+static json_t *project_body(plan_row **by, size_t n, const char *project) {
   /* Every good row of the project in this run: funding by channel and year, villages. */
   json_t *lines = json_array(), *locs = json_array();
   const imp_row *first = NULL;
   char accepted[11] = "";
   const char *dept = "", *unit = "";
-  for (size_t i = 0; i < n; i++) {
-    const imp_row *r = rows[i].r;
-    if (rows[i].o != O_NEW || !rows[i].need_asset || strcmp(r->project, project) != 0) continue;
+  size_t lo, hi;
+  project_rows(by, n, project, &lo, &hi);
+  for (size_t i = lo; i < hi; i++) {
+    const imp_row *r = by[i]->r;
     if (!first) first = r;
     if (!*dept && *r->industry_dept) dept = r->industry_dept;
     if (!*unit && *r->impl_unit) unit = r->impl_unit;
     if (strcmp(r->accepted_on, accepted) > 0) snprintf(accepted, sizeof accepted, "%s", r->accepted_on);
-    const char *ch = *r->channel ? r->channel : "未注明 / unspecified";
+    /* A cell naming several channels (the 总台账 export writes a project's channels as
+     * "衔接资金、地方政府债券") gives each a line; the row's value is split evenly over them
+     * (the last takes the remainder), since the sheet does not say how it was shared. */
+    char chans[8][256];
+    size_t nch = 0;
+    for (const char *c = *r->channel ? r->channel : "未注明 / unspecified"; *c && nch < 8;) {
+      const char *e = strstr(c, "、");
+      size_t len = e ? (size_t)(e - c) : strlen(c);
+      if (len && len < sizeof chans[0]) snprintf(chans[nch++], sizeof chans[0], "%.*s", (int)len, c);
+      c += len + (e ? strlen("、") : 0);
+    }
+    if (nch == 0) snprintf(chans[nch++], sizeof chans[0], "%s", r->channel);
+    bool found = false;
+    for (size_t h = 0; h < nch; h++) {
+      const char *ch = chans[h];
+      int64_t part = h + 1 < nch ? r->value_fen / (int64_t)nch : r->value_fen - (r->value_fen / (int64_t)nch) * (int64_t)(nch - 1);
+      size_t k;
+      json_t *l;
+      found = false;
+      json_array_foreach(lines, k, l) {
+        if (strcmp(json_string_value(json_object_get(l, "channel")), ch) == 0 &&
+            json_integer_value(json_object_get(l, "year")) == r->year) {
+          json_object_set_new(l, "amount_fen", json_integer(json_integer_value(json_object_get(l, "amount_fen")) + part));
+          found = true;
+          break;
+        }
+      }
+      if (!found) json_array_append_new(lines, json_pack("{s:s, s:i, s:I}", "channel", ch, "year", r->year, "amount_fen", (json_int_t)part));
+    }
     size_t k;
     json_t *l;
-    bool found = false;
-    json_array_foreach(lines, k, l) {
-      if (strcmp(json_string_value(json_object_get(l, "channel")), ch) == 0 &&
-          json_integer_value(json_object_get(l, "year")) == r->year) {
-        json_object_set_new(l, "amount_fen", json_integer(json_integer_value(json_object_get(l, "amount_fen")) + r->value_fen));
-        found = true;
-        break;
-      }
-    }
-    if (!found) json_array_append_new(lines, json_pack("{s:s, s:i, s:I}", "channel", ch, "year", r->year, "amount_fen", (json_int_t)r->value_fen));
     found = false;
     json_array_foreach(locs, k, l) if (strcmp(json_string_value(l), r->village) == 0) found = true;
     if (!found) json_array_append_new(locs, json_string(r->village));
@@ -490,10 +534,11 @@ int cli_import(int argc, char **argv) {
                                      {"dry-run", no_argument, NULL, 'n'},
                                      {"report", required_argument, NULL, 'r'},
                                      {"origin", required_argument, NULL, 'o'},
+                                     {"time", required_argument, NULL, 'T'},
                                      {"help", no_argument, NULL, 'h'},
                                      {0}};
   const char *key = NULL, *server = NULL, *ledger = NULL, *mapping = NULL, *sheet_name = NULL, *unit_s = NULL,
-             *report = NULL, *origin_opt = NULL;
+             *report = NULL, *origin_opt = NULL, *at = NULL;
   bool dry = false;
   cli_opts o = {.cmd = CMD, .help = import_help, .lo = lo, .operands = true};
   int c;
@@ -508,9 +553,13 @@ int cli_import(int argc, char **argv) {
       case 'n': dry = true; break;
       case 'r': report = optarg; break;
       case 'o': origin_opt = optarg; break;
+      case 'T': at = optarg; break;
     }
   }
   if (c < 0) return o.status;
+  if (at && !(strlen(at) == 20 && at[4] == '-' && at[7] == '-' && at[10] == 'T' && at[13] == ':' && at[16] == ':' &&
+              at[19] == 'Z' && strspn(at, "0123456789-T:Z") == 20))
+    return cli_usage(CMD, "--time 应形如 2024-01-08T01:00:00Z / --time takes an RFC 3339 UTC time such as 2024-01-08T01:00:00Z");
   if (argc - optind != 1) return cli_usage(CMD, "请给出一个台账文件（.csv 或 .xlsx） / name one spreadsheet file (.csv or .xlsx)");
   const char *file = argv[optind];
   server = cli_default(server, "AIDREG_URL");
@@ -657,16 +706,20 @@ int cli_import(int argc, char **argv) {
     items = calloc(4 * todo + 1, sizeof *items);
     if (!items) goto out;
     /* Projects not yet in the ledger, registered before their first asset. */
-    char **done_projects = calloc(todo + 1, sizeof *done_projects);
-    size_t ndone = 0;
-    if (!done_projects) goto out;
+    plan_row **by_project = calloc(todo + 1, sizeof *by_project);
+    size_t nby = 0;
+    if (!by_project) goto out;
+    for (size_t i = 0; i < nrows; i++)
+      if (plan[i].o == O_NEW && plan[i].need_asset) by_project[nby++] = &plan[i];
+    qsort(by_project, nby, sizeof *by_project, cmp_by_project);
     long long t0 = ms_now();
     bool tty = isatty(2);
     size_t rows_done = 0, next = 0;
     int failed = 0;
     while (next < nrows && !failed) {
       /* Build one batch of at most BATCH_MAX envelopes, whole rows only. */
-      cli_now(g.now, sizeof g.now);
+      if (at) snprintf(g.now, sizeof g.now, "%s", at);
+      else cli_now(g.now, sizeof g.now);
       nitems = 0;
       size_t bytes = 0, batch_rows = 0;
       while (next < nrows) {
@@ -677,20 +730,18 @@ int cli_import(int argc, char **argv) {
         }
         const imp_row *r = p->r;
         bool need_project = false;
-        if (p->need_asset && !has_project(&have, r->project)) {
-          need_project = true;
-          for (size_t k = 0; k < ndone; k++)
-            if (strcmp(done_projects[k], r->project) == 0) need_project = false;
-        }
+        if (p->need_asset && !has_project(&have, r->project)) need_project = !p->project_signed;
         size_t want = (size_t)need_project + p->need_asset + p->need_rights + p->need_maint;
         if (nitems + want > BATCH_MAX || (bytes > BATCH_BYTES && nitems > 0)) break;
         size_t first = nitems;
         if (need_project) {
-          items[nitems] = (env_item){sign_event(&g, "project.register", r->project, project_body(plan, nrows, r->project)),
+          items[nitems] = (env_item){sign_event(&g, "project.register", r->project, project_body(by_project, nby, r->project)),
                                      next, 'p'};
           if (!items[nitems].env) goto sign_failed;
           nitems++;
-          done_projects[ndone++] = (char *)r->project;
+          size_t lo, hi;
+          project_rows(by_project, nby, r->project, &lo, &hi);
+          for (size_t k = lo; k < hi; k++) by_project[k]->project_signed = true;
         }
         if (p->need_asset) {
           items[nitems] = (env_item){sign_event(&g, "asset.register", r->asset, asset_body(r)), next, 'a'};
@@ -731,7 +782,7 @@ int cli_import(int argc, char **argv) {
       }
     }
     if (tty) fputc('\n', stderr);
-    free(done_projects);
+    free(by_project);
     if (failed) cli_err(CMD, "提交中断，重新运行即可补齐 / submission stopped: run the import again to complete it");
     long long el = ms_now() - t0;
     if (el > 0 && rows_done)

@@ -12,7 +12,8 @@
 #include "cli.h"
 
 static const char help[] =
-    "usage: aidreg proof inclusion --index N [--size M] [--server URL] [--ledger CODE] [--vkey VKEY]\n"
+    "usage: aidreg proof inclusion --index N [--size M | --receipt-out FILE] [--server URL] [--ledger CODE]\n"
+    "                              [--vkey VKEY]\n"
     "       aidreg proof consistency (--from A | --old CHECKPOINT_FILE) [--to B] [--server URL]\n"
     "                                [--ledger CODE] [--vkey VKEY]\n"
     "       aidreg proof check --receipt FILE [--vkey VKEY] [--envelope FILE]\n"
@@ -22,13 +23,16 @@ static const char help[] =
     "             the latest), the signed checkpoint and the entry itself, and verifies that\n"
     "             the entry's leaf hash leads to the root. For M below the checkpoint's size\n"
     "             the root of size M is derived from the hash tiles and proven consistent\n"
-    "             with the signed checkpoint.\n"
+    "             with the signed checkpoint. --receipt-out FILE also writes a receipt\n"
+    "             (index, leaf_hash, inclusion_proof and the signed checkpoint it leads to)\n"
+    "             that `proof check` verifies offline.\n"
     "consistency  fetches the consistency proof from size A to size B (default: the latest)\n"
     "             and verifies it; the old root is the one of --old (a signed checkpoint you\n"
     "             kept, or a receipt), or else derived from the hash tiles.\n"
     "check        verifies a saved receipt offline: the checkpoint's signature and the\n"
     "             inclusion proof of leaf_hash at index; with --envelope, also that the\n"
-    "             receipt's payload_sha256 is the envelope's payload.\n"
+    "             receipt's payload_sha256 is the envelope's payload. The verdict is printed\n"
+    "             in every case: {\"verified\": true, …} or {\"verified\": false, \"reason\": …}.\n"
     "\n"
     "  --server URL   server (default: AIDREG_URL)\n"
     "  --ledger CODE  county code (default: AIDREG_LEDGER)\n"
@@ -43,6 +47,7 @@ typedef struct {
   cli_source in; /* the server's source */
   aidreg_note_verifier v;
   aidreg_checkpoint cp;
+  char *note; /* the signed checkpoint cp was opened from (malloc'd) */
   char code[16];
 } session;
 
@@ -82,7 +87,8 @@ static int fetch_checkpoint(session *s) {
     return -1;
   }
   int rc = aidreg_checkpoint_open(note, len, &s->v, &s->cp);
-  free(note);
+  free(s->note);
+  s->note = note;
   if (rc != 0) {
     cli_err("proof", "the server's checkpoint does not verify with the key of %s", s->v.name);
     return -1;
@@ -165,7 +171,13 @@ static int leaf_hash_of(session *s, uint64_t i, uint8_t out[32]) {
   return -1;
 }
 
-static int do_inclusion(session *s, uint64_t index, int have_size, uint64_t size) {
+static int do_inclusion(session *s, uint64_t index, int have_size, uint64_t size, const char *receipt_out) {
+  /* A receipt holds the proof to its own checkpoint: the proof is asked for at its size. */
+  if (receipt_out) {
+    if (fetch_checkpoint(s) != 0) return CLI_FAIL;
+    have_size = 1;
+    size = s->cp.size;
+  }
   char path[160];
   if (have_size)
     snprintf(path, sizeof path, "/v1/ledgers/%s/proof/inclusion?index=%" PRIu64 "&size=%" PRIu64, s->code, index, size);
@@ -189,7 +201,8 @@ static int do_inclusion(session *s, uint64_t index, int have_size, uint64_t size
     goto out;
   }
   /* The checkpoint after the proof, so that it covers the proof's tree. */
-  if (fetch_checkpoint(s) != 0 || root_at(s, m, root) != 0 || leaf_hash_of(s, index, actual) != 0) goto out;
+  if ((!receipt_out && fetch_checkpoint(s) != 0) || root_at(s, m, root) != 0 || leaf_hash_of(s, index, actual) != 0)
+    goto out;
   if (memcmp(actual, claimed, 32) != 0) {
     cli_err("proof", "the server's leaf_hash is not the hash of entry %" PRIu64, index);
     goto out;
@@ -206,6 +219,16 @@ static int do_inclusion(session *s, uint64_t index, int have_size, uint64_t size
   if (o) cli_json_print(o);
   json_decref(o);
   rc = CLI_OK;
+  if (receipt_out) {
+    json_t *rec = json_pack("{s:s, s:I, s:s, s:I, s:O, s:s}", "ledger", s->code, "index", (json_int_t)index, "leaf_hash",
+                            lh, "tree_size", (json_int_t)m, "inclusion_proof", json_object_get(ans, "inclusion_proof"),
+                            "checkpoint", s->note);
+    char *txt = rec ? json_dumps(rec, JSON_INDENT(2)) : NULL;
+    if (!txt || cli_write_file("proof", receipt_out, txt, strlen(txt), 0644) != 0) rc = CLI_FAIL;
+    else fprintf(stderr, "回执已写入 %s / receipt written to %s\n", receipt_out, receipt_out);
+    free(txt);
+    json_decref(rec);
+  }
 out:
   json_decref(ans);
   return rc;
@@ -230,6 +253,17 @@ static int do_consistency(session *s, int have_from, uint64_t from, const char *
   }
   if (fetch_checkpoint(s) != 0) return CLI_FAIL;
   if (!have_to) to = s->cp.size;
+  if (old_file && from > s->cp.size) {
+    /* Not a contradiction by itself: the server (a mirror, a copy) has not caught up. */
+    json_t *o = json_pack("{s:b, s:s, s:I, s:I, s:s}", "verified", 0, "verdict", "older", "from", (json_int_t)from, "to",
+                          (json_int_t)s->cp.size, "reason", "较旧 / older: the server's checkpoint is older than yours");
+    if (o) cli_json_print(o);
+    json_decref(o);
+    cli_err("proof", "较旧 / older: the server's checkpoint (size %" PRIu64 ") is older than %s (size %" PRIu64
+            "); it cannot prove yours yet: ask again later, or a server that has it",
+            s->cp.size, old_file, from);
+    return CLI_FAIL;
+  }
   if (from > to) {
     cli_err("proof", "--from %" PRIu64 " is beyond --to %" PRIu64, from, to);
     return CLI_FAIL;
@@ -283,28 +317,38 @@ static int do_check(const char *receipt_file, const char *vkey, const char *enve
   if (aidreg_note_vkey_parse(vkey, &v) != 0) return cli_usage("proof", "--vkey is not a verifier key string");
   size_t len = 0;
   char *text = cli_read_file("proof", receipt_file, (size_t)1 << 20, &len);
-  if (!text) return CLI_FAIL;
-  json_t *r = cli_json_load("proof", receipt_file, text, len);
+  json_t *r = text ? cli_json_load("proof", receipt_file, text, len) : NULL;
   free(text);
-  if (!r) return CLI_FAIL;
+  if (!r) {
+    json_t *f = json_pack("{s:b, s:s, s:s}", "verified", 0, "verdict", "未通过 / failed", "reason",
+                          "the receipt file cannot be read as JSON");
+    if (f) cli_json_print(f);
+    json_decref(f);
+    return CLI_FAIL;
+  }
   int rc = CLI_FAIL;
   aidreg_checkpoint cp;
-  char err[512];
+  char err[512] = "";
   if (cli_receipt_check(r, &v, &cp, err, sizeof err) != 0) {
-    cli_err("proof", "the receipt does not verify: %s", err);
+    char why[600];
+    snprintf(why, sizeof why, "the receipt does not verify: %s", err);
+    snprintf(err, sizeof err, "%s", why);
     goto out;
   }
   const char *note = json_string_value(json_object_get(r, "checkpoint"));
   if (cli_witnesses_check(wit, "proof", note ? note : "", note ? strlen(note) : 0) != 0) goto out;
   if (envelope_file) {
     char *env = cli_read_file("proof", envelope_file, (size_t)1 << 20, &len);
-    if (!env) goto out;
+    if (!env) {
+      snprintf(err, sizeof err, "cannot read %s", envelope_file);
+      goto out;
+    }
     aidreg_envelope e;
     aidreg_problem p = {0};
     int ok = aidreg_envelope_parse(env, len, &e, &p) == 0;
     free(env);
     if (!ok) {
-      cli_err("proof", "%s is not an envelope: %s", envelope_file, p.detail);
+      snprintf(err, sizeof err, "%s is not an envelope: %s", envelope_file, p.detail);
       goto out;
     }
     uint8_t h[32];
@@ -315,11 +359,11 @@ static int do_check(const char *receipt_file, const char *vkey, const char *enve
     aidreg_envelope_free(&e);
     const char *claimed = json_string_value(json_object_get(r, "payload_sha256"));
     if (!ok) {
-      cli_err("proof", "the envelope's signature does not verify: %s", p.detail);
+      snprintf(err, sizeof err, "the envelope's signature does not verify: %s", p.detail);
       goto out;
     }
     if (!claimed || strcasecmp(claimed, hex) != 0) {
-      cli_err("proof", "the receipt's payload_sha256 is not the envelope's payload (%s)", hex);
+      snprintf(err, sizeof err, "the receipt's payload_sha256 is not the envelope's payload (%s)", hex);
       goto out;
     }
   }
@@ -330,6 +374,13 @@ static int do_check(const char *receipt_file, const char *vkey, const char *enve
   json_decref(o);
   rc = CLI_OK;
 out:
+  if (rc != CLI_OK) {
+    /* The verdict on standard output in every case, so that a script reads one answer. */
+    json_t *f = json_pack("{s:b, s:s, s:s}", "verified", 0, "verdict", "未通过 / failed", "reason", err);
+    if (f) cli_json_print(f);
+    json_decref(f);
+    cli_err("proof", "%s", err);
+  }
   json_decref(r);
   return rc;
 }
@@ -352,8 +403,10 @@ int cli_proof(int argc, char **argv) {
       {"to", required_argument, NULL, 't'},     {"old", required_argument, NULL, 'o'},
       {"receipt", required_argument, NULL, 'r'}, {"envelope", required_argument, NULL, 'e'},
       {"witness", required_argument, NULL, 'W'}, {"witness-threshold", required_argument, NULL, 'T'},
+      {"receipt-out", required_argument, NULL, 'R'},
       {"help", no_argument, NULL, 'h'},         {0}};
-  const char *server = NULL, *ledger = NULL, *vkey = NULL, *old = NULL, *receipt = NULL, *envelope = NULL;
+  const char *server = NULL, *ledger = NULL, *vkey = NULL, *old = NULL, *receipt = NULL, *envelope = NULL,
+             *receipt_out = NULL;
   uint64_t index = 0, size = 0, from = 0, to = 0;
   int have_index = 0, have_size = 0, have_from = 0, have_to = 0, c;
   cli_opts o = {.cmd = "proof", .help = help, .lo = lo};
@@ -372,6 +425,7 @@ int cli_proof(int argc, char **argv) {
       case 'T':
         if (cli_witnesses_threshold(&wit, "proof", optarg)) return CLI_USAGE;
         break;
+      case 'R': receipt_out = optarg; break;
       case 'i':
         if (number_opt("--index", &index, &have_index)) return CLI_USAGE;
         break;
@@ -401,6 +455,8 @@ int cli_proof(int argc, char **argv) {
   if (!cli_is_county(ledger))
     return cli_usage("proof", "--ledger CODE (6 digits) is required (or set AIDREG_LEDGER)");
   if (!strcmp(sub, "inclusion") && !have_index) return cli_usage("proof", "--index N is required");
+  if (receipt_out && (strcmp(sub, "inclusion") || have_size))
+    return cli_usage("proof", "--receipt-out goes with proof inclusion, without --size (the receipt is at the checkpoint's size)");
   if (!strcmp(sub, "consistency") && have_from == !!old)
     return cli_usage("proof", "give exactly one of --from A and --old FILE");
   session s;
@@ -409,8 +465,9 @@ int cli_proof(int argc, char **argv) {
     cli_source_close(&s.in);
     return CLI_FAIL;
   }
-  int rc = !strcmp(sub, "inclusion") ? do_inclusion(&s, index, have_size, size)
+  int rc = !strcmp(sub, "inclusion") ? do_inclusion(&s, index, have_size, size, receipt_out)
                                      : do_consistency(&s, have_from, from, old, have_to, to);
+  free(s.note);
   cli_source_close(&s.in);
   return rc;
 }

@@ -22,9 +22,15 @@ static const char help[] =
     "  disposals         处置登记: each disposal request, its approval, the sale and the proceeds\n"
     "  rights            确权移交进度: rights confirmed, certificates and handovers by township\n"
     "                    and village\n"
+    "  inventory         清查报告: every asset not disposed with its count of --year (default this\n"
+    "                    year), the audit's problem list on it and its 整改 tracker (docs/audit.md)\n"
+    "  rectification     审计整改情况: every recorded finding with its due, status and resolution,\n"
+    "                    and whether the audit still finds it\n"
     "\n"
-    "  --village V       one village's register (12 digits)\n"
-    "  --year Y          only the assets of projects of this funding year\n"
+    "  --village V       one village's register (12 digits); inventory and rectification also\n"
+    "                    take a township (9 digits)\n"
+    "  --year Y          only the assets of projects of this funding year (ledger), the year\n"
+    "                    of the income (income), the year counted (inventory)\n"
     "  --format F        csv (default; UTF-8 with a BOM, as Excel opens it), xlsx (an Excel\n"
     "                    workbook, when the server has libxlsxwriter), html (A4, to print) or json\n"
     "  --out FILE        write to FILE (default: standard output)\n"
@@ -54,20 +60,24 @@ int cli_report(int argc, char **argv) {
   if (c < 0) return o.status;
   if (optind + 1 != argc) return cli_usage("report", "give one report name (ledger)");
   const char *name = argv[optind];
+  bool audit = strcmp(name, "inventory") == 0 || strcmp(name, "rectification") == 0;
   if (strcmp(name, "ledger") != 0 && strcmp(name, "rights") != 0 && strcmp(name, "income") != 0 &&
-      strcmp(name, "disposals") != 0)
+      strcmp(name, "disposals") != 0 && !audit)
     return cli_usage("report",
-                     "no report %s: the reports are: ledger (总台账), income (收益及分配), disposals (处置登记), "
-                     "rights (确权移交进度)",
+                     "no report %s: the reports are: ledger (总台账), inventory (清查报告), income (收益及分配), "
+                     "disposals (处置登记), rights (确权移交进度), rectification (审计整改情况)",
                      name);
   if ((strcmp(name, "rights") == 0 || strcmp(name, "disposals") == 0) && (village || year))
     return cli_usage("report", "the %s report covers the county: it takes no --village or --year", name);
+  if (strcmp(name, "rectification") == 0 && year)
+    return cli_usage("report", "the rectification report takes no --year (it lists every recorded finding)");
   if (strcmp(format, "csv") && strcmp(format, "html") && strcmp(format, "json") && strcmp(format, "xlsx"))
     return cli_usage("report", "--format is csv, xlsx, html or json");
   if (strcmp(format, "xlsx") == 0 && !outf && isatty(STDOUT_FILENO))
     return cli_usage("report", "an xlsx workbook is binary: give --out FILE (or redirect standard output)");
-  if (village && (strlen(village) != 12 || strspn(village, "0123456789") != 12))
-    return cli_usage("report", "--village takes a 12-digit code");
+  if (village && !((strlen(village) == 12 || (audit && strlen(village) == 9)) &&
+                   strspn(village, "0123456789") == strlen(village)))
+    return cli_usage("report", audit ? "--village takes a 9-digit township or a 12-digit village" : "--village takes a 12-digit code");
   if (year && (strlen(year) != 4 || strspn(year, "0123456789") != 4)) return cli_usage("report", "--year takes 4 digits");
   server = cli_default(server, "AIDREG_URL");
   ledger = cli_default(ledger, "AIDREG_LEDGER");

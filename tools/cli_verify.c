@@ -34,7 +34,8 @@ static const char help[] =
     "  --dir DIR       verify an export folder instead (and that each DIR/blobs/<sha256>\n"
     "                  hashes to its name)\n"
     "  --db URL        verify a PostgreSQL database instead (a libpq URL)\n"
-    "  --since FILE    an older checkpoint (a signed note, or a receipt holding one)\n"
+    "  --since FILE    an older checkpoint (a signed note, or a receipt holding one); an\n"
+    "                  export older than it verifies and is said 较旧 / older (exit 1)\n"
     "  --witness VKEY  require a cosignature (C2SP tlog-cosignature) by this witness on the\n"
     "                  checkpoint verified (repeatable; docs/witness.md)\n"
     "  --witness-threshold N  require N of the --witness keys (default: all of them)\n"
@@ -50,7 +51,9 @@ static int vkey_names_ledger(const char *vkey, const char *ledger) {
   return n > c && vkey[n - c - 1] == '/' && strncmp(vkey + n - c, ledger, c) == 0;
 }
 
-static void print_result(const aidreg_verify_result *res, int rc, int as_json) {
+/* older: the export verified but is older than the --since checkpoint (that size), which it
+ * therefore cannot show; 0 otherwise. */
+static void print_result(const aidreg_verify_result *res, int rc, int as_json, uint64_t older) {
   if (as_json) {
     char root[45];
     aidreg_b64_encode_to(res->checkpoint.root, 32, root, sizeof root);
@@ -68,6 +71,11 @@ static void print_result(const aidreg_verify_result *res, int rc, int as_json) {
       if (f && res->failure.has_index) json_object_set_new(f, "index", json_integer((json_int_t)res->failure.index));
       json_object_set_new(o, "failure", f);
     }
+    if (o && older) {
+      json_object_set_new(o, "ok", json_false());
+      json_object_set_new(o, "verdict", json_string("older"));
+      json_object_set_new(o, "since_size", json_integer((json_int_t)older));
+    }
     if (o) cli_json_print(o);
     json_decref(o);
     return;
@@ -76,6 +84,10 @@ static void print_result(const aidreg_verify_result *res, int rc, int as_json) {
     char line[1024];
     aidreg_verify_summary(res, line, sizeof line);
     printf("%s\n", line);
+    if (older)
+      printf("较旧 / OLDER: this copy's checkpoint (size %" PRIu64 ") is older than the --since checkpoint (size %" PRIu64
+             "): it verifies as far as it goes but cannot show yours; verify a newer export or the server\n",
+             res->checkpoint.size, older);
   } else {
     printf("FAILED: %s\n", res->failure.message);
   }
@@ -198,6 +210,25 @@ int cli_verify(int argc, char **argv) {
               "aidreg verify: no --vkey: checking the checkpoint with the key the database records "
               "(pass --vkey for an independent check)\n");
     }
+    /* An export older than the --since checkpoint is not a fork: it is verified as it is and
+     * said to be older (a server's log that shrank stays a failure of the library's check). */
+    uint64_t older = 0;
+    if (dir && opt.since_note) {
+      char *note = NULL;
+      size_t nlen = 0;
+      aidreg_verify_failure f = {0};
+      if (s.src.checkpoint(s.src.ctx, &note, &nlen, &f) == 0) {
+        const char *a = memchr(note, '\n', nlen), *b = memchr(opt.since_note, '\n', opt.since_len);
+        uint64_t have = a ? strtoull(a + 1, NULL, 10) : 0, want = b ? strtoull(b + 1, NULL, 10) : 0;
+        bool same_origin = a && b && a - note == b - opt.since_note && memcmp(note, opt.since_note, (size_t)(a - note)) == 0;
+        if (same_origin && want > have) {
+          older = want;
+          opt.since_note = NULL;
+          opt.since_len = 0;
+        }
+      }
+      free(note);
+    }
     /* The witnesses' cosignatures are checked on the very note the engine verified. */
     seen.inner = s.src.checkpoint;
     s.src.checkpoint = seen_fetch;
@@ -213,8 +244,8 @@ int cli_verify(int argc, char **argv) {
     }
     free(seen.note);
     seen.note = NULL;
-    print_result(&res, rc, as_json);
-    exit_code = rc == 0 ? CLI_OK : CLI_FAIL;
+    print_result(&res, rc, as_json, rc == 0 ? older : 0);
+    exit_code = rc == 0 && !older ? CLI_OK : CLI_FAIL;
     unsigned blobs_ok = 0, blobs_bad = 0;
     if (dir && (cli_verify_blobs(dir, &blobs_ok, &blobs_bad) != 0 || blobs_bad > 0)) exit_code = CLI_FAIL;
     if (dir && (blobs_ok || blobs_bad))

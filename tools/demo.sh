@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Demo data: the county ledger of 惠水县 (522731), created with the aidreg CLI against a
-# running server with one key per role, then filled by tools/demo/seed.py with two years
-# (2024-2025) of signed history (docs/demo.md). Idempotent: an existing ledger is kept, and
+# running server with one key per role; its assets loaded from its 台账
+# (tools/demo/demo-taizhang.csv) by `aidreg import`, and filled by tools/demo/seed.py with two
+# years (2024-2025) of signed history (docs/demo.md). Idempotent: an existing ledger is kept, and
 # the seed resubmits the same payloads (the server answers 200 for each). Called by
 # tools/dev.sh.
 #
@@ -85,13 +86,26 @@ fi
 # reported, and fatal only with AIDREG_DEMO_STRICT=1 (tools/dev.sh test), so that `run`
 # keeps working while the domain rules evolve.
 REFUSED=0
+# The county's path: its places and keys (seed, before TAIZHANG_AT), its 台账 through
+# `aidreg import` signed at TAIZHANG_AT (the 清产核资 of January 2024), then the rest of the
+# history (seed, from TAIZHANG_AT on). docs/demo.md "The 台账".
+TAIZHANG=$ROOT/tools/demo/demo-taizhang.csv
+TAIZHANG_AT=2024-01-08T00:55:00Z
+seed() {
+  "$PYTHON" "$ROOT/tools/demo/seed.py" --server "$AIDREG_URL" --code "$CODE" --origin "$ORIGIN" --keys "$K" \
+    --taizhang "$@" >&2 || { say "warning: the seed was not fully accepted (see above)"; REFUSED=1; }
+}
 if [[ ${AIDREG_DEMO_SEED:-1} != 0 ]]; then
-  say "seeding the demo county (tools/demo/seed.py)"
-  if ! "$PYTHON" "$ROOT/tools/demo/seed.py" --server "$AIDREG_URL" --code "$CODE" --origin "$ORIGIN" \
-    --keys "$K" >&2; then
-    say "warning: the seed was not fully accepted (see above)"
+  say "seeding the demo county (tools/demo/seed.py): places, keys and settings"
+  seed --before "$TAIZHANG_AT"
+  say "importing the county's 台账 ($TAIZHANG) with aidreg import"
+  if ! "$CLI" import "$TAIZHANG" --server "$AIDREG_URL" --ledger "$CODE" --origin "$ORIGIN" --key "$K/county.key" \
+    --time "$TAIZHANG_AT" --report "$K/../demo-import.csv" >&2; then
+    say "warning: the 台账 was not fully imported (see $K/../demo-import.csv)"
     REFUSED=1
   fi
+  say "seeding the demo county (tools/demo/seed.py): two years of history"
+  seed --after "$TAIZHANG_AT"
 fi
 
 vkey=$(ledger_vkey)

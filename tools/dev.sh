@@ -40,6 +40,8 @@ usage: tools/dev.sh COMMAND [ARGS]
           to the harness (--kills N, --clients N, --pause S, --seed N). Needs root.
   bench   the benchmark: tools/bench.sh (release build in build-release/, its own cluster
           var/bench and server; ARGS go to it).
+  bench-import  the 台账 import benchmark: tools/bench_import.py on the same harness
+          (100,000 rows; ARGS such as --rows N go to it; docs/benchmark.md "Import").
   build   build into build/ (ARGS go to cmake's configure step).
   stop    stop a server and cluster left behind by run, test or bench.
 
@@ -409,6 +411,7 @@ case ${1:-} in
   run) shift; cmd_run "$@" ;;
   test) shift; cmd_test "$@" ;;
   bench) shift; cmd_bench "$@" ;;
+  bench-import) shift; AIDREG_BENCH_KIND=import cmd_bench "$@" ;;  # the 台账 import benchmark (docs/benchmark.md "Import")
   fuzz) shift; cmd_fuzz "$@" ;;
   torture) shift; cmd_torture "$@" ;;
   build) shift; cmd_build "$@" ;;

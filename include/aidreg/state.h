@@ -117,15 +117,18 @@ int aidreg_state_settings(aidreg_registry *r, const char *code, json_t **out, ai
  * "drawn":[{"plan","village","amount_fen"}],"drawn_fen","remaining_fen"} in ledger order. */
 int aidreg_state_incomes(aidreg_registry *r, const char *code, const aidreg_state_query *q, const char *asset,
                          json_t **out, aidreg_problem *p);
-/* {"ledger","items":[notice...],"total"} in ledger order, notice = the notice.publish body with
+/* {"ledger","items":[notice...],"next","total"} in ledger order, paged by q's from and limit
+ * (default 100, at most 1000; the other members of q are not used), notice = the notice.publish body with
  * "index","subject","subject_kind","subject_name","village","village_name","township",
  * "township_name","kind_zh". */
-int aidreg_state_notices(aidreg_registry *r, const char *code, json_t **out, aidreg_problem *p);
-/* {"ledger","items":[finding...],"total"} in ledger order, finding = {"id","subject",
+int aidreg_state_notices(aidreg_registry *r, const char *code, const aidreg_state_query *q, json_t **out,
+                         aidreg_problem *p);
+/* {"ledger","items":[finding...],"next","total"} in ledger order, paged as the notices, finding = {"id","subject",
  * "subject_kind","subject_name","village","village_name","check","severity","severity_zh",
  * "note","due","recorded_at","status","status_zh","resolution":{"action","resolved_on",
  * "index"}|null}. */
-int aidreg_state_findings(aidreg_registry *r, const char *code, json_t **out, aidreg_problem *p);
+int aidreg_state_findings(aidreg_registry *r, const char *code, const aidreg_state_query *q, json_t **out,
+                          aidreg_problem *p);
 
 /* The 总台账 (report "ledger"): {"ledger","report","village","year","checkpoint":{"origin","size",
  * "root_hash","created_at"},"generated_at","rows":[{"no","id","name","project","year","channels",

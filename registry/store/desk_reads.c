@@ -10,6 +10,7 @@
 #include "aidreg/authority.h"
 #include "aidreg/state.h"
 #include "rules/domain_validate.h"
+#include "store/key_use.h"
 #include "store/read_util.h"
 #include "store/registry_private.h"
 
@@ -29,10 +30,10 @@ static db_stmt q_t_paid = {
     "SELECT coalesce(sum((doc->>'paid_fen')::numeric), 0)::text FROM entity "
     "WHERE ledger = $1 AND kind = 'plan' AND left(village, 9) = $2",
     0};
+/* The keys with their counts ($2: {keyid: [entries, last index]}, store/key_use.c) and the
+ * times of the entries named, by primary key. */
 static db_stmt q_keys = {
-    "WITH s AS (SELECT g->>'keyid' AS keyid, count(*) AS n, max(l.idx) AS last FROM leaf l "
-    "CROSS JOIN LATERAL jsonb_array_elements((l.data::jsonb)->'envelope'->'signatures') g "
-    "WHERE l.ledger = $1 GROUP BY 1) "
+    "WITH s AS (SELECT key AS keyid, (value->>0)::bigint AS n, (value->>1)::bigint AS last FROM jsonb_each($2::jsonb)) "
     "SELECT k.keyid, k.role, k.scope, k.is_root::text, k.holder_name, k.holder_org, k.enrolled_at::text, "
     "(SELECT (data::jsonb)->>'time' FROM leaf WHERE ledger = $1 AND idx = k.enrolled_at), "
     "coalesce(k.revoked_at::text, ''), "
@@ -54,21 +55,27 @@ static db_stmt q_incomes_count = {
     "WHERE e.ledger = $1 AND e.kind = 'income' AND ($2::text IS NULL OR e.villages @> ARRAY[$2::text]) "
     "AND ($3::text IS NULL OR e.name = $3) AND ($4::int = 0 OR left(e.doc->>'period_end', 4)::int = $4::int)",
     0};
+/* A page of notices (or findings) and, in the same statement, how many there are: the
+ * count row is there even when the page is empty. */
 static db_stmt q_notices = {
-    "SELECT x.kind, x.id, x.name, x.village, x.township, x.n FROM ("
-    "SELECT e.kind, e.id, coalesce(e.name, '') AS name, coalesce(e.village, '') AS village, "
+    "WITH x AS (SELECT e.kind, e.id, coalesce(e.name, '') AS name, coalesce(e.village, '') AS village, "
     "coalesce(e.township, '') AS township, n.value::text AS n, (n.value->>'index')::bigint AS idx "
     "FROM entity e CROSS JOIN LATERAL jsonb_array_elements(e.doc->'notices') n "
     "WHERE e.ledger = $1 AND e.kind IN ('asset', 'village') AND jsonb_typeof(e.doc->'notices') = 'array' "
     "UNION ALL SELECT e.kind, e.id, '', coalesce(e.village, ''), coalesce(e.township, ''), (e.doc->'notice')::text, "
     "(e.doc->'notice'->>'index')::bigint FROM entity e "
-    "WHERE e.ledger = $1 AND e.kind = 'plan' AND jsonb_typeof(e.doc->'notice') = 'object') x ORDER BY x.idx",
+    "WHERE e.ledger = $1 AND e.kind = 'plan' AND jsonb_typeof(e.doc->'notice') = 'object'), "
+    "t AS (SELECT count(*) AS total FROM x) "
+    "SELECT y.kind, y.id, y.name, y.village, y.township, y.n, t.total::text FROM t LEFT JOIN LATERAL "
+    "(SELECT * FROM x ORDER BY x.idx, x.id OFFSET $2 LIMIT $3) y ON true",
     0};
 static db_stmt q_findings = {
-    "SELECT f.doc::text, coalesce(a.name, ''), coalesce(a.village, pl.village, '') FROM entity f "
+    "WITH t AS (SELECT count(*) AS total FROM entity WHERE ledger = $1 AND kind = 'finding') "
+    "SELECT y.doc, y.name, y.village, t.total::text FROM t LEFT JOIN LATERAL ("
+    "SELECT f.doc::text AS doc, coalesce(a.name, '') AS name, coalesce(a.village, pl.village, '') AS village FROM entity f "
     "LEFT JOIN entity a ON a.ledger = f.ledger AND a.kind = 'asset' AND a.id = f.name "
     "LEFT JOIN entity pl ON pl.ledger = f.ledger AND pl.kind = 'plan' AND pl.id = f.name "
-    "WHERE f.ledger = $1 AND f.kind = 'finding' ORDER BY (f.doc->>'recorded_at')::bigint, f.id",
+    "WHERE f.ledger = $1 AND f.kind = 'finding' ORDER BY (f.doc->>'recorded_at')::bigint, f.id OFFSET $2 LIMIT $3) y ON true",
     0};
 
 static int oom(aidreg_problem *p) { return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory"); }
@@ -103,6 +110,27 @@ static int finish_all(const char *code, json_t *items, const json_t *names, json
   }
   *out = json_pack("{s:s, s:o, s:I}", "ledger", code, "items", items, "total", (json_int_t)json_array_size(items));
   return *out ? 0 : oom(p);
+}
+
+/* *out = {"ledger", "items", "next", "total"} decorated (the lists' paging, docs/api.md); takes
+ * items. */
+static int finish_page(const char *code, json_t *items, const json_t *names, uint64_t from, const char *total_s,
+                       json_t **out, aidreg_problem *p) {
+  if (!items || ar_read_decorate(items, names)) {
+    json_decref(items);
+    return oom(p);
+  }
+  json_int_t total = num(total_s), next = (json_int_t)from + (json_int_t)json_array_size(items);
+  *out = json_pack("{s:s, s:o, s:o, s:I}", "ledger", code, "items", items, "next",
+                   next < total ? json_integer(next) : json_null(), "total", total);
+  return *out ? 0 : oom(p);
+}
+
+/* from and limit of a page (limit 0: 100; at most 1000) as statement parameters. */
+static void page_params(const aidreg_state_query *q, char from[24], char lim[16]) {
+  unsigned limit = !q || q->limit == 0 ? 100 : q->limit > 1000 ? 1000 : q->limit;
+  snprintf(from, 24, "%" PRIu64, q ? q->from : 0);
+  snprintf(lim, 16, "%u", limit);
 }
 
 /* ---- a township's figures ------------------------------------------------------------- */
@@ -163,8 +191,19 @@ int aidreg_state_keys(aidreg_registry *r, const char *code, json_t **out, aidreg
   json_t *names = NULL;
   db_conn *c = open_read(r, code, &names, p);
   if (!c) return -1;
-  const char *params[1] = {code};
-  PGresult *k = ar_db_run(c, &q_keys, 1, params, NULL);
+  json_t *counts = NULL;
+  int used = ar_key_use(c, code, &counts, p);
+  char *counts_text = used == 0 ? json_dumps(counts, JSON_COMPACT) : NULL;
+  json_decref(counts);
+  if (!counts_text) {
+    if (used == 0) oom(p);
+    json_decref(names);
+    ar_db_pool_put(&r->pool, c);
+    return -1;
+  }
+  const char *params[2] = {code, counts_text};
+  PGresult *k = ar_db_run(c, &q_keys, 2, params, NULL);
+  free(counts_text);
   int rc = k ? 0 : failed(p);
   json_t *items = rc == 0 ? json_array() : NULL;
   for (int i = 0; rc == 0 && i < PQntuples(k); i++) {
@@ -300,17 +339,20 @@ int aidreg_state_incomes(aidreg_registry *r, const char *code, const aidreg_stat
 
 static json_t *str_or_null(const char *s) { return s && *s ? json_string(s) : json_null(); }
 
-int aidreg_state_notices(aidreg_registry *r, const char *code, json_t **out, aidreg_problem *p) {
+int aidreg_state_notices(aidreg_registry *r, const char *code, const aidreg_state_query *q, json_t **out,
+                         aidreg_problem *p) {
   *out = NULL;
   json_t *names = NULL;
   db_conn *c = open_read(r, code, &names, p);
   if (!c) return -1;
-  const char *params[1] = {code};
-  PGresult *res = ar_db_run(c, &q_notices, 1, params, NULL);
-  int rc = res ? 0 : failed(p);
+  char from[24], lim[16];
+  page_params(q, from, lim);
+  const char *params[3] = {code, from, lim};
+  PGresult *res = ar_db_run(c, &q_notices, 3, params, NULL);
+  int rc = res && PQntuples(res) > 0 ? 0 : failed(p);
   json_t *items = rc == 0 ? json_array() : NULL;
   if (rc == 0 && !items) rc = oom(p);
-  for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
+  for (int i = 0; rc == 0 && i < PQntuples(res) && !PQgetisnull(res, i, 5); i++) {
     json_t *n = json_loads(PQgetvalue(res, i, 5), 0, NULL);
     const char *kind = PQgetvalue(res, i, 0), *id = PQgetvalue(res, i, 1);
     bool village = strcmp(kind, "village") == 0;
@@ -328,25 +370,28 @@ int aidreg_state_notices(aidreg_registry *r, const char *code, json_t **out, aid
         json_array_append_new(items, n))
       rc = oom(p);
   }
-  PQclear(res);
-  if (rc == 0) rc = finish_all(code, items, names, out, p);
+  if (rc == 0) rc = finish_page(code, items, names, q ? q->from : 0, PQgetvalue(res, 0, PQnfields(res) - 1), out, p);
   else json_decref(items);
+  PQclear(res);
   json_decref(names);
   ar_db_pool_put(&r->pool, c);
   return rc;
 }
 
-int aidreg_state_findings(aidreg_registry *r, const char *code, json_t **out, aidreg_problem *p) {
+int aidreg_state_findings(aidreg_registry *r, const char *code, const aidreg_state_query *q, json_t **out,
+                          aidreg_problem *p) {
   *out = NULL;
   json_t *names = NULL;
   db_conn *c = open_read(r, code, &names, p);
   if (!c) return -1;
-  const char *params[1] = {code};
-  PGresult *res = ar_db_run(c, &q_findings, 1, params, NULL);
-  int rc = res ? 0 : failed(p);
+  char from[24], lim[16];
+  page_params(q, from, lim);
+  const char *params[3] = {code, from, lim};
+  PGresult *res = ar_db_run(c, &q_findings, 3, params, NULL);
+  int rc = res && PQntuples(res) > 0 ? 0 : failed(p);
   json_t *items = rc == 0 ? json_array() : NULL;
   if (rc == 0 && !items) rc = oom(p);
-  for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
+  for (int i = 0; rc == 0 && i < PQntuples(res) && !PQgetisnull(res, i, 0); i++) {
     json_t *f = json_loads(PQgetvalue(res, i, 0), 0, NULL);
     if (!f) {
       rc = damaged(p, "finding");
@@ -362,9 +407,9 @@ int aidreg_state_findings(aidreg_registry *r, const char *code, json_t **out, ai
         json_array_append_new(items, f))
       rc = oom(p);
   }
-  PQclear(res);
-  if (rc == 0) rc = finish_all(code, items, names, out, p);
+  if (rc == 0) rc = finish_page(code, items, names, q ? q->from : 0, PQgetvalue(res, 0, PQnfields(res) - 1), out, p);
   else json_decref(items);
+  PQclear(res);
   json_decref(names);
   ar_db_pool_put(&r->pool, c);
   return rc;

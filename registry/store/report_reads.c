@@ -9,14 +9,17 @@
 
 #include "aidreg/authority.h"
 #include "aidreg/state.h"
+#include "rules/domain_validate.h"
 #include "store/read_util.h"
 #include "store/registry_private.h"
 
 static db_stmt q_report = {
     "WITH cp AS (SELECT note, created_at FROM checkpoint WHERE ledger = $1 ORDER BY size DESC LIMIT 1) "
-    "SELECT cp.note, to_char(cp.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), x.doc, x.year, x.funding "
+    "SELECT cp.note, to_char(cp.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), x.doc, x.year, x.funding, "
+    "x.pname, x.ptype "
     "FROM cp LEFT JOIN LATERAL ("
     "SELECT a.doc::text AS doc, coalesce(p.doc->>'year', '') AS year, coalesce((p.doc->'funding_lines')::text, '[]') AS funding, "
+    "coalesce(p.doc->>'name', '') AS pname, coalesce(p.doc->>'type', '') AS ptype, "
     "a.township AS t, a.village AS v, a.id AS id FROM entity a "
     "LEFT JOIN entity p ON p.ledger = a.ledger AND p.kind = 'project' AND p.id = a.doc->>'project' "
     "WHERE a.ledger = $1 AND a.kind = 'asset' AND ($2::text IS NULL OR a.villages @> ARRAY[$2::text]) "
@@ -66,6 +69,49 @@ static json_t *group_list(json_t *groups) {
   return out;
 }
 
+__extension__ typedef __int128 wide;
+
+/* by_channel += the asset's value split over its project's channels in proportion to their
+ * funding lines (integer arithmetic; the last channel takes the remainder, so the channels
+ * add up to the value exactly); an asset without funding lines counts under 未注明. Its
+ * distinct channels, in the order of the lines, into channels. */
+static int add_channels(json_t *by_channel, const json_t *funding, json_int_t value, json_t *channels) {
+  enum { MAXCH = 64 };
+  const char *name[MAXCH];
+  json_int_t amount[MAXCH];
+  size_t n = 0, j;
+  json_t *fl;
+  wide all = 0;
+  json_array_foreach(funding, j, fl) {
+    const char *ch = json_string_value(json_object_get(fl, "channel"));
+    json_int_t a = json_integer_value(json_object_get(fl, "amount_fen"));
+    if (!ch || !*ch) continue;
+    size_t k = 0;
+    while (k < n && strcmp(name[k], ch) != 0) k++;
+    if (k == n) {
+      if (n == MAXCH) continue;
+      name[n] = ch;
+      amount[n++] = 0;
+      if (json_array_append_new(channels, json_string(ch))) return -1;
+    }
+    if (a > 0) {
+      amount[k] += a;
+      all += a;
+    }
+  }
+  if (n == 0 || all == 0) {
+    const char *only = n ? name[0] : "未注明";
+    return add_group(by_channel, only, only, value);
+  }
+  json_int_t given = 0;
+  for (size_t k = 0; k < n; k++) {
+    json_int_t share = k + 1 == n ? value - given : (json_int_t)((wide)value * amount[k] / all);
+    given += share;
+    if (add_group(by_channel, name[k], name[k], share)) return -1;
+  }
+  return 0;
+}
+
 static const char *place_name(const json_t *names, const char *code) {
   const char *n = json_string_value(json_object_get(names, code));
   return n && *n ? n : code;
@@ -90,11 +136,11 @@ int aidreg_state_report_ledger(aidreg_registry *r, const char *code, const char 
   PGresult *res = ar_db_run(c, &q_report, 3, params, NULL);
   int rc = 0;
   json_t *rows = json_array(), *by_class = json_object(), *by_town = json_object(), *by_village = json_object(),
-         *by_year = json_object();
+         *by_year = json_object(), *by_channel = json_object();
   if (!res) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
   else if (PQntuples(res) == 0)
     rc = aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "ledger %s has no checkpoint yet", code);
-  else if (!rows || !by_class || !by_town || !by_village || !by_year)
+  else if (!rows || !by_class || !by_town || !by_village || !by_year || !by_channel)
     rc = oom(p);
   json_int_t total = 0, count = 0;
   for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
@@ -127,15 +173,7 @@ int aidreg_state_report_ledger(aidreg_registry *r, const char *code, const char 
         add_group(by_year, *y ? y : "-", *y ? y : "-", value))
       rc = oom(p);
     json_t *channels = json_array();
-    json_t *fl;
-    json_array_foreach(funding, j, fl) {
-      const char *ch = json_string_value(json_object_get(fl, "channel"));
-      bool seen = false;
-      size_t k;
-      json_t *e;
-      json_array_foreach(channels, k, e) if (ch && strcmp(json_string_value(e), ch) == 0) seen = true;
-      if (ch && !seen) json_array_append_new(channels, json_string(ch));
-    }
+    if (!channels || add_channels(by_channel, funding, value, channels)) rc = oom(p);
     json_decref(funding);
     json_t *owners = json_object_get(a, "owners"), *m = json_object_get(a, "maintainer");
     json_t *row = json_pack(
@@ -153,6 +191,17 @@ int aidreg_state_report_ledger(aidreg_registry *r, const char *code, const char 
         json_string(json_is_object(m) && json_string_value(json_object_get(m, "body")) ? json_string_value(json_object_get(m, "body")) : ""),
         "maintainer_person",
         json_string(json_is_object(m) && json_string_value(json_object_get(m, "person")) ? json_string_value(json_object_get(m, "person")) : ""));
+    if (row) {
+      /* What the importer reads back (docs/import.md): the project's name and type, the
+       * description and the rights' date, so that an exported 总台账 imports as the same assets. */
+      const char *pt = PQgetvalue(res, i, 6), *ptz = *pt ? ar_domain_label_in("project_type", pt) : NULL;
+      if (json_object_set_new(row, "project_name", json_string(PQgetvalue(res, i, 5))) ||
+          json_object_set_new(row, "project_type", *pt ? json_string(pt) : json_null()) ||
+          json_object_set_new(row, "project_type_zh", ptz ? json_string(ptz) : json_null()) ||
+          json_object_set(row, "description", m_(a, "description")) ||
+          json_object_set(row, "confirmed_on", m_(a, "confirmed_on")))
+        rc = oom(p);
+    }
     json_decref(a);
     if (!row || json_array_append_new(rows, row)) rc = oom(p);
     total += value;
@@ -174,12 +223,12 @@ int aidreg_state_report_ledger(aidreg_registry *r, const char *code, const char 
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    *out = json_pack("{s:s, s:s, s:s?, s:o, s:{s:s, s:I, s:s, s:s}, s:s, s:O, s:I, s:I, s:{s:o, s:o, s:o, s:o}}",
+    *out = json_pack("{s:s, s:s, s:s?, s:o, s:{s:s, s:I, s:s, s:s}, s:s, s:O, s:I, s:I, s:{s:o, s:o, s:o, s:o, s:o}}",
                      "ledger", code, "report", "ledger", "village", village, "year",
                      year ? json_integer(year) : json_null(), "checkpoint", "origin", origin, "size", (json_int_t)size,
                      "root_hash", root, "created_at", PQgetvalue(res, 0, 1), "generated_at", now, "rows", rows, "count",
                      count, "value_fen", total, "subtotals", "by_class", group_list(by_class), "by_township",
-                     group_list(by_town), "by_village", group_list(by_village), "by_year", group_list(by_year));
+                     group_list(by_town), "by_village", group_list(by_village), "by_year", group_list(by_year), "by_channel", group_list(by_channel));
     if (!*out || ar_read_decorate(*out, names)) rc = oom(p);
   }
   json_decref(rows);
@@ -187,6 +236,7 @@ int aidreg_state_report_ledger(aidreg_registry *r, const char *code, const char 
   json_decref(by_town);
   json_decref(by_village);
   json_decref(by_year);
+  json_decref(by_channel);
   PQclear(res);
   json_decref(names);
   ar_db_pool_put(&r->pool, c);

@@ -154,6 +154,21 @@ def test_keys():
     assert total == L.size(), (total, L.size())  # one signature per entry here
 
 
+def test_keys_counts_follow_new_entries():
+    # The counts are kept between requests (store/key_use.c): a later request adds what was
+    # appended since, exactly, and names the last entry.
+    before = {k["keyid"]: k for k in read("/keys")["items"]}
+    r = L.submit("village", "maintenance.report", "A-DESK-1", {
+        "kind": "inspection", "date": "2025-05-01", "condition": "good", "cost_fen": 0, "paid_from": "other",
+        "note": "巡查", "photos_sha256": []})
+    assert r.status == 201, r
+    after = {k["keyid"]: k for k in read("/keys")["items"]}
+    v = L.keys["village"].id
+    assert after[v]["entries_signed"] == before[v]["entries_signed"] + 1, (before[v], after[v])
+    assert after[v]["last_signed"]["index"] == r.json["index"] == L.size() - 1, (after[v], r.json)
+    assert sum(k["entries_signed"] for k in after.values()) == L.size()
+
+
 def test_settings():
     s = read("/settings")
     assert s["settings"]["publicity_days"] == 10, s
@@ -212,6 +227,23 @@ def test_findings():
     assert a["village"] == V1 and a["village_name"] == "新联村", a
     assert v["status"] == "open" and v["status_zh"] == "未整改" and v["resolution"] is None, v
     assert v["subject_name"] == "新联村" and v["severity_zh"] == "提示", v
+
+
+def test_notices_and_findings_are_paged():
+    for path in ("/notices", "/findings"):
+        whole = read(path)
+        first = read(path + "?limit=1")
+        assert first["total"] == whole["total"] == 2 and first["next"] == 1, first
+        assert first["items"] == whole["items"][:1], (first, whole)
+        second = read(path + "?from=1&limit=1")
+        assert second["items"] == whole["items"][1:] and second["next"] is None, second
+        past = read(path + "?from=5")
+        assert past["items"] == [] and past["total"] == 2 and past["next"] is None, past
+        assert whole["next"] is None
+        with unchanged(L):
+            for q, name in (("?limit=0", "limit"), ("?limit=1001", "limit"), ("?from=-1", "from"),
+                            ("?limit=1&limit=2", "limit")):
+                assert_problem(get(path + q), 400, "invalid-query", "/query/" + name)
 
 
 def test_labels_on_existing_reads():

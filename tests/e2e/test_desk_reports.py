@@ -41,7 +41,7 @@ def test_json():
     assert row["id"] == "A-DESK-1" and row["class_zh"] == "经营性" and row["village_name"] == "新联村", row
     assert row["township_name"] == "好花红镇" and row["year"] == "2024" and row["channels"] == ["衔接资金"], row
     sub = rep["subtotals"]
-    for g in ("by_class", "by_township", "by_village", "by_year"):
+    for g in ("by_class", "by_township", "by_village", "by_year", "by_channel"):
         assert sum(x["value_fen"] for x in sub[g]) == rep["value_fen"], (g, sub[g])
     assert [(x["label"], x["value_fen"]) for x in sub["by_village"]] == [("新联村", 6000001), ("东坡村", 4000000)], sub
     v2 = get("?village=" + D.V2).json
@@ -58,11 +58,15 @@ def test_csv():
     assert ["检查点 checkpoint size", str(size)] in rows and ["根哈希 root hash", root] in rows, rows[:6]
     h = next(i for i, x in enumerate(rows) if x and x[0] == "序号")
     header = rows[h]
-    assert header[1] == "资产编号" and header[13] == "资产原值（元）", header
+    col = {name: i for i, name in enumerate(header)}
+    assert header[1] == "资产编号" and "资产原值（元）" in col and "资金来源" in col and "村代码" in col, header
+    v = col["资产原值（元）"]
     data = rows[h + 1]
-    assert data[1] == "A-DESK-1" and data[6] == "经营性" and data[10] == "新联村" and data[13] == "100000.01", data
+    assert data[1] == "A-DESK-1" and data[col["资产类别"]] == "经营性" and data[col["所在村"]] == "新联村", data
+    assert data[v] == "100000.01" and data[col["资金来源"]] == "衔接资金" and data[col["项目类型"]] == "产业发展", data
     total = rows[h + 2]
-    assert total[0] == "合计" and total[13] == "100000.01", total
+    assert total[0] == "合计" and total[v] == "100000.01", total
+    assert ["小计", "按资金来源", "资产数", "资产原值（元）"] in rows and ["衔接资金", "衔接资金", "1", "100000.01"] in rows, rows
     assert ["445301101201"[:0] + D.V1, "新联村", "1", "60000.01"] in rows, rows
 
 

@@ -1087,6 +1087,7 @@ int imp_rows(const sheet *s, const imp_layout *L, const imp_places *P, const cha
   }
   size_t k = 0;
   int64_t sum_all = 0, sum_sub = 0;
+  bool data_seen = false;
   for (size_t i = L->header + 1; i < s->nrows; i++) {
     bool blank = true;
     for (size_t c = 0; c < s->rows[i].ncells && blank; c++) blank = !*sheet_text(s, i, c);
@@ -1116,11 +1117,30 @@ int imp_rows(const sheet *s, const imp_layout *L, const imp_places *P, const cha
                  "%s行，不登记；表内%s %s 元，逐行相加 %s 元，相差 %s 元 / %s row, not registered; stated %s yuan, rows add up "
                  "to %s yuan, difference %s yuan",
                  w, w, a, b, d, r->kind == R_TOTAL ? "total" : "subtotal", a, b, d);
+      if (r->kind == R_TOTAL && data_seen) {
+        /* A 合计 below the rows ends the table: what follows is the sheet's footer (填表人,
+         * 审核人, an exported 总台账's 小计 tables), not assets. */
+        size_t rest = 0;
+        for (size_t j = i + 1; j < s->nrows; j++)
+          for (size_t c = 0; c < s->rows[j].ncells; c++)
+            if (*sheet_text(s, j, c)) {
+              rest++;
+              break;
+            }
+        if (rest) {
+          size_t used = strlen(r->note);
+          snprintf(r->note + used, sizeof r->note - used, "；表格到此结束，以下 %zu 行不读 / the table ends here: the %zu rows below are not read",
+                   rest, rest);
+        }
+        utf8_cut(r->note);
+        break;
+      }
       utf8_cut(r->note);
       if (r->kind == R_SUBTOTAL) sum_sub = 0;
       continue;
     }
     r->kind = R_GOOD;
+    data_seen = true;
     /* The sum a 合计 row is compared with: every row whose value reads as an amount. */
     int64_t v;
     if (imp_parse_fen(cell(s, i, L, F_VALUE), cellnum(s, i, L, F_VALUE), L->unit, &v) == V_OK) {
