@@ -355,7 +355,7 @@ static int load_state(batch *b, append_item **items, size_t n) {
   int rc = load_frontier(b);
   if (rc == BATCH_OK) rc = load_lookups(b, items, n);
   if (rc != BATCH_OK) return rc;
-  if (!(b->ddb = ar_domain_db_new(b->c, b->lg->code))) return BATCH_INTERNAL;
+  if (!(b->ddb = ar_domain_db_new(b->c, b->lg->code, b->lg->cache, b->old_size))) return BATCH_INTERNAL;
   int fetched = ar_domain_db_prefetch(b->ddb, n, item_event, items);
   if (fetched == DOMAIN_DB_NOMEM) return BATCH_INTERNAL;
   if (fetched) return BATCH_DB_FAILED;
@@ -658,6 +658,7 @@ static int write_and_commit(batch *b, db_buf *copy_leaves, char **note) {
   calls[nc++] = (db_call){NULL, 0, NULL, "COMMIT"};
   if (ar_db_pipeline(b->c, nc, calls, NULL)) return BATCH_DB_FAILED;
   b->in_tx = false;
+  ar_domain_db_committed(b->ddb, b->dom, b->frontier.size);
   return BATCH_OK;
 }
 
@@ -715,6 +716,8 @@ static size_t answer(batch *b, append_item **items, size_t n, const outcome *o, 
  * of memory). */
 static void give_up(batch *b, append_item **items, size_t n, int why) {
   if (b->in_tx && ar_db_cmd(b->c, "ROLLBACK")) fprintf(stderr, "aidreg: ROLLBACK failed\n");
+  /* A COMMIT that failed may still have committed: the kept documents are unsure. */
+  ar_domain_cache_drop(b->lg->cache);
   b->in_tx = false;
   switch (why) {
   case BATCH_UNREACHABLE:

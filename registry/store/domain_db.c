@@ -43,20 +43,108 @@ struct domain_db {
   db_conn *c;
   char ledger[16];
   strmap cache; /* "kind:id" -> cached* (used once: the batch's overlay keeps it after) */
+  domain_cache *dc; /* the documents as committed by earlier batches, or NULL */
 };
 
-domain_db *ar_domain_db_new(db_conn *c, const char *ledger) {
-  domain_db *db = calloc(1, sizeof *db);
-  if (!db) return NULL;
-  db->c = c;
-  snprintf(db->ledger, sizeof db->ledger, "%s", ledger);
-  return db;
-}
+/* Documents as the last commit of this appender left them: "kind:id" -> cached* (doc
+ * NULL: known absent). Valid only while the ledger's size is the one it was kept at;
+ * any other size means another writer appended, and it is dropped. */
+struct domain_cache {
+  strmap docs;
+  uint64_t size;
+  size_t max_docs;
+};
 
 static void free_cached(void *v) {
   cached *x = v;
   if (x) json_decref(x->doc);
   free(x);
+}
+
+domain_cache *ar_domain_cache_new(size_t max_docs) {
+  domain_cache *dc = calloc(1, sizeof *dc);
+  if (dc) dc->max_docs = max_docs;
+  return dc;
+}
+
+void ar_domain_cache_drop(domain_cache *dc) {
+  if (!dc) return;
+  ar_strmap_free(&dc->docs, free_cached);
+  dc->docs = (strmap){0};
+  dc->size = 0;
+}
+
+void ar_domain_cache_free(domain_cache *dc) {
+  ar_domain_cache_drop(dc);
+  free(dc);
+}
+
+/* Keeps doc (a new reference, NULL = absent) under key in dc. -1 out of memory. */
+static int cache_keep(domain_cache *dc, const char *key, json_t *doc) {
+  cached *x = ar_strmap_get(&dc->docs, key);
+  if (x) {
+    json_decref(x->doc);
+    x->doc = doc;
+    return 0;
+  }
+  if (!(x = calloc(1, sizeof *x)) || ar_strmap_put(&dc->docs, key, x)) {
+    free(x);
+    json_decref(doc);
+    return -1;
+  }
+  x->doc = doc;
+  return 0;
+}
+
+domain_db *ar_domain_db_new(db_conn *c, const char *ledger, domain_cache *dc, uint64_t size) {
+  domain_db *db = calloc(1, sizeof *db);
+  if (!db) return NULL;
+  db->c = c;
+  snprintf(db->ledger, sizeof db->ledger, "%s", ledger);
+  if (dc && dc->size != size) ar_domain_cache_drop(dc);
+  db->dc = dc;
+  return db;
+}
+
+/* The document under key from the committed cache into this batch's, if there: 1, 0 not
+ * cached, -1 out of memory. */
+static int from_cache(domain_db *db, const char *key) {
+  const cached *k = db->dc ? ar_strmap_get(&db->dc->docs, key) : NULL;
+  if (!k) return 0;
+  cached *x = calloc(1, sizeof *x);
+  if (!x || ar_strmap_put(&db->cache, key, x)) {
+    free(x);
+    return -1;
+  }
+  x->doc = json_incref(k->doc);
+  return 1;
+}
+
+static int keep_changed(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at) {
+  (void)updated_at;
+  domain_cache *dc = ctx;
+  char buf[256];
+  int n = snprintf(buf, sizeof buf, "%s:%s", kind, id);
+  if (n < 0 || (size_t)n >= sizeof buf) return -1; /* not kept: the caller drops the cache */
+  /* The overlay never edits a document in place once its entry is over (copy on
+   * write), so the committed version can be shared with the next batch. */
+  return cache_keep(dc, buf, json_incref((json_t *)doc));
+}
+
+void ar_domain_db_committed(domain_db *db, domain_batch *d, uint64_t size) {
+  domain_cache *dc = db->dc;
+  if (!dc) return;
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < db->cache.cap; i++) {
+    const strmap_slot *s = &db->cache.slots[i];
+    if (s->key) rc = cache_keep(dc, s->key, json_incref(((cached *)s->val)->doc));
+  }
+  if (rc == 0 && d) rc = ar_domain_changes(d, keep_changed, dc);
+  if (rc || dc->docs.len > dc->max_docs) {
+    ar_domain_cache_drop(dc); /* bounded memory; the next batch reads from the database */
+    return;
+  }
+  dc->size = size;
 }
 
 void ar_domain_db_free(domain_db *db) {
@@ -93,6 +181,7 @@ static json_t *load(void *ctx, const char *kind, const char *id, int *err) {
     return NULL;
   }
   cached *x = ar_strmap_get(&db->cache, k);
+  if (!x && from_cache(db, k) == 1) x = ar_strmap_get(&db->cache, k);
   free(k);
   if (x) return json_incref(x->doc);
   const char *params[3] = {db->ledger, kind, id};
@@ -139,7 +228,9 @@ static void want_add(want *w, const char *kind, const char *id) {
     w->err = 1;
     return;
   }
-  if (ar_strmap_get(&w->db->cache, k)) {
+  int hit = ar_strmap_get(&w->db->cache, k) ? 1 : from_cache(w->db, k);
+  if (hit) {
+    if (hit < 0) w->err = 1;
     free(k);
     return;
   }
