@@ -12,12 +12,12 @@
 #include "core/strmap.h"
 
 static db_stmt q_prefetch = {
-    "SELECT e.kind, e.id, e.doc::text FROM entity e "
+    "SELECT e.kind, e.id, e.doc::text FROM entity_doc e "
     "JOIN unnest($2::text[], $3::text[]) AS w(kind, id) ON e.kind = w.kind AND e.id = w.id "
     "WHERE e.ledger = $1",
     0};
 static db_stmt q_ref = {"SELECT subject FROM leaf WHERE ledger = $1 AND payload_sha256 = decode($2, 'hex')", 0};
-static db_stmt q_load = {"SELECT doc::text FROM entity WHERE ledger = $1 AND kind = $2 AND id = $3", 0};
+static db_stmt q_load = {"SELECT doc::text FROM entity_doc WHERE ledger = $1 AND kind = $2 AND id = $3", 0};
 static db_stmt q_upsert = {
     "INSERT INTO entity (ledger, kind, id, village, township, villages, class, status, name, year, doc, updated_at) "
     "SELECT $1, t.kind, t.id, t.village, t.township, t.villages::text[], t.class, t.status, t.name, t.year, "
@@ -28,6 +28,17 @@ static db_stmt q_upsert = {
     "ON CONFLICT (ledger, kind, id) DO UPDATE SET village = EXCLUDED.village, township = EXCLUDED.township, "
     "villages = EXCLUDED.villages, class = EXCLUDED.class, status = EXCLUDED.status, name = EXCLUDED.name, "
     "year = EXCLUDED.year, doc = EXCLUDED.doc, updated_at = EXCLUDED.updated_at",
+    0};
+/* A log's tail lives in entity_slot (sql/009_log_slots.sql): a batch writes the slots that
+ * changed and trims those past the tail's new end. */
+static db_stmt q_slot_upsert = {
+    "INSERT INTO entity_slot (ledger, subject, n, slot) SELECT $1, t.s, t.n, t.j::jsonb "
+    "FROM unnest($2::text[], $3::int[], $4::text[]) AS t(s, n, j) "
+    "ON CONFLICT (ledger, subject, n) DO UPDATE SET slot = EXCLUDED.slot",
+    0};
+static db_stmt q_slot_trim = {
+    "DELETE FROM entity_slot e USING unnest($2::text[], $3::int[]) AS t(s, n) "
+    "WHERE e.ledger = $1 AND e.subject = t.s AND e.n >= t.n",
     0};
 static db_stmt q_delete = {
     "DELETE FROM entity e USING unnest($2::text[], $3::text[]) AS w(kind, id) "
@@ -194,6 +205,12 @@ static json_t *load(void *ctx, const char *kind, const char *id, int *err) {
   bool oom;
   if (PQntuples(r) == 1 && !(doc = parse_doc(PQgetvalue(r, 0, 0), &oom))) *err = oom ? DOMAIN_STORE_NOMEM : 1;
   PQclear(r);
+  /* Kept as read: the write compares a log's tail with it, and the cache keeps it. */
+  char *key = *err ? NULL : key_of(kind, id);
+  cached *y = key ? calloc(1, sizeof *y) : NULL;
+  if (y && ar_strmap_put(&db->cache, key, y) == 0) y->doc = json_incref(doc);
+  else free(y);
+  free(key);
   return doc;
 }
 
@@ -321,8 +338,11 @@ int ar_domain_db_prefetch(domain_db *db, size_t n, const aidreg_event *(*ev_at)(
 typedef struct {
   db_buf a[11]; /* kind, id, village, township, villages, class, status, name, year, doc, updated_at */
   db_buf dk, di; /* deletions */
-  size_t n, nd;
+  db_buf ss, sn, sj; /* slots written: subject, position, slot */
+  db_buf ts, tn;     /* slots trimmed: subject, from position */
+  size_t n, nd, nslots, ntrims;
   int err;
+  domain_db *db;
 } rows;
 
 static void elem(rows *w, int col, const char *s, bool first) {
@@ -331,8 +351,57 @@ static void elem(rows *w, int col, const char *s, bool first) {
   if (s ? ar_db_buf_add_array_elem(b, s) : ar_db_buf_add(b, "NULL", 4)) w->err = 1;
 }
 
+static void add_elem(rows *w, db_buf *b, const char *s, size_t count) {
+  if ((count && ar_db_buf_add(b, ",", 1)) || ar_db_buf_add_array_elem(b, s)) w->err = 1;
+}
+
+static void trim_slots(rows *w, const char *subject, size_t from) {
+  char num[24];
+  snprintf(num, sizeof num, "%zu", from);
+  add_elem(w, &w->ts, subject, w->ntrims);
+  add_elem(w, &w->tn, num, w->ntrims);
+  w->ntrims++;
+}
+
+/* The slots of log `id` that differ from the version the batch began with (all of them
+ * when that is unknown), and a trim when the tail got shorter. The header written
+ * without its tail is returned (new reference), or NULL out of memory. */
+static json_t *log_slots(rows *w, const char *id, const json_t *doc) {
+  char *k = key_of("log", id);
+  const cached *x = k ? ar_strmap_get(&w->db->cache, k) : NULL;
+  free(k);
+  bool known = x != NULL;
+  const json_t *old = x ? json_object_get(x->doc, "tail") : NULL, *tail = json_object_get(doc, "tail");
+  size_t n = json_array_size(tail), n_old = json_array_size(old);
+  for (size_t i = 0; i < n && !w->err; i++) {
+    const json_t *slot = json_array_get(tail, i);
+    if (known && i < n_old && json_equal(slot, json_array_get(old, i))) continue;
+    char *text = json_dumps(slot, JSON_COMPACT | JSON_ENSURE_ASCII), num[24];
+    if (!text) return w->err = 1, NULL;
+    snprintf(num, sizeof num, "%zu", i);
+    add_elem(w, &w->ss, id, w->nslots);
+    add_elem(w, &w->sn, num, w->nslots);
+    add_elem(w, &w->sj, text, w->nslots);
+    w->nslots++;
+    free(text);
+  }
+  if (!known || n_old > n) trim_slots(w, id, n);
+  json_t *head = json_copy((json_t *)doc);
+  if (!head) w->err = 1;
+  else json_object_del(head, "tail");
+  return head;
+}
+
 static int emit(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at) {
   rows *w = ctx;
+  bool is_log = strcmp(kind, "log") == 0;
+  if (!doc && is_log) trim_slots(w, id, 0);
+  json_t *head = doc && is_log ? log_slots(w, id, doc) : NULL;
+  if (w->err) {
+    json_decref(head);
+    return w->err;
+  }
+  if (head) doc = head;
   if (!doc) {
     bool first = w->nd == 0;
     if ((!first && (ar_db_buf_add(&w->dk, ",", 1) || ar_db_buf_add(&w->di, ",", 1))) ||
@@ -348,6 +417,7 @@ static int emit(void *ctx, const char *kind, const char *id, const json_t *doc, 
   snprintf(year, sizeof year, "%d", c.year);
   snprintf(upd, sizeof upd, "%" PRIu64, updated_at);
   char *text = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
+  json_decref(head);
   if (!text) return w->err = 1;
   elem(w, 0, kind, first);
   elem(w, 1, id, first);
@@ -366,16 +436,29 @@ static int emit(void *ctx, const char *kind, const char *id, const json_t *doc, 
 }
 
 int ar_domain_db_write(domain_db *db, domain_batch *d) {
-  rows w = {0};
+  rows w = {.db = db};
   int rc = DOMAIN_DB_NOMEM;
+  db_buf *slot_bufs[5] = {&w.ss, &w.sn, &w.sj, &w.ts, &w.tn};
   for (int i = 0; i < 11; i++)
     if (ar_db_buf_add(&w.a[i], "{", 1)) goto out;
+  for (int i = 0; i < 5; i++)
+    if (ar_db_buf_add(slot_bufs[i], "{", 1)) goto out;
   if (ar_db_buf_add(&w.dk, "{", 1) || ar_db_buf_add(&w.di, "{", 1)) goto out;
   if (ar_domain_changes(d, emit, &w) || w.err) goto out;
   for (int i = 0; i < 11; i++)
     if (ar_db_buf_add(&w.a[i], "}", 1)) goto out;
+  for (int i = 0; i < 5; i++)
+    if (ar_db_buf_add(slot_bufs[i], "}", 1)) goto out;
   if (ar_db_buf_add(&w.dk, "}", 1) || ar_db_buf_add(&w.di, "}", 1)) goto out;
   rc = -1;
+  if (w.ntrims) {
+    const char *params[3] = {db->ledger, w.ts.data, w.tn.data};
+    if (ar_db_do(db->c, &q_slot_trim, 3, params)) goto out;
+  }
+  if (w.nslots) {
+    const char *params[4] = {db->ledger, w.ss.data, w.sn.data, w.sj.data};
+    if (ar_db_do(db->c, &q_slot_upsert, 4, params)) goto out;
+  }
   if (w.nd) {
     const char *params[3] = {db->ledger, w.dk.data, w.di.data};
     if (ar_db_do(db->c, &q_delete, 3, params)) goto out;
@@ -388,6 +471,7 @@ int ar_domain_db_write(domain_db *db, domain_batch *d) {
   rc = 0;
 out:
   for (int i = 0; i < 11; i++) ar_db_buf_free(&w.a[i]);
+  for (int i = 0; i < 5; i++) ar_db_buf_free(slot_bufs[i]);
   ar_db_buf_free(&w.dk);
   ar_db_buf_free(&w.di);
   return rc;

@@ -55,7 +55,7 @@ static int submit1(const aidreg_keypair *k, const char *payload, size_t len, aid
 
 static json_t *stored(void *ctx, const char *kind, const char *id) {
   (void)ctx;
-  static db_stmt q = {"SELECT doc::text FROM entity WHERE ledger = $1 AND kind = $2 AND id = $3", 0};
+  static db_stmt q = {"SELECT doc::text FROM entity_doc WHERE ledger = $1 AND kind = $2 AND id = $3", 0};
   const char *params[3] = {code, kind, id};
   PGresult *r = ar_db_run(db, &q, 3, params, NULL);
   json_t *doc = r && PQntuples(r) == 1 ? json_loads(PQgetvalue(r, 0, 0), 0, NULL) : NULL;
