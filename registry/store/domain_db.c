@@ -55,6 +55,7 @@ struct domain_db {
   char ledger[16];
   strmap cache; /* "kind:id" -> cached* (used once: the batch's overlay keeps it after) */
   domain_cache *dc; /* the documents as committed by earlier batches, or NULL */
+  struct rows *out; /* what ar_domain_db_write_calls sends, alive until freed */
 };
 
 /* Documents as the last commit of this appender left them: "kind:id" -> cached* (doc
@@ -158,8 +159,11 @@ void ar_domain_db_committed(domain_db *db, domain_batch *d, uint64_t size) {
   dc->size = size;
 }
 
+static void rows_free(struct rows *w);
+
 void ar_domain_db_free(domain_db *db) {
   if (!db) return;
+  rows_free(db->out);
   ar_strmap_free(&db->cache, free_cached);
   free(db);
 }
@@ -335,7 +339,7 @@ int ar_domain_db_prefetch(domain_db *db, size_t n, const aidreg_event *(*ev_at)(
 
 /* ---- write back ------------------------------------------------------------------------ */
 
-typedef struct {
+typedef struct rows {
   db_buf a[11]; /* kind, id, village, township, villages, class, status, name, year, doc, updated_at */
   db_buf dk, di; /* deletions */
   db_buf ss, sn, sj; /* slots written: subject, position, slot */
@@ -343,6 +347,7 @@ typedef struct {
   size_t n, nd, nslots, ntrims;
   int err;
   domain_db *db;
+  const char *p_trim[3], *p_slots[4], *p_del[3], *p_up[12]; /* the calls' parameters */
 } rows;
 
 static void elem(rows *w, int col, const char *s, bool first) {
@@ -435,44 +440,46 @@ static int emit(void *ctx, const char *kind, const char *id, const json_t *doc, 
   return w->err;
 }
 
-int ar_domain_db_write(domain_db *db, domain_batch *d) {
-  rows w = {.db = db};
-  int rc = DOMAIN_DB_NOMEM;
-  db_buf *slot_bufs[5] = {&w.ss, &w.sn, &w.sj, &w.ts, &w.tn};
+static void rows_free(rows *w) {
+  if (!w) return;
+  for (int i = 0; i < 11; i++) ar_db_buf_free(&w->a[i]);
+  db_buf *more[7] = {&w->ss, &w->sn, &w->sj, &w->ts, &w->tn, &w->dk, &w->di};
+  for (int i = 0; i < 7; i++) ar_db_buf_free(more[i]);
+  free(w);
+}
+
+int ar_domain_db_write_calls(domain_db *db, domain_batch *d, db_call calls[DOMAIN_DB_CALLS], size_t *nc) {
+  *nc = 0;
+  rows_free(db->out);
+  rows *w = db->out = calloc(1, sizeof *w);
+  if (!w) return DOMAIN_DB_NOMEM;
+  w->db = db;
+  db_buf *open[7] = {&w->ss, &w->sn, &w->sj, &w->ts, &w->tn, &w->dk, &w->di};
   for (int i = 0; i < 11; i++)
-    if (ar_db_buf_add(&w.a[i], "{", 1)) goto out;
-  for (int i = 0; i < 5; i++)
-    if (ar_db_buf_add(slot_bufs[i], "{", 1)) goto out;
-  if (ar_db_buf_add(&w.dk, "{", 1) || ar_db_buf_add(&w.di, "{", 1)) goto out;
-  if (ar_domain_changes(d, emit, &w) || w.err) goto out;
+    if (ar_db_buf_add(&w->a[i], "{", 1)) return DOMAIN_DB_NOMEM;
+  for (int i = 0; i < 7; i++)
+    if (ar_db_buf_add(open[i], "{", 1)) return DOMAIN_DB_NOMEM;
+  if (ar_domain_changes(d, emit, w) || w->err) return DOMAIN_DB_NOMEM;
   for (int i = 0; i < 11; i++)
-    if (ar_db_buf_add(&w.a[i], "}", 1)) goto out;
-  for (int i = 0; i < 5; i++)
-    if (ar_db_buf_add(slot_bufs[i], "}", 1)) goto out;
-  if (ar_db_buf_add(&w.dk, "}", 1) || ar_db_buf_add(&w.di, "}", 1)) goto out;
-  rc = -1;
-  if (w.ntrims) {
-    const char *params[3] = {db->ledger, w.ts.data, w.tn.data};
-    if (ar_db_do(db->c, &q_slot_trim, 3, params)) goto out;
+    if (ar_db_buf_add(&w->a[i], "}", 1)) return DOMAIN_DB_NOMEM;
+  for (int i = 0; i < 7; i++)
+    if (ar_db_buf_add(open[i], "}", 1)) return DOMAIN_DB_NOMEM;
+  w->p_trim[0] = w->p_slots[0] = w->p_del[0] = w->p_up[0] = db->ledger;
+  if (w->ntrims) {
+    w->p_trim[1] = w->ts.data, w->p_trim[2] = w->tn.data;
+    calls[(*nc)++] = (db_call){&q_slot_trim, 3, w->p_trim, NULL};
   }
-  if (w.nslots) {
-    const char *params[4] = {db->ledger, w.ss.data, w.sn.data, w.sj.data};
-    if (ar_db_do(db->c, &q_slot_upsert, 4, params)) goto out;
+  if (w->nslots) {
+    w->p_slots[1] = w->ss.data, w->p_slots[2] = w->sn.data, w->p_slots[3] = w->sj.data;
+    calls[(*nc)++] = (db_call){&q_slot_upsert, 4, w->p_slots, NULL};
   }
-  if (w.nd) {
-    const char *params[3] = {db->ledger, w.dk.data, w.di.data};
-    if (ar_db_do(db->c, &q_delete, 3, params)) goto out;
+  if (w->nd) {
+    w->p_del[1] = w->dk.data, w->p_del[2] = w->di.data;
+    calls[(*nc)++] = (db_call){&q_delete, 3, w->p_del, NULL};
   }
-  if (w.n) {
-    const char *params[12] = {db->ledger};
-    for (int i = 0; i < 11; i++) params[i + 1] = w.a[i].data;
-    if (ar_db_do(db->c, &q_upsert, 12, params)) goto out;
+  if (w->n) {
+    for (int i = 0; i < 11; i++) w->p_up[i + 1] = w->a[i].data;
+    calls[(*nc)++] = (db_call){&q_upsert, 12, w->p_up, NULL};
   }
-  rc = 0;
-out:
-  for (int i = 0; i < 11; i++) ar_db_buf_free(&w.a[i]);
-  for (int i = 0; i < 5; i++) ar_db_buf_free(slot_bufs[i]);
-  ar_db_buf_free(&w.dk);
-  ar_db_buf_free(&w.di);
-  return rc;
+  return 0;
 }
