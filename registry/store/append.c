@@ -59,6 +59,17 @@ static db_stmt q_revoke = {
     "UPDATE signing_key k SET revoked_at = t.i FROM unnest($2::text[], $3::bigint[]) AS t(keyid, i) "
     "WHERE k.ledger = $1 AND k.keyid = t.keyid",
     0};
+/* The new leaves and tree nodes as arrays, in the batch's last round trip (COPY cannot
+ * share a pipeline). */
+static db_stmt q_insert_leaves = {
+    "INSERT INTO leaf (ledger, idx, payload_sha256, leaf_hash, type, subject, data) "
+    "SELECT $1, t.i, t.p, t.h, t.ty, t.s, t.d FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::text[], "
+    "$6::text[], $7::text[]) AS t(i, p, h, ty, s, d)",
+    0};
+static db_stmt q_insert_nodes = {
+    "INSERT INTO tree_node (ledger, level, idx, hash) "
+    "SELECT $1, t.l, t.i, t.h FROM unnest($2::smallint[], $3::bigint[], $4::bytea[]) AS t(l, i, h)",
+    0};
 static db_stmt q_checkpoint = {"INSERT INTO checkpoint (ledger, size, note) VALUES ($1, $2, $3)", 0};
 static db_stmt q_set_size = {"UPDATE ledger SET size = $2, frontier = decode($3, 'hex') WHERE code = $1", 0};
 
@@ -72,6 +83,36 @@ typedef struct {
 typedef struct {
   char hex[65];
 } head_entry;
+
+/* Rows as array literals, one buffer per column (a failed add is sticky in its buffer). */
+#define ROWS_MAX_COLS 6
+typedef struct {
+  db_buf col[ROWS_MAX_COLS];
+  size_t n;
+  const char *params[ROWS_MAX_COLS + 1];
+} array_rows;
+
+static void rows_add(array_rows *r, int ncol, const char *const *vals) {
+  for (int c = 0; c < ncol; c++)
+    if (ar_db_buf_add(&r->col[c], r->n ? "," : "{", 1) || ar_db_buf_add_array_elem(&r->col[c], vals[c])) return;
+  r->n++;
+}
+
+/* The statement's call over the rows (ledger code first), closing the arrays. -1 when an
+ * add failed (out of memory): nothing may be sent then. */
+static int rows_call(array_rows *r, int ncol, const char *code, db_stmt *st, db_call *out) {
+  r->params[0] = code;
+  for (int c = 0; c < ncol; c++) {
+    if (ar_db_buf_add(&r->col[c], r->n ? "}" : "{}", r->n ? 1 : 2) || ar_db_buf_failed(&r->col[c])) return -1;
+    r->params[c + 1] = r->col[c].data;
+  }
+  *out = (db_call){st, ncol + 1, r->params, NULL};
+  return 0;
+}
+
+static void rows_free(array_rows *r) {
+  for (int c = 0; c < ROWS_MAX_COLS; c++) ar_db_buf_free(&r->col[c]);
+}
 
 typedef struct {
   uint64_t key; /* level << 58 | idx */
@@ -90,7 +131,8 @@ typedef struct {
   strmap heads;    /* subject -> head_entry* */
   node_slot *nodes; /* new perfect nodes of this batch, for receipts */
   size_t nodes_cap;
-  db_buf copy_nodes;
+  array_rows new_nodes; /* level, idx, hash */
+  array_rows new_leaves; /* idx, payload hash, leaf hash, type, subject, data */
   char *stored_frontier; /* hex of ledger.frontier as locked, or NULL */
   /* Key events of the batch, as array literals: enrolments (7 columns), revocations (2). */
   db_buf enroll[7], revoke[2];
@@ -116,11 +158,14 @@ static void sink_node(void *ctx, unsigned level, uint64_t index, const uint8_t h
   s->key = node_key(level, index);
   memcpy(s->hash, hash, 32);
   if (level == 0) return; /* a leaf hash is stored in its leaf row */
-  char hex[65];
-  aidreg_hex_encode(hash, 32, hex);
-  /* This callback cannot fail the batch itself: a failed add leaves copy_nodes failed
-   * (sticky), which ar_append_batch checks before the COPY and the COMMIT. */
-  if (ar_db_buf_addf(&b->copy_nodes, "%s\t%u\t%" PRIu64 "\t\\\\x%s\n", b->lg->code, level, index, hex)) return;
+  char hex[68] = "\\x", lv[8], ix[24];
+  aidreg_hex_encode(hash, 32, hex + 2);
+  snprintf(lv, sizeof lv, "%u", level);
+  snprintf(ix, sizeof ix, "%" PRIu64, index);
+  /* This callback cannot fail the batch itself: a failed add leaves new_nodes failed
+   * (sticky), which rows_call finds before anything is sent. */
+  const char *vals[3] = {lv, ix, hex};
+  rows_add(&b->new_nodes, 3, vals);
 }
 
 /* Nodes for receipts: this batch's new nodes, else the frontier before the batch
@@ -322,40 +367,55 @@ static int remember_row(batch *b, int which, PGresult *r, int i) {
   return BATCH_OK;
 }
 
-/* Known payloads, keys and heads of the batch: three lookups, one round trip. */
-static int load_lookups(batch *b, append_item **items, size_t n) {
-  db_buf arr[3] = {{0}};
-  PGresult *rows[3] = {NULL};
+/* Known payloads, keys and heads of the batch: three lookups, sent in the round trip that
+ * takes the ledger's lock (they depend only on the items). */
+typedef struct {
+  db_buf arr[3];
   const char *params[3][2];
   db_call calls[3];
-  db_stmt *lookups[3] = {&q_payloads, &q_keys, &q_heads};
+  PGresult *rows[3];
+} lookups;
+
+static int lookups_build(batch *b, append_item **items, size_t n, lookups *l) {
+  static db_stmt *const stmts[3] = {&q_payloads, &q_keys, &q_heads};
   bool arrays_ok = true;
   for (int which = 0; which < 3; which++) {
-    arrays_ok &= array_of_keys(&arr[which], items, n, which) == 0;
-    params[which][0] = b->lg->code;
-    params[which][1] = arr[which].data;
-    calls[which] = (db_call){lookups[which], 2, params[which], NULL};
+    arrays_ok &= array_of_keys(&l->arr[which], items, n, which) == 0;
+    l->params[which][0] = b->lg->code;
+    l->params[which][1] = l->arr[which].data;
+    l->calls[which] = (db_call){stmts[which], 2, l->params[which], NULL};
   }
-  int looked_up = arrays_ok ? ar_db_pipeline(b->c, 3, calls, rows) : -1;
-  for (int which = 0; which < 3; which++) ar_db_buf_free(&arr[which]);
-  if (!arrays_ok) return BATCH_INTERNAL;
-  if (looked_up) return BATCH_DB_FAILED;
+  return arrays_ok ? BATCH_OK : BATCH_INTERNAL;
+}
+
+/* The lookups' rows into the batch's maps; frees l. */
+static int lookups_take(batch *b, lookups *l) {
   int rc = BATCH_OK;
   for (int which = 0; which < 3; which++) {
-    for (int i = 0; rc == BATCH_OK && i < PQntuples(rows[which]); i++) rc = remember_row(b, which, rows[which], i);
-    PQclear(rows[which]);
+    for (int i = 0; rc == BATCH_OK && l->rows[which] && i < PQntuples(l->rows[which]); i++)
+      rc = remember_row(b, which, l->rows[which], i);
+    PQclear(l->rows[which]);
+    l->rows[which] = NULL;
   }
   return rc;
+}
+
+static void lookups_free(lookups *l) {
+  for (int which = 0; which < 3; which++) {
+    ar_db_buf_free(&l->arr[which]);
+    PQclear(l->rows[which]);
+    l->rows[which] = NULL;
+  }
 }
 
 /* BATCH_OK, or why the state could not be loaded: the frontier, what the judge looks up
  * (payloads, keys, heads), and the current state of the batch's subjects in one query,
  * under the rules' overlay. */
-static int load_state(batch *b, append_item **items, size_t n) {
+static int load_state(batch *b, append_item **items, size_t n, lookups *l) {
   int rc = load_frontier(b);
-  if (rc == BATCH_OK) rc = load_lookups(b, items, n);
+  if (rc == BATCH_OK) rc = lookups_take(b, l);
   if (rc != BATCH_OK) return rc;
-  if (!(b->ddb = ar_domain_db_new(b->c, b->lg->code))) return BATCH_INTERNAL;
+  if (!(b->ddb = ar_domain_db_new(b->c, b->lg->code, b->lg->cache, b->old_size))) return BATCH_INTERNAL;
   int fetched = ar_domain_db_prefetch(b->ddb, n, item_event, items);
   if (fetched == DOMAIN_DB_NOMEM) return BATCH_INTERNAL;
   if (fetched) return BATCH_DB_FAILED;
@@ -455,7 +515,7 @@ static int batch_head(void *ctx, const char *subject, uint8_t out[32]) {
 }
 
 /* Judge one item against the overlay; on acceptance append it to the tree. */
-static void judge(batch *b, append_item *it, outcome *o, db_buf *copy_leaves, int *failed,
+static void judge(batch *b, append_item *it, outcome *o, int *failed,
                   const char *time_str, int64_t now_sec) {
   aidreg_keyview kv = {overlay_lookup, overlay_county_count, b};
   uint64_t position = b->frontier.size;
@@ -500,13 +560,14 @@ static void judge(batch *b, append_item *it, outcome *o, db_buf *copy_leaves, in
   aidreg_hex_encode(it->ev.payload_sha256, 32, hex);
   aidreg_merkle_leaf_hash((const uint8_t *)leaf, leaf_len, o->leaf_hash);
   aidreg_frontier_append(&b->frontier, o->leaf_hash, sink_node, b);
-  char leaf_hex[65];
-  aidreg_hex_encode(o->leaf_hash, 32, leaf_hex);
-  if (ar_db_buf_addf(copy_leaves, "%s\t%" PRIu64 "\t\\\\x%s\t\\\\x%s\t", b->lg->code, position, hex, leaf_hex) ||
-      ar_db_buf_add_copy_text(copy_leaves, it->ev.type) || ar_db_buf_add(copy_leaves, "\t", 1) ||
-      ar_db_buf_add_copy_text(copy_leaves, it->ev.subject) || ar_db_buf_add(copy_leaves, "\t", 1) ||
-      ar_db_buf_add_copy_text(copy_leaves, leaf) || ar_db_buf_add(copy_leaves, "\n", 1))
-    *failed = BATCH_INTERNAL;
+  char payload_x[68] = "\\x", leaf_x[68] = "\\x", ix[24];
+  memcpy(payload_x + 2, hex, 65);
+  aidreg_hex_encode(o->leaf_hash, 32, leaf_x + 2);
+  snprintf(ix, sizeof ix, "%" PRIu64, position);
+  const char *vals[6] = {ix, payload_x, leaf_x, it->ev.type, it->ev.subject, leaf};
+  size_t had = b->new_leaves.n;
+  rows_add(&b->new_leaves, 6, vals);
+  if (b->new_leaves.n == had) *failed = BATCH_INTERNAL;
   free(leaf);
 
   head_entry *head = ar_strmap_get(&b->heads, it->ev.subject);
@@ -554,9 +615,10 @@ static void fail_all(append_item **items, size_t n, outcome *o, aidreg_code code
   }
 }
 
-/* BEGIN and the ledger row locked: its size and stored frontier into b. For a new
- * ledger, its row is inserted first (in the same transaction). */
-static int lock_ledger(batch *b, bool create, const char *name, const char *vkey) {
+/* BEGIN and the ledger row locked: its size and stored frontier into b, and the batch's
+ * lookups (l) answered in the same round trip. For a new ledger, its row is inserted first
+ * (in the same transaction). */
+static int lock_ledger(batch *b, bool create, const char *name, const char *vkey, lookups *l) {
   const char *lp[1] = {b->lg->code};
   PGresult *r = NULL;
   if (ar_db_ensure(b->c)) return BATCH_UNREACHABLE;
@@ -564,24 +626,28 @@ static int lock_ledger(batch *b, bool create, const char *name, const char *vkey
     if (ar_db_cmd(b->c, "BEGIN")) return BATCH_UNREACHABLE;
     b->in_tx = true;
     const char *params[4] = {b->lg->code, name, b->lg->origin, vkey};
-    if (ar_db_do(b->c, &q_insert_ledger, 4, params) || !(r = ar_db_run(b->c, &q_lock, 1, lp, NULL)))
+    if (ar_db_do(b->c, &q_insert_ledger, 4, params) || !(r = ar_db_run(b->c, &q_lock, 1, lp, NULL)) ||
+        ar_db_pipeline(b->c, 3, l->calls, l->rows)) {
+      PQclear(r);
       return BATCH_DB_FAILED;
+    }
   } else {
-    /* BEGIN and the lock of the ledger row in one round trip. */
-    db_call calls[2] = {{NULL, 0, NULL, "BEGIN"}, {&q_lock, 1, lp, NULL}};
-    PGresult *res[2];
+    /* BEGIN, the lock of the ledger row and the lookups in one round trip. */
+    db_call calls[5] = {{NULL, 0, NULL, "BEGIN"}, {&q_lock, 1, lp, NULL}, l->calls[0], l->calls[1], l->calls[2]};
+    PGresult *res[5];
     b->in_tx = true; /* a failure may leave it open: the caller rolls back */
-    if (ar_db_pipeline(b->c, 2, calls, res)) {
+    if (ar_db_pipeline(b->c, 5, calls, res)) {
       /* The connection was lost before anything of this batch was done (a restart of
        * PostgreSQL since the last batch): reconnect and try once more. */
       if (PQstatus(b->c->pg) != CONNECTION_BAD) return BATCH_DB_FAILED;
       if (ar_db_ensure(b->c)) return BATCH_UNREACHABLE;
       fprintf(stderr, "aidreg: ledger %s: the database connection was lost; reconnected, retrying once\n",
               b->lg->code);
-      if (ar_db_pipeline(b->c, 2, calls, res)) return PQstatus(b->c->pg) == CONNECTION_BAD ? BATCH_UNREACHABLE : BATCH_DB_FAILED;
+      if (ar_db_pipeline(b->c, 5, calls, res)) return PQstatus(b->c->pg) == CONNECTION_BAD ? BATCH_UNREACHABLE : BATCH_DB_FAILED;
     }
     PQclear(res[0]);
     r = res[1];
+    for (int i = 0; i < 3; i++) l->rows[i] = res[2 + i];
   }
   unsigned long long size = 0;
   bool exists = PQntuples(r) == 1 && ar_db_u64(PQgetvalue(r, 0, 0), &size) == 0;
@@ -594,7 +660,7 @@ static int lock_ledger(batch *b, bool create, const char *name, const char *vkey
 
 /* Every item judged at its position (or, for a ledger.create whose ledger row existed,
  * found to be its replay or a second ledger). */
-static int judge_all(batch *b, append_item **items, size_t n, outcome *o, bool create, db_buf *copy_leaves) {
+static int judge_all(batch *b, append_item **items, size_t n, outcome *o, bool create) {
   struct timespec wall;
   clock_gettime(CLOCK_REALTIME, &wall);
   char time_str[40];
@@ -616,17 +682,15 @@ static int judge_all(batch *b, append_item **items, size_t n, outcome *o, bool c
       }
       continue;
     }
-    judge(b, items[i], &o[i], copy_leaves, &failed, time_str, wall.tv_sec);
+    judge(b, items[i], &o[i], &failed, time_str, wall.tv_sec);
   }
-  /* copy_nodes is filled by a void callback: its sticky error is the only trace. */
-  if (ar_db_buf_failed(copy_leaves) || ar_db_buf_failed(&b->copy_nodes)) failed = BATCH_INTERNAL;
   return failed;
 }
 
 /* The new leaves and nodes, the state they changed, the key events, the checkpoint and
  * the size, then COMMIT; or, with nothing new (all refused or replays), ROLLBACK, which
  * leaves no trace, not even a created ledger row. *note gets the signed checkpoint. */
-static int write_and_commit(batch *b, db_buf *copy_leaves, char **note) {
+static int write_and_commit(batch *b, char **note) {
   if (b->frontier.size == b->old_size) {
     b->in_tx = false;
     return ar_db_cmd(b->c, "ROLLBACK") ? BATCH_DB_FAILED : BATCH_OK;
@@ -637,27 +701,23 @@ static int write_and_commit(batch *b, db_buf *copy_leaves, char **note) {
   if (!(*note = sign_checkpoint(b))) return BATCH_INTERNAL;
   const char *cp[3] = {b->lg->code, sz, *note};
   const char *sp[3] = {b->lg->code, sz, fh};
-  if (!copy_leaves->data) return BATCH_INTERNAL;
-  /* A batch may complete no subtree above its leaves (one leaf at an even index). */
-  if (ar_db_copy(b->c, "COPY leaf (ledger, idx, payload_sha256, leaf_hash, type, subject, data) FROM STDIN",
-                 copy_leaves->data, copy_leaves->len) ||
-      (b->copy_nodes.len && ar_db_copy(b->c, "COPY tree_node (ledger, level, idx, hash) FROM STDIN",
-                                       b->copy_nodes.data, b->copy_nodes.len)))
-    return BATCH_DB_FAILED;
-  int written = ar_domain_db_write(b->ddb, b->dom);
-  if (written == DOMAIN_DB_NOMEM) return BATCH_INTERNAL;
-  if (written) return BATCH_DB_FAILED;
-  /* Key events, checkpoint, size and COMMIT in one round trip. */
-  db_call calls[5];
+  /* Leaves, nodes, the state's changes, key events, checkpoint, size and COMMIT in one
+   * round trip; nothing is sent when any of it is incomplete (out of memory). */
+  db_call calls[DOMAIN_DB_CALLS + 7];
   size_t nc = 0;
+  if (rows_call(&b->new_leaves, 6, b->lg->code, &q_insert_leaves, &calls[nc++])) return BATCH_INTERNAL;
+  /* A batch may complete no subtree above its leaves (one leaf at an even index). */
+  if (b->new_nodes.n && rows_call(&b->new_nodes, 3, b->lg->code, &q_insert_nodes, &calls[nc++])) return BATCH_INTERNAL;
+  size_t nd = 0;
+  if (ar_domain_db_write_calls(b->ddb, b->dom, calls + nc, &nd)) return BATCH_INTERNAL;
+  nc += nd;
   if (key_calls(b, calls, &nc)) return BATCH_INTERNAL;
-  /* Last look before COMMIT: nothing may have been dropped from what was sent. */
-  if (ar_db_buf_failed(copy_leaves) || ar_db_buf_failed(&b->copy_nodes)) return BATCH_INTERNAL;
   calls[nc++] = (db_call){&q_checkpoint, 3, cp, NULL};
   calls[nc++] = (db_call){&q_set_size, 3, sp, NULL};
   calls[nc++] = (db_call){NULL, 0, NULL, "COMMIT"};
   if (ar_db_pipeline(b->c, nc, calls, NULL)) return BATCH_DB_FAILED;
   b->in_tx = false;
+  ar_domain_db_committed(b->ddb, b->dom, b->frontier.size);
   return BATCH_OK;
 }
 
@@ -715,6 +775,8 @@ static size_t answer(batch *b, append_item **items, size_t n, const outcome *o, 
  * of memory). */
 static void give_up(batch *b, append_item **items, size_t n, int why) {
   if (b->in_tx && ar_db_cmd(b->c, "ROLLBACK")) fprintf(stderr, "aidreg: ROLLBACK failed\n");
+  /* A COMMIT that failed may still have committed: the kept documents are unsure. */
+  ar_domain_cache_drop(b->lg->cache);
   b->in_tx = false;
   switch (why) {
   case BATCH_UNREACHABLE:
@@ -756,7 +818,6 @@ size_t ar_append_batch(db_conn *c, const append_ledger *lg, append_item **items,
                        const char *name, const char *vkey) {
   batch b = {.lg = lg, .c = c};
   outcome *o = calloc(n, sizeof *o);
-  db_buf copy_leaves = {0};
   size_t created = 0;
   char *note = NULL;
   b.nodes_cap = 64;
@@ -764,15 +825,18 @@ size_t ar_append_batch(db_conn *c, const append_ledger *lg, append_item **items,
   b.nodes = calloc(b.nodes_cap, sizeof *b.nodes);
   aidreg_frontier_init(&b.frontier);
 
+  lookups l = {0};
   int rc = o && b.nodes ? BATCH_OK : BATCH_INTERNAL;
-  if (rc == BATCH_OK) rc = lock_ledger(&b, create, name, vkey);
-  if (rc == BATCH_OK) rc = load_state(&b, items, n);
-  if (rc == BATCH_OK) rc = judge_all(&b, items, n, o, create, &copy_leaves);
-  if (rc == BATCH_OK) rc = write_and_commit(&b, &copy_leaves, &note);
+  if (rc == BATCH_OK) rc = lookups_build(&b, items, n, &l);
+  if (rc == BATCH_OK) rc = lock_ledger(&b, create, name, vkey, &l);
+  if (rc == BATCH_OK) rc = load_state(&b, items, n, &l);
+  if (rc == BATCH_OK) rc = judge_all(&b, items, n, o, create);
+  if (rc == BATCH_OK) rc = write_and_commit(&b, &note);
   if (rc == BATCH_OK) created = answer(&b, items, n, o, note);
   else give_up(&b, items, n, rc);
   settle(items, n);
 
+  lookups_free(&l);
   free(note);
   free(o);
   ar_domain_end(b.dom);
@@ -781,8 +845,8 @@ size_t ar_append_batch(db_conn *c, const append_ledger *lg, append_item **items,
   for (int i = 0; i < 7; i++) ar_db_buf_free(&b.enroll[i]);
   for (int i = 0; i < 2; i++) ar_db_buf_free(&b.revoke[i]);
   free(b.nodes);
-  ar_db_buf_free(&copy_leaves);
-  ar_db_buf_free(&b.copy_nodes);
+  rows_free(&b.new_leaves);
+  rows_free(&b.new_nodes);
   ar_strmap_free(&b.payloads, NULL);
   ar_strmap_free(&b.keys, free);
   ar_strmap_free(&b.heads, free);

@@ -32,11 +32,14 @@ typedef struct {
   append_waiter *waiter;
 } append_item;
 
+typedef struct domain_cache domain_cache;
+
 typedef struct {
   char code[8];
   char origin[256];
   const aidreg_keypair *log_key; /* signs checkpoints */
   int64_t max_clock_skew;
+  domain_cache *cache; /* the appender's documents between batches (store/domain_db.h), or NULL */
 } append_ledger;
 
 /* Sequences items (in order) into the ledger; fills every item's res. `create` means

@@ -2,11 +2,14 @@
  * it in one transaction (ar_append_batch) and wakes the waiting submitters. Concurrent
  * submissions thus share one commit and one checkpoint. */
 #include "store/appender.h"
+#include "store/domain_db.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#define APPENDER_CACHED_DOCS 16384
 
 struct appender {
   append_ledger lg;
@@ -62,6 +65,8 @@ appender *ar_appender_start(const append_ledger *lg, const char *url, size_t max
     return NULL;
   }
   a->lg = *lg;
+  /* Documents kept between batches: ~2 KB each, so a few tens of MB at most. */
+  a->lg.cache = ar_domain_cache_new(APPENDER_CACHED_DOCS);
   a->max_batch = max_batch ? max_batch : 1000;
   a->batch = malloc(a->max_batch * sizeof *a->batch);
   a->finished = malloc(a->max_batch * sizeof *a->finished);
@@ -69,6 +74,7 @@ appender *ar_appender_start(const append_ledger *lg, const char *url, size_t max
     if (!a->conn && (!a->batch || !a->finished)) snprintf(err, cap, "out of memory");
     free(a->batch);
     free(a->finished);
+    ar_domain_cache_free(a->lg.cache);
     free(a);
     return NULL;
   }
@@ -80,6 +86,7 @@ appender *ar_appender_start(const append_ledger *lg, const char *url, size_t max
     ar_db_close(a->conn);
     free(a->batch);
     free(a->finished);
+    ar_domain_cache_free(a->lg.cache);
     free(a);
     return NULL;
   }
@@ -90,6 +97,7 @@ appender *ar_appender_start(const append_ledger *lg, const char *url, size_t max
     ar_db_close(a->conn);
     free(a->batch);
     free(a->finished);
+    ar_domain_cache_free(a->lg.cache);
     free(a);
     return NULL;
   }
@@ -151,6 +159,7 @@ void ar_appender_stop(appender *a) {
   free(a->queue);
   free(a->batch);
   free(a->finished);
+  ar_domain_cache_free(a->lg.cache);
   free(a);
 }
 

@@ -12,12 +12,12 @@
 #include "core/strmap.h"
 
 static db_stmt q_prefetch = {
-    "SELECT e.kind, e.id, e.doc::text FROM entity e "
+    "SELECT e.kind, e.id, e.doc::text FROM entity_doc e "
     "JOIN unnest($2::text[], $3::text[]) AS w(kind, id) ON e.kind = w.kind AND e.id = w.id "
     "WHERE e.ledger = $1",
     0};
 static db_stmt q_ref = {"SELECT subject FROM leaf WHERE ledger = $1 AND payload_sha256 = decode($2, 'hex')", 0};
-static db_stmt q_load = {"SELECT doc::text FROM entity WHERE ledger = $1 AND kind = $2 AND id = $3", 0};
+static db_stmt q_load = {"SELECT doc::text FROM entity_doc WHERE ledger = $1 AND kind = $2 AND id = $3", 0};
 static db_stmt q_upsert = {
     "INSERT INTO entity (ledger, kind, id, village, township, villages, class, status, name, year, doc, updated_at) "
     "SELECT $1, t.kind, t.id, t.village, t.township, t.villages::text[], t.class, t.status, t.name, t.year, "
@@ -28,6 +28,17 @@ static db_stmt q_upsert = {
     "ON CONFLICT (ledger, kind, id) DO UPDATE SET village = EXCLUDED.village, township = EXCLUDED.township, "
     "villages = EXCLUDED.villages, class = EXCLUDED.class, status = EXCLUDED.status, name = EXCLUDED.name, "
     "year = EXCLUDED.year, doc = EXCLUDED.doc, updated_at = EXCLUDED.updated_at",
+    0};
+/* A log's tail lives in entity_slot (sql/009_log_slots.sql): a batch writes the slots that
+ * changed and trims those past the tail's new end. */
+static db_stmt q_slot_upsert = {
+    "INSERT INTO entity_slot (ledger, subject, n, slot) SELECT $1, t.s, t.n, t.j::jsonb "
+    "FROM unnest($2::text[], $3::int[], $4::text[]) AS t(s, n, j) "
+    "ON CONFLICT (ledger, subject, n) DO UPDATE SET slot = EXCLUDED.slot",
+    0};
+static db_stmt q_slot_trim = {
+    "DELETE FROM entity_slot e USING unnest($2::text[], $3::int[]) AS t(s, n) "
+    "WHERE e.ledger = $1 AND e.subject = t.s AND e.n >= t.n",
     0};
 static db_stmt q_delete = {
     "DELETE FROM entity e USING unnest($2::text[], $3::text[]) AS w(kind, id) "
@@ -43,15 +54,18 @@ struct domain_db {
   db_conn *c;
   char ledger[16];
   strmap cache; /* "kind:id" -> cached* (used once: the batch's overlay keeps it after) */
+  domain_cache *dc; /* the documents as committed by earlier batches, or NULL */
+  struct rows *out; /* what ar_domain_db_write_calls sends, alive until freed */
 };
 
-domain_db *ar_domain_db_new(db_conn *c, const char *ledger) {
-  domain_db *db = calloc(1, sizeof *db);
-  if (!db) return NULL;
-  db->c = c;
-  snprintf(db->ledger, sizeof db->ledger, "%s", ledger);
-  return db;
-}
+/* Documents as the last commit of this appender left them: "kind:id" -> cached* (doc
+ * NULL: known absent). Valid only while the ledger's size is the one it was kept at;
+ * any other size means another writer appended, and it is dropped. */
+struct domain_cache {
+  strmap docs;
+  uint64_t size;
+  size_t max_docs;
+};
 
 static void free_cached(void *v) {
   cached *x = v;
@@ -59,8 +73,97 @@ static void free_cached(void *v) {
   free(x);
 }
 
+domain_cache *ar_domain_cache_new(size_t max_docs) {
+  domain_cache *dc = calloc(1, sizeof *dc);
+  if (dc) dc->max_docs = max_docs;
+  return dc;
+}
+
+void ar_domain_cache_drop(domain_cache *dc) {
+  if (!dc) return;
+  ar_strmap_free(&dc->docs, free_cached);
+  dc->docs = (strmap){0};
+  dc->size = 0;
+}
+
+void ar_domain_cache_free(domain_cache *dc) {
+  ar_domain_cache_drop(dc);
+  free(dc);
+}
+
+/* Keeps doc (a new reference, NULL = absent) under key in dc. -1 out of memory. */
+static int cache_keep(domain_cache *dc, const char *key, json_t *doc) {
+  cached *x = ar_strmap_get(&dc->docs, key);
+  if (x) {
+    json_decref(x->doc);
+    x->doc = doc;
+    return 0;
+  }
+  if (!(x = calloc(1, sizeof *x)) || ar_strmap_put(&dc->docs, key, x)) {
+    free(x);
+    json_decref(doc);
+    return -1;
+  }
+  x->doc = doc;
+  return 0;
+}
+
+domain_db *ar_domain_db_new(db_conn *c, const char *ledger, domain_cache *dc, uint64_t size) {
+  domain_db *db = calloc(1, sizeof *db);
+  if (!db) return NULL;
+  db->c = c;
+  snprintf(db->ledger, sizeof db->ledger, "%s", ledger);
+  if (dc && dc->size != size) ar_domain_cache_drop(dc);
+  db->dc = dc;
+  return db;
+}
+
+/* The document under key from the committed cache into this batch's, if there: 1, 0 not
+ * cached, -1 out of memory. */
+static int from_cache(domain_db *db, const char *key) {
+  const cached *k = db->dc ? ar_strmap_get(&db->dc->docs, key) : NULL;
+  if (!k) return 0;
+  cached *x = calloc(1, sizeof *x);
+  if (!x || ar_strmap_put(&db->cache, key, x)) {
+    free(x);
+    return -1;
+  }
+  x->doc = json_incref(k->doc);
+  return 1;
+}
+
+static int keep_changed(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at) {
+  (void)updated_at;
+  domain_cache *dc = ctx;
+  char buf[256];
+  int n = snprintf(buf, sizeof buf, "%s:%s", kind, id);
+  if (n < 0 || (size_t)n >= sizeof buf) return -1; /* not kept: the caller drops the cache */
+  /* The overlay never edits a document in place once its entry is over (copy on
+   * write), so the committed version can be shared with the next batch. */
+  return cache_keep(dc, buf, json_incref((json_t *)doc));
+}
+
+void ar_domain_db_committed(domain_db *db, domain_batch *d, uint64_t size) {
+  domain_cache *dc = db->dc;
+  if (!dc) return;
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < db->cache.cap; i++) {
+    const strmap_slot *s = &db->cache.slots[i];
+    if (s->key) rc = cache_keep(dc, s->key, json_incref(((cached *)s->val)->doc));
+  }
+  if (rc == 0 && d) rc = ar_domain_changes(d, keep_changed, dc);
+  if (rc || dc->docs.len > dc->max_docs) {
+    ar_domain_cache_drop(dc); /* bounded memory; the next batch reads from the database */
+    return;
+  }
+  dc->size = size;
+}
+
+static void rows_free(struct rows *w);
+
 void ar_domain_db_free(domain_db *db) {
   if (!db) return;
+  rows_free(db->out);
   ar_strmap_free(&db->cache, free_cached);
   free(db);
 }
@@ -93,6 +196,7 @@ static json_t *load(void *ctx, const char *kind, const char *id, int *err) {
     return NULL;
   }
   cached *x = ar_strmap_get(&db->cache, k);
+  if (!x && from_cache(db, k) == 1) x = ar_strmap_get(&db->cache, k);
   free(k);
   if (x) return json_incref(x->doc);
   const char *params[3] = {db->ledger, kind, id};
@@ -105,6 +209,12 @@ static json_t *load(void *ctx, const char *kind, const char *id, int *err) {
   bool oom;
   if (PQntuples(r) == 1 && !(doc = parse_doc(PQgetvalue(r, 0, 0), &oom))) *err = oom ? DOMAIN_STORE_NOMEM : 1;
   PQclear(r);
+  /* Kept as read: the write compares a log's tail with it, and the cache keeps it. */
+  char *key = *err ? NULL : key_of(kind, id);
+  cached *y = key ? calloc(1, sizeof *y) : NULL;
+  if (y && ar_strmap_put(&db->cache, key, y) == 0) y->doc = json_incref(doc);
+  else free(y);
+  free(key);
   return doc;
 }
 
@@ -139,7 +249,9 @@ static void want_add(want *w, const char *kind, const char *id) {
     w->err = 1;
     return;
   }
-  if (ar_strmap_get(&w->db->cache, k)) {
+  int hit = ar_strmap_get(&w->db->cache, k) ? 1 : from_cache(w->db, k);
+  if (hit) {
+    if (hit < 0) w->err = 1;
     free(k);
     return;
   }
@@ -227,11 +339,15 @@ int ar_domain_db_prefetch(domain_db *db, size_t n, const aidreg_event *(*ev_at)(
 
 /* ---- write back ------------------------------------------------------------------------ */
 
-typedef struct {
+typedef struct rows {
   db_buf a[11]; /* kind, id, village, township, villages, class, status, name, year, doc, updated_at */
   db_buf dk, di; /* deletions */
-  size_t n, nd;
+  db_buf ss, sn, sj; /* slots written: subject, position, slot */
+  db_buf ts, tn;     /* slots trimmed: subject, from position */
+  size_t n, nd, nslots, ntrims;
   int err;
+  domain_db *db;
+  const char *p_trim[3], *p_slots[4], *p_del[3], *p_up[12]; /* the calls' parameters */
 } rows;
 
 static void elem(rows *w, int col, const char *s, bool first) {
@@ -240,8 +356,57 @@ static void elem(rows *w, int col, const char *s, bool first) {
   if (s ? ar_db_buf_add_array_elem(b, s) : ar_db_buf_add(b, "NULL", 4)) w->err = 1;
 }
 
+static void add_elem(rows *w, db_buf *b, const char *s, size_t count) {
+  if ((count && ar_db_buf_add(b, ",", 1)) || ar_db_buf_add_array_elem(b, s)) w->err = 1;
+}
+
+static void trim_slots(rows *w, const char *subject, size_t from) {
+  char num[24];
+  snprintf(num, sizeof num, "%zu", from);
+  add_elem(w, &w->ts, subject, w->ntrims);
+  add_elem(w, &w->tn, num, w->ntrims);
+  w->ntrims++;
+}
+
+/* The slots of log `id` that differ from the version the batch began with (all of them
+ * when that is unknown), and a trim when the tail got shorter. The header written
+ * without its tail is returned (new reference), or NULL out of memory. */
+static json_t *log_slots(rows *w, const char *id, const json_t *doc) {
+  char *k = key_of("log", id);
+  const cached *x = k ? ar_strmap_get(&w->db->cache, k) : NULL;
+  free(k);
+  bool known = x != NULL;
+  const json_t *old = x ? json_object_get(x->doc, "tail") : NULL, *tail = json_object_get(doc, "tail");
+  size_t n = json_array_size(tail), n_old = json_array_size(old);
+  for (size_t i = 0; i < n && !w->err; i++) {
+    const json_t *slot = json_array_get(tail, i);
+    if (known && i < n_old && json_equal(slot, json_array_get(old, i))) continue;
+    char *text = json_dumps(slot, JSON_COMPACT | JSON_ENSURE_ASCII), num[24];
+    if (!text) return w->err = 1, NULL;
+    snprintf(num, sizeof num, "%zu", i);
+    add_elem(w, &w->ss, id, w->nslots);
+    add_elem(w, &w->sn, num, w->nslots);
+    add_elem(w, &w->sj, text, w->nslots);
+    w->nslots++;
+    free(text);
+  }
+  if (!known || n_old > n) trim_slots(w, id, n);
+  json_t *head = json_copy((json_t *)doc);
+  if (!head) w->err = 1;
+  else json_object_del(head, "tail");
+  return head;
+}
+
 static int emit(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at) {
   rows *w = ctx;
+  bool is_log = strcmp(kind, "log") == 0;
+  if (!doc && is_log) trim_slots(w, id, 0);
+  json_t *head = doc && is_log ? log_slots(w, id, doc) : NULL;
+  if (w->err) {
+    json_decref(head);
+    return w->err;
+  }
+  if (head) doc = head;
   if (!doc) {
     bool first = w->nd == 0;
     if ((!first && (ar_db_buf_add(&w->dk, ",", 1) || ar_db_buf_add(&w->di, ",", 1))) ||
@@ -257,6 +422,7 @@ static int emit(void *ctx, const char *kind, const char *id, const json_t *doc, 
   snprintf(year, sizeof year, "%d", c.year);
   snprintf(upd, sizeof upd, "%" PRIu64, updated_at);
   char *text = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
+  json_decref(head);
   if (!text) return w->err = 1;
   elem(w, 0, kind, first);
   elem(w, 1, id, first);
@@ -274,30 +440,46 @@ static int emit(void *ctx, const char *kind, const char *id, const json_t *doc, 
   return w->err;
 }
 
-int ar_domain_db_write(domain_db *db, domain_batch *d) {
-  rows w = {0};
-  int rc = DOMAIN_DB_NOMEM;
+static void rows_free(rows *w) {
+  if (!w) return;
+  for (int i = 0; i < 11; i++) ar_db_buf_free(&w->a[i]);
+  db_buf *more[7] = {&w->ss, &w->sn, &w->sj, &w->ts, &w->tn, &w->dk, &w->di};
+  for (int i = 0; i < 7; i++) ar_db_buf_free(more[i]);
+  free(w);
+}
+
+int ar_domain_db_write_calls(domain_db *db, domain_batch *d, db_call calls[DOMAIN_DB_CALLS], size_t *nc) {
+  *nc = 0;
+  rows_free(db->out);
+  rows *w = db->out = calloc(1, sizeof *w);
+  if (!w) return DOMAIN_DB_NOMEM;
+  w->db = db;
+  db_buf *open[7] = {&w->ss, &w->sn, &w->sj, &w->ts, &w->tn, &w->dk, &w->di};
   for (int i = 0; i < 11; i++)
-    if (ar_db_buf_add(&w.a[i], "{", 1)) goto out;
-  if (ar_db_buf_add(&w.dk, "{", 1) || ar_db_buf_add(&w.di, "{", 1)) goto out;
-  if (ar_domain_changes(d, emit, &w) || w.err) goto out;
+    if (ar_db_buf_add(&w->a[i], "{", 1)) return DOMAIN_DB_NOMEM;
+  for (int i = 0; i < 7; i++)
+    if (ar_db_buf_add(open[i], "{", 1)) return DOMAIN_DB_NOMEM;
+  if (ar_domain_changes(d, emit, w) || w->err) return DOMAIN_DB_NOMEM;
   for (int i = 0; i < 11; i++)
-    if (ar_db_buf_add(&w.a[i], "}", 1)) goto out;
-  if (ar_db_buf_add(&w.dk, "}", 1) || ar_db_buf_add(&w.di, "}", 1)) goto out;
-  rc = -1;
-  if (w.nd) {
-    const char *params[3] = {db->ledger, w.dk.data, w.di.data};
-    if (ar_db_do(db->c, &q_delete, 3, params)) goto out;
+    if (ar_db_buf_add(&w->a[i], "}", 1)) return DOMAIN_DB_NOMEM;
+  for (int i = 0; i < 7; i++)
+    if (ar_db_buf_add(open[i], "}", 1)) return DOMAIN_DB_NOMEM;
+  w->p_trim[0] = w->p_slots[0] = w->p_del[0] = w->p_up[0] = db->ledger;
+  if (w->ntrims) {
+    w->p_trim[1] = w->ts.data, w->p_trim[2] = w->tn.data;
+    calls[(*nc)++] = (db_call){&q_slot_trim, 3, w->p_trim, NULL};
   }
-  if (w.n) {
-    const char *params[12] = {db->ledger};
-    for (int i = 0; i < 11; i++) params[i + 1] = w.a[i].data;
-    if (ar_db_do(db->c, &q_upsert, 12, params)) goto out;
+  if (w->nslots) {
+    w->p_slots[1] = w->ss.data, w->p_slots[2] = w->sn.data, w->p_slots[3] = w->sj.data;
+    calls[(*nc)++] = (db_call){&q_slot_upsert, 4, w->p_slots, NULL};
   }
-  rc = 0;
-out:
-  for (int i = 0; i < 11; i++) ar_db_buf_free(&w.a[i]);
-  ar_db_buf_free(&w.dk);
-  ar_db_buf_free(&w.di);
-  return rc;
+  if (w->nd) {
+    w->p_del[1] = w->dk.data, w->p_del[2] = w->di.data;
+    calls[(*nc)++] = (db_call){&q_delete, 3, w->p_del, NULL};
+  }
+  if (w->n) {
+    for (int i = 0; i < 11; i++) w->p_up[i + 1] = w->a[i].data;
+    calls[(*nc)++] = (db_call){&q_upsert, 12, w->p_up, NULL};
+  }
+  return 0;
 }

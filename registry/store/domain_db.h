@@ -11,16 +11,33 @@
 #include "rules/domain.h"
 
 typedef struct domain_db domain_db;
+/* The documents one appender committed, kept between its batches so that a batch reads
+ * (and parses) from the database only what earlier batches did not leave it. At most
+ * max_docs documents (then it starts again empty). Owned by the appender. */
+typedef struct domain_cache domain_cache;
+domain_cache *ar_domain_cache_new(size_t max_docs);
+void ar_domain_cache_free(domain_cache *dc);
+/* Forgets everything (a batch that did not commit may have left it unsure). */
+void ar_domain_cache_drop(domain_cache *dc);
 
-domain_db *ar_domain_db_new(db_conn *c, const char *ledger);
+/* For a batch over a ledger of `size` entries as locked; dc (may be NULL) is dropped
+ * first when it was kept at another size (another writer appended in between). */
+domain_db *ar_domain_db_new(db_conn *c, const char *ledger, domain_cache *dc, uint64_t size);
+/* After COMMIT, and only then: what the batch read and changed goes into its cache, kept
+ * at the ledger's new size. d may be NULL (nothing changed). */
+void ar_domain_db_committed(domain_db *db, domain_batch *d, uint64_t size);
 void ar_domain_db_free(domain_db *db);
 domain_store ar_domain_db_store(domain_db *db);
 /* Reads, in one query, the documents the n events (ev_at(ctx, i)) will look at first.
  * 0, -1 (the database failed) or DOMAIN_DB_NOMEM. */
 int ar_domain_db_prefetch(domain_db *db, size_t n, const aidreg_event *(*ev_at)(void *ctx, size_t i), void *ctx)
     __attribute__((warn_unused_result));
-/* Writes what the batch changed. 0, -1 (the database failed) or DOMAIN_DB_NOMEM. */
-int ar_domain_db_write(domain_db *db, domain_batch *d) __attribute__((warn_unused_result));
+/* The statements that write what the batch changed, into calls (at most DOMAIN_DB_CALLS;
+ * *nc of them), to be sent in the batch's last round trip; their parameters stay valid
+ * until db is freed. 0 or DOMAIN_DB_NOMEM. */
+#define DOMAIN_DB_CALLS 4
+int ar_domain_db_write_calls(domain_db *db, domain_batch *d, db_call calls[DOMAIN_DB_CALLS], size_t *nc)
+    __attribute__((warn_unused_result));
 #define DOMAIN_DB_NOMEM (-2)
 
 #endif

@@ -36,7 +36,7 @@ static db_stmt q_count = {
     "AND ($7::text IS NULL OR strpos(lower(coalesce(name, '')), lower($7)) > 0 OR strpos(lower(id), lower($7)) > 0) "
     "AND ($8::int = 0 OR year = $8)",
     0};
-static db_stmt q_doc = {"SELECT doc::text FROM entity WHERE ledger = $1 AND kind = $2 AND id = $3", 0};
+static db_stmt q_doc = {"SELECT doc::text FROM entity_doc WHERE ledger = $1 AND kind = $2 AND id = $3", 0};
 #define STATE_HISTORY_PAGE 200 /* steps of a history per answer */
 static db_stmt q_history = {
     "SELECT idx, data, encode(payload_sha256, 'hex') FROM leaf WHERE ledger = $1 AND subject = $2 AND idx >= $3 "

@@ -22,7 +22,7 @@ static db_stmt q_size = {"SELECT size FROM ledger WHERE code = $1", 0};
 static db_stmt q_leaves = {"SELECT idx, data FROM leaf WHERE ledger = $1 AND idx >= $2 ORDER BY idx LIMIT " PAGE, 0};
 static db_stmt q_entities = {
     "SELECT kind, id, village, township, villages::text, class, status, name, year, doc::text, updated_at "
-    "FROM entity WHERE ledger = $1 ORDER BY kind, id",
+    "FROM entity_doc WHERE ledger = $1 ORDER BY kind, id",
     0};
 
 /* ---- keys replayed in memory ---- */

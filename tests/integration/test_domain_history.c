@@ -84,7 +84,7 @@ static uint64_t tree_size(const county *c) {
 
 static char *fingerprint(const county *c) {
   static db_stmt q = {"SELECT md5(coalesce(string_agg(kind || ':' || id || ':' || doc::text || ':' || updated_at, ',' "
-                      "ORDER BY kind, id), '')) FROM entity WHERE ledger = $1",
+                      "ORDER BY kind, id), '')) FROM entity_doc WHERE ledger = $1",
                       0};
   const char *params[1] = {c->code};
   PGresult *r = ar_db_run(db, &q, 1, params, NULL);
@@ -94,7 +94,7 @@ static char *fingerprint(const county *c) {
 }
 
 static json_t *stored_doc(const county *c, const char *kind, const char *id) {
-  static db_stmt q = {"SELECT doc::text FROM entity WHERE ledger = $1 AND kind = $2 AND id = $3", 0};
+  static db_stmt q = {"SELECT doc::text FROM entity_doc WHERE ledger = $1 AND kind = $2 AND id = $3", 0};
   const char *params[3] = {c->code, kind, id};
   PGresult *r = ar_db_run(db, &q, 3, params, NULL);
   json_t *doc = r && PQntuples(r) == 1 ? json_loads(PQgetvalue(r, 0, 0), 0, NULL) : NULL;
