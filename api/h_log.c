@@ -4,14 +4,20 @@
 
 #include "aidreg/tile.h"
 #include "httpd.h"
+#include "query.h"
 #include "reply.h"
 
-/* GET /log/{code}/checkpoint: the latest signed checkpoint note. */
+/* GET /log/{code}/checkpoint[?min_size=N]: the latest signed checkpoint note; with
+ * min_size, only once the tree has that many entries (a receipt's size, read from a
+ * replica that may lag: 503 + Retry-After until it has caught up). */
 enum MHD_Result h_log_checkpoint(httpd_request *rq) {
   aidreg_problem p;
   aidreg_problem_clear(&p);
   char *note = NULL;
-  if (aidreg_registry_checkpoint(rq->srv->registry, rq->code, &note, &p) != 0)
+  uint64_t min_size = 0;
+  const query_param spec[] = {{"min_size", QUERY_U64, &min_size, NULL}};
+  if (query_parse(rq->conn, spec, 1, &p) != 0) return reply_problem(rq, &p, NULL);
+  if (aidreg_registry_checkpoint_min(rq->srv->registry, rq->code, min_size, &note, &p) != 0)
     return reply_problem(rq, &p, NULL);
   if (!note) return reply_error(rq, AIDREG_E_INTERNAL, NULL, "no checkpoint note");
   return reply_bytes(rq, MHD_HTTP_OK, "text/plain; charset=utf-8", "no-cache", note, strlen(note));

@@ -140,7 +140,7 @@ static int list(aidreg_registry *r, const char *code, const char *kind, const ai
   aidreg_state_query q = q0 ? *q0 : (aidreg_state_query){0};
   if (check_query(&q, p)) return -1;
   unsigned limit = q.limit == 0 ? 100 : q.limit > 1000 ? 1000 : q.limit;
-  db_conn *c = ar_db_pool_get(&r->pool);
+  db_conn *c = ar_read_get(r, code);
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
   int rc = ledger_known(c, code, p);
   PGresult *res = NULL, *cnt = NULL;
@@ -187,7 +187,7 @@ out:
   json_decref(names);
   PQclear(res);
   PQclear(cnt);
-  ar_db_pool_put(&r->pool, c);
+  ar_read_put(r, code, c);
   return rc;
 }
 
@@ -376,7 +376,7 @@ static json_t *payouts(db_conn *c, const char *code, const char *id, const json_
 static int one(aidreg_registry *r, const char *code, const char *kind, const char *id, uint64_t history_from,
                json_t **out, aidreg_problem *p) {
   if (!id || !*id) return aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "no id");
-  db_conn *c = ar_db_pool_get(&r->pool);
+  db_conn *c = ar_read_get(r, code);
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
   int rc = ledger_known(c, code, p);
   json_t *doc = NULL, *log = NULL;
@@ -402,7 +402,7 @@ static int one(aidreg_registry *r, const char *code, const char *kind, const cha
         json_object_set_new(doc, "history_next", next >= 0 ? json_integer((json_int_t)next) : json_null()))
       rc = oom(p);
   }
-  ar_db_pool_put(&r->pool, c);
+  ar_read_put(r, code, c);
   json_decref(log);
   if (rc) {
     json_decref(doc);
@@ -449,7 +449,7 @@ int aidreg_state_summary(aidreg_registry *r, const char *code, const char *villa
                          aidreg_problem *p) {
   if (village && !(digits(village, 12) && strncmp(village, code, 6) == 0))
     return aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "%s is not a village code of county %s", village, code);
-  db_conn *c = ar_db_pool_get(&r->pool);
+  db_conn *c = ar_read_get(r, code);
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
   int rc = ledger_known(c, code, p);
   PGresult *a = NULL, *m = NULL, *pd = NULL;
@@ -501,6 +501,6 @@ int aidreg_state_summary(aidreg_registry *r, const char *code, const char *villa
   PQclear(a);
   PQclear(m);
   PQclear(pd);
-  ar_db_pool_put(&r->pool, c);
+  ar_read_put(r, code, c);
   return rc;
 }
