@@ -99,8 +99,7 @@ int aidreg_audit_latest_report(aidreg_registry *r, const char *code, const aidre
     goto out;
   }
   if (found == 0) {
-    aidreg_problem_set(p, AIDREG_E_UNKNOWN_LEDGER, NULL, "there is no ledger %s on this server (or no checkpoint yet)",
-                       code);
+    ar_unknown_ledger(r, code, p);
     goto out;
   }
   aidreg_checkpoint cp;

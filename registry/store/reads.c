@@ -28,14 +28,14 @@ static db_stmt q_leaf_hashes = {
   db_conn *c = ar_read_get(r, code);                                                         \
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry")
 
-static int ledger_size(db_conn *c, const char *code, uint64_t *size, aidreg_problem *p) {
+static int ledger_size(aidreg_registry *r, db_conn *c, const char *code, uint64_t *size, aidreg_problem *p) {
   const char *params[1] = {code};
   PGresult *res = ar_db_run(c, &q_size, 1, params, NULL);
   if (!res) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
   unsigned long long s = 0;
   int rc = PQntuples(res) == 1 && ar_db_u64(PQgetvalue(res, 0, 0), &s) == 0 ? 0 : 1;
   PQclear(res);
-  if (rc) return aidreg_problem_set(p, AIDREG_E_UNKNOWN_LEDGER, NULL, "there is no ledger %s on this server", code);
+  if (rc) return ar_unknown_ledger(r, code, p);
   *size = s;
   return 0;
 }
@@ -136,7 +136,7 @@ int aidreg_registry_checkpoint_min(aidreg_registry *r, const char *code, uint64_
                                    aidreg_problem *p) {
   WITH_CONN(r, c, p);
   uint64_t size;
-  int rc = ledger_size(c, code, &size, p);
+  int rc = ledger_size(r, c, code, &size, p);
   if (rc == 0 && size < min_size)
     rc = ar_behind(r, code, size, min_size, AIDREG_E_NOT_FOUND, "/query/min_size",
                    "the log is smaller than min_size", p);
@@ -208,7 +208,7 @@ int aidreg_registry_tile(aidreg_registry *r, const char *code, const aidreg_tile
                          size_t *len, aidreg_problem *p) {
   WITH_CONN(r, c, p);
   uint64_t size;
-  int rc = ledger_size(c, code, &size, p);
+  int rc = ledger_size(r, c, code, &size, p);
   if (rc == 0) rc = tile_bytes(r, c, code, t, size, data, len, p);
   ar_read_put(r, code, c);
   return rc;
@@ -239,7 +239,7 @@ int aidreg_registry_entries(aidreg_registry *r, const char *code, uint64_t from,
   if (limit == 0 || limit > 1000) limit = limit ? 1000 : 100;
   WITH_CONN(r, c, p);
   uint64_t size;
-  int rc = ledger_size(c, code, &size, p);
+  int rc = ledger_size(r, c, code, &size, p);
   if (rc == 0) {
     char a[24], b[24];
     uint64_t end = from + limit < size ? from + limit : size;
@@ -278,7 +278,7 @@ int aidreg_registry_entries(aidreg_registry *r, const char *code, uint64_t from,
 int aidreg_registry_entry(aidreg_registry *r, const char *code, uint64_t index, json_t **out, aidreg_problem *p) {
   WITH_CONN(r, c, p);
   uint64_t size;
-  int rc = ledger_size(c, code, &size, p);
+  int rc = ledger_size(r, c, code, &size, p);
   if (rc == 0 && index >= size) {
     char detail[96];
     snprintf(detail, sizeof detail, "entry %" PRIu64 " does not exist (size %" PRIu64 ")", index, size);
@@ -316,7 +316,7 @@ int aidreg_registry_inclusion(aidreg_registry *r, const char *code, bool index_k
                               const uint8_t leaf_hash[32], uint64_t size, json_t **out, aidreg_problem *p) {
   WITH_CONN(r, c, p);
   uint64_t latest;
-  int rc = ledger_size(c, code, &latest, p);
+  int rc = ledger_size(r, c, code, &latest, p);
   if (rc == 0 && !index_known) {
     char hex[65], bytea[70];
     aidreg_hex_encode(leaf_hash, 32, hex);
@@ -357,7 +357,7 @@ int aidreg_registry_consistency(aidreg_registry *r, const char *code, uint64_t f
                                 aidreg_problem *p) {
   WITH_CONN(r, c, p);
   uint64_t latest;
-  int rc = ledger_size(c, code, &latest, p);
+  int rc = ledger_size(r, c, code, &latest, p);
   if (rc == 0 && from >= 1 && from <= to && to > latest && ar_reads_from_replica(r, code))
     rc = ar_behind(r, code, latest, to, AIDREG_E_INVALID_QUERY, "/query/to", "to is beyond the tree", p);
   if (rc == 0 && (from < 1 || from > to || to > latest))

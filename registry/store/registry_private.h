@@ -62,6 +62,9 @@ db_conn *ar_read_get(aidreg_registry *r, const char *code);
 void ar_read_put(aidreg_registry *r, const char *code, db_conn *c);
 /* Whether the ledger's reads come from a replica, which may lag behind its primary. */
 bool ar_reads_from_replica(aidreg_registry *r, const char *code);
+/* A read found no ledger code: UNKNOWN_LEDGER, or UNAVAILABLE when it was read from a
+ * replica and the primary has the ledger (created since the last replay). Returns -1. */
+int ar_unknown_ledger(aidreg_registry *r, const char *code, aidreg_problem *p);
 /* A read asked for size `wanted` (a tree size, an index + 1) past `have`, what this copy
  * holds: on a replica UNAVAILABLE (it may not have caught up: retry), else fallback
  * with detail. Returns -1. */

@@ -136,3 +136,21 @@ int ar_behind(aidreg_registry *r, const char *code, uint64_t have, uint64_t want
                               have, code, wanted);
   return aidreg_problem_set(p, fallback, field, "%s", detail);
 }
+
+int ar_unknown_ledger(aidreg_registry *r, const char *code, aidreg_problem *p) {
+  static db_stmt q_exists = {"SELECT 1 FROM ledger WHERE code = $1", 0};
+  if (ar_reads_from_replica(r, code)) {
+    /* Created on the primary since the replica's last replay: say "retry", not "no such
+     * ledger" (one small lookup, only for codes the replica does not know). */
+    db_conn *c = ar_write_get(r, code);
+    const char *params[1] = {code};
+    PGresult *res = c ? ar_db_run(c, &q_exists, 1, params, NULL) : NULL;
+    bool exists = res && PQntuples(res) == 1;
+    PQclear(res);
+    ar_write_put(r, code, c);
+    if (exists)
+      return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL,
+                                "只读副本尚未追上 / the read replica does not have ledger %s yet; retry", code);
+  }
+  return aidreg_problem_set(p, AIDREG_E_UNKNOWN_LEDGER, NULL, "there is no ledger %s on this server", code);
+}

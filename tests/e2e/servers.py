@@ -144,12 +144,18 @@ class Replica:
         p = as_postgres(os.path.join(b, "pg_basebackup"), "-h", "127.0.0.1", "-p", str(url_port(self.primary_url)),
                         "-U", "postgres", "-D", self.data, "-R", "-X", "stream", "-c", "fast", cwd=self.dir,
                         timeout=120)
-        assert p.returncode == 0, "pg_basebackup failed: %s" % p.stderr
+        if p.returncode != 0:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise AssertionError("pg_basebackup failed: %s" % p.stderr)
         opts = ("-p %d -c listen_addresses=127.0.0.1 -c unix_socket_directories=%s/sock -c hot_standby=on "
-                "-c max_connections=100" % (self.port, self.dir))
+                "-c max_connections=200" % (self.port, self.dir))
         p = as_postgres(os.path.join(b, "pg_ctl"), "-D", self.data, "-l", os.path.join(self.dir, "server.log"),
                         "-w", "-t", "60", "start", "-o", opts, cwd=self.dir, timeout=90)
-        assert p.returncode == 0, "the replica did not start: %s %s" % (p.stdout, p.stderr)
+        if p.returncode != 0:
+            with open(os.path.join(self.dir, "server.log")) as f:
+                tail = f.read()[-2000:]
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise AssertionError("the replica did not start: %s\n%s" % (p.stderr, tail))
         return self
 
     def sql(self, query, port=None):
