@@ -50,6 +50,22 @@ int ar_shards_open(aidreg_registry *r, const aidreg_registry_config *cfg, const 
     snprintf(err, cap, "out of memory");
     return -1;
   }
+  /* The whole map is checked before any cluster is touched. */
+  strmap seen = {0};
+  for (size_t i = 0; i < cfg->nroutes; i++) {
+    const aidreg_ledger_route *rt = &cfg->routes[i];
+    if (!rt->code || strlen(rt->code) != 6 || !aidreg_is_admin_code(rt->code) || !rt->database_url) {
+      snprintf(err, cap, "ledger map entry %zu: a 6-digit county code and a database URL are needed", i + 1);
+      ar_strmap_free(&seen, NULL);
+      return -1;
+    }
+    if (ar_strmap_get(&seen, rt->code) || ar_strmap_put(&seen, rt->code, (void *)rt)) {
+      snprintf(err, cap, "ledger map: county %s is mapped twice (or out of memory)", rt->code);
+      ar_strmap_free(&seen, NULL);
+      return -1;
+    }
+  }
+  ar_strmap_free(&seen, NULL);
   if (cfg->database_url) {
     if (!shard_add(r, cfg, cfg->database_url, cfg->owner_database_url, cfg->read_database_url, dir, err, cap))
       return -1;
@@ -57,14 +73,6 @@ int ar_shards_open(aidreg_registry *r, const aidreg_registry_config *cfg, const 
   }
   for (size_t i = 0; i < cfg->nroutes; i++) {
     const aidreg_ledger_route *rt = &cfg->routes[i];
-    if (!rt->code || strlen(rt->code) != 6 || !aidreg_is_admin_code(rt->code) || !rt->database_url) {
-      snprintf(err, cap, "ledger map line %zu: a 6-digit county code and a database URL are needed", i + 1);
-      return -1;
-    }
-    if (ar_strmap_get(&r->routes, rt->code)) {
-      snprintf(err, cap, "ledger map: county %s is mapped twice", rt->code);
-      return -1;
-    }
     ar_shard *s = shard_add(r, cfg, rt->database_url, rt->owner_database_url, rt->read_database_url, dir, err, cap);
     if (!s) return -1;
     if (ar_strmap_put(&r->routes, rt->code, s)) {

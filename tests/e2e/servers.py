@@ -165,18 +165,6 @@ class Replica:
         assert p.returncode == 0, p.stderr
         return p.stdout.strip()
 
-    def primary_lsn(self):
-        return self.sql("SELECT pg_current_wal_lsn()", port=url_port(self.primary_url))
-
-    def wait_replayed(self, lsn, timeout=60):
-        """Seconds until the replica has replayed the primary's WAL up to lsn."""
-        t0 = time.monotonic()
-        while time.monotonic() - t0 < timeout:
-            if self.sql("SELECT pg_last_wal_replay_lsn() >= '%s'::pg_lsn" % lsn) == "t":
-                return time.monotonic() - t0
-            time.sleep(0.01)
-        raise AssertionError("the replica did not reach %s in %d s" % (lsn, timeout))
-
     def pause(self):
         self.sql("SELECT pg_wal_replay_pause()")
 
@@ -235,3 +223,41 @@ def verify_server(base, lg):
     assert p.returncode == 0, "aidreg verify --server %s failed (%d):\n%s\n%s" % (lg.code, p.returncode, p.stdout,
                                                                              p.stderr)
     return p.stdout.strip()
+
+
+def load(targets, per_target, threads_per_target=4):
+    """Submits per_target fresh entries to each (client, ledger) of targets, from
+    threads_per_target threads each, all at once. Returns (entries/s, receipts by code)."""
+    import threading
+
+    receipts, errors = {}, []
+    lock = threading.Lock()
+
+    def worker(cl, lg, n, t):
+        mine = []
+        try:
+            for i in range(n):
+                env = lg.filler(note="负载 %d-%d" % (t, i))[1]
+                r = cl.submit(lg.code, env)
+                if r.status != 201:
+                    raise AssertionError("submit %s: %r" % (lg.code, r))
+                mine.append((r.json, env))
+        except Exception as e:  # noqa: BLE001 - reported below
+            with lock:
+                errors.append(str(e))
+        with lock:
+            receipts.setdefault(lg.code, []).extend(mine)
+
+    ths = []
+    for cl, lg in targets:
+        for t in range(threads_per_target):
+            n = per_target // threads_per_target + (1 if t < per_target % threads_per_target else 0)
+            ths.append(threading.Thread(target=worker, args=(cl, lg, n, t)))
+    t0 = time.monotonic()
+    for th in ths:
+        th.start()
+    for th in ths:
+        th.join(300)
+    elapsed = time.monotonic() - t0
+    assert not errors, errors[:5]
+    return per_target * len(targets) / elapsed, receipts
