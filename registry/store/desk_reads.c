@@ -88,7 +88,7 @@ static db_conn *open_read(aidreg_registry *r, const char *code, json_t **names, 
     aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
     return NULL;
   }
-  if (!(*names = ar_read_place_names(c, code, p))) {
+  if (!(*names = ar_read_place_names(r, c, code, p))) {
     ar_read_put(r, code, c);
     return NULL;
   }

@@ -56,7 +56,7 @@ int aidreg_state_places(aidreg_registry *r, const char *code, json_t **out, aidr
     goto out;
   }
   if (PQntuples(known) != 1) {
-    aidreg_problem_set(p, AIDREG_E_UNKNOWN_LEDGER, NULL, "there is no ledger %s on this server", code);
+    ar_unknown_ledger(r, code, p);
     goto out;
   }
   if (!items || !by_code) goto oom;

@@ -43,7 +43,7 @@ int aidreg_state_report_disposals(aidreg_registry *r, const char *code, json_t *
   *out = NULL;
   db_conn *c = ar_read_get(r, code);
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
-  json_t *names = ar_read_place_names(c, code, p);
+  json_t *names = ar_read_place_names(r, c, code, p);
   if (!names) {
     ar_read_put(r, code, c);
     return -1;

@@ -11,7 +11,7 @@ import os
 import time
 
 import c2sp
-from aidreg_client import Client, assert_problem, b64d, new_ledger
+from aidreg_client import Client, assert_problem, b64d, fresh_code, new_ledger
 
 import servers
 
@@ -125,6 +125,12 @@ def test_a_replica_behind_says_so():
         # The primary (the fixtures' server) answers the same questions at once.
         assert C.get("/v1/ledgers/%s/proof/inclusion?index=%d&size=%d" % (lg.code, new_size - 1,
                                                                           new_size)).status == 200
+        # A ledger created since the replica's last replay is "retry", not "no such ledger";
+        # a county no cluster has is 404.
+        fresh = new_ledger(C, "43")
+        for path in ("/log/%s/checkpoint", "/v1/ledgers/%s/keys", "/v1/ledgers/%s/assets", "/v1/ledgers/%s/audit"):
+            assert_problem(SRV.client.get(path % fresh.code), 503, "unavailable")
+        assert_problem(SRV.client.get("/v1/ledgers/%s/keys" % fresh_code("43")), 404, "unknown-ledger")
         # On the primary a size that does not exist is 404, not "retry".
         assert_problem(C.get("/log/%s/checkpoint?min_size=%d" % (lg.code, new_size + 5)), 404, "not-found")
     finally:
