@@ -233,3 +233,20 @@ def test_kill_one_server_mid_load():
         servers.verify_db(os.environ["AIDREG_DATABASE_URL"], lg)
     print("    %d kills of one of 2 servers: %d acknowledged, %d unacknowledged, lost 0"
           % (KILLS, len(acked), len(unacked)))
+
+
+def test_throughput_one_server_and_two():
+    """The same load (two ledgers, 4 threads each) through one server (the baseline, same
+    run), then spread over both servers on the one database. A figure and a ratio; never a
+    failure on speed (docs/scale.md)."""
+    import servers
+
+    one = [new_ledger(C, "41") for _ in range(2)]
+    two = [new_ledger(C, "41") for _ in range(2)]
+    for lg in one + two:
+        lg.enroll("root", "county", "county", lg.code)
+    base, _ = servers.load([(C, lg) for lg in one], 120)
+    both, _ = servers.load([(C, two[0]), (SECOND, two[1])], 120)
+    shared, _ = servers.load([(C, two[0]), (SECOND, two[0])], 120)
+    print("    one database, 2 ledgers: 1 server %.0f entries/s, 2 servers %.0f entries/s (ratio %.2f); "
+          "2 servers on one ledger %.0f entries/s (ratio %.2f)" % (base, both, both / base, shared, shared / base))
