@@ -6,6 +6,7 @@ the ledger list spans both, and a county the map does not name is refused (404
 unknown-ledger, naming the map) with nothing stored anywhere. A second server with the same
 map and a default (--database-url) serves the unmapped counties from the default cluster."""
 
+import json
 import os
 import subprocess
 
@@ -51,13 +52,16 @@ def teardown_module():
         SECOND.stop()
 
 
+def rows_sql(url, sql):
+    p = subprocess.run([os.path.join(servers.pg_bin(), "psql"), "-X", "-At", url, "-c", sql],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    return p.stdout.strip()
+
+
 def rows_in(url, code):
     """Ledger rows for code in the database at url (psql as the server's role)."""
-    p = subprocess.run([os.path.join(servers.pg_bin(), "psql"), "-X", "-At", url, "-c",
-                        "SELECT count(*) FROM ledger WHERE code = '%s'" % code], capture_output=True, text=True,
-                       timeout=30)
-    assert p.returncode == 0, p.stderr
-    return int(p.stdout.strip())
+    return int(rows_sql(url, "SELECT count(*) FROM ledger WHERE code = '%s'" % code))
 
 
 def create(server, code):
@@ -161,3 +165,32 @@ def test_a_bad_map_stops_the_server():
                            text=True, timeout=60)
         assert p.returncode != 0, (text, p.stderr)
         assert why in p.stderr, (why, p.stderr)
+
+
+def test_disk_per_entry():
+    """What an entry costs on disk in its cluster (leaf, tree nodes, checkpoints, the state
+    tables and their indexes): the database's growth over 5,000 entries, for docs/scale.md."""
+    code = fresh_code("48")
+    with open(MAP, "a") as f:
+        f.write("%s %s owner=%s\n" % (code, SECOND.url, SECOND.owner_url))
+    srv = servers.Server("map-disk", {"AIDREG_LEDGER_MAP": MAP},
+                         port=servers.free_port(DEFAULTED.port + 1)).start()
+    try:
+        lg = create(srv, code)
+        size_sql = "SELECT pg_database_size(current_database())"
+        before = int(rows_sql(SECOND.url, size_sql))
+        wal0 = rows_sql(SECOND.url, "SELECT pg_current_wal_lsn()")
+        sent = 0
+        for _ in range(50):
+            envs = [lg.filler(note="容量测算")[1] for _ in range(100)]
+            r = srv.client.submit(code, envs)
+            assert r.status == 200 and all(x["status"] == 201 for x in r.json["results"]), r
+            sent += len(envs)
+            envelope_bytes = sum(len(json.dumps(e, separators=(",", ":"))) for e in envs) / len(envs)
+        after = int(rows_sql(SECOND.url, size_sql))
+        wal = int(float(rows_sql(SECOND.url, "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '%s')" % wal0)))
+    finally:
+        srv.stop()
+    print("    disk: %.0f bytes per entry in its cluster, %.0f bytes of WAL (%d entries of ~%.0f-byte envelopes, "
+          "batches of 100)" % ((after - before) / sent, wal / sent, sent, envelope_bytes))
+    assert after > before
