@@ -225,6 +225,16 @@ def verify_server(base, lg):
     return p.stdout.strip()
 
 
+def run_threads(threads, timeout=300):
+    """Starts every thread, waits for all; the seconds it took."""
+    t0 = time.monotonic()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout)
+    return time.monotonic() - t0
+
+
 def load(targets, per_target, threads_per_target=4):
     """Submits per_target fresh entries to each (client, ledger) of targets, from
     threads_per_target threads each, all at once. Returns (entries/s, receipts by code)."""
@@ -253,11 +263,6 @@ def load(targets, per_target, threads_per_target=4):
         for t in range(threads_per_target):
             n = per_target // threads_per_target + (1 if t < per_target % threads_per_target else 0)
             ths.append(threading.Thread(target=worker, args=(cl, lg, n, t)))
-    t0 = time.monotonic()
-    for th in ths:
-        th.start()
-    for th in ths:
-        th.join(300)
-    elapsed = time.monotonic() - t0
+    elapsed = run_threads(ths)
     assert not errors, errors[:5]
     return per_target * len(targets) / elapsed, receipts
