@@ -11,6 +11,7 @@ import time
 import c2sp
 import servers
 from aidreg_client import Client, Skip, b64d, new_ledger, payload_sha256
+from servers import build_dir, free  # noqa: F401 - test_hardening, test_proxy, test_shutdown import them from here
 
 C = Client()
 SECOND = None
