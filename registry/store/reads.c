@@ -138,8 +138,10 @@ int aidreg_registry_checkpoint_min(aidreg_registry *r, const char *code, uint64_
   uint64_t size;
   int rc = ledger_size(r, c, code, &size, p);
   if (rc == 0 && size < min_size)
-    rc = ar_behind(r, code, size, min_size, AIDREG_E_NOT_FOUND, "/query/min_size",
-                   "the log is smaller than min_size", p);
+    rc = ar_replica_lacks(r, code, size, min_size, p)
+             ? -1
+             : aidreg_problem_set(p, AIDREG_E_NOT_FOUND, "/query/min_size",
+                                  "the log has %" PRIu64 " entries, fewer than min_size %" PRIu64, size, min_size);
   if (rc == 0) {
     int found = ar_store_checkpoint_latest(c, code, &size, note);
     if (found <= 0) rc = aidreg_problem_set(p, found < 0 ? AIDREG_E_INTERNAL : AIDREG_E_NOT_FOUND, NULL,
@@ -153,17 +155,17 @@ int aidreg_registry_checkpoint(aidreg_registry *r, const char *code, char **note
   return aidreg_registry_checkpoint_min(r, code, 0, note, p);
 }
 
-static int tile_bytes(aidreg_registry *r, db_conn *c, const char *code, const aidreg_tile_ref *t, uint64_t size, uint8_t **data,
-                      size_t *len, aidreg_problem *p) {
+static int tile_bytes(aidreg_registry *r, db_conn *c, const char *code, const aidreg_tile_ref *t, uint64_t size,
+                      uint8_t **data, size_t *len, aidreg_problem *p) {
   uint64_t first = t->index * AIDREG_TILE_WIDTH, end = first + t->width;
   unsigned level = t->entries ? 0 : t->level * AIDREG_TILE_HEIGHT;
   uint64_t available = level < 64 ? size >> level : 0;
   if (t->index > UINT64_MAX / AIDREG_TILE_WIDTH - 1)
     return aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "that tile is beyond the tree (size %" PRIu64 ")", size);
   if (end > available) {
-    char detail[96];
-    snprintf(detail, sizeof detail, "that tile is beyond the tree (size %" PRIu64 ")", size);
-    return ar_behind(r, code, size, level < 64 ? end << level : UINT64_MAX, AIDREG_E_NOT_FOUND, NULL, detail, p);
+    uint64_t wanted = level < 64 && end <= UINT64_MAX >> level ? end << level : UINT64_MAX;
+    if (ar_replica_lacks(r, code, size, wanted, p)) return -1;
+    return aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "that tile is beyond the tree (size %" PRIu64 ")", size);
   }
   char code_lv[8], a[24], b[24];
   snprintf(code_lv, sizeof code_lv, "%u", level);
@@ -279,11 +281,11 @@ int aidreg_registry_entry(aidreg_registry *r, const char *code, uint64_t index, 
   WITH_CONN(r, c, p);
   uint64_t size;
   int rc = ledger_size(r, c, code, &size, p);
-  if (rc == 0 && index >= size) {
-    char detail[96];
-    snprintf(detail, sizeof detail, "entry %" PRIu64 " does not exist (size %" PRIu64 ")", index, size);
-    rc = ar_behind(r, code, size, index + 1, AIDREG_E_NOT_FOUND, NULL, detail, p);
-  }
+  if (rc == 0 && index >= size)
+    rc = ar_replica_lacks(r, code, size, index + 1, p)
+             ? -1
+             : aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "entry %" PRIu64 " does not exist (size %" PRIu64 ")",
+                                  index, size);
   if (rc == 0) {
     char a[24], b[24];
     snprintf(a, sizeof a, "%" PRIu64, index);
@@ -331,8 +333,7 @@ int aidreg_registry_inclusion(aidreg_registry *r, const char *code, bool index_k
     PQclear(res);
   }
   if (rc == 0 && size == 0) size = latest;
-  if (rc == 0 && size > latest && index < size && ar_reads_from_replica(r, code))
-    rc = ar_behind(r, code, latest, size, AIDREG_E_INVALID_QUERY, "/query/size", "size is beyond the tree", p);
+  if (rc == 0 && size > latest && index < size && ar_replica_lacks(r, code, latest, size, p)) rc = -1;
   if (rc == 0 && (size > latest || index >= size))
     rc = aidreg_problem_set(p, AIDREG_E_INVALID_QUERY, "/query/size",
                             "need index < size <= %" PRIu64 " (index %" PRIu64 ", size %" PRIu64 ")", latest, index, size);
@@ -358,8 +359,7 @@ int aidreg_registry_consistency(aidreg_registry *r, const char *code, uint64_t f
   WITH_CONN(r, c, p);
   uint64_t latest;
   int rc = ledger_size(r, c, code, &latest, p);
-  if (rc == 0 && from >= 1 && from <= to && to > latest && ar_reads_from_replica(r, code))
-    rc = ar_behind(r, code, latest, to, AIDREG_E_INVALID_QUERY, "/query/to", "to is beyond the tree", p);
+  if (rc == 0 && from >= 1 && from <= to && to > latest && ar_replica_lacks(r, code, latest, to, p)) rc = -1;
   if (rc == 0 && (from < 1 || from > to || to > latest))
     rc = aidreg_problem_set(p, AIDREG_E_INVALID_QUERY, from < 1 || from > to ? "/query/from" : "/query/to",
                             "need 1 <= from <= to <= %" PRIu64 " (from %" PRIu64 ", to %" PRIu64 ")", latest, from, to);

@@ -65,11 +65,11 @@ bool ar_reads_from_replica(aidreg_registry *r, const char *code);
 /* A read found no ledger code: UNKNOWN_LEDGER, or UNAVAILABLE when it was read from a
  * replica and the primary has the ledger (created since the last replay). Returns -1. */
 int ar_unknown_ledger(aidreg_registry *r, const char *code, aidreg_problem *p);
-/* A read asked for size `wanted` (a tree size, an index + 1) past `have`, what this copy
- * holds: on a replica UNAVAILABLE (it may not have caught up: retry), else fallback
- * with detail. Returns -1. */
-int ar_behind(aidreg_registry *r, const char *code, uint64_t have, uint64_t wanted, aidreg_code fallback,
-              const char *field, const char *detail, aidreg_problem *p);
+/* A read needs a tree of `wanted` entries (a size, an index + 1) and the copy it read has
+ * only `have`: true, with p UNAVAILABLE (retry), when that copy is a replica and the
+ * primary has the size (the replica has not caught up); false otherwise, and the caller
+ * answers as it would on the primary (that size does not exist). */
+bool ar_replica_lacks(aidreg_registry *r, const char *code, uint64_t have, uint64_t wanted, aidreg_problem *p);
 
 static inline void sodium_memzero_key(aidreg_keypair *k) { sodium_memzero(k, sizeof *k); }
 

@@ -135,14 +135,24 @@ bool ar_reads_from_replica(aidreg_registry *r, const char *code) {
   return s && s->replica;
 }
 
-int ar_behind(aidreg_registry *r, const char *code, uint64_t have, uint64_t wanted, aidreg_code fallback,
-              const char *field, const char *detail, aidreg_problem *p) {
-  if (ar_reads_from_replica(r, code))
-    return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL,
-                              "只读副本尚未追上 / the read replica has %" PRIu64 " entries of ledger %s, not yet %" PRIu64
-                              "; retry",
-                              have, code, wanted);
-  return aidreg_problem_set(p, fallback, field, "%s", detail);
+bool ar_replica_lacks(aidreg_registry *r, const char *code, uint64_t have, uint64_t wanted, aidreg_problem *p) {
+  static db_stmt q_size = {"SELECT size FROM ledger WHERE code = $1", 0};
+  if (!ar_reads_from_replica(r, code)) return false;
+  /* Asked only when the replica lacks the size: one small read of the primary, so that a
+   * size nobody has is 404 at once rather than "retry" for ever. */
+  db_conn *c = ar_write_get(r, code);
+  const char *params[1] = {code};
+  PGresult *res = c ? ar_db_run(c, &q_size, 1, params, NULL) : NULL;
+  unsigned long long primary = 0;
+  bool known = res && PQntuples(res) == 1 && ar_db_u64(PQgetvalue(res, 0, 0), &primary) == 0;
+  PQclear(res);
+  ar_write_put(r, code, c);
+  if (c && known && primary < wanted) return false;
+  /* The primary has it, or cannot say (unreachable): retry either way. */
+  aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL,
+                     "只读副本尚未追上 / the read replica has %" PRIu64 " entries of ledger %s, not yet %" PRIu64 "; retry",
+                     have, code, wanted);
+  return true;
 }
 
 int ar_unknown_ledger(aidreg_registry *r, const char *code, aidreg_problem *p) {

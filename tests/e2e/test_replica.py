@@ -125,6 +125,10 @@ def test_a_replica_behind_says_so():
         # The primary (the fixtures' server) answers the same questions at once.
         assert C.get("/v1/ledgers/%s/proof/inclusion?index=%d&size=%d" % (lg.code, new_size - 1,
                                                                           new_size)).status == 200
+        # A size the primary lacks too is 404 at once, not "retry" for ever.
+        assert_problem(SRV.client.get("/log/%s/checkpoint?min_size=%d" % (lg.code, new_size + 100)), 404, "not-found")
+        assert_problem(SRV.client.get("/v1/ledgers/%s/entries/%d" % (lg.code, new_size + 100)), 404, "not-found")
+        assert_problem(SRV.client.get("/log/%s/tile/0/x001/234" % lg.code), 404, "not-found")
         # A ledger created since the replica's last replay is "retry", not "no such ledger";
         # a county no cluster has is 404.
         fresh = new_ledger(C, "43")
