@@ -24,8 +24,20 @@ static const char usage[] =
     "Serves aidreg ledgers over HTTP. Each option may also be set in the environment\n"
     "(variable in brackets); a flag overrides the environment.\n"
     "\n"
-    "  --database-url URL        [AIDREG_DATABASE_URL] PostgreSQL URL of the server's role (required)\n"
-    "  --owner-database-url URL  [AIDREG_OWNER_DATABASE_URL] role that owns the schema; runs migrations\n"
+    "  --database-url URL        [AIDREG_DATABASE_URL] PostgreSQL URL of the server's role\n"
+    "                            (required unless --ledger-map)\n"
+    "  --owner-database-url URL  [AIDREG_OWNER_DATABASE_URL] role that owns the schema; runs migrations\n";
+/* Split: C99 promises string literals of 4095 bytes only. */
+static const char usage_clusters[] =
+    "  --read-database-url URL   [AIDREG_READ_DATABASE_URL] a streaming replica (hot standby) of the\n"
+    "                            database: reads (state, proofs, tiles, checkpoints, audit) go there,\n"
+    "                            writes to --database-url. A replica behind answers 503 + Retry-After\n"
+    "                            for a size it lacks (GET /log/{code}/checkpoint?min_size=N waits for\n"
+    "                            a receipt's size): docs/scale.md\n"
+    "  --ledger-map FILE         [AIDREG_LEDGER_MAP] counties spread over several clusters: lines\n"
+    "                            \"CODE URL [read=URL] [owner=URL]\" (# comments); a county not in\n"
+    "                            the file goes to --database-url, or is refused (404) without it\n";
+static const char usage_rest[] =
     "  --log-key FILE            [AIDREG_LOG_KEY_FILE] Ed25519 secret key (PKCS#8 PEM) that signs\n"
     "                            checkpoints (required unless --migrate-only); refused when open\n"
     "                            to group or others, as ssh does (chmod 600)\n"
@@ -51,7 +63,7 @@ static const char usage[] =
     "  --max-signatures N        [AIDREG_MAX_SIGNATURES] signatures checked per request (2000)\n"
     "  --max-appenders N         [AIDREG_MAX_APPENDERS] ledgers written at once (64)\n"
     ;
-/* Split in two: C99 compilers need take no string literal over 4095 bytes. */
+/* The usage is split: C99 compilers need take no string literal over 4095 bytes. */
 static const char usage_more[] =
     "  --max-blob-bytes N        [AIDREG_MAX_BLOB_BYTES] bytes of one attachment, PUT …/blobs/\n"
     "                            (default 10485760, at most 33554432); over it: 413\n"
@@ -190,6 +202,8 @@ static int load_env(server_config *c, const number_option *nums, size_t nnum) {
   if ((v = getenv("AIDREG_BIND")) && *v) c->bind = v;
   if ((v = getenv("AIDREG_DATABASE_URL")) && *v) c->database_url = v;
   if ((v = getenv("AIDREG_OWNER_DATABASE_URL")) && *v) c->owner_database_url = v;
+  if ((v = getenv("AIDREG_READ_DATABASE_URL")) && *v) c->read_database_url = v;
+  if ((v = getenv("AIDREG_LEDGER_MAP")) && *v) c->ledger_map = v;
   if ((v = getenv("AIDREG_LOG_KEY_FILE")) && *v) c->log_key_file = v;
   if ((v = getenv("AIDREG_LOG_HOST")) && *v) c->log_host = v;
   if ((v = getenv("AIDREG_TRUSTED_PROXY")) && *v) c->trusted_proxy = v;
@@ -251,7 +265,7 @@ int config_load(server_config *c, int argc, char **argv) {
     {"AIDREG_MAX_BLOB_BYTES", "--max-blob-bytes", 1, 32u * 1024u * 1024u, &c->max_blob_bytes},
   };
   const size_t nnum = sizeof nums / sizeof nums[0];
-  enum { O_NUM = 0x100, O_BIND = 0x200, O_DB, O_OWNER, O_KEY, O_HOST, O_TOKEN, O_TOKEN_FILE, O_MIGRATE, O_HELP, O_PROXY, O_WITNESS };
+  enum { O_NUM = 0x100, O_BIND = 0x200, O_DB, O_OWNER, O_KEY, O_HOST, O_TOKEN, O_TOKEN_FILE, O_MIGRATE, O_HELP, O_PROXY, O_WITNESS, O_READ_DB, O_MAP };
   static const struct option longopts[] = {
     {"port", required_argument, NULL, O_NUM + 0},
     {"threads", required_argument, NULL, O_NUM + 1},
@@ -272,6 +286,8 @@ int config_load(server_config *c, int argc, char **argv) {
     {"bind", required_argument, NULL, O_BIND},
     {"database-url", required_argument, NULL, O_DB},
     {"owner-database-url", required_argument, NULL, O_OWNER},
+    {"read-database-url", required_argument, NULL, O_READ_DB},
+    {"ledger-map", required_argument, NULL, O_MAP},
     {"log-key", required_argument, NULL, O_KEY},
     {"log-host", required_argument, NULL, O_HOST},
     {"admin-token", required_argument, NULL, O_TOKEN},
@@ -293,6 +309,8 @@ int config_load(server_config *c, int argc, char **argv) {
         case O_BIND: c->bind = optarg; break;
         case O_DB: c->database_url = optarg; break;
         case O_OWNER: c->owner_database_url = optarg; break;
+        case O_READ_DB: c->read_database_url = optarg; break;
+        case O_MAP: c->ledger_map = optarg; break;
         case O_KEY: c->log_key_file = optarg; break;
         case O_HOST: c->log_host = optarg; break;
         case O_TOKEN:
@@ -303,8 +321,8 @@ int config_load(server_config *c, int argc, char **argv) {
         case O_MIGRATE: c->migrate_only = true; break;
         case O_PROXY: c->trusted_proxy = optarg; break;
         case O_WITNESS: c->witness_policy = optarg; break;
-        case O_HELP: fputs(usage, stdout); fputs(usage_more, stdout); config_free(c); return 1;
-        default: fputs(usage, stderr); fputs(usage_more, stderr); rc = -1; break;
+        case O_HELP: fputs(usage, stdout), fputs(usage_clusters, stdout), fputs(usage_rest, stdout), fputs(usage_more, stdout); config_free(c); return 1;
+        default: fputs(usage, stderr), fputs(usage_clusters, stderr), fputs(usage_rest, stderr), fputs(usage_more, stderr); rc = -1; break;
       }
     }
     if (rc != 0) {
@@ -315,8 +333,10 @@ int config_load(server_config *c, int argc, char **argv) {
   const char *missing = NULL;
   if (optind < argc)
     fprintf(stderr, "aidreg-server: unexpected argument \"%s\"\n", argv[optind]);
-  else if (!c->database_url)
-    missing = "the database URL (AIDREG_DATABASE_URL or --database-url)";
+  else if (!c->database_url && !c->ledger_map)
+    missing = "the database URL (AIDREG_DATABASE_URL or --database-url) or a ledger map (--ledger-map)";
+  else if (c->read_database_url && !c->database_url)
+    fprintf(stderr, "aidreg-server: --read-database-url is a replica of --database-url, which is not set\n");
   else if (!c->log_key_file && !c->migrate_only)
     missing = "the log key (AIDREG_LOG_KEY_FILE or --log-key)";
   else if (!*c->log_host || strchr(c->log_host, '\n') || strchr(c->log_host, ' '))

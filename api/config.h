@@ -9,6 +9,8 @@ typedef struct {
   const char *bind;               /* AIDREG_BIND, --bind (127.0.0.1) */
   const char *database_url;       /* AIDREG_DATABASE_URL, --database-url (required) */
   const char *owner_database_url; /* AIDREG_OWNER_DATABASE_URL, --owner-database-url */
+  const char *read_database_url;  /* AIDREG_READ_DATABASE_URL, --read-database-url (a replica) */
+  const char *ledger_map;         /* AIDREG_LEDGER_MAP, --ledger-map FILE (county -> cluster) */
   const char *log_key_file;       /* AIDREG_LOG_KEY_FILE, --log-key */
   const char *log_host;           /* AIDREG_LOG_HOST, --log-host ("localhost") */
   char *admin_token;              /* AIDREG_ADMIN_TOKEN(_FILE), --admin-token(-file); owned */

@@ -63,6 +63,9 @@ static enum MHD_Result first_call(httpd_request *rq, const char *url, const char
   guard_headers_done(rq->conn);
   client_address(rq);
   rq->route = router_find(rq->method, url, rq);
+  /* A county the ledger map sends nowhere: refused before its body is read. */
+  if (rq->route && rq->code[0] && !aidreg_registry_serves(rq->srv->registry, rq->code, &rq->refusal))
+    rq->route = NULL;
   /* RFC 9112 §3.2: a server must refuse an HTTP/1.1 request without Host; libmicrohttpd
    * 0.9.75 lets it through. */
   if (version && strcmp(version, MHD_HTTP_VERSION_1_1) == 0 &&

@@ -19,6 +19,7 @@
 #include "aidreg/registry.h"
 #include "config.h"
 #include "guard.h"
+#include "ledger_map.h"
 #include "httpd.h"
 #include "witness_policy.h"
 
@@ -50,9 +51,16 @@ static aidreg_registry *open_registry(const server_config *c) {
     fprintf(stderr, "aidreg-server: cannot generate a key\n");
     return NULL;
   }
+  ledger_map map = {0};
+  if (c->ledger_map && ledger_map_load(&map, c->ledger_map) != 0) {
+    sodium_munlock(&key, sizeof key);
+    return NULL;
+  }
   aidreg_registry_config rc = {
     .database_url = c->database_url,
     .owner_database_url = c->owner_database_url,
+    .read_database_url = c->read_database_url,
+    .routes = map.routes, .nroutes = map.n,
     .log_host = c->log_host,
     .log_key = &key,
     .pool_size = c->db_pool,
@@ -61,6 +69,7 @@ static aidreg_registry *open_registry(const server_config *c) {
     .max_signatures = c->max_signatures, .max_appenders = c->max_appenders,
   };
   aidreg_registry *r = aidreg_registry_open(&rc, err, sizeof err);
+  ledger_map_free(&map); /* the registry copied it */
   aidreg_key_wipe(&key);
   sodium_munlock(&key, sizeof key); /* zeroes it too */
   if (!r) fprintf(stderr, "aidreg-server: cannot open the registry: %s\n", err);

@@ -21,9 +21,25 @@ typedef struct aidreg_registry aidreg_registry;
 /* Signatures checked per request, unless configured (max_signatures). */
 #define AIDREG_DEFAULT_MAX_SIGNATURES 2000u
 
+/* One line of the ledger map (docs/scale.md): the ledger of county `code` lives in the
+ * cluster database_url; its reads may come from a streaming replica. */
 typedef struct {
-  const char *database_url;       /* the server's own role (no UPDATE/DELETE on the log) */
+  const char *code;               /* 6-digit county code */
+  const char *database_url;       /* the primary, the server's own role */
+  const char *owner_database_url; /* optional: runs this cluster's migrations */
+  const char *read_database_url;  /* optional: a hot standby of database_url for reads */
+} aidreg_ledger_route;
+
+typedef struct {
+  const char *database_url;       /* the server's own role (no UPDATE/DELETE on the log); the
+                                   * default cluster. May be NULL when routes are given: then a
+                                   * ledger not in the map is refused (unknown-ledger) */
   const char *owner_database_url; /* optional: role that owns the schema; runs migrations */
+  const char *read_database_url;  /* optional: a streaming replica (hot standby) of database_url;
+                                   * reads (state, proofs, tiles, checkpoints, audit) go there,
+                                   * writes and their lookups to database_url */
+  const aidreg_ledger_route *routes; /* the ledger map: counties spread over several clusters */
+  size_t nroutes;                 /* (strings copied; a cluster named twice is opened once) */
   const char *sql_dir;            /* migrations folder; NULL = compiled-in AIDREG_SQL_DIR */
   const char *log_host;           /* origin prefix: origin = "<log_host>/<county code>" */
   const aidreg_keypair *log_key;  /* copied */
@@ -118,6 +134,13 @@ unsigned aidreg_registry_appenders(aidreg_registry *r);
 int aidreg_registry_ledgers(aidreg_registry *r, json_t **out, aidreg_problem *p);
 /* The latest checkpoint note (malloc'd). */
 int aidreg_registry_checkpoint(aidreg_registry *r, const char *code, char **note, aidreg_problem *p);
+/* The same, once the tree has at least min_size entries: read from a replica that has not
+ * caught up, UNAVAILABLE (retry); from the primary, NOT_FOUND (that size does not exist). */
+int aidreg_registry_checkpoint_min(aidreg_registry *r, const char *code, uint64_t min_size, char **note,
+                                   aidreg_problem *p);
+/* Whether this registry serves ledger code: false with p (UNKNOWN_LEDGER, naming the
+ * ledger map) when the map has no cluster for it. The ledger need not exist yet. */
+bool aidreg_registry_serves(aidreg_registry *r, const char *code, aidreg_problem *p);
 /* Tile bytes (malloc'd), exactly the width asked (tlog-tiles). NOT_FOUND when that
  * width is beyond the latest checkpoint. The caller marks full tiles immutable. */
 int aidreg_registry_tile(aidreg_registry *r, const char *code, const aidreg_tile_ref *t, uint8_t **data,

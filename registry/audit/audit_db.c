@@ -81,7 +81,7 @@ int aidreg_audit_latest_report(aidreg_registry *r, const char *code, const aidre
   /* The lock first: an audit waiting for another holds no reader connection, so at most
    * one of the pool's connections is ever busy with audits. */
   pthread_mutex_lock(&mu);
-  db_conn *c = ar_db_pool_get(&r->pool);
+  db_conn *c = ar_read_get(r, code);
   if (!c) {
     pthread_mutex_unlock(&mu);
     return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
@@ -99,8 +99,7 @@ int aidreg_audit_latest_report(aidreg_registry *r, const char *code, const aidre
     goto out;
   }
   if (found == 0) {
-    aidreg_problem_set(p, AIDREG_E_UNKNOWN_LEDGER, NULL, "there is no ledger %s on this server (or no checkpoint yet)",
-                       code);
+    ar_unknown_ledger(r, code, p);
     goto out;
   }
   aidreg_checkpoint cp;
@@ -146,7 +145,7 @@ int aidreg_audit_latest_report(aidreg_registry *r, const char *code, const aidre
   rc = 0;
 out:
   ar_db_cmd(c, "ROLLBACK");
-  ar_db_pool_put(&r->pool, c);
+  ar_read_put(r, code, c);
   pthread_mutex_unlock(&mu);
   free(note);
   return rc;

@@ -90,13 +90,13 @@ static json_int_t num(const char *s) { return (json_int_t)strtoll(s, NULL, 10); 
 /* The connection and the names of the ledger's places (which also checks that it exists).
  * NULL with p. */
 static db_conn *open_read(aidreg_registry *r, const char *code, json_t **names, aidreg_problem *p) {
-  db_conn *c = ar_db_pool_get(&r->pool);
+  db_conn *c = ar_read_get(r, code);
   if (!c) {
     aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
     return NULL;
   }
-  if (!(*names = ar_read_place_names(c, code, p))) {
-    ar_db_pool_put(&r->pool, c);
+  if (!(*names = ar_read_place_names(r, c, code, p))) {
+    ar_read_put(r, code, c);
     return NULL;
   }
   return c;
@@ -171,7 +171,7 @@ int aidreg_state_township_summary(aidreg_registry *r, const char *code, const ch
   PQclear(m);
   PQclear(pd);
   json_decref(names);
-  ar_db_pool_put(&r->pool, c);
+  ar_read_put(r, code, c);
   if (rc) {
     json_decref(*out);
     *out = NULL;
@@ -221,7 +221,7 @@ int aidreg_state_keys(aidreg_registry *r, const char *code, json_t **out, aidreg
   if (rc == 0) rc = finish_all(code, items, names, out, p);
   else json_decref(items);
   json_decref(names);
-  ar_db_pool_put(&r->pool, c);
+  ar_read_put(r, code, c);
   return rc;
 }
 
@@ -253,7 +253,7 @@ int aidreg_state_settings(aidreg_registry *r, const char *code, json_t **out, ai
   json_decref(doc);
   json_decref(defaults);
   json_decref(names);
-  ar_db_pool_put(&r->pool, c);
+  ar_read_put(r, code, c);
   if (rc) {
     json_decref(*out);
     *out = NULL;
@@ -331,7 +331,7 @@ int aidreg_state_incomes(aidreg_registry *r, const char *code, const aidreg_stat
   PQclear(res);
   PQclear(cnt);
   json_decref(names);
-  ar_db_pool_put(&r->pool, c);
+  ar_read_put(r, code, c);
   return rc;
 }
 
@@ -374,7 +374,7 @@ int aidreg_state_notices(aidreg_registry *r, const char *code, const aidreg_stat
   else json_decref(items);
   PQclear(res);
   json_decref(names);
-  ar_db_pool_put(&r->pool, c);
+  ar_read_put(r, code, c);
   return rc;
 }
 
@@ -411,6 +411,6 @@ int aidreg_state_findings(aidreg_registry *r, const char *code, const aidreg_sta
   else json_decref(items);
   PQclear(res);
   json_decref(names);
-  ar_db_pool_put(&r->pool, c);
+  ar_read_put(r, code, c);
   return rc;
 }

@@ -44,7 +44,7 @@ static int attach_counts(json_t *by_code, PGresult *r) {
 
 int aidreg_state_places(aidreg_registry *r, const char *code, json_t **out, aidreg_problem *p) {
   *out = NULL;
-  db_conn *c = ar_db_pool_get(&r->pool);
+  db_conn *c = ar_read_get(r, code);
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
   const char *params[1] = {code};
   PGresult *known = NULL, *places = NULL, *counts = NULL;
@@ -56,7 +56,7 @@ int aidreg_state_places(aidreg_registry *r, const char *code, json_t **out, aidr
     goto out;
   }
   if (PQntuples(known) != 1) {
-    aidreg_problem_set(p, AIDREG_E_UNKNOWN_LEDGER, NULL, "there is no ledger %s on this server", code);
+    ar_unknown_ledger(r, code, p);
     goto out;
   }
   if (!items || !by_code) goto oom;
@@ -97,6 +97,6 @@ out:
   PQclear(known);
   PQclear(places);
   PQclear(counts);
-  ar_db_pool_put(&r->pool, c);
+  ar_read_put(r, code, c);
   return rc;
 }

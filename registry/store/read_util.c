@@ -21,14 +21,14 @@ int ar_read_ledger_known(db_conn *c, const char *code, aidreg_problem *p) {
   return ok ? 0 : aidreg_problem_set(p, AIDREG_E_UNKNOWN_LEDGER, NULL, "there is no ledger %s on this server", code);
 }
 
-json_t *ar_read_place_names(db_conn *c, const char *code, aidreg_problem *p) {
+json_t *ar_read_place_names(aidreg_registry *reg, db_conn *c, const char *code, aidreg_problem *p) {
   const char *params[1] = {code};
   PGresult *l = ar_db_run(c, &q_known, 1, params, NULL), *r = l ? ar_db_run(c, &q_names, 1, params, NULL) : NULL;
   json_t *out = NULL;
   if (!l || !r) {
     aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
   } else if (PQntuples(l) != 1) {
-    aidreg_problem_set(p, AIDREG_E_UNKNOWN_LEDGER, NULL, "there is no ledger %s on this server", code);
+    ar_unknown_ledger(reg, code, p);
   } else if (!(out = json_object()) || json_object_set_new(out, code, json_string(PQgetvalue(l, 0, 0)))) {
     json_decref(out);
     out = NULL;

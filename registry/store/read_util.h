@@ -6,13 +6,14 @@
 #include <jansson.h>
 
 #include "aidreg/problem.h"
+#include "aidreg/registry.h"
 #include "store/db.h"
 
 /* 0 when ledger code exists; -1 with p (UNKNOWN_LEDGER, UNAVAILABLE) otherwise. */
 int ar_read_ledger_known(db_conn *c, const char *code, aidreg_problem *p);
 /* {code: name} of every place that place.register named in the ledger, with the ledger's
  * own code and name. New reference, or NULL with p (UNAVAILABLE, INTERNAL). */
-json_t *ar_read_place_names(db_conn *c, const char *code, aidreg_problem *p);
+json_t *ar_read_place_names(aidreg_registry *r, db_conn *c, const char *code, aidreg_problem *p);
 /* Decorates a read (not a signed event: members named "event" are left alone):
  *   village, township, scope (a code)      -> village_name, township_name, scope_name
  *   locations[] {code}                     -> name

@@ -24,39 +24,77 @@ static db_stmt q_leaf_hashes = {
 
 /* Borrow a pooled connection for the body of a read; on failure set p. */
 #define WITH_CONN(r, c, p)                                                                   \
-  db_conn *c = ar_db_pool_get(&(r)->pool);                                                      \
+  if (!aidreg_registry_serves(r, code, p)) return -1;                                        \
+  db_conn *c = ar_read_get(r, code);                                                         \
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry")
 
-static int ledger_size(db_conn *c, const char *code, uint64_t *size, aidreg_problem *p) {
+static int ledger_size(aidreg_registry *r, db_conn *c, const char *code, uint64_t *size, aidreg_problem *p) {
   const char *params[1] = {code};
   PGresult *res = ar_db_run(c, &q_size, 1, params, NULL);
   if (!res) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
   unsigned long long s = 0;
   int rc = PQntuples(res) == 1 && ar_db_u64(PQgetvalue(res, 0, 0), &s) == 0 ? 0 : 1;
   PQclear(res);
-  if (rc) return aidreg_problem_set(p, AIDREG_E_UNKNOWN_LEDGER, NULL, "there is no ledger %s on this server", code);
+  if (rc) return ar_unknown_ledger(r, code, p);
   *size = s;
   return 0;
 }
 
-int aidreg_registry_ledgers(aidreg_registry *r, json_t **out, aidreg_problem *p) {
-  WITH_CONN(r, c, p);
+/* The ledgers of one cluster that the map sends there, appended to list. 0 or -1. */
+static int shard_ledgers(aidreg_registry *r, ar_shard *sh, json_t *list, aidreg_problem *p) {
+  db_conn *c = ar_db_pool_get(sh->replica ? &sh->read_pool : &sh->pool);
+  if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
   PGresult *res = ar_db_run(c, &q_ledgers, 0, NULL, NULL);
-  ar_db_pool_put(&r->pool, c);
+  ar_db_pool_put(sh->replica ? &sh->read_pool : &sh->pool, c);
   if (!res) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
-  json_t *list = json_array();
-  for (int i = 0; list && i < PQntuples(res); i++) {
+  int rc = 0;
+  for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
+    /* A ledger the map sends elsewhere (a copy left behind by a move) is not this one's. */
+    if (ar_shard_of(r, PQgetvalue(res, i, 0)) != sh) continue;
     unsigned long long size = 0;
     ar_db_u64(PQgetvalue(res, i, 4), &size);
     if (json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:I}", "code", PQgetvalue(res, i, 0), "name",
                                               PQgetvalue(res, i, 1), "origin", PQgetvalue(res, i, 2), "vkey",
-                                              PQgetvalue(res, i, 3), "size", (json_int_t)size))) {
+                                              PQgetvalue(res, i, 3), "size", (json_int_t)size)))
       /* A list with a ledger missing would be a wrong answer: none (json_pack fails). */
-      json_decref(list);
-      list = NULL;
-    }
+      rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
   }
   PQclear(res);
+  return rc;
+}
+
+static int by_code(const void *a, const void *b) {
+  return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "code")),
+                json_string_value(json_object_get(*(json_t *const *)b, "code")));
+}
+
+int aidreg_registry_ledgers(aidreg_registry *r, json_t **out, aidreg_problem *p) {
+  json_t *list = json_array();
+  if (!list) return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
+  for (size_t i = 0; i < r->nshards; i++)
+    if (shard_ledgers(r, &r->shards[i], list, p)) {
+      json_decref(list);
+      return -1;
+    }
+  if (r->nshards > 1) {
+    /* In code order across clusters, as from one. */
+    size_t n = json_array_size(list);
+    json_t **items = malloc((n ? n : 1) * sizeof *items), *sorted = json_array();
+    for (size_t i = 0; items && i < n; i++) items[i] = json_array_get(list, i);
+    if (items) qsort(items, n, sizeof *items, by_code);
+    for (size_t i = 0; items && sorted && i < n; i++)
+      if (json_array_append(sorted, items[i])) {
+        json_decref(sorted);
+        sorted = NULL;
+      }
+    free(items);
+    json_decref(list);
+    if (!items || !sorted) {
+      json_decref(sorted);
+      return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
+    }
+    list = sorted;
+  }
   *out = json_pack("{s:o}", "ledgers", list);
   return *out ? 0 : aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
 }
@@ -78,34 +116,57 @@ json_t *aidreg_registry_tree_sizes(aidreg_registry *r) {
   return out;
 }
 
-bool aidreg_registry_healthy(aidreg_registry *r) {
-  db_conn *c = ar_db_pool_get(&r->pool);
+static bool pool_answers(db_pool *pool) {
+  db_conn *c = ar_db_pool_get(pool);
   if (!c) return false;
   bool ok = ar_db_cmd(c, "SELECT 1") == 0;
-  ar_db_pool_put(&r->pool, c);
+  ar_db_pool_put(pool, c);
   return ok;
 }
 
-int aidreg_registry_checkpoint(aidreg_registry *r, const char *code, char **note, aidreg_problem *p) {
+/* Every cluster, and every replica, answers. */
+bool aidreg_registry_healthy(aidreg_registry *r) {
+  for (size_t i = 0; i < r->nshards; i++)
+    if (!pool_answers(&r->shards[i].pool) || (r->shards[i].replica && !pool_answers(&r->shards[i].read_pool)))
+      return false;
+  return true;
+}
+
+int aidreg_registry_checkpoint_min(aidreg_registry *r, const char *code, uint64_t min_size, char **note,
+                                   aidreg_problem *p) {
   WITH_CONN(r, c, p);
   uint64_t size;
-  int rc = ledger_size(c, code, &size, p);
+  int rc = ledger_size(r, c, code, &size, p);
+  if (rc == 0 && size < min_size)
+    rc = ar_replica_lacks(r, code, size, min_size, p)
+             ? -1
+             : aidreg_problem_set(p, AIDREG_E_NOT_FOUND, "/query/min_size",
+                                  "the log has %" PRIu64 " entries, fewer than min_size %" PRIu64, size, min_size);
   if (rc == 0) {
     int found = ar_store_checkpoint_latest(c, code, &size, note);
     if (found <= 0) rc = aidreg_problem_set(p, found < 0 ? AIDREG_E_INTERNAL : AIDREG_E_NOT_FOUND, NULL,
                                             "no checkpoint yet");
   }
-  ar_db_pool_put(&r->pool, c);
+  ar_read_put(r, code, c);
   return rc;
 }
 
-static int tile_bytes(db_conn *c, const char *code, const aidreg_tile_ref *t, uint64_t size, uint8_t **data,
-                      size_t *len, aidreg_problem *p) {
+int aidreg_registry_checkpoint(aidreg_registry *r, const char *code, char **note, aidreg_problem *p) {
+  return aidreg_registry_checkpoint_min(r, code, 0, note, p);
+}
+
+static int tile_bytes(aidreg_registry *r, db_conn *c, const char *code, const aidreg_tile_ref *t, uint64_t size,
+                      uint8_t **data, size_t *len, aidreg_problem *p) {
   uint64_t first = t->index * AIDREG_TILE_WIDTH, end = first + t->width;
   unsigned level = t->entries ? 0 : t->level * AIDREG_TILE_HEIGHT;
   uint64_t available = level < 64 ? size >> level : 0;
-  if (t->index > UINT64_MAX / AIDREG_TILE_WIDTH - 1 || end > available)
+  if (t->index > UINT64_MAX / AIDREG_TILE_WIDTH - 1)
     return aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "that tile is beyond the tree (size %" PRIu64 ")", size);
+  if (end > available) {
+    uint64_t wanted = level < 64 && end <= UINT64_MAX >> level ? end << level : UINT64_MAX;
+    if (ar_replica_lacks(r, code, size, wanted, p)) return -1;
+    return aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "that tile is beyond the tree (size %" PRIu64 ")", size);
+  }
   char code_lv[8], a[24], b[24];
   snprintf(code_lv, sizeof code_lv, "%u", level);
   snprintf(a, sizeof a, "%" PRIu64, first);
@@ -149,9 +210,9 @@ int aidreg_registry_tile(aidreg_registry *r, const char *code, const aidreg_tile
                          size_t *len, aidreg_problem *p) {
   WITH_CONN(r, c, p);
   uint64_t size;
-  int rc = ledger_size(c, code, &size, p);
-  if (rc == 0) rc = tile_bytes(c, code, t, size, data, len, p);
-  ar_db_pool_put(&r->pool, c);
+  int rc = ledger_size(r, c, code, &size, p);
+  if (rc == 0) rc = tile_bytes(r, c, code, t, size, data, len, p);
+  ar_read_put(r, code, c);
   return rc;
 }
 
@@ -180,7 +241,7 @@ int aidreg_registry_entries(aidreg_registry *r, const char *code, uint64_t from,
   if (limit == 0 || limit > 1000) limit = limit ? 1000 : 100;
   WITH_CONN(r, c, p);
   uint64_t size;
-  int rc = ledger_size(c, code, &size, p);
+  int rc = ledger_size(r, c, code, &size, p);
   if (rc == 0) {
     char a[24], b[24];
     uint64_t end = from + limit < size ? from + limit : size;
@@ -212,17 +273,19 @@ int aidreg_registry_entries(aidreg_registry *r, const char *code, uint64_t from,
       if (!*out) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
     }
   }
-  ar_db_pool_put(&r->pool, c);
+  ar_read_put(r, code, c);
   return rc;
 }
 
 int aidreg_registry_entry(aidreg_registry *r, const char *code, uint64_t index, json_t **out, aidreg_problem *p) {
   WITH_CONN(r, c, p);
   uint64_t size;
-  int rc = ledger_size(c, code, &size, p);
+  int rc = ledger_size(r, c, code, &size, p);
   if (rc == 0 && index >= size)
-    rc = aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "entry %" PRIu64 " does not exist (size %" PRIu64 ")",
-                            index, size);
+    rc = ar_replica_lacks(r, code, size, index + 1, p)
+             ? -1
+             : aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "entry %" PRIu64 " does not exist (size %" PRIu64 ")",
+                                  index, size);
   if (rc == 0) {
     char a[24], b[24];
     snprintf(a, sizeof a, "%" PRIu64, index);
@@ -234,7 +297,7 @@ int aidreg_registry_entry(aidreg_registry *r, const char *code, uint64_t index, 
       rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "cannot read entry");
     PQclear(res);
   }
-  ar_db_pool_put(&r->pool, c);
+  ar_read_put(r, code, c);
   return rc;
 }
 
@@ -255,7 +318,7 @@ int aidreg_registry_inclusion(aidreg_registry *r, const char *code, bool index_k
                               const uint8_t leaf_hash[32], uint64_t size, json_t **out, aidreg_problem *p) {
   WITH_CONN(r, c, p);
   uint64_t latest;
-  int rc = ledger_size(c, code, &latest, p);
+  int rc = ledger_size(r, c, code, &latest, p);
   if (rc == 0 && !index_known) {
     char hex[65], bytea[70];
     aidreg_hex_encode(leaf_hash, 32, hex);
@@ -270,6 +333,7 @@ int aidreg_registry_inclusion(aidreg_registry *r, const char *code, bool index_k
     PQclear(res);
   }
   if (rc == 0 && size == 0) size = latest;
+  if (rc == 0 && size > latest && index < size && ar_replica_lacks(r, code, latest, size, p)) rc = -1;
   if (rc == 0 && (size > latest || index >= size))
     rc = aidreg_problem_set(p, AIDREG_E_INVALID_QUERY, "/query/size",
                             "need index < size <= %" PRIu64 " (index %" PRIu64 ", size %" PRIu64 ")", latest, index, size);
@@ -286,7 +350,7 @@ int aidreg_registry_inclusion(aidreg_registry *r, const char *code, bool index_k
                        "leaf_hash", lhs, "inclusion_proof", proof_array(proof, n));
     }
   }
-  ar_db_pool_put(&r->pool, c);
+  ar_read_put(r, code, c);
   return rc;
 }
 
@@ -294,7 +358,8 @@ int aidreg_registry_consistency(aidreg_registry *r, const char *code, uint64_t f
                                 aidreg_problem *p) {
   WITH_CONN(r, c, p);
   uint64_t latest;
-  int rc = ledger_size(c, code, &latest, p);
+  int rc = ledger_size(r, c, code, &latest, p);
+  if (rc == 0 && from >= 1 && from <= to && to > latest && ar_replica_lacks(r, code, latest, to, p)) rc = -1;
   if (rc == 0 && (from < 1 || from > to || to > latest))
     rc = aidreg_problem_set(p, AIDREG_E_INVALID_QUERY, from < 1 || from > to ? "/query/from" : "/query/to",
                             "need 1 <= from <= to <= %" PRIu64 " (from %" PRIu64 ", to %" PRIu64 ")", latest, from, to);
@@ -308,6 +373,6 @@ int aidreg_registry_consistency(aidreg_registry *r, const char *code, uint64_t f
       *out = json_pack("{s:I, s:I, s:o}", "from", (json_int_t)from, "to", (json_int_t)to, "consistency_proof",
                        proof_array(proof, n));
   }
-  ar_db_pool_put(&r->pool, c);
+  ar_read_put(r, code, c);
   return rc;
 }

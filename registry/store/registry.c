@@ -23,20 +23,17 @@ static int64_t mono_ns(void) {
 }
 
 aidreg_registry *aidreg_registry_open(const aidreg_registry_config *cfg, char *err, size_t cap) {
-  if (!cfg->database_url || !cfg->log_key || !cfg->log_host) {
-    snprintf(err, cap, "database URL, log key and log host are required");
+  if ((!cfg->database_url && cfg->nroutes == 0) || !cfg->log_key || !cfg->log_host) {
+    snprintf(err, cap, "database URL (or ledger map), log key and log host are required");
     return NULL;
   }
   const char *dir = cfg->sql_dir ? cfg->sql_dir : getenv("AIDREG_SQL_DIR");
   if (!dir) dir = AIDREG_SQL_DIR;
-  if (aidreg_migrate(cfg->owner_database_url ? cfg->owner_database_url : cfg->database_url, dir, err, cap))
-    return NULL;
   aidreg_registry *r = calloc(1, sizeof *r);
   if (!r) {
     snprintf(err, cap, "out of memory");
     return NULL;
   }
-  snprintf(r->url, sizeof r->url, "%s", cfg->database_url);
   snprintf(r->log_host, sizeof r->log_host, "%s", cfg->log_host);
   r->log_key = *cfg->log_key;
   /* Kept out of swap where the limit allows (RLIMIT_MEMLOCK); best effort, as ssh-agent. */
@@ -53,9 +50,9 @@ aidreg_registry *aidreg_registry_open(const aidreg_registry_config *cfg, char *e
   r->lookup_rl = ar_ratelimit_new(50, 100, 100000);
   pthread_mutex_init(&r->mu, NULL);
   if ((kr > 0 && !r->key_rl) || (ar > 0 && !r->address_rl) || !r->lookup_rl ||
-      ar_db_pool_init(&r->pool, cfg->database_url, cfg->pool_size ? cfg->pool_size : 8,
-                      cfg->read_timeout_ms ? cfg->read_timeout_ms : DB_READ_TIMEOUT_MS, cfg->pool_wait_ms, err, cap)) {
+      ar_shards_open(r, cfg, dir, err, cap)) {
     if (!*err) snprintf(err, cap, "out of memory");
+    ar_shards_close(r);
     ar_ratelimit_free(r->key_rl);
     ar_ratelimit_free(r->address_rl);
     ar_ratelimit_free(r->lookup_rl);
@@ -75,7 +72,7 @@ void aidreg_registry_close(aidreg_registry *r) {
     ar_strmap_free(&s->keys, NULL);
     free(s);
   }
-  ar_db_pool_destroy(&r->pool);
+  ar_shards_close(r);
   ar_ratelimit_free(r->key_rl);
   ar_ratelimit_free(r->address_rl);
   ar_ratelimit_free(r->lookup_rl);
@@ -106,11 +103,11 @@ static ledger_slot *slot_find(aidreg_registry *r, const char *code) {
  * into s->keys. 0, or -1 (database, memory). */
 static int keys_load(aidreg_registry *r, ledger_slot *s) {
   static db_stmt q_keyids = {"SELECT keyid FROM signing_key WHERE ledger = $1", 0};
-  db_conn *c = ar_db_pool_get(&r->pool);
+  db_conn *c = ar_write_get(r, s->code);
   if (!c) return -1;
   const char *params[1] = {s->code};
   PGresult *res = ar_db_run(c, &q_keyids, 1, params, NULL);
-  ar_db_pool_put(&r->pool, c);
+  ar_write_put(r, s->code, c);
   if (!res) return -1;
   int rc = 0;
   pthread_mutex_lock(&r->mu);
@@ -130,14 +127,15 @@ static ledger_slot *ledger_get(aidreg_registry *r, const char *code, aidreg_prob
   pthread_mutex_unlock(&r->mu);
   if (s) return s;
 
-  db_conn *c = ar_db_pool_get(&r->pool);
+  if (!aidreg_registry_serves(r, code, p)) return NULL;
+  db_conn *c = ar_write_get(r, code);
   if (!c) {
     aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
     return NULL;
   }
   const char *params[1] = {code};
   PGresult *res = ar_db_run(c, &q_exists, 1, params, NULL);
-  ar_db_pool_put(&r->pool, c);
+  ar_write_put(r, code, c);
   if (!res) {
     aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
     return NULL;
@@ -185,11 +183,11 @@ static int key_known(aidreg_registry *r, ledger_slot *s, const strmap *local, co
   pthread_mutex_unlock(&r->mu);
   if (known) return 1;
   if (ar_ratelimit_take(r->lookup_rl, s->code, 1, mono_ns())) return 0;
-  db_conn *c = ar_db_pool_get(&r->pool);
+  db_conn *c = ar_write_get(r, s->code);
   if (!c) return -1;
   const char *params[2] = {s->code, keyid};
   PGresult *res = ar_db_run(c, &q_key, 2, params, NULL);
-  ar_db_pool_put(&r->pool, c);
+  ar_write_put(r, s->code, c);
   if (!res) return -1;
   known = PQntuples(res) == 1;
   PQclear(res);
@@ -236,7 +234,7 @@ static appender *appender_acquire(aidreg_registry *r, ledger_slot *s, aidreg_pro
     snprintf(lg.code, sizeof lg.code, "%s", s->code);
     aidreg_registry_origin(r, s->code, lg.origin, sizeof lg.origin);
     char err[256];
-    if (!(s->appender = ar_appender_start(&lg, r->url, r->max_batch, err, sizeof err))) {
+    if (!(s->appender = ar_appender_start(&lg, ar_shard_of(r, s->code)->url, r->max_batch, err, sizeof err))) {
       pthread_mutex_unlock(&r->mu);
       fprintf(stderr, "aidreg: %s\n", err);
       aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "cannot start the appender; retry");
@@ -512,15 +510,16 @@ void aidreg_registry_create_ledger(aidreg_registry *r, const json_t *envelope, a
                        it.ev.ledger, lg.origin);
     goto refused;
   }
+  if (!aidreg_registry_serves(r, code, &p)) goto refused;
   char *vk = aidreg_note_vkey(lg.origin, r->log_key.pk);
-  if (!vk || !(c = ar_db_pool_get(&r->pool))) {
+  if (!vk || !(c = ar_write_get(r, code))) {
     free(vk);
     aidreg_problem_set(&p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
     goto refused;
   }
   append_item *items[1] = {&it};
   ar_append_batch(c, &lg, items, 1, true, name ? name : "", vk);
-  ar_db_pool_put(&r->pool, c);
+  ar_write_put(r, code, c);
   if (res->status == 200 || res->status == 201) *vkey = vk;
   else free(vk);
   goto out;

@@ -21,8 +21,16 @@ typedef struct ledger_slot {
   struct ledger_slot *next;
 } ledger_slot;
 
+/* One PostgreSQL cluster the registry writes (docs/scale.md): its primary, and the
+ * streaming replica that serves its reads when one is configured. */
+typedef struct {
+  char url[1024];     /* the primary: appenders, and the lookups of the write path */
+  db_pool pool;       /* the primary's */
+  db_pool read_pool;  /* the replica's, when replica */
+  bool replica;
+} ar_shard;
+
 struct aidreg_registry {
-  char url[1024];
   char log_host[256];
   aidreg_keypair log_key;
   size_t max_batch;
@@ -30,11 +38,38 @@ struct aidreg_registry {
   unsigned max_signatures, max_appenders, appender_idle_s;
   size_t max_response_bytes;
   ar_ratelimit *key_rl, *address_rl, *lookup_rl; /* per key, per address, per ledger */
-  db_pool pool;
+  ar_shard *shards;   /* every cluster once; the default's first when has_default */
+  size_t nshards;
+  bool has_default;   /* ledgers not in the map go to shards[0]; else they are refused */
+  strmap routes;      /* county code -> its ar_shard (the ledger map); read-only once open */
   pthread_mutex_t mu; /* guards ledgers, every slot's members and nappenders */
   ledger_slot *ledgers;
   unsigned nappenders;
 };
+
+/* Opens the default cluster and those of the map (applying migrations to each); on
+ * failure err is set and ar_shards_close frees what was opened. */
+int ar_shards_open(aidreg_registry *r, const aidreg_registry_config *cfg, const char *dir, char *err, size_t cap);
+void ar_shards_close(aidreg_registry *r);
+/* The cluster that holds ledger code, or NULL when the ledger map has no place for it. */
+ar_shard *ar_shard_of(aidreg_registry *r, const char *code);
+/* A connection to the primary (write path) or to the reads' database of the ledger's
+ * cluster (its replica when configured): NULL when the ledger is not in the map or no
+ * connection is free. Give it back with the matching put. */
+db_conn *ar_write_get(aidreg_registry *r, const char *code);
+void ar_write_put(aidreg_registry *r, const char *code, db_conn *c);
+db_conn *ar_read_get(aidreg_registry *r, const char *code);
+void ar_read_put(aidreg_registry *r, const char *code, db_conn *c);
+/* Whether the ledger's reads come from a replica, which may lag behind its primary. */
+bool ar_reads_from_replica(aidreg_registry *r, const char *code);
+/* A read found no ledger code: UNKNOWN_LEDGER, or UNAVAILABLE when it was read from a
+ * replica and the primary has the ledger (created since the last replay). Returns -1. */
+int ar_unknown_ledger(aidreg_registry *r, const char *code, aidreg_problem *p);
+/* A read needs a tree of `wanted` entries (a size, an index + 1) and the copy it read has
+ * only `have`: true, with p UNAVAILABLE (retry), when that copy is a replica and the
+ * primary has the size (the replica has not caught up); false otherwise, and the caller
+ * answers as it would on the primary (that size does not exist). */
+bool ar_replica_lacks(aidreg_registry *r, const char *code, uint64_t have, uint64_t wanted, aidreg_problem *p);
 
 static inline void sodium_memzero_key(aidreg_keypair *k) { sodium_memzero(k, sizeof *k); }
 

@@ -41,11 +41,11 @@ static json_t *yuan_of(const json_t *o, const char *k) {
 
 int aidreg_state_report_disposals(aidreg_registry *r, const char *code, json_t **out, aidreg_problem *p) {
   *out = NULL;
-  db_conn *c = ar_db_pool_get(&r->pool);
+  db_conn *c = ar_read_get(r, code);
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
-  json_t *names = ar_read_place_names(c, code, p);
+  json_t *names = ar_read_place_names(r, c, code, p);
   if (!names) {
-    ar_db_pool_put(&r->pool, c);
+    ar_read_put(r, code, c);
     return -1;
   }
   const char *params[1] = {code};
@@ -108,6 +108,6 @@ int aidreg_state_report_disposals(aidreg_registry *r, const char *code, json_t *
   json_decref(rows);
   PQclear(res);
   json_decref(names);
-  ar_db_pool_put(&r->pool, c);
+  ar_read_put(r, code, c);
   return rc;
 }

@@ -65,11 +65,11 @@ int aidreg_state_report_income(aidreg_registry *r, const char *code, const char 
   if (village && !(strlen(village) == 12 && aidreg_is_admin_code(village) && strncmp(village, code, 6) == 0))
     return aidreg_problem_set(p, AIDREG_E_INVALID_QUERY, "/query/village", "%s is not a village of county %s",
                               village, code);
-  db_conn *c = ar_db_pool_get(&r->pool);
+  db_conn *c = ar_read_get(r, code);
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
-  json_t *names = ar_read_place_names(c, code, p);
+  json_t *names = ar_read_place_names(r, c, code, p);
   if (!names) {
-    ar_db_pool_put(&r->pool, c);
+    ar_read_put(r, code, c);
     return -1;
   }
   char yr[16];
@@ -171,6 +171,6 @@ int aidreg_state_report_income(aidreg_registry *r, const char *code, const char 
   json_decref(totals);
   PQclear(res);
   json_decref(names);
-  ar_db_pool_put(&r->pool, c);
+  ar_read_put(r, code, c);
   return rc;
 }

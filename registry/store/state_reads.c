@@ -111,13 +111,13 @@ static const char *list_omits(const char *kind) {
   return strcmp(kind, "asset") == 0 ? "{incomes,notices}" : "{}";
 }
 
-static int ledger_known(db_conn *c, const char *code, aidreg_problem *p) {
+static int ledger_known(aidreg_registry *reg, db_conn *c, const char *code, aidreg_problem *p) {
   const char *params[1] = {code};
   PGresult *r = ar_db_run(c, &q_ledger, 1, params, NULL);
   if (!r) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
   bool ok = PQntuples(r) == 1;
   PQclear(r);
-  return ok ? 0 : aidreg_problem_set(p, AIDREG_E_UNKNOWN_LEDGER, NULL, "there is no ledger %s on this server", code);
+  return ok ? 0 : ar_unknown_ledger(reg, code, p);
 }
 
 static bool digits(const char *s, size_t n) {
@@ -141,11 +141,11 @@ static int list(aidreg_registry *r, const char *code, const char *kind, const ai
   aidreg_state_query q = q0 ? *q0 : (aidreg_state_query){0};
   if (check_query(&q, p)) return -1;
   unsigned limit = q.limit == 0 ? 100 : q.limit > 1000 ? 1000 : q.limit;
-  db_conn *c = ar_db_pool_get(&r->pool);
+  db_conn *c = ar_read_get(r, code);
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
-  int rc = ledger_known(c, code, p);
+  int rc = ledger_known(r, c, code, p);
   PGresult *res = NULL, *cnt = NULL;
-  json_t *names = rc ? NULL : ar_read_place_names(c, code, p); /* names and labels beside codes and values */
+  json_t *names = rc ? NULL : ar_read_place_names(r, c, code, p); /* names and labels beside codes and values */
   if (!rc && !names) rc = -1;
   if (rc) goto out;
   char year[16], from[24], lim[16];
@@ -188,7 +188,7 @@ out:
   json_decref(names);
   PQclear(res);
   PQclear(cnt);
-  ar_db_pool_put(&r->pool, c);
+  ar_read_put(r, code, c);
   return rc;
 }
 
@@ -377,14 +377,14 @@ static json_t *payouts(db_conn *c, const char *code, const char *id, const json_
 static int one(aidreg_registry *r, const char *code, const char *kind, const char *id, uint64_t history_from,
                json_t **out, aidreg_problem *p) {
   if (!id || !*id) return aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "no id");
-  db_conn *c = ar_db_pool_get(&r->pool);
+  db_conn *c = ar_read_get(r, code);
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
-  int rc = ledger_known(c, code, p);
+  int rc = ledger_known(r, c, code, p);
   json_t *doc = NULL, *log = NULL;
   if (rc == 0) rc = load_doc(c, code, kind, id, &doc, p);
   if (rc == 0 && !doc) rc = aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "there is no %s %s in ledger %s", kind, id, code);
   if (rc == 0) add_yuan(doc); /* not inside the signed events of the history */
-  json_t *names = rc == 0 ? ar_read_place_names(c, code, p) : NULL;
+  json_t *names = rc == 0 ? ar_read_place_names(r, c, code, p) : NULL;
   if (rc == 0 && (!names || ar_read_decorate(doc, names))) rc = names ? oom(p) : -1;
   json_decref(names);
   if (rc == 0 && strcmp(kind, "project") != 0) {
@@ -407,7 +407,7 @@ static int one(aidreg_registry *r, const char *code, const char *kind, const cha
         json_object_set_new(doc, "history_next", next >= 0 ? json_integer((json_int_t)next) : json_null()))
       rc = oom(p);
   }
-  ar_db_pool_put(&r->pool, c);
+  ar_read_put(r, code, c);
   json_decref(log);
   if (rc) {
     json_decref(doc);
@@ -454,9 +454,9 @@ int aidreg_state_summary(aidreg_registry *r, const char *code, const char *villa
                          aidreg_problem *p) {
   if (village && !(digits(village, 12) && strncmp(village, code, 6) == 0))
     return aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "%s is not a village code of county %s", village, code);
-  db_conn *c = ar_db_pool_get(&r->pool);
+  db_conn *c = ar_read_get(r, code);
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
-  int rc = ledger_known(c, code, p);
+  int rc = ledger_known(r, c, code, p);
   PGresult *a = NULL, *m = NULL, *pd = NULL;
   const char *params[2] = {code, village};
   if (rc == 0 && (!(a = ar_db_run(c, &q_by_class, 2, params, NULL)) || !(m = ar_db_run(c, &q_money, 2, params, NULL)) ||
@@ -494,7 +494,7 @@ int aidreg_state_summary(aidreg_registry *r, const char *code, const char *villa
                        sums[5]);
       if (!*out) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
       else add_yuan(*out);
-      json_t *names = *out ? ar_read_place_names(c, code, p) : NULL;
+      json_t *names = *out ? ar_read_place_names(r, c, code, p) : NULL;
       if (*out && (!names || ar_read_decorate(*out, names))) {
         rc = names ? oom(p) : -1;
         json_decref(*out);
@@ -506,6 +506,6 @@ int aidreg_state_summary(aidreg_registry *r, const char *code, const char *villa
   PQclear(a);
   PQclear(m);
   PQclear(pd);
-  ar_db_pool_put(&r->pool, c);
+  ar_read_put(r, code, c);
   return rc;
 }
