@@ -60,13 +60,13 @@ static int not_a_name(aidreg_problem *p) {
 }
 
 static db_conn *open_ledger(aidreg_registry *r, const char *code, aidreg_problem *p) {
-  db_conn *c = ar_db_pool_get(&r->pool);
+  db_conn *c = ar_write_get(r, code);
   if (!c) {
     unavailable(p);
     return NULL;
   }
   if (ar_read_ledger_known(c, code, p) != 0) {
-    ar_db_pool_put(&r->pool, c);
+    ar_write_put(r, code, c);
     return NULL;
   }
   return c;
@@ -125,7 +125,7 @@ int aidreg_registry_blob_put(aidreg_registry *r, const char *code, const char *s
       PQclear(res);
     }
   }
-  ar_db_pool_put(&r->pool, c);
+  ar_write_put(r, code, c);
   return rc;
 }
 
@@ -138,7 +138,7 @@ int aidreg_registry_blob_get(aidreg_registry *r, const char *code, const char *s
   const char *params[2] = {code, (const char *)name};
   const int lengths[2] = {0, 32}, formats[2] = {0, 1};
   PGresult *res = ar_db_run_binary(c, &q_get, 2, params, lengths, formats, 1, NULL);
-  ar_db_pool_put(&r->pool, c);
+  ar_write_put(r, code, c);
   if (!res) return unavailable(p);
   int rc = 0;
   if (PQntuples(res) != 1) {
@@ -164,7 +164,7 @@ json_t *aidreg_registry_blob_list(aidreg_registry *r, const char *code, aidreg_p
   if (!c) return NULL;
   const char *params[1] = {code};
   PGresult *res = ar_db_run(c, &q_list, 1, params, NULL);
-  ar_db_pool_put(&r->pool, c);
+  ar_write_put(r, code, c);
   return first_column(res, p);
 }
 
@@ -195,7 +195,7 @@ json_t *aidreg_registry_blobs_missing(aidreg_registry *r, const char *code, cons
   db_conn *c = open_ledger(r, code, p);
   if (!c) return NULL;
   json_t *out = ar_blobs_missing_on(c, code, names, p);
-  ar_db_pool_put(&r->pool, c);
+  ar_write_put(r, code, c);
   return out;
 }
 

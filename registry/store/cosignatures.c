@@ -28,7 +28,7 @@ static db_stmt q_leaf = {"SELECT leaf_hash, encode(payload_sha256, 'hex') FROM l
                          0};
 
 #define WITH_CONN(r, c, p)                                                                   \
-  db_conn *c = ar_db_pool_get(&(r)->pool);                                                      \
+  db_conn *c = ar_write_get((r), code);                                                      \
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry")
 
 /* The single line of lines that is a valid cosignature by w on note, malloc'd, or NULL. */
@@ -81,7 +81,7 @@ int aidreg_registry_cosignature_add(aidreg_registry *r, const char *code, uint64
     }
   }
   PQclear(res);
-  ar_db_pool_put(&r->pool, c);
+  ar_write_put(r, code, c);
   return rc;
 }
 
@@ -95,7 +95,7 @@ int aidreg_registry_cosigned_size(aidreg_registry *r, const char *code, const ch
                ? 0
                : aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
   PQclear(res);
-  ar_db_pool_put(&r->pool, c);
+  ar_write_put(r, code, c);
   if (rc == 0) *size = s;
   return rc;
 }
@@ -156,7 +156,7 @@ int aidreg_registry_checkpoint_cosigned(aidreg_registry *r, const char *code, un
   WITH_CONN(r, c, p);
   uint64_t size;
   int rc = choose(c, code, quorum, min_size, &size, note, p);
-  ar_db_pool_put(&r->pool, c);
+  ar_write_put(r, code, c);
   return rc;
 }
 
@@ -207,6 +207,6 @@ int aidreg_registry_receipt(aidreg_registry *r, const char *code, uint64_t index
   }
   free(note);
   PQclear(res);
-  ar_db_pool_put(&r->pool, c);
+  ar_write_put(r, code, c);
   return rc;
 }

@@ -198,7 +198,7 @@ int aidreg_state_keys(aidreg_registry *r, const char *code, json_t **out, aidreg
   if (!counts_text) {
     if (used == 0) oom(p);
     json_decref(names);
-    ar_db_pool_put(&r->pool, c);
+    ar_read_put(r, code, c);
     return -1;
   }
   const char *params[2] = {code, counts_text};
