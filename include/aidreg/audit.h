@@ -17,6 +17,7 @@
 #include "aidreg/event.h"
 #include "aidreg/problem.h"
 #include "aidreg/registry.h"
+#include "aidreg/verify.h"
 
 #define AIDREG_AUDIT_MUST_USE __attribute__((warn_unused_result))
 
@@ -35,6 +36,12 @@ int aidreg_audit_leaf(aidreg_audit *a, uint64_t index, const uint8_t *leaf, size
 /* The same for an envelope and its parsed payload (borrowed). */
 int aidreg_audit_entry(aidreg_audit *a, uint64_t index, const aidreg_envelope *env, const aidreg_event *ev, char *err,
                        size_t cap) AIDREG_AUDIT_MUST_USE;
+/* Verifies the ledger src serves (every check of aidreg_verify_run, same verdict and
+ * message) and builds its audit in the same pass: the verifier's replay is the audit's,
+ * each entry parsed and judged once. 0 with *out a new audit of every verified entry
+ * (its county the ledger's), or -1 with res->failure filled and *out NULL. */
+int aidreg_audit_verify(const aidreg_verify_source *src, const aidreg_verify_options *opt, aidreg_verify_result *res,
+                        aidreg_audit **out) AIDREG_AUDIT_MUST_USE;
 /* Entries replayed so far. */
 uint64_t aidreg_audit_size(const aidreg_audit *a) AIDREG_AUDIT_MUST_USE;
 
