@@ -93,6 +93,12 @@ char *aidreg_audit_table_html(const json_t *table, size_t *len) AIDREG_AUDIT_MUS
  * -1 with p (UNKNOWN_LEDGER, UNAVAILABLE, INTERNAL). Validate q's as_of and check first. */
 int aidreg_audit_latest(aidreg_registry *r, const char *code, const aidreg_audit_query *q, json_t **out,
                         aidreg_problem *p) AIDREG_AUDIT_MUST_USE;
+/* The replays the server keeps (the process's, for every registry): at most `ledgers`
+ * ledgers and `entries` entries in all, the least recently audited dropped first
+ * (defaults AIDREG_AUDIT_CACHE_LEDGERS, 8, and AIDREG_AUDIT_CACHE_ENTRIES, 2,000,000). */
+void aidreg_audit_cache_limit(size_t ledgers, size_t entries);
+/* Ledgers and entries kept now, and every entry replayed so far (what a request cost). */
+void aidreg_audit_cache_stats(size_t *ledgers, uint64_t *entries, uint64_t *replayed);
 /* The same for a county report: report "inventory" (of year) or "rectification"; NULL: the
  * audit itself. */
 int aidreg_audit_latest_report(aidreg_registry *r, const char *code, const aidreg_audit_query *q, const char *report,
