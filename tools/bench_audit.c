@@ -13,9 +13,12 @@
  * the rows `aidreg verify --db` and `aidreg audit --db` read (ledger, leaf, tree_node,
  * checkpoint, signing_key) as COPY blocks for psql: the big ledger of the benchmark's
  * verify and audit lines (tools/bench.sh verify), generated once and reused. The vkey
- * of the log goes to DIR/../vkey. */
+ * of the log goes to DIR.vkey. With --ceiling S it only measures Ed25519 verifications
+ * per second on every core for S seconds (the ceiling of the verify lines). */
 #include <inttypes.h>
+#include <pthread.h>
 #include <sodium.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,15 +251,64 @@ static void add(const char *signer, const char *date, const char *type, const ch
   N++;
 }
 
+/* ---- the ceiling (--ceiling S) ---- */
+
+/* One thread per core verifies one 200-byte message over and over for S seconds, as
+ * aidreg-bench's verify_per_s: what Ed25519 alone allows this machine now, the figure the
+ * verifier's entries/s is compared with. */
+typedef struct {
+  double until;
+  uint64_t n;
+  const uint8_t *msg, *sig, *pk;
+  int bad;
+} ceiling_job;
+
+static void *ceiling_thread(void *arg) {
+  ceiling_job *j = arg;
+  while (now() < j->until)
+    for (int k = 0; k < 64; k++, j->n++)
+      if (crypto_sign_verify_detached(j->sig, j->msg, 200, j->pk) != 0) j->bad = 1;
+  return NULL;
+}
+
+static int ceiling(double seconds) {
+  uint8_t msg[200], sig[64];
+  memset(msg, 'm', sizeof msg);
+  crypto_sign_detached(sig, NULL, msg, sizeof msg, county_kp.sk);
+  long nt = sysconf(_SC_NPROCESSORS_ONLN);
+  if (nt < 1) nt = 1;
+  if (nt > 64) nt = 64;
+  pthread_t th[64];
+  ceiling_job jobs[64];
+  double t0 = now();
+  for (long i = 0; i < nt; i++) {
+    jobs[i] = (ceiling_job){.until = t0 + seconds, .msg = msg, .sig = sig, .pk = county_kp.pk};
+    if (pthread_create(&th[i], NULL, ceiling_thread, &jobs[i])) return 1;
+  }
+  uint64_t total = 0;
+  int bad = 0;
+  for (long i = 0; i < nt; i++) {
+    pthread_join(th[i], NULL);
+    total += jobs[i].n;
+    bad |= jobs[i].bad;
+  }
+  double dt = now() - t0;
+  if (bad) return 1;
+  printf("bench-audit: ceiling_per_s=%.0f threads=%ld seconds=%.2f\n", (double)total / dt, nt, dt);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   long assets = 100000;
+  double ceiling_s = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--assets") && i + 1 < argc) assets = atol(argv[++i]);
     else if (!strcmp(argv[i], "--export") && i + 1 < argc) exp_dir = argv[++i];
+    else if (!strcmp(argv[i], "--ceiling") && i + 1 < argc) ceiling_s = atof(argv[++i]);
     else if (!strcmp(argv[i], "--sql") && i + 1 < argc) {
       if (!(sql = fopen(argv[++i], "w"))) die(argv[i]);
     } else {
-      fprintf(stderr, "usage: aidreg-bench-audit [--assets N] [--export DIR] [--sql FILE]\n");
+      fprintf(stderr, "usage: aidreg-bench-audit [--assets N] [--export DIR] [--sql FILE] | --ceiling SECONDS\n");
       return 2;
     }
   }
@@ -270,6 +322,7 @@ int main(int argc, char **argv) {
   }
   aidreg_key_id(root_kp.pk, root_id);
   aidreg_key_id(county_kp.pk, county_id);
+  if (ceiling_s > 0) return ceiling(ceiling_s);
   if (exp_dir || sql) exp_begin();
   A = aidreg_audit_new(COUNTY);
   if (!A) return 1;
