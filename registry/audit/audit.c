@@ -60,10 +60,9 @@ uint64_t aidreg_audit_size(const aidreg_audit *a) { return a->size; }
 
 int ar_audit_settle(aidreg_audit *a) {
   if (!a->dom) return 0;
-  if (ar_domain_memstore_commit(a->m, a->dom)) return -1;
-  ar_domain_end(a->dom);
+  int bad = ar_domain_memstore_settle(a->m, a->dom);
   a->dom = NULL;
-  return 0;
+  return bad ? -1 : 0;
 }
 
 static int note_entry(aidreg_audit *a, uint64_t index, const aidreg_envelope *env, const aidreg_event *ev,

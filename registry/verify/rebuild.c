@@ -315,9 +315,10 @@ static void drop_page(ar_prep_pool *pool, page_t *pg) {
 /* Commits the replay so far into m, keeps what it updated, and starts a new batch: the
  * replay's memory follows the state, not the log. */
 static int settle(replay_t *rp, domain_memstore *m, const domain_store *st, strmap *updated) {
-  if (ar_domain_memstore_commit(m, rp->dom) || ar_domain_changes(rp->dom, collect_updated, updated)) return -1;
-  ar_domain_end(rp->dom);
-  return (rp->dom = ar_domain_begin(st, rp->code)) ? 0 : -1;
+  int bad = ar_domain_changes(rp->dom, collect_updated, updated) != 0;
+  bad |= ar_domain_memstore_settle(m, rp->dom) != 0; /* ends the batch either way */
+  rp->dom = NULL;
+  return !bad && (rp->dom = ar_domain_begin(st, rp->code)) ? 0 : -1;
 }
 
 int aidreg_rebuild_check(const char *database_url, const char *code, FILE *report) {

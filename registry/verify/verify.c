@@ -544,9 +544,9 @@ static int judged_failure(engine *e, const judge_result *r, const aidreg_event *
 static domain_batch *state_for(engine *e, uint64_t i) {
   if (e->replay) return e->replay->state(e->replay->ctx, e->county, i);
   if (e->dom && i % SETTLE_EVERY == 0) {
-    if (ar_domain_memstore_commit(e->mem, e->dom)) return NULL;
-    ar_domain_end(e->dom);
+    int bad = ar_domain_memstore_settle(e->mem, e->dom);
     e->dom = NULL;
+    if (bad) return NULL;
   }
   if (!e->mem && !(e->mem = ar_domain_memstore_new())) return NULL;
   e->mem_store = ar_domain_memstore_store(e->mem);
