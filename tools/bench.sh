@@ -12,6 +12,9 @@
 #   AIDREG_BENCH_PG_PORT   PostgreSQL port (default 55434)
 #   AIDREG_BENCH_BIG       also append this many entries (a bare "1" or "yes" means
 #                          1000000) and report the server's RSS; takes minutes
+#   AIDREG_BENCH_VERIFY    also the verify and audit lines (tools/bench_verify.sh: a generated
+#                          county of AIDREG_BENCH_VERIFY_ASSETS assets, made once, beside the
+#                          Ed25519 ceiling); takes minutes
 #   AIDREG_BUILD_DIR       build folder (default build-release)
 #   AIDREG_BENCH_NO_BUILD=1  use the binaries as they are
 # Arguments go to aidreg-bench (see build-release/aidreg-bench --help), e.g.
@@ -136,5 +139,8 @@ if ((rc != 0)); then
   log "aidreg-bench exited with status $rc; last lines of the server log:"
   tail -n 20 "$SERVER_LOG" >&2
   exit "$rc"
+fi
+if [[ -n ${AIDREG_BENCH_VERIFY:-} ]]; then
+  "$AIDREG_ROOT/tools/bench_verify.sh" || log "the verify lines could not run (status $?)"
 fi
 exit 0

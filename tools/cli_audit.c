@@ -160,15 +160,23 @@ int cli_audit(int argc, char **argv) {
   } else if (dir && !vkey) {
     fprintf(stderr, "aidreg audit: no --vkey: the checkpoint signature will not be checked\n");
   }
-  fd.inner = s.src.leaf;
-  s.src.leaf = feed_leaf;
-  the_feed = &fd;
   aidreg_verify_result res;
-  if (aidreg_verify_run(&s.src, &opt, &res) != 0) {
+  int failed;
+  if (!size_limit) {
+    /* One pass: the verifier's replay is the audit's. */
+    failed = aidreg_audit_verify(&s.src, &opt, &res, &fd.a);
+  } else {
+    /* The first N entries only: the verifier goes on past them, the audit stops. */
+    fd.inner = s.src.leaf;
+    s.src.leaf = feed_leaf;
+    the_feed = &fd;
+    failed = aidreg_verify_run(&s.src, &opt, &res);
+  }
+  if (failed) {
     fprintf(stderr, "aidreg audit: the ledger does not verify, not audited: %s\n", res.failure.message);
     goto done;
   }
-  if (fd.failed || !fd.a) {
+  if (fd.failed || !fd.a || !aidreg_audit_size(fd.a)) {
     fprintf(stderr, "aidreg audit: %s\n", fd.failed ? fd.err : "the ledger is empty");
     goto done;
   }

@@ -42,7 +42,10 @@ static const char help[] =
     "  --json          print the result as JSON\n"
     "\n"
     "Prints one line: \"ok: ...\" with the counts checked, or \"FAILED: index N: why\" naming\n"
-    "the first bad entry. Exit status 0 verified, 1 not verified, 2 usage.\n";
+    "the first bad entry. Exit status 0 verified, 1 not verified, 2 usage.\n"
+    "\n"
+    "Leaf hashes and signatures are checked on every core (AIDREG_VERIFY_THREADS=N to choose;\n"
+    "1 = one thread); the result and its message do not depend on it.\n";
 
 /* The verifier key string's name (before the first '+'). */
 static int vkey_names_ledger(const char *vkey, const char *ledger) {

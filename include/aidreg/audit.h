@@ -17,6 +17,7 @@
 #include "aidreg/event.h"
 #include "aidreg/problem.h"
 #include "aidreg/registry.h"
+#include "aidreg/verify.h"
 
 #define AIDREG_AUDIT_MUST_USE __attribute__((warn_unused_result))
 
@@ -35,6 +36,12 @@ int aidreg_audit_leaf(aidreg_audit *a, uint64_t index, const uint8_t *leaf, size
 /* The same for an envelope and its parsed payload (borrowed). */
 int aidreg_audit_entry(aidreg_audit *a, uint64_t index, const aidreg_envelope *env, const aidreg_event *ev, char *err,
                        size_t cap) AIDREG_AUDIT_MUST_USE;
+/* Verifies the ledger src serves (every check of aidreg_verify_run, same verdict and
+ * message) and builds its audit in the same pass: the verifier's replay is the audit's,
+ * each entry parsed and judged once. 0 with *out a new audit of every verified entry
+ * (its county the ledger's), or -1 with res->failure filled and *out NULL. */
+int aidreg_audit_verify(const aidreg_verify_source *src, const aidreg_verify_options *opt, aidreg_verify_result *res,
+                        aidreg_audit **out) AIDREG_AUDIT_MUST_USE;
 /* Entries replayed so far. */
 uint64_t aidreg_audit_size(const aidreg_audit *a) AIDREG_AUDIT_MUST_USE;
 
@@ -86,6 +93,12 @@ char *aidreg_audit_table_html(const json_t *table, size_t *len) AIDREG_AUDIT_MUS
  * -1 with p (UNKNOWN_LEDGER, UNAVAILABLE, INTERNAL). Validate q's as_of and check first. */
 int aidreg_audit_latest(aidreg_registry *r, const char *code, const aidreg_audit_query *q, json_t **out,
                         aidreg_problem *p) AIDREG_AUDIT_MUST_USE;
+/* The replays the server keeps (the process's, for every registry): at most `ledgers`
+ * ledgers and `entries` entries in all, the least recently audited dropped first
+ * (defaults AIDREG_AUDIT_CACHE_LEDGERS, 8, and AIDREG_AUDIT_CACHE_ENTRIES, 2,000,000). */
+void aidreg_audit_cache_limit(size_t ledgers, size_t entries);
+/* Ledgers and entries kept now, and every entry replayed so far (what a request cost). */
+void aidreg_audit_cache_stats(size_t *ledgers, uint64_t *entries, uint64_t *replayed);
 /* The same for a county report: report "inventory" (of year) or "rectification"; NULL: the
  * audit itself. */
 int aidreg_audit_latest_report(aidreg_registry *r, const char *code, const aidreg_audit_query *q, const char *report,

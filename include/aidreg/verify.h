@@ -130,6 +130,10 @@ typedef struct {
   /* An older signed checkpoint note (--since) or NULL. */
   const char *since_note;
   size_t since_len;
+  /* Threads that hash leaves and check signatures ahead of the (serial) judge: 0 means
+   * one per online core, or AIDREG_VERIFY_THREADS when set; 1 is the serial path. The
+   * verdict and its message do not depend on it. */
+  unsigned threads;
 } aidreg_verify_options;
 
 typedef struct {

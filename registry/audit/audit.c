@@ -11,6 +11,7 @@
 #include "aidreg/leaf.h"
 #include "audit/audit_internal.h"
 #include "rules/judge.h"
+#include "verify/verify_replay.h"
 
 
 #define AUDIT_SETTLE_EVERY 4096
@@ -59,11 +60,13 @@ uint64_t aidreg_audit_size(const aidreg_audit *a) { return a->size; }
 
 int ar_audit_settle(aidreg_audit *a) {
   if (!a->dom) return 0;
-  if (ar_domain_memstore_commit(a->m, a->dom)) return -1;
-  ar_domain_end(a->dom);
+  int bad = ar_domain_memstore_settle(a->m, a->dom);
   a->dom = NULL;
-  return 0;
+  return bad ? -1 : 0;
 }
+
+static int note_entry(aidreg_audit *a, uint64_t index, const aidreg_envelope *env, const aidreg_event *ev,
+                      const judge_result *jr, char *err, size_t cap);
 
 int aidreg_audit_entry(aidreg_audit *a, uint64_t index, const aidreg_envelope *env, const aidreg_event *ev, char *err,
                        size_t cap) {
@@ -85,18 +88,60 @@ int aidreg_audit_entry(aidreg_audit *a, uint64_t index, const aidreg_envelope *e
              ev->type, ev->subject, aidreg_problem_slug(r.problem.code), r.problem.detail);
     return -1;
   }
+  return note_entry(a, index, env, ev, &r, err, cap);
+}
+
+/* ---- one pass: the verifier's replay is the audit's ---- */
+
+static domain_batch *lent_state(void *ctx, const char *county, uint64_t index) {
+  aidreg_audit *a = ctx;
+  (void)index;
+  if (!a->county[0]) snprintf(a->county, sizeof a->county, "%s", county);
+  if (!a->dom) a->dom = ar_domain_begin(&a->st, a->county);
+  return a->dom;
+}
+
+static int lent_accepted(void *ctx, uint64_t index, const aidreg_envelope *env, const aidreg_event *ev,
+                         const judge_result *r, aidreg_verify_failure *f) {
+  char err[512];
+  if (note_entry(ctx, index, env, ev, r, err, sizeof err))
+    return aidreg_verify_fail(f, AIDREG_VF_INTERNAL, true, index, "audit: %s", err);
+  return 0;
+}
+
+int aidreg_audit_verify(const aidreg_verify_source *src, const aidreg_verify_options *opt, aidreg_verify_result *res,
+                        aidreg_audit **out) {
+  *out = NULL;
+  aidreg_audit *a = aidreg_audit_new(NULL);
+  if (!a) {
+    memset(res, 0, sizeof *res);
+    return aidreg_verify_fail(&res->failure, AIDREG_VF_INTERNAL, false, 0, "out of memory");
+  }
+  ar_verify_replay rp = {.ctx = a, .state = lent_state, .accepted = lent_accepted};
+  if (ar_verify_run_replay(src, opt, &rp, res) != 0) {
+    aidreg_audit_free(a);
+    return -1;
+  }
+  *out = a;
+  return 0;
+}
+
+/* What the audit keeps of an accepted entry: key events, what each key signed, and the
+ * state settled every few thousand entries. */
+static int note_entry(aidreg_audit *a, uint64_t index, const aidreg_envelope *env, const aidreg_event *ev,
+                      const judge_result *jr, char *err, size_t cap) {
   int64_t day = ar_audit_shanghai_day(ev->time);
-  if (r.keys.kind != AIDREG_KEYCHANGE_NONE) {
-    audit_key *k = ar_strmap_get(&a->keys, r.keys.key.keyid);
+  if (jr->keys.kind != AIDREG_KEYCHANGE_NONE) {
+    audit_key *k = ar_strmap_get(&a->keys, jr->keys.key.keyid);
     if (!k) {
-      if (!(k = calloc(1, sizeof *k)) || ar_strmap_put(&a->keys, r.keys.key.keyid, k)) {
+      if (!(k = calloc(1, sizeof *k)) || ar_strmap_put(&a->keys, jr->keys.key.keyid, k)) {
         free(k);
         snprintf(err, cap, "out of memory");
         return -1;
       }
     }
-    if (r.keys.kind == AIDREG_KEYCHANGE_ENROLL) {
-      k->state = r.keys.key;
+    if (jr->keys.kind == AIDREG_KEYCHANGE_ENROLL) {
+      k->state = jr->keys.key;
       k->enrolled_at = index;
       k->enrolled_day = day;
     } else {

@@ -4,7 +4,13 @@
  * kept per ledger and extended with the leaves of each newer checkpoint, so a request
  * replays only what was appended since the last one; one audit runs at a time (a mutex,
  * taken before a connection), so audits occupy at most one reader connection, and writes
- * never wait for them. */
+ * never wait for them.
+ *
+ * The replays kept are bounded: at most AIDREG_AUDIT_CACHE_LEDGERS ledgers (default 8)
+ * and AIDREG_AUDIT_CACHE_ENTRIES entries in all (default 2,000,000: the replayed state
+ * grows with the entries in force); past that the least recently audited go first. A
+ * replay is extended only while the database still holds the checkpoint it reached, with
+ * the same root; otherwise (a restored or rewritten database) it starts again from 0. */
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -21,16 +27,46 @@
 
 static db_stmt q_leaves = {"SELECT idx, data FROM leaf WHERE ledger = $1 AND idx >= $2 AND idx < $3 ORDER BY idx LIMIT 1000",
                            0};
+static db_stmt q_note_at = {"SELECT note FROM checkpoint WHERE ledger = $1 AND size = $2::bigint", 0};
 
 typedef struct cached {
   char code[8];
   aidreg_audit *a;
   uint8_t root[32]; /* of the checkpoint the replay reached */
+  uint64_t used;    /* the audit clock when it last served */
   struct cached *next;
 } cached;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static cached *cache;
+static uint64_t audit_clock, replayed;
+static size_t max_ledgers, max_entries; /* 0: not read yet */
+
+static size_t env_limit(const char *name, size_t dflt) {
+  const char *v = getenv(name);
+  char *end;
+  unsigned long long n = v && *v ? strtoull(v, &end, 10) : 0;
+  return v && *v && !*end && n > 0 ? (size_t)n : dflt;
+}
+
+void aidreg_audit_cache_limit(size_t ledgers, size_t entries) {
+  pthread_mutex_lock(&mu);
+  max_ledgers = ledgers;
+  max_entries = entries;
+  pthread_mutex_unlock(&mu);
+}
+
+void aidreg_audit_cache_stats(size_t *ledgers, uint64_t *entries, uint64_t *replayed_total) {
+  pthread_mutex_lock(&mu);
+  size_t n = 0;
+  uint64_t e = 0;
+  for (cached *c = cache; c; c = c->next)
+    if (c->a) n++, e += aidreg_audit_size(c->a);
+  *ledgers = n;
+  *entries = e;
+  *replayed_total = replayed;
+  pthread_mutex_unlock(&mu);
+}
 
 static cached *slot_for(const char *code) {
   for (cached *c = cache; c; c = c->next)
@@ -41,6 +77,60 @@ static cached *slot_for(const char *code) {
   c->next = cache;
   cache = c;
   return c;
+}
+
+/* Under mu: drops the least recently used replays until the limits hold. keep goes last:
+ * a ledger bigger than the entry limit alone is replayed for each request, not kept. */
+static void evict(const cached *keep) {
+  if (!max_ledgers) {
+    max_ledgers = env_limit("AIDREG_AUDIT_CACHE_LEDGERS", 8);
+    max_entries = env_limit("AIDREG_AUDIT_CACHE_ENTRIES", 2000000);
+  }
+  for (;;) {
+    size_t n = 0;
+    uint64_t entries = 0;
+    cached *lru = NULL;
+    for (cached *c = cache; c; c = c->next) {
+      if (!c->a) continue;
+      n++;
+      entries += aidreg_audit_size(c->a);
+      if (c != keep && (!lru || c->used < lru->used)) lru = c;
+    }
+    if (n <= max_ledgers && entries <= max_entries) break;
+    if (!lru && keep && keep->a && entries > max_entries) lru = (cached *)keep;
+    if (!lru) break;
+    aidreg_audit_free(lru->a);
+    lru->a = NULL;
+  }
+  /* Slots without a replay: off the list. */
+  for (cached **l = &cache; *l;) {
+    cached *c = *l;
+    if (!c->a && c != keep) {
+      *l = c->next;
+      free(c);
+    } else {
+      l = &c->next;
+    }
+  }
+}
+
+/* Does the database still hold the checkpoint the replay reached (size, root)? 1 yes,
+ * 0 no, -1 unreadable. */
+static int still_there(db_conn *c, const char *code, uint64_t size, const uint8_t root[32]) {
+  char sz[24];
+  snprintf(sz, sizeof sz, "%" PRIu64, size);
+  const char *params[2] = {code, sz};
+  PGresult *r = ar_db_run(c, &q_note_at, 2, params, NULL);
+  if (!r) return -1;
+  int rc = 0;
+  if (PQntuples(r) == 1) {
+    const char *note = PQgetvalue(r, 0, 0), *blank = strstr(note, "\n\n");
+    aidreg_checkpoint cp;
+    rc = blank && !aidreg_checkpoint_parse(note, (size_t)(blank - note) + 1, &cp) && cp.size == size &&
+         memcmp(cp.root, root, 32) == 0;
+  }
+  PQclear(r);
+  return rc;
 }
 
 /* Replays leaves [from, to) into a. 0, or -1 with p. */
@@ -63,6 +153,7 @@ static int feed(db_conn *c, const char *code, aidreg_audit *a, uint64_t from, ui
                                   idx != from ? "an entry is missing" : err);
       }
       from++;
+      replayed++;
     }
     PQclear(r);
     if (rows == 0) return aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "entry %" PRIu64 " is missing", from);
@@ -113,10 +204,19 @@ int aidreg_audit_latest_report(aidreg_registry *r, const char *code, const aidre
     aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
     goto out;
   }
-  /* A replay past this checkpoint (a restored database): start again. */
-  if (slot->a && aidreg_audit_size(slot->a) > cp.size) {
-    aidreg_audit_free(slot->a);
-    slot->a = NULL;
+  slot->used = ++audit_clock;
+  /* A replay past this checkpoint, or of a checkpoint the database no longer holds (a
+   * restored database): start again. */
+  if (slot->a && aidreg_audit_size(slot->a) > 0) {
+    int there = aidreg_audit_size(slot->a) > cp.size ? 0 : still_there(c, code, aidreg_audit_size(slot->a), slot->root);
+    if (there < 0) {
+      aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
+      goto out;
+    }
+    if (!there) {
+      aidreg_audit_free(slot->a);
+      slot->a = NULL;
+    }
   }
   if (!slot->a && !(slot->a = aidreg_audit_new(code))) {
     aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
@@ -144,6 +244,7 @@ int aidreg_audit_latest_report(aidreg_registry *r, const char *code, const aidre
   }
   rc = 0;
 out:
+  evict(NULL);
   ar_db_cmd(c, "ROLLBACK");
   ar_read_put(r, code, c);
   pthread_mutex_unlock(&mu);

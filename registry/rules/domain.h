@@ -90,6 +90,9 @@ void ar_domain_memstore_free(domain_memstore *m);
 domain_store ar_domain_memstore_store(domain_memstore *m);
 /* Writes the batch's changes into m (call before ar_domain_end). 0 or -1. */
 int ar_domain_memstore_commit(domain_memstore *m, domain_batch *d);
+/* The same, then ends d: its documents go into m as they are instead of being copied (a
+ * replay settles every few thousand entries; nothing edits them once the batch is over). */
+int ar_domain_memstore_settle(domain_memstore *m, domain_batch *d);
 /* Borrowed document, or NULL. */
 const json_t *ar_domain_memstore_get(const domain_memstore *m, const char *kind, const char *id);
 /* Every document in (kind, id) order; stops at the first non-zero return. */

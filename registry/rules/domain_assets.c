@@ -269,27 +269,32 @@ int ar_dom_notice_publish(domain_batch *d, const dom_entry *e, aidreg_problem *p
 static json_t *finding_holder(domain_batch *d, const dom_entry *e, dom_subject_kind k, aidreg_problem *p) {
   if (k == SK_ASSET) return edit_asset(d, e, false, p);
   if (k == SK_VILLAGE) return village_doc(d, e->subject, p);
-  if (k == SK_PLAN) {
-    json_t *pl = ar_dom_edit(d, "plan", e->subject);
+  if (k == SK_PLAN || k == SK_PROJECT) {
+    json_t *pl = ar_dom_edit(d, k == SK_PLAN ? "plan" : "project", e->subject);
     if (!pl && !ar_dom_failed(d))
-      aidreg_problem_set(p, AIDREG_E_PLAN_UNKNOWN, "/subject", "there is no plan %s", e->subject);
+      aidreg_problem_set(p, AIDREG_E_SUBJECT_UNKNOWN, "/subject", "there is no %s %s", k == SK_PLAN ? "plan" : "project",
+                         e->subject);
     return pl;
   }
   aidreg_problem_set(p, AIDREG_E_SUBJECT_UNKNOWN, "/subject",
-                     "审计发现的主体须为资产、收益分配方案或村 / a finding's subject is an asset, a plan or a village");
+                     "审计发现的主体须为资产、项目、收益分配方案、村或密钥 / a finding's subject is an asset, a project, a "
+                     "plan, a village or a key");
   return NULL;
 }
 
 int ar_dom_finding_record(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
   dom_subject_kind k = ar_dom_kind_of(d, e->subject);
-  json_t *holder = finding_holder(d, e, k, p);
-  if (!holder) return -1;
+  /* A key has no document to count its findings in (locate: ar_finding_names_key). */
+  bool key = ar_finding_names_key("finding.record", e->subject);
+  json_t *holder = key ? NULL : finding_holder(d, e, k, p);
+  if (!key && !holder) return -1;
   const json_t *b = e->body;
   json_t *f = json_pack("{s:s, s:s, s:s, s:O, s:O, s:O, s:o, s:I, s:n}", "id", e->root, "subject", e->subject,
-                        "subject_kind", ar_dom_kind_name(k), "check", jget(b, "check"), "severity",
+                        "subject_kind", key ? "key" : ar_dom_kind_name(k), "check", jget(b, "check"), "severity",
                         jget(b, "severity"), "note", jget(b, "note"), "due", opt(b, "due"),
                         "recorded_at", (json_int_t)e->index, "resolution");
-  if (!f || ar_dom_put(d, "finding", e->root, f) || !ar_ji_add(d, holder, "findings_open", 1)) return oom(d, p);
+  if (!f || ar_dom_put(d, "finding", e->root, f) || (holder && !ar_ji_add(d, holder, "findings_open", 1)))
+    return oom(d, p);
   return 0;
 }
 
@@ -308,10 +313,11 @@ int ar_dom_finding_resolve(domain_batch *d, const dom_entry *e, aidreg_problem *
                               "审计发现 %s… 已于第 %lld 条记录整改 / finding %s… was already resolved by entry %lld",
                               ar_short_ref(id, s), (long long)ar_ji(json_object_get(f, "resolution"), "index"), s,
                               (long long)ar_ji(json_object_get(f, "resolution"), "index"));
-  json_t *holder = finding_holder(d, e, k, p);
-  if (!holder) return -1;
+  bool key = ar_finding_names_key("finding.resolve", e->subject);
+  json_t *holder = key ? NULL : finding_holder(d, e, k, p);
+  if (!key && !holder) return -1;
   json_t *fe = ar_dom_edit(d, "finding", id);
-  if (!fe || !ar_ji_add(d, holder, "findings_open", -1)) return oom(d, p);
+  if (!fe || (holder && !ar_ji_add(d, holder, "findings_open", -1))) return oom(d, p);
   ar_dom_jset(d, fe, "resolution",
                       json_pack("{s:O, s:O, s:I}", "action", jget(e->body, "action"), "resolved_on",
                                 jget(e->body, "resolved_on"), "index", (json_int_t)e->index));

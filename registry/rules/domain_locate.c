@@ -144,6 +144,16 @@ int ar_dom_locate_existing(domain_batch *d, const aidreg_event *ev, const aidreg
                         aidreg_problem *p) {
   const char *subject = ev->subject;
   bool correction = t->subject == AIDREG_SUBJ_SAME;
+  /* A finding on a key (key-dormant) is the county's business: the rules keep no state of
+   * keys (authority.c does), so it is placed at the county and counted nowhere. */
+  if (ar_finding_names_key(t->name, subject)) {
+    w->kind = SK_COUNTY;
+    w->doc = NULL;
+    where_of(d, subject, w);
+    return 0;
+  }
+  /* Findings also name projects (project-without-assets, value-funding-gap). */
+  bool finding = strncmp(t->name, "finding.", 8) == 0;
   dom_subject_kind k = t->subject == AIDREG_SUBJ_ASSET  ? SK_ASSET
                        : t->subject == AIDREG_SUBJ_PLAN ? SK_PLAN
                                                         : ar_dom_kind_of(d, subject);
@@ -162,7 +172,9 @@ int ar_dom_locate_existing(domain_batch *d, const aidreg_event *ev, const aidreg
                                               subject, subject);
   if (k == SK_PROJECT) doc = ar_dom_get(d, "project", subject);
   if (k == SK_NONE && correction) return correction_elsewhere(d, ev, p);
-  if (k == SK_NONE || (t->subject == AIDREG_SUBJ_ANY && k != SK_ASSET && k != SK_PLAN && k != SK_VILLAGE) ||
+  if (k == SK_NONE ||
+      (t->subject == AIDREG_SUBJ_ANY && k != SK_ASSET && k != SK_PLAN && k != SK_VILLAGE &&
+       !(finding && k == SK_PROJECT)) ||
       (correction && k == SK_VILLAGE && !ar_dom_get(d, "log", subject)))
     return aidreg_problem_set(p, AIDREG_E_SUBJECT_UNKNOWN, "/subject",
                               "%s 不是已登记的资产、收益分配方案或本县的村 / %s is no registered asset, plan or "

@@ -101,6 +101,32 @@ static int put(void *ctx, const char *kind, const char *id, const json_t *doc, u
   return doc && !d->doc ? -1 : 0;
 }
 
+/* put without the copy: the batch is ended right after, m keeps the only reference. */
+static int put_taken(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at) {
+  domain_memstore *m = ctx;
+  char *k = key_of(kind, id);
+  if (!k) return -1;
+  mem_doc *d = ar_strmap_get(&m->docs, k);
+  if (!d) {
+    if (!(d = calloc(1, sizeof *d)) || ar_strmap_put(&m->docs, k, d)) {
+      free(d);
+      free(k);
+      return -1;
+    }
+  }
+  free(k);
+  json_decref(d->doc);
+  d->doc = doc ? json_incref((json_t *)doc) : NULL;
+  d->updated_at = updated_at;
+  return 0;
+}
+
+int ar_domain_memstore_settle(domain_memstore *m, domain_batch *d) {
+  int rc = ar_domain_changes(d, put_taken, m) || ar_domain_refs(d, put_ref, m) ? -1 : 0;
+  ar_domain_end(d);
+  return rc;
+}
+
 int ar_domain_memstore_commit(domain_memstore *m, domain_batch *d) {
   return ar_domain_changes(d, put, m) || ar_domain_refs(d, put_ref, m) ? -1 : 0;
 }

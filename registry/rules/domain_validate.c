@@ -673,6 +673,11 @@ static bool all_digits(const char *s, size_t n) {
 
 /* An identifier: 1..64 printable ASCII characters, no space, and none of / ? # % \ " which
  * would break the read API's paths (/assets/{id}) or need quoting. */
+bool ar_finding_names_key(const char *type, const char *subject) {
+  uint8_t pk[32];
+  return strncmp(type, "finding.", 8) == 0 && aidreg_key_id_decode(subject, pk) == 0;
+}
+
 static bool id_ok(const char *s) {
   size_t n = strlen(s);
   if (n == 0 || n > 64) return false;
@@ -1227,7 +1232,8 @@ static void check_subject(vctx *c, const aidreg_event_type *t, const char *subje
       uint8_t pk[32];
       /* A correction names its target's subject, which may be a key id (base64 holds
        * '/'): the rules then refuse correcting key events with their own 422. */
-      bool key_subject = t->subject == AIDREG_SUBJ_SAME && aidreg_key_id_decode(s, pk) == 0;
+      bool key_subject = (t->subject == AIDREG_SUBJ_SAME && aidreg_key_id_decode(s, pk) == 0) ||
+                         ar_finding_names_key(t->name, s);
       if (!key_subject && !id_ok(s)) {
         note_at(c, AIDREG_E_INVALID_FIELD, "/subject",
                 "主体（%s）\"%s\" 不是有效编号：应为 1 至 64 个英文字母、数字或符号，不含空格和 / ? # %% \\ \" / The subject "

@@ -119,4 +119,9 @@ const char *ar_domain_label(const char *enum_value);
  * "disposal_method", "approval_decision", "severity". NULL when unknown. */
 const char *ar_domain_label_in(const char *enum_name, const char *enum_value);
 
+/* A finding (finding.record, finding.resolve) may name a signing key (the audit's
+ * key-dormant check) by its key id: true when type is one of them and subject is a key id
+ * (docs/decisions.md, "Findings on projects and keys"). */
+bool ar_finding_names_key(const char *type, const char *subject);
+
 #endif

@@ -15,8 +15,10 @@
 #include "rules/judge.h"
 #include "core/strmap.h"
 #include "core/json_strict_private.h"
+#include "verify/verify_pool.h"
 
 #define PAGE "1000"
+#define SETTLE_EVERY 4096 /* entries between commits of the replay into the memstore */
 
 static db_stmt q_size = {"SELECT size FROM ledger WHERE code = $1", 0};
 static db_stmt q_leaves = {"SELECT idx, data FROM leaf WHERE ledger = $1 AND idx >= $2 ORDER BY idx LIMIT " PAGE, 0};
@@ -151,10 +153,21 @@ static int replay_set_head(replay_t *rp, const aidreg_event *ev) {
   return 0;
 }
 
-static void replay_leaf(replay_t *rp, uint64_t position, const char *data) {
+/* One leaf, in log order. pp: what the pool prepared (parse, signatures); anything not
+ * clean there is done again here, so every difference is reported as the serial path did. */
+static void replay_leaf(replay_t *rp, uint64_t position, const char *data, ar_prepared *pp) {
   aidreg_leaf leaf;
   aidreg_event ev;
   aidreg_problem p = {0};
+  bool sig_ok = false;
+  if (pp && pp->parsed) {
+    leaf = pp->leaf;
+    ev = pp->ev;
+    sig_ok = pp->sig_ok;
+    pp->parsed = false; /* ours now: freed below */
+    if (leaf.index != position) diff(rp->rep, "entry %" PRIu64 ": the leaf says index %" PRIu64, position, leaf.index);
+    goto parsed;
+  }
   if (aidreg_leaf_parse((const uint8_t *)data, strlen(data), &leaf, &p)) {
     if (p.code == AIDREG_E_INTERNAL) {
       rp->rep->internal = true;
@@ -174,13 +187,14 @@ static void replay_leaf(replay_t *rp, uint64_t position, const char *data) {
     aidreg_leaf_free(&leaf);
     return;
   }
+parsed:
   rp->entries++;
   aidreg_keyview kv = {ring_lookup, ring_county, &rp->ring};
   /* Repeats and the binding are aidreg verify's to report; the rest is judged again. */
   int64_t appended_at = 0;
   int32_t ns;
   if (aidreg_rfc3339_parse(leaf.time, &appended_at, &ns)) appended_at = 0; /* the leaf parsed: cannot happen */
-  judge_input in = {.county = rp->code, .position = position, .signatures_verified = false,
+  judge_input in = {.county = rp->code, .position = position, .signatures_verified = sig_ok,
                     .latest_time = INT64_MAX, .appended_at = appended_at, .keys = &kv, .state = rp->dom,
                     .head = replay_head, .ctx = rp};
   judge_result r;
@@ -262,6 +276,51 @@ static int collect_updated(void *ctx, const char *kind, const char *id, const js
   return ar_strmap_put(ctx, key, (void *)(uintptr_t)(updated_at + 1));
 }
 
+/* A page of leaf rows read ahead, its leaves queued to the pool. */
+typedef struct {
+  PGresult *r;
+  int rows;
+  ar_prepared *items;
+  ar_prep_batch b;
+} page_t;
+
+static int fetch_page(db_conn *c, const char *code, uint64_t from, ar_prep_pool *pool, page_t *pg) {
+  char f[24];
+  snprintf(f, sizeof f, "%" PRIu64, from);
+  const char *lp[2] = {code, f};
+  memset(pg, 0, sizeof *pg);
+  if (!(pg->r = ar_db_run(c, &q_leaves, 2, lp, NULL))) return -1;
+  pg->rows = PQntuples(pg->r);
+  if (pg->rows && !(pg->items = calloc((size_t)pg->rows, sizeof *pg->items))) return -1;
+  for (int i = 0; i < pg->rows; i++) {
+    pg->items[i].data = (const uint8_t *)PQgetvalue(pg->r, i, 1);
+    pg->items[i].len = (size_t)PQgetlength(pg->r, i, 1);
+  }
+  pg->b.items = pg->items;
+  pg->b.n = (size_t)pg->rows;
+  ar_prep_submit(pool, &pg->b);
+  return 0;
+}
+
+static void drop_page(ar_prep_pool *pool, page_t *pg) {
+  if (pg->items) {
+    ar_prep_wait(pool, &pg->b);
+    for (int i = 0; i < pg->rows; i++) ar_prepared_clear(&pg->items[i]);
+  }
+  free(pg->items);
+  PQclear(pg->r);
+  memset(pg, 0, sizeof *pg);
+}
+
+/* Commits the replay so far into m, keeps what it updated, and starts a new batch: the
+ * replay's memory follows the state, not the log. */
+static int settle(replay_t *rp, domain_memstore *m, const domain_store *st, strmap *updated) {
+  int bad = ar_domain_changes(rp->dom, collect_updated, updated) != 0;
+  bad |= ar_domain_memstore_settle(m, rp->dom) != 0; /* ends the batch either way */
+  rp->dom = NULL;
+  return !bad && (rp->dom = ar_domain_begin(st, rp->code)) ? 0 : -1;
+}
+
 int aidreg_rebuild_check(const char *database_url, const char *code, FILE *report) {
   char err[512];
   db_conn *c = ar_db_connect(database_url, err, sizeof err);
@@ -276,6 +335,10 @@ int aidreg_rebuild_check(const char *database_url, const char *code, FILE *repor
   cmp_t cmp = {&rep, {0}};
   int rc = -1;
   PGresult *r = NULL;
+  ar_prep_pool *pool = ar_prep_pool_new(0);
+  /* The pool holds the pages' batches by address: the two swap roles, never move. */
+  page_t pages[2] = {{0}, {0}}, *cur = &pages[0], *ahead = &pages[1];
+  domain_store st = {0};
   if (ar_db_cmd(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) goto out;
   const char *sp[1] = {code};
   if (!(r = ar_db_run(c, &q_size, 1, sp, NULL))) goto out;
@@ -286,27 +349,30 @@ int aidreg_rebuild_check(const char *database_url, const char *code, FILE *repor
   }
   PQclear(r);
   r = NULL;
-  if (!m || !(rp.dom = ar_domain_begin(NULL, code))) goto out;
+  if (!m || !pool) goto out;
+  st = ar_domain_memstore_store(m);
+  if (!(rp.dom = ar_domain_begin(&st, code))) goto out;
 
+  /* Pages in order, the next one read and prepared on the pool while this one is judged. */
   uint64_t next = 0;
-  for (;;) {
-    char from[24];
-    snprintf(from, sizeof from, "%" PRIu64, next);
-    const char *lp[2] = {code, from};
-    if (!(r = ar_db_run(c, &q_leaves, 2, lp, NULL))) goto out;
-    int rows = PQntuples(r);
-    for (int i = 0; i < rows; i++) {
+  if (fetch_page(c, code, 0, pool, cur)) goto out;
+  while (cur->rows > 0) {
+    if (fetch_page(c, code, next + (uint64_t)cur->rows, pool, ahead)) goto out;
+    ar_prep_wait(pool, &cur->b);
+    for (int i = 0; i < cur->rows; i++) {
       unsigned long long idx;
-      if (ar_db_u64(PQgetvalue(r, i, 0), &idx) || idx != next) {
+      if (ar_db_u64(PQgetvalue(cur->r, i, 0), &idx) || idx != next) {
         diff(&rep, "entry %" PRIu64 ": missing from the leaf table", next);
         goto out;
       }
-      replay_leaf(&rp, idx, PQgetvalue(r, i, 1));
+      replay_leaf(&rp, idx, PQgetvalue(cur->r, i, 1), &cur->items[i]);
       next++;
+      if (next % SETTLE_EVERY == 0 && settle(&rp, m, &st, &updated)) goto out;
     }
-    PQclear(r);
-    r = NULL;
-    if (rows == 0) break;
+    drop_page(pool, cur);
+    page_t *t = cur;
+    cur = ahead;
+    ahead = t;
   }
   if (next != size) diff(&rep, "the ledger says size %llu, the leaf table holds %" PRIu64 " entries", size, next);
   if (ar_domain_memstore_commit(m, rp.dom) || ar_domain_changes(rp.dom, collect_updated, &updated)) goto out;
@@ -334,6 +400,11 @@ int aidreg_rebuild_check(const char *database_url, const char *code, FILE *repor
   rc = rep.diffs > 0x7fffffff ? 0x7fffffff : (int)rep.diffs;
 out:
   if (rc < 0 && report) fprintf(report, "rebuild %s: the ledger could not be read to the end\n", code);
+  if (pool) {
+    drop_page(pool, cur);
+    drop_page(pool, ahead);
+  }
+  ar_prep_pool_free(pool);
   PQclear(r);
   ar_db_cmd(c, "ROLLBACK");
   ar_db_close(c);

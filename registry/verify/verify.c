@@ -21,8 +21,11 @@
 #include "rules/domain.h"
 #include "rules/judge.h"
 #include "core/strmap.h"
+#include "verify/verify_pool.h"
+#include "verify/verify_replay.h"
 
 #define MAX_TILE_LEVELS 8 /* 8 levels of 8 tree levels cover 64-bit trees */
+#define SETTLE_EVERY 4096  /* entries between commits of the replayed state (bounded memory) */
 
 /* ---- failures ------------------------------------------------------------------ */
 
@@ -236,9 +239,30 @@ typedef struct {
   uint8_t *data;
 } tile_slot;
 
+/* A bundle read ahead: its entries split out and queued to the pool. A failure to read
+ * it is kept and reported only when its turn comes, after every entry before it. */
+typedef struct {
+  uint64_t n;
+  unsigned w;
+  int rc;
+  aidreg_verify_failure f;
+  uint8_t *data;
+  size_t len;
+  unsigned count; /* entries split out */
+  int cut;        /* count < w: 1 the bundle ends before entry count, 2 it is cut inside it */
+  size_t end;     /* bytes of the count entries */
+  ar_prepared items[AIDREG_TILE_WIDTH];
+  ar_prep_batch batch;
+} bundle_slot;
+
 typedef struct {
   const aidreg_verify_source *src;
   const aidreg_verify_options *opt;
+  const ar_verify_replay *replay; /* NULL: the engine's own state (mem, dom) */
+  ar_prep_pool *pool;
+  bundle_slot *ahead; /* AR_VERIFY_AHEAD slots, bundle n in ahead[n % AR_VERIFY_AHEAD] */
+  domain_memstore *mem;
+  domain_store mem_store;
   aidreg_verify_result *res;
   aidreg_verify_failure *f;
   bool have_verifier;
@@ -514,15 +538,53 @@ static int judged_failure(engine *e, const judge_result *r, const aidreg_event *
   }
 }
 
-static int check_leaf(engine *e, uint64_t i, const uint8_t *data, size_t len) {
+/* The state the judge reads at this entry: the caller's (audit) or the engine's own, a
+ * batch over an in-memory store committed every SETTLE_EVERY entries, so that memory
+ * follows the state (subjects), not the log. */
+static domain_batch *state_for(engine *e, uint64_t i) {
+  if (e->replay) return e->replay->state(e->replay->ctx, e->county, i);
+  if (e->dom && i % SETTLE_EVERY == 0) {
+    int bad = ar_domain_memstore_settle(e->mem, e->dom);
+    e->dom = NULL;
+    if (bad) return NULL;
+  }
+  if (!e->mem && !(e->mem = ar_domain_memstore_new())) return NULL;
+  e->mem_store = ar_domain_memstore_store(e->mem);
+  if (!e->dom) e->dom = ar_domain_begin(&e->mem_store, e->county);
+  return e->dom;
+}
+
+/* One leaf, in log order. pp: what the pool prepared for it (hash, parse, signatures);
+ * whatever did not come out clean there is done again here, so every failure is the
+ * serial path's. */
+static int check_leaf(engine *e, uint64_t i, const uint8_t *data, size_t len, ar_prepared *pp) {
   uint8_t lh[32];
-  aidreg_merkle_leaf_hash(data, len, lh);
+  if (pp) memcpy(lh, pp->leaf_hash, 32);
+  else aidreg_merkle_leaf_hash(data, len, lh);
   e->res->nodes++;
   if (e->src->node && e->src->node(e->src->ctx, 0, i, lh, e->f) != 0) return -1;
   if (node_vs_tile(e, 0, i, lh) != 0) return -1;
 
   aidreg_problem p = {0};
   aidreg_leaf leaf;
+  int rc = -1;
+  aidreg_event ev;
+  bool have_ev = false;
+  bool sig_ok = false;
+  if (pp && pp->parsed) {
+    /* Moved out of the slot: freed below like a leaf parsed here. */
+    leaf = pp->leaf;
+    ev = pp->ev;
+    sig_ok = pp->sig_ok;
+    pp->parsed = false;
+    have_ev = true;
+    if (leaf.index != i) {
+      rc = aidreg_verify_fail(e->f, AIDREG_VF_LAYOUT, true, i, "the leaf says index %" PRIu64 " (entries out of order)",
+                              leaf.index);
+      goto out;
+    }
+    goto parsed;
+  }
   if (aidreg_leaf_parse(data, len, &leaf, &p) != 0) {
     /* Our memory, not the leaf: no verdict on the ledger. */
     if (p.code == AIDREG_E_INTERNAL)
@@ -530,9 +592,6 @@ static int check_leaf(engine *e, uint64_t i, const uint8_t *data, size_t len) {
     return aidreg_verify_fail(e->f, AIDREG_VF_LAYOUT, true, i, "leaf layout: %s%s%s", problem_text(&p),
                               p.field[0] ? " at " : "", p.field);
   }
-  int rc = -1;
-  aidreg_event ev;
-  bool have_ev = false;
   if (leaf.index != i) {
     rc = aidreg_verify_fail(e->f, AIDREG_VF_LAYOUT, true, i, "the leaf says index %" PRIu64 " (entries out of order)",
                        leaf.index);
@@ -551,6 +610,7 @@ static int check_leaf(engine *e, uint64_t i, const uint8_t *data, size_t len) {
     goto out;
   }
   have_ev = true;
+parsed:
   if (i == 0) {
     if (strcmp(ev.type, "ledger.create") != 0) {
       rc = aidreg_verify_fail(e->f, AIDREG_VF_AUTHORITY, true, i, "the first entry is %s, not ledger.create", ev.type);
@@ -573,7 +633,8 @@ static int check_leaf(engine *e, uint64_t i, const uint8_t *data, size_t len) {
     }
     snprintf(e->county, sizeof e->county, "%s", ev.subject);
   }
-  if (!e->dom && !(e->dom = ar_domain_begin(NULL, e->county))) {
+  domain_batch *state = state_for(e, i);
+  if (!state) {
     rc = aidreg_verify_fail(e->f, AIDREG_VF_INTERNAL, true, i, "out of memory");
     goto out;
   }
@@ -581,8 +642,9 @@ static int check_leaf(engine *e, uint64_t i, const uint8_t *data, size_t len) {
   int64_t appended_at = 0;
   int32_t ns;
   if (aidreg_rfc3339_parse(leaf.time, &appended_at, &ns)) appended_at = 0;
-  judge_input in = {.county = e->county, .origin = e->cp.origin, .position = i, .signatures_verified = false,
-                    .latest_time = INT64_MAX, .appended_at = appended_at, .keys = &e->kv, .state = e->dom, .seen = engine_seen,
+  /* A signature the pool found bad is checked again by the judge, which names it. */
+  judge_input in = {.county = e->county, .origin = e->cp.origin, .position = i, .signatures_verified = sig_ok,
+                    .latest_time = INT64_MAX, .appended_at = appended_at, .keys = &e->kv, .state = state, .seen = engine_seen,
                     .head = engine_head, .ctx = e};
   judge_result r;
   if (ar_judge_entry(&in, &leaf.env, &ev, &r) != JUDGE_ACCEPT) {
@@ -596,6 +658,7 @@ static int check_leaf(engine *e, uint64_t i, const uint8_t *data, size_t len) {
     goto out;
   }
   if (apply_change(e, &ch, i) != 0) goto out;
+  if (e->replay && e->replay->accepted(e->replay->ctx, i, &leaf.env, &ev, &r, e->f) != 0) goto out;
   if (e->src->leaf) {
     aidreg_verify_leaf vl = {.index = i, .data = data, .len = len, .event = &ev, .change = &ch};
     if (e->src->leaf(e->src->ctx, &vl, e->f) != 0) goto out;
@@ -611,38 +674,88 @@ out:
   return rc;
 }
 
-static int check_bundle(engine *e, uint64_t n, unsigned w) {
-  uint8_t *data = NULL;
-  size_t len = 0;
-  uint64_t base = n * AIDREG_TILE_WIDTH;
-  if (e->src->entries(e->src->ctx, n, w, &data, &len, e->f) != 0) {
-    free(data);
-    return -1;
-  }
-  e->res->bundles++;
+/* Reads bundle n into its slot, splits it and queues its entries to the pool. */
+static void read_ahead(engine *e, uint64_t n) {
+  bundle_slot *b = &e->ahead[n % AR_VERIFY_AHEAD];
+  b->n = n;
+  b->w = aidreg_bundle_width_at(e->cp.size, n);
+  b->data = NULL;
+  b->len = b->end = 0;
+  b->count = 0;
+  b->cut = 0;
+  b->f.kind = AIDREG_VF_NONE;
+  b->rc = e->src->entries(e->src->ctx, n, b->w, &b->data, &b->len, &b->f);
+  if (b->rc == 0) e->res->bundles++;
   size_t pos = 0;
-  int rc = 0;
-  for (unsigned k = 0; k < w && rc == 0; k++) {
-    if (len - pos < 2) {
-      rc = aidreg_verify_fail(e->f, AIDREG_VF_MISSING, true, base + k, "missing (the source has no entry here)");
+  for (unsigned k = 0; b->rc == 0 && k < b->w; k++) {
+    if (b->len - pos < 2) {
+      b->cut = 1;
       break;
     }
-    size_t l = (size_t)data[pos] << 8 | data[pos + 1];
-    if (len - pos - 2 < l) {
-      rc = aidreg_verify_fail(e->f, AIDREG_VF_MISSING, true, base + k,
-                              "missing (the entry bundle is cut inside this entry)");
+    size_t l = (size_t)b->data[pos] << 8 | b->data[pos + 1];
+    if (b->len - pos - 2 < l) {
+      b->cut = 2;
       break;
     }
-    rc = check_leaf(e, base + k, data + pos + 2, l);
+    b->items[k].data = b->data + pos + 2;
+    b->items[k].len = l;
+    b->count++;
     pos += 2 + l;
   }
-  if (rc == 0 && pos != len) {
-    char name[96];
-    tile_name(1, 0, n, w, name, sizeof name);
-    rc = aidreg_verify_fail(e->f, AIDREG_VF_EXTRA, true, base + w,
-                            "extra data after the %u entries of bundle %s", w, name);
+  b->end = pos;
+  b->batch.items = b->items;
+  b->batch.n = b->count;
+  ar_prep_submit(e->pool, &b->batch);
+}
+
+/* Waits for the slot's work and frees what is left of it. */
+static void drop_slot(engine *e, bundle_slot *b) {
+  ar_prep_wait(e->pool, &b->batch);
+  for (unsigned k = 0; k < b->count; k++) ar_prepared_clear(&b->items[k]);
+  b->count = 0;
+  b->batch.n = 0;
+  free(b->data);
+  b->data = NULL;
+}
+
+static int check_bundle(engine *e, bundle_slot *b) {
+  uint64_t base = b->n * AIDREG_TILE_WIDTH;
+  if (b->rc != 0) {
+    *e->f = b->f;
+    return -1;
   }
-  free(data);
+  ar_prep_wait(e->pool, &b->batch);
+  for (unsigned k = 0; k < b->w; k++) {
+    if (k == b->count)
+      return aidreg_verify_fail(e->f, AIDREG_VF_MISSING, true, base + k, "%s",
+                                b->cut == 1 ? "missing (the source has no entry here)"
+                                            : "missing (the entry bundle is cut inside this entry)");
+    if (check_leaf(e, base + k, b->items[k].data, b->items[k].len, &b->items[k]) != 0) return -1;
+  }
+  if (b->end != b->len) {
+    char name[96];
+    tile_name(1, 0, b->n, b->w, name, sizeof name);
+    return aidreg_verify_fail(e->f, AIDREG_VF_EXTRA, true, base + b->w, "extra data after the %u entries of bundle %s",
+                              b->w, name);
+  }
+  return 0;
+}
+
+/* Every bundle in order, AR_VERIFY_AHEAD of them in flight: the pool prepares the next
+ * ones while this thread judges the current one. */
+static int check_bundles(engine *e) {
+  uint64_t bundles = (e->cp.size + AIDREG_TILE_WIDTH - 1) / AIDREG_TILE_WIDTH;
+  if (!bundles) return 0;
+  if (!(e->pool = ar_prep_pool_new(e->opt->threads)) || !(e->ahead = calloc(AR_VERIFY_AHEAD, sizeof *e->ahead)))
+    return aidreg_verify_fail(e->f, AIDREG_VF_INTERNAL, false, 0, "out of memory");
+  uint64_t next = 0;
+  int rc = 0;
+  for (uint64_t n = 0; n < bundles && rc == 0; n++) {
+    for (; next < bundles && next < n + AR_VERIFY_AHEAD; next++) read_ahead(e, next);
+    bundle_slot *b = &e->ahead[n % AR_VERIFY_AHEAD];
+    rc = check_bundle(e, b);
+    drop_slot(e, b);
+  }
   return rc;
 }
 
@@ -689,9 +802,7 @@ static int run(engine *e) {
   }
   if (next_hist(e, 0) != 0) return -1;
 
-  uint64_t bundles = (e->cp.size + AIDREG_TILE_WIDTH - 1) / AIDREG_TILE_WIDTH;
-  for (uint64_t n = 0; n < bundles; n++)
-    if (check_bundle(e, n, aidreg_bundle_width_at(e->cp.size, n)) != 0) return -1;
+  if (check_bundles(e) != 0) return -1;
 
   uint8_t root[32];
   aidreg_frontier_root(&e->fr, root);
@@ -728,10 +839,16 @@ static int run(engine *e) {
 }
 
 int aidreg_verify_run(const aidreg_verify_source *src, const aidreg_verify_options *opt, aidreg_verify_result *res) {
+  return ar_verify_run_replay(src, opt, NULL, res);
+}
+
+int ar_verify_run_replay(const aidreg_verify_source *src, const aidreg_verify_options *opt,
+                         const ar_verify_replay *replay, aidreg_verify_result *res) {
   static const aidreg_verify_options none = {0};
   memset(res, 0, sizeof *res);
   engine *e = calloc(1, sizeof *e);
   if (!e) return aidreg_verify_fail(&res->failure, AIDREG_VF_INTERNAL, false, 0, "out of memory");
+  e->replay = replay;
   e->src = src;
   e->opt = opt ? opt : &none;
   e->res = res;
@@ -745,10 +862,14 @@ int aidreg_verify_run(const aidreg_verify_source *src, const aidreg_verify_optio
   int rc = run(e);
   if (rc != 0 && res->failure.kind == AIDREG_VF_NONE)
     rc = aidreg_verify_fail(&res->failure, AIDREG_VF_INTERNAL, false, 0, "verification failed for an unknown reason");
+  for (unsigned n = 0; e->ahead && n < AR_VERIFY_AHEAD; n++) drop_slot(e, &e->ahead[n]);
+  ar_prep_pool_free(e->pool);
+  free(e->ahead);
   for (unsigned L = 0; L < MAX_TILE_LEVELS; L++) free(e->tiles[L].data);
   free(e->payloads.s);
   free(e->keys.s);
   ar_domain_end(e->dom);
+  ar_domain_memstore_free(e->mem);
   ar_strmap_free(&e->heads, free);
   sodium_memzero(e, sizeof *e);
   free(e);

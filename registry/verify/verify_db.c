@@ -17,6 +17,7 @@
 #include "aidreg/leaf.h"
 #include "aidreg/tile.h"
 #include "aidreg/verify.h"
+#include "verify/verify_pool.h"
 
 #define NODE_PAGE 1024 /* tree_node rows read per query and level */
 
@@ -42,10 +43,13 @@ struct aidreg_verify_db {
   char origin[256];
   char *vkey;
   uint64_t size; /* ledger.size */
-  /* The leaf rows behind the current bundle (kept for the leaf hook). */
-  PGresult *leaves;
-  uint64_t leaves_base;
-  int leaves_n; /* rows used (contiguous from leaves_base) */
+  /* The leaf rows behind the bundles in flight (kept for the leaf hook): the engine
+   * reads AR_VERIFY_AHEAD bundles ahead of the one it judges. */
+  struct {
+    PGresult *rows;
+    uint64_t base;
+    int n; /* rows used (contiguous from base) */
+  } leaves[AR_VERIFY_AHEAD];
   node_page levels[64];
   /* Stored checkpoints, one page at a time. */
   PGresult *cps;
@@ -147,7 +151,7 @@ void aidreg_verify_db_close(aidreg_verify_db *db) {
     PQclear(r);
     PQfinish(db->pg);
   }
-  PQclear(db->leaves);
+  for (int i = 0; i < AR_VERIFY_AHEAD; i++) PQclear(db->leaves[i].rows);
   PQclear(db->cps);
   for (int l = 0; l < 64; l++) {
     free(db->levels[l].hash);
@@ -222,9 +226,10 @@ static int db_entries(void *ctx, uint64_t n, unsigned width, uint8_t **data, siz
   snprintf(lo, sizeof lo, "%" PRIu64, start);
   snprintf(hi, sizeof hi, "%" PRIu64, start + width);
   const char *p[3] = {db->ledger, lo, hi};
-  PQclear(db->leaves);
-  db->leaves = NULL;
-  db->leaves_n = 0;
+  int slot = (int)(n % AR_VERIFY_AHEAD);
+  PQclear(db->leaves[slot].rows);
+  db->leaves[slot].rows = NULL;
+  db->leaves[slot].n = 0;
   PGresult *r = q(db,
                   "SELECT idx, data, payload_sha256, type, subject FROM leaf WHERE ledger = $1 "
                   "AND idx >= $2::bigint AND idx < $3::bigint ORDER BY idx",
@@ -256,9 +261,9 @@ static int db_entries(void *ctx, uint64_t n, unsigned width, uint8_t **data, siz
     memcpy(buf + pos + 2, PQgetvalue(r, i, 1), l);
     pos += 2 + l;
   }
-  db->leaves = r;
-  db->leaves_base = start;
-  db->leaves_n = used;
+  db->leaves[slot].rows = r;
+  db->leaves[slot].base = start;
+  db->leaves[slot].n = used;
   *data = buf;
   *len = total;
   return 0;
@@ -360,21 +365,23 @@ static int db_node(void *ctx, unsigned level, uint64_t index, const uint8_t hash
 
 static int db_leaf(void *ctx, const aidreg_verify_leaf *leaf, aidreg_verify_failure *f) {
   aidreg_verify_db *db = ctx;
-  if (!db->leaves || leaf->index < db->leaves_base || leaf->index - db->leaves_base >= (uint64_t)db->leaves_n)
+  int slot = (int)(leaf->index / AIDREG_TILE_WIDTH % AR_VERIFY_AHEAD);
+  PGresult *rows = db->leaves[slot].rows;
+  if (!rows || leaf->index < db->leaves[slot].base || leaf->index - db->leaves[slot].base >= (uint64_t)db->leaves[slot].n)
     return aidreg_verify_fail(f, AIDREG_VF_INTERNAL, true, leaf->index, "no leaf row at hand for this leaf");
-  int row = (int)(leaf->index - db->leaves_base);
+  int row = (int)(leaf->index - db->leaves[slot].base);
   uint8_t h[32];
-  if (bytea(PQgetvalue(db->leaves, row, 2), h, 32) != 0 || memcmp(h, leaf->event->payload_sha256, 32) != 0)
+  if (bytea(PQgetvalue(rows, row, 2), h, 32) != 0 || memcmp(h, leaf->event->payload_sha256, 32) != 0)
     return aidreg_verify_fail(f, AIDREG_VF_COLUMN, true, leaf->index,
                               "leaf row's payload_sha256 column differs from the SHA-256 of its payload");
-  if (strcmp(PQgetvalue(db->leaves, row, 3), leaf->event->type) != 0)
+  if (strcmp(PQgetvalue(rows, row, 3), leaf->event->type) != 0)
     return aidreg_verify_fail(f, AIDREG_VF_COLUMN, true, leaf->index,
                               "leaf row's type column \"%s\" differs from the payload's \"%s\"",
-                              PQgetvalue(db->leaves, row, 3), leaf->event->type);
-  if (strcmp(PQgetvalue(db->leaves, row, 4), leaf->event->subject) != 0)
+                              PQgetvalue(rows, row, 3), leaf->event->type);
+  if (strcmp(PQgetvalue(rows, row, 4), leaf->event->subject) != 0)
     return aidreg_verify_fail(f, AIDREG_VF_COLUMN, true, leaf->index,
                               "leaf row's subject column \"%s\" differs from the payload's \"%s\"",
-                              PQgetvalue(db->leaves, row, 4), leaf->event->subject);
+                              PQgetvalue(rows, row, 4), leaf->event->subject);
   return 0;
 }
 

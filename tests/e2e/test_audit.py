@@ -231,3 +231,70 @@ def test_reports_server_and_offline_agree():
     assert s["not_found"] == 1 and s["not_counted"] >= 1 and s["counted"] + s["not_counted"] == s["assets"], s
     assert_problem(C.get("/v1/ledgers/%s/audit?report=ledger" % code), 400, "invalid-query", "/query/report")
     assert_problem(C.get("/v1/ledgers/%s/audit?year=2025" % code), 400, "invalid-query", "/query/year")
+
+
+def test_findings_on_projects_and_keys_are_recordable():
+    """project-without-assets, value-funding-gap (subject a project) and key-dormant (subject
+    a key id) come out of the audit like the others, and finding.record / finding.resolve
+    accept their subjects (docs/decisions.md); a record naming a project or key the ledger
+    does not know is refused and nothing is stored."""
+    lg = new_ledger(C, "48")
+    lg.enroll("root", "county", "county", lg.code)
+    lg.enroll("county", "auditor", "auditor", lg.code)
+    village = lg.code + "101201"
+    vk = lg.enroll("county", "village", "village", village)
+    assert lg.submit("county", "project.register", "P-0", {
+        "name": "空项目", "type": "industry", "year": 2024,
+        "funding_lines": [{"channel": "衔接资金", "year": 2024, "amount_fen": 300000}],
+        "locations": [village], "industry_dept": "农业农村局", "implementing_unit": "乡村振兴局",
+        "accepted_on": "2024-01-10"}).status == 201
+    assert lg.submit("county", "project.register", "P-1", {
+        "name": "小项目", "type": "industry", "year": 2024,
+        "funding_lines": [{"channel": "衔接资金", "year": 2024, "amount_fen": 300000}],
+        "locations": [village], "industry_dept": "农业农村局", "implementing_unit": "乡村振兴局",
+        "accepted_on": "2024-01-10"}).status == 201
+    assert lg.submit("county", "asset.register", "A-1", {  # a third of the funding: value-funding-gap
+        "project": "P-1", "name": "大棚", "class": "household", "subtype": "大棚", "form": "fixed",
+        "village": village, "original_value_fen": 100000, "quantity": 1, "unit": "座",
+        "completed_on": "2024-01-10", "accepted_on": "2024-01-10"}).status == 201
+    as_of = "2029-06-30"  # the keys enrolled today have signed nothing for 24 months by then
+
+    def audit():
+        r = C.get("/v1/ledgers/%s/audit?as_of=%s" % (lg.code, as_of))
+        assert r.status == 200, r
+        return r.json
+
+    def one(check, subject):
+        got = [f for f in audit()["findings"] if f["check"] == check and f["subject"] == subject]
+        assert len(got) == 1, (check, subject, [(f["check"], f["subject"]) for f in audit()["findings"]])
+        return got[0]
+
+    cases = [("project-without-assets", "P-0"), ("value-funding-gap", "P-1"), ("key-dormant", vk.id)]
+    for check, subject in cases:
+        assert one(check, subject)["status"] == "open"
+    refs = {}
+    for check, subject in cases:
+        f = one(check, subject)
+        rec = lg.submit("auditor", "finding.record", subject, {"check": check, "severity": f["severity"],
+                                                               "note": "已记录", "due": "2030-01-31"})
+        assert rec.status == 201, (check, rec)
+        refs[check] = rec.json["payload_sha256"]
+        assert one(check, subject)["status"] == "recorded"
+    r = lg.submit("county", "finding.resolve", vk.id, {"finding": refs["key-dormant"], "action": "已注销",
+                                                        "resolved_on": "2026-12-01"})
+    assert r.status == 201, r
+    assert one("key-dormant", vk.id)["status"] == "resolved"
+    r = lg.submit("county", "finding.resolve", "P-0", {"finding": refs["project-without-assets"],
+                                                        "action": "已补登", "resolved_on": "2026-12-01"})
+    assert r.status == 201, r
+    assert one("project-without-assets", "P-0")["status"] == "resolved"
+    # the offline audit of the same checkpoint says the same
+    rc, out, err = cli("audit", "--server", C.base, "--ledger", lg.code, "--vkey", lg.vkey, "--as-of", as_of)
+    assert rc == 0, err
+    same(audit(), json.loads(out.decode("utf-8")), "projects, keys")
+    # a project the ledger never registered is no subject for a finding: refused, nothing stored
+    before = lg.size()
+    r = lg.submit("auditor", "finding.record", "P-404", {"check": "project-without-assets", "severity": "serious",
+                                                          "note": "无此项目"})
+    assert_problem(r, 422, "subject-unknown", "/subject")
+    assert lg.size() == before

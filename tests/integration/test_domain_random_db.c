@@ -180,6 +180,9 @@ static void audits_agree(uint64_t seed) {
   char root[45];
   aidreg_b64_encode_to(vr.checkpoint.root, 32, root, sizeof root);
   static const char *const dates[] = {"2023-06-30", "2024-12-31", "2027-01-01"};
+  size_t kept;
+  uint64_t entries, replayed0, replayed1 = 0, replayed;
+  aidreg_audit_cache_stats(&kept, &entries, &replayed0);
   for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
     aidreg_audit_query q = {.as_of = dates[i], .origin = vr.checkpoint.origin, .size = vr.checkpoint.size, .root = root};
     json_t *off = NULL, *srv = NULL;
@@ -187,6 +190,15 @@ static void audits_agree(uint64_t seed) {
     aidreg_problem_clear(&p);
     CHECK_MSG(aidreg_audit_report(offline_audit, &q, &off, err, sizeof err) == 0, "%s", err);
     CHECK_MSG(aidreg_audit_latest(reg, code, &q, &srv, &p) == 0, "%s", p.detail);
+    /* The server's replay is kept (one ledger: the limit main sets) and not replayed again
+     * while the checkpoint stays. */
+    aidreg_audit_cache_stats(&kept, &entries, &replayed);
+    CHECK_MSG(kept == 1 && entries == vr.checkpoint.size, "kept %zu ledgers, %llu entries", kept,
+              (unsigned long long)entries);
+    if (i == 0) replayed1 = replayed;
+    CHECK_MSG(replayed - replayed0 == vr.checkpoint.size && replayed == replayed1,
+              "replayed %llu entries for a ledger of %llu", (unsigned long long)(replayed - replayed0),
+              (unsigned long long)vr.checkpoint.size);
     CHECK_MSG(off && srv && json_equal(off, srv), "seed %llu as of %s: the server's and the offline audit differ",
               (unsigned long long)seed, dates[i]);
     if (i == 2) fprintf(stderr, "  audit as of %s: %zu findings, the same in the server\n", dates[i],
@@ -336,6 +348,7 @@ int main(void) {
   const char *s = getenv("AIDREG_TEST_SEED"), *rs = getenv("AIDREG_TEST_RUNS"), *os = getenv("AIDREG_TEST_OPS");
   int runs = rs ? atoi(rs) : 3, ops = os ? atoi(os) : 600;
   uint64_t seed = s ? strtoull(s, NULL, 10) : ((uint64_t)time(NULL) << 16 ^ randombytes_random());
+  aidreg_audit_cache_limit(1, 10000000); /* each new ledger evicts the one before */
   for (int i = 0; i < runs; i++) run(seed + (uint64_t)i, ops);
   ar_db_close(db);
   aidreg_registry_close(reg2);

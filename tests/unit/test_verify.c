@@ -479,6 +479,70 @@ static void test_leaf_tampers(void) {
   destroy(&m);
 }
 
+/* The pool (verify_pool.c) hashes leaves and checks signatures ahead of the judge on
+ * several threads: the verdict, its index and its message must be the serial path's. */
+static void run_with(mem *m, unsigned threads, aidreg_verify_result *res) {
+  aidreg_verify_source src;
+  source(m, &src);
+  aidreg_verify_options opt = {.vkey = vkey, .ledger = COUNTY, .threads = threads};
+  int rc = aidreg_verify_run(&src, &opt, res);
+  CHECK((rc == 0) == (res->failure.kind == AIDREG_VF_NONE));
+}
+
+static void expect_same(mem *m, aidreg_verify_kind kind, int64_t index) {
+  aidreg_verify_result serial, parallel;
+  run_with(m, 1, &serial);
+  run_with(m, 4, &parallel);
+  CHECK_MSG(serial.failure.kind == kind, "serial: kind %s", aidreg_verify_kind_name(serial.failure.kind));
+  CHECK_MSG(parallel.failure.kind == kind, "parallel: kind %s", aidreg_verify_kind_name(parallel.failure.kind));
+  if (index >= 0) CHECK(parallel.failure.has_index && parallel.failure.index == (uint64_t)index);
+  CHECK(serial.failure.has_index == parallel.failure.has_index && serial.failure.index == parallel.failure.index);
+  CHECK_MSG(strcmp(serial.failure.message, parallel.failure.message) == 0, "serial \"%s\" parallel \"%s\"",
+            serial.failure.message, parallel.failure.message);
+  CHECK(serial.leaves == parallel.leaves && serial.signatures == parallel.signatures);
+}
+
+static void flip_signed_byte(mem *m, uint64_t i) {
+  char *pl = strstr((char *)m->leaf[i], "\"payload\":\"") + 11;
+  pl[5] = pl[5] == 'A' ? 'B' : 'A';
+}
+
+static void test_parallel_same_verdict(void) {
+  mem m;
+  build(&m, N, NULL);
+  expect_same(&m, AIDREG_VF_NONE, -1);
+  /* A bad signature in the second bundle (prepared while the first is judged). */
+  flip_signed_byte(&m, 270);
+  rebuild_tree(&m, 1, 0);
+  expect_same(&m, AIDREG_VF_SIGNATURE, 270);
+  /* ... and an earlier one in the first bundle: the first in log order is named. */
+  flip_signed_byte(&m, 40);
+  rebuild_tree(&m, 1, 0);
+  expect_same(&m, AIDREG_VF_SIGNATURE, 40);
+  destroy(&m);
+  /* A leaf hash that differs from its tile, before a bad signature later on. */
+  build(&m, N, NULL);
+  flip_signed_byte(&m, 200);
+  rebuild_tree(&m, 1, 0);
+  uint8_t *t = (uint8_t *)strstr((char *)m.leaf[17], "2026-02-01");
+  t[3] = '7';
+  expect_same(&m, AIDREG_VF_LEAF_HASH, 17);
+  destroy(&m);
+  /* A leaf the pool cannot parse (a space), then a bad signature in the next bundle. */
+  build(&m, N, NULL);
+  flip_signed_byte(&m, 290);
+  uint8_t *b = malloc(m.len[250] + 1);
+  b[0] = '{';
+  b[1] = ' ';
+  memcpy(b + 2, m.leaf[250] + 1, m.len[250] - 1);
+  free(m.leaf[250]);
+  m.leaf[250] = b;
+  m.len[250]++;
+  rebuild_tree(&m, 1, 0);
+  expect_same(&m, AIDREG_VF_LAYOUT, 250);
+  destroy(&m);
+}
+
 static void test_tile_tampers(void) {
   mem m;
   build(&m, N, NULL);
@@ -651,6 +715,7 @@ int main(void) {
   test_geometry();
   test_honest();
   test_leaf_tampers();
+  test_parallel_same_verdict();
   test_tile_tampers();
   test_checkpoint_tampers();
   test_entry_rules();
