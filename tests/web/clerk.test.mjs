@@ -152,6 +152,9 @@ await step('allocation plan with its 四议 steps and minutes: lines ≠ sources
   ok(await page.$('#receipt'), 'accepted: ' + await page.textContent('main'));
   const p = (await get(`/v1/ledgers/${LEDGER}/plans/${planId}`)).body;
   ok(p.state === 'drafted' && p.total_fen === 89950 && p.village === VILLAGE && p.steps.length === 4, 'plan stored: ' + JSON.stringify(p).slice(0, 300));
+  const minutes = crypto.createHash('sha256').update('会议记录 2').digest('hex');
+  const blob = await fetch(`${URL0}/v1/ledgers/${LEDGER}/blobs/${minutes}`);
+  ok(blob.status === 200 && (await blob.text()) === '会议记录 2', 'the minutes file itself uploaded with the plan: ' + blob.status);
 });
 
 await step('township review and county filing, then the clerk publishes the notice', async () => {

@@ -4,6 +4,7 @@
 // prefixed "<field>-<i>-" so that every input has its own id.
 import { t, addStrings } from './i18n.js';
 import { h, sha256hex } from './util.js';
+import { keepFile } from './photos.js';
 
 addStrings({
   'items.add': '添加一项', 'items.remove': '删除此项', 'items.min': '至少需要 {n} 项', 'form.sha256': '请选择文件或填写 64 位 SHA-256',
@@ -54,15 +55,17 @@ export function objectField(name, p, id, initial, buildForm) {
   return { input, read: () => f.read(), validate: (r) => (r.errors ? [t('form.items')] : [null, r.body]) };
 }
 
-// The hash of a file chosen here (the file itself goes to the server by the attachments'
-// upload); or a hash pasted. The value is the 64 lowercase hex digits.
+// The hash of a file chosen here (the file itself kept, signed, and uploaded with the next
+// sync: photos.js keepFile); or a hash pasted. The value is the 64 lowercase hex digits.
 export function sha256Field(name, p, id, initial) {
   const text = h('input', { type: 'text', id, name, 'data-field': name, class: 'mono', autocomplete: 'off', maxlength: '64',
     placeholder: t('file.paste'), value: initial || '' });
   const file = h('input', { type: 'file', id: id + '-file', 'aria-label': t('file.choose') });
   file.addEventListener('change', async () => {
     const f = file.files?.[0];
-    if (f) text.value = await sha256hex(await f.arrayBuffer());
+    if (!f) return;
+    const bytes = new Uint8Array(await f.arrayBuffer());
+    text.value = (await keepFile(bytes, f.type)) || (await sha256hex(bytes));
   });
   const input = h('div', { class: 'filehash' }, h('span', { class: 'muted' }, t('file.choose')), file, text);
   return { input, read: () => (text.value.trim() === '' ? undefined : text.value.trim().toLowerCase()) };

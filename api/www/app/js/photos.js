@@ -24,6 +24,14 @@ export async function downscale(file) {
 let origin = null;
 export const setOrigin = (o) => { origin = o; };
 
+// Keep a file (minutes, a contract) as it is, signed for upload with the next sync, when this
+// browser holds a key; its hex SHA-256 either way (a form without a key still shows the hash).
+export async function keepFile(bytes, type) {
+  const key = await loadKey();
+  if (!key) return null;
+  return blobs.keep(key, origin || `localhost/${key.ledger}`, bytes, type || 'application/octet-stream');
+}
+
 // {el, read() -> [sha256...]} for a form field named name.
 export function photoField(name) {
   const list = [];
