@@ -10,6 +10,7 @@ import { signEvent, event } from './dsse.js';
 import { buildForm, describe } from './form.js';
 import { t } from './i18n.js';
 import { h } from './util.js';
+import { setOrigin } from './photos.js';
 
 export async function originOf(ledger) {
   try { return (await api.ledgers()).ledgers.find((l) => l.code === ledger)?.origin || await api.origin(ledger); }
@@ -21,6 +22,7 @@ export async function recordFlow(ui, o) {
   const { key, subject, type, schema } = o;
   const origin = await originOf(key.ledger);
   await store.put('meta', origin, 'origin:' + key.ledger); // offline next time
+  setOrigin(origin); // the files a form keeps are signed for this ledger's origin
   const form = buildForm(schema, o.initial || {}, o.formOpts || {});
   const slot = h('div', { id: 'outcome' });
   const review = h('button', { class: 'btn', type: 'button', id: 'review' }, t('form.review'));
