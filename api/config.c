@@ -64,6 +64,9 @@ static const char usage[] =
     "                            is X-Real-IP taken as the client's address (default: none)\n"
     "  --db-pool N               [AIDREG_DB_POOL] database connections for reads (default: the\n"
     "                            library's, 8)\n"
+    "  --db-timeout SECONDS      [AIDREG_DB_TIMEOUT] longest wait for any one answer of PostgreSQL\n"
+    "                            (and for a connection to it); past it the request is answered 503\n"
+    "                            with Retry-After and the connection made again (default 10)\n"
     "  --migrate-only            apply pending migrations, then exit\n"
     "  --help                    this text\n"
     "\n"
@@ -219,6 +222,7 @@ int config_load(server_config *c, int argc, char **argv) {
   c->header_timeout = 10;
   c->request_timeout = 60;
   c->shutdown_grace = 30;
+  c->db_timeout = 10;
   /* One worker per core: submissions suspend rather than block (MEASURED.md: a pool with
    * suspend/resume beat thread per connection, and so it does here: docs/benchmark.md). */
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -237,6 +241,7 @@ int config_load(server_config *c, int argc, char **argv) {
     {"AIDREG_ADDRESS_RATE", "--address-rate", 0, 1000000, &c->address_rate},
     {"AIDREG_MAX_SIGNATURES", "--max-signatures", 0, 1000000, &c->max_signatures},
     {"AIDREG_MAX_APPENDERS", "--max-appenders", 0, 65536, &c->max_appenders},
+    {"AIDREG_DB_TIMEOUT", "--db-timeout", 1, 3600, &c->db_timeout},
   };
   const size_t nnum = sizeof nums / sizeof nums[0];
   enum { O_NUM = 0x100, O_BIND = 0x200, O_DB, O_OWNER, O_KEY, O_HOST, O_TOKEN, O_TOKEN_FILE, O_MIGRATE, O_HELP, O_PROXY };
@@ -255,6 +260,7 @@ int config_load(server_config *c, int argc, char **argv) {
     {"address-rate", required_argument, NULL, O_NUM + 10},
     {"max-signatures", required_argument, NULL, O_NUM + 11},
     {"max-appenders", required_argument, NULL, O_NUM + 12},
+    {"db-timeout", required_argument, NULL, O_NUM + 13},
     {"bind", required_argument, NULL, O_BIND},
     {"database-url", required_argument, NULL, O_DB},
     {"owner-database-url", required_argument, NULL, O_OWNER},

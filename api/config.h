@@ -23,6 +23,7 @@ typedef struct {
   const char *trusted_proxy;      /* AIDREG_TRUSTED_PROXY, --trusted-proxy address (none) */
   unsigned key_rate, address_rate; /* AIDREG_KEY_RATE, AIDREG_ADDRESS_RATE (0 = the library's default) */
   unsigned max_signatures, max_appenders; /* AIDREG_MAX_SIGNATURES, AIDREG_MAX_APPENDERS (ditto) */
+  unsigned db_timeout;            /* AIDREG_DB_TIMEOUT, --db-timeout seconds (10) */
   bool migrate_only;              /* --migrate-only */
 } server_config;
 

@@ -146,7 +146,7 @@ int aidreg_audit_latest_report(aidreg_registry *r, const char *code, const aidre
   rc = 0;
 out:
   ar_db_cmd(c, "ROLLBACK");
-  ar_db_pool_put(&r->pool, c);
+  ar_db_pool_put_read(&r->pool, c, p);
   pthread_mutex_unlock(&mu);
   free(note);
   return rc;

@@ -37,6 +37,7 @@ typedef struct {
   char origin[256];
   const aidreg_keypair *log_key; /* signs checkpoints */
   int64_t max_clock_skew;
+  unsigned db_timeout_ms; /* the appender's connection: ar_db_connect_deadline (0: none) */
 } append_ledger;
 
 /* Sequences items (in order) into the ledger; fills every item's res. `create` means

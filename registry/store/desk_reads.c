@@ -89,7 +89,7 @@ static db_conn *open_read(aidreg_registry *r, const char *code, json_t **names, 
     return NULL;
   }
   if (!(*names = ar_read_place_names(c, code, p))) {
-    ar_db_pool_put(&r->pool, c);
+    ar_db_pool_put_read(&r->pool, c, p);
     return NULL;
   }
   return c;
@@ -143,7 +143,7 @@ int aidreg_state_township_summary(aidreg_registry *r, const char *code, const ch
   PQclear(m);
   PQclear(pd);
   json_decref(names);
-  ar_db_pool_put(&r->pool, c);
+  ar_db_pool_put_read(&r->pool, c, p);
   if (rc) {
     json_decref(*out);
     *out = NULL;
@@ -182,7 +182,7 @@ int aidreg_state_keys(aidreg_registry *r, const char *code, json_t **out, aidreg
   if (rc == 0) rc = finish_all(code, items, names, out, p);
   else json_decref(items);
   json_decref(names);
-  ar_db_pool_put(&r->pool, c);
+  ar_db_pool_put_read(&r->pool, c, p);
   return rc;
 }
 
@@ -214,7 +214,7 @@ int aidreg_state_settings(aidreg_registry *r, const char *code, json_t **out, ai
   json_decref(doc);
   json_decref(defaults);
   json_decref(names);
-  ar_db_pool_put(&r->pool, c);
+  ar_db_pool_put_read(&r->pool, c, p);
   if (rc) {
     json_decref(*out);
     *out = NULL;
@@ -292,7 +292,7 @@ int aidreg_state_incomes(aidreg_registry *r, const char *code, const aidreg_stat
   PQclear(res);
   PQclear(cnt);
   json_decref(names);
-  ar_db_pool_put(&r->pool, c);
+  ar_db_pool_put_read(&r->pool, c, p);
   return rc;
 }
 
@@ -332,7 +332,7 @@ int aidreg_state_notices(aidreg_registry *r, const char *code, json_t **out, aid
   if (rc == 0) rc = finish_all(code, items, names, out, p);
   else json_decref(items);
   json_decref(names);
-  ar_db_pool_put(&r->pool, c);
+  ar_db_pool_put_read(&r->pool, c, p);
   return rc;
 }
 
@@ -366,6 +366,6 @@ int aidreg_state_findings(aidreg_registry *r, const char *code, json_t **out, ai
   if (rc == 0) rc = finish_all(code, items, names, out, p);
   else json_decref(items);
   json_decref(names);
-  ar_db_pool_put(&r->pool, c);
+  ar_db_pool_put_read(&r->pool, c, p);
   return rc;
 }

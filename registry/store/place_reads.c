@@ -97,6 +97,6 @@ out:
   PQclear(known);
   PQclear(places);
   PQclear(counts);
-  ar_db_pool_put(&r->pool, c);
+  ar_db_pool_put_read(&r->pool, c, p);
   return rc;
 }

@@ -42,7 +42,7 @@ static int ledger_size(db_conn *c, const char *code, uint64_t *size, aidreg_prob
 int aidreg_registry_ledgers(aidreg_registry *r, json_t **out, aidreg_problem *p) {
   WITH_CONN(r, c, p);
   PGresult *res = ar_db_run(c, &q_ledgers, 0, NULL, NULL);
-  ar_db_pool_put(&r->pool, c);
+  ar_db_pool_put_read(&r->pool, c, p);
   if (!res) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
   json_t *list = json_array();
   for (int i = 0; list && i < PQntuples(res); i++) {
@@ -78,12 +78,45 @@ json_t *aidreg_registry_tree_sizes(aidreg_registry *r) {
   return out;
 }
 
-bool aidreg_registry_healthy(aidreg_registry *r) {
-  db_conn *c = ar_db_pool_get(&r->pool);
-  if (!c) return false;
-  bool ok = ar_db_cmd(c, "SELECT 1") == 0;
-  ar_db_pool_put(&r->pool, c);
-  return ok;
+bool aidreg_registry_healthy(aidreg_registry *r) { return aidreg_registry_health(r, NULL, 0) == AIDREG_DB_OK; }
+
+const char *aidreg_db_health_name(aidreg_db_health h) {
+  static const char *const names[] = {"ok", "unreachable", "slow", "busy", "failing"};
+  return (unsigned)h < sizeof names / sizeof names[0] ? names[h] : "failing";
+}
+
+aidreg_db_health aidreg_registry_health(aidreg_registry *r, char *why, size_t cap) {
+  char msg[200] = "";
+  int failure;
+  aidreg_db_health h = AIDREG_DB_OK;
+  db_conn *c = ar_db_pool_get_why(&r->pool, &failure, msg, sizeof msg);
+  if (!c && failure == DB_POOL_BUSY) {
+    h = AIDREG_DB_BUSY;
+    if (why) snprintf(why, cap, "数据库连接全部占用 / every database connection is busy (the database is slow or "
+                                "overloaded)");
+  } else if (!c && strstr(msg, "timeout expired")) {
+    /* Something accepted the connection but did not answer within connect_timeout. */
+    h = AIDREG_DB_SLOW;
+    if (why) snprintf(why, cap, "数据库响应过慢 / the database is slow: a connection was not set up within the "
+                                "deadline (%s)", msg);
+  } else if (!c) {
+    h = AIDREG_DB_UNREACHABLE;
+    if (why) snprintf(why, cap, "数据库不可达 / the database is unreachable: %s", msg);
+  } else {
+    if (ar_db_cmd(c, "SELECT 1") != 0) {
+      bool slow = c->timed_out;
+      h = slow ? AIDREG_DB_SLOW : ar_db_lost(c) ? AIDREG_DB_UNREACHABLE : AIDREG_DB_FAILING;
+      if (why && slow)
+        snprintf(why, cap, "数据库响应过慢 / the database is slow: no answer within %u ms", c->deadline_ms);
+      else if (why)
+        snprintf(why, cap, "%s: %.*s",
+                 h == AIDREG_DB_UNREACHABLE ? "数据库连接中断 / the database connection was lost"
+                                            : "数据库返回错误 / the database answers with an error",
+                 (int)strcspn(ar_db_error(c), "\n"), ar_db_error(c));
+    }
+    ar_db_pool_put(&r->pool, c);
+  }
+  return h;
 }
 
 int aidreg_registry_checkpoint(aidreg_registry *r, const char *code, char **note, aidreg_problem *p) {
@@ -95,7 +128,7 @@ int aidreg_registry_checkpoint(aidreg_registry *r, const char *code, char **note
     if (found <= 0) rc = aidreg_problem_set(p, found < 0 ? AIDREG_E_INTERNAL : AIDREG_E_NOT_FOUND, NULL,
                                             "no checkpoint yet");
   }
-  ar_db_pool_put(&r->pool, c);
+  ar_db_pool_put_read(&r->pool, c, p);
   return rc;
 }
 
@@ -151,7 +184,7 @@ int aidreg_registry_tile(aidreg_registry *r, const char *code, const aidreg_tile
   uint64_t size;
   int rc = ledger_size(c, code, &size, p);
   if (rc == 0) rc = tile_bytes(c, code, t, size, data, len, p);
-  ar_db_pool_put(&r->pool, c);
+  ar_db_pool_put_read(&r->pool, c, p);
   return rc;
 }
 
@@ -212,7 +245,7 @@ int aidreg_registry_entries(aidreg_registry *r, const char *code, uint64_t from,
       if (!*out) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
     }
   }
-  ar_db_pool_put(&r->pool, c);
+  ar_db_pool_put_read(&r->pool, c, p);
   return rc;
 }
 
@@ -234,7 +267,7 @@ int aidreg_registry_entry(aidreg_registry *r, const char *code, uint64_t index, 
       rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "cannot read entry");
     PQclear(res);
   }
-  ar_db_pool_put(&r->pool, c);
+  ar_db_pool_put_read(&r->pool, c, p);
   return rc;
 }
 
@@ -286,7 +319,7 @@ int aidreg_registry_inclusion(aidreg_registry *r, const char *code, bool index_k
                        "leaf_hash", lhs, "inclusion_proof", proof_array(proof, n));
     }
   }
-  ar_db_pool_put(&r->pool, c);
+  ar_db_pool_put_read(&r->pool, c, p);
   return rc;
 }
 
@@ -308,6 +341,6 @@ int aidreg_registry_consistency(aidreg_registry *r, const char *code, uint64_t f
       *out = json_pack("{s:I, s:I, s:o}", "from", (json_int_t)from, "to", (json_int_t)to, "consistency_proof",
                        proof_array(proof, n));
   }
-  ar_db_pool_put(&r->pool, c);
+  ar_db_pool_put_read(&r->pool, c, p);
   return rc;
 }

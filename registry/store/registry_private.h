@@ -29,6 +29,7 @@ struct aidreg_registry {
   int64_t max_clock_skew;
   unsigned max_signatures, max_appenders, appender_idle_s;
   size_t max_response_bytes;
+  unsigned db_timeout_ms;
   ar_ratelimit *key_rl, *address_rl, *lookup_rl; /* per key, per address, per ledger */
   db_pool pool;
   pthread_mutex_t mu; /* guards ledgers, every slot's members and nappenders */

@@ -187,7 +187,7 @@ out:
   json_decref(names);
   PQclear(res);
   PQclear(cnt);
-  ar_db_pool_put(&r->pool, c);
+  ar_db_pool_put_read(&r->pool, c, p);
   return rc;
 }
 
@@ -402,7 +402,7 @@ static int one(aidreg_registry *r, const char *code, const char *kind, const cha
         json_object_set_new(doc, "history_next", next >= 0 ? json_integer((json_int_t)next) : json_null()))
       rc = oom(p);
   }
-  ar_db_pool_put(&r->pool, c);
+  ar_db_pool_put_read(&r->pool, c, p);
   json_decref(log);
   if (rc) {
     json_decref(doc);
@@ -501,6 +501,6 @@ int aidreg_state_summary(aidreg_registry *r, const char *code, const char *villa
   PQclear(a);
   PQclear(m);
   PQclear(pd);
-  ar_db_pool_put(&r->pool, c);
+  ar_db_pool_put_read(&r->pool, c, p);
   return rc;
 }
