@@ -504,11 +504,17 @@ set datafile separator ','
 set key autotitle columnhead
 set multiplot layout 3,1 title '%s'
 set grid
+set xrange [0:*]
 set ylabel 'MiB'
 set yrange [0:*]
+set y2label 'MiB (PostgreSQL RSS)'
+set y2range [0:*]
+set y2tics
 plot '%s' using ($1/60):($2/1024) with lines lw 2 title 'server RSS', \\
      '' using ($1/60):($4/1024) with lines lw 2 title 'PostgreSQL PSS (all processes)', \\
-     '' using ($1/60):($3/1024) with lines title 'PostgreSQL RSS (all processes)'
+     '' using ($1/60):($3/1024) axes x1y2 with lines title 'PostgreSQL RSS (all processes, right axis)'
+unset y2tics
+unset y2label
 set ylabel 'ms'
 set logscale y
 set yrange [*:*]
@@ -564,9 +570,9 @@ def report(s, args, seconds):
         f.write("Samples every %d s: `%s`.\n\n```\n%s\n```\n\n" % (a.every, os.path.basename(csv_path),
                                                                   "\n".join(lines)))
         f.write("Mix of the acknowledged entries: %s.\n\n" % mix)
-        f.write("The machine has %d cores shared with other work while this ran: the rate and the latency are "
-                "those of this machine at that time, not a capacity figure (docs/benchmark.md has those).\n" %
-                os.cpu_count())
+        f.write("The machine has %d cores shared with other work while this ran (load average %.1f at the end): "
+                "the rate and the latency are those of this machine at that time, not a capacity figure "
+                "(docs/benchmark.md has those).\n" % (os.cpu_count(), os.getloadavg()[0]))
     return flat
 
 
@@ -608,6 +614,10 @@ def main():
         for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
             if marker in text:
                 s.fail("sanitizer report in %s (%s)" % (s.server_log, marker))
+    if s.total["refused"]:
+        s.fail("%d entries of the seed's history were refused (tools/dev.sh test checks that the demo "
+               "seed is accepted in full; the soak's counties are the same history under other codes)"
+               % s.total["refused"])
     for f in s.failures:
         log("failure: " + f)
     return 1 if s.failures else 0
