@@ -34,7 +34,6 @@ usage: tools/soak.py --build DIR [--minutes N] [--rate R] [--clients N] [--burst
 """
 
 import argparse
-import hashlib
 import http.client
 import importlib.util
 import json
@@ -42,7 +41,6 @@ import os
 import queue
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -52,10 +50,11 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "torture"))
 
 import aidreg_client as ac  # noqa: E402
+import cluster  # noqa: E402
 
-CLUSTER_SH = os.path.join(ROOT, "tests", "torture", "cluster.sh")
 SKIP = 77
 SEED_CODE = "522731"
 T0 = "2024-01-02T01:00:00Z"
@@ -174,22 +173,8 @@ class Soak:
 
     # ---------------------------------------------------------------- cluster and server
 
-    def cluster(self, *a):
-        r = subprocess.run(["bash", CLUSTER_SH, self.args.name] + list(a), stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)
-        if r.returncode != 0:
-            raise RuntimeError("cluster.sh %s failed: %s" % (" ".join(a), r.stderr.strip()[-2000:]))
-        return r.stdout
-
     def start(self):
-        pg = int(os.environ.get("AIDREG_PG_PORT") or 55433) + 30
-        http_port = int(os.environ.get("AIDREG_PORT") or 18080) + 30
-        out = self.cluster("start", self.build, str(pg), str(http_port))
-        self.env = dict(os.environ)
-        for line in out.splitlines():
-            k, _, v = line.partition("=")
-            if k.startswith("AIDREG_"):
-                self.env[k] = v
+        self.env = cluster.start(self.args.name, self.build, 30)
         # One address sends everything: the per-address limit is not what is soaked.
         self.env["AIDREG_ADDRESS_RATE"] = "1000000"
         self.env["AIDREG_PER_IP_LIMIT"] = "0"
@@ -215,16 +200,11 @@ class Soak:
             self.postmaster = int(f.readline())
 
     def stop_all(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if not cluster.terminate(self.proc, 60):
+            self.fail("the server ignored SIGTERM for 60 s")
         try:
-            self.cluster("stop")
-        except RuntimeError as e:
+            cluster.run(self.args.name, "stop")
+        except cluster.ClusterError as e:
             log(str(e))
 
     # ---------------------------------------------------------------- memory
@@ -588,11 +568,9 @@ def main():
     ap.add_argument("--stem", default="soak", help="file names: STEM.csv, STEM.png, STEM.md")
     ap.add_argument("--name", default="soak", help="cluster name (state in var/NAME)")
     args = ap.parse_args()
-    if os.geteuid() != 0:
-        print("skipped: the private cluster needs root (runuser -u postgres)")
-        return SKIP
-    if not shutil.which("runuser") or subprocess.run(["id", "postgres"], capture_output=True).returncode != 0:
-        print("skipped: no postgres account (install postgresql)")
+    why = cluster.cannot_run()
+    if why:
+        print("skipped: " + why)
         return SKIP
     os.makedirs(args.out, exist_ok=True)
     s = Soak(args)
@@ -608,12 +586,8 @@ def main():
         s.stop_all()
     if getattr(s, "samples", None):
         report(s, args, time.time() - t0)
-    if s.server_log and os.path.exists(s.server_log):
-        with open(s.server_log, errors="replace") as f:
-            text = f.read()
-        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
-            if marker in text:
-                s.fail("sanitizer report in %s (%s)" % (s.server_log, marker))
+    for msg in cluster.sanitizer_reports(s.server_log):
+        s.fail(msg)
     if s.total["refused"]:
         s.fail("%d entries of the seed's history were refused (tools/dev.sh test checks that the demo "
                "seed is accepted in full; the soak's counties are the same history under other codes)"

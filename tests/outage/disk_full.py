@@ -29,13 +29,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import harness  # noqa: E402
-from harness import Failure  # noqa: E402
+from harness import Failure, SkipTest  # noqa: E402
 
 TABLESPACE = "aidreg_small"
 
@@ -225,10 +224,6 @@ class DiskFull(harness.Harness):
         self.drop_fs()
 
 
-class SkipTest(Exception):
-    pass
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", required=True)
@@ -239,27 +234,7 @@ def main():
     ap.add_argument("--name", default=None, help="cluster name (var/NAME; default diskfull-<build>)")
     args = ap.parse_args()
     args.name = args.name or "diskfull-" + os.path.basename(os.path.abspath(args.build))
-    why = harness.can_run()
-    if why:
-        print("skipped: " + why)
-        return harness.SKIP
-    d = DiskFull(args)
-    t0 = time.time()
-    skipped = None
-    try:
-        d.run()
-    except SkipTest as e:
-        skipped = str(e)
-    except Failure as e:
-        d.fail(str(e))
-    except Exception as e:
-        d.fail("harness error: %r" % e)
-    finally:
-        d.stop()
-    if skipped:
-        print("skipped: %s" % skipped)
-        return harness.SKIP
-    return d.finish(t0)
+    return DiskFull(args).main()
 
 
 if __name__ == "__main__":

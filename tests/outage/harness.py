@@ -8,8 +8,6 @@ import base64
 import hashlib
 import json
 import os
-import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -21,14 +19,20 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "interop"))
 
+sys.path.insert(0, os.path.join(ROOT, "tests", "torture"))
+
 import aidreg_client as ac  # noqa: E402
 import c2sp  # noqa: E402
+import cluster  # noqa: E402
 
-CLUSTER_SH = os.path.join(ROOT, "tests", "torture", "cluster.sh")
 SKIP = 77
 
 
 class Failure(Exception):
+    pass
+
+
+class SkipTest(Exception):
     pass
 
 
@@ -41,15 +45,6 @@ def free_port(start):
                 return p
             except OSError:
                 p += 1
-
-
-def can_run():
-    """None, or why this machine cannot run a private cluster."""
-    if os.geteuid() != 0:
-        return "the private cluster needs root (runuser -u postgres)"
-    if not shutil.which("runuser") or subprocess.run(["id", "postgres"], capture_output=True).returncode != 0:
-        return "no postgres account (install postgresql)"
-    return None
 
 
 class Harness:
@@ -78,22 +73,19 @@ class Harness:
     # ---------------------------------------------------------------- cluster and server
 
     def cluster(self, *a):
-        r = subprocess.run(["bash", CLUSTER_SH, self.name] + list(a), stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)
-        if r.returncode != 0:
-            raise Failure("cluster.sh %s failed: %s" % (" ".join(a), r.stderr.strip()[-2000:]))
-        return r.stdout
+        try:
+            return cluster.run(self.name, *a)
+        except cluster.ClusterError as e:
+            raise Failure(str(e))
 
     def start_cluster(self, offset):
-        """The cluster on AIDREG_PG_PORT + offset (or the next free), the server's environment."""
+        """The cluster on AIDREG_PG_PORT + offset (or the next free), the server's environment.
+        Returns that PostgreSQL port."""
+        try:
+            self.env = cluster.start(self.name, self.build, offset)
+        except cluster.ClusterError as e:
+            raise Failure(str(e))
         pg = int(os.environ.get("AIDREG_PG_PORT") or 55433) + offset
-        http = int(os.environ.get("AIDREG_PORT") or 18080) + offset
-        out = self.cluster("start", self.build, str(pg), str(http))
-        self.env = dict(os.environ)
-        for line in out.splitlines():
-            k, _, v = line.partition("=")
-            if k.startswith("AIDREG_"):
-                self.env[k] = v
         self.direct_url = self.env["AIDREG_DATABASE_URL"]
         self.url = self.env["AIDREG_URL"]
         self.server_log = os.path.join(self.state, "server.log")
@@ -123,24 +115,14 @@ class Harness:
         self.log("ledger %s on %s" % (self.lg.code, self.url))
 
     def stop_server(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                self.fail("the server ignored SIGTERM for 60 s")
-                self.proc.kill()
-                self.proc.wait()
-            if self.proc.returncode not in (0, None):
-                self.fail("the server exited with status %s on SIGTERM" % self.proc.returncode)
+        if not cluster.terminate(self.proc, 60):
+            self.fail("the server ignored SIGTERM for 60 s")
+        elif self.proc and self.proc.returncode not in (0, None):
+            self.fail("the server exited with status %s on SIGTERM" % self.proc.returncode)
 
     def sanitizer_check(self):
-        if self.server_log and os.path.exists(self.server_log):
-            with open(self.server_log, errors="replace") as f:
-                text = f.read()
-            for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
-                if marker in text:
-                    self.fail("sanitizer report in %s (%s)" % (self.server_log, marker))
+        for msg in cluster.sanitizer_reports(self.server_log):
+            self.fail(msg)
 
     # ---------------------------------------------------------------- requests
 
@@ -289,6 +271,29 @@ class Harness:
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
             if r.returncode != 0:
                 self.fail("aidreg verify (%s) failed: %s" % (what, r.stdout.strip()[-1000:]))
+
+    def main(self):
+        """run(), then stop() whatever happened; prints the counts; the exit status (77: skipped)."""
+        why = cluster.cannot_run()
+        if why:
+            print("skipped: " + why)
+            return SKIP
+        t0 = time.time()
+        skipped = None
+        try:
+            self.run()
+        except SkipTest as e:
+            skipped = str(e)
+        except Failure as e:
+            self.fail(str(e))
+        except Exception as e:  # the harness itself: still stop what it started
+            self.fail("harness error: %r" % e)
+        finally:
+            self.stop()
+        if skipped:
+            print("skipped: %s" % skipped)
+            return SKIP
+        return self.finish(t0)
 
     def finish(self, t0):
         """Prints the counts and failures; the exit status."""

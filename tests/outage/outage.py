@@ -40,7 +40,6 @@ import json
 import os
 import re
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -141,21 +140,7 @@ def main():
         if m not in EXPECT_HEALTH:
             ap.error("unknown mode %s" % m)
     args.name = args.name or "outage-" + os.path.basename(os.path.abspath(args.build))
-    why = harness.can_run()
-    if why:
-        print("skipped: " + why)
-        return harness.SKIP
-    o = Outage(args)
-    t0 = time.time()
-    try:
-        o.run()
-    except Failure as e:
-        o.fail(str(e))
-    except Exception as e:
-        o.fail("harness error: %r" % e)
-    finally:
-        o.stop()
-    return o.finish(t0)
+    return Outage(args).main()
 
 
 if __name__ == "__main__":
