@@ -84,6 +84,9 @@ static const char usage_more[] =
     "                            how many make a checkpoint witnessed (docs/witness.md)\n"
     "  --db-pool N               [AIDREG_DB_POOL] database connections for reads (default: the\n"
     "                            library's, 8)\n"
+    "  --db-timeout SECONDS      [AIDREG_DB_TIMEOUT] longest wait for any one answer of PostgreSQL\n"
+    "                            (and for a connection to it); past it the request is answered 503\n"
+    "                            with Retry-After and the connection made again (default 10)\n"
     "  --migrate-only            apply pending migrations, then exit\n"
     "  --help                    this text\n"
     "\n"
@@ -243,6 +246,7 @@ int config_load(server_config *c, int argc, char **argv) {
   c->request_timeout = 60;
   c->shutdown_grace = 30;
   c->max_blob_bytes = AIDREG_BLOB_MAX_DEFAULT;
+  c->db_timeout = 10;
   /* One worker per core: submissions suspend rather than block (MEASURED.md: a pool with
    * suspend/resume beat thread per connection, and so it does here: docs/benchmark.md). */
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -263,6 +267,7 @@ int config_load(server_config *c, int argc, char **argv) {
     {"AIDREG_MAX_APPENDERS", "--max-appenders", 0, 65536, &c->max_appenders},
     /* at most a client address's share of the bodies' memory budget (upload.h: 32 MiB) */
     {"AIDREG_MAX_BLOB_BYTES", "--max-blob-bytes", 1, 32u * 1024u * 1024u, &c->max_blob_bytes},
+    {"AIDREG_DB_TIMEOUT", "--db-timeout", 1, 3600, &c->db_timeout},
   };
   const size_t nnum = sizeof nums / sizeof nums[0];
   enum { O_NUM = 0x100, O_BIND = 0x200, O_DB, O_OWNER, O_KEY, O_HOST, O_TOKEN, O_TOKEN_FILE, O_MIGRATE, O_HELP, O_PROXY, O_WITNESS, O_READ_DB, O_MAP };
@@ -283,6 +288,7 @@ int config_load(server_config *c, int argc, char **argv) {
     {"max-signatures", required_argument, NULL, O_NUM + 11},
     {"max-appenders", required_argument, NULL, O_NUM + 12},
     {"max-blob-bytes", required_argument, NULL, O_NUM + 13},
+    {"db-timeout", required_argument, NULL, O_NUM + 14},
     {"bind", required_argument, NULL, O_BIND},
     {"database-url", required_argument, NULL, O_DB},
     {"owner-database-url", required_argument, NULL, O_OWNER},

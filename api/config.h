@@ -27,6 +27,7 @@ typedef struct {
   unsigned max_signatures, max_appenders; /* AIDREG_MAX_SIGNATURES, AIDREG_MAX_APPENDERS (ditto) */
   unsigned max_blob_bytes;        /* AIDREG_MAX_BLOB_BYTES, --max-blob-bytes (10 MiB) */
   const char *witness_policy;     /* AIDREG_WITNESS_POLICY, --witness-policy FILE (none) */
+  unsigned db_timeout;            /* AIDREG_DB_TIMEOUT, --db-timeout seconds (10) */
   bool migrate_only;              /* --migrate-only */
 } server_config;
 

@@ -7,10 +7,18 @@
 #include "metrics.h"
 #include "reply.h"
 
+/* 200 {"status":"ok","database":"ok"}, or 503 with a problem whose detail and "database"
+ * member ("unreachable", "slow", "busy", "failing") say what is wrong. */
 enum MHD_Result h_healthz(httpd_request *rq) {
-  if (!aidreg_registry_healthy(rq->srv->registry))
-    return reply_error(rq, AIDREG_E_UNAVAILABLE, NULL, "the database does not answer");
-  return reply_json(rq, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"));
+  char why[300];
+  aidreg_db_health h = aidreg_registry_health(rq->srv->registry, why, sizeof why);
+  if (h != AIDREG_DB_OK) {
+    aidreg_problem p;
+    aidreg_problem_clear(&p);
+    aidreg_problem_set(&p, AIDREG_E_UNAVAILABLE, NULL, "%s", why);
+    return reply_problem(rq, &p, json_pack("{s:s}", "database", aidreg_db_health_name(h)));
+  }
+  return reply_json(rq, MHD_HTTP_OK, json_pack("{s:s, s:s}", "status", "ok", "database", "ok"));
 }
 
 /* A label value: backslash, double quote and newline escaped. */

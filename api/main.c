@@ -67,6 +67,7 @@ static aidreg_registry *open_registry(const server_config *c) {
     .key_rate = c->key_rate, .key_burst = 20.0 * c->key_rate, .address_rate = c->address_rate,
     .address_burst = 10.0 * c->address_rate, /* 0: the library's defaults */
     .max_signatures = c->max_signatures, .max_appenders = c->max_appenders,
+    .db_timeout_ms = c->db_timeout * 1000u,
   };
   aidreg_registry *r = aidreg_registry_open(&rc, err, sizeof err);
   ledger_map_free(&map); /* the registry copied it */

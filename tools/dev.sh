@@ -38,6 +38,12 @@ usage: tools/dev.sh COMMAND [ARGS]
           (var/torture) and server on free ports, concurrent clients, 20 SIGKILLs of the
           server and 20 immediate stops of PostgreSQL by default, then every check; ARGS go
           to the harness (--kills N, --clients N, --pause S, --seed N). Needs root.
+  soak [--minutes N] [--rate R] [ARGS]
+          the soak (tools/soak.py): its own cluster (var/soak) and server, a closed-loop
+          burst to measure the maximum rate, then N minutes (default 60) at R entries/s
+          (default half that maximum) of the demo county's mix of entries over fresh
+          counties, sampling memory and latency every 10 s; writes docs/soak.{csv,png,md}
+          (--out DIR elsewhere) with the verdict whether they stayed flat. Needs root.
   bench   the benchmark: tools/bench.sh (release build in build-release/, its own cluster
           var/bench and server; ARGS go to it).
   bench-import  the 台账 import benchmark: tools/bench_import.py on the same harness
@@ -58,6 +64,7 @@ PACKAGES=(build-essential cmake pkg-config libpq-dev libmicrohttpd-dev libsodium
   libjansson-dev libcurl4-openssl-dev postgresql postgresql-contrib python3
   python3-cryptography clang libclang-rt-14-dev curl openssl nginx
   libzip-dev libexpat1-dev)
+PACKAGES+=(gnuplot-nox) # tools/soak.py plots its samples (docs/soak.png)
 # libzip-dev, libexpat1-dev: `aidreg import` reads XLSX (a ZIP of XML parts) with its own
 # small reader over them (tools/import/); the tests write their XLSX fixtures with python3's
 # zipfile, so no zip tool is needed.
@@ -379,6 +386,13 @@ cmd_torture() {
   exec "$PYTHON" "$AIDREG_ROOT/tests/torture/torture.py" --build "$AIDREG_ROOT/build" --kills 20 --pause 0.1 "$@"
 }
 
+cmd_soak() {
+  need_root
+  ensure_packages
+  BUILD_TARGETS="aidreg-server aidreg-cli" build_dir build
+  exec "$PYTHON" "$AIDREG_ROOT/tools/soak.py" --build "$AIDREG_ROOT/build" --out "$AIDREG_ROOT/docs" "$@"
+}
+
 # ---------------------------------------------------------------- bench, build, stop
 
 cmd_bench() {
@@ -414,6 +428,7 @@ case ${1:-} in
   bench-import) shift; AIDREG_BENCH_KIND=import cmd_bench "$@" ;;  # the 台账 import benchmark (docs/benchmark.md "Import")
   fuzz) shift; cmd_fuzz "$@" ;;
   torture) shift; cmd_torture "$@" ;;
+  soak) shift; cmd_soak "$@" ;;
   build) shift; cmd_build "$@" ;;
   stop) shift; cmd_stop "$@" ;;
   -h | --help | help) usage ;;

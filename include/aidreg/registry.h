@@ -47,6 +47,9 @@ typedef struct {
   unsigned max_batch;             /* group commit: most entries per transaction (default 1000) */
   unsigned read_timeout_ms;       /* statement_timeout of the read connections (10000) */
   unsigned pool_wait_ms;          /* longest wait for a free read connection, then 503 (5000) */
+  unsigned db_timeout_ms;         /* longest wait for any one answer of PostgreSQL, or for a
+                                   * connection to it, then 503 (10000); the statement_timeout
+                                   * of every connection is at most this */
   unsigned max_response_bytes;    /* a page of entries or of a history stops past this many bytes
                                    * of leaves (4 MiB); "next" says where to go on */
   int64_t max_clock_skew;         /* seconds an event's time may lead the server clock (600) */
@@ -175,6 +178,19 @@ void aidreg_registry_stats_get(aidreg_registry *r, aidreg_registry_stats *out);
 json_t *aidreg_registry_tree_sizes(aidreg_registry *r);
 /* true when the database answers. */
 bool aidreg_registry_healthy(aidreg_registry *r);
+/* The database as the server finds it now (one SELECT 1 on a read connection, within the
+ * configured db_timeout_ms): AIDREG_DB_OK, or what is wrong, with a sentence saying it
+ * (Chinese first, English beside it) in why. */
+typedef enum {
+  AIDREG_DB_OK,
+  AIDREG_DB_UNREACHABLE, /* no connection can be made (refused, reset, connect timeout) */
+  AIDREG_DB_SLOW,        /* connected, but no answer within db_timeout_ms */
+  AIDREG_DB_BUSY,        /* every read connection busy for pool_wait_ms */
+  AIDREG_DB_FAILING,     /* it answers with an error */
+} aidreg_db_health;
+aidreg_db_health aidreg_registry_health(aidreg_registry *r, char *why, size_t cap);
+/* "ok", "unreachable", "slow", "busy", "failing". */
+const char *aidreg_db_health_name(aidreg_db_health h);
 /* The origin a ledger code has on this server ("<log_host>/<code>") into out. */
 void aidreg_registry_origin(aidreg_registry *r, const char *code, char *out, size_t cap);
 

@@ -246,7 +246,7 @@ int aidreg_audit_latest_report(aidreg_registry *r, const char *code, const aidre
 out:
   evict(NULL);
   ar_db_cmd(c, "ROLLBACK");
-  ar_read_put(r, code, c);
+  ar_read_done(r, code, c, p);
   pthread_mutex_unlock(&mu);
   free(note);
   return rc;

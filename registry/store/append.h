@@ -40,6 +40,7 @@ typedef struct {
   const aidreg_keypair *log_key; /* signs checkpoints */
   int64_t max_clock_skew;
   domain_cache *cache; /* the appender's documents between batches (store/domain_db.h), or NULL */
+  unsigned db_timeout_ms; /* the appender's connection: ar_db_connect_deadline (0: none) */
 } append_ledger;
 
 /* Sequences items (in order) into the ledger; fills every item's res. `create` means

@@ -70,7 +70,7 @@ appender *ar_appender_start(const append_ledger *lg, const char *url, size_t max
   a->max_batch = max_batch ? max_batch : 1000;
   a->batch = malloc(a->max_batch * sizeof *a->batch);
   a->finished = malloc(a->max_batch * sizeof *a->finished);
-  if (!a->batch || !a->finished || !(a->conn = ar_db_connect(url, err, cap))) {
+  if (!a->batch || !a->finished || !(a->conn = ar_db_connect_deadline(url, lg->db_timeout_ms, err, cap))) {
     if (!a->conn && (!a->batch || !a->finished)) snprintf(err, cap, "out of memory");
     free(a->batch);
     free(a->finished);

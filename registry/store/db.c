@@ -2,14 +2,130 @@
 #include "store/db.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 static atomic_int next_stmt_id = 1;
+
+/* ---- waiting with a deadline --------------------------------------------------------
+ * Without a deadline (the CLI, the tests' tools) libpq's blocking calls are used as they
+ * are. With one (the server), every command is sent in nonblocking mode and each wait
+ * for the socket is bounded: a database that is slow, or a network that swallows packets
+ * without closing, must not hold a server thread (and every submitter behind it) forever. */
+
+static long long mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Until the socket is ready for events, or end: -1 past it. A socket already gone is
+ * "ready": libpq finds out and reports it. */
+static int wait_socket(db_conn *c, short events, long long end) {
+  for (;;) {
+    long long left = end - mono_ms();
+    if (left <= 0) return -1;
+    struct pollfd pfd = {PQsocket(c->pg), events, 0};
+    if (pfd.fd < 0) return 0;
+    int n = poll(&pfd, 1, (int)left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) return -1;
+    return 0;
+  }
+}
+
+/* Past the deadline: the socket is shut down, so that libpq sees the connection closed
+ * and fails what was in flight (whether it ran is unknown: the caller answers 503 and the
+ * next batch reads the ledger's state again). Made again on next use (ar_db_ensure). */
+static void expire(db_conn *c) {
+  if (!c->timed_out) fprintf(stderr, "aidreg: the database did not answer within %u ms; dropping the connection\n",
+                             c->deadline_ms);
+  c->timed_out = true;
+  int fd = PQsocket(c->pg);
+  if (fd >= 0) shutdown(fd, SHUT_RDWR);
+  (void)PQconsumeInput(c->pg);
+}
+
+/* Sends what libpq holds (nonblocking mode). 0, or -1 (lost, or past end). */
+static int flush_until(db_conn *c, long long end) {
+  for (;;) {
+    int f = PQflush(c->pg);
+    if (f <= 0) return f;
+    if (wait_socket(c, POLLOUT | POLLIN, end)) {
+      expire(c);
+      return -1;
+    }
+    if (!PQconsumeInput(c->pg)) return -1;
+  }
+}
+
+/* The next result of what was sent (PQgetResult), waiting at most the deadline. */
+static PGresult *next_result(db_conn *c) {
+  if (c->deadline_ms) {
+    long long end = mono_ms() + c->deadline_ms;
+    if (flush_until(c, end) == 0)
+      while (PQisBusy(c->pg)) {
+        if (wait_socket(c, POLLIN, end)) {
+          expire(c);
+          break;
+        }
+        if (!PQconsumeInput(c->pg)) break;
+      }
+  }
+  return PQgetResult(c->pg);
+}
+
+/* Every result of a command sent, as PQexec returns them: the last (or the first COPY
+ * state). NULL when nothing could be sent. */
+static PGresult *collect(db_conn *c, int sent) {
+  if (sent != 1) return NULL;
+  PGresult *last = NULL, *r;
+  while ((r = next_result(c)) != NULL) {
+    PQclear(last);
+    last = r;
+    ExecStatusType s = PQresultStatus(r);
+    if (s == PGRES_COPY_IN || s == PGRES_COPY_OUT || s == PGRES_COPY_BOTH) break;
+  }
+  return last;
+}
+
+static PGresult *exec_sql(db_conn *c, const char *sql) {
+  if (!c->deadline_ms) return PQexec(c->pg, sql);
+  return collect(c, PQsendQuery(c->pg, sql));
+}
+
+static PGresult *exec_prepare(db_conn *c, const char *name, const char *sql, int n) {
+  if (!c->deadline_ms) return PQprepare(c->pg, name, sql, n, NULL);
+  return collect(c, PQsendPrepare(c->pg, name, sql, n, NULL));
+}
+
+static PGresult *exec_prepared(db_conn *c, const char *name, int n, const char *const *params, const int *lengths,
+                               const int *formats, int result_format) {
+  if (!c->deadline_ms) return PQexecPrepared(c->pg, name, n, params, lengths, formats, result_format);
+  return collect(c, PQsendQueryPrepared(c->pg, name, n, params, lengths, formats, result_format));
+}
+
+/* PQputCopyData / PQputCopyEnd, which in nonblocking mode answer 0 when libpq's buffer is
+ * full: flush and try again, within the deadline. */
+static int copy_put(db_conn *c, const char *data, int len, const char *errormsg, bool end_of_data) {
+  long long end = mono_ms() + c->deadline_ms;
+  for (;;) {
+    int r = end_of_data ? PQputCopyEnd(c->pg, errormsg) : PQputCopyData(c->pg, data, len);
+    if (r != 0 || !c->deadline_ms) return r;
+    if (flush_until(c, end)) return -1;
+  }
+}
+
+bool ar_db_lost(const db_conn *c) { return c->timed_out || PQstatus(c->pg) == CONNECTION_BAD; }
+
+const char *ar_db_error(const db_conn *c) { return PQerrorMessage(c->pg); }
 
 static void on_notice(void *arg, const char *msg) {
   (void)arg;
@@ -20,26 +136,34 @@ static void on_notice(void *arg, const char *msg) {
  * whatever the server default says; a statement runs at most c->statement_timeout_ms. */
 static int configure(db_conn *c) {
   char sql[160];
+  if (c->deadline_ms && PQsetnonblocking(c->pg, 1)) return -1;
   snprintf(sql, sizeof sql, "SET synchronous_commit = on; SET statement_timeout = %u; SET TIME ZONE 'UTC'",
            c->statement_timeout_ms);
-  PGresult *r = PQexec(c->pg, sql);
+  PGresult *r = exec_sql(c, sql);
   bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
   PQclear(r);
   return ok ? 0 : -1;
 }
 
-db_conn *ar_db_connect(const char *url, char *err, size_t cap) {
+db_conn *ar_db_connect(const char *url, char *err, size_t cap) { return ar_db_connect_deadline(url, 0, err, cap); }
+
+db_conn *ar_db_connect_deadline(const char *url, unsigned deadline_ms, char *err, size_t cap) {
   db_conn *c = calloc(1, sizeof *c);
   if (!c) {
     snprintf(err, cap, "out of memory");
     return NULL;
   }
   snprintf(c->url, sizeof c->url, "%s", url);
-  c->statement_timeout_ms = DB_STATEMENT_TIMEOUT_MS;
+  c->statement_timeout_ms = deadline_ms && deadline_ms < DB_STATEMENT_TIMEOUT_MS ? deadline_ms : DB_STATEMENT_TIMEOUT_MS;
+  c->deadline_ms = deadline_ms;
   /* A default connect_timeout, so that an unreachable server is an error within seconds
    * rather than a thread blocked for minutes; one in the URL wins (it comes later). */
-  const char *const keys[] = {"connect_timeout", "dbname", NULL};
-  const char *const vals[] = {DB_CONNECT_TIMEOUT_S, url, NULL};
+  char connect_s[16], user_ms[16];
+  unsigned connect_secs = (deadline_ms + 999) / 1000;
+  snprintf(connect_s, sizeof connect_s, "%u", connect_secs < 2 ? 2 : connect_secs);
+  snprintf(user_ms, sizeof user_ms, "%u", deadline_ms);
+  const char *const keys[] = {"connect_timeout", "tcp_user_timeout", "dbname", NULL};
+  const char *const vals[] = {deadline_ms ? connect_s : DB_CONNECT_TIMEOUT_S, user_ms, url, NULL};
   c->pg = PQconnectdbParams(keys, vals, 1);
   if (PQstatus(c->pg) != CONNECTION_OK) {
     snprintf(err, cap, "cannot connect to PostgreSQL: %s", PQerrorMessage(c->pg));
@@ -67,10 +191,11 @@ void ar_db_close(db_conn *c) {
 }
 
 int ar_db_ensure(db_conn *c) {
-  if (PQstatus(c->pg) == CONNECTION_OK) return 0;
+  if (PQstatus(c->pg) == CONNECTION_OK && !c->timed_out) return 0;
   PQreset(c->pg);
   memset(c->prepared, 0, sizeof c->prepared);
   if (PQstatus(c->pg) != CONNECTION_OK) return -1;
+  c->timed_out = false;
   return configure(c);
 }
 
@@ -96,7 +221,7 @@ static int ensure_prepared(db_conn *c, db_stmt *st, int n, char name[16], char s
   }
   snprintf(name, 16, "s%d", id);
   if (c->prepared[id]) return 0;
-  PGresult *r = PQprepare(c->pg, name, st->sql, n, NULL);
+  PGresult *r = exec_prepare(c, name, st->sql, n);
   if (PQresultStatus(r) != PGRES_COMMAND_OK) {
     set_state(r, sqlstate);
     fprintf(stderr, "aidreg: prepare failed: %s-- %s\n", PQerrorMessage(c->pg), st->sql);
@@ -113,6 +238,8 @@ static int ensure_prepared(db_conn *c, db_stmt *st, int n, char name[16], char s
 static void failed(db_conn *c, PGresult *r, const char *sql, char sqlstate[6]) {
   set_state(r, sqlstate);
   const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+  /* statement_timeout: PostgreSQL's side of the same deadline (the caller answers 503). */
+  if (state && strcmp(state, "57014") == 0) c->timed_out = true;
   if (!state || strcmp(state, "23505") != 0)
     fprintf(stderr, "aidreg: query failed: %s-- %.200s\n", PQerrorMessage(c->pg), sql);
   PQclear(r);
@@ -137,12 +264,13 @@ PGresult *ar_db_run_binary(db_conn *c, db_stmt *st, int n, const char *const *pa
     char name[16];
     PGresult *r = NULL;
     if (ensure_prepared(c, st, n, name, sqlstate) == 0) {
-      r = PQexecPrepared(c->pg, name, n, params, lengths, formats, result_format);
+      r = exec_prepared(c, name, n, params, lengths, formats, result_format);
       ExecStatusType s = PQresultStatus(r);
       if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) return r;
       failed(c, r, st->sql, sqlstate);
     }
-    if (attempt > 0 || !lost_outside_tx(c, before) || ar_db_ensure(c)) return NULL;
+    /* Not after a deadline: the statement may have run, and a second wait would double it. */
+    if (attempt > 0 || c->timed_out || !lost_outside_tx(c, before) || ar_db_ensure(c)) return NULL;
     fprintf(stderr, "aidreg: the database connection was lost; reconnected, retrying once\n");
   }
 }
@@ -171,7 +299,7 @@ int ar_db_pipeline(db_conn *c, size_t n, const db_call *calls, PGresult **out) {
   if (!synced) sent = 0; /* nothing to read back: the connection is reset on next use */
   /* One result (then NULL) per statement sent, then the sync point. */
   for (size_t i = 0; i < sent; i++) {
-    PGresult *r = PQgetResult(c->pg);
+    PGresult *r = next_result(c);
     ExecStatusType s = PQresultStatus(r);
     if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
       if (out) out[i] = r;
@@ -181,11 +309,11 @@ int ar_db_pipeline(db_conn *c, size_t n, const db_call *calls, PGresult **out) {
       else PQclear(r);
       rc = -1;
     }
-    while ((r = PQgetResult(c->pg)) != NULL) PQclear(r);
+    while ((r = next_result(c)) != NULL) PQclear(r);
   }
   if (sent > 0) {
     PGresult *r;
-    while ((r = PQgetResult(c->pg)) != NULL) {
+    while ((r = next_result(c)) != NULL) {
       bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
       PQclear(r);
       if (sync) break;
@@ -212,13 +340,13 @@ int ar_db_do(db_conn *c, db_stmt *st, int n, const char *const *params) {
 
 int ar_db_cmd(db_conn *c, const char *sql) {
   PGTransactionStatusType before = PQtransactionStatus(c->pg);
-  PGresult *r = PQexec(c->pg, sql);
+  PGresult *r = exec_sql(c, sql);
   int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
   if (!ok) fprintf(stderr, "aidreg: %s failed: %s", sql, PQerrorMessage(c->pg));
   PQclear(r);
   /* BEGIN (or a SET) on a connection lost while idle: once more on a new one. */
-  if (!ok && lost_outside_tx(c, before) && ar_db_ensure(c) == 0) {
-    r = PQexec(c->pg, sql);
+  if (!ok && !c->timed_out && lost_outside_tx(c, before) && ar_db_ensure(c) == 0) {
+    r = exec_sql(c, sql);
     ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
     if (!ok) fprintf(stderr, "aidreg: %s failed again: %s", sql, PQerrorMessage(c->pg));
     PQclear(r);
@@ -227,16 +355,16 @@ int ar_db_cmd(db_conn *c, const char *sql) {
 }
 
 int ar_db_copy(db_conn *c, const char *copy_sql, const char *data, size_t len) {
-  PGresult *r = PQexec(c->pg, copy_sql);
+  PGresult *r = exec_sql(c, copy_sql);
   if (PQresultStatus(r) != PGRES_COPY_IN) {
     fprintf(stderr, "aidreg: %s failed: %s", copy_sql, PQerrorMessage(c->pg));
     PQclear(r);
     return -1;
   }
   PQclear(r);
-  int ok = PQputCopyData(c->pg, data, (int)len) == 1;
-  if (PQputCopyEnd(c->pg, ok ? NULL : "client error") != 1) ok = 0;
-  while ((r = PQgetResult(c->pg)) != NULL) {
+  int ok = copy_put(c, data, (int)len, NULL, false) == 1;
+  if (copy_put(c, NULL, 0, ok ? NULL : "client error", true) != 1) ok = 0;
+  while ((r = next_result(c)) != NULL) {
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
       fprintf(stderr, "aidreg: copy failed: %s", PQerrorMessage(c->pg));
       ok = 0;
@@ -315,6 +443,11 @@ void ar_db_buf_free(db_buf *b) {
 
 int ar_db_pool_init(db_pool *pool, const char *url, size_t size, unsigned statement_timeout_ms, unsigned wait_ms,
                     char *err, size_t cap) {
+  return ar_db_pool_init_deadline(pool, url, size, statement_timeout_ms, wait_ms, 0, err, cap);
+}
+
+int ar_db_pool_init_deadline(db_pool *pool, const char *url, size_t size, unsigned statement_timeout_ms,
+                             unsigned wait_ms, unsigned deadline_ms, char *err, size_t cap) {
   memset(pool, 0, sizeof *pool);
   snprintf(pool->url, sizeof pool->url, "%s", url);
   pool->free = calloc(size, sizeof *pool->free);
@@ -331,8 +464,9 @@ int ar_db_pool_init(db_pool *pool, const char *url, size_t size, unsigned statem
   pool->size = size;
   pool->wait_ms = wait_ms ? wait_ms : DB_POOL_WAIT_MS;
   for (size_t i = 0; i < size; i++) {
-    db_conn *c = ar_db_connect(url, err, cap);
-    if (c && statement_timeout_ms && ar_db_set_statement_timeout(c, statement_timeout_ms)) {
+    db_conn *c = ar_db_connect_deadline(url, deadline_ms, err, cap);
+    if (c && statement_timeout_ms && statement_timeout_ms < c->statement_timeout_ms &&
+        ar_db_set_statement_timeout(c, statement_timeout_ms)) {
       snprintf(err, cap, "cannot configure session: %s", PQerrorMessage(c->pg));
       ar_db_close(c);
       c = NULL;
@@ -346,7 +480,10 @@ int ar_db_pool_init(db_pool *pool, const char *url, size_t size, unsigned statem
   return 0;
 }
 
-db_conn *ar_db_pool_get(db_pool *pool) {
+db_conn *ar_db_pool_get(db_pool *pool) { return ar_db_pool_get_why(pool, NULL, NULL, 0); }
+
+db_conn *ar_db_pool_get_why(db_pool *pool, int *failure, char *why, size_t cap) {
+  if (failure) *failure = DB_POOL_OK;
   struct timespec until;
   clock_gettime(CLOCK_MONOTONIC, &until);
   until.tv_sec += pool->wait_ms / 1000;
@@ -358,11 +495,14 @@ db_conn *ar_db_pool_get(db_pool *pool) {
   if (pool->nfree == 0) {
     /* Every connection busy for wait_ms: the caller answers 503 rather than queue forever. */
     pthread_mutex_unlock(&pool->mu);
+    if (failure) *failure = DB_POOL_BUSY;
     return NULL;
   }
   db_conn *c = pool->free[--pool->nfree];
   pthread_mutex_unlock(&pool->mu);
   if (ar_db_ensure(c) != 0) {
+    if (failure) *failure = DB_POOL_UNREACHABLE;
+    if (why) snprintf(why, cap, "%.*s", (int)strcspn(PQerrorMessage(c->pg), "\n"), PQerrorMessage(c->pg));
     ar_db_pool_put(pool, c);
     return NULL;
   }
@@ -374,6 +514,14 @@ void ar_db_pool_put(db_pool *pool, db_conn *c) {
   pool->free[pool->nfree++] = c;
   pthread_cond_signal(&pool->cv);
   pthread_mutex_unlock(&pool->mu);
+}
+
+void ar_db_pool_put_read(db_pool *pool, db_conn *c, aidreg_problem *p) {
+  if (p && p->code == AIDREG_E_INTERNAL && ar_db_lost(c))
+    aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL,
+                       c->timed_out ? "数据库响应超时 / the database did not answer in time; retry"
+                                    : "数据库连接中断 / the database connection was lost; retry");
+  ar_db_pool_put(pool, c);
 }
 
 void ar_db_pool_destroy(db_pool *pool) {

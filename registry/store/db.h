@@ -5,6 +5,8 @@
  * it runs there (and again after a reconnect); parameters are always bound, never
  * formatted into SQL. */
 #include <libpq-fe.h>
+
+#include "aidreg/problem.h"
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,6 +23,8 @@ typedef struct {
   char url[1024];
   bool prepared[DB_MAX_STMTS];
   unsigned statement_timeout_ms; /* set again after a reconnect */
+  unsigned deadline_ms;          /* longest wait for any one answer; 0 = as long as it takes */
+  bool timed_out;                /* a wait ran past deadline_ms since the last reconnect */
 } db_conn;
 
 #define DB_CONNECT_TIMEOUT_S "5"       /* unless the URL names connect_timeout */
@@ -32,6 +36,19 @@ typedef struct {
  * connect_timeout of DB_CONNECT_TIMEOUT_S unless the URL says otherwise). NULL with err
  * on failure. */
 db_conn *ar_db_connect(const char *url, char *err, size_t cap);
+/* The same for the server: no wait for PostgreSQL (a result, a write, a connection) lasts
+ * longer than deadline_ms (0: as ar_db_connect). A slow, blackholed or silent database
+ * then fails the call within the deadline instead of holding the thread forever: the
+ * connection is shut down (ar_db_timed_out says so) and made again on next use. Its
+ * statement_timeout is deadline_ms too (PostgreSQL's own, cleaner, stop of a slow
+ * statement), connect_timeout the deadline in whole seconds (at least 2, libpq's least)
+ * and tcp_user_timeout the deadline (unacknowledged data on a dead network). */
+db_conn *ar_db_connect_deadline(const char *url, unsigned deadline_ms, char *err, size_t cap);
+/* Whether c is unusable now because its server was lost or a wait ran past its deadline:
+ * a query that failed so says nothing about the data (503 and retry, never 500). */
+bool ar_db_lost(const db_conn *c);
+/* Why c could not (re)connect, or its last error: libpq's message, first line. */
+const char *ar_db_error(const db_conn *c);
 /* This connection's statement_timeout from now on (kept across reconnects). 0 or -1. */
 int ar_db_set_statement_timeout(db_conn *c, unsigned ms);
 void ar_db_close(db_conn *c);
@@ -100,14 +117,27 @@ typedef struct {
   char url[1024];
 } db_pool;
 
+enum { DB_POOL_OK, DB_POOL_BUSY, DB_POOL_UNREACHABLE };
+
 /* size connections with statement_timeout_ms (0: DB_STATEMENT_TIMEOUT_MS); a get waits at
  * most wait_ms (0: DB_POOL_WAIT_MS). */
 int ar_db_pool_init(db_pool *pool, const char *url, size_t size, unsigned statement_timeout_ms, unsigned wait_ms,
                     char *err, size_t cap);
+/* The same with connections that wait at most deadline_ms (ar_db_connect_deadline; their
+ * statement_timeout the shorter of the two). */
+int ar_db_pool_init_deadline(db_pool *pool, const char *url, size_t size, unsigned statement_timeout_ms,
+                             unsigned wait_ms, unsigned deadline_ms, char *err, size_t cap);
+/* ar_db_pool_get, and why it gave none: DB_POOL_BUSY or DB_POOL_UNREACHABLE (with
+ * libpq's message in why). */
+db_conn *ar_db_pool_get_why(db_pool *pool, int *failure, char *why, size_t cap);
 /* Waits at most the pool's wait_ms for a free connection; NULL when none came free or
  * it is unusable (the caller answers 503 UNAVAILABLE). */
 db_conn *ar_db_pool_get(db_pool *pool);
 void ar_db_pool_put(db_pool *pool, db_conn *c);
+/* ar_db_pool_put after a read that set p: a failure (INTERNAL) on a connection that was
+ * lost or ran past its deadline said nothing about the data, so p becomes 503 UNAVAILABLE
+ * ("retry") instead of 500. */
+void ar_db_pool_put_read(db_pool *pool, db_conn *c, aidreg_problem *p);
 void ar_db_pool_destroy(db_pool *pool);
 
 /* Text conversions for parameters and results. */

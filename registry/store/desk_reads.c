@@ -96,7 +96,7 @@ static db_conn *open_read(aidreg_registry *r, const char *code, json_t **names, 
     return NULL;
   }
   if (!(*names = ar_read_place_names(r, c, code, p))) {
-    ar_read_put(r, code, c);
+    ar_read_done(r, code, c, p);
     return NULL;
   }
   return c;
@@ -171,7 +171,7 @@ int aidreg_state_township_summary(aidreg_registry *r, const char *code, const ch
   PQclear(m);
   PQclear(pd);
   json_decref(names);
-  ar_read_put(r, code, c);
+  ar_read_done(r, code, c, p);
   if (rc) {
     json_decref(*out);
     *out = NULL;
@@ -198,7 +198,7 @@ int aidreg_state_keys(aidreg_registry *r, const char *code, json_t **out, aidreg
   if (!counts_text) {
     if (used == 0) oom(p);
     json_decref(names);
-    ar_read_put(r, code, c);
+    ar_read_done(r, code, c, p);
     return -1;
   }
   const char *params[2] = {code, counts_text};
@@ -221,7 +221,7 @@ int aidreg_state_keys(aidreg_registry *r, const char *code, json_t **out, aidreg
   if (rc == 0) rc = finish_all(code, items, names, out, p);
   else json_decref(items);
   json_decref(names);
-  ar_read_put(r, code, c);
+  ar_read_done(r, code, c, p);
   return rc;
 }
 
@@ -253,7 +253,7 @@ int aidreg_state_settings(aidreg_registry *r, const char *code, json_t **out, ai
   json_decref(doc);
   json_decref(defaults);
   json_decref(names);
-  ar_read_put(r, code, c);
+  ar_read_done(r, code, c, p);
   if (rc) {
     json_decref(*out);
     *out = NULL;
@@ -331,7 +331,7 @@ int aidreg_state_incomes(aidreg_registry *r, const char *code, const aidreg_stat
   PQclear(res);
   PQclear(cnt);
   json_decref(names);
-  ar_read_put(r, code, c);
+  ar_read_done(r, code, c, p);
   return rc;
 }
 
@@ -374,7 +374,7 @@ int aidreg_state_notices(aidreg_registry *r, const char *code, const aidreg_stat
   else json_decref(items);
   PQclear(res);
   json_decref(names);
-  ar_read_put(r, code, c);
+  ar_read_done(r, code, c, p);
   return rc;
 }
 
@@ -411,6 +411,6 @@ int aidreg_state_findings(aidreg_registry *r, const char *code, const aidreg_sta
   else json_decref(items);
   PQclear(res);
   json_decref(names);
-  ar_read_put(r, code, c);
+  ar_read_done(r, code, c, p);
   return rc;
 }

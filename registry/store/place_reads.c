@@ -97,6 +97,6 @@ out:
   PQclear(known);
   PQclear(places);
   PQclear(counts);
-  ar_read_put(r, code, c);
+  ar_read_done(r, code, c, p);
   return rc;
 }

@@ -45,7 +45,7 @@ static int shard_ledgers(aidreg_registry *r, ar_shard *sh, json_t *list, aidreg_
   db_conn *c = ar_db_pool_get(sh->replica ? &sh->read_pool : &sh->pool);
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
   PGresult *res = ar_db_run(c, &q_ledgers, 0, NULL, NULL);
-  ar_db_pool_put(sh->replica ? &sh->read_pool : &sh->pool, c);
+  ar_db_pool_put_read(sh->replica ? &sh->read_pool : &sh->pool, c, p);
   if (!res) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
   int rc = 0;
   for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
@@ -116,21 +116,56 @@ json_t *aidreg_registry_tree_sizes(aidreg_registry *r) {
   return out;
 }
 
-static bool pool_answers(db_pool *pool) {
-  db_conn *c = ar_db_pool_get(pool);
-  if (!c) return false;
-  bool ok = ar_db_cmd(c, "SELECT 1") == 0;
-  ar_db_pool_put(pool, c);
-  return ok;
+const char *aidreg_db_health_name(aidreg_db_health h) {
+  static const char *const names[] = {"ok", "unreachable", "slow", "busy", "failing"};
+  return (unsigned)h < sizeof names / sizeof names[0] ? names[h] : "failing";
 }
 
-/* Every cluster, and every replica, answers. */
-bool aidreg_registry_healthy(aidreg_registry *r) {
-  for (size_t i = 0; i < r->nshards; i++)
-    if (!pool_answers(&r->shards[i].pool) || (r->shards[i].replica && !pool_answers(&r->shards[i].read_pool)))
-      return false;
-  return true;
+static aidreg_db_health pool_health(db_pool *pool, char *why, size_t cap) {
+  char msg[200] = "";
+  int failure;
+  aidreg_db_health h = AIDREG_DB_OK;
+  db_conn *c = ar_db_pool_get_why(pool, &failure, msg, sizeof msg);
+  if (!c && failure == DB_POOL_BUSY) {
+    h = AIDREG_DB_BUSY;
+    if (why) snprintf(why, cap, "数据库连接全部占用 / every database connection is busy (the database is slow or "
+                                "overloaded)");
+  } else if (!c && strstr(msg, "timeout expired")) {
+    /* Something accepted the connection but did not answer within connect_timeout. */
+    h = AIDREG_DB_SLOW;
+    if (why) snprintf(why, cap, "数据库响应过慢 / the database is slow: a connection was not set up within the "
+                                "deadline (%s)", msg);
+  } else if (!c) {
+    h = AIDREG_DB_UNREACHABLE;
+    if (why) snprintf(why, cap, "数据库不可达 / the database is unreachable: %s", msg);
+  } else {
+    if (ar_db_cmd(c, "SELECT 1") != 0) {
+      bool slow = c->timed_out;
+      h = slow ? AIDREG_DB_SLOW : ar_db_lost(c) ? AIDREG_DB_UNREACHABLE : AIDREG_DB_FAILING;
+      if (why && slow)
+        snprintf(why, cap, "数据库响应过慢 / the database is slow: no answer within %u ms", c->deadline_ms);
+      else if (why)
+        snprintf(why, cap, "%s: %.*s",
+                 h == AIDREG_DB_UNREACHABLE ? "数据库连接中断 / the database connection was lost"
+                                            : "数据库返回错误 / the database answers with an error",
+                 (int)strcspn(ar_db_error(c), "\n"), ar_db_error(c));
+    }
+    ar_db_pool_put(pool, c);
+  }
+  return h;
 }
+
+/* Every cluster, and every replica, answers: the first that does not says why. */
+aidreg_db_health aidreg_registry_health(aidreg_registry *r, char *why, size_t cap) {
+  for (size_t i = 0; i < r->nshards; i++) {
+    aidreg_db_health h = pool_health(&r->shards[i].pool, why, cap);
+    if (h == AIDREG_DB_OK && r->shards[i].replica) h = pool_health(&r->shards[i].read_pool, why, cap);
+    if (h != AIDREG_DB_OK) return h;
+  }
+  return AIDREG_DB_OK;
+}
+
+bool aidreg_registry_healthy(aidreg_registry *r) { return aidreg_registry_health(r, NULL, 0) == AIDREG_DB_OK; }
 
 int aidreg_registry_checkpoint_min(aidreg_registry *r, const char *code, uint64_t min_size, char **note,
                                    aidreg_problem *p) {
@@ -147,7 +182,7 @@ int aidreg_registry_checkpoint_min(aidreg_registry *r, const char *code, uint64_
     if (found <= 0) rc = aidreg_problem_set(p, found < 0 ? AIDREG_E_INTERNAL : AIDREG_E_NOT_FOUND, NULL,
                                             "no checkpoint yet");
   }
-  ar_read_put(r, code, c);
+  ar_read_done(r, code, c, p);
   return rc;
 }
 
@@ -212,7 +247,7 @@ int aidreg_registry_tile(aidreg_registry *r, const char *code, const aidreg_tile
   uint64_t size;
   int rc = ledger_size(r, c, code, &size, p);
   if (rc == 0) rc = tile_bytes(r, c, code, t, size, data, len, p);
-  ar_read_put(r, code, c);
+  ar_read_done(r, code, c, p);
   return rc;
 }
 
@@ -273,7 +308,7 @@ int aidreg_registry_entries(aidreg_registry *r, const char *code, uint64_t from,
       if (!*out) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
     }
   }
-  ar_read_put(r, code, c);
+  ar_read_done(r, code, c, p);
   return rc;
 }
 
@@ -297,7 +332,7 @@ int aidreg_registry_entry(aidreg_registry *r, const char *code, uint64_t index, 
       rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "cannot read entry");
     PQclear(res);
   }
-  ar_read_put(r, code, c);
+  ar_read_done(r, code, c, p);
   return rc;
 }
 
@@ -350,7 +385,7 @@ int aidreg_registry_inclusion(aidreg_registry *r, const char *code, bool index_k
                        "leaf_hash", lhs, "inclusion_proof", proof_array(proof, n));
     }
   }
-  ar_read_put(r, code, c);
+  ar_read_done(r, code, c, p);
   return rc;
 }
 
@@ -373,6 +408,6 @@ int aidreg_registry_consistency(aidreg_registry *r, const char *code, uint64_t f
       *out = json_pack("{s:I, s:I, s:o}", "from", (json_int_t)from, "to", (json_int_t)to, "consistency_proof",
                        proof_array(proof, n));
   }
-  ar_read_put(r, code, c);
+  ar_read_done(r, code, c, p);
   return rc;
 }

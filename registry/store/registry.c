@@ -44,6 +44,7 @@ aidreg_registry *aidreg_registry_open(const aidreg_registry_config *cfg, char *e
   r->max_appenders = cfg->max_appenders ? cfg->max_appenders : 64;
   r->appender_idle_s = cfg->appender_idle_s ? cfg->appender_idle_s : 300;
   r->max_response_bytes = cfg->max_response_bytes ? cfg->max_response_bytes : 4u << 20;
+  r->db_timeout_ms = cfg->db_timeout_ms ? cfg->db_timeout_ms : 10000;
   double kr = cfg->key_rate ? cfg->key_rate : 2000, ar = cfg->address_rate ? cfg->address_rate : 500;
   r->key_rl = ar_ratelimit_new(kr, cfg->key_burst ? cfg->key_burst : 40000, 100000);
   r->address_rl = ar_ratelimit_new(ar, cfg->address_burst ? cfg->address_burst : 5000, 100000);
@@ -230,7 +231,7 @@ static appender *appender_acquire(aidreg_registry *r, ledger_slot *s, aidreg_pro
                          "%u ledgers are being written at once, the most this server runs; retry", r->max_appenders);
       return NULL;
     }
-    append_ledger lg = {.log_key = &r->log_key, .max_clock_skew = r->max_clock_skew};
+    append_ledger lg = {.log_key = &r->log_key, .max_clock_skew = r->max_clock_skew, .db_timeout_ms = r->db_timeout_ms};
     snprintf(lg.code, sizeof lg.code, "%s", s->code);
     aidreg_registry_origin(r, s->code, lg.origin, sizeof lg.origin);
     char err[256];

@@ -37,6 +37,7 @@ struct aidreg_registry {
   int64_t max_clock_skew;
   unsigned max_signatures, max_appenders, appender_idle_s;
   size_t max_response_bytes;
+  unsigned db_timeout_ms;
   ar_ratelimit *key_rl, *address_rl, *lookup_rl; /* per key, per address, per ledger */
   ar_shard *shards;   /* every cluster once; the default's first when has_default */
   size_t nshards;
@@ -60,6 +61,9 @@ db_conn *ar_write_get(aidreg_registry *r, const char *code);
 void ar_write_put(aidreg_registry *r, const char *code, db_conn *c);
 db_conn *ar_read_get(aidreg_registry *r, const char *code);
 void ar_read_put(aidreg_registry *r, const char *code, db_conn *c);
+/* As ar_read_put, after a failed read: an internal error from a lost or timed-out
+ * connection becomes 503 (retry), as a client should see it. */
+void ar_read_done(aidreg_registry *r, const char *code, db_conn *c, aidreg_problem *p);
 /* Whether the ledger's reads come from a replica, which may lag behind its primary. */
 bool ar_reads_from_replica(aidreg_registry *r, const char *code);
 /* A read found no ledger code: UNKNOWN_LEDGER, or UNAVAILABLE when it was read from a

@@ -45,7 +45,7 @@ int aidreg_state_report_disposals(aidreg_registry *r, const char *code, json_t *
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
   json_t *names = ar_read_place_names(r, c, code, p);
   if (!names) {
-    ar_read_put(r, code, c);
+    ar_read_done(r, code, c, p);
     return -1;
   }
   const char *params[1] = {code};
@@ -108,6 +108,6 @@ int aidreg_state_report_disposals(aidreg_registry *r, const char *code, json_t *
   json_decref(rows);
   PQclear(res);
   json_decref(names);
-  ar_read_put(r, code, c);
+  ar_read_done(r, code, c, p);
   return rc;
 }

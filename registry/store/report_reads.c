@@ -127,7 +127,7 @@ int aidreg_state_report_ledger(aidreg_registry *r, const char *code, const char 
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
   json_t *names = ar_read_place_names(r, c, code, p);
   if (!names) {
-    ar_read_put(r, code, c);
+    ar_read_done(r, code, c, p);
     return -1;
   }
   char yr[16];
@@ -239,7 +239,7 @@ int aidreg_state_report_ledger(aidreg_registry *r, const char *code, const char 
   json_decref(by_channel);
   PQclear(res);
   json_decref(names);
-  ar_read_put(r, code, c);
+  ar_read_done(r, code, c, p);
   if (rc) {
     json_decref(*out);
     *out = NULL;

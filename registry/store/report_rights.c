@@ -59,7 +59,7 @@ int aidreg_state_report_rights(aidreg_registry *r, const char *code, json_t **ou
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
   json_t *names = ar_read_place_names(r, c, code, p);
   if (!names) {
-    ar_read_put(r, code, c);
+    ar_read_done(r, code, c, p);
     return -1;
   }
   const char *params[1] = {code};
@@ -106,6 +106,6 @@ int aidreg_state_report_rights(aidreg_registry *r, const char *code, json_t **ou
   for (int i = 0; i < 3; i++) json_decref(tables[i]);
   PQclear(res);
   json_decref(names);
-  ar_read_put(r, code, c);
+  ar_read_done(r, code, c, p);
   return rc;
 }

@@ -32,9 +32,9 @@ static ar_shard *shard_add(aidreg_registry *r, const aidreg_registry_config *cfg
   snprintf(s->url, sizeof s->url, "%s", url);
   unsigned size = cfg->pool_size ? cfg->pool_size : 8;
   unsigned timeout = cfg->read_timeout_ms ? cfg->read_timeout_ms : DB_READ_TIMEOUT_MS;
-  if (ar_db_pool_init(&s->pool, url, size, timeout, cfg->pool_wait_ms, err, cap)) return NULL;
+  if (ar_db_pool_init_deadline(&s->pool, url, size, timeout, cfg->pool_wait_ms, r->db_timeout_ms, err, cap)) return NULL;
   if (read_url) {
-    if (ar_db_pool_init(&s->read_pool, read_url, size, timeout, cfg->pool_wait_ms, err, cap)) {
+    if (ar_db_pool_init_deadline(&s->read_pool, read_url, size, timeout, cfg->pool_wait_ms, r->db_timeout_ms, err, cap)) {
       ar_db_pool_destroy(&s->pool);
       return NULL;
     }
@@ -128,6 +128,11 @@ db_conn *ar_read_get(aidreg_registry *r, const char *code) {
 void ar_read_put(aidreg_registry *r, const char *code, db_conn *c) {
   ar_shard *s = ar_shard_of(r, code);
   if (c) ar_db_pool_put(s->replica ? &s->read_pool : &s->pool, c);
+}
+
+void ar_read_done(aidreg_registry *r, const char *code, db_conn *c, aidreg_problem *p) {
+  ar_shard *s = ar_shard_of(r, code);
+  if (c) ar_db_pool_put_read(s->replica ? &s->read_pool : &s->pool, c, p);
 }
 
 bool ar_reads_from_replica(aidreg_registry *r, const char *code) {

@@ -188,7 +188,7 @@ out:
   json_decref(names);
   PQclear(res);
   PQclear(cnt);
-  ar_read_put(r, code, c);
+  ar_read_done(r, code, c, p);
   return rc;
 }
 
@@ -407,7 +407,7 @@ static int one(aidreg_registry *r, const char *code, const char *kind, const cha
         json_object_set_new(doc, "history_next", next >= 0 ? json_integer((json_int_t)next) : json_null()))
       rc = oom(p);
   }
-  ar_read_put(r, code, c);
+  ar_read_done(r, code, c, p);
   json_decref(log);
   if (rc) {
     json_decref(doc);
@@ -506,6 +506,6 @@ int aidreg_state_summary(aidreg_registry *r, const char *code, const char *villa
   PQclear(a);
   PQclear(m);
   PQclear(pd);
-  ar_read_put(r, code, c);
+  ar_read_done(r, code, c, p);
   return rc;
 }

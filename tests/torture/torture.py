@@ -31,7 +31,6 @@ import hashlib
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -46,8 +45,8 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "interop"))
 
 import aidreg_client as ac  # noqa: E402
 import c2sp  # noqa: E402
+import cluster  # noqa: E402
 
-CLUSTER_SH = os.path.join(HERE, "cluster.sh")
 SKIP = 77
 
 
@@ -85,21 +84,16 @@ class Harness:
     # ---------------------------------------------------------------- cluster and server
 
     def cluster(self, *a):
-        r = subprocess.run(["bash", CLUSTER_SH, self.name] + list(a), stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)
-        if r.returncode != 0:
-            raise Failure("cluster.sh %s failed: %s" % (" ".join(a), r.stderr.strip()[-2000:]))
-        return r.stdout
+        try:
+            return cluster.run(self.name, *a)
+        except cluster.ClusterError as e:
+            raise Failure(str(e))
 
     def start_cluster(self):
-        pg = int(os.environ.get("AIDREG_PG_PORT") or 55433) + 20
-        http = int(os.environ.get("AIDREG_PORT") or 18080) + 20
-        out = self.cluster("start", self.build, str(pg), str(http))
-        self.env = dict(os.environ)
-        for line in out.splitlines():
-            k, _, v = line.partition("=")
-            if k.startswith("AIDREG_"):
-                self.env[k] = v
+        try:
+            self.env = cluster.start(self.name, self.build, 20)
+        except cluster.ClusterError as e:
+            raise Failure(str(e))
         self.url = self.env["AIDREG_URL"]
         self.server_log = os.path.join(self.state, "server.log")
         open(self.server_log, "w").close()
@@ -131,13 +125,8 @@ class Harness:
         self.proc.wait()
 
     def stop_server(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.fail("the server ignored SIGTERM for 30 s")
-                self.kill_server()
+        if not cluster.terminate(self.proc, 30):
+            self.fail("the server ignored SIGTERM for 30 s")
         return self.proc.returncode if self.proc else None
 
     # ---------------------------------------------------------------- the clients
@@ -372,11 +361,9 @@ def main():
     args.name = args.name or "torture-" + os.path.basename(os.path.abspath(args.build))
     if args.seed is None:
         args.seed = random.randrange(1 << 30)
-    if os.geteuid() != 0:
-        print("skipped: the private cluster needs root (runuser -u postgres)")
-        return SKIP
-    if not shutil.which("runuser") or subprocess.run(["id", "postgres"], capture_output=True).returncode != 0:
-        print("skipped: no postgres account (install postgresql)")
+    why = cluster.cannot_run()
+    if why:
+        print("skipped: " + why)
         return SKIP
     h = Harness(args)
     t0 = time.time()
@@ -398,12 +385,8 @@ def main():
             h.cluster("stop")
         except Failure as e:
             log(str(e))
-    if h.server_log and os.path.exists(h.server_log):
-        with open(h.server_log, errors="replace") as f:
-            text = f.read()
-        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
-            if marker in text:
-                h.fail("sanitizer report in %s (%s)" % (h.server_log, marker))
+    for msg in cluster.sanitizer_reports(h.server_log):
+        h.fail(msg)
     c = h.counts
     c["lost"] = getattr(h, "lost", None)
     c["unacknowledged_present"] = getattr(h, "unacked_present", None)

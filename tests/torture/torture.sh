@@ -6,4 +6,7 @@ AIDREG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export AIDREG_ROOT
 # shellcheck source=tools/devlib.sh
 . "$AIDREG_ROOT/tools/devlib.sh"
-exec "$PYTHON" "$AIDREG_ROOT/tests/torture/torture.py" "$@"
+# --script FILE runs another harness of the same kind instead (tests/outage, tools/soak.py).
+script=$AIDREG_ROOT/tests/torture/torture.py
+if [[ ${1:-} == --script ]]; then script=$2; shift 2; fi
+exec "$PYTHON" "$script" "$@"
