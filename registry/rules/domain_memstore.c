@@ -82,19 +82,22 @@ static int put_ref(void *ctx, const char *ref, const char *subject) {
   return 0;
 }
 
-static int put(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at) {
-  domain_memstore *m = ctx;
+/* The slot for kind/id, made empty when new; NULL when out of memory. */
+static mem_doc *slot(domain_memstore *m, const char *kind, const char *id) {
   char *k = key_of(kind, id);
-  if (!k) return -1;
+  if (!k) return NULL;
   mem_doc *d = ar_strmap_get(&m->docs, k);
-  if (!d) {
-    if (!(d = calloc(1, sizeof *d)) || ar_strmap_put(&m->docs, k, d)) {
-      free(d);
-      free(k);
-      return -1;
-    }
+  if (!d && (!(d = calloc(1, sizeof *d)) || ar_strmap_put(&m->docs, k, d))) {
+    free(d);
+    d = NULL;
   }
   free(k);
+  return d;
+}
+
+static int put(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at) {
+  mem_doc *d = slot(ctx, kind, id);
+  if (!d) return -1;
   json_decref(d->doc);
   d->doc = doc ? json_deep_copy(doc) : NULL;
   d->updated_at = updated_at;
@@ -103,18 +106,8 @@ static int put(void *ctx, const char *kind, const char *id, const json_t *doc, u
 
 /* put without the copy: the batch is ended right after, m keeps the only reference. */
 static int put_taken(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at) {
-  domain_memstore *m = ctx;
-  char *k = key_of(kind, id);
-  if (!k) return -1;
-  mem_doc *d = ar_strmap_get(&m->docs, k);
-  if (!d) {
-    if (!(d = calloc(1, sizeof *d)) || ar_strmap_put(&m->docs, k, d)) {
-      free(d);
-      free(k);
-      return -1;
-    }
-  }
-  free(k);
+  mem_doc *d = slot(ctx, kind, id);
+  if (!d) return -1;
   json_decref(d->doc);
   d->doc = doc ? json_incref((json_t *)doc) : NULL;
   d->updated_at = updated_at;
