@@ -634,8 +634,9 @@ int cli_import(int argc, char **argv) {
   if (read_pages(&srv, path, add_asset, &have) != 0) goto out;
   snprintf(path, sizeof path, "/v1/ledgers/%s/projects", ledger);
   if (read_pages(&srv, path, add_project, &have) != 0) goto out;
-  qsort(have.a, have.n, sizeof *have.a, cmp_asset);
-  qsort(have.projects, have.np, sizeof *have.projects, cmp_str);
+  /* qsort of nothing still needs a pointer (C11 7.22.5): an empty ledger has none. */
+  if (have.n) qsort(have.a, have.n, sizeof *have.a, cmp_asset);
+  if (have.np) qsort(have.projects, have.np, sizeof *have.projects, cmp_str);
   by_content = calloc(have.n + 1, sizeof *by_content);
   if (!by_content) goto out;
   for (size_t i = 0; i < have.n; i++) by_content[i] = &have.a[i];
