@@ -355,6 +355,7 @@ static void xlsx_yuan(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const jso
   worksheet_write_number(ws, row, col, strtod(yuan, NULL), money);
 }
 
+/* A count (assets, entries), never money: an integer below 2^53 is exact as a double. */
 static void xlsx_count(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const json_t *n) {
   worksheet_write_number(ws, row, col, (double)json_integer_value(n), NULL);
 }
