@@ -293,12 +293,13 @@ await step('the verdict page opens in under 5 s on a slow link (400 kbit/s, 400 
   await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 400, downloadThroughput: 400 * 1000 / 8, uploadThroughput: 400 * 1000 / 8 });
   let bytes = 0;
-  p.on('response', async (r) => { bytes += Number((await r.allHeaders())['content-length'] || 0); });
+  let requests = 0;
+  p.on('response', async (r) => { requests++; bytes += Number((await r.allHeaders())['content-length'] || 0); });
   const t0 = Date.now();
   await p.goto(url);
   await p.waitForSelector('#verdict[data-verified="yes"]', { timeout: 20000 });
   const ms = Date.now() - t0;
-  console.log(`web: slow link: the verdict page (app, checkpoint, entry, proof, verified) in ${ms} ms, ${bytes} bytes`);
+  console.log(`web: slow link: the verdict page (app, checkpoint, entry, proof, verified) in ${ms} ms, ${requests} requests, ${bytes} bytes`);
   await slow.close();
   ok(ms < 5000, 'load time ' + ms);
 });

@@ -7,7 +7,7 @@ import * as keys from './keys.js';
 import * as queue from './queue.js';
 import { signEvent, event } from './dsse.js';
 import { buildForm, describe, fieldLabel } from './form.js';
-import { t, half, getLang, setLang } from './i18n.js';
+import { t, half } from './i18n.js';
 import { h, fenToYuan } from './util.js';
 import { prevFor, serverHead } from './chain.js';
 import { allSteps, historyCard } from './history.js';
@@ -25,17 +25,6 @@ function dl(rows) { return h('dl', { class: 'sum' }, rows.map(([k, v]) => [h('dt
 function fail(e) {
   const msg = e instanceof api.NetError ? t('err.net') : (e.problem?.title ? half(e.problem.title) : String(e.message || e));
   return card(h('p', { class: 'err' }, t('err.load') + '：' + msg));
-}
-function translate() {
-  document.documentElement.lang = getLang() === 'en' ? 'en' : 'zh-CN';
-  document.title = t('app.title');
-  for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
-  document.getElementById('lang').textContent = getLang() === 'en' ? '中文' : 'EN';
-}
-function netState() {
-  const el = document.getElementById('netstate');
-  el.textContent = navigator.onLine ? t('net.on') : t('net.off');
-  el.classList.toggle('off', !navigator.onLine);
 }
 
 // ---------------------------------------------------------------- home
@@ -308,7 +297,8 @@ async function ledgerCode() {
 }
 async function keysAgain(msg) { return (await import('./keysadmin.js')).viewKeys(ui, await ledgerCode(), keysAgain, msg); }
 
-async function route(to) {
+// Every route once the clerk's app is loaded (main.js calls it on each hash change).
+export async function route(to) {
   if (to && location.hash !== to) { location.hash = to; return; }
   const parts = (location.hash.replace(/^#\/?/, '') || '').split('/').map(decodeURIComponent);
   for (const a of document.querySelectorAll('.tabs a')) a.classList.toggle('on', a.getAttribute('href') === '#/' + (TAB_OF[parts[0]] || parts[0]));
@@ -338,10 +328,6 @@ async function route(to) {
   } catch (e) { render(fail(e)); }
 }
 
-document.getElementById('lang').addEventListener('click', () => { setLang(getLang() === 'en' ? 'zh' : 'en'); translate(); route(); });
-addEventListener('hashchange', () => route());
-addEventListener('online', netState);
-addEventListener('offline', netState);
 // Warned before leaving with entries not yet sent.
 addEventListener('beforeunload', (e) => { if (window.__unsent) e.preventDefault(); });
 async function unsentBadge() {
@@ -357,7 +343,4 @@ queue.onChange(async () => {
 });
 unsentBadge();
 if ('serviceWorker' in navigator) navigator.serviceWorker.register('sw.js').catch(() => { /* works online without it */ });
-translate();
-netState();
-route();
 queue.start();
