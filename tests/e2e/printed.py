@@ -3,7 +3,7 @@ chromium (what a browser's 打印 / "Save as PDF" does), then its fonts (pdffont
 be embedded, or the Chinese came out as boxes or not at all), its text (pdftotext: the Chinese
 headings and the figures a test names) and its first page as an image (pdftoppm, decoded here
 with the standard library: a page that printed blank, or black, has no share of dark pixels in
-the range of a page of text). The PDF and PNG are kept in $AIDREG_STATE_DIR/print/ to look at."""
+the range of a page of text). The page, its PDF and PNG are kept in $AIDREG_STATE_DIR/print/ to look at."""
 
 import os
 import shutil
@@ -96,7 +96,7 @@ def print_html(html, name):
     d = tempfile.mkdtemp(prefix="aidreg-print-")
     keep = os.path.join(os.environ.get("AIDREG_STATE_DIR") or d, "print")
     os.makedirs(keep, exist_ok=True)
-    page, pdf = os.path.join(d, name + ".html"), os.path.join(keep, name + ".pdf")
+    page, pdf = os.path.join(keep, name + ".html"), os.path.join(keep, name + ".pdf")
     with open(page, "wb") as f:
         f.write(html)
     if os.path.exists(pdf):

@@ -151,11 +151,12 @@ def test_html_prints():
     html = r.body.decode("utf-8")
     _, size, root = checkpoint()
     assert "审计整改情况" in html and root in html and "已确权" in html and "东风村" in html, html[:800]
-    # (words a narrow column wraps, 已确权 among them, are not looked for)
-    assert_prints(r.body, "rectification", "审计整改情况报告", "汇总 summary", "已整改 resolved", "东风村", "未确权")
+    # The names whole: on portrait A4 the 14 columns cut them a character or two a line (已确/权).
+    assert_prints(r.body, "rectification", "审计整改情况报告", "汇总 summary", "已整改 resolved", "东风村", "未确权", "已确权")
     r = get("inventory", "?format=html&year=%d" % YEAR)
     assert r.status == 200 and r.content_type == "text/html", r
-    assert_prints(r.body, "inventory", "年度扶贫项目资产清查报告", "汇总 summary", "未见实物 not found", "东风村", "完好")
+    assert_prints(r.body, "inventory", "年度扶贫项目资产清查报告", "汇总 summary", "未见实物 not found", "东风村", "完好",
+                  "通组路", "村道路灯", "路灯被拆")
 
 
 def test_cli():
