@@ -1,15 +1,14 @@
 // The app shell: hash routes, the clerk's views. Plain ES modules, no build step.
 import * as api from './api.js';
 import * as evidence from './evidence.js';
-import { setOrigin } from './photos.js';
 import * as store from './db.js';
 import * as keys from './keys.js';
 import * as queue from './queue.js';
-import { signEvent, event } from './dsse.js';
-import { buildForm, describe, fieldLabel } from './form.js';
+import { fieldLabel } from './form.js';
+import { recordFlow } from './record.js';
 import { t, half } from './i18n.js';
 import { h, fenToYuan } from './util.js';
-import { prevFor, serverHead } from './chain.js';
+import { serverHead } from './chain.js';
 import { allSteps, historyCard } from './history.js';
 import './strings_more.js';
 
@@ -206,54 +205,16 @@ function receiptCard(res) {
 async function viewRecord(id, type) {
   const key = await keys.loadKey();
   if (!key) return route('#/key');
-  let a, cat, origin, head = null;
+  let a, cat, head = null;
   try {
     [a, cat] = await Promise.all([api.asset(key.ledger, id), api.catalogue()]);
     head = await serverHead(key.ledger, 'asset', id, a);
-    origin = (await api.ledgers()).ledgers.find((l) => l.code === key.ledger)?.origin || await api.origin(key.ledger);
   } catch (e) { return render(fail(e)); }
   const schema = cat.body(type);
-  const title = cat.types[type]?.title || type;
   if (!schema || !RECORD_TYPES.includes(type)) return render(fail(new Error(type)));
-  setOrigin(origin);
-  const form = buildForm(schema);
-  const slot = h('div', { id: 'outcome' });
-  const review = h('button', { class: 'btn', type: 'button', id: 'review' }, t('form.review'));
-  const editing = [h('h1', {}, `${title} · ${a.name}`), card(form.el, h('p', {}, review)), slot];
-  review.addEventListener('click', () => {
-    const r = form.read();
-    if (r.errors) { main.querySelector('.invalid')?.focus?.(); return; }
-    summary(r.body);
-  });
-  function summary(body) {
-    const sign = h('button', { class: 'btn', type: 'button', id: 'sign' }, t('sum.sign'));
-    const back = h('button', { class: 'btn sec', type: 'button' }, t('sum.back'));
-    const out = h('div', { id: 'outcome' });
-    back.addEventListener('click', () => render(...editing));
-    sign.addEventListener('click', async () => {
-      sign.disabled = back.disabled = true;
-      out.replaceChildren(h('p', { class: 'muted' }, t('sub.sending')));
-      const signed = await signEvent(key, event(origin, type, id, body, await prevFor(key.ledger, id, head)));
-      const res = await queue.submitNow(key.ledger, signed, { asset: a.name, type, title, kind: 'asset' });
-      if (res.outcome === 'accepted') {
-        out.replaceChildren(receiptCard(res), h('p', { class: 'row' },
-          h('a', { class: 'btn sec', href: '#/asset/' + encodeURIComponent(id) }, t('sub.again')), h('a', { class: 'btn sec', href: '#/assets' }, t('nav.assets'))));
-      } else if (res.outcome === 'offline') {
-        out.replaceChildren(h('div', { class: 'card', id: 'queued' }, h('p', {}, t('sub.queued'))));
-      } else if (res.outcome === 'conflict') {
-        out.replaceChildren(h('div', { class: 'card bad', id: 'conflict' }, h('p', {}, t('conflict.made')), h('a', { class: 'btn', href: '#/queue' }, t('nav.queue'))));
-      } else {
-        if (res.id != null) await store.del('queue', res.id); // the form stays: fix it and sign again
-        slot.replaceChildren(problemCard(res.problem, schema, form));
-        render(...editing);
-        slot.scrollIntoView?.();
-      }
-    });
-    render(h('h1', {}, t('sum.title')),
-      card(dl([[t('sum.asset'), `${a.name}（${a.id}）`], [t('sum.type'), title], ...describe(schema, body)])),
-      h('p', { class: 'row' }, back, sign), out);
-  }
-  render(...editing);
+  await recordFlow(ui, { key, subject: id, subjectLabel: a.name, subjectRow: [t('sum.asset'), `${a.name}（${a.id}）`], kind: 'asset',
+    type, title: cat.types[type]?.title || type, schema, head,
+    done: [[t('sub.again'), '#/asset/' + encodeURIComponent(id)], [t('nav.assets'), '#/assets']] });
 }
 
 // ---------------------------------------------------------------- queue

@@ -6,7 +6,7 @@
 // import level at a time; from then on app.js routes everything, the public pages included.
 const PUBLIC = /^#\/(pub|v)\//;
 const CLERK = ['app.js', 'api.js', 'db.js', 'keys.js', 'queue.js', 'dsse.js', 'form.js', 'form_items.js', 'chain.js',
-  'history.js', 'strings_more.js', 'evidence.js', 'blobs.js', 'photos.js'];
+  'history.js', 'strings_more.js', 'evidence.js', 'blobs.js', 'photos.js', 'record.js'];
 const main = document.getElementById('main');
 let app = null; // the promise of app.js, once a clerk's route asked for it
 
