@@ -9,13 +9,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fuzz_common.h"
 #include "sheet.h"
 #include "table.h"
-
-#define ASSERT(c) \
-  do {            \
-    if (!(c)) __builtin_trap(); \
-  } while (0)
 
 static inline int fuzz_import_check(sheet *s, int rc, char *err, size_t errcap) {
   if (rc != 0) {
