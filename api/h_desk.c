@@ -12,15 +12,6 @@
 #include "query.h"
 #include "reply.h"
 
-static enum MHD_Result answer(httpd_request *rq, int rc, json_t *out, const aidreg_problem *p) {
-  if (rc != 0) {
-    json_decref(out);
-    return reply_problem(rq, p, NULL);
-  }
-  if (!out) return reply_error(rq, AIDREG_E_INTERNAL, NULL, "the read returned nothing");
-  return reply_json(rq, MHD_HTTP_OK, out);
-}
-
 typedef int (*whole_fn)(aidreg_registry *, const char *, json_t **, aidreg_problem *);
 
 /* A read of the whole ledger that takes no query parameter. */
@@ -30,7 +21,7 @@ static enum MHD_Result whole(httpd_request *rq, whole_fn fn) {
   if (query_parse(rq->conn, NULL, 0, &p) != 0) return reply_problem(rq, &p, NULL);
   json_t *out = NULL;
   int rc = fn(rq->srv->registry, rq->code, &out, &p);
-  return answer(rq, rc, out, &p);
+  return reply_read(rq, rc, out, &p);
 }
 
 enum MHD_Result h_desk_keys(httpd_request *rq) { return whole(rq, aidreg_state_keys); }
@@ -52,7 +43,7 @@ enum MHD_Result h_desk_township_summary(httpd_request *rq) {
   if (query_parse(rq->conn, NULL, 0, &p) != 0) return reply_problem(rq, &p, NULL);
   json_t *out = NULL;
   int rc = aidreg_state_township_summary(rq->srv->registry, rq->code, rq->arg, &out, &p);
-  return answer(rq, rc, out, &p);
+  return reply_read(rq, rc, out, &p);
 }
 
 typedef struct {
@@ -116,7 +107,7 @@ enum MHD_Result h_desk_incomes(httpd_request *rq) {
   if (query_parse(rq->conn, spec, sizeof spec / sizeof spec[0], &p) != 0) return reply_problem(rq, &p, NULL);
   json_t *out = NULL;
   int rc = aidreg_state_incomes(rq->srv->registry, rq->code, &q, asset, &out, &p);
-  return answer(rq, rc, out, &p);
+  return reply_read(rq, rc, out, &p);
 }
 
 typedef int (*page_fn)(aidreg_registry *, const char *, const aidreg_state_query *, json_t **, aidreg_problem *);
@@ -133,7 +124,7 @@ static enum MHD_Result paged(httpd_request *rq, page_fn fn) {
   if (query_parse(rq->conn, spec, sizeof spec / sizeof spec[0], &p) != 0) return reply_problem(rq, &p, NULL);
   json_t *out = NULL;
   int rc = fn(rq->srv->registry, rq->code, &q, &out, &p);
-  return answer(rq, rc, out, &p);
+  return reply_read(rq, rc, out, &p);
 }
 
 enum MHD_Result h_desk_notices(httpd_request *rq) { return paged(rq, aidreg_state_notices); }

@@ -9,16 +9,6 @@
 #define ENTRIES_DEFAULT_LIMIT 100
 #define ENTRIES_MAX_LIMIT 1000
 
-/* Answer a read: 200 with out, or the problem. */
-static enum MHD_Result answer(httpd_request *rq, int rc, json_t *out, const aidreg_problem *p) {
-  if (rc != 0) {
-    json_decref(out);
-    return reply_problem(rq, p, NULL);
-  }
-  if (!out) return reply_error(rq, AIDREG_E_INTERNAL, NULL, "the read returned nothing");
-  return reply_json(rq, MHD_HTTP_OK, out);
-}
-
 /* GET /v1/ledgers/{code}/entries?from=&limit= */
 enum MHD_Result h_entries_list(httpd_request *rq) {
   aidreg_problem p;
@@ -33,7 +23,7 @@ enum MHD_Result h_entries_list(httpd_request *rq) {
     return reply_error(rq, AIDREG_E_INVALID_QUERY, "/query/limit", "limit is 1 to %d", ENTRIES_MAX_LIMIT);
   json_t *out = NULL;
   int rc = aidreg_registry_entries(rq->srv->registry, rq->code, from, (unsigned)limit, &out, &p);
-  return answer(rq, rc, out, &p);
+  return reply_read(rq, rc, out, &p);
 }
 
 /* GET /v1/ledgers/{code}/entries/{index} (the entry) and .../{index}/receipt (a receipt
@@ -51,7 +41,7 @@ static enum MHD_Result entry_read(httpd_request *rq, bool receipt) {
   const witness_policy *wp = rq->srv->witnesses;
   int rc = receipt ? aidreg_registry_receipt(rq->srv->registry, rq->code, index, wp ? wp->quorum : 0, &out, &p)
                    : aidreg_registry_entry(rq->srv->registry, rq->code, index, &out, &p);
-  return answer(rq, rc, out, &p);
+  return reply_read(rq, rc, out, &p);
 }
 
 enum MHD_Result h_entry_get(httpd_request *rq) { return entry_read(rq, false); }
@@ -78,7 +68,7 @@ enum MHD_Result h_proof_inclusion(httpd_request *rq) {
     return reply_error(rq, AIDREG_E_INVALID_QUERY, "/query/size", "no entry is included in a tree of size 0");
   json_t *out = NULL;
   int rc = aidreg_registry_inclusion(rq->srv->registry, rq->code, has_index, index, leaf_hash, size, &out, &p);
-  return answer(rq, rc, out, &p);
+  return reply_read(rq, rc, out, &p);
 }
 
 /* GET /v1/ledgers/{code}/proof/consistency?from=A&to=B */
@@ -97,5 +87,5 @@ enum MHD_Result h_proof_consistency(httpd_request *rq) {
                        "from and to are both required");
   json_t *out = NULL;
   int rc = aidreg_registry_consistency(rq->srv->registry, rq->code, from, to, &out, &p);
-  return answer(rq, rc, out, &p);
+  return reply_read(rq, rc, out, &p);
 }

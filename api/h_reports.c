@@ -118,20 +118,25 @@ static void csv_cell(buf *b, const char *s, bool last) {
   puts_(b, last ? "\r\n" : ",");
 }
 
-static void csv(buf *b, const json_t *r) {
+/* The rows every CSV report starts with: its title, then the checkpoint it was computed from. */
+static void meta_csv(buf *b, const json_t *r, const char *title) {
   const json_t *cp = json_object_get(r, "checkpoint");
-  puts_(b, "\xEF\xBB\xBF");
-  csv_cell(b, "县级扶贫项目资产总台账 / asset register", true);
-  csv_cell(b, "台账 ledger", false);
-  csv_cell(b, js(cp, "origin"), true);
   char size[32];
   snprintf(size, sizeof size, "%lld", (long long)json_integer_value(json_object_get(cp, "size")));
+  csv_cell(b, title, true);
+  csv_cell(b, "台账 ledger", false);
+  csv_cell(b, js(cp, "origin"), true);
   csv_cell(b, "检查点 checkpoint size", false);
   csv_cell(b, size, true);
   csv_cell(b, "根哈希 root hash", false);
   csv_cell(b, js(cp, "root_hash"), true);
   csv_cell(b, "生成时间 generated", false);
   csv_cell(b, js(r, "generated_at"), true);
+}
+
+static void csv(buf *b, const json_t *r) {
+  puts_(b, "\xEF\xBB\xBF");
+  meta_csv(b, r, "县级扶贫项目资产总台账 / asset register");
   if (json_is_string(json_object_get(r, "village"))) {
     csv_cell(b, "村 village", false);
     csv_cell(b, *js(r, "village_name") ? js(r, "village_name") : js(r, "village"), true);
@@ -181,23 +186,32 @@ static void html_text(buf *b, const char *s) {
   }
 }
 
-static void html(buf *b, const json_t *r) {
+/* The line under every HTML report's title: the checkpoint it was computed from. */
+static void meta_html(buf *b, const json_t *r) {
   const json_t *cp = json_object_get(r, "checkpoint");
-  puts_(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>资产总台账</title>\n<style>\n"
-           "@page { size: A4 landscape; margin: 12mm; }\n"
-           "body { font-family: \"Noto Sans CJK SC\", \"Source Han Sans SC\", \"SimSun\", sans-serif; font-size: 9pt; }\n"
-           "h1 { font-size: 14pt; text-align: center; margin: 0 0 4mm; }\n"
-           "table { border-collapse: collapse; width: 100%; margin-bottom: 4mm; }\n"
-           "th, td { border: 0.5pt solid #000; padding: 1mm; }\n"
-           "th { background: #eee; } thead { display: table-header-group; } tr { page-break-inside: avoid; }\n"
-           "td.n { text-align: right; white-space: nowrap; } .meta { font-size: 8pt; margin-bottom: 3mm; }\n"
-           "</style></head><body>\n<h1>县级扶贫项目资产总台账</h1>\n<div class=\"meta\">");
   puts_(b, "台账 ");
   html_text(b, js(cp, "origin"));
   printf_(b, " · 检查点 %lld 条 · 根哈希 ", (long long)json_integer_value(json_object_get(cp, "size")));
   html_text(b, js(cp, "root_hash"));
   puts_(b, " · 生成时间 ");
   html_text(b, js(r, "generated_at"));
+}
+
+static void html(buf *b, const json_t *r) {
+  puts_(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>资产总台账</title>\n<style>\n"
+           "@page { size: A4 landscape; margin: 12mm; }\n"
+           "body { font-family: \"Noto Sans CJK SC\", \"Source Han Sans SC\", \"SimSun\", sans-serif; font-size: 9pt; }\n"
+           "h1 { font-size: 14pt; text-align: center; margin: 0 0 4mm; }\n"
+           "table { border-collapse: collapse; width: 100%; margin-bottom: 4mm; }\n"
+           /* 26 columns across A4: at 9pt they shrank to a character or two, names cut 村级/光伏/电站
+            * (tests/e2e/printed.py reads the PDF's text); a word is kept whole, broken at spaces and
+            * punctuation only (a table too wide for the page is scaled down to it by the browser) */
+           "table { font-size: 7.5pt; } th, td { border: 0.5pt solid #000; padding: 0.5mm 0.7mm; }\n"
+           "td { word-break: keep-all; }\n"
+           "th { background: #eee; } thead { display: table-header-group; } tr { page-break-inside: avoid; }\n"
+           "td.n { text-align: right; white-space: nowrap; } .meta { font-size: 8pt; margin-bottom: 3mm; }\n"
+           "</style></head><body>\n<h1>县级扶贫项目资产总台账</h1>\n<div class=\"meta\">");
+  meta_html(b, r);
   if (json_is_string(json_object_get(r, "village"))) {
     puts_(b, " · 村 ");
     html_text(b, *js(r, "village_name") ? js(r, "village_name") : js(r, "village"));
@@ -244,21 +258,6 @@ static void html(buf *b, const json_t *r) {
 
 /* ---- reports of several tables of text ({"title","tables":[{"title","columns","rows"}]}) ---- */
 
-static void meta_csv(buf *b, const json_t *r) {
-  const json_t *cp = json_object_get(r, "checkpoint");
-  char size[32];
-  snprintf(size, sizeof size, "%lld", (long long)json_integer_value(json_object_get(cp, "size")));
-  csv_cell(b, js(r, "title"), true);
-  csv_cell(b, "台账 ledger", false);
-  csv_cell(b, js(cp, "origin"), true);
-  csv_cell(b, "检查点 checkpoint size", false);
-  csv_cell(b, size, true);
-  csv_cell(b, "根哈希 root hash", false);
-  csv_cell(b, js(cp, "root_hash"), true);
-  csv_cell(b, "生成时间 generated", false);
-  csv_cell(b, js(r, "generated_at"), true);
-}
-
 /* A cell of a table: text, or a count (an integer, a number in the workbook). */
 static const char *cell_str(const json_t *cell, char tmp[32]) {
   if (json_is_integer(cell)) {
@@ -270,7 +269,7 @@ static const char *cell_str(const json_t *cell, char tmp[32]) {
 
 static void tables_csv(buf *b, const json_t *r) {
   puts_(b, "\xEF\xBB\xBF");
-  meta_csv(b, r);
+  meta_csv(b, r, js(r, "title"));
   char tmp[32];
   size_t i, j, k;
   json_t *t, *row, *cell;
@@ -285,25 +284,29 @@ static void tables_csv(buf *b, const json_t *r) {
 }
 
 static void tables_html(buf *b, const json_t *r) {
-  const json_t *cp = json_object_get(r, "checkpoint");
+  size_t i, j, k, widest = 0;
+  json_t *t, *row, *cell;
+  json_array_foreach(json_object_get(r, "tables"), i, t) {
+    if (json_array_size(json_object_get(t, "columns")) > widest) widest = json_array_size(json_object_get(t, "columns"));
+  }
   puts_(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>");
   html_text(b, js(r, "title"));
-  puts_(b, "</title>\n<style>\n@page { size: A4; margin: 15mm; }\n"
-           "body { font-family: \"Noto Sans CJK SC\", \"Source Han Sans SC\", \"SimSun\", sans-serif; font-size: 10pt; }\n"
+  /* A table of more than 8 columns (the inventory's 12, the rectification's 14) on portrait A4
+   * cut its names a character or two a line: landscape and a smaller type for those. */
+  puts_(b, widest > 8 ? "</title>\n<style>\n@page { size: A4 landscape; margin: 12mm; }\n"
+                      : "</title>\n<style>\n@page { size: A4; margin: 15mm; }\n");
+  puts_(b, "body { font-family: \"Noto Sans CJK SC\", \"Source Han Sans SC\", \"SimSun\", sans-serif; font-size: 10pt; }\n"
            "h1 { font-size: 15pt; text-align: center; } h2 { font-size: 11pt; margin: 5mm 0 2mm; }\n"
            "table { border-collapse: collapse; width: 100%; } th, td { border: 0.5pt solid #000; padding: 1mm 2mm; }\n"
+           "td { word-break: keep-all; }\n"
            "th { background: #eee; } thead { display: table-header-group; } tr { page-break-inside: avoid; }\n"
-           ".meta { font-size: 8pt; }\n</style></head><body>\n<h1>");
+           ".meta { font-size: 8pt; }\n");
+  if (widest > 8) puts_(b, "table { font-size: 8pt; } th, td { padding: 0.6mm 1mm; }\n");
+  puts_(b, "</style></head><body>\n<h1>");
   html_text(b, js(r, "title"));
-  puts_(b, "</h1>\n<div class=\"meta\">台账 ");
-  html_text(b, js(cp, "origin"));
-  printf_(b, " · 检查点 %lld 条 · 根哈希 ", (long long)json_integer_value(json_object_get(cp, "size")));
-  html_text(b, js(cp, "root_hash"));
-  puts_(b, " · 生成时间 ");
-  html_text(b, js(r, "generated_at"));
+  puts_(b, "</h1>\n<div class=\"meta\">");
+  meta_html(b, r);
   puts_(b, "</div>\n");
-  size_t i, j, k;
-  json_t *t, *row, *cell;
   json_array_foreach(json_object_get(r, "tables"), i, t) {
     puts_(b, "<h2>");
     html_text(b, js(t, "title"));

@@ -181,16 +181,6 @@ static int parse_query(httpd_request *rq, const param_kind *allowed, size_t n, a
   return query_parse(rq->conn, spec, n, p);
 }
 
-/* Answer a read: 200 with out, or the problem. */
-static enum MHD_Result answer(httpd_request *rq, int rc, json_t *out, const aidreg_problem *p) {
-  if (rc != 0) {
-    json_decref(out);
-    return reply_problem(rq, p, NULL);
-  }
-  if (!out) return reply_error(rq, AIDREG_E_INTERNAL, NULL, "the read returned nothing");
-  return reply_json(rq, MHD_HTTP_OK, out);
-}
-
 typedef int (*list_fn)(aidreg_registry *, const char *, const aidreg_state_query *, json_t **, aidreg_problem *);
 typedef int (*item_fn)(aidreg_registry *, const char *, const char *, json_t **, aidreg_problem *);
 
@@ -201,7 +191,7 @@ static enum MHD_Result list(httpd_request *rq, const param_kind *allowed, size_t
   if (parse_query(rq, allowed, n, &q, &p) != 0) return reply_problem(rq, &p, NULL);
   json_t *out = NULL;
   int rc = fn(rq->srv->registry, rq->code, &q, &out, &p);
-  return answer(rq, rc, out, &p);
+  return reply_read(rq, rc, out, &p);
 }
 
 static enum MHD_Result item(httpd_request *rq, const char *what, item_fn fn) {
@@ -214,7 +204,7 @@ static enum MHD_Result item(httpd_request *rq, const char *what, item_fn fn) {
   if (parse_query(rq, NULL, 0, &(aidreg_state_query){0}, &p) != 0) return reply_problem(rq, &p, NULL);
   json_t *out = NULL;
   int rc = fn(rq->srv->registry, rq->code, rq->arg, &out, &p);
-  return answer(rq, rc, out, &p);
+  return reply_read(rq, rc, out, &p);
 }
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -246,7 +236,7 @@ static enum MHD_Result paged_item(httpd_request *rq, const char *what, paged_fn 
   if (parse_query(rq, allowed, 1, &q, &p) != 0) return reply_problem(rq, &p, NULL);
   json_t *out = NULL;
   int rc = fn(rq->srv->registry, rq->code, rq->arg, q.from, &out, &p);
-  return answer(rq, rc, out, &p);
+  return reply_read(rq, rc, out, &p);
 }
 
 enum MHD_Result h_state_asset(httpd_request *rq) { return paged_item(rq, "asset", aidreg_state_asset_from); }
@@ -264,7 +254,7 @@ static enum MHD_Result summary(httpd_request *rq, const char *village) {
   if (parse_query(rq, NULL, 0, &(aidreg_state_query){0}, &p) != 0) return reply_problem(rq, &p, NULL);
   json_t *out = NULL;
   int rc = aidreg_state_summary(rq->srv->registry, rq->code, village, &out, &p);
-  return answer(rq, rc, out, &p);
+  return reply_read(rq, rc, out, &p);
 }
 
 enum MHD_Result h_state_village_summary(httpd_request *rq) {

@@ -27,7 +27,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "metrics.h"
 #include "reply.h"
 
 #ifndef AIDREG_WWW_DIR
@@ -151,17 +150,6 @@ static bool accepts(const char *header, const char *coding) {
   return false;
 }
 
-static enum MHD_Result queue(httpd_request *rq, unsigned status, struct MHD_Response *resp) {
-  enum MHD_Result ret = MHD_queue_response(rq->conn, status, resp);
-  MHD_destroy_response(resp);
-  if (ret == MHD_YES) {
-    rq->answered = true;
-    rq->status = (int)status;
-    metrics_count(rq->route_slot, status);
-  }
-  return ret;
-}
-
 static bool add(struct MHD_Response *resp, const char *name, const char *value) {
   return MHD_add_response_header(resp, name, value) == MHD_YES;
 }
@@ -173,7 +161,7 @@ enum MHD_Result h_static_redirect(httpd_request *rq) {
     MHD_destroy_response(resp);
     return MHD_NO;
   }
-  return queue(rq, MHD_HTTP_FOUND, resp);
+  return reply_response(rq, MHD_HTTP_FOUND, resp);
 }
 
 enum MHD_Result h_static(httpd_request *rq) {
@@ -243,5 +231,5 @@ enum MHD_Result h_static(httpd_request *rq) {
     MHD_destroy_response(resp);
     return MHD_NO;
   }
-  return queue(rq, not_modified ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, resp);
+  return reply_response(rq, not_modified ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, resp);
 }

@@ -16,7 +16,7 @@ static struct MHD_Response *response_from_malloc(void *data, size_t len) {
 }
 
 /* Queue resp (consumed) and record the status. */
-static enum MHD_Result send_response(httpd_request *rq, unsigned status, struct MHD_Response *resp) {
+enum MHD_Result reply_response(httpd_request *rq, unsigned status, struct MHD_Response *resp) {
   if (!resp) return MHD_NO;
   enum MHD_Result ret = MHD_queue_response(rq->conn, status, resp);
   MHD_destroy_response(resp);
@@ -59,7 +59,7 @@ static enum MHD_Result send_json(httpd_request *rq, unsigned status, const char 
     MHD_destroy_response(resp);
     return MHD_NO;
   }
-  return send_response(rq, status, resp);
+  return reply_response(rq, status, resp);
 }
 
 enum MHD_Result reply_json(httpd_request *rq, unsigned status, json_t *body) {
@@ -139,7 +139,7 @@ enum MHD_Result reply_bytes_with(httpd_request *rq, unsigned status, const char 
     MHD_destroy_response(resp);
     return MHD_NO;
   }
-  return send_response(rq, status, resp);
+  return reply_response(rq, status, resp);
 }
 
 /* Length of the valid UTF-8 character at s (1..4), or 0 when s starts no valid one. */
@@ -194,4 +194,13 @@ bool reply_none_match(const char *header, const char *etag) {
     p += strcspn(p, ",");
   }
   return false;
+}
+
+enum MHD_Result reply_read(httpd_request *rq, int rc, json_t *out, const aidreg_problem *p) {
+  if (rc != 0) {
+    json_decref(out);
+    return reply_problem(rq, p, NULL);
+  }
+  if (!out) return reply_error(rq, AIDREG_E_INTERNAL, NULL, "the read returned nothing");
+  return reply_json(rq, MHD_HTTP_OK, out);
 }

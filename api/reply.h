@@ -27,6 +27,12 @@ enum MHD_Result reply_bytes(httpd_request *rq, unsigned status, const char *cont
  * be NULL (a 304). */
 enum MHD_Result reply_bytes_with(httpd_request *rq, unsigned status, const char *content_type,
                                  const char *cache_control, void *data, size_t len, const char *const *headers);
+/* A response built by the caller (consumed, may be NULL: then MHD_NO), for what the
+ * reply_* above cannot build (a file's descriptor). */
+enum MHD_Result reply_response(httpd_request *rq, unsigned status, struct MHD_Response *resp);
+/* The answer of a read that filled out (stolen) or failed with p: 200 with out, the
+ * problem, or 500 when it returned 0 and nothing. */
+enum MHD_Result reply_read(httpd_request *rq, int rc, json_t *out, const aidreg_problem *p);
 /* Does an If-None-Match header list etag (or "*")? Weak comparison (RFC 9110 §13.1.2). */
 bool reply_none_match(const char *header, const char *etag);
 

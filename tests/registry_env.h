@@ -2,6 +2,7 @@
 #define AIDREG_TEST_REGISTRY_ENV_H
 /* Integration tests open the registry on the test database that the environment names
  * (tools/dev.sh test sets AIDREG_DATABASE_URL and AIDREG_OWNER_DATABASE_URL). */
+#include <jansson.h>
 #include <stdlib.h>
 
 #include "aidreg/keys.h"
@@ -19,5 +20,10 @@ void test_require_database(void);
 /* A registry with a fresh log key in *log_key; NULL (and a failed check) when the
  * database is not named or cannot be opened. */
 aidreg_registry *test_registry_open(aidreg_keypair *log_key);
+
+/* The envelope of {"ledger":origin,"type","subject","time":now,"body":body (JSON text)}
+ * signed by k, as JSON (new reference); NULL on failure. */
+json_t *test_envelope(const aidreg_keypair *k, const char *origin, const char *type, const char *subject,
+                      const char *body);
 
 #endif

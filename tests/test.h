@@ -2,6 +2,7 @@
 #define AIDREG_TEST_H
 /* A minimal test harness: CHECK records a failure and goes on; the test's main ends
  * with `return test_done();`, which prints a summary and fails if anything failed. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,5 +39,8 @@ extern int test_checks, test_failures;
 int test_done(void);
 /* a then b, malloc'd (aborts when memory runs out). */
 char *test_cat(const char *a, const char *b);
+/* The bytes of the file at path, malloc'd with a NUL after them, their count in *len; NULL
+ * when it cannot be read. */
+uint8_t *test_slurp(const char *path, size_t *len);
 
 #endif

@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 
 from aidreg_client import Client, Skip, assert_problem, new_ledger
+from printed import assert_prints
 
 C = Client()
 AS_OF = "2026-06-30"
@@ -87,7 +88,7 @@ def test_demo_fires_every_check():
 
 
 def test_filters_and_formats():
-    code, _ = demo()
+    code, vkey = demo()
     full = server_audit(code)
     one = server_audit(code, "&check=no-owner")
     assert list(one["counts"]) == ["no-owner"] and all(f["check"] == "no-owner" for f in one["findings"]), one
@@ -102,6 +103,13 @@ def test_filters_and_formats():
     assert r.status == 200 and r.content_type.startswith("text/html"), r
     html = r.body.decode("utf-8")
     assert "审计报告" in html and "A4" in html and full["checkpoint"]["root"] in html
+    # On paper: the headings, a village by name, and the sale below valuation in yuan as the ledger has it.
+    sale = next(f for f in full["findings"] if f["check"] == "sale-below-valuation")["figures"]
+    words = ("扶贫项目资产审计报告", "按检查项汇总", "按村汇总", "低价处置", "好花红村", "成交 %s 元" % sale["proceeds_yuan"])
+    assert_prints(r.body, "audit", *words)
+    rc, out, err = cli("audit", "--server", C.base, "--ledger", code, "--vkey", vkey, "--as-of", AS_OF, "--format", "html")
+    assert rc == 0, err
+    assert_prints(out, "audit-cli", *words)
 
 
 def test_bad_queries():

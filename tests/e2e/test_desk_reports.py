@@ -12,6 +12,7 @@ import tempfile
 
 import test_desk_api as D
 from aidreg_client import Client, assert_problem, unchanged
+from printed import assert_prints
 
 C = Client()
 
@@ -77,6 +78,7 @@ def test_html():
     _, size, root = checkpoint()
     assert "<table>" in t and "资产总台账" in t and "A4" in t and root in t and "检查点 %d 条" % size in t, t[:800]
     assert "村级光伏电站" in t and "100000.01" in t
+    assert_prints(r.body, "ledger", "资产总台账", "村级光伏电站", "新联村", "100000.01")
 
 
 def test_refusals_change_nothing():
@@ -107,6 +109,7 @@ def test_cli_report():
         p = subprocess.run([cli, "report", "ledger", "--format", "html", "--village", D.V1], env=env,
                            capture_output=True, text=True, timeout=60)
         assert p.returncode == 0 and "新联村" in p.stdout and "60000.01" in p.stdout, p
+        assert_prints(p.stdout.encode(), "ledger-village", "资产总台账", "新联村", "60000.01")
         p = subprocess.run([cli, "report", "nosuch"], env=env, capture_output=True, text=True, timeout=60)
         assert p.returncode == 2, p
 
@@ -128,6 +131,7 @@ def test_rights_report():
     assert t.status == 200 and t.body.startswith(b"\xef\xbb\xbf") and "确权移交进度".encode() in t.body, t
     h = C.get("/v1/ledgers/%s/reports/rights?format=html" % D.L.code)
     assert h.status == 200 and "按村 by village" in h.body.decode() and "东坡村" in h.body.decode(), h
+    assert_prints(h.body, "rights", "确权移交进度", "按村 by village", "东坡村", "好花红镇", "100000.01")
     with unchanged(D.L):
         assert_problem(C.get("/v1/ledgers/%s/reports/rights?village=%s" % (D.L.code, D.V1)), 400, "invalid-query",
                        "/query/village")
@@ -176,6 +180,7 @@ def test_disposals_report():
     assert row[9:] == ["2025-04-01", "250.00", "县废旧物资回收公司", "东坡村（%s）" % D.V2], row
     h = C.get("/v1/ledgers/%s/reports/disposals?format=html" % D.L.code).body.decode()
     assert "处置登记" in h and "县废旧物资回收公司" in h, h[:500]
+    assert_prints(h.encode(), "disposals", "处置登记", "拍卖", "200.00", "250.00")
     with unchanged(D.L):
         assert_problem(C.get("/v1/ledgers/%s/reports/disposals?year=2025" % D.L.code), 400, "invalid-query",
                        "/query/year")

@@ -12,13 +12,7 @@
 
 #include <zip.h>
 
-#include "sheet.h"
-#include "table.h"
-
-#define ASSERT(c) \
-  do {            \
-    if (!(c)) __builtin_trap(); \
-  } while (0)
+#include "fuzz_import_check.h"
 
 static const char workbook[] =
     "<workbook xmlns:r=\"r\"><sheets><sheet name=\"台账\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>";
@@ -97,38 +91,5 @@ static int one(const uint8_t *data, size_t len) {
   sheet s;
   char err[1024];
   int rc = sheet_read_xlsx(data, len, len % 7 == 0 ? "台账" : NULL, &s, err, sizeof err);
-  if (rc != 0) {
-    ASSERT(s.rows == NULL && s.nrows == 0);
-    ASSERT(memchr(err, 0, sizeof err) && sheet_utf8_valid((const uint8_t *)err, strlen(err)));
-    return 0;
-  }
-  for (size_t i = 0; i < s.nrows; i++) {
-    ASSERT(i == 0 || s.rows[i - 1].rownum < s.rows[i].rownum);
-    ASSERT(s.rows[i].ncells <= s.ncols && s.ncols <= SHEET_MAX_COLS);
-    for (size_t c = 0; c < s.rows[i].ncells; c++) {
-      const char *t = s.rows[i].cells[c].text;
-      ASSERT(t && strlen(t) <= SHEET_MAX_TEXT);
-      ASSERT(sheet_utf8_valid((const uint8_t *)t, strlen(t)));
-    }
-  }
-  imp_layout L;
-  if (imp_layout_find(&s, NULL, UNIT_NONE, &L, err, sizeof err) == 0) {
-    imp_place pv[2] = {{"522731104201", (char *)"好花红村", (char *)"好花红镇", true},
-                       {"522731104", (char *)"好花红镇", NULL, false}};
-    imp_places P = {pv, 2};
-    imp_row *rows;
-    size_t n;
-    if (imp_rows(&s, &L, &P, "522731", "2026-01-01", &rows, &n, err, sizeof err) == 0) {
-      for (size_t i = 0; i < n; i++) {
-        ASSERT(rows[i].rownum > s.rows[L.header].rownum);
-        ASSERT(sheet_utf8_valid((const uint8_t *)rows[i].reason_zh, strlen(rows[i].reason_zh)));
-        ASSERT(sheet_utf8_valid((const uint8_t *)rows[i].reason_en, strlen(rows[i].reason_en)));
-        ASSERT(sheet_utf8_valid((const uint8_t *)rows[i].note, strlen(rows[i].note)));
-        if (rows[i].kind == R_GOOD) ASSERT(imp_id_ok(rows[i].asset) && imp_id_ok(rows[i].project));
-      }
-      imp_rows_free(rows, n);
-    }
-  }
-  sheet_free(&s);
-  return 0;
+  return fuzz_import_check(&s, rc, err, sizeof err);
 }

@@ -124,24 +124,6 @@ typedef struct {
   aidreg_note_verifier verifier;
 } ledger;
 
-static json_t *envelope(const ledger *lg, const aidreg_keypair *k, const char *type, const char *subject,
-                        const char *body) {
-  char now[40], payload[8192];
-  aidreg_rfc3339_format((int64_t)time(NULL), 0, now, sizeof now);
-  int n = snprintf(payload, sizeof payload,
-                   "{\"ledger\":\"%s\",\"type\":\"%s\",\"subject\":\"%s\",\"time\":\"%s\",\"body\":%s}", lg->origin,
-                   type, subject, now, body);
-  aidreg_envelope env;
-  if (n <= 0 || (size_t)n >= sizeof payload || aidreg_envelope_sign((const uint8_t *)payload, (size_t)n, k, 1, &env))
-    return NULL;
-  size_t len;
-  char *text = aidreg_envelope_serialize(&env, &len);
-  aidreg_envelope_free(&env);
-  json_t *j = text ? json_loadb(text, len, 0, NULL) : NULL;
-  free(text);
-  return j;
-}
-
 static void keyid(const aidreg_keypair *k, char out[45]) { aidreg_key_id(k->pk, out); }
 
 static uint64_t tree_size(const ledger *lg) {
@@ -180,7 +162,7 @@ static int ledger_new(ledger *lg) {
   keyid(&county, cid);
   keyid(&village, vid);
   snprintf(body, sizeof body, "{\"code\":\"%s\",\"name\":\"测试县\",\"root_key\":\"%s\",\"settings\":{}}", lg->code, rid);
-  json_t *create = envelope(lg, &root, "ledger.create", lg->code, body);
+  json_t *create = test_envelope(&root, lg->origin, "ledger.create", lg->code, body);
   aidreg_result res;
   aidreg_registry_create_ledger(reg, create, &res, &lg->vkey);
   json_decref(create);
@@ -191,11 +173,11 @@ static int ledger_new(ledger *lg) {
   snprintf(body, sizeof body,
            "{\"key\":\"%s\",\"role\":\"county\",\"scope\":\"%s\",\"holder\":{\"name\":\"县乡村振兴局\",\"org\":\"县\"}}",
            cid, lg->code);
-  envs[0] = envelope(lg, &root, "key.enroll", cid, body);
+  envs[0] = test_envelope(&root, lg->origin, "key.enroll", cid, body);
   snprintf(body, sizeof body,
            "{\"key\":\"%s\",\"role\":\"village\",\"scope\":\"%s\",\"holder\":{\"name\":\"村\",\"org\":\"村委\"}}", vid,
            lg->village);
-  envs[1] = envelope(lg, &county, "key.enroll", vid, body);
+  envs[1] = test_envelope(&county, lg->origin, "key.enroll", vid, body);
   aidreg_result r2[2];
   int created = submit(lg, envs, 2, r2);
   for (int i = 0; i < 2; i++) {
@@ -222,31 +204,31 @@ static int batch_build(const ledger *lg, unsigned r, json_t *envs[BATCH]) {
   snprintf(body, sizeof body,
            "{\"key\":\"%s\",\"role\":\"township\",\"scope\":\"%s001\",\"holder\":{\"name\":\"乡%u\",\"org\":\"乡政府\"}}",
            tid, lg->code, r);
-  envs[k++] = envelope(lg, &county, "key.enroll", tid, body);
+  envs[k++] = test_envelope(&county, lg->origin, "key.enroll", tid, body);
   snprintf(body, sizeof body,
            "{\"name\":\"光伏项目 %u\",\"type\":\"industry\",\"year\":2024,\"funding_lines\":[{\"channel\":\"衔接资金\","
            "\"year\":2024,\"amount_fen\":100000000}],\"locations\":[\"%s\"],\"industry_dept\":\"县农业农村局\","
            "\"implementing_unit\":\"县乡村振兴局\",\"accepted_on\":\"2024-05-10\"}",
            r, lg->village);
-  envs[k++] = envelope(lg, &county, "project.register", project, body);
+  envs[k++] = test_envelope(&county, lg->origin, "project.register", project, body);
   snprintf(body, sizeof body,
            "{\"project\":\"%s\",\"name\":\"蔬菜大棚\",\"class\":\"operating\",\"subtype\":\"设施农业\",\"form\":\"fixed\","
            "\"village\":\"%s\",\"original_value_fen\":20000000,\"quantity\":4,\"unit\":\"栋\","
            "\"completed_on\":\"2024-05-01\",\"accepted_on\":\"2024-05-10\"}",
            project, lg->village);
-  envs[k++] = envelope(lg, &county, "asset.register", asset, body);
+  envs[k++] = test_envelope(&county, lg->origin, "asset.register", asset, body);
   snprintf(body, sizeof body,
            "{\"period_start\":\"2024-07-01\",\"period_end\":\"2024-12-31\",\"gross_fen\":1000001,\"costs\":[{\"kind\":"
            "\"land_rent\",\"amount_fen\":100000}],\"net_fen\":900001,\"payer\":\"国网\",\"received_on\":\"2025-01-05\","
            "\"account\":\"村集体账户\"}");
-  envs[k++] = envelope(lg, &county, "income.report", asset, body);
+  envs[k++] = test_envelope(&county, lg->origin, "income.report", asset, body);
   snprintf(body, sizeof body, "{\"status\":\"in_use\",\"reason\":\"巡查 %u\"}", r);
-  envs[k++] = envelope(lg, &county, "asset.status", asset, body);
+  envs[k++] = test_envelope(&county, lg->origin, "asset.status", asset, body);
   snprintf(body, sizeof body,
            "{\"kind\":\"assets\",\"start\":\"2026-01-01\",\"end\":\"2026-01-15\",\"content_sha256\":\"%064u\","
            "\"place\":\"村务公开栏 %u\"}",
            r, r);
-  envs[k++] = envelope(lg, &village, "notice.publish", lg->village, body);
+  envs[k++] = test_envelope(&village, lg->origin, "notice.publish", lg->village, body);
   for (size_t i = 0; i < k; i++)
     if (!envs[i]) return -1;
   return 0;

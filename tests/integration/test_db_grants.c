@@ -23,24 +23,8 @@ static PGconn *app;
 static char code[8], origin[64];
 static aidreg_keypair root, county;
 
-static json_t *envelope(const aidreg_keypair *k, const char *type, const char *subject, const char *body) {
-  char now[40], payload[2048];
-  aidreg_rfc3339_format((int64_t)time(NULL), 0, now, sizeof now);
-  int n = snprintf(payload, sizeof payload,
-                   "{\"ledger\":\"%s\",\"type\":\"%s\",\"subject\":\"%s\",\"time\":\"%s\",\"body\":%s}", origin, type,
-                   subject, now, body);
-  aidreg_envelope env;
-  if (aidreg_envelope_sign((const uint8_t *)payload, (size_t)n, k, 1, &env)) return NULL;
-  size_t len;
-  char *text = aidreg_envelope_serialize(&env, &len);
-  aidreg_envelope_free(&env);
-  json_t *j = json_loadb(text, len, 0, NULL);
-  free(text);
-  return j;
-}
-
 static int submit(const aidreg_keypair *k, const char *type, const char *subject, const char *body) {
-  json_t *env = envelope(k, type, subject, body);
+  json_t *env = test_envelope(k, origin, type, subject, body);
   const json_t *one[1] = {env};
   aidreg_result res;
   aidreg_registry_submit(reg, code, one, 1, "", &res);
@@ -88,7 +72,7 @@ int main(void) {
     snprintf(code, sizeof code, "4%05u", randombytes_uniform(100000));
     snprintf(origin, sizeof origin, "test.aidreg/%s", code);
     snprintf(body, sizeof body, "{\"code\":\"%s\",\"name\":\"权限测试县\",\"root_key\":\"%s\",\"settings\":{}}", code, rid);
-    json_t *create = envelope(&root, "ledger.create", code, body);
+    json_t *create = test_envelope(&root, origin, "ledger.create", code, body);
     aidreg_result res;
     char *vk = NULL;
     aidreg_registry_create_ledger(reg, create, &res, &vk);

@@ -33,22 +33,6 @@ static char code[8], origin[64], app_user[128];
 static aidreg_note_verifier verifier;
 static aidreg_keypair log_key, root;
 
-static json_t *envelope(const aidreg_keypair *k, const char *type, const char *subject, const char *body) {
-  char now[40], payload[4096];
-  aidreg_rfc3339_format((int64_t)time(NULL), 0, now, sizeof now);
-  int n = snprintf(payload, sizeof payload,
-                   "{\"ledger\":\"%s\",\"type\":\"%s\",\"subject\":\"%s\",\"time\":\"%s\",\"body\":%s}", origin, type,
-                   subject, now, body);
-  aidreg_envelope env;
-  if (aidreg_envelope_sign((const uint8_t *)payload, (size_t)n, k, 1, &env)) return NULL;
-  size_t len;
-  char *text = aidreg_envelope_serialize(&env, &len);
-  aidreg_envelope_free(&env);
-  json_t *j = json_loadb(text, len, 0, NULL);
-  free(text);
-  return j;
-}
-
 static bool receipt_ok(const aidreg_receipt *rc) {
   aidreg_checkpoint cp;
   if (!rc->checkpoint || aidreg_checkpoint_open(rc->checkpoint, strlen(rc->checkpoint), &verifier, &cp)) return false;
@@ -100,7 +84,7 @@ static int submit1(json_t *env, aidreg_result *res) {
 static void settings(int days, aidreg_result *res) {
   char body[64];
   snprintf(body, sizeof body, "{\"publicity_days\":%d}", days);
-  submit1(envelope(&root, "ledger.settings", code, body), res);
+  submit1(test_envelope(&root, origin, "ledger.settings", code, body), res);
 }
 
 static int64_t now_ms(void) {
@@ -222,7 +206,7 @@ int main(void) {
   CHECK(aidreg_note_vkey_parse(vk, &verifier) == 0);
   free(vk);
   snprintf(body, sizeof body, "{\"code\":\"%s\",\"name\":\"断线测试县\",\"root_key\":\"%s\",\"settings\":{}}", code, rid);
-  json_t *create = envelope(&root, "ledger.create", code, body);
+  json_t *create = test_envelope(&root, origin, "ledger.create", code, body);
   aidreg_result res;
   char *vkey = NULL;
   aidreg_registry_create_ledger(reg, create, &res, &vkey);

@@ -40,21 +40,6 @@ static aidreg_keypair log_key, root, county;
 
 /* ---- writing the ledger ---------------------------------------------------------- */
 
-static json_t *envelope(const aidreg_keypair *k, const char *type, const char *subject, const char *body) {
-  char now[40], payload[4096];
-  aidreg_rfc3339_format((int64_t)time(NULL), 0, now, sizeof now);
-  int n = snprintf(payload, sizeof payload, "{\"ledger\":\"%s\",\"type\":\"%s\",\"subject\":\"%s\",\"time\":\"%s\",\"body\":%s}",
-                   origin, type, subject, now, body);
-  aidreg_envelope env;
-  if (aidreg_envelope_sign((const uint8_t *)payload, (size_t)n, k, 1, &env)) return NULL;
-  size_t len;
-  char *text = aidreg_envelope_serialize(&env, &len);
-  aidreg_envelope_free(&env);
-  json_t *j = json_loadb(text, len, 0, NULL);
-  free(text);
-  return j;
-}
-
 static int submit(json_t *env) {
   aidreg_result res;
   const json_t *one[1] = {env};
@@ -74,7 +59,7 @@ static int create_ledger(void) {
     snprintf(code, sizeof code, "8%05u", randombytes_uniform(100000));
     snprintf(origin, sizeof origin, "tamper.aidreg/%s", code);
     snprintf(body, sizeof body, "{\"code\":\"%s\",\"name\":\"篡改测试县\",\"root_key\":\"%s\",\"settings\":{}}", code, rid);
-    json_t *create = envelope(&root, "ledger.create", code, body);
+    json_t *create = test_envelope(&root, origin, "ledger.create", code, body);
     aidreg_result res;
     char *vk = NULL;
     aidreg_registry_create_ledger(reg, create, &res, &vk);
@@ -86,10 +71,10 @@ static int create_ledger(void) {
     if (st != 201) return -1;
     snprintf(body, sizeof body,
              "{\"key\":\"%s\",\"role\":\"county\",\"scope\":\"%s\",\"holder\":{\"name\":\"王\",\"org\":\"县\"}}", cid, code);
-    if (submit(envelope(&root, "key.enroll", cid, body)) != 201) return -1;
+    if (submit(test_envelope(&root, origin, "key.enroll", cid, body)) != 201) return -1;
     for (int i = 2; i < ENTRIES; i++) {
       snprintf(body, sizeof body, "{\"publicity_days\":%d}", i);
-      if (submit(envelope(&county, "ledger.settings", code, body)) != 201) return -1;
+      if (submit(test_envelope(&county, origin, "ledger.settings", code, body)) != 201) return -1;
     }
     vkey = aidreg_note_vkey(origin, log_key.pk);
     return 0;
@@ -229,7 +214,7 @@ static void leaf_delete(void) {
 
 static void leaf_insert(void) {
   /* A well-formed, properly signed entry appended by hand: no checkpoint covers it. */
-  json_t *j = envelope(&county, "ledger.settings", code, "{\"publicity_days\":99}");
+  json_t *j = test_envelope(&county, origin, "ledger.settings", code, "{\"publicity_days\":99}");
   aidreg_envelope env;
   aidreg_problem pb;
   CHECK(aidreg_envelope_from_json(j, "", &env, &pb) == 0);

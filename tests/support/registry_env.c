@@ -3,6 +3,10 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
+
+#include "aidreg/dsse.h"
+#include "aidreg/event.h"
 
 void test_require_database(void) {
   static const char *const vars[] = {"AIDREG_DATABASE_URL", "AIDREG_ADMIN_DATABASE_URL"};
@@ -27,3 +31,25 @@ aidreg_registry *test_registry_open(aidreg_keypair *log_key) {
   CHECK_MSG(r != NULL, "open: %s", err);
   return r;
 }
+
+json_t *test_envelope(const aidreg_keypair *k, const char *origin, const char *type, const char *subject,
+                      const char *body) {
+  static const char fmt[] = "{\"ledger\":\"%s\",\"type\":\"%s\",\"subject\":\"%s\",\"time\":\"%s\",\"body\":%s}";
+  char now[40];
+  aidreg_rfc3339_format((int64_t)time(NULL), 0, now, sizeof now);
+  int n = snprintf(NULL, 0, fmt, origin, type, subject, now, body);
+  char *payload = n >= 0 ? malloc((size_t)n + 1) : NULL;
+  if (!payload) return NULL;
+  snprintf(payload, (size_t)n + 1, fmt, origin, type, subject, now, body);
+  aidreg_envelope env;
+  int rc = aidreg_envelope_sign((const uint8_t *)payload, (size_t)n, k, 1, &env);
+  free(payload);
+  if (rc) return NULL;
+  size_t len;
+  char *text = aidreg_envelope_serialize(&env, &len);
+  aidreg_envelope_free(&env);
+  json_t *j = text ? json_loadb(text, len, 0, NULL) : NULL;
+  free(text);
+  return j;
+}
+

@@ -19,3 +19,21 @@ char *test_cat(const char *a, const char *b) {
   snprintf(s, n, "%s%s", a, b);
   return s;
 }
+
+uint8_t *test_slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  uint8_t *b = NULL;
+  long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+  if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (b = malloc((size_t)n + 1)) != NULL) {
+    if (fread(b, 1, (size_t)n, f) == (size_t)n) {
+      b[n] = 0;
+      *len = (size_t)n;
+    } else {
+      free(b);
+      b = NULL;
+    }
+  }
+  fclose(f);
+  return b;
+}

@@ -12,22 +12,6 @@
 
 #define FIX AIDREG_SOURCE_DIR "/tests/import/fixtures/"
 
-static uint8_t *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *b = malloc((size_t)n + 1);
-  if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-    free(b);
-    b = NULL;
-  }
-  fclose(f);
-  *len = (size_t)n;
-  return b;
-}
-
 /* The index of the row numbered r, or -1. */
 static long row_index(const sheet *s, size_t r) {
   for (size_t i = 0; i < s->nrows; i++)
@@ -112,7 +96,7 @@ static void test_csv_quoting(void) {
 
 static void test_xlsx_messy(void) {
   size_t len;
-  uint8_t *d = slurp(FIX "messy.xlsx", &len);
+  uint8_t *d = test_slurp(FIX "messy.xlsx", &len);
   CHECK(d != NULL);
   if (!d) return;
   char err[512];
@@ -149,7 +133,7 @@ static void test_xlsx_messy(void) {
 
 static void test_xlsx_inline(void) {
   size_t len;
-  uint8_t *d = slurp(FIX "inline.xlsx", &len);
+  uint8_t *d = test_slurp(FIX "inline.xlsx", &len);
   CHECK(d != NULL);
   if (!d) return;
   char err[512];

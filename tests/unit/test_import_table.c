@@ -14,22 +14,6 @@
 
 #define FIX AIDREG_SOURCE_DIR "/tests/import/fixtures/"
 
-static uint8_t *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *b = malloc((size_t)n + 1);
-  if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-    free(b);
-    b = NULL;
-  }
-  fclose(f);
-  *len = (size_t)n;
-  return b;
-}
-
 static void fen(const char *t, bool numeric, int unit, imp_vres want, int64_t want_fen) {
   int64_t v = -1;
   imp_vres r = imp_parse_fen(t, numeric, unit, &v);
@@ -191,7 +175,7 @@ static const imp_places P = {places_v, 5};
 static int load_rows(const char *file, sheet *s, imp_layout *L, imp_row **rows, size_t *n) {
   size_t len;
   char err[512];
-  uint8_t *d = slurp(file, &len);
+  uint8_t *d = test_slurp(file, &len);
   if (!d) return -1;
   int rc = sheet_read(d, len, NULL, s, err, sizeof err);
   free(d);

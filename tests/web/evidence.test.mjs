@@ -13,7 +13,8 @@
 //   settings, and no identity number; its QR code (pdftoppm + zbarimg) holds the short URL of
 //   the verdict page, which says "已核验：此公示内容在账本第 N 条，账本签名有效" for the notice's
 //   entry N and offers the proof.
-// - The verdict page opens in under 5 s on the slow link (400 kbit/s, 400 ms RTT).
+// - The verdict page opens in under 5 s on the slow link (400 kbit/s, 400 ms RTT), without the
+//   clerk's modules (app.js, queue.js, ...), in at most 20 requests.
 // Screenshots at 360 px and 1280 px in $AIDREG_STATE_DIR/web/evidence-*.png.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -293,14 +294,22 @@ await step('the verdict page opens in under 5 s on a slow link (400 kbit/s, 400 
   await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 400, downloadThroughput: 400 * 1000 / 8, uploadThroughput: 400 * 1000 / 8 });
   let bytes = 0;
-  p.on('response', async (r) => { bytes += Number((await r.allHeaders())['content-length'] || 0); });
+  let requests = 0;
+  const clerk = [];
+  p.on('response', async (r) => {
+    requests++;
+    if (/\/app\/js\/(app|queue|form|keys)\.js$/.test(r.url())) clerk.push(r.url());
+    bytes += Number((await r.allHeaders())['content-length'] || 0);
+  });
   const t0 = Date.now();
   await p.goto(url);
   await p.waitForSelector('#verdict[data-verified="yes"]', { timeout: 20000 });
   const ms = Date.now() - t0;
-  console.log(`web: slow link: the verdict page (app, checkpoint, entry, proof, verified) in ${ms} ms, ${bytes} bytes`);
+  console.log(`web: slow link: the verdict page (app, checkpoint, entry, proof, verified) in ${ms} ms, ${requests} requests, ${bytes} bytes`);
   await slow.close();
   ok(ms < 5000, 'load time ' + ms);
+  // A villager's phone is not sent the clerk's app (main.js loads it for a clerk's route only).
+  ok(clerk.length === 0 && requests <= 20, `${requests} requests, the clerk's modules among them: ${clerk}`);
 });
 
 await step('the pages logged no script error', async () => { ok(consoleErrors.length === 0, consoleErrors.join('\n')); });

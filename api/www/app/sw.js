@@ -3,10 +3,11 @@
 // behind an old cache), the last good answer when it does not. Only GETs of this origin are
 // cached; submissions (POST) pass through untouched: the IndexedDB queue holds them.
 const CACHE = 'aidreg-app-v2';
-const SHELL = ['./', 'index.html', 'app.css', 'icon.svg', 'js/app.js', 'js/api.js', 'js/db.js', 'js/dsse.js',
+const SHELL = ['./', 'index.html', 'app.css', 'icon.svg', 'js/main.js', 'js/app.js', 'js/api.js', 'js/db.js', 'js/dsse.js',
   'js/form.js', 'js/i18n.js', 'js/keys.js', 'js/queue.js', 'js/util.js', 'vendor/qrcode.mjs',
   'js/form_items.js', 'js/chain.js', 'js/history.js', 'js/strings_more.js', 'js/record.js', 'js/plans.js', 'js/conflict.js',
-  'js/queue_file.js', 'js/dashboard.js', 'js/keysadmin.js'];
+  'js/queue_file.js', 'js/dashboard.js', 'js/keysadmin.js', 'js/evidence.js', 'js/blobs.js', 'js/photos.js', 'js/words.js',
+  'js/receipt.js', 'js/merkle.js', 'js/note.js', 'js/notice.js', 'js/qr.js'];
 
 self.addEventListener('install', (e) => {
   e.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));

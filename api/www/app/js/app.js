@@ -1,15 +1,14 @@
 // The app shell: hash routes, the clerk's views. Plain ES modules, no build step.
 import * as api from './api.js';
 import * as evidence from './evidence.js';
-import { setOrigin } from './photos.js';
 import * as store from './db.js';
 import * as keys from './keys.js';
 import * as queue from './queue.js';
-import { signEvent, event } from './dsse.js';
-import { buildForm, describe, fieldLabel } from './form.js';
-import { t, half, getLang, setLang } from './i18n.js';
+import { fieldLabel } from './form.js';
+import { recordFlow } from './record.js';
+import { t, half } from './i18n.js';
 import { h, fenToYuan } from './util.js';
-import { prevFor, serverHead } from './chain.js';
+import { serverHead } from './chain.js';
 import { allSteps, historyCard } from './history.js';
 import './strings_more.js';
 
@@ -25,17 +24,6 @@ function dl(rows) { return h('dl', { class: 'sum' }, rows.map(([k, v]) => [h('dt
 function fail(e) {
   const msg = e instanceof api.NetError ? t('err.net') : (e.problem?.title ? half(e.problem.title) : String(e.message || e));
   return card(h('p', { class: 'err' }, t('err.load') + '：' + msg));
-}
-function translate() {
-  document.documentElement.lang = getLang() === 'en' ? 'en' : 'zh-CN';
-  document.title = t('app.title');
-  for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
-  document.getElementById('lang').textContent = getLang() === 'en' ? '中文' : 'EN';
-}
-function netState() {
-  const el = document.getElementById('netstate');
-  el.textContent = navigator.onLine ? t('net.on') : t('net.off');
-  el.classList.toggle('off', !navigator.onLine);
 }
 
 // ---------------------------------------------------------------- home
@@ -217,54 +205,16 @@ function receiptCard(res) {
 async function viewRecord(id, type) {
   const key = await keys.loadKey();
   if (!key) return route('#/key');
-  let a, cat, origin, head = null;
+  let a, cat, head = null;
   try {
     [a, cat] = await Promise.all([api.asset(key.ledger, id), api.catalogue()]);
     head = await serverHead(key.ledger, 'asset', id, a);
-    origin = (await api.ledgers()).ledgers.find((l) => l.code === key.ledger)?.origin || await api.origin(key.ledger);
   } catch (e) { return render(fail(e)); }
   const schema = cat.body(type);
-  const title = cat.types[type]?.title || type;
   if (!schema || !RECORD_TYPES.includes(type)) return render(fail(new Error(type)));
-  setOrigin(origin);
-  const form = buildForm(schema);
-  const slot = h('div', { id: 'outcome' });
-  const review = h('button', { class: 'btn', type: 'button', id: 'review' }, t('form.review'));
-  const editing = [h('h1', {}, `${title} · ${a.name}`), card(form.el, h('p', {}, review)), slot];
-  review.addEventListener('click', () => {
-    const r = form.read();
-    if (r.errors) { main.querySelector('.invalid')?.focus?.(); return; }
-    summary(r.body);
-  });
-  function summary(body) {
-    const sign = h('button', { class: 'btn', type: 'button', id: 'sign' }, t('sum.sign'));
-    const back = h('button', { class: 'btn sec', type: 'button' }, t('sum.back'));
-    const out = h('div', { id: 'outcome' });
-    back.addEventListener('click', () => render(...editing));
-    sign.addEventListener('click', async () => {
-      sign.disabled = back.disabled = true;
-      out.replaceChildren(h('p', { class: 'muted' }, t('sub.sending')));
-      const signed = await signEvent(key, event(origin, type, id, body, await prevFor(key.ledger, id, head)));
-      const res = await queue.submitNow(key.ledger, signed, { asset: a.name, type, title, kind: 'asset' });
-      if (res.outcome === 'accepted') {
-        out.replaceChildren(receiptCard(res), h('p', { class: 'row' },
-          h('a', { class: 'btn sec', href: '#/asset/' + encodeURIComponent(id) }, t('sub.again')), h('a', { class: 'btn sec', href: '#/assets' }, t('nav.assets'))));
-      } else if (res.outcome === 'offline') {
-        out.replaceChildren(h('div', { class: 'card', id: 'queued' }, h('p', {}, t('sub.queued'))));
-      } else if (res.outcome === 'conflict') {
-        out.replaceChildren(h('div', { class: 'card bad', id: 'conflict' }, h('p', {}, t('conflict.made')), h('a', { class: 'btn', href: '#/queue' }, t('nav.queue'))));
-      } else {
-        if (res.id != null) await store.del('queue', res.id); // the form stays: fix it and sign again
-        slot.replaceChildren(problemCard(res.problem, schema, form));
-        render(...editing);
-        slot.scrollIntoView?.();
-      }
-    });
-    render(h('h1', {}, t('sum.title')),
-      card(dl([[t('sum.asset'), `${a.name}（${a.id}）`], [t('sum.type'), title], ...describe(schema, body)])),
-      h('p', { class: 'row' }, back, sign), out);
-  }
-  render(...editing);
+  await recordFlow(ui, { key, subject: id, subjectLabel: a.name, subjectRow: [t('sum.asset'), `${a.name}（${a.id}）`], kind: 'asset',
+    type, title: cat.types[type]?.title || type, schema, head,
+    done: [[t('sub.again'), '#/asset/' + encodeURIComponent(id)], [t('nav.assets'), '#/assets']] });
 }
 
 // ---------------------------------------------------------------- queue
@@ -308,7 +258,8 @@ async function ledgerCode() {
 }
 async function keysAgain(msg) { return (await import('./keysadmin.js')).viewKeys(ui, await ledgerCode(), keysAgain, msg); }
 
-async function route(to) {
+// Every route once the clerk's app is loaded (main.js calls it on each hash change).
+export async function route(to) {
   if (to && location.hash !== to) { location.hash = to; return; }
   const parts = (location.hash.replace(/^#\/?/, '') || '').split('/').map(decodeURIComponent);
   for (const a of document.querySelectorAll('.tabs a')) a.classList.toggle('on', a.getAttribute('href') === '#/' + (TAB_OF[parts[0]] || parts[0]));
@@ -338,10 +289,6 @@ async function route(to) {
   } catch (e) { render(fail(e)); }
 }
 
-document.getElementById('lang').addEventListener('click', () => { setLang(getLang() === 'en' ? 'zh' : 'en'); translate(); route(); });
-addEventListener('hashchange', () => route());
-addEventListener('online', netState);
-addEventListener('offline', netState);
 // Warned before leaving with entries not yet sent.
 addEventListener('beforeunload', (e) => { if (window.__unsent) e.preventDefault(); });
 async function unsentBadge() {
@@ -357,7 +304,4 @@ queue.onChange(async () => {
 });
 unsentBadge();
 if ('serviceWorker' in navigator) navigator.serviceWorker.register('sw.js').catch(() => { /* works online without it */ });
-translate();
-netState();
-route();
 queue.start();

@@ -1,5 +1,5 @@
-// The clerk's form → summary → sign → submit, for any subject (a plan, a village, an asset):
-// the same steps as the asset records of app.js, with `prev` from chain.js. `ui` is what the
+// The clerk's form → summary → sign → submit, for any subject (an asset's records in app.js,
+// a plan or a village in plans.js), with `prev` from chain.js. `ui` is what the
 // shell draws with ({render, card, dl, problemCard, receiptCard}), so that receipts and refusals
 // look the same everywhere.
 import * as api from './api.js';
@@ -17,7 +17,8 @@ export async function originOf(ledger) {
   catch { return (await store.get('meta', 'origin:' + ledger)) || api.origin(ledger); }
 }
 
-// o: {key, subject, subjectLabel, type, title, schema, formOpts, head, initial, done: [[text, href]]}
+// o: {key, subject, subjectLabel, type, title, schema, formOpts, head, initial, kind, done: [[text, href]],
+//     subjectRow: the summary's [label, value] of the subject (default 对象 / subjectLabel)}
 export async function recordFlow(ui, o) {
   const { key, subject, type, schema } = o;
   const origin = await originOf(key.ledger);
@@ -56,7 +57,7 @@ export async function recordFlow(ui, o) {
       }
     });
     ui.render(h('h1', {}, t('sum.title')),
-      ui.card(ui.dl([[t('sum.subject'), o.subjectLabel], [t('sum.type'), o.title], ...describe(schema, body)])),
+      ui.card(ui.dl([o.subjectRow || [t('sum.subject'), o.subjectLabel], [t('sum.type'), o.title], ...describe(schema, body)])),
       h('p', { class: 'row' }, back, sign), out);
   }
   ui.render(...editing);
