@@ -22,10 +22,13 @@ then:
 The load is the demo county's two years (tools/demo/seed.py: projects, assets, rights,
 handovers, operators, maintainers, maintenance, status changes, income, allocation plans
 through 四议, publicity, payouts, disposals, inventory counts, findings), generated again
-for a fresh county code each time one is used up, each county's entries in their order:
-every client thread has a county of its own, one entry per request over a keep-alive
-connection. Every 2xx must carry a receipt (checked for the payload's hash); at the end
-`aidreg verify --db` runs on every ledger. Exits 0 when no check failed (the verdict is
+for a fresh county code each time one is used up (the code replaced in every string that
+names a place, asset, project, plan, household or organisation, never in an entry's ref:
+recode), each county's entries in their order: every client thread has a county of its
+own, one entry per request over a keep-alive connection. Every 2xx must carry a receipt
+(checked for the payload's hash), and every refusal by the rules fails the run (the soak
+provokes none: tests/soak/test_generator.py checks that a county's history is the seed's);
+at the end `aidreg verify --db` runs on every ledger. Exits 0 when no check failed (the verdict is
 reported, not failed: speed and memory on a shared machine are figures, not tests), 1 when
 one did, 77 when it cannot run here (not root, no PostgreSQL).
 
@@ -40,6 +43,7 @@ import json
 import os
 import queue
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -74,6 +78,25 @@ def load_seed():
 SEED = load_seed()
 
 
+# Strings whose digits may spell the seed's code by chance: an entry's ref (the SHA-256 of
+# its payload, in hex) and a key id (base64). Re-coding one of them made a plan name an income
+# that does not exist (issue 10's soak finding: a ref ...a7522731... became ...a7654063...).
+NOT_A_CODE = re.compile(r"[0-9a-f]{64}|[A-Za-z0-9+/]{43}=")
+
+
+def recode(x, code):
+    """x (a subject or body) with the seed county's code replaced by code in every string
+    that names a place, asset, project, plan, household or organisation; refs and key ids
+    keep their value, and numbers are left alone (amounts are not codes)."""
+    if isinstance(x, dict):
+        return {recode(k, code): recode(v, code) for k, v in x.items()}
+    if isinstance(x, list):
+        return [recode(v, code) for v in x]
+    if isinstance(x, str) and not NOT_A_CODE.fullmatch(x):
+        return x.replace(SEED_CODE, code)
+    return x
+
+
 class CodeBook(SEED.Book):
     """The seed's book for another county: its code (in subjects, place codes, asset codes,
     ID numbers) replaced before the payload, and so its hash, is made."""
@@ -83,18 +106,36 @@ class CodeBook(SEED.Book):
         self.code = code
 
     def add(self, when, signer, type_, subject, body):
-        subject, body = json.loads(json.dumps([subject, body], ensure_ascii=False).replace(SEED_CODE, self.code))
-        return super().add(when, signer, type_, subject, body)
+        return super().add(when, signer, type_, recode(subject, self.code), recode(body, self.code))
+
+
+def seed_keys():
+    """The demo's keys for one county: the seed's derived ones, and fresh ones for those
+    tools/demo.sh makes."""
+    keys = SEED.Keys("/nonexistent", 2024)
+    for name in SEED.DEMO_SH_KEYS:
+        keys.keys[name] = ac.Key()
+    return keys
+
+
+def recoded_history(code, origin, keys):
+    """[(event, envelope)] of the seed's history (its seed 2024, the one the test run checks
+    is accepted in full) for county code under origin, in the order of their times."""
+    with open(SEED.TABLES, encoding="utf-8") as f:
+        tables = json.loads(f.read().replace(SEED_CODE, code))
+    book = CodeBook(origin, keys, code)
+    county = SEED.County(tables, 2024, book)
+    county.build_assets()
+    SEED.history(county, keys)
+    return book.envelopes()
 
 
 def county_entries(code, host, n):
     """[(type, envelope)] for a fresh county `code`: ledger.create, the enrolments
-    tools/demo.sh makes, then the seed's history (its seed 2024, the one the test run checks
-    is accepted in full; n is kept for the caller's count)."""
+    tools/demo.sh makes, then the seed's history (recoded_history; n is kept for the caller's
+    count)."""
     origin = "%s/%s" % (host, code)
-    keys = SEED.Keys("/nonexistent", 2024)
-    for name in SEED.DEMO_SH_KEYS:
-        keys.keys[name] = ac.Key()
+    keys = seed_keys()
     k = keys.keys
     out = [("ledger.create", ac.envelope(ac.event(origin, "ledger.create", code, {
         "code": code, "name": "浸泡测试县%s" % code, "root_key": k["root"].id, "settings": {}}, time=T0), k["root"]))]
@@ -108,13 +149,7 @@ def county_entries(code, host, n):
         body = {"key": k[name].id, "role": role, "scope": scope, "holder": {"name": holder[0], "org": holder[1]}}
         ev = ac.event(origin, "key.enroll", k[name].id, body, time="2024-01-02T01:%02d:00Z" % (5 + i))
         out.append(("key.enroll", ac.envelope(ev, k[signer])))
-    with open(SEED.TABLES, encoding="utf-8") as f:
-        tables = json.loads(f.read().replace(SEED_CODE, code))
-    book = CodeBook(origin, keys, code)
-    county = SEED.County(tables, 2024, book)
-    county.build_assets()
-    SEED.history(county, keys)
-    out.extend((ev["type"], env) for ev, env in book.envelopes())
+    out.extend((ev["type"], env) for ev, env in recoded_history(code, origin, keys))
     return out
 
 
@@ -300,6 +335,7 @@ class Soak:
     def worker(self, wid, nclients):
         poster = Poster(self.url)
         code, items, i = None, [], 0
+        tries = 0  # sends of this entry (again after a 5xx, 429 or no answer)
         t_next, last_rate = time.monotonic(), None
         while not self.stop.is_set():
             if i >= len(items):
@@ -321,6 +357,7 @@ class Soak:
             else:
                 t_send = time.monotonic()
             kind, env = items[i]
+            tries += 1
             try:
                 st, data = poster.post("/v1/ledgers/%s/entries" % code, ac.compact(env))
             except Exception as e:
@@ -334,7 +371,7 @@ class Soak:
                     ok = False
                 if not ok:
                     self.fail("a %d answer without this entry's receipt: %s" % (st, data[:300]))
-                i += 1
+                i, tries = i + 1, 0
                 with self.lock:
                     self.lat.append(dt)
                     self.acked += 1
@@ -344,13 +381,16 @@ class Soak:
                     self.errors += 1
                 time.sleep(0.2)  # the same entry again
             else:
-                # The seed's entries are all accepted by the rules (tools/dev.sh test checks it):
-                # a refusal here is a finding; skip the entry, later ones may then be refused too.
+                # The seed's entries are all accepted by the rules (tests/soak/test_generator.py
+                # checks that a county's history is the seed's under its code; tools/dev.sh test
+                # that the seed is accepted): the soak provokes no refusal, so each one fails
+                # the run. Skip the entry; later ones may then be refused too.
                 with self.lock:
                     self.refused += 1
-                    if self.refused < 5:
-                        log("refused %s in %s: %d %s" % (kind, code, st, data[:200].decode("utf-8", "replace")))
-                i += 1
+                self.fail("refused %s %s in %s (entry %d, try %d): %d %s" % (
+                    kind, json.loads(ac.b64d(env["payload"])).get("subject"), code, i, tries, st,
+                    data[:400].decode("utf-8", "replace")))
+                i, tries = i + 1, 0
         poster.close()
 
     def take_interval(self):
@@ -588,13 +628,6 @@ def main():
         report(s, args, time.time() - t0)
     for msg in cluster.sanitizer_reports(s.server_log):
         s.fail(msg)
-    # Open finding (issue 10): now and then a re-coded county's allocation.plan is refused
-    # income-unknown (its income id not found), and the plan's later steps follow it; whether
-    # the re-coding or the rules are at fault is not yet known. Reported, not failed, until
-    # it is understood: memory, latency and verification are what the soak is for.
-    if s.total["refused"]:
-        log("warning: %d entries of the re-coded history were refused by the rules (an open finding: "
-            "see the first refusals above)" % s.total["refused"])
     for f in s.failures:
         log("failure: " + f)
     return 1 if s.failures else 0
