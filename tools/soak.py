@@ -28,9 +28,9 @@ recode), each county's entries in their order: every client thread has a county 
 own, one entry per request over a keep-alive connection. Every 2xx must carry a receipt
 (checked for the payload's hash), and every refusal by the rules fails the run (the soak
 provokes none: tests/soak/test_generator.py checks that a county's history is the seed's);
-at the end `aidreg verify --db` runs on every ledger. Exits 0 when no check failed (the verdict is
-reported, not failed: speed and memory on a shared machine are figures, not tests), 1 when
-one did, 77 when it cannot run here (not root, no PostgreSQL).
+at the end `aidreg verify --db` runs on every ledger. Exits 0 when no check failed (the
+verdict is reported, not failed: speed and memory on a shared machine are figures, not
+tests), 1 when one did, 77 when it cannot run here (not root, no PostgreSQL).
 
 usage: tools/soak.py --build DIR [--minutes N] [--rate R] [--clients N] [--burst S]
                      [--every S] [--out DIR] [--name NAME]
