@@ -21,7 +21,6 @@
 #include "cli_witness.h"
 
 #define MAX_LOGS 256
-#define MAX_PROOF_LINES 63 /* tlog-witness: a client sends at most 63 */
 #define BODY_MAX (128u * 1024u)
 
 static const char help[] =
@@ -94,47 +93,42 @@ static void report_fork(witness *w, const char *origin, const char *reason, cons
   free(path);
 }
 
-/* The add-checkpoint check (C2SP tlog-witness), body[0, len). */
-static int add_checkpoint(witness *w, const char *body, size_t len, answer *a) {
-  const char *p = body, *end = body + len, *eol = memchr(p, '\n', len);
-  uint64_t old;
-  if (!eol || eol - p < 4 || memcmp(p, "old ", 4) != 0 || aidreg_tlog_size_parse(p + 4, (size_t)(eol - p - 4), &old))
-    return answer_text(a, 400, "text/plain", "the body must start with \"old <size>\\n\"\n");
-  uint8_t proof[MAX_PROOF_LINES][32];
-  size_t nproof = 0;
-  for (p = eol + 1;; p = eol + 1) {
-    eol = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
-    if (!eol) return answer_text(a, 400, "text/plain", "no blank line before the checkpoint\n");
-    if (eol == p) break;
-    char b64[45];
-    if (nproof == MAX_PROOF_LINES || eol - p != 44)
-      return answer_text(a, 400, "text/plain", "a proof line is not one base64 hash (or more than 63)\n");
-    memcpy(b64, p, 44);
-    b64[44] = '\0';
-    if (aidreg_b64_decode_fixed(b64, proof[nproof], 32) != 0)
-      return answer_text(a, 400, "text/plain", "a proof line is not one base64 hash\n");
-    nproof++;
-  }
-  const char *note = eol + 1;
-  size_t note_len = (size_t)(end - note), note_at = (size_t)(note - body);
-  const char *blank = memmem(note, note_len, "\n\n", 2);
-  aidreg_checkpoint cp;
-  if (!blank || aidreg_checkpoint_parse(note, (size_t)(blank - note) + 1, &cp) != 0)
-    return answer_text(a, 400, "text/plain", "not a checkpoint note\n");
+/* The checks behind the request's syntax: the log's signature, then the state. */
+static void check_request(witness *w, const char *body, size_t len, const witness_request *rq, answer *a) {
+  uint64_t old = rq->old;
+  size_t nproof = rq->nproof, note_len = rq->note_len, note_at = rq->note_at;
+  const char *note = rq->note;
+  aidreg_checkpoint cp = rq->cp;
   const aidreg_note_verifier *logv = log_for(w, cp.origin);
-  if (!logv) return answer_text(a, 404, "text/plain", "unknown log %s\n", cp.origin);
+  if (!logv) {
+    answer_text(a, 404, "text/plain", "unknown log %s\n", cp.origin);
+    return;
+  }
   int v = aidreg_checkpoint_open(note, note_len, logv, &cp);
-  if (v == -2) return answer_text(a, 500, "text/plain", "out of memory\n");
-  if (v != 0) return answer_text(a, 403, "text/plain", "no valid signature by the key of %s\n", cp.origin);
-  if (old > cp.size) return answer_text(a, 400, "text/plain", "old size %" PRIu64 " is past the checkpoint\n", old);
-  if (old == 0 && nproof != 0) return answer_text(a, 400, "text/plain", "a proof from size 0 must be empty\n");
+  if (v == -2) {
+    answer_text(a, 500, "text/plain", "out of memory\n");
+    return;
+  }
+  if (v != 0) {
+    answer_text(a, 403, "text/plain", "no valid signature by the key of %s\n", cp.origin);
+    return;
+  }
+  if (old > cp.size) {
+    answer_text(a, 400, "text/plain", "old size %" PRIu64 " is past the checkpoint\n", old);
+    return;
+  }
+  if (old == 0 && nproof != 0) {
+    answer_text(a, 400, "text/plain", "a proof from size 0 must be empty\n");
+    return;
+  }
 
   pthread_mutex_lock(&w->lock);
   witness_log_state st;
   if (witness_state_load(w->state_dir, cp.origin, &st) != 0) {
     pthread_mutex_unlock(&w->lock);
     fprintf(stderr, "aidreg witness: the state of %s cannot be read: refusing to cosign\n", cp.origin);
-    return answer_text(a, 500, "text/plain", "the witness's state cannot be read\n");
+    answer_text(a, 500, "text/plain", "the witness's state cannot be read\n");
+    return;
   }
   uint64_t known = st.known ? st.cp.size : 0;
   if (old != known) {
@@ -143,7 +137,7 @@ static int add_checkpoint(witness *w, const char *body, size_t len, answer *a) {
     report_fork(w, cp.origin, "same size, another root (409)", &st, body, len, note_at);
     answer_text(a, 409, "text/plain", "size %" PRIu64 " was cosigned with another root\n", old);
   } else if (old > 0 && old < cp.size &&
-             aidreg_merkle_verify_consistency(old, cp.size, st.cp.root, cp.root, (const uint8_t(*)[32])proof,
+             aidreg_merkle_verify_consistency(old, cp.size, st.cp.root, cp.root, (const uint8_t(*)[32])rq->proof,
                                               nproof) != 0) {
     report_fork(w, cp.origin, "not consistent with the cosigned checkpoint (422)", &st, body, len, note_at);
     answer_text(a, 422, "text/plain", "the consistency proof from %" PRIu64 " does not verify\n", old);
@@ -151,7 +145,7 @@ static int add_checkpoint(witness *w, const char *body, size_t len, answer *a) {
     fprintf(stderr, "aidreg witness: cannot save the state of %s\n", cp.origin);
     answer_text(a, 500, "text/plain", "the witness's state cannot be written\n");
   } else {
-    char *line = aidreg_cosig_sign(note, (size_t)(blank - note) + 1, w->name, w->key.sk, (uint64_t)time(NULL));
+    char *line = aidreg_cosig_sign(note, rq->text_len, w->name, w->key.sk, (uint64_t)time(NULL));
     if (line) {
       a->status = 200;
       a->type = "text/plain; charset=utf-8";
@@ -164,6 +158,14 @@ static int add_checkpoint(witness *w, const char *body, size_t len, answer *a) {
   }
   witness_state_free(&st);
   pthread_mutex_unlock(&w->lock);
+}
+
+/* The add-checkpoint check (C2SP tlog-witness), body[0, len). */
+static int add_checkpoint(witness *w, const char *body, size_t len, answer *a) {
+  witness_request rq;
+  const char *why;
+  if (witness_request_parse(body, len, &rq, &why) != 0) return answer_text(a, 400, "text/plain", "%s", why);
+  check_request(w, body, len, &rq, a);
   return 0;
 }
 

@@ -1,11 +1,29 @@
 #ifndef AIDREG_TOOLS_CLI_WITNESS_H
 #define AIDREG_TOOLS_CLI_WITNESS_H
-/* `aidreg witness`: its durable state (cli_witness_state.c) and the add-checkpoint
- * check (cli_witness.c). */
+/* `aidreg witness`: its durable state (cli_witness_state.c), the add-checkpoint request
+ * (cli_witness_request.c) and its check (cli_witness.c). */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "aidreg/note.h"
+
+#define WITNESS_MAX_PROOF_LINES 63 /* tlog-witness: a client sends at most 63 */
+
+/* An add-checkpoint request: "old <size>\n", up to 63 lines of one base64 hash each, a
+ * blank line, then the log's signed checkpoint note. note points into the body. */
+typedef struct {
+  uint64_t old;
+  uint8_t proof[WITNESS_MAX_PROOF_LINES][32];
+  size_t nproof;
+  const char *note;
+  size_t note_len, note_at; /* the note: its length, and where it starts in the body */
+  size_t text_len;          /* the note's text, its signatures excluded: what they sign */
+  aidreg_checkpoint cp;     /* the text parsed; its signatures not yet checked */
+} witness_request;
+
+/* Parses body[0, len) (not NUL-terminated). 0, or -1 with *why set to the reason (static
+ * text, the 400 answer's body). */
+int witness_request_parse(const char *body, size_t len, witness_request *rq, const char **why);
 
 /* The state of one log: the last checkpoint this witness cosigned (the signed note as
  * the log sent it), or none. */

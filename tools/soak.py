@@ -22,24 +22,31 @@ then:
 The load is the demo county's two years (tools/demo/seed.py: projects, assets, rights,
 handovers, operators, maintainers, maintenance, status changes, income, allocation plans
 through 四议, publicity, payouts, disposals, inventory counts, findings), generated again
-for a fresh county code each time one is used up, each county's entries in their order:
-every client thread has a county of its own, one entry per request over a keep-alive
-connection. Every 2xx must carry a receipt (checked for the payload's hash); at the end
-`aidreg verify --db` runs on every ledger. Exits 0 when no check failed (the verdict is
-reported, not failed: speed and memory on a shared machine are figures, not tests), 1 when
-one did, 77 when it cannot run here (not root, no PostgreSQL).
+for a fresh county code each time one is used up (the code replaced in every string that
+names a place, asset, project, plan, household or organisation, never in an entry's ref:
+recode), each county's entries in their order: every client thread has a county of its
+own, one entry per request over a keep-alive connection. Every 2xx must carry a receipt
+(checked for the payload's hash) at the county's next log index, and every refusal by the
+rules fails the run (tests/soak/test_generator.py checks that a county's history is the
+seed's), but for those PROVOKED on purpose, each checked for its problem and that it
+left nothing in the log;
+at the end `aidreg verify --db` runs on every ledger. Exits 0 when no check failed (the
+verdict is reported, not failed: speed and memory on a shared machine are figures, not
+tests), 1 when one did, 77 when it cannot run here (not root, no PostgreSQL).
 
 usage: tools/soak.py --build DIR [--minutes N] [--rate R] [--clients N] [--burst S]
                      [--every S] [--out DIR] [--name NAME]
 """
 
 import argparse
+import hashlib
 import http.client
 import importlib.util
 import json
 import os
 import queue
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -74,6 +81,25 @@ def load_seed():
 SEED = load_seed()
 
 
+# Strings whose digits may spell the seed's code by chance: an entry's ref (the SHA-256 of
+# its payload, in hex) and a key id (base64). Re-coding one of them made a plan name an income
+# that does not exist (issue 10's soak finding: a ref ...a7522731... became ...a7654063...).
+NOT_A_CODE = re.compile(r"[0-9a-f]{64}|[A-Za-z0-9+/]{43}=")
+
+
+def recode(x, code):
+    """x (a subject or body) with the seed county's code replaced by code in every string
+    that names a place, asset, project, plan, household or organisation; refs and key ids
+    keep their value, and numbers are left alone (amounts are not codes)."""
+    if isinstance(x, dict):
+        return {recode(k, code): recode(v, code) for k, v in x.items()}
+    if isinstance(x, list):
+        return [recode(v, code) for v in x]
+    if isinstance(x, str) and not NOT_A_CODE.fullmatch(x):
+        return x.replace(SEED_CODE, code)
+    return x
+
+
 class CodeBook(SEED.Book):
     """The seed's book for another county: its code (in subjects, place codes, asset codes,
     ID numbers) replaced before the payload, and so its hash, is made."""
@@ -83,18 +109,54 @@ class CodeBook(SEED.Book):
         self.code = code
 
     def add(self, when, signer, type_, subject, body):
-        subject, body = json.loads(json.dumps([subject, body], ensure_ascii=False).replace(SEED_CODE, self.code))
-        return super().add(when, signer, type_, subject, body)
+        return super().add(when, signer, type_, recode(subject, self.code), recode(body, self.code))
 
 
-def county_entries(code, host, n):
-    """[(type, envelope)] for a fresh county `code`: ledger.create, the enrolments
-    tools/demo.sh makes, then the seed's history (its seed 2024, the one the test run checks
-    is accepted in full; n is kept for the caller's count)."""
-    origin = "%s/%s" % (host, code)
+def seed_keys():
+    """The demo's keys for one county: the seed's derived ones, and fresh ones for those
+    tools/demo.sh makes."""
     keys = SEED.Keys("/nonexistent", 2024)
     for name in SEED.DEMO_SH_KEYS:
         keys.keys[name] = ac.Key()
+    return keys
+
+
+def recoded_history(code, origin, keys):
+    """[(event, envelope)] of the seed's history (its seed 2024, the one the test run checks
+    is accepted in full) for county code under origin, in the order of their times."""
+    with open(SEED.TABLES, encoding="utf-8") as f:
+        tables = json.loads(f.read().replace(SEED_CODE, code))
+    book = CodeBook(origin, keys, code)
+    county = SEED.County(tables, 2024, book)
+    county.build_assets()
+    SEED.history(county, keys)
+    return book.envelopes()
+
+
+# The refusals the soak provokes on purpose, one of each per county, each checked for its
+# problem and for leaving the log as it was: {problem code: what the entry does}.
+PROVOKED = {"income-unknown": "the county's first plan, one source naming no income report, just before the real one"}
+NO_SUCH_INCOME = hashlib.sha256(b"soak: no such income report").hexdigest()
+
+
+def provoked_plan(items, keys):
+    """The first allocation.plan of items with its first source's income replaced by a ref
+    that names nothing, signed by the plan's own key: (type, envelope, "income-unknown")."""
+    by_id = {k.id: k for k in keys.keys.values()}
+    for kind, env in items:
+        if kind == "allocation.plan":
+            ev = json.loads(ac.b64d(env["payload"]))
+            ev["body"]["sources"][0]["income"] = NO_SUCH_INCOME
+            return kind, ac.envelope(ev, *[by_id[s["keyid"]] for s in env["signatures"]]), "income-unknown"
+    raise ValueError("the seed's history has no allocation.plan")
+
+
+def county_entries(code, host, n):
+    """[(type, envelope, provoked refusal or None)] for a fresh county `code`: ledger.create,
+    the enrolments tools/demo.sh makes, then the seed's history (recoded_history), and the
+    refusals of PROVOKED among it; n is kept for the caller's count."""
+    origin = "%s/%s" % (host, code)
+    keys = seed_keys()
     k = keys.keys
     out = [("ledger.create", ac.envelope(ac.event(origin, "ledger.create", code, {
         "code": code, "name": "浸泡测试县%s" % code, "root_key": k["root"].id, "settings": {}}, time=T0), k["root"]))]
@@ -108,14 +170,10 @@ def county_entries(code, host, n):
         body = {"key": k[name].id, "role": role, "scope": scope, "holder": {"name": holder[0], "org": holder[1]}}
         ev = ac.event(origin, "key.enroll", k[name].id, body, time="2024-01-02T01:%02d:00Z" % (5 + i))
         out.append(("key.enroll", ac.envelope(ev, k[signer])))
-    with open(SEED.TABLES, encoding="utf-8") as f:
-        tables = json.loads(f.read().replace(SEED_CODE, code))
-    book = CodeBook(origin, keys, code)
-    county = SEED.County(tables, 2024, book)
-    county.build_assets()
-    SEED.history(county, keys)
-    out.extend((ev["type"], env) for ev, env in book.envelopes())
-    return out
+    history = [(ev["type"], env) for ev, env in recoded_history(code, origin, keys)]
+    plan = next(i for i, (kind, _env) in enumerate(history) if kind == "allocation.plan")
+    history.insert(plan, provoked_plan(history, keys))
+    return [(kind, env, None) for kind, env in out] + [x if len(x) == 3 else x + (None,) for x in history]
 
 
 class Poster:
@@ -164,6 +222,7 @@ class Soak:
         self.acked = 0         # this interval
         self.errors = 0        # this interval: 5xx, 429, no answer
         self.refused = 0       # this interval: 4xx other than 429 (a rule refused the seed's entry)
+        self.provoked = {}     # problem code -> refusals provoked on purpose and answered so
         self.kinds = {}
         self.total = {"acknowledged": 0, "errors": 0, "refused": 0}
         self.ledgers = []      # (code, vkey)
@@ -280,7 +339,7 @@ class Soak:
                 code, items = self.counties.get(timeout=0.5)
             except queue.Empty:
                 continue
-            _t, env = items[0]
+            _t, env, _r = items[0]
             st, data = poster.post("/v1/ledgers", ac.compact(env),
                                    {"Authorization": "Bearer " + self.env["AIDREG_ADMIN_TOKEN"]})
             if st != 201:
@@ -300,11 +359,13 @@ class Soak:
     def worker(self, wid, nclients):
         poster = Poster(self.url)
         code, items, i = None, [], 0
+        tries = 0  # sends of this entry (again after a 5xx, 429 or no answer)
+        index = None  # the log index the county's next acknowledged entry must have
         t_next, last_rate = time.monotonic(), None
         while not self.stop.is_set():
             if i >= len(items):
                 code, items = self.next_county(poster)
-                i = 0
+                i, index = 0, None
                 if code is None:
                     break
             rate = self.rate
@@ -320,7 +381,8 @@ class Soak:
                 t_send = t_next
             else:
                 t_send = time.monotonic()
-            kind, env = items[i]
+            kind, env, provoke = items[i]
+            tries += 1
             try:
                 st, data = poster.post("/v1/ledgers/%s/entries" % code, ac.compact(env))
             except Exception as e:
@@ -331,10 +393,19 @@ class Soak:
                     rc = json.loads(data)
                     ok = rc.get("payload_sha256") == ac.payload_sha256(env) and rc.get("ledger") == code
                 except ValueError:
-                    ok = False
+                    ok, rc = False, {}
                 if not ok:
                     self.fail("a %d answer without this entry's receipt: %s" % (st, data[:300]))
-                i += 1
+                if provoke:
+                    self.fail("%s %s in %s accepted, not refused %s" % (kind, PROVOKED[provoke], code, provoke))
+                # One client per county, each entry sent until answered: its log grows one by
+                # one, so a refused entry left nothing and no acknowledged one was skipped.
+                if index is not None and rc.get("index") != index:
+                    self.fail("%s in %s acknowledged at index %r, the county's next is %d" % (
+                        kind, code, rc.get("index"), index))
+                if isinstance(rc.get("index"), int):
+                    index = rc["index"] + 1
+                i, tries = i + 1, 0
                 with self.lock:
                     self.lat.append(dt)
                     self.acked += 1
@@ -343,14 +414,28 @@ class Soak:
                 with self.lock:
                     self.errors += 1
                 time.sleep(0.2)  # the same entry again
+            elif provoke:
+                try:
+                    got = json.loads(data).get("type")
+                except ValueError:
+                    got = None
+                if st != 422 or got != ac.PROBLEM_PREFIX + provoke:
+                    self.fail("%s %s in %s answered %d %s, not 422 %s" % (
+                        kind, PROVOKED[provoke], code, st, data[:300], provoke))
+                with self.lock:
+                    self.provoked[provoke] = self.provoked.get(provoke, 0) + 1
+                i, tries = i + 1, 0
             else:
-                # The seed's entries are all accepted by the rules (tools/dev.sh test checks it):
-                # a refusal here is a finding; skip the entry, later ones may then be refused too.
+                # The seed's entries are all accepted by the rules (tests/soak/test_generator.py
+                # checks that a county's history is the seed's under its code; tools/dev.sh test
+                # that the seed is accepted): a refusal the soak did not provoke (PROVOKED)
+                # fails the run. Skip the entry; later ones may then be refused too.
                 with self.lock:
                     self.refused += 1
-                    if self.refused < 5:
-                        log("refused %s in %s: %d %s" % (kind, code, st, data[:200].decode("utf-8", "replace")))
-                i += 1
+                self.fail("refused %s %s in %s (entry %d, try %d): %d %s" % (
+                    kind, json.loads(ac.b64d(env["payload"])).get("subject"), code, i, tries, st,
+                    data[:400].decode("utf-8", "replace")))
+                i, tries = i + 1, 0
         poster.close()
 
     def take_interval(self):
@@ -530,7 +615,9 @@ def report(s, args, seconds):
     lines = ["rate: " + rate_txt,
              "entries acknowledged %d, errors (5xx, 429, no answer) %d, refused by the rules %d; %d ledgers "
              "(counties), aidreg verify --db %s" % (s.total["acknowledged"], s.total["errors"], s.total["refused"],
-                                                   len(s.ledgers), "passed" if not s.failures else "see failures")]
+                                                   len(s.ledgers), "passed" if not s.failures else "see failures"),
+             "refusals provoked on purpose, each as expected unless a failure says otherwise: %s" % (
+                 ", ".join("%s %d" % kv for kv in sorted(s.provoked.items())) or "none reached")]
     for name, unit, mean, rise, thr, ok in v:
         lines.append("%-15s mean %8.1f %s, fitted rise over the last 3/4 %+8.1f %s (threshold %.1f): %s" % (
             name, mean, unit, rise, unit, thr, "flat" if ok else "RISING"))
@@ -588,13 +675,6 @@ def main():
         report(s, args, time.time() - t0)
     for msg in cluster.sanitizer_reports(s.server_log):
         s.fail(msg)
-    # Open finding (issue 10): now and then a re-coded county's allocation.plan is refused
-    # income-unknown (its income id not found), and the plan's later steps follow it; whether
-    # the re-coding or the rules are at fault is not yet known. Reported, not failed, until
-    # it is understood: memory, latency and verification are what the soak is for.
-    if s.total["refused"]:
-        log("warning: %d entries of the re-coded history were refused by the rules (an open finding: "
-            "see the first refusals above)" % s.total["refused"])
     for f in s.failures:
         log("failure: " + f)
     return 1 if s.failures else 0

@@ -99,7 +99,7 @@ def small_ledger():
 
 
 def main():
-    for target in ("validate", "note", "leaf", "tile", "bundle", "query", "receipt"):
+    for target in ("validate", "note", "leaf", "tile", "bundle", "query", "receipt", "witness_request"):
         d = os.path.join(HERE, "corpus_" + target)
         for f in os.listdir(d) if os.path.isdir(d) else []:
             if not f.startswith(("crash-", "regress-")):  # findings stay
@@ -149,6 +149,21 @@ def main():
             "payload_sha256": "00" * 32, "checkpoint": checkpoint_note(5, c2sp.mth(hashes)),
             "inclusion_proof": [ac.b64e(h) for h in c2sp.inclusion_path(index, hashes)]}, ensure_ascii=False))
     write("receipt", "not-receipt.json", '{"index":-1,"checkpoint":"x\\n","leaf_hash":"","inclusion_proof":[]}')
+
+    # witness_request: add-checkpoint bodies (C2SP tlog-witness) as the server sends them
+    # to a witness, from size 0 and with the small ledger's consistency proofs; broken ones.
+    cps = {size: checkpoint_note(size, c2sp.mth(hashes[:size])) for size in (1, 3, 5)}
+
+    def request(old, proof, note):
+        return "old %d\n%s\n%s" % (old, "".join(ac.b64e(h) + "\n" for h in proof), note)
+    write("witness_request", "from-0.txt", request(0, [], cps[1]))
+    write("witness_request", "1-to-5.txt", request(1, c2sp.consistency_path(1, hashes), cps[5]))
+    write("witness_request", "3-to-5.txt", request(3, c2sp.consistency_path(3, hashes), cps[5]))
+    write("witness_request", "same-size.txt", request(5, [], cps[5]))
+    write("witness_request", "no-blank-line.txt", "old 1\n" + cps[5])
+    write("witness_request", "leading-zero.txt", "old 01\n\n" + cps[5])
+    write("witness_request", "short-proof-line.txt", "old 3\n" + ac.b64e(hashes[0])[:40] + "\n\n" + cps[5])
+    write("witness_request", "64-proof-lines.txt", request(3, [hashes[0]] * 64, cps[5]))
 
     # tile: canonical and non-canonical paths (tile.h).
     for i, p in enumerate(["tile/0/000", "tile/0/x001/x234/067.p/8", "tile/entries/005", "tile/entries/000.p/3",
