@@ -24,6 +24,7 @@ struct appender {
   db_conn *judge; /* the reads of the batch being judged while the one before commits */
   int wake[2];    /* a pipe: work queued while the thread polls for a commit's answer */
   bool polling;
+  bool serial;    /* AIDREG_APPENDER_SERIAL=1: the plain cycle, to measure against */
   pthread_mutex_t mu;
   pthread_cond_t work;
   append_item **queue;
@@ -100,7 +101,7 @@ static void *run(void *arg) {
     pthread_mutex_unlock(&a->mu);
 
     append_batch *cur = NULL;
-    bool serial = false;
+    bool serial = a->serial && n;
     if (n && inflight && !ar_append_stackable(inflight)) {
       /* Its documents are not in the cache: judge the next batch after it. */
       (void)ar_append_finish(a->conn, inflight);
@@ -108,7 +109,7 @@ static void *run(void *arg) {
       ar_append_batch_free(inflight);
       inflight = NULL;
     }
-    if (n && !(cur = ar_append_prepare(a->judge, &a->lg, items, n, inflight))) serial = true;
+    if (n && !serial && !(cur = ar_append_prepare(a->judge, &a->lg, items, n, inflight))) serial = true;
     if (inflight) {
       int f = ar_append_finish(a->conn, inflight);
       wake_done(a, a->batch[slot ^ 1], inflight_n);
@@ -122,7 +123,7 @@ static void *run(void *arg) {
         wake_done(a, items, n);
       }
     }
-    if (serial) { /* out of memory for the overlapped path: the plain cycle */
+    if (serial) { /* asked for, or out of memory for the overlapped path: the plain cycle */
       ar_append_batch(a->conn, &a->lg, items, n, false, NULL, NULL);
       wake_done(a, items, n);
     }
@@ -173,6 +174,8 @@ appender *ar_appender_start(const append_ledger *lg, const char *url, size_t max
     return NULL;
   }
   a->wake[0] = a->wake[1] = -1;
+  const char *serial = getenv("AIDREG_APPENDER_SERIAL");
+  a->serial = serial && strcmp(serial, "1") == 0;
   a->lg = *lg;
   /* Documents kept between batches: ~2 KB each, so a few tens of MB at most. */
   a->lg.cache = ar_domain_cache_new(APPENDER_CACHED_DOCS);
