@@ -20,4 +20,9 @@ void test_require_database(void);
  * database is not named or cannot be opened. */
 aidreg_registry *test_registry_open(aidreg_keypair *log_key);
 
+/* A signed envelope (as a JSON object, new reference; NULL on failure) of an event of
+ * ledger `origin`, timed now, signed by k. */
+json_t *test_envelope(const char *origin, const aidreg_keypair *k, const char *type, const char *subject,
+                      const char *body);
+
 #endif

@@ -645,6 +645,17 @@ static void fail_all(append_item **items, size_t n, outcome *o, aidreg_code code
   }
 }
 
+/* The ledger row's size and stored frontier (r: size, hex frontier) into b; frees r. */
+static int take_size(batch *b, PGresult *r) {
+  unsigned long long size = 0;
+  bool exists = PQntuples(r) == 1 && ar_db_u64(PQgetvalue(r, 0, 0), &size) == 0;
+  int rc = exists ? BATCH_OK : BATCH_NO_LEDGER;
+  if (exists && !PQgetisnull(r, 0, 1) && !(b->stored_frontier = strdup(PQgetvalue(r, 0, 1)))) rc = BATCH_INTERNAL;
+  PQclear(r);
+  b->old_size = size;
+  return rc;
+}
+
 /* BEGIN and the ledger row locked: its size and stored frontier into b, and the batch's
  * lookups (l) answered in the same round trip. For a new ledger, its row is inserted first
  * (in the same transaction). */
@@ -679,12 +690,7 @@ static int lock_ledger(batch *b, bool create, const char *name, const char *vkey
     r = res[1];
     for (int i = 0; i < 3; i++) l->rows[i] = res[2 + i];
   }
-  unsigned long long size = 0;
-  bool exists = PQntuples(r) == 1 && ar_db_u64(PQgetvalue(r, 0, 0), &size) == 0;
-  int rc = exists ? BATCH_OK : BATCH_NO_LEDGER;
-  if (exists && !PQgetisnull(r, 0, 1) && !(b->stored_frontier = strdup(PQgetvalue(r, 0, 1)))) rc = BATCH_INTERNAL;
-  PQclear(r);
-  b->old_size = size;
+  int rc = take_size(b, r);
   return rc;
 }
 
@@ -1030,12 +1036,7 @@ static int peek(batch *b, const batch *prev, lookups *l) {
     return BATCH_OK;
   }
   PGresult *r = res[0];
-  unsigned long long size = 0;
-  bool exists = PQntuples(r) == 1 && ar_db_u64(PQgetvalue(r, 0, 0), &size) == 0;
-  int rc = exists ? BATCH_OK : BATCH_NO_LEDGER;
-  if (exists && !PQgetisnull(r, 0, 1) && !(b->stored_frontier = strdup(PQgetvalue(r, 0, 1)))) rc = BATCH_INTERNAL;
-  PQclear(r);
-  b->old_size = size;
+  int rc = take_size(b, r);
   return rc == BATCH_OK ? load_frontier(b) : rc;
 }
 

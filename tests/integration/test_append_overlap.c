@@ -31,19 +31,7 @@ static aidreg_note_verifier verifier;
 static aidreg_keypair log_key, root;
 
 static json_t *envelope(const aidreg_keypair *k, const char *type, const char *subject, const char *body) {
-  char now[40], payload[4096];
-  aidreg_rfc3339_format((int64_t)time(NULL), 0, now, sizeof now);
-  int n = snprintf(payload, sizeof payload,
-                   "{\"ledger\":\"%s\",\"type\":\"%s\",\"subject\":\"%s\",\"time\":\"%s\",\"body\":%s}", origin, type,
-                   subject, now, body);
-  aidreg_envelope env;
-  if (aidreg_envelope_sign((const uint8_t *)payload, (size_t)n, k, 1, &env)) return NULL;
-  size_t len;
-  char *text = aidreg_envelope_serialize(&env, &len);
-  aidreg_envelope_free(&env);
-  json_t *j = json_loadb(text, len, 0, NULL);
-  free(text);
-  return j;
+  return test_envelope(origin, k, type, subject, body);
 }
 
 /* key.enroll of k (a county key) by the root key. */
