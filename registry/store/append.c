@@ -1091,8 +1091,8 @@ int ar_append_send(db_conn *wc, append_batch *ab) {
 
 /* The items answered again from scratch: the serial cycle, under the lock. */
 static void redo_serial(db_conn *wc, const append_ledger *lg, append_item **items, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    aidreg_result_free(items[i]->res);
+  for (size_t i = 0; i < n; i++) { /* judged, not answered: no receipt was made yet */
+    free(items[i]->res->receipt.checkpoint);
     memset(items[i]->res, 0, sizeof *items[i]->res);
   }
   ar_domain_cache_drop(lg->cache);
