@@ -1145,6 +1145,7 @@ int ar_append_finish(db_conn *wc, append_batch *ab) {
 
 void ar_append_discard(db_conn *wc, append_batch *ab, bool redo) {
   if (redo) {
+    fprintf(stderr, "aidreg: ledger %s: judging again the batch judged on top of it\n", ab->b.lg->code);
     redo_serial(wc, ab->b.lg, ab->items, ab->n);
     return;
   }

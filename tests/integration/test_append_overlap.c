@@ -175,35 +175,42 @@ static void failed_commit(aidreg_registry *reg) {
 }
 
 /* Another registry (another process) appends w while x's COMMIT is slow: w is judged at
- * the size it read, finds the ledger grown at its lock, and is judged again: both 201,
- * at consecutive indexes, each receipt verifying. */
+ * the size it read, finds the ledger grown at its lock, and is judged again; v, queued
+ * behind w and judged on top of it, is judged again too. All 201, at consecutive indexes,
+ * each receipt verifying. */
 static void other_writer(aidreg_registry *reg, aidreg_registry *other) {
-  aidreg_keypair k1, k2;
+  aidreg_keypair k1, k2, k3;
   aidreg_key_generate(&k1);
   aidreg_key_generate(&k2);
-  json_t *x = enroll(&k1), *w = enroll(&k2);
+  aidreg_key_generate(&k3);
+  json_t *x = enroll(&k1), *w = enroll(&k2), *v = enroll(&k3);
   long long before = stored_size();
-  CHECK(arm(800, false));
-  job jx = {.r = reg, .env = x}, jw = {.r = other, .env = w};
-  pthread_t th;
-  pthread_create(&th, NULL, submit_job, &jx);
+  CHECK(arm(1200, false));
+  job jx = {.r = reg, .env = x}, jw = {.r = other, .env = w}, jv = {.r = other, .env = v};
+  pthread_t tx, tw;
+  pthread_create(&tx, NULL, submit_job, &jx);
   sleep_ms(300);
-  submit_job(&jw);
-  pthread_join(th, NULL);
+  pthread_create(&tw, NULL, submit_job, &jw);
+  sleep_ms(300); /* w waits for the lock x holds; v is judged on top of w meanwhile */
+  submit_job(&jv);
+  pthread_join(tx, NULL);
+  pthread_join(tw, NULL);
   CHECK_MSG(fault_calls() >= 1, "the slow commit never ran");
-  WANT(jx.res, 201, "x, the slow commit");
-  WANT(jw.res, 201, "w, from the other registry, judged again after x");
-  CHECK(jx.res.status != 201 || receipt_ok(&jx.res.receipt));
-  CHECK(jw.res.status != 201 || receipt_ok(&jw.res.receipt));
-  CHECK_MSG(jx.res.receipt.index == (uint64_t)before && jw.res.receipt.index == (uint64_t)before + 1,
-            "indexes %llu and %llu, want %lld and %lld", (unsigned long long)jx.res.receipt.index,
-            (unsigned long long)jw.res.receipt.index, before, before + 1);
-  CHECK(stored_size() == before + 2);
-  aidreg_result_free(&jx.res);
-  aidreg_result_free(&jw.res);
+  job *all[3] = {&jx, &jw, &jv};
+  const char *what[3] = {"x, the slow commit", "w, from the other registry, judged again after x",
+                         "v, judged on top of w, judged again"};
+  for (int i = 0; i < 3; i++) {
+    WANT(all[i]->res, 201, what[i]);
+    CHECK(all[i]->res.status != 201 || receipt_ok(&all[i]->res.receipt));
+    CHECK_MSG(all[i]->res.receipt.index == (uint64_t)(before + i), "%s: index %llu, want %lld", what[i],
+              (unsigned long long)all[i]->res.receipt.index, before + i);
+    aidreg_result_free(&all[i]->res);
+  }
+  CHECK(stored_size() == before + 3);
   disarm();
   json_decref(x);
   json_decref(w);
+  json_decref(v);
 }
 
 int main(void) {
