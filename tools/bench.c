@@ -55,6 +55,7 @@
 
 #include "aidreg/dsse.h"
 #include "aidreg/keys.h"
+#include "bench_mix.h"
 #include "http_client.h"
 
 #define MAX_THREADS 1024
@@ -72,6 +73,7 @@ typedef struct {
   long baseline_conns, baseline_batch;
   long big, big_threads, prefill, domain_entries;
   const char *type; /* "auto", "settings" or "enroll" */
+  const char *mix;  /* --mix: tools/bench_mix.py's file */
   bool skip_verify, skip_baseline, skip_open, no_analyze;
 } options;
 
@@ -131,6 +133,8 @@ static const char usage_text[] =
     "  --domain-entries N      then a second closed-loop run of N inventory.count entries, whose\n"
     "                          domain rules keep state (default 10000; 0: none)\n"
     "  --assets N              assets registered for the inventory load (default 64)\n"
+    "  --mix FILE              then the mixed load: counties' years pre-signed by tools/bench_mix.py,\n"
+    "                          each county on its own connection, in its order (at most --concurrency)\n"
     "  --big N                 then append N more entries in batches of 1000 and report the\n"
     "                          server's RSS (needs --server-pid)\n"
     "  --big-threads N         concurrent batch submitters of --big (default 2)\n"
@@ -178,7 +182,7 @@ static double parse_double(const char *name, const char *s, double min, double m
 static void parse_options(int argc, char **argv) {
   enum {
     O_URL = 256, O_TOKEN, O_HOST, O_CODE, O_DB, O_PID, O_ENTRIES, O_CONC, O_KEYS, O_WARMUP, O_RATE, O_OPEN_S,
-    O_VERIFY_S, O_BASE_S, O_BASE_C, O_BASE_B, O_TYPE, O_BIG, O_BIG_T, O_SKIP_V, O_SKIP_B, O_SKIP_O, O_NO_ANALYZE, O_PREFILL, O_ASSETS, O_DOMAIN, O_HELP
+    O_VERIFY_S, O_BASE_S, O_BASE_C, O_BASE_B, O_TYPE, O_BIG, O_BIG_T, O_SKIP_V, O_SKIP_B, O_SKIP_O, O_NO_ANALYZE, O_PREFILL, O_ASSETS, O_DOMAIN, O_MIX, O_HELP
   };
   static const struct option longopts[] = {
       {"url", required_argument, 0, O_URL},
@@ -207,6 +211,7 @@ static void parse_options(int argc, char **argv) {
       {"prefill", required_argument, 0, O_PREFILL},
       {"assets", required_argument, 0, O_ASSETS},
       {"domain-entries", required_argument, 0, O_DOMAIN},
+      {"mix", required_argument, 0, O_MIX},
       {"help", no_argument, 0, O_HELP},
       {0, 0, 0, 0},
   };
@@ -239,6 +244,7 @@ static void parse_options(int argc, char **argv) {
       case O_SKIP_O: opt.skip_open = true; break;
       case O_NO_ANALYZE: opt.no_analyze = true; break;
       case O_DOMAIN: opt.domain_entries = parse_long("--domain-entries", optarg, 0, 10000000); break;
+      case O_MIX: opt.mix = optarg; break;
       case O_ASSETS: opt.assets = parse_long("--assets", optarg, 1, 9999); break;
       case O_PREFILL: opt.prefill = parse_long("--prefill", optarg, 0, 100000000); break;
       case O_HELP: fputs(usage_text, stdout); exit(0);
@@ -833,6 +839,8 @@ typedef struct {
   int64_t *lat;      /* per envelope; -1 when not a receipt */
   long *status;      /* per envelope */
   pthread_barrier_t *start;
+  char **url;        /* --mix: entry i's URL, sent by connection i % nt in order; NULL: entries_url */
+  long nt;
   /* open loop */
   bool open;
   int64_t t0;
@@ -843,14 +851,15 @@ typedef struct {
   run_state *rs;
   aidreg_http *h;
   long errors;
+  long stream; /* with rs->url: the county this connection sends */
 } run_thread;
 
 static void *http_thread(void *arg) {
   run_thread *t = arg;
   run_state *rs = t->rs;
   pthread_barrier_wait(rs->start);
-  for (;;) {
-    long i = atomic_fetch_add(&rs->next, 1);
+  for (long k = 0;; k++) {
+    long i = rs->url ? k * rs->nt + t->stream : atomic_fetch_add(&rs->next, 1);
     if (i >= rs->n) break;
     int64_t start;
     if (rs->open) {
@@ -861,7 +870,8 @@ static void *http_thread(void *arg) {
     }
     aidreg_http_response r;
     char err[512];
-    if (aidreg_http_post_json(t->h, entries_url, rs->env[i], rs->len[i], NULL, &r, err, sizeof err)) {
+    const char *url = rs->url ? rs->url[i] : entries_url;
+    if (aidreg_http_post_json(t->h, url, rs->env[i], rs->len[i], NULL, &r, err, sizeof err)) {
       if (t->errors++ < 3) say("request failed: %s", err);
       rs->status[i] = 0;
       rs->lat[i] = -1;
@@ -887,19 +897,20 @@ typedef struct {
 
 static aidreg_http *handles[MAX_THREADS];
 
-static run_result run_http(char **env, size_t *len, long n, bool open, double rate) {
-  run_state rs = {.env = env, .len = len, .n = n, .open = open, .rate = rate};
+/* Closed (or open) loop over n envelopes from opt.concurrency connections; with url, from
+ * nt connections, entry i on connection i % nt in order (the mixed load). */
+static run_result run_http_on(char **env, size_t *len, char **url, long n, int nt, bool open, double rate) {
+  run_state rs = {.env = env, .len = len, .n = n, .open = open, .rate = rate, .url = url, .nt = nt};
   atomic_init(&rs.next, 0);
   rs.lat = xcalloc((size_t)n, sizeof *rs.lat);
   rs.status = xcalloc((size_t)n, sizeof *rs.status);
-  int nt = (int)opt.concurrency;
   pthread_barrier_t bar;
   pthread_barrier_init(&bar, NULL, (unsigned)nt + 1);
   rs.start = &bar;
   run_thread *ts = xcalloc((size_t)nt, sizeof *ts);
   pthread_t *th = xcalloc((size_t)nt, sizeof *th);
   for (int i = 0; i < nt; i++) {
-    ts[i] = (run_thread){.rs = &rs, .h = handles[i]};
+    ts[i] = (run_thread){.rs = &rs, .h = handles[i], .stream = i};
     if (pthread_create(&th[i], NULL, http_thread, &ts[i])) die("cannot start a thread");
   }
   double batches0 = metric(handles[0], "aidreg_append_batches_total"), pg0 = pg_cluster_cpu_s(), sr0,
@@ -948,6 +959,10 @@ static run_result run_http(char **env, size_t *len, long n, bool open, double ra
   return res;
 }
 
+static run_result run_http(char **env, size_t *len, long n, bool open, double rate) {
+  return run_http_on(env, len, NULL, n, (int)opt.concurrency, open, rate);
+}
+
 static void report_run(const char *name, const run_result *r) {
   say("%s: %ld/%ld receipts in %.2f s = %.0f entries/s; p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms", name,
       r->ok, r->sent, r->seconds, r->per_s, r->p50, r->p99, r->p999, r->max_ms);
@@ -975,6 +990,26 @@ static void report_run(const char *name, const run_result *r) {
           "a query plan that reads the whole ledger (see docs/benchmark.md)",
           name, r->seqscans, r->seqrows, r->seqrows / ok);
   }
+}
+
+/* The mixed load: every county of opt.mix on its own connection, in its order; reported
+ * beside the key.enroll closed loop of the same run. */
+static void bench_mix_run(const run_result *enroll) {
+  bench_mix m;
+  char err[512];
+  int64_t t0 = now_ns();
+  if (bench_mix_load(opt.mix, opt.url, opt.token, (int)opt.concurrency, &m, err, sizeof err)) die("--mix: %s", err);
+  say("mixed load: %d counties, %ld entries each after ledger.create (ledgers created in %.2f s)", m.streams,
+      m.per_county, (double)(now_ns() - t0) / 1e9);
+  run_result r = run_http_on(m.env, m.len, m.url, m.n, m.streams, false, 0);
+  report_run("mixed load", &r);
+  double ok = r.ok ? (double)r.ok : 1;
+  printf("bench: mixed_load=county-year counties=%d entries_per_s=%.0f p50_ms=%.2f p99_ms=%.2f server_us=%.0f "
+         "pg_us=%.0f ratio_to_enroll=%.2f\n",
+         m.streams, r.per_s, r.p50, r.p99, r.server_cpu_s >= 0 ? r.server_cpu_s * 1e6 / ok : -1,
+         r.pg_cpu_s >= 0 ? r.pg_cpu_s * 1e6 / ok : -1, enroll->per_s > 0 ? r.per_s / enroll->per_s : 0);
+  fflush(stdout);
+  bench_mix_free(&m);
 }
 
 /* ---- 2. the storage baseline ---------------------------------------------------------- */
@@ -1433,6 +1468,9 @@ int main(int argc, char **argv) {
     free_envelopes(env, opt.domain_entries);
     free(len);
   }
+
+  /* The mixed load: counties' years side by side (tools/bench_mix.c). */
+  if (opt.mix) bench_mix_run(&closed);
 
   /* 5. A big ledger and the server's memory. */
   if (opt.big) bench_big();

@@ -15,6 +15,7 @@
 #   AIDREG_BENCH_VERIFY    also the verify and audit lines (tools/bench_verify.sh: a generated
 #                          county of AIDREG_BENCH_VERIFY_ASSETS assets, made once, beside the
 #                          Ed25519 ceiling); takes minutes
+#   AIDREG_BENCH_MIX       counties of the mixed load (default 8; 0: none; tools/bench_mix.py)
 #   AIDREG_BUILD_DIR       build folder (default build-release)
 #   AIDREG_BENCH_NO_BUILD=1  use the binaries as they are
 # Arguments go to aidreg-bench (see build-release/aidreg-bench --help), e.g.
@@ -121,6 +122,15 @@ log "server $SERVER_PID on $URL, PostgreSQL on port $(pg_port "$NAME"), log ${SE
 # The token goes by the environment, not the command line (ps shows arguments).
 args=(--url "$URL" --origin-host "$AIDREG_LOG_HOST"
   --db-url "$(pg_url "$NAME" postgres)" --server-pid "$SERVER_PID")
+# The mixed load: AIDREG_BENCH_MIX counties' years (default 8; 0: none), pre-signed once by
+# tools/bench_mix.py and kept (the database is fresh every run, so the same file serves).
+MIX_COUNTIES=${AIDREG_BENCH_MIX:-8}
+if ((MIX_COUNTIES > 0)); then
+  MIX_FILE=$STATE/mix-$MIX_COUNTIES-$AIDREG_LOG_HOST.jsonl
+  [[ -s $MIX_FILE ]] || python3 "$AIDREG_ROOT/tools/bench_mix.py" --counties "$MIX_COUNTIES" \
+    --host "$AIDREG_LOG_HOST" --out "$MIX_FILE" || die "tools/bench_mix.py failed"
+  args+=(--mix "$MIX_FILE")
+fi
 if [[ -n ${AIDREG_BENCH_BIG:-} ]]; then
   big=$AIDREG_BENCH_BIG
   [[ $big =~ ^[0-9]+$ && $big -gt 1 ]] || big=1000000

@@ -128,7 +128,7 @@ bool aidreg_registry_submit_async(aidreg_registry *r, const char *code, const js
  * address (any text naming the client) may go on; false with *retry_after (seconds, for
  * the Retry-After header) when it is refused with 429 `too-many-requests`. */
 bool aidreg_registry_admit_address(aidreg_registry *r, const char *address, unsigned *retry_after);
-/* How many appenders (a thread and a database connection each) run now, after stopping
+/* How many appenders (a thread and two database connections each) run now, after stopping
  * the idle ones. */
 unsigned aidreg_registry_appenders(aidreg_registry *r);
 

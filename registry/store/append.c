@@ -78,6 +78,7 @@ static db_stmt q_set_size = {"UPDATE ledger SET size = $2, frontier = decode($3,
 typedef struct {
   aidreg_key_state k;
   bool from_db_active_county; /* counted by the database as an active county key */
+  bool changed;               /* enrolled or revoked by this batch (the next one copies it) */
 } key_entry;
 
 typedef struct {
@@ -141,6 +142,10 @@ typedef struct {
   domain_db *ddb;      /* the current state, read and written in this transaction */
   domain_batch *dom;   /* the domain rules' overlay over it */
   bool in_tx;          /* BEGIN sent, neither COMMIT nor ROLLBACK yet */
+  bool track_refs;     /* overlapped: keep subjects for the batch judged on top */
+  char sz[24], fh[64 * 64 + 1]; /* the new size and frontier (hex): parameters of the commit */
+  const char *cp[3], *sp[3];
+  strmap subjects;     /* payload hex -> subject (malloc'd) of the entries accepted */
 } batch;
 
 static uint64_t node_key(unsigned level, uint64_t idx) { return (uint64_t)level << 58 | idx; }
@@ -411,11 +416,28 @@ static void lookups_free(lookups *l) {
 /* BATCH_OK, or why the state could not be loaded: the frontier, what the judge looks up
  * (payloads, keys, heads), and the current state of the batch's subjects in one query,
  * under the rules' overlay. */
+static int load_domain(batch *b, append_item **items, size_t n, const batch *prev);
+
 static int load_state(batch *b, append_item **items, size_t n, lookups *l) {
   int rc = load_frontier(b);
   if (rc == BATCH_OK) rc = lookups_take(b, l);
   if (rc != BATCH_OK) return rc;
+  return load_domain(b, items, n, NULL);
+}
+
+/* A ref to an entry of the batch judged before, which the database does not have yet. */
+static int prev_ref(void *ctx, const char *ref, char *subject, size_t cap) {
+  const char *s = ar_strmap_get(&((const batch *)ctx)->subjects, ref);
+  if (!s) return 0;
+  snprintf(subject, cap, "%s", s);
+  return 1;
+}
+
+/* The state of the batch's subjects under the rules' overlay; prev (or NULL): the batch
+ * judged before, not yet committed, whose documents the cache already holds. */
+static int load_domain(batch *b, append_item **items, size_t n, const batch *prev) {
   if (!(b->ddb = ar_domain_db_new(b->c, b->lg->code, b->lg->cache, b->old_size))) return BATCH_INTERNAL;
+  if (prev) ar_domain_db_pending(b->ddb, prev_ref, (void *)prev);
   int fetched = ar_domain_db_prefetch(b->ddb, n, item_event, items);
   if (fetched == DOMAIN_DB_NOMEM) return BATCH_INTERNAL;
   if (fetched) return BATCH_DB_FAILED;
@@ -493,6 +515,7 @@ static int apply_keychange(batch *b, const aidreg_keychange *ch) {
   }
   if (ch->kind == AIDREG_KEYCHANGE_ENROLL) e->k = ch->key;
   else e->k.revoked = true;
+  e->changed = true;
   return 0;
 }
 
@@ -580,6 +603,13 @@ static void judge(batch *b, append_item *it, outcome *o, int *failed,
   }
   snprintf(head->hex, sizeof head->hex, "%s", hex);
   if (ar_strmap_put(&b->payloads, hex, (void *)(uintptr_t)(position + 1))) *failed = BATCH_INTERNAL;
+  if (b->track_refs) {
+    char *subject = strdup(it->ev.subject);
+    if (!subject || ar_strmap_put(&b->subjects, hex, subject)) {
+      free(subject);
+      *failed = BATCH_INTERNAL;
+    }
+  }
   o->st = ST_NEW;
   o->index = position;
 }
@@ -613,6 +643,17 @@ static void fail_all(append_item **items, size_t n, outcome *o, aidreg_code code
     items[i]->res->status = aidreg_problem_status(code);
     if (o) o[i].st = ST_REFUSED;
   }
+}
+
+/* The ledger row's size and stored frontier (r: size, hex frontier) into b; frees r. */
+static int take_size(batch *b, PGresult *r) {
+  unsigned long long size = 0;
+  bool exists = PQntuples(r) == 1 && ar_db_u64(PQgetvalue(r, 0, 0), &size) == 0;
+  int rc = exists ? BATCH_OK : BATCH_NO_LEDGER;
+  if (exists && !PQgetisnull(r, 0, 1) && !(b->stored_frontier = strdup(PQgetvalue(r, 0, 1)))) rc = BATCH_INTERNAL;
+  PQclear(r);
+  b->old_size = size;
+  return rc;
 }
 
 /* BEGIN and the ledger row locked: its size and stored frontier into b, and the batch's
@@ -649,12 +690,7 @@ static int lock_ledger(batch *b, bool create, const char *name, const char *vkey
     r = res[1];
     for (int i = 0; i < 3; i++) l->rows[i] = res[2 + i];
   }
-  unsigned long long size = 0;
-  bool exists = PQntuples(r) == 1 && ar_db_u64(PQgetvalue(r, 0, 0), &size) == 0;
-  int rc = exists ? BATCH_OK : BATCH_NO_LEDGER;
-  if (exists && !PQgetisnull(r, 0, 1) && !(b->stored_frontier = strdup(PQgetvalue(r, 0, 1)))) rc = BATCH_INTERNAL;
-  PQclear(r);
-  b->old_size = size;
+  int rc = take_size(b, r);
   return rc;
 }
 
@@ -687,6 +723,33 @@ static int judge_all(batch *b, append_item **items, size_t n, outcome *o, bool c
   return failed;
 }
 
+/* The statements that write the batch (leaves, nodes, the state's changes, key events,
+ * checkpoint, size) and COMMIT, appended at calls[*nc] (at most DOMAIN_DB_CALLS + 7), with
+ * the checkpoint signed into *note; their parameters live in b. Nothing is to be sent
+ * when any of it is incomplete (out of memory). */
+static int commit_calls(batch *b, char **note, db_call *calls, size_t *ncalls) {
+  snprintf(b->sz, sizeof b->sz, "%" PRIu64, b->frontier.size);
+  frontier_hex(&b->frontier, b->fh);
+  if (!(*note = sign_checkpoint(b))) return BATCH_INTERNAL;
+  b->cp[0] = b->sp[0] = b->lg->code;
+  b->cp[1] = b->sp[1] = b->sz;
+  b->cp[2] = *note;
+  b->sp[2] = b->fh;
+  size_t nc = *ncalls;
+  if (rows_call(&b->new_leaves, 6, b->lg->code, &q_insert_leaves, &calls[nc++])) return BATCH_INTERNAL;
+  /* A batch may complete no subtree above its leaves (one leaf at an even index). */
+  if (b->new_nodes.n && rows_call(&b->new_nodes, 3, b->lg->code, &q_insert_nodes, &calls[nc++])) return BATCH_INTERNAL;
+  size_t nd = 0;
+  if (ar_domain_db_write_calls(b->ddb, b->dom, calls + nc, &nd)) return BATCH_INTERNAL;
+  nc += nd;
+  if (key_calls(b, calls, &nc)) return BATCH_INTERNAL;
+  calls[nc++] = (db_call){&q_checkpoint, 3, b->cp, NULL};
+  calls[nc++] = (db_call){&q_set_size, 3, b->sp, NULL};
+  calls[nc++] = (db_call){NULL, 0, NULL, "COMMIT"};
+  *ncalls = nc;
+  return BATCH_OK;
+}
+
 /* The new leaves and nodes, the state they changed, the key events, the checkpoint and
  * the size, then COMMIT; or, with nothing new (all refused or replays), ROLLBACK, which
  * leaves no trace, not even a created ledger row. *note gets the signed checkpoint. */
@@ -695,29 +758,13 @@ static int write_and_commit(batch *b, char **note) {
     b->in_tx = false;
     return ar_db_cmd(b->c, "ROLLBACK") ? BATCH_DB_FAILED : BATCH_OK;
   }
-  char sz[24], fh[64 * 64 + 1];
-  snprintf(sz, sizeof sz, "%" PRIu64, b->frontier.size);
-  frontier_hex(&b->frontier, fh);
-  if (!(*note = sign_checkpoint(b))) return BATCH_INTERNAL;
-  const char *cp[3] = {b->lg->code, sz, *note};
-  const char *sp[3] = {b->lg->code, sz, fh};
-  /* Leaves, nodes, the state's changes, key events, checkpoint, size and COMMIT in one
-   * round trip; nothing is sent when any of it is incomplete (out of memory). */
   db_call calls[DOMAIN_DB_CALLS + 7];
   size_t nc = 0;
-  if (rows_call(&b->new_leaves, 6, b->lg->code, &q_insert_leaves, &calls[nc++])) return BATCH_INTERNAL;
-  /* A batch may complete no subtree above its leaves (one leaf at an even index). */
-  if (b->new_nodes.n && rows_call(&b->new_nodes, 3, b->lg->code, &q_insert_nodes, &calls[nc++])) return BATCH_INTERNAL;
-  size_t nd = 0;
-  if (ar_domain_db_write_calls(b->ddb, b->dom, calls + nc, &nd)) return BATCH_INTERNAL;
-  nc += nd;
-  if (key_calls(b, calls, &nc)) return BATCH_INTERNAL;
-  calls[nc++] = (db_call){&q_checkpoint, 3, cp, NULL};
-  calls[nc++] = (db_call){&q_set_size, 3, sp, NULL};
-  calls[nc++] = (db_call){NULL, 0, NULL, "COMMIT"};
+  int rc = commit_calls(b, note, calls, &nc);
+  if (rc != BATCH_OK) return rc;
   if (ar_db_pipeline(b->c, nc, calls, NULL)) return BATCH_DB_FAILED;
   b->in_tx = false;
-  ar_domain_db_committed(b->ddb, b->dom, b->frontier.size);
+  (void)ar_domain_db_committed(b->ddb, b->dom, b->frontier.size); /* dropped: read again */
   return BATCH_OK;
 }
 
@@ -814,16 +861,37 @@ static void settle(append_item **items, size_t n) {
   }
 }
 
+/* b for n items; b->nodes is NULL when out of memory. */
+static void batch_init(batch *b, const append_ledger *lg, db_conn *c, size_t n) {
+  *b = (batch){.lg = lg, .c = c};
+  b->nodes_cap = 64;
+  while (b->nodes_cap < 4 * (n + 64)) b->nodes_cap *= 2;
+  b->nodes = calloc(b->nodes_cap, sizeof *b->nodes);
+  aidreg_frontier_init(&b->frontier);
+}
+
+static void batch_free(batch *b) {
+  ar_domain_end(b->dom);
+  ar_domain_db_free(b->ddb);
+  free(b->stored_frontier);
+  for (int i = 0; i < 7; i++) ar_db_buf_free(&b->enroll[i]);
+  for (int i = 0; i < 2; i++) ar_db_buf_free(&b->revoke[i]);
+  free(b->nodes);
+  rows_free(&b->new_leaves);
+  rows_free(&b->new_nodes);
+  ar_strmap_free(&b->payloads, NULL);
+  ar_strmap_free(&b->keys, free);
+  ar_strmap_free(&b->heads, free);
+  ar_strmap_free(&b->subjects, free);
+}
+
 size_t ar_append_batch(db_conn *c, const append_ledger *lg, append_item **items, size_t n, bool create,
                        const char *name, const char *vkey) {
-  batch b = {.lg = lg, .c = c};
+  batch b;
+  batch_init(&b, lg, c, n);
   outcome *o = calloc(n, sizeof *o);
   size_t created = 0;
   char *note = NULL;
-  b.nodes_cap = 64;
-  while (b.nodes_cap < 4 * (n + 64)) b.nodes_cap *= 2;
-  b.nodes = calloc(b.nodes_cap, sizeof *b.nodes);
-  aidreg_frontier_init(&b.frontier);
 
   lookups l = {0};
   int rc = o && b.nodes ? BATCH_OK : BATCH_INTERNAL;
@@ -839,17 +907,7 @@ size_t ar_append_batch(db_conn *c, const append_ledger *lg, append_item **items,
   lookups_free(&l);
   free(note);
   free(o);
-  ar_domain_end(b.dom);
-  ar_domain_db_free(b.ddb);
-  free(b.stored_frontier);
-  for (int i = 0; i < 7; i++) ar_db_buf_free(&b.enroll[i]);
-  for (int i = 0; i < 2; i++) ar_db_buf_free(&b.revoke[i]);
-  free(b.nodes);
-  rows_free(&b.new_leaves);
-  rows_free(&b.new_nodes);
-  ar_strmap_free(&b.payloads, NULL);
-  ar_strmap_free(&b.keys, free);
-  ar_strmap_free(&b.heads, free);
+  batch_free(&b);
   return created;
 }
 
@@ -880,4 +938,227 @@ int ar_append_first_receipt(db_conn *c, const char *code, uint64_t index, aidreg
     return -1;
   }
   return 0;
+}
+
+/* ---- the overlapped cycle (appender.c) --------------------------------------------
+ * A batch is judged on a second connection without the ledger's lock, on top of the
+ * batch before it, which is still committing: the frontier, payloads, keys, heads and
+ * documents that batch left come from memory (its documents from the appender's cache,
+ * kept before its COMMIT), everything older from the database, which has at least the
+ * batch before that one. Then BEGIN, the lock, the writes and COMMIT go out in one
+ * pipeline, and the next batch is judged while the server runs it. The lock's answer
+ * says whether the ledger is still the size the batch was judged at; when another
+ * process appended in between, the batch's first leaf collides with theirs (primary
+ * key), nothing is written, and the batch is judged again the serial way. */
+
+static db_stmt q_peek = {"SELECT size, encode(frontier, 'hex') FROM ledger WHERE code = $1", 0};
+
+#define OVERLAP_CALLS (DOMAIN_DB_CALLS + 9)
+
+struct append_batch {
+  batch b;
+  append_item **items;
+  size_t n;
+  outcome *o;
+  char *note;
+  int rc;         /* BATCH_OK, or why it cannot commit (then it is not sent) */
+  bool stackable; /* the next batch may be judged on top of this one before it commits */
+  db_call calls[OVERLAP_CALLS];
+  size_t nc;
+  const char *lp[1];
+};
+
+static int copy_key(batch *b, const batch *prev, const char *keyid) {
+  const key_entry *pe = ar_strmap_get(&prev->keys, keyid);
+  if (!pe) return 0;
+  key_entry *e = ar_strmap_get(&b->keys, keyid);
+  if (!e) {
+    if (!(e = calloc(1, sizeof *e)) || ar_strmap_put(&b->keys, keyid, e)) {
+      free(e);
+      return -1;
+    }
+  }
+  e->k = pe->k;
+  e->changed = false; /* the batch after this one reads it from the database */
+  return 0;
+}
+
+/* What prev (judged, not yet committed) knows, over what the database answered: the
+ * payloads, keys and heads this batch asks about, and every key prev changed (the count
+ * of county keys needs them). */
+static int overlay_prev(batch *b, const batch *prev, append_item **items, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const append_item *it = items[i];
+    char hex[65];
+    aidreg_hex_encode(it->ev.payload_sha256, 32, hex);
+    void *seen = ar_strmap_get(&prev->payloads, hex);
+    if (seen && ar_strmap_put(&b->payloads, hex, seen)) return BATCH_INTERNAL;
+    const head_entry *ph = ar_strmap_get(&prev->heads, it->ev.subject);
+    if (ph) {
+      head_entry *h = ar_strmap_get(&b->heads, it->ev.subject);
+      if (!h && (!(h = calloc(1, sizeof *h)) || ar_strmap_put(&b->heads, it->ev.subject, h))) {
+        free(h);
+        return BATCH_INTERNAL;
+      }
+      *h = *ph;
+    }
+    for (size_t k = 0; k < it->env.nsig; k++)
+      if (copy_key(b, prev, it->env.sigs[k].keyid)) return BATCH_INTERNAL;
+    if (copy_key(b, prev, it->ev.subject)) return BATCH_INTERNAL;
+  }
+  for (size_t i = 0; i < prev->keys.cap; i++) {
+    const key_entry *e = prev->keys.slots[i].key ? prev->keys.slots[i].val : NULL;
+    if (e && e->changed && copy_key(b, prev, prev->keys.slots[i].key)) return BATCH_INTERNAL;
+  }
+  return BATCH_OK;
+}
+
+/* The lookups (and, with no batch before, the ledger's size and frontier as committed)
+ * on the judging connection, retried once after a lost connection (nothing is written
+ * there). */
+static int peek(batch *b, const batch *prev, lookups *l) {
+  const char *lp[1] = {b->lg->code};
+  db_call calls[4] = {{&q_peek, 1, lp, NULL}, l->calls[0], l->calls[1], l->calls[2]};
+  PGresult *res[4] = {0};
+  size_t first = prev ? 1 : 0;
+  if (ar_db_ensure(b->c)) return BATCH_UNREACHABLE;
+  if (ar_db_pipeline(b->c, 4 - first, calls + first, res + first)) {
+    if (PQstatus(b->c->pg) != CONNECTION_BAD) return BATCH_DB_FAILED;
+    if (ar_db_ensure(b->c)) return BATCH_UNREACHABLE;
+    if (ar_db_pipeline(b->c, 4 - first, calls + first, res + first))
+      return PQstatus(b->c->pg) == CONNECTION_BAD ? BATCH_UNREACHABLE : BATCH_DB_FAILED;
+  }
+  for (int i = 0; i < 3; i++) l->rows[i] = res[1 + i];
+  if (prev) {
+    b->old_size = prev->frontier.size;
+    b->frontier = prev->frontier;
+    b->old_frontier = prev->frontier;
+    return BATCH_OK;
+  }
+  PGresult *r = res[0];
+  int rc = take_size(b, r);
+  return rc == BATCH_OK ? load_frontier(b) : rc;
+}
+
+append_batch *ar_append_prepare(db_conn *rc, const append_ledger *lg, append_item **items, size_t n,
+                                const append_batch *prev) {
+  append_batch *ab = calloc(1, sizeof *ab);
+  if (!ab) return NULL;
+  batch *b = &ab->b;
+  batch_init(b, lg, rc, n);
+  b->track_refs = true;
+  ab->items = items;
+  ab->n = n;
+  ab->o = calloc(n, sizeof *ab->o);
+  const batch *pb = prev ? &prev->b : NULL;
+  lookups l = {0};
+  int r = ab->o && b->nodes ? BATCH_OK : BATCH_INTERNAL;
+  if (r == BATCH_OK) r = lookups_build(b, items, n, &l);
+  if (r == BATCH_OK) r = peek(b, pb, &l);
+  if (r == BATCH_OK) r = lookups_take(b, &l);
+  if (r == BATCH_OK && pb) r = overlay_prev(b, pb, items, n);
+  if (r == BATCH_OK) r = load_domain(b, items, n, pb);
+  if (r == BATCH_OK) r = judge_all(b, items, n, ab->o, false);
+  lookups_free(&l);
+  if (b->ddb) ar_domain_db_pending(b->ddb, NULL, NULL); /* prev may go before this batch does */
+  ab->lp[0] = lg->code;
+  ab->calls[ab->nc++] = (db_call){NULL, 0, NULL, "BEGIN"};
+  ab->calls[ab->nc++] = (db_call){&q_lock, 1, ab->lp, NULL};
+  bool grows = b->frontier.size > b->old_size;
+  if (r == BATCH_OK && grows) r = commit_calls(b, &ab->note, ab->calls, &ab->nc);
+  /* Nothing new: the lock alone, to learn that the batch was judged at the ledger's size. */
+  else if (r == BATCH_OK) ab->calls[ab->nc++] = (db_call){NULL, 0, NULL, "ROLLBACK"};
+  ab->rc = r;
+  /* The next batch reads this one's documents from the cache: kept now, before COMMIT
+   * (a failed commit drops it). Not kept: the next batch waits for this one. */
+  ab->stackable = r == BATCH_OK && (!grows || ar_domain_db_committed(b->ddb, b->dom, b->frontier.size) == 0);
+  return ab;
+}
+
+bool ar_append_stackable(const append_batch *ab) { return ab->stackable; }
+
+int ar_append_send(db_conn *wc, append_batch *ab) {
+  ab->b.c = wc;
+  if (ab->rc != BATCH_OK) return -1;
+  if (ar_db_ensure(wc)) {
+    ab->rc = BATCH_UNREACHABLE;
+    return -1;
+  }
+  ab->b.in_tx = true; /* a failure may leave it open: give_up rolls back */
+  (void)ar_db_pipeline_send(wc, ab->nc, ab->calls); /* a failure shows in the receive */
+  return wc->pipeline_sent > 0 ? 0 : -1;
+}
+
+/* The items answered again from scratch: the serial cycle, under the lock. */
+static void redo_serial(db_conn *wc, const append_ledger *lg, append_item **items, size_t n) {
+  for (size_t i = 0; i < n; i++) { /* judged, not answered: no receipt was made yet */
+    free(items[i]->res->receipt.checkpoint);
+    memset(items[i]->res, 0, sizeof *items[i]->res);
+  }
+  ar_domain_cache_drop(lg->cache);
+  ar_append_batch(wc, lg, items, n, false, NULL, NULL);
+}
+
+int ar_append_finish(db_conn *wc, append_batch *ab) {
+  batch *b = &ab->b;
+  b->c = wc;
+  int r = ab->rc;
+  bool stale = false;
+  for (int attempt = 0; r == BATCH_OK; attempt++) {
+    PGresult *res[OVERLAP_CALLS];
+    int got = ar_db_pipeline_recv(wc, ab->nc, ab->calls, res, true);
+    unsigned long long locked = 0;
+    bool have = res[1] && PQntuples(res[1]) == 1 && ar_db_u64(PQgetvalue(res[1], 0, 0), &locked) == 0;
+    bool begun = res[0] != NULL;
+    for (size_t i = 0; i < ab->nc; i++) PQclear(res[i]);
+    if (got == 0) {
+      b->in_tx = false;
+      break;
+    }
+    if (have && locked != b->old_size) {
+      stale = true;
+      break;
+    }
+    bool lost = PQstatus(wc->pg) == CONNECTION_BAD;
+    /* Lost before BEGIN was answered (a restart of PostgreSQL since the last batch):
+     * once more on a new connection. Had it run after all, the leaves would collide. */
+    if (!begun && lost && attempt == 0 && ar_db_ensure(wc) == 0) {
+      fprintf(stderr, "aidreg: ledger %s: the database connection was lost; reconnected, retrying once\n",
+              b->lg->code);
+      if (ar_db_pipeline_send(wc, ab->nc, ab->calls) == 0) continue;
+      (void)ar_db_pipeline_recv(wc, ab->nc, ab->calls, NULL, false);
+    }
+    r = PQstatus(wc->pg) == CONNECTION_BAD ? BATCH_UNREACHABLE : BATCH_DB_FAILED;
+  }
+  if (stale) {
+    if (ar_db_cmd(wc, "ROLLBACK")) fprintf(stderr, "aidreg: ROLLBACK failed\n");
+    b->in_tx = false;
+    fprintf(stderr, "aidreg: ledger %s: another writer appended; judging the batch again\n", b->lg->code);
+    redo_serial(wc, b->lg, ab->items, ab->n);
+    return APPEND_REDONE;
+  }
+  if (r == BATCH_OK) answer(b, ab->items, ab->n, ab->o, ab->note);
+  else give_up(b, ab->items, ab->n, r);
+  settle(ab->items, ab->n);
+  return r == BATCH_OK ? APPEND_COMMITTED : APPEND_FAILED;
+}
+
+void ar_append_discard(db_conn *wc, append_batch *ab, bool redo) {
+  if (redo) {
+    fprintf(stderr, "aidreg: ledger %s: judging again the batch judged on top of it\n", ab->b.lg->code);
+    redo_serial(wc, ab->b.lg, ab->items, ab->n);
+    return;
+  }
+  ar_domain_cache_drop(ab->b.lg->cache);
+  fail_all(ab->items, ab->n, NULL, AIDREG_E_UNAVAILABLE,
+           "the entry could not be stored: the batch before it failed to commit; retry (nothing was written)");
+  settle(ab->items, ab->n);
+}
+
+void ar_append_batch_free(append_batch *ab) {
+  if (!ab) return;
+  free(ab->note);
+  free(ab->o);
+  batch_free(&ab->b);
+  free(ab);
 }

@@ -49,6 +49,28 @@ typedef struct {
 size_t ar_append_batch(db_conn *c, const append_ledger *lg, append_item **items, size_t n, bool create,
                     const char *name, const char *vkey);
 
+/* The overlapped cycle of the appender thread (appender.c): batch n+1 is judged while
+ * batch n commits. */
+typedef struct append_batch append_batch;
+/* Judges items on rc (no lock) on top of prev: the batch sent before and not yet finished,
+ * or NULL. Nothing is answered yet. NULL when out of memory (nothing done). */
+append_batch *ar_append_prepare(db_conn *rc, const append_ledger *lg, append_item **items, size_t n,
+                                const append_batch *prev);
+/* Whether the next batch may be prepared on top of ab before ab is finished. */
+bool ar_append_stackable(const append_batch *ab);
+/* Sends BEGIN, the lock, the writes and COMMIT on wc without waiting for the answer.
+ * 0 when an answer is to come; -1 when nothing went out (ar_append_finish answers why). */
+int ar_append_send(db_conn *wc, append_batch *ab);
+/* Waits for the commit and answers every item (receipts only after COMMIT). The batch
+ * judged on top of ab must then be: sent (COMMITTED), failed (FAILED), or judged again
+ * (REDONE: another process appended, ab was judged again the serial way). */
+enum { APPEND_COMMITTED, APPEND_FAILED, APPEND_REDONE };
+int ar_append_finish(db_conn *wc, append_batch *ab);
+/* Answers ab, judged on top of a batch that did not commit: 503 (redo false) or judged
+ * again the serial way (redo true). */
+void ar_append_discard(db_conn *wc, append_batch *ab, bool redo);
+void ar_append_batch_free(append_batch *ab);
+
 /* The first receipt of an entry already in the ledger: the checkpoint that first
  * included it and the inclusion proof against it. 0, or -1. */
 int ar_append_first_receipt(db_conn *c, const char *code, uint64_t index, aidreg_receipt *rc);

@@ -1,10 +1,16 @@
 /* One appender thread per ledger per process: it takes everything pending, sequences
- * it in one transaction (ar_append_batch) and wakes the waiting submitters. Concurrent
- * submissions thus share one commit and one checkpoint. */
+ * it in one transaction and wakes the waiting submitters. Concurrent submissions thus
+ * share one commit and one checkpoint. The cycle is overlapped (append.c): while batch n
+ * commits on one connection, batch n+1 is judged on another, on top of n; n+1 is sent
+ * only once n has committed, and fails (503) when n did not. */
 #include "store/appender.h"
 #include "store/domain_db.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,48 +20,151 @@
 struct appender {
   append_ledger lg;
   size_t max_batch;
-  db_conn *conn;
+  db_conn *conn;  /* BEGIN, lock, writes, COMMIT */
+  db_conn *judge; /* the reads of the batch being judged while the one before commits */
+  int wake[2];    /* a pipe: work queued while the thread polls for a commit's answer */
+  bool polling;
+  bool serial;    /* AIDREG_APPENDER_SERIAL=1: the plain cycle, to measure against */
   pthread_mutex_t mu;
   pthread_cond_t work;
   append_item **queue;
   size_t qlen, qcap;
   bool stop;
   pthread_t thread;
-  append_item **batch;       /* max_batch slots: the batch in hand */
+  append_item **batch[2];    /* max_batch slots each: the batch committing, the one judged */
   append_waiter **finished;  /* max_batch slots: async waiters to call back */
 };
 
+/* Done items: each waiter whose last item this was is woken, or called back (outside
+ * the lock: callbacks may free their items and wake other threads). */
+static void wake_done(appender *a, append_item **items, size_t n) {
+  append_waiter **finished = a->finished;
+  size_t nf = 0;
+  pthread_mutex_lock(&a->mu);
+  for (size_t i = 0; i < n; i++) {
+    append_waiter *w = items[i]->waiter;
+    if (--w->pending > 0) continue;
+    if (w->on_done) finished[nf++] = w;
+    else pthread_cond_signal(&w->cv);
+  }
+  pthread_mutex_unlock(&a->mu);
+  for (size_t i = 0; i < nf; i++) finished[i]->on_done(finished[i]->arg);
+}
+
+/* Nothing queued while a commit is in flight: sleeps (a->mu released) until work is
+ * queued, the commit's answer arrives, or the database's deadline passes (the answer's
+ * own wait is in ar_append_finish), so that work queued meanwhile is judged during the
+ * commit instead of after it. */
+static void wait_work_or_answer(appender *a) {
+  struct timespec t0, t;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  unsigned limit = a->lg.db_timeout_ms;
+  while (a->qlen == 0 && !a->stop) {
+    int left = -1;
+    if (limit) {
+      clock_gettime(CLOCK_MONOTONIC, &t);
+      long long spent = (t.tv_sec - t0.tv_sec) * 1000LL + (t.tv_nsec - t0.tv_nsec) / 1000000;
+      if (spent >= limit) return;
+      left = (int)(limit - spent);
+    }
+    a->polling = true;
+    pthread_mutex_unlock(&a->mu);
+    struct pollfd p[2] = {{a->wake[0], POLLIN, 0}, {ar_db_socket(a->conn), POLLIN, 0}};
+    int ready = poll(p, p[1].fd >= 0 ? 2 : 1, left);
+    if (ready < 0 && errno != EINTR) perror("aidreg: appender poll");
+    char drain[64];
+    while (read(a->wake[0], drain, sizeof drain) > 0) continue;
+    pthread_mutex_lock(&a->mu);
+    a->polling = false;
+    if (ready < 0 || p[1].fd < 0 || p[1].revents) return;
+  }
+}
+
 static void *run(void *arg) {
   appender *a = arg;
-  append_item **batch = a->batch;
-  append_waiter **finished = a->finished;
+  append_batch *inflight = NULL; /* sent, not yet answered */
+  size_t inflight_n = 0, slot = 0;
+  bool answer_due = false; /* something of inflight went out: its answer will come */
   pthread_mutex_lock(&a->mu);
   for (;;) {
-    while (a->qlen == 0 && !a->stop) pthread_cond_wait(&a->work, &a->mu);
-    if (a->qlen == 0 && a->stop) break;
+    if (!inflight) {
+      while (a->qlen == 0 && !a->stop) pthread_cond_wait(&a->work, &a->mu);
+      if (a->qlen == 0 && a->stop) break;
+    } else if (a->qlen == 0 && !a->stop && answer_due) {
+      wait_work_or_answer(a);
+    }
+    append_item **items = a->batch[slot];
     size_t n = a->qlen < a->max_batch ? a->qlen : a->max_batch;
-    memcpy(batch, a->queue, n * sizeof *batch);
+    memcpy(items, a->queue, n * sizeof *items);
     memmove(a->queue, a->queue + n, (a->qlen - n) * sizeof *a->queue);
     a->qlen -= n;
     pthread_mutex_unlock(&a->mu);
-    ar_append_batch(a->conn, &a->lg, batch, n, false, NULL, NULL);
+
+    append_batch *cur = NULL;
+    bool serial = a->serial && n;
+    if (n && inflight && !ar_append_stackable(inflight)) {
+      /* Its documents are not in the cache: judge the next batch after it. */
+      (void)ar_append_finish(a->conn, inflight);
+      wake_done(a, a->batch[slot ^ 1], inflight_n);
+      ar_append_batch_free(inflight);
+      inflight = NULL;
+    }
+    if (n && !serial && !(cur = ar_append_prepare(a->judge, &a->lg, items, n, inflight))) serial = true;
+    if (inflight) {
+      int f = ar_append_finish(a->conn, inflight);
+      wake_done(a, a->batch[slot ^ 1], inflight_n);
+      ar_append_batch_free(inflight);
+      inflight = NULL;
+      if (cur && f != APPEND_COMMITTED) {
+        /* Judged on top of a batch that did not commit (or was judged again). */
+        ar_append_discard(a->conn, cur, f == APPEND_REDONE);
+        ar_append_batch_free(cur);
+        cur = NULL;
+        wake_done(a, items, n);
+      }
+    }
+    if (serial) { /* asked for, or out of memory for the overlapped path: the plain cycle */
+      ar_append_batch(a->conn, &a->lg, items, n, false, NULL, NULL);
+      wake_done(a, items, n);
+    }
+    if (cur) {
+      answer_due = ar_append_send(a->conn, cur) == 0;
+      inflight = cur;
+      inflight_n = n;
+      slot ^= 1;
+    }
     pthread_mutex_lock(&a->mu);
-    size_t nf = 0;
-    for (size_t i = 0; i < n; i++) {
-      append_waiter *w = batch[i]->waiter;
-      if (--w->pending > 0) continue;
-      if (w->on_done) finished[nf++] = w;
-      else pthread_cond_signal(&w->cv);
-    }
-    /* Callbacks may free their items and wake other threads: not under our lock. */
-    if (nf) {
-      pthread_mutex_unlock(&a->mu);
-      for (size_t i = 0; i < nf; i++) finished[i]->on_done(finished[i]->arg);
-      pthread_mutex_lock(&a->mu);
-    }
   }
   pthread_mutex_unlock(&a->mu);
   return NULL;
+}
+
+/* Frees what ar_appender_start made (any part may be missing). */
+static void release(appender *a) {
+  ar_db_close(a->conn);
+  ar_db_close(a->judge);
+  for (int i = 0; i < 2; i++) {
+    if (a->wake[i] >= 0) close(a->wake[i]);
+    free(a->batch[i]);
+  }
+  free(a->queue);
+  free(a->finished);
+  ar_domain_cache_free(a->lg.cache);
+  free(a);
+}
+
+/* A connection of the appender. The appender's statements take arrays whose sizes vary
+ * per batch; a generic plan made before the ledger grew can turn an index probe into a
+ * full scan (seen in the benchmark). Planning each execution costs far less than one
+ * such scan. */
+static db_conn *connect_one(const char *url, unsigned timeout_ms, char *err, size_t cap) {
+  db_conn *c = ar_db_connect_deadline(url, timeout_ms, err, cap);
+  if (c && ar_db_cmd(c, "SET plan_cache_mode = force_custom_plan")) {
+    snprintf(err, cap, "cannot configure the appender's session");
+    ar_db_close(c);
+    return NULL;
+  }
+  return c;
 }
 
 appender *ar_appender_start(const append_ledger *lg, const char *url, size_t max_batch, char *err, size_t cap) {
@@ -64,41 +173,39 @@ appender *ar_appender_start(const append_ledger *lg, const char *url, size_t max
     snprintf(err, cap, "out of memory");
     return NULL;
   }
+  a->wake[0] = a->wake[1] = -1;
+  const char *serial = getenv("AIDREG_APPENDER_SERIAL");
+  a->serial = serial && strcmp(serial, "1") == 0;
   a->lg = *lg;
   /* Documents kept between batches: ~2 KB each, so a few tens of MB at most. */
   a->lg.cache = ar_domain_cache_new(APPENDER_CACHED_DOCS);
   a->max_batch = max_batch ? max_batch : 1000;
-  a->batch = malloc(a->max_batch * sizeof *a->batch);
+  a->batch[0] = malloc(a->max_batch * sizeof *a->batch[0]);
+  a->batch[1] = malloc(a->max_batch * sizeof *a->batch[1]);
   a->finished = malloc(a->max_batch * sizeof *a->finished);
-  if (!a->batch || !a->finished || !(a->conn = ar_db_connect_deadline(url, lg->db_timeout_ms, err, cap))) {
-    if (!a->conn && (!a->batch || !a->finished)) snprintf(err, cap, "out of memory");
-    free(a->batch);
-    free(a->finished);
-    ar_domain_cache_free(a->lg.cache);
-    free(a);
+  if (!a->batch[0] || !a->batch[1] || !a->finished) {
+    snprintf(err, cap, "out of memory");
+    release(a);
     return NULL;
   }
-  /* The appender's statements take arrays whose sizes vary per batch; a generic plan
-   * made before the ledger grew can turn an index probe into a full scan (seen in the
-   * benchmark). Planning each execution costs far less than one such scan. */
-  if (ar_db_cmd(a->conn, "SET plan_cache_mode = force_custom_plan")) {
-    snprintf(err, cap, "cannot configure the appender's session");
-    ar_db_close(a->conn);
-    free(a->batch);
-    free(a->finished);
-    ar_domain_cache_free(a->lg.cache);
-    free(a);
+  if (pipe2(a->wake, O_NONBLOCK | O_CLOEXEC)) {
+    snprintf(err, cap, "cannot make the appender's pipe: %s", strerror(errno));
+    a->wake[0] = a->wake[1] = -1;
+    release(a);
+    return NULL;
+  }
+  if (!(a->conn = connect_one(url, lg->db_timeout_ms, err, cap)) ||
+      !(a->judge = connect_one(url, lg->db_timeout_ms, err, cap))) {
+    release(a);
     return NULL;
   }
   pthread_mutex_init(&a->mu, NULL);
   pthread_cond_init(&a->work, NULL);
   if (pthread_create(&a->thread, NULL, run, a) != 0) {
     snprintf(err, cap, "cannot start appender thread");
-    ar_db_close(a->conn);
-    free(a->batch);
-    free(a->finished);
-    ar_domain_cache_free(a->lg.cache);
-    free(a);
+    pthread_mutex_destroy(&a->mu);
+    pthread_cond_destroy(&a->work);
+    release(a);
     return NULL;
   }
   return a;
@@ -125,6 +232,10 @@ static int enqueue_locked(appender *a, append_item **items, size_t n, append_wai
     a->queue[a->qlen++] = items[i];
   }
   pthread_cond_signal(&a->work);
+  if (a->polling) {
+    a->polling = false;
+    if (write(a->wake[1], "w", 1) < 0 && errno != EAGAIN) perror("aidreg: appender wake");
+  }
   return 0;
 }
 
@@ -151,16 +262,12 @@ void ar_appender_stop(appender *a) {
   pthread_mutex_lock(&a->mu);
   a->stop = true;
   pthread_cond_signal(&a->work);
+  if (a->polling && write(a->wake[1], "s", 1) < 0 && errno != EAGAIN) perror("aidreg: appender wake");
   pthread_mutex_unlock(&a->mu);
   pthread_join(a->thread, NULL);
-  ar_db_close(a->conn);
   pthread_mutex_destroy(&a->mu);
   pthread_cond_destroy(&a->work);
-  free(a->queue);
-  free(a->batch);
-  free(a->finished);
-  ar_domain_cache_free(a->lg.cache);
-  free(a);
+  release(a);
 }
 
 const append_ledger *ar_appender_ledger(const appender *a) { return &a->lg; }

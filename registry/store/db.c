@@ -275,15 +275,13 @@ PGresult *ar_db_run_binary(db_conn *c, db_stmt *st, int n, const char *const *pa
   }
 }
 
-int ar_db_pipeline(db_conn *c, size_t n, const db_call *calls, PGresult **out) {
+int ar_db_pipeline_send(db_conn *c, size_t n, const db_call *calls) {
   char names[DB_PIPELINE_MAX][16];
-  if (n > DB_PIPELINE_MAX) return -1;
-  for (size_t i = 0; i < n; i++) {
-    if (out) out[i] = NULL;
+  c->pipeline_sent = 0;
+  if (n > DB_PIPELINE_MAX || n == 0) return -1;
+  for (size_t i = 0; i < n; i++)
     if (calls[i].st && ensure_prepared(c, calls[i].st, calls[i].n, names[i], NULL)) return -1;
-  }
   if (PQenterPipelineMode(c->pg) != 1) return -1;
-  int rc = 0;
   size_t sent = 0;
   for (; sent < n; sent++) {
     const db_call *k = &calls[sent];
@@ -292,11 +290,21 @@ int ar_db_pipeline(db_conn *c, size_t n, const db_call *calls, PGresult **out) {
     if (ok != 1) break;
   }
   bool synced = sent > 0 && PQpipelineSync(c->pg) == 1;
-  if (sent < n || !synced) {
-    fprintf(stderr, "aidreg: pipeline send failed: %s", PQerrorMessage(c->pg));
-    rc = -1;
-  }
+  /* In nonblocking mode libpq may still hold part of it: the server must have all of it
+   * now, or an overlapped caller would wait for a commit that was never sent. */
+  if (synced && c->deadline_ms && flush_until(c, mono_ms() + c->deadline_ms)) synced = false;
+  if (sent < n || !synced) fprintf(stderr, "aidreg: pipeline send failed: %s", PQerrorMessage(c->pg));
   if (!synced) sent = 0; /* nothing to read back: the connection is reset on next use */
+  c->pipeline_sent = sent;
+  return sent == n ? 0 : -1;
+}
+
+int ar_db_pipeline_recv(db_conn *c, size_t n, const db_call *calls, PGresult **out, bool keep) {
+  size_t sent = c->pipeline_sent;
+  c->pipeline_sent = 0;
+  int rc = sent == n ? 0 : -1;
+  for (size_t i = 0; i < n; i++)
+    if (out) out[i] = NULL;
   /* One result (then NULL) per statement sent, then the sync point. */
   for (size_t i = 0; i < sent; i++) {
     PGresult *r = next_result(c);
@@ -319,16 +327,25 @@ int ar_db_pipeline(db_conn *c, size_t n, const db_call *calls, PGresult **out) {
       if (sync) break;
     }
   }
-  if (PQexitPipelineMode(c->pg) != 1) {
+  if (PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF && PQexitPipelineMode(c->pg) != 1) {
     fprintf(stderr, "aidreg: cannot leave pipeline mode: %s", PQerrorMessage(c->pg));
     rc = -1;
   }
-  if (rc && out)
+  if (rc && out && !keep)
     for (size_t i = 0; i < n; i++) {
       PQclear(out[i]);
       out[i] = NULL;
     }
   return rc;
+}
+
+int ar_db_socket(const db_conn *c) { return c && c->pg ? PQsocket(c->pg) : -1; }
+
+int ar_db_pipeline(db_conn *c, size_t n, const db_call *calls, PGresult **out) {
+  if (n > DB_PIPELINE_MAX) return -1;
+  int sent = ar_db_pipeline_send(c, n, calls);
+  int got = ar_db_pipeline_recv(c, n, calls, out, false);
+  return sent || got ? -1 : 0;
 }
 
 int ar_db_do(db_conn *c, db_stmt *st, int n, const char *const *params) {

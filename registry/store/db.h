@@ -25,6 +25,7 @@ typedef struct {
   unsigned statement_timeout_ms; /* set again after a reconnect */
   unsigned deadline_ms;          /* longest wait for any one answer; 0 = as long as it takes */
   bool timed_out;                /* a wait ran past deadline_ms since the last reconnect */
+  size_t pipeline_sent;          /* calls sent by ar_db_pipeline_send, not yet received */
 } db_conn;
 
 #define DB_CONNECT_TIMEOUT_S "5"       /* unless the URL names connect_timeout */
@@ -81,6 +82,13 @@ typedef struct {
  * succeeded; -1 otherwise (an error stops the rest of the pipeline; out is then all NULL
  * and a transaction it ran in is aborted: roll it back). */
 int ar_db_pipeline(db_conn *c, size_t n, const db_call *calls, PGresult **out);
+/* The same in two halves, so that the caller can work while the server runs the calls:
+ * send (0, or -1: then recv still must be called, and fails), then recv with the same
+ * calls. keep: on failure, out keeps the results of the calls that succeeded. */
+int ar_db_pipeline_send(db_conn *c, size_t n, const db_call *calls);
+int ar_db_pipeline_recv(db_conn *c, size_t n, const db_call *calls, PGresult **out, bool keep);
+/* The connection's socket, for poll (-1 when there is none). */
+int ar_db_socket(const db_conn *c);
 
 /* Plain command without parameters (BEGIN, COMMIT, ROLLBACK). 0 or -1. */
 int ar_db_cmd(db_conn *c, const char *sql);

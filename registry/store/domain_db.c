@@ -56,6 +56,8 @@ struct domain_db {
   strmap cache; /* "kind:id" -> cached* (used once: the batch's overlay keeps it after) */
   domain_cache *dc; /* the documents as committed by earlier batches, or NULL */
   struct rows *out; /* what ar_domain_db_write_calls sends, alive until freed */
+  int (*pending)(void *ctx, const char *ref, char *subject, size_t cap); /* or NULL */
+  void *pending_ctx;
 };
 
 /* Documents as the last commit of this appender left them: "kind:id" -> cached* (doc
@@ -143,9 +145,15 @@ static int keep_changed(void *ctx, const char *kind, const char *id, const json_
   return cache_keep(dc, buf, json_incref((json_t *)doc));
 }
 
-void ar_domain_db_committed(domain_db *db, domain_batch *d, uint64_t size) {
+void ar_domain_db_pending(domain_db *db, int (*find)(void *ctx, const char *ref, char *subject, size_t cap),
+                          void *ctx) {
+  db->pending = find;
+  db->pending_ctx = ctx;
+}
+
+int ar_domain_db_committed(domain_db *db, domain_batch *d, uint64_t size) {
   domain_cache *dc = db->dc;
-  if (!dc) return;
+  if (!dc) return -1;
   int rc = 0;
   for (size_t i = 0; rc == 0 && i < db->cache.cap; i++) {
     const strmap_slot *s = &db->cache.slots[i];
@@ -154,9 +162,10 @@ void ar_domain_db_committed(domain_db *db, domain_batch *d, uint64_t size) {
   if (rc == 0 && d) rc = ar_domain_changes(d, keep_changed, dc);
   if (rc || dc->docs.len > dc->max_docs) {
     ar_domain_cache_drop(dc); /* bounded memory; the next batch reads from the database */
-    return;
+    return -1;
   }
   dc->size = size;
+  return 0;
 }
 
 static void rows_free(struct rows *w);
@@ -222,10 +231,12 @@ static int ref_subject(void *ctx, const char *ref, char *subject, size_t cap) {
   domain_db *db = ctx;
   size_t n = strlen(ref);
   if (n != 64 || strspn(ref, "0123456789abcdef") != n) return 0;
+  int found = db->pending ? db->pending(db->pending_ctx, ref, subject, cap) : 0;
+  if (found) return found;
   const char *params[2] = {db->ledger, ref};
   PGresult *r = ar_db_run(db->c, &q_ref, 2, params, NULL);
   if (!r) return -1;
-  int found = PQntuples(r) == 1;
+  found = PQntuples(r) == 1;
   if (found) snprintf(subject, cap, "%s", PQgetvalue(r, 0, 0));
   PQclear(r);
   return found;

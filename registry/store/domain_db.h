@@ -23,9 +23,16 @@ void ar_domain_cache_drop(domain_cache *dc);
 /* For a batch over a ledger of `size` entries as locked; dc (may be NULL) is dropped
  * first when it was kept at another size (another writer appended in between). */
 domain_db *ar_domain_db_new(db_conn *c, const char *ledger, domain_cache *dc, uint64_t size);
-/* After COMMIT, and only then: what the batch read and changed goes into its cache, kept
- * at the ledger's new size. d may be NULL (nothing changed). */
-void ar_domain_db_committed(domain_db *db, domain_batch *d, uint64_t size);
+/* What the batch read and changed goes into its cache, kept at the ledger's new size. d
+ * may be NULL (nothing changed). After COMMIT; or, by the overlapped appender, before it,
+ * so that the next batch is judged on top of this one (a failed commit then drops the
+ * cache). 0 kept; -1 the cache was dropped instead (bounded memory, out of memory). */
+int ar_domain_db_committed(domain_db *db, domain_batch *d, uint64_t size);
+/* Entries not yet in the database (the batch judged before this one and still
+ * committing) whose subjects ref_subject must see: find(ctx, ref, subject, cap) answers
+ * 1 found, 0 not, before the database is asked. */
+void ar_domain_db_pending(domain_db *db, int (*find)(void *ctx, const char *ref, char *subject, size_t cap),
+                          void *ctx);
 void ar_domain_db_free(domain_db *db);
 domain_store ar_domain_db_store(domain_db *db);
 /* Reads, in one query, the documents the n events (ev_at(ctx, i)) will look at first.
