@@ -158,6 +158,7 @@ static enum MHD_Result queue(httpd_request *rq, unsigned status, struct MHD_Resp
     rq->answered = true;
     rq->status = (int)status;
     metrics_count(rq->route_slot, status);
+    metrics_observe(rq->route_slot, rq->started_ns);
   }
   return ret;
 }
