@@ -96,12 +96,60 @@ def timed_get(c, path, n=1):
     return best, r
 
 
+def desk_reads(c, code, n):
+    """p99 (client side, over n requests each) of the county desk's reads of the ledger: the
+    lists with their filters, a deep page, the summaries, one asset and one project. Returns
+    [(name, path, p50_s, p99_s)]."""
+    first = c.get("/v1/ledgers/%s/assets?limit=1" % code).json
+    asset = first["items"][0] if first.get("items") else {}
+    village, township = asset.get("village", code + "100200"), asset.get("township", code + "100")
+    total = first.get("total", 0)
+    base = "/v1/ledgers/%s" % code
+    reads = [
+        ("assets", base + "/assets"),
+        ("assets, village", base + "/assets?village=" + village),
+        ("assets, township", base + "/assets?township=" + township),
+        ("assets, class", base + "/assets?class=operating"),
+        ("assets, status", base + "/assets?status=in_use"),
+        ("assets, search", base + "/assets?q=%E5%85%89%E4%BC%8F"),
+        ("assets, year", base + "/assets?year=2019"),
+        ("assets, last page", base + "/assets?offset=%d" % max(0, total - 50)),
+        ("asset", base + "/assets/" + asset.get("id", "x")),
+        ("projects", base + "/projects"),
+        ("project", base + "/projects/" + asset.get("project", "x")),
+        ("plans", base + "/plans"),
+        ("summary", base + "/summary"),
+        ("village summary", base + "/villages/%s/summary" % village),
+        ("township summary", base + "/townships/%s/summary" % township),
+        ("incomes", base + "/incomes"),
+        ("notices", base + "/notices"),
+        ("findings", base + "/findings"),
+        ("places", base + "/places"),
+        ("settings", base + "/settings"),
+    ]
+    out = []
+    for name, path in reads:
+        times = []
+        for _ in range(n):
+            t = time.monotonic()
+            r = c.get(path)
+            times.append(time.monotonic() - t)
+            assert r.status == 200, (path, r)
+        times.sort()
+        out.append((name, path, times[len(times) // 2], times[min(len(times) - 1, int(0.99 * len(times)))]))
+        log("desk read %s: p50 %.1f ms, p99 %.1f ms" % (name, out[-1][2] * 1000, out[-1][3] * 1000))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--url", required=True)
     ap.add_argument("--build", required=True)
     ap.add_argument("--rows", type=int, default=100000)
     ap.add_argument("--code", default="529901")
+    ap.add_argument("--desk-n", type=int, default=50, help="requests of each desk read (default 50; 0: none)")
+    ap.add_argument("--reads-only", action="store_true",
+                    help="no import: the 总台账 and desk reads of the existing ledger --code")
     a = ap.parse_args()
     c = ac.Client(base_url=a.url, timeout=600)
     tmp = tempfile.mkdtemp(prefix="aidreg-bench-import-")
