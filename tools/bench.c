@@ -55,6 +55,7 @@
 
 #include "aidreg/dsse.h"
 #include "aidreg/keys.h"
+#include "aidreg/tile.h"
 #include "http_client.h"
 
 #define MAX_THREADS 1024
@@ -132,8 +133,9 @@ static const char usage_text[] =
     "  --domain-entries N      then a second closed-loop run of N inventory.count entries, whose\n"
     "                          domain rules keep state (default 10000; 0: none)\n"
     "  --assets N              assets registered for the inventory load (default 64)\n"
-    "  --readers N             threads reading proofs and tiles during the open loop (default 4;\n"
-    "                          0: none); their server-side p99 comes from /metrics\n"
+    "  --readers N             threads reading proofs and tiles, 3 s alone (their baseline), then\n"
+    "                          during the open loop (default 4; 0: none); their server-side p99\n"
+    "                          comes from /metrics\n"
     "  --big N                 then append N more entries in batches of 1000 and report the\n"
     "                          server's RSS (needs --server-pid)\n"
     "  --big-threads N         concurrent batch submitters of --big (default 2)\n"
@@ -919,7 +921,7 @@ static uint32_t next_rand(uint32_t *s) {
 
 static void *read_thread(void *arg) {
   reader *rd = arg;
-  char path[256];
+  char path[256], idx[40];
   for (long i = 0; !atomic_load(rd->stop); i++) {
     int kind = (int)(i % READ_KINDS);
     uint64_t a = 1 + next_rand(&rd->seed) % rd->size, tiles = rd->size / 256;
@@ -929,10 +931,8 @@ static void *read_thread(void *arg) {
     else if (kind == READ_CONSISTENCY)
       snprintf(path, sizeof path, "/v1/ledgers/%s/proof/consistency?from=%" PRIu64 "&to=%" PRIu64, opt.code, a,
                rd->size);
-    else if (tiles && i % 2)
-      snprintf(path, sizeof path, "/log/%s/tile/0/%03" PRIu64, opt.code, next_rand(&rd->seed) % tiles);
-    else if (tiles)
-      snprintf(path, sizeof path, "/log/%s/tile/entries/%03" PRIu64, opt.code, next_rand(&rd->seed) % tiles);
+    else if (tiles && aidreg_tile_index_path(next_rand(&rd->seed) % tiles, idx, sizeof idx) == 0)
+      snprintf(path, sizeof path, "/log/%s/tile/%s%s", opt.code, i % 2 ? "0/" : "entries/", idx);
     else
       continue;
     char *url = aidreg_http_url(opt.url, path), err[256];
@@ -1010,7 +1010,20 @@ static void read_load_start(read_load *rl, uint64_t size) {
   }
 }
 
-static void read_load_stop(read_load *rl) {
+/* The server-side p99 of kind k over the load (from the histogram's delta), the bound of its
+ * bucket; -1 without answers. */
+static double server_p99_ms(const read_load *rl, int k, const double cum1[DURATION_BUCKETS], double *n_srv) {
+  *n_srv = cum1[DURATION_BUCKETS - 1] - rl->cum0[k][DURATION_BUCKETS - 1];
+  for (int b = 0; b < DURATION_BUCKETS && *n_srv > 0; b++)
+    if (cum1[b] - rl->cum0[k][b] >= 0.99 * *n_srv) return b < DURATION_BUCKETS - 1 ? duration_bounds[b] * 1e3 : 1e9;
+  return -1;
+}
+
+/* Per kind: reads per second and server p99 (ms) of the last load stopped, for the ratio of
+ * the reads beside the writes to the same reads alone. */
+static double read_rate[READ_KINDS], read_p99[READ_KINDS];
+
+static void read_load_stop(read_load *rl, const char *label) {
   atomic_store(&rl->stop, true);
   for (int i = 0; i < rl->n; i++) pthread_join(rl->th[i], NULL);
   double seconds = (double)(now_ns() - rl->t0) / 1e9;
@@ -1027,21 +1040,20 @@ static void read_load_stop(read_load *rl) {
     }
     qsort(all, total, sizeof *all, cmp_i64);
     /* Server-side: the histogram's delta over the run, p99 as the bound of its bucket. */
-    double cum1[DURATION_BUCKETS], srv_p99 = -1, n_srv = 0;
-    if (server_durations(h, read_routes[k], cum1) == 0) {
-      n_srv = cum1[DURATION_BUCKETS - 1] - rl->cum0[k][DURATION_BUCKETS - 1];
-      for (int b = 0; b < DURATION_BUCKETS && n_srv > 0; b++)
-        if (cum1[b] - rl->cum0[k][b] >= 0.99 * n_srv) {
-          srv_p99 = b < DURATION_BUCKETS - 1 ? duration_bounds[b] * 1e3 : 1e9;
-          break;
-        }
-    }
-    say("reads beside the writes: %s: %zu in %.1f s = %.0f/s; client p50 %.2f ms, p99 %.2f ms; server p99 <= %.2f ms "
+    double cum1[DURATION_BUCKETS], srv_p99 = -1, n_srv = 0, rate = (double)total / seconds;
+    if (server_durations(h, read_routes[k], cum1) == 0) srv_p99 = server_p99_ms(rl, k, cum1, &n_srv);
+    bool beside = strcmp(label, "alone") != 0;
+    say("reads %s: %s: %zu in %.1f s = %.0f/s%s; client p50 %.2f ms, p99 %.2f ms; server p99 <= %.2f ms "
         "(%.0f answers in its histogram)",
-        read_names[k], total, seconds, (double)total / seconds, pct_ms(all, total, 0.50), pct_ms(all, total, 0.99),
-        srv_p99, n_srv);
-    printf("bench: read=%s per_s=%.0f client_p99_ms=%.2f server_p99_ms_at_most=%.2f\n", k == READ_INCLUSION ? "inclusion"
-           : k == READ_CONSISTENCY ? "consistency" : "tile", (double)total / seconds, pct_ms(all, total, 0.99), srv_p99);
+        label, read_names[k], total, seconds, rate, beside && read_rate[k] > 0 ? "" : " (the baseline)",
+        pct_ms(all, total, 0.50), pct_ms(all, total, 0.99), srv_p99, n_srv);
+    printf("bench: read=%s load=%s per_s=%.0f client_p99_ms=%.2f server_p99_ms_at_most=%.2f", k == READ_INCLUSION ? "inclusion"
+           : k == READ_CONSISTENCY ? "consistency" : "tile", beside ? "beside_writes" : "alone", rate,
+           pct_ms(all, total, 0.99), srv_p99);
+    if (beside && read_rate[k] > 0)
+      printf(" rate_ratio_to_alone=%.2f server_p99_alone_ms_at_most=%.2f", rate / read_rate[k], read_p99[k]);
+    printf("\n");
+    if (!beside) read_rate[k] = rate, read_p99[k] = srv_p99;
     fflush(stdout);
     free(all);
   }
@@ -1578,11 +1590,15 @@ int main(int argc, char **argv) {
 
   /* 4. Open loop at a fixed offered rate. */
   if (n_open) {
+    /* The read load alone first (its baseline), then beside the open loop's writes. */
     read_load rl;
     long long size_now = ledger_size(handles[0]);
     read_load_start(&rl, size_now > 0 ? (uint64_t)size_now : 0);
+    if (rl.n) sleep_until(now_ns() + 3000000000LL);
+    read_load_stop(&rl, "alone");
+    read_load_start(&rl, size_now > 0 ? (uint64_t)size_now : 0);
     run_result o = run_http(env + n_warm + n_closed, len + n_warm + n_closed, n_open, true, opt.rate);
-    read_load_stop(&rl);
+    read_load_stop(&rl, "beside the writes");
     report_run("open loop", &o);
     printf("bench: offered_rate=%.0f p50_ms=%.2f p99_ms=%.2f\n", opt.rate, o.p50, o.p99);
     fflush(stdout);
