@@ -308,7 +308,7 @@ int aidreg_state_incomes(aidreg_registry *r, const char *code, const aidreg_stat
   snprintf(from, sizeof from, "%" PRIu64, q.from);
   snprintf(lim, sizeof lim, "%u", limit);
   const char *params[6] = {code, q.village, asset, year, from, lim};
-  PGresult *res = ar_db_run(c, &q_incomes, 6, params, NULL), *cnt = res ? ar_db_run(c, &q_incomes_count, 4, params, NULL) : NULL;
+  PGresult *res = ar_db_run_planned(c, &q_incomes, 6, params, NULL), *cnt = res ? ar_db_run_planned(c, &q_incomes_count, 4, params, NULL) : NULL;
   int rc = res && cnt ? 0 : failed(p);
   json_t *items = rc == 0 ? json_array() : NULL;
   if (rc == 0 && !items) rc = oom(p);

@@ -201,7 +201,7 @@ int aidreg_state_report_ledger(aidreg_registry *r, const char *code, const char 
   char yr[16];
   snprintf(yr, sizeof yr, "%d", year);
   const char *params[3] = {code, village, yr};
-  PGresult *res = ar_db_run(c, &q_report, 3, params, NULL);
+  PGresult *res = ar_db_run_planned(c, &q_report, 3, params, NULL);
   int rc = 0;
   json_t *rows = json_array(), *by_class = json_object(), *by_town = json_object(), *by_village = json_object(),
          *by_year = json_object(), *by_channel = json_object();

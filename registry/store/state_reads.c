@@ -154,7 +154,7 @@ static int list(aidreg_registry *r, const char *code, const char *kind, const ai
   snprintf(lim, sizeof lim, "%u", limit);
   const char *params[11] = {code,   kind,     q.village, q.township, q.klass, q.status,
                             q.q && *q.q ? q.q : NULL, year, from, lim, list_omits(kind)};
-  if (!(res = ar_db_run(c, &q_list, 11, params, NULL)) || !(cnt = ar_db_run(c, &q_count, 8, params, NULL))) {
+  if (!(res = ar_db_run_planned(c, &q_list, 11, params, NULL)) || !(cnt = ar_db_run_planned(c, &q_count, 8, params, NULL))) {
     rc = aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
     goto out;
   }
@@ -459,8 +459,8 @@ int aidreg_state_summary(aidreg_registry *r, const char *code, const char *villa
   int rc = ledger_known(r, c, code, p);
   PGresult *a = NULL, *m = NULL, *pd = NULL;
   const char *params[2] = {code, village};
-  if (rc == 0 && (!(a = ar_db_run(c, &q_by_class, 2, params, NULL)) || !(m = ar_db_run(c, &q_money, 2, params, NULL)) ||
-                  !(pd = ar_db_run(c, &q_paid, 2, params, NULL))))
+  if (rc == 0 && (!(a = ar_db_run_planned(c, &q_by_class, 2, params, NULL)) || !(m = ar_db_run_planned(c, &q_money, 2, params, NULL)) ||
+                  !(pd = ar_db_run_planned(c, &q_paid, 2, params, NULL))))
     rc = aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
   if (rc == 0) {
     json_t *by_class = json_object(), *by_status = json_object();
