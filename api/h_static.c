@@ -27,7 +27,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "metrics.h"
 #include "reply.h"
 
 #ifndef AIDREG_WWW_DIR
@@ -152,15 +151,7 @@ static bool accepts(const char *header, const char *coding) {
 }
 
 static enum MHD_Result queue(httpd_request *rq, unsigned status, struct MHD_Response *resp) {
-  enum MHD_Result ret = MHD_queue_response(rq->conn, status, resp);
-  MHD_destroy_response(resp);
-  if (ret == MHD_YES) {
-    rq->answered = true;
-    rq->status = (int)status;
-    metrics_count(rq->route_slot, status);
-    metrics_observe(rq->route_slot, rq->started_ns);
-  }
-  return ret;
+  return reply_queue(rq, status, resp);
 }
 
 static bool add(struct MHD_Response *resp, const char *name, const char *value) {

@@ -16,7 +16,7 @@ static struct MHD_Response *response_from_malloc(void *data, size_t len) {
 }
 
 /* Queue resp (consumed) and record the status. */
-static enum MHD_Result send_response(httpd_request *rq, unsigned status, struct MHD_Response *resp) {
+enum MHD_Result reply_queue(httpd_request *rq, unsigned status, struct MHD_Response *resp) {
   if (!resp) return MHD_NO;
   enum MHD_Result ret = MHD_queue_response(rq->conn, status, resp);
   MHD_destroy_response(resp);
@@ -60,7 +60,7 @@ static enum MHD_Result send_json(httpd_request *rq, unsigned status, const char 
     MHD_destroy_response(resp);
     return MHD_NO;
   }
-  return send_response(rq, status, resp);
+  return reply_queue(rq, status, resp);
 }
 
 enum MHD_Result reply_json(httpd_request *rq, unsigned status, json_t *body) {
@@ -140,7 +140,7 @@ enum MHD_Result reply_bytes_with(httpd_request *rq, unsigned status, const char 
     MHD_destroy_response(resp);
     return MHD_NO;
   }
-  return send_response(rq, status, resp);
+  return reply_queue(rq, status, resp);
 }
 
 /* Length of the valid UTF-8 character at s (1..4), or 0 when s starts no valid one. */

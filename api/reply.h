@@ -11,6 +11,9 @@
 #include "httpd.h"
 
 /* application/json; body is stolen. */
+/* Queues resp (consumed; NULL: MHD_NO) and records its status and server-side time in
+ * the metrics: every response goes out through here. */
+enum MHD_Result reply_queue(httpd_request *rq, unsigned status, struct MHD_Response *resp);
 enum MHD_Result reply_json(httpd_request *rq, unsigned status, json_t *body);
 /* RFC 9457 application/problem+json with the problem's status; extra (stolen, may be
  * NULL) is an object whose members are added to the body (e.g. "head"). */
