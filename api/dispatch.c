@@ -16,6 +16,7 @@
 
 #include "guard.h"
 #include "httpd.h"
+#include "metrics.h"
 #include "reply.h"
 
 /* "Authorization: Bearer <token>" equal to the operator token. */
@@ -121,6 +122,7 @@ enum MHD_Result httpd_access(void *cls, struct MHD_Connection *conn, const char 
   }
   if (!rq->started) {
     rq->started = true;
+    rq->started_ns = metrics_now_ns();
     rq->method = method;
     return first_call(rq, url, version);
   }

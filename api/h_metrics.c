@@ -48,6 +48,31 @@ static void put_requests(FILE *f) {
   }
 }
 
+static void put_durations(FILE *f) {
+  fputs("# HELP aidreg_http_request_duration_seconds Server-side time of a response, from its request's headers "
+        "to the response queued, by route pattern.\n"
+        "# TYPE aidreg_http_request_duration_seconds histogram\n",
+        f);
+  for (int slot = 0; slot <= router_route_count(); slot++) {
+    uint64_t counts[METRICS_DURATION_BUCKETS + 1], cumulative = 0;
+    double sum;
+    if (!metrics_durations(slot, counts, &sum)) continue;
+    for (int b = 0; b <= METRICS_DURATION_BUCKETS; b++) {
+      cumulative += counts[b];
+      fputs("aidreg_http_request_duration_seconds_bucket{route=\"", f);
+      put_label(f, router_pattern(slot));
+      if (b < METRICS_DURATION_BUCKETS) fprintf(f, "\",le=\"%g\"} %llu\n", metrics_duration_bounds[b], (unsigned long long)cumulative);
+      else fprintf(f, "\",le=\"+Inf\"} %llu\n", (unsigned long long)cumulative);
+    }
+    fputs("aidreg_http_request_duration_seconds_sum{route=\"", f);
+    put_label(f, router_pattern(slot));
+    fprintf(f, "\"} %.9g\n", sum);
+    fputs("aidreg_http_request_duration_seconds_count{route=\"", f);
+    put_label(f, router_pattern(slot));
+    fprintf(f, "\"} %llu\n", (unsigned long long)cumulative);
+  }
+}
+
 static void put_appends(FILE *f, const aidreg_registry_stats *st) {
   fprintf(f,
           "# HELP aidreg_entries_appended_total Entries appended to all ledgers.\n"
@@ -101,6 +126,7 @@ enum MHD_Result h_metrics(httpd_request *rq) {
     return reply_error(rq, AIDREG_E_INTERNAL, NULL, "out of memory");
   }
   put_requests(f);
+  put_durations(f);
   unsigned long by_deadline = 0, by_limit = 0;
   guard_closed(&by_deadline, &by_limit);
   fprintf(f,

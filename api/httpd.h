@@ -58,6 +58,7 @@ struct httpd_request {
    * in flight, its appender (until its callback). The last one frees (httpd_release). */
   atomic_int refs;
   bool started;             /* the access handler has seen this request */
+  int64_t started_ns;       /* CLOCK_MONOTONIC then (its server-side time, metrics.h) */
   bool path_escape;         /* the raw path holds a percent-escape */
   bool path_forbidden;      /* ... one that is refused anywhere: %00 or %2F */
   char client[UPLOAD_ADDR_MAX]; /* client address (X-Real-IP from the trusted proxy) */

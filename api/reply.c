@@ -24,6 +24,7 @@ enum MHD_Result reply_response(httpd_request *rq, unsigned status, struct MHD_Re
     rq->answered = true;
     rq->status = (int)status;
     metrics_count(rq->route_slot, status);
+    metrics_observe(rq->route_slot, rq->started_ns);
   }
   return ret;
 }

@@ -28,7 +28,8 @@ enum MHD_Result reply_bytes(httpd_request *rq, unsigned status, const char *cont
 enum MHD_Result reply_bytes_with(httpd_request *rq, unsigned status, const char *content_type,
                                  const char *cache_control, void *data, size_t len, const char *const *headers);
 /* A response built by the caller (consumed, may be NULL: then MHD_NO), for what the
- * reply_* above cannot build (a file's descriptor). */
+ * reply_* above cannot build (a file's descriptor). Every response goes out through here:
+ * it records the status and the server-side time in the metrics. */
 enum MHD_Result reply_response(httpd_request *rq, unsigned status, struct MHD_Response *resp);
 /* The answer of a read that filled out (stolen) or failed with p: 200 with out, the
  * problem, or 500 when it returned 0 and nothing. */

@@ -56,6 +56,7 @@
 #include "aidreg/dsse.h"
 #include "aidreg/keys.h"
 #include "bench_mix.h"
+#include "aidreg/tile.h"
 #include "http_client.h"
 
 #define MAX_THREADS 1024
@@ -71,7 +72,7 @@ typedef struct {
   long entries, concurrency, keys, warmup, assets;
   double rate, open_seconds, verify_seconds, baseline_seconds;
   long baseline_conns, baseline_batch;
-  long big, big_threads, prefill, domain_entries;
+  long big, big_threads, prefill, domain_entries, readers;
   const char *type; /* "auto", "settings" or "enroll" */
   const char *mix;  /* --mix: tools/bench_mix.py's file */
   bool skip_verify, skip_baseline, skip_open, no_analyze;
@@ -93,6 +94,7 @@ static options opt = {
     .big_threads = 2,
     .prefill = 20000,
     .domain_entries = 10000,
+    .readers = 4,
     .type = "auto",
 };
 
@@ -135,6 +137,9 @@ static const char usage_text[] =
     "  --assets N              assets registered for the inventory load (default 64)\n"
     "  --mix FILE              then the mixed load: counties' years pre-signed by tools/bench_mix.py,\n"
     "                          each county on its own connection, in its order (at most --concurrency)\n"
+    "  --readers N             threads reading proofs and tiles, 3 s alone (their baseline), then\n"
+    "                          during the open loop (default 4; 0: none); their server-side p99\n"
+    "                          comes from /metrics\n"
     "  --big N                 then append N more entries in batches of 1000 and report the\n"
     "                          server's RSS (needs --server-pid)\n"
     "  --big-threads N         concurrent batch submitters of --big (default 2)\n"
@@ -182,7 +187,7 @@ static double parse_double(const char *name, const char *s, double min, double m
 static void parse_options(int argc, char **argv) {
   enum {
     O_URL = 256, O_TOKEN, O_HOST, O_CODE, O_DB, O_PID, O_ENTRIES, O_CONC, O_KEYS, O_WARMUP, O_RATE, O_OPEN_S,
-    O_VERIFY_S, O_BASE_S, O_BASE_C, O_BASE_B, O_TYPE, O_BIG, O_BIG_T, O_SKIP_V, O_SKIP_B, O_SKIP_O, O_NO_ANALYZE, O_PREFILL, O_ASSETS, O_DOMAIN, O_MIX, O_HELP
+    O_VERIFY_S, O_BASE_S, O_BASE_C, O_BASE_B, O_TYPE, O_BIG, O_BIG_T, O_SKIP_V, O_SKIP_B, O_SKIP_O, O_NO_ANALYZE, O_PREFILL, O_ASSETS, O_DOMAIN, O_MIX, O_READERS, O_HELP
   };
   static const struct option longopts[] = {
       {"url", required_argument, 0, O_URL},
@@ -207,6 +212,7 @@ static void parse_options(int argc, char **argv) {
       {"skip-verify", no_argument, 0, O_SKIP_V},
       {"skip-baseline", no_argument, 0, O_SKIP_B},
       {"skip-open", no_argument, 0, O_SKIP_O},
+      {"readers", required_argument, 0, O_READERS},
       {"no-analyze", no_argument, 0, O_NO_ANALYZE},
       {"prefill", required_argument, 0, O_PREFILL},
       {"assets", required_argument, 0, O_ASSETS},
@@ -242,6 +248,7 @@ static void parse_options(int argc, char **argv) {
       case O_SKIP_V: opt.skip_verify = true; break;
       case O_SKIP_B: opt.skip_baseline = true; break;
       case O_SKIP_O: opt.skip_open = true; break;
+      case O_READERS: opt.readers = parse_long("--readers", optarg, 0, 64); break;
       case O_NO_ANALYZE: opt.no_analyze = true; break;
       case O_DOMAIN: opt.domain_entries = parse_long("--domain-entries", optarg, 0, 10000000); break;
       case O_MIX: opt.mix = optarg; break;
@@ -896,6 +903,179 @@ typedef struct {
 } run_result;
 
 static aidreg_http *handles[MAX_THREADS];
+static long long ledger_size(aidreg_http *h);
+
+/* ---- the read load: proofs and tiles beside the writes ----------------------------------- */
+
+/* What a verifier and a monitor ask while entries are written: inclusion proofs of random
+ * entries, consistency proofs from random sizes, hash tiles and entry bundles. */
+enum { READ_INCLUSION, READ_CONSISTENCY, READ_TILE, READ_KINDS };
+static const char *const read_names[READ_KINDS] = {"inclusion proof", "consistency proof", "tile"};
+static const char *const read_routes[READ_KINDS] = {"/v1/ledgers/{code}/proof/inclusion",
+                                                    "/v1/ledgers/{code}/proof/consistency", "/log/{code}/tile/{rest}"};
+
+typedef struct {
+  aidreg_http *h;
+  uint64_t size; /* the tree size when the reads began: every read is inside it */
+  atomic_bool *stop;
+  uint32_t seed;
+  long n[READ_KINDS], failed;
+  int64_t *lat[READ_KINDS]; /* client-side latencies */
+  size_t cap[READ_KINDS];
+} reader;
+
+static uint32_t next_rand(uint32_t *s) {
+  *s ^= *s << 13, *s ^= *s >> 17, *s ^= *s << 5;
+  return *s;
+}
+
+static void *read_thread(void *arg) {
+  reader *rd = arg;
+  char path[256], idx[40];
+  for (long i = 0; !atomic_load(rd->stop); i++) {
+    int kind = (int)(i % READ_KINDS);
+    uint64_t a = 1 + next_rand(&rd->seed) % rd->size, tiles = rd->size / 256;
+    if (kind == READ_INCLUSION)
+      snprintf(path, sizeof path, "/v1/ledgers/%s/proof/inclusion?index=%" PRIu64 "&size=%" PRIu64, opt.code, a - 1,
+               rd->size);
+    else if (kind == READ_CONSISTENCY)
+      snprintf(path, sizeof path, "/v1/ledgers/%s/proof/consistency?from=%" PRIu64 "&to=%" PRIu64, opt.code, a,
+               rd->size);
+    else if (tiles && aidreg_tile_index_path(next_rand(&rd->seed) % tiles, idx, sizeof idx) == 0)
+      snprintf(path, sizeof path, "/log/%s/tile/%s%s", opt.code, i % 2 ? "0/" : "entries/", idx);
+    else
+      continue;
+    char *url = aidreg_http_url(opt.url, path), err[256];
+    aidreg_http_response r;
+    int64_t t0 = now_ns();
+    int rc = url ? aidreg_http_get(rd->h, url, &r, err, sizeof err) : -1;
+    int64_t t1 = now_ns();
+    free(url);
+    if (rc || r.status != 200) {
+      if (rd->failed++ < 3) say("read %s: %s", path, rc ? err : "not 200");
+      if (rc == 0) aidreg_http_response_free(&r);
+      continue;
+    }
+    aidreg_http_response_free(&r);
+    if (rd->n[kind] == (long)rd->cap[kind]) {
+      rd->cap[kind] = rd->cap[kind] ? 2 * rd->cap[kind] : 1024;
+      rd->lat[kind] = realloc(rd->lat[kind], rd->cap[kind] * sizeof *rd->lat[kind]);
+      if (!rd->lat[kind]) die("out of memory");
+    }
+    rd->lat[kind][rd->n[kind]++] = t1 - t0;
+  }
+  return NULL;
+}
+
+#define DURATION_BUCKETS 15 /* the server's histogram: 14 bounds and +Inf */
+static const double duration_bounds[DURATION_BUCKETS - 1] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                             0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5};
+
+/* The cumulative counts of the server's duration histogram of one route; 0, or -1 when
+ * the server has none. */
+static int server_durations(aidreg_http *h, const char *route, double cum[DURATION_BUCKETS]) {
+  char *url = aidreg_http_url(opt.url, "/metrics"), err[256], prefix[256];
+  snprintf(prefix, sizeof prefix, "aidreg_http_request_duration_seconds_bucket{route=\"%s\",le=\"", route);
+  aidreg_http_response r;
+  int found = 0;
+  for (int b = 0; b < DURATION_BUCKETS; b++) cum[b] = 0;
+  if (url && aidreg_http_get(h, url, &r, err, sizeof err) == 0) {
+    size_t pl = strlen(prefix);
+    int b = 0;
+    for (const char *p = (const char *)r.body; r.status == 200 && p && *p && b < DURATION_BUCKETS;
+         p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+      if (strncmp(p, prefix, pl) != 0) continue;
+      const char *v = strstr(p, "} ");
+      if (v) cum[b++] = strtod(v + 2, NULL);
+    }
+    found = b == DURATION_BUCKETS;
+    aidreg_http_response_free(&r);
+  }
+  free(url);
+  return found ? 0 : -1;
+}
+
+typedef struct {
+  atomic_bool stop;
+  reader *rd;
+  pthread_t *th;
+  int n;
+  double cum0[READ_KINDS][DURATION_BUCKETS];
+  int64_t t0;
+} read_load;
+
+static void read_load_start(read_load *rl, uint64_t size) {
+  atomic_init(&rl->stop, false);
+  rl->n = size > 0 ? (int)opt.readers : 0;
+  rl->rd = xcalloc((size_t)(rl->n ? rl->n : 1), sizeof *rl->rd);
+  rl->th = xcalloc((size_t)(rl->n ? rl->n : 1), sizeof *rl->th);
+  aidreg_http *h = aidreg_http_new(0);
+  if (!h) die("out of memory");
+  for (int k = 0; k < READ_KINDS; k++) server_durations(h, read_routes[k], rl->cum0[k]);
+  aidreg_http_free(h);
+  rl->t0 = now_ns();
+  for (int i = 0; i < rl->n; i++) {
+    rl->rd[i] = (reader){.h = aidreg_http_new(0), .size = size, .stop = &rl->stop, .seed = 2463534242u + (uint32_t)i};
+    if (!rl->rd[i].h || pthread_create(&rl->th[i], NULL, read_thread, &rl->rd[i])) die("cannot start a reader");
+  }
+}
+
+/* The server-side quantile q of kind k over the load (from the histogram's delta), the bound
+ * of its bucket; -1 without answers. */
+static double server_q_ms(const read_load *rl, int k, const double cum1[DURATION_BUCKETS], double q, double *n_srv) {
+  *n_srv = cum1[DURATION_BUCKETS - 1] - rl->cum0[k][DURATION_BUCKETS - 1];
+  for (int b = 0; b < DURATION_BUCKETS && *n_srv > 0; b++)
+    if (cum1[b] - rl->cum0[k][b] >= q * *n_srv) return b < DURATION_BUCKETS - 1 ? duration_bounds[b] * 1e3 : 1e9;
+  return -1;
+}
+
+/* Per kind: reads per second and server p99 (ms) of the last load stopped, for the ratio of
+ * the reads beside the writes to the same reads alone. */
+static double read_rate[READ_KINDS], read_p99[READ_KINDS];
+
+static void read_load_stop(read_load *rl, const char *label) {
+  atomic_store(&rl->stop, true);
+  for (int i = 0; i < rl->n; i++) pthread_join(rl->th[i], NULL);
+  double seconds = (double)(now_ns() - rl->t0) / 1e9;
+  aidreg_http *h = aidreg_http_new(0);
+  if (!h) die("out of memory");
+  for (int k = 0; k < READ_KINDS && rl->n; k++) {
+    size_t total = 0;
+    for (int i = 0; i < rl->n; i++) total += (size_t)rl->rd[i].n[k];
+    int64_t *all = xcalloc(total ? total : 1, sizeof *all);
+    size_t at = 0;
+    for (int i = 0; i < rl->n; i++) {
+      memcpy(all + at, rl->rd[i].lat[k], (size_t)rl->rd[i].n[k] * sizeof *all);
+      at += (size_t)rl->rd[i].n[k];
+    }
+    qsort(all, total, sizeof *all, cmp_i64);
+    /* Server-side: the histogram's delta over the run, p99 as the bound of its bucket. */
+    double cum1[DURATION_BUCKETS], srv_p50 = -1, srv_p99 = -1, n_srv = 0, rate = (double)total / seconds;
+    if (server_durations(h, read_routes[k], cum1) == 0)
+      srv_p50 = server_q_ms(rl, k, cum1, 0.50, &n_srv), srv_p99 = server_q_ms(rl, k, cum1, 0.99, &n_srv);
+    bool beside = strcmp(label, "alone") != 0;
+    say("reads %s: %s: %zu in %.1f s = %.0f/s%s; client p50 %.2f ms, p99 %.2f ms; server p50 <= %.2f ms, p99 <= %.2f ms "
+        "(%.0f answers in its histogram)",
+        label, read_names[k], total, seconds, rate, beside && read_rate[k] > 0 ? "" : " (the baseline)",
+        pct_ms(all, total, 0.50), pct_ms(all, total, 0.99), srv_p50, srv_p99, n_srv);
+    printf("bench: read=%s load=%s per_s=%.0f client_p99_ms=%.2f server_p50_ms_at_most=%.2f server_p99_ms_at_most=%.2f",
+           k == READ_INCLUSION ? "inclusion" : k == READ_CONSISTENCY ? "consistency" : "tile",
+           beside ? "beside_writes" : "alone", rate, pct_ms(all, total, 0.99), srv_p50, srv_p99);
+    if (beside && read_rate[k] > 0)
+      printf(" rate_ratio_to_alone=%.2f server_p99_alone_ms_at_most=%.2f", rate / read_rate[k], read_p99[k]);
+    printf("\n");
+    if (!beside) read_rate[k] = rate, read_p99[k] = srv_p99;
+    fflush(stdout);
+    free(all);
+  }
+  aidreg_http_free(h);
+  for (int i = 0; i < rl->n; i++) {
+    for (int k = 0; k < READ_KINDS; k++) free(rl->rd[i].lat[k]);
+    aidreg_http_free(rl->rd[i].h);
+  }
+  free(rl->rd);
+  free(rl->th);
+}
 
 /* Closed (or open) loop over n envelopes from opt.concurrency connections; with url, from
  * nt connections, entry i on connection i % nt in order (the mixed load). */
@@ -1446,7 +1626,15 @@ int main(int argc, char **argv) {
 
   /* 4. Open loop at a fixed offered rate. */
   if (n_open) {
+    /* The read load alone first (its baseline), then beside the open loop's writes. */
+    read_load rl;
+    long long size_now = ledger_size(handles[0]);
+    read_load_start(&rl, size_now > 0 ? (uint64_t)size_now : 0);
+    if (rl.n) sleep_until(now_ns() + 3000000000LL);
+    read_load_stop(&rl, "alone");
+    read_load_start(&rl, size_now > 0 ? (uint64_t)size_now : 0);
     run_result o = run_http(env + n_warm + n_closed, len + n_warm + n_closed, n_open, true, opt.rate);
+    read_load_stop(&rl, "beside the writes");
     report_run("open loop", &o);
     printf("bench: offered_rate=%.0f p50_ms=%.2f p99_ms=%.2f\n", opt.rate, o.p50, o.p99);
     fflush(stdout);

@@ -112,6 +112,12 @@ static PGresult *exec_prepared(db_conn *c, const char *name, int n, const char *
   return collect(c, PQsendQueryPrepared(c->pg, name, n, params, lengths, formats, result_format));
 }
 
+static PGresult *exec_params(db_conn *c, const char *sql, int n, const char *const *params, const int *lengths,
+                             const int *formats, int result_format) {
+  if (!c->deadline_ms) return PQexecParams(c->pg, sql, n, NULL, params, lengths, formats, result_format);
+  return collect(c, PQsendQueryParams(c->pg, sql, n, NULL, params, lengths, formats, result_format));
+}
+
 /* PQputCopyData / PQputCopyEnd, which in nonblocking mode answer 0 when libpq's buffer is
  * full: flush and try again, within the deadline. */
 static int copy_put(db_conn *c, const char *data, int len, const char *errormsg, bool end_of_data) {
@@ -256,15 +262,16 @@ PGresult *ar_db_run(db_conn *c, db_stmt *st, int n, const char *const *params, c
   return ar_db_run_binary(c, st, n, params, NULL, NULL, 0, sqlstate);
 }
 
-PGresult *ar_db_run_binary(db_conn *c, db_stmt *st, int n, const char *const *params, const int *lengths,
-                           const int *formats, int result_format, char sqlstate[6]) {
+static PGresult *run(db_conn *c, db_stmt *st, bool each_time, int n, const char *const *params, const int *lengths,
+                     const int *formats, int result_format, char sqlstate[6]) {
   for (int attempt = 0;; attempt++) {
     if (sqlstate) sqlstate[0] = 0;
     PGTransactionStatusType before = PQtransactionStatus(c->pg);
     char name[16];
     PGresult *r = NULL;
-    if (ensure_prepared(c, st, n, name, sqlstate) == 0) {
-      r = exec_prepared(c, name, n, params, lengths, formats, result_format);
+    if (each_time || ensure_prepared(c, st, n, name, sqlstate) == 0) {
+      r = each_time ? exec_params(c, st->sql, n, params, lengths, formats, result_format)
+                    : exec_prepared(c, name, n, params, lengths, formats, result_format);
       ExecStatusType s = PQresultStatus(r);
       if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) return r;
       failed(c, r, st->sql, sqlstate);
@@ -273,6 +280,15 @@ PGresult *ar_db_run_binary(db_conn *c, db_stmt *st, int n, const char *const *pa
     if (attempt > 0 || c->timed_out || !lost_outside_tx(c, before) || ar_db_ensure(c)) return NULL;
     fprintf(stderr, "aidreg: the database connection was lost; reconnected, retrying once\n");
   }
+}
+
+PGresult *ar_db_run_binary(db_conn *c, db_stmt *st, int n, const char *const *params, const int *lengths,
+                           const int *formats, int result_format, char sqlstate[6]) {
+  return run(c, st, false, n, params, lengths, formats, result_format, sqlstate);
+}
+
+PGresult *ar_db_run_planned(db_conn *c, db_stmt *st, int n, const char *const *params, char sqlstate[6]) {
+  return run(c, st, true, n, params, NULL, NULL, 0, sqlstate);
 }
 
 int ar_db_pipeline_send(db_conn *c, size_t n, const db_call *calls) {

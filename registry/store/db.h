@@ -60,6 +60,11 @@ int ar_db_ensure(db_conn *c);
  * (caller PQclear's) when its status is COMMAND_OK or TUPLES_OK, else NULL, with the
  * error logged and *sqlstate (if given) set to the SQLSTATE ("" when unknown). */
 PGresult *ar_db_run(db_conn *c, db_stmt *st, int n, const char *const *params, char sqlstate[6]);
+/* ar_db_run, the statement planned for these parameters on every run (not prepared): for a
+ * query whose filters are "$n IS NULL OR ...", whose generic plan, which PostgreSQL takes
+ * for a prepared statement after five runs, reads the whole county (docs/benchmark.md
+ * "Desk reads"). st->id is not used. */
+PGresult *ar_db_run_planned(db_conn *c, db_stmt *st, int n, const char *const *params, char sqlstate[6]);
 /* ar_db_run with binary parameters (formats[i] 1: params[i] is lengths[i] raw bytes) and
  * results (result_format 1): files, without doubling them into hex text. */
 PGresult *ar_db_run_binary(db_conn *c, db_stmt *st, int n, const char *const *params, const int *lengths,

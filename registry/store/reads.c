@@ -349,6 +349,30 @@ static json_t *proof_array(uint8_t proof[][32], size_t n) {
   return a;
 }
 
+/* The proofs with their nodes read in one query (ar_store_read_ahead), not one each. */
+typedef struct {
+  uint64_t index, size;
+  uint8_t *leaf_hash;
+  uint8_t (*proof)[32];
+  size_t *n;
+} inclusion_args;
+
+static int run_inclusion(aidreg_node_fetch fetch, void *ctx, void *arg) {
+  inclusion_args *a = arg;
+  return fetch(ctx, 0, a->index, a->leaf_hash) || aidreg_merkle_inclusion_proof(fetch, ctx, a->index, a->size, a->proof, a->n);
+}
+
+typedef struct {
+  uint64_t from, to;
+  uint8_t (*proof)[32];
+  size_t *n;
+} consistency_args;
+
+static int run_consistency(aidreg_node_fetch fetch, void *ctx, void *arg) {
+  consistency_args *a = arg;
+  return aidreg_merkle_consistency_proof(fetch, ctx, a->from, a->to, a->proof, a->n);
+}
+
 int aidreg_registry_inclusion(aidreg_registry *r, const char *code, bool index_known, uint64_t index,
                               const uint8_t leaf_hash[32], uint64_t size, json_t **out, aidreg_problem *p) {
   WITH_CONN(r, c, p);
@@ -377,7 +401,8 @@ int aidreg_registry_inclusion(aidreg_registry *r, const char *code, bool index_k
     uint8_t proof[AIDREG_MAX_PROOF][32], lh[32];
     size_t n;
     char lhs[45];
-    if (ar_store_node_fetch(&sn, 0, index, lh) || aidreg_merkle_inclusion_proof(ar_store_node_fetch, &sn, index, size, proof, &n)) {
+    inclusion_args ia = {index, size, lh, proof, &n};
+    if (ar_store_read_ahead(&sn, run_inclusion, &ia)) {
       rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "cannot build the proof");
     } else {
       aidreg_b64_encode_to(lh, 32, lhs, sizeof lhs);
@@ -402,7 +427,8 @@ int aidreg_registry_consistency(aidreg_registry *r, const char *code, uint64_t f
     store_nodes sn = {c, code};
     uint8_t proof[AIDREG_MAX_PROOF][32];
     size_t n;
-    if (aidreg_merkle_consistency_proof(ar_store_node_fetch, &sn, from, to, proof, &n))
+    consistency_args ca = {from, to, proof, &n};
+    if (ar_store_read_ahead(&sn, run_consistency, &ca))
       rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "cannot build the proof");
     else
       *out = json_pack("{s:I, s:I, s:o}", "from", (json_int_t)from, "to", (json_int_t)to, "consistency_proof",

@@ -75,7 +75,7 @@ int aidreg_state_report_income(aidreg_registry *r, const char *code, const char 
   char yr[16];
   snprintf(yr, sizeof yr, "%d", year);
   const char *params[3] = {code, village, yr};
-  PGresult *res = ar_db_run(c, &q_income, 3, params, NULL);
+  PGresult *res = ar_db_run_planned(c, &q_income, 3, params, NULL);
   int rc = 0;
   if (!res) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "query failed");
   else if (PQntuples(res) == 0) rc = aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "ledger %s has no checkpoint yet", code);

@@ -54,3 +54,78 @@ int ar_store_checkpoint_latest(db_conn *c, const char *code, uint64_t *size, cha
   PQclear(r);
   return rc;
 }
+
+/* ---- nodes read ahead --------------------------------------------------------------- */
+
+/* level = ANY and idx = ANY keep the primary keys usable whatever the statistics say; the
+ * few crossed pairs are dropped in C. */
+static db_stmt q_nodes_ahead = {
+    "SELECT level, idx, hash FROM tree_node WHERE ledger = $1 AND level = ANY ($2::smallint[]) "
+    "AND idx = ANY ($3::bigint[]) "
+    "UNION ALL SELECT 0, idx, leaf_hash FROM leaf WHERE ledger = $1 AND 0 = ANY ($2::smallint[]) "
+    "AND idx = ANY ($3::bigint[])",
+    0};
+
+#define AHEAD_MAX 256 /* a proof of a tree of 2^64 leaves needs fewer */
+
+typedef struct {
+  store_nodes *sn;
+  bool recording;
+  size_t n;
+  unsigned level[AHEAD_MAX];
+  uint64_t idx[AHEAD_MAX];
+  uint8_t hash[AHEAD_MAX][32];
+  bool have[AHEAD_MAX];
+} ahead;
+
+static int ahead_fetch(void *ctx, unsigned level, uint64_t index, uint8_t out[32]) {
+  ahead *a = ctx;
+  if (a->recording) {
+    memset(out, 0, 32);
+    if (a->n < AHEAD_MAX) a->level[a->n] = level, a->idx[a->n++] = index;
+    return 0;
+  }
+  for (size_t i = 0; i < a->n; i++)
+    if (a->have[i] && a->level[i] == level && a->idx[i] == index) {
+      memcpy(out, a->hash[i], 32);
+      return 0;
+    }
+  return ar_store_node_fetch(a->sn, level, index, out);
+}
+
+/* The recorded nodes' hashes in one query; a failure leaves them to be read one by one. */
+static void ahead_read(ahead *a) {
+  db_buf lv = {0}, ix = {0};
+  bool ok = ar_db_buf_add(&lv, "{", 1) == 0 && ar_db_buf_add(&ix, "{", 1) == 0;
+  for (size_t i = 0; ok && i < a->n; i++)
+    ok = ar_db_buf_addf(&lv, "%s%u", i ? "," : "", a->level[i]) == 0 &&
+         ar_db_buf_addf(&ix, "%s%" PRIu64, i ? "," : "", a->idx[i]) == 0;
+  ok = ok && ar_db_buf_add(&lv, "}", 1) == 0 && ar_db_buf_add(&ix, "}", 1) == 0;
+  const char *params[3] = {a->sn->code, lv.data, ix.data};
+  PGresult *r = ok && a->n ? ar_db_run(a->sn->conn, &q_nodes_ahead, 3, params, NULL) : NULL;
+  for (int row = 0; r && row < PQntuples(r); row++) {
+    unsigned long long level, idx;
+    if (ar_db_u64(PQgetvalue(r, row, 0), &level) || ar_db_u64(PQgetvalue(r, row, 1), &idx)) continue;
+    for (size_t i = 0; i < a->n; i++)
+      if (a->level[i] == level && a->idx[i] == idx && !a->have[i])
+        a->have[i] = ar_db_bytea(PQgetvalue(r, row, 2), a->hash[i], 32) == 0;
+  }
+  PQclear(r);
+  ar_db_buf_free(&lv);
+  ar_db_buf_free(&ix);
+}
+
+int ar_store_read_ahead(store_nodes *sn, int (*run)(aidreg_node_fetch fetch, void *fetch_ctx, void *arg), void *arg) {
+  ahead *a = calloc(1, sizeof *a);
+  if (!a) return run(ar_store_node_fetch, sn, arg);
+  a->sn = sn;
+  a->recording = true;
+  int rc = run(ahead_fetch, a, arg);
+  a->recording = false;
+  if (rc == 0) {
+    ahead_read(a);
+    rc = run(ahead_fetch, a, arg);
+  }
+  free(a);
+  return rc;
+}

@@ -14,6 +14,12 @@ typedef struct {
 /* aidreg_node_fetch over tree_node; ctx is a store_nodes. */
 int ar_store_node_fetch(void *ctx, unsigned level, uint64_t index, uint8_t out[32]);
 
+/* A proof (or any computation over nodes whose choice of nodes does not depend on their
+ * hashes) run with every node it needs read in one query: run(fetch, fetch_ctx, arg) is
+ * called twice, first to learn the nodes (with zero hashes), then with them. A node the
+ * first pass did not ask for is read alone. run's result. */
+int ar_store_read_ahead(store_nodes *sn, int (*run)(aidreg_node_fetch fetch, void *fetch_ctx, void *arg), void *arg);
+
 /* The earliest checkpoint whose tree includes index: *size and *note (malloc'd). 0 or -1. */
 int ar_store_checkpoint_covering(db_conn *c, const char *code, uint64_t index, uint64_t *size, char **note);
 /* The latest checkpoint: *size and *note (malloc'd). 1 found, 0 none, -1 error. */

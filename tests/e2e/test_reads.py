@@ -195,6 +195,46 @@ def test_metrics():
     assert 'status="201"' in text
 
 
+def durations(text, route):
+    """The duration histogram of one route in a /metrics text: {le: count}, sum, count."""
+    buckets, total, n = {}, None, None
+    pre = 'aidreg_http_request_duration_seconds_%s{route="' + route + '"'
+    for line in text.splitlines():
+        if line.startswith(pre % "bucket" + ',le="'):
+            le = line.split('le="', 1)[1].split('"', 1)[0]
+            buckets[le] = int(line.rsplit(" ", 1)[1])
+        elif line.startswith(pre % "sum" + "}"):
+            total = float(line.rsplit(" ", 1)[1])
+        elif line.startswith(pre % "count" + "}"):
+            n = int(line.rsplit(" ", 1)[1])
+    return buckets, total, n
+
+
+def test_request_durations_by_route():
+    m = Client(os.environ["AIDREG_METRICS_URL"]) if os.environ.get("AIDREG_METRICS_URL") else C
+    route = "/v1/ledgers/{code}/proof/inclusion"
+    text = m.get("/metrics").body.decode()
+    assert "# TYPE aidreg_http_request_duration_seconds histogram" in text
+    before, _, n0 = durations(text, route)
+    for i in range(20):
+        r = C.get("/v1/ledgers/%s/proof/inclusion?index=%d&size=%d" % (L.code, i, len(LEAVES)))
+        assert r.status == 200, r
+    r = C.get("/v1/ledgers/%s/proof/inclusion?index=5&size=%d" % (L.code, len(LEAVES) + 10))
+    assert r.status in (400, 404), r  # a refusal is an answer too, timed like the others
+    after, total, n1 = durations(m.get("/metrics").body.decode(), route)
+    assert n1 - (n0 or 0) == 21, (n0, n1)
+    les = list(after)
+    assert les[-1] == "+Inf" and after["+Inf"] == n1, after
+    bounds = [float(x) for x in les[:-1]]
+    assert bounds == sorted(bounds) and bounds[0] <= 0.0001 and 1 in bounds, bounds
+    counts = list(after.values())
+    assert counts == sorted(counts), "cumulative buckets never decrease: %r" % after
+    assert all(after[k] >= before.get(k, 0) for k in after), (before, after)
+    assert 0 < total < 60, total
+    # One label value per pattern: GET and POST /v1/ledgers share theirs.
+    assert text.count('aidreg_http_request_duration_seconds_count{route="/v1/ledgers"}') <= 1
+
+
 def test_unknown_route_and_method():
     r = C.get("/v1/nothing-here")
     assert_problem(r, 404, "not-found")
