@@ -52,11 +52,10 @@ const json_t *ar_domain_memstore_get(const domain_memstore *m, const char *kind,
 }
 
 static json_t *load(void *ctx, const char *kind, const char *id, int *err) {
-  const json_t *doc = ar_domain_memstore_get(ctx, kind, id);
-  /* A copy: the batch may edit what it loaded. A failed copy is not an absent document. */
-  json_t *copy = doc ? json_deep_copy(doc) : NULL;
-  if (doc && !copy) *err = DOMAIN_STORE_NOMEM;
-  return copy;
+  (void)err;
+  /* Shared, not copied: the overlay never changes a document it loaded, it edits a copy of
+   * it (ar_dom_edit, copy-on-write for its journal) or puts a new one. */
+  return json_incref((json_t *)ar_domain_memstore_get(ctx, kind, id));
 }
 
 static int ref_subject(void *ctx, const char *ref, char *subject, size_t cap) {
