@@ -121,6 +121,34 @@ const json_t *ar_dom_get(domain_batch *d, const char *kind, const char *id) {
   return e ? e->doc : NULL;
 }
 
+/* A copy of doc's objects and arrays that shares its strings, numbers and literals: the
+ * rules change containers (members set, elements pushed) but never a scalar in place
+ * (nothing calls json_*_set on a state document), so the version in the journal stays
+ * intact, at a fraction of json_deep_copy's allocations. Member order is kept. */
+static json_t *copy_containers(json_t *v) {
+  if (json_is_object(v)) {
+    json_t *o = json_object(), *m;
+    const char *k;
+    size_t kl;
+    if (!o) return NULL;
+    json_object_keylen_foreach(v, k, kl, m) {
+      if (json_object_setn_new_nocheck(o, k, kl, copy_containers(m))) {
+        json_decref(o);
+        return NULL;
+      }
+    }
+    return o;
+  }
+  if (json_is_array(v)) {
+    size_t n = json_array_size(v);
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+      if (json_array_append_new(a, copy_containers(json_array_get(v, i)))) json_decref(a), a = NULL;
+    return a;
+  }
+  return json_incref(v);
+}
+
 json_t *ar_dom_edit(domain_batch *d, const char *kind, const char *id) {
   ov_entry *e = entry(d, kind, id);
   if (!e || !e->doc) return NULL;
@@ -130,7 +158,7 @@ json_t *ar_dom_edit(domain_batch *d, const char *kind, const char *id) {
       return NULL;
     }
     /* The journal holds the old version (and so do borrowers); edit a copy. */
-    json_t *copy = json_deep_copy(e->doc);
+    json_t *copy = copy_containers(e->doc);
     if (!copy) {
       ar_dom_nomem(d);
       return NULL;
