@@ -45,6 +45,7 @@ struct domain_batch {
   bool nomem; /* out of memory in this entry (failed is then set too) */
   uint64_t index;
   strmap refs; /* ref -> subject (malloc'd) of the entries this batch accepted */
+  json_t *signers; /* the key ids of the last entry's signers (ar_dom_signers), owned */
 };
 
 
@@ -213,6 +214,20 @@ int ar_dom_jpush(domain_batch *d, json_t *arr, json_t *val) {
 }
 const char *ar_dom_county(const domain_batch *d) { return d->county; }
 
+json_t *ar_dom_signers(domain_batch *d, const aidreg_key_state *signers, size_t nsig) {
+  bool same = d->signers && json_array_size(d->signers) == nsig;
+  for (size_t i = 0; same && i < nsig; i++)
+    same = strcmp(json_string_value(json_array_get(d->signers, i)), signers[i].keyid) == 0;
+  if (same) return json_incref(d->signers);
+  json_t *keyids = json_array();
+  for (size_t i = 0; keyids && i < nsig; i++)
+    if (json_array_append_new(keyids, json_string(signers[i].keyid))) json_decref(keyids), keyids = NULL;
+  if (!keyids) return NULL;
+  json_decref(d->signers);
+  d->signers = json_incref(keyids);
+  return keyids;
+}
+
 const aidreg_event_type *ar_dom_type(const domain_batch *d, const char *type) { return d->find(type); }
 uint64_t ar_dom_now_index(const domain_batch *d) { return d->index; }
 
@@ -268,6 +283,7 @@ void ar_domain_end(domain_batch *d) {
   ar_dom_entry_rollback(d);
   ar_strmap_free(&d->docs, free_entry);
   ar_strmap_free(&d->refs, free);
+  json_decref(d->signers);
   free(d->journal);
   free(d->grave);
   free(d);
