@@ -125,14 +125,14 @@ int ar_dom_log_write(domain_batch *d, const char *subject, const json_t *entries
 static json_t *log_for_append(domain_batch *d, const char *subject) {
   const json_t *cur = ar_dom_get(d, "log", subject);
   if (!cur) return NULL;
-  json_t *log = json_copy((json_t *)cur);
+  json_t *log = ar_json_copy1(cur);
   if (!log) {
     ar_dom_nomem(d);
     return NULL;
   }
   const json_t *sup = json_object_get(cur, "superseded");
-  if (ar_dom_jset(d, log, "tail", json_copy(json_object_get(cur, "tail"))) ||
-      (sup && ar_dom_jset(d, log, "superseded", json_copy((json_t *)sup)))) {
+  if (ar_dom_jset(d, log, "tail", ar_json_copy1(json_object_get(cur, "tail"))) ||
+      (sup && ar_dom_jset(d, log, "superseded", ar_json_copy1(sup)))) {
     json_decref(log);
     return NULL;
   }
