@@ -73,6 +73,7 @@ PACKAGES+=(libxlsxwriter-dev) # the reports' XLSX (optional to the build)
 # node for playwright-core (npm comes with some nodejs builds, Debian's has it apart).
 PACKAGES+=(chromium fonts-wqy-microhei nodejs)
 PACKAGES+=(poppler-utils zbar-tools) # tests/web/evidence: the notice's PDF to text and PNG, its QR decoded
+PACKAGES+=(time linux-perf) # tools/bench_verify.sh: CPU s and peak RSS (/usr/bin/time); perf to profile the judge
 
 ensure_packages() {
   [[ ${AIDREG_NO_INSTALL:-} == 1 ]] && return 0

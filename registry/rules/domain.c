@@ -45,6 +45,7 @@ struct domain_batch {
   bool nomem; /* out of memory in this entry (failed is then set too) */
   uint64_t index;
   strmap refs; /* ref -> subject (malloc'd) of the entries this batch accepted */
+  json_t *signers; /* the key ids of the last entry's signers (ar_dom_signers), owned */
 };
 
 
@@ -121,6 +122,34 @@ const json_t *ar_dom_get(domain_batch *d, const char *kind, const char *id) {
   return e ? e->doc : NULL;
 }
 
+/* A copy of doc's objects and arrays that shares its strings, numbers and literals: the
+ * rules change containers (members set, elements pushed) but never a scalar in place
+ * (nothing calls json_*_set on a state document), so the version in the journal stays
+ * intact, at a fraction of json_deep_copy's allocations. Member order is kept. */
+static json_t *copy_containers(json_t *v) {
+  if (json_is_object(v)) {
+    json_t *o = json_object(), *m;
+    const char *k;
+    size_t kl;
+    if (!o) return NULL;
+    json_object_keylen_foreach(v, k, kl, m) {
+      if (json_object_setn_new_nocheck(o, k, kl, copy_containers(m))) {
+        json_decref(o);
+        return NULL;
+      }
+    }
+    return o;
+  }
+  if (json_is_array(v)) {
+    size_t n = json_array_size(v);
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+      if (json_array_append_new(a, copy_containers(json_array_get(v, i)))) json_decref(a), a = NULL;
+    return a;
+  }
+  return json_incref(v);
+}
+
 json_t *ar_dom_edit(domain_batch *d, const char *kind, const char *id) {
   ov_entry *e = entry(d, kind, id);
   if (!e || !e->doc) return NULL;
@@ -130,7 +159,7 @@ json_t *ar_dom_edit(domain_batch *d, const char *kind, const char *id) {
       return NULL;
     }
     /* The journal holds the old version (and so do borrowers); edit a copy. */
-    json_t *copy = json_deep_copy(e->doc);
+    json_t *copy = copy_containers(e->doc);
     if (!copy) {
       ar_dom_nomem(d);
       return NULL;
@@ -184,6 +213,20 @@ int ar_dom_jpush(domain_batch *d, json_t *arr, json_t *val) {
   return 0;
 }
 const char *ar_dom_county(const domain_batch *d) { return d->county; }
+
+json_t *ar_dom_signers(domain_batch *d, const aidreg_key_state *signers, size_t nsig) {
+  bool same = d->signers && json_array_size(d->signers) == nsig;
+  for (size_t i = 0; same && i < nsig; i++)
+    same = strcmp(json_string_value(json_array_get(d->signers, i)), signers[i].keyid) == 0;
+  if (same) return json_incref(d->signers);
+  json_t *keyids = json_array();
+  for (size_t i = 0; keyids && i < nsig; i++)
+    if (json_array_append_new(keyids, json_string(signers[i].keyid))) json_decref(keyids), keyids = NULL;
+  if (!keyids) return NULL;
+  json_decref(d->signers);
+  d->signers = json_incref(keyids);
+  return keyids;
+}
 
 const aidreg_event_type *ar_dom_type(const domain_batch *d, const char *type) { return d->find(type); }
 uint64_t ar_dom_now_index(const domain_batch *d) { return d->index; }
@@ -240,6 +283,7 @@ void ar_domain_end(domain_batch *d) {
   ar_dom_entry_rollback(d);
   ar_strmap_free(&d->docs, free_entry);
   ar_strmap_free(&d->refs, free);
+  json_decref(d->signers);
   free(d->journal);
   free(d->grave);
   free(d);

@@ -85,6 +85,10 @@ void ar_domain_columns_of(const char *kind, const json_t *doc, domain_columns *o
 /* ---- an in-memory store (unit tests, rebuild) ---------------------------------- */
 typedef struct domain_memstore domain_memstore;
 domain_memstore *ar_domain_memstore_new(void);
+/* A store that keeps its documents as compact JSON text, parsed again on each load (and
+ * kept parsed once got): for a replay that only judges (`aidreg verify`), whose memory is
+ * then the state's text, not its jansson values. */
+domain_memstore *ar_domain_memstore_new_compact(void);
 void ar_domain_memstore_free(domain_memstore *m);
 /* A domain_store reading m. */
 domain_store ar_domain_memstore_store(domain_memstore *m);

@@ -37,9 +37,14 @@ static int apply_entry(domain_batch *d, const aidreg_event *ev, const aidreg_eve
   dom_entry e = {t->name, ev->subject, body, ev->time, index, ref, ref, false, ev, roles, signers};
   if (h->rule(d, &e, p)) return -1;
   if (h->writes_log) return 0;
-  json_t *slot = json_pack("{s:s, s:s, s:I, s:I, s:s, s:O, s:I, s:O}", "ref", ref, "root", ref, "index",
-                           (json_int_t)index, "t", (json_int_t)ev->time, "type", t->name, "body", body, "roles",
-                           (json_int_t)roles, "signers", signers);
+  /* ref and root are the same string until a correction replaces the slot: one value,
+   * shared (a replay keeps every slot of every subject in memory). */
+  json_t *r = json_string(ref);
+  json_t *slot = r ? json_pack("{s:O, s:O, s:I, s:I, s:s, s:O, s:I, s:O}", "ref", r, "root", r, "index",
+                               (json_int_t)index, "t", (json_int_t)ev->time, "type", t->name, "body", body, "roles",
+                               (json_int_t)roles, "signers", signers)
+                   : NULL;
+  json_decref(r);
   if (!slot || ar_dom_log_append(d, ev->subject, kind_for(d, t, ev->subject), slot)) {
     ar_dom_fail_store(d);
     return -1;
@@ -67,11 +72,8 @@ int ar_domain_apply(domain_batch *d, const aidreg_event_type *t, const aidreg_ev
     char ref[65];
     aidreg_hex_encode(ev->payload_sha256, 32, ref);
     unsigned roles = 0;
-    json_t *keyids = json_array();
-    for (size_t i = 0; i < nsig; i++) {
-      roles |= signers[i].role;
-      if (keyids && json_array_append_new(keyids, json_string(signers[i].keyid))) json_decref(keyids), keyids = NULL;
-    }
+    for (size_t i = 0; i < nsig; i++) roles |= signers[i].role;
+    json_t *keyids = ar_dom_signers(d, signers, nsig);
     if (!keyids) ar_dom_nomem(d), rc = -1;
     else rc = apply_entry(d, ev, t, ref, roles, keyids, index, p);
     json_decref(keyids);

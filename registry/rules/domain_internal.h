@@ -101,6 +101,10 @@ static inline int dom_jsetb(domain_batch *d, json_t *o, const char *key, json_t 
 }
 static inline int dom_jpushb(domain_batch *d, json_t *arr, json_t *val) { return ar_dom_jpush(d, arr, json_incref(val)); }
 const char *ar_dom_county(const domain_batch *d);
+/* The signers' key ids as a JSON array of strings (new reference; NULL out of memory): the
+ * previous entry's array again when the key ids are the same, so that the slots of a
+ * replay share one array per run of entries by the same keys (slots are never changed). */
+json_t *ar_dom_signers(domain_batch *d, const aidreg_key_state *signers, size_t nsig);
 /* The settings in force at index. */
 void ar_dom_settings_at(domain_batch *d, uint64_t index, domain_settings *out);
 /* The subject of an accepted entry (this batch's or the store's): 1, 0 or -1. */
@@ -121,6 +125,9 @@ void ar_fen_text(int64_t fen, char out[32]);                /* "1234.56" */
 /* Sets o[key] += v (integer member, created at 0). false on overflow, or out of memory
  * (then marked with ar_dom_nomem: ar_domain_apply refuses as INTERNAL, whatever the rule says). */
 bool ar_ji_add(domain_batch *d, json_t *o, const char *key, int64_t v);
+/* A new object or array with the members or elements of v (shared, a reference each);
+ * NULL when v is neither, or out of memory (never a copy with members missing). */
+json_t *ar_json_copy1(const json_t *v);
 /* Array element whose member key equals val, or NULL; *at gets its position. */
 json_t *ar_jfind(const json_t *arr, const char *key, const char *val, size_t *at);
 /* First 8 hex digits of a ref, for messages. */

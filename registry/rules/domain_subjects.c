@@ -118,8 +118,29 @@ int ar_dom_log_write(domain_batch *d, const char *subject, const json_t *entries
   return 0;
 }
 
+/* A new version of the log for an append: a shallow copy (the tail and superseded copied
+ * one level down, the slots shared), so that the version before stays as it was for the
+ * journal without a deep copy of every slot's body on every entry (ar_dom_edit). Slots
+ * are never changed once written. NULL when absent, or on failure (ar_dom_failed). */
+static json_t *log_for_append(domain_batch *d, const char *subject) {
+  const json_t *cur = ar_dom_get(d, "log", subject);
+  if (!cur) return NULL;
+  json_t *log = ar_json_copy1(cur);
+  if (!log) {
+    ar_dom_nomem(d);
+    return NULL;
+  }
+  const json_t *sup = json_object_get(cur, "superseded");
+  if (ar_dom_jset(d, log, "tail", ar_json_copy1(json_object_get(cur, "tail"))) ||
+      (sup && ar_dom_jset(d, log, "superseded", ar_json_copy1(sup)))) {
+    json_decref(log);
+    return NULL;
+  }
+  return ar_dom_put(d, "log", subject, log) ? NULL : log; /* ar_dom_put releases log when it fails */
+}
+
 int ar_dom_log_append(domain_batch *d, const char *subject, dom_subject_kind kind, json_t *slot) {
-  json_t *log = ar_dom_edit(d, "log", subject);
+  json_t *log = log_for_append(d, subject);
   if (!log) {
     if (ar_dom_failed(d)) {
       json_decref(slot);

@@ -548,7 +548,8 @@ static domain_batch *state_for(engine *e, uint64_t i) {
     e->dom = NULL;
     if (bad) return NULL;
   }
-  if (!e->mem && !(e->mem = ar_domain_memstore_new())) return NULL;
+  /* Compact: the verifier only judges, nothing reads its state but the next batches. */
+  if (!e->mem && !(e->mem = ar_domain_memstore_new_compact())) return NULL;
   e->mem_store = ar_domain_memstore_store(e->mem);
   if (!e->dom) e->dom = ar_domain_begin(&e->mem_store, e->county);
   return e->dom;

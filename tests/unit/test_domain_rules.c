@@ -1,8 +1,10 @@
 /* The domain rules over the in-memory store, without a database: the scripted history of
  * tests/domain_script.h (every event type, each refusal next to what it imitates), with
  * the state checked after each step, money conserved at every step, refusals changing
- * nothing, the same history as one batch giving the same state, and a replay of the
- * accepted entries reproducing it (what `rebuild --check` relies on). */
+ * nothing (byte for byte, in the store and in the batch's overlay), the same history as
+ * one batch giving the same state, and a replay of the
+ * accepted entries reproducing it (what `rebuild --check` relies on), also over a compact
+ * store (what `aidreg verify` replays into). */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +122,34 @@ static json_t *mem_get(void *m, const char *kind, const char *id) {
   return d ? json_deep_copy(d) : NULL;
 }
 
+/* Every document (kind, id, updated_at and its bytes) as one string, malloc'd: what a
+ * refused entry must leave exactly as it found, in the store (which lends its documents to
+ * the overlay) and in the overlay (whose journal shares containers' scalars with the
+ * versions it replaces). */
+static int dump_emit(void *c, const char *kind, const char *id, const json_t *doc, uint64_t u) {
+  json_t *all = c;
+  char *text = doc ? json_dumps(doc, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
+  json_array_append_new(all, json_pack("[s, s, I, s?]", kind, id, (json_int_t)u, text));
+  free(text);
+  return 0;
+}
+
+static char *dump_store(const domain_memstore *m) {
+  json_t *all = json_array();
+  ar_domain_memstore_each(m, dump_emit, all);
+  char *s = json_dumps(all, JSON_COMPACT);
+  json_decref(all);
+  return s;
+}
+
+static char *dump_batch(domain_batch *d) {
+  json_t *all = json_array();
+  ar_domain_changes(d, dump_emit, all);
+  char *s = json_dumps(all, JSON_COMPACT);
+  json_decref(all);
+  return s;
+}
+
 /* ---- the runs ---- */
 
 /* (a) One batch per entry, committed to memory after each. */
@@ -142,6 +172,7 @@ static domain_memstore *run_stepwise(void) {
     const ds_step *s = &ds_script[i];
     pl = payload_of(s, &len);
     d = ar_domain_begin(&st, COUNTY);
+    char *before = dump_store(m);
     aidreg_code got = judge(d, pl, len, ds_actor(s->who), index, ref, &p);
     CHECK_MSG(got == s->expect, "step %zu (%s %s by %s): got %s, want %s [%s: %s]", i, s->type, s->subject, s->who,
               got ? aidreg_problem_slug(got) : "ok", s->expect ? aidreg_problem_slug(s->expect) : "ok", p.field,
@@ -151,6 +182,10 @@ static domain_memstore *run_stepwise(void) {
       int changed = 0;
       ar_domain_changes(d, count_emit, &changed);
       CHECK_MSG(changed == 0, "step %zu: a refusal changed %d documents", i, changed);
+      char *after = dump_store(m);
+      CHECK_MSG(strcmp(before, after) == 0, "step %zu (%s %s): a refusal changed a document the store lent", i, s->type,
+                s->subject);
+      free(after);
       CHECK_MSG(aidreg_utf8_valid((const uint8_t *)p.detail, strlen(p.detail)), "step %zu: detail not UTF-8: %s", i, p.detail);
       if (aidreg_problem_status(got) == 422)
         CHECK_MSG(strstr(p.detail, " / ") != NULL, "step %zu: detail not bilingual: %s", i, p.detail);
@@ -161,6 +196,7 @@ static domain_memstore *run_stepwise(void) {
     }
     if (s->expect != AIDREG_OK && got != s->expect && getenv("AIDREG_TEST_VERBOSE")) fprintf(stderr, "  %s\n", pl);
     free(pl);
+    free(before);
     CHECK(ar_domain_memstore_commit(m, d) == 0);
     ar_domain_end(d);
     int bad = ds_checks(&ctx, s->checks, mem_get, m, i);
@@ -185,9 +221,18 @@ static domain_memstore *run_one_batch(void) {
   free(pl);
   for (size_t i = 0; i < DS_NSTEPS; i++) {
     pl = payload_of(&ds_script[i], &len);
+    char *before = dump_batch(d);
     aidreg_code got = judge(d, pl, len, ds_actor(ds_script[i].who), index, ref, &p);
     CHECK_MSG(got == ds_script[i].expect, "batch step %zu: got %s", i, got ? aidreg_problem_slug(got) : "ok");
     if (got == AIDREG_OK) index++;
+    else {
+      /* The overlay after a refusal: every version this batch made before it, byte for byte. */
+      char *after = dump_batch(d);
+      CHECK_MSG(strcmp(before, after) == 0, "batch step %zu (%s %s): a refusal changed the batch's documents", i,
+                ds_script[i].type, ds_script[i].subject);
+      free(after);
+    }
+    free(before);
     free(pl);
   }
   CHECK(ar_domain_memstore_commit(m, d) == 0);
@@ -208,6 +253,22 @@ static domain_memstore *replay(void) {
   }
   CHECK(ar_domain_memstore_commit(m, d) == 0);
   ar_domain_end(d);
+  return m;
+}
+
+/* (d) The same replay over a compact store (documents kept as JSON text, as `aidreg verify`
+ * does), one batch per entry: every load parses what the last batch wrote. */
+static domain_memstore *replay_compact(void) {
+  domain_memstore *m = ar_domain_memstore_new_compact();
+  domain_store st = ar_domain_memstore_store(m);
+  char ref[65];
+  aidreg_problem p;
+  for (size_t i = 0; i < naccepted; i++) {
+    domain_batch *d = ar_domain_begin(&st, COUNTY);
+    aidreg_code got = judge(d, accepted[i].payload, accepted[i].len, accepted[i].actor, i, ref, &p);
+    CHECK_MSG(got == AIDREG_OK, "compact replay of entry %zu refused: %s %s", i, aidreg_problem_slug(got), p.detail);
+    CHECK(ar_domain_memstore_settle(m, d) == 0);
+  }
   return m;
 }
 
@@ -235,6 +296,9 @@ int main(void) {
   CHECK_MSG(compare(a, b, "one batch vs one entry per batch") == 0, "states differ");
   domain_memstore *c = replay();
   CHECK_MSG(compare(a, c, "replay of the accepted entries") == 0, "states differ");
+  domain_memstore *e = replay_compact();
+  CHECK_MSG(compare(a, e, "replay into a compact store") == 0, "states differ");
+  ar_domain_memstore_free(e);
   fprintf(stderr, "%zu steps, %zu entries accepted\n", DS_NSTEPS, naccepted);
 
   ar_domain_memstore_free(a);
