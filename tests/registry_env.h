@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "aidreg/keys.h"
+#include "aidreg/note.h"
 #include "aidreg/registry.h"
 #include "test.h"
 
@@ -25,5 +26,15 @@ aidreg_registry *test_registry_open(aidreg_keypair *log_key);
  * signed by k, as JSON (new reference); NULL on failure. */
 json_t *test_envelope(const aidreg_keypair *k, const char *origin, const char *type, const char *subject,
                       const char *body);
+
+/* Whether rc proves itself: its checkpoint opens with verifier and its leaf is included
+ * under that checkpoint's root. */
+bool test_receipt_ok(const aidreg_receipt *rc, const aidreg_note_verifier *verifier);
+
+/* Creates in reg a ledger of a random code starting with first (into code), named name, with
+ * a new root key (into *root); origin gets "test.aidreg/<code>" and *verifier the log's note
+ * verifier for log_key. 0 when the ledger was created (201); else a failed check. */
+int test_ledger_new(aidreg_registry *reg, const aidreg_keypair *log_key, char first, const char *name,
+                    aidreg_keypair *root, char code[8], char origin[64], aidreg_note_verifier *verifier);
 
 #endif

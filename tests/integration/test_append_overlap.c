@@ -44,14 +44,6 @@ static json_t *enroll(const aidreg_keypair *k) {
   return envelope(&root, "key.enroll", kid, body);
 }
 
-static bool receipt_ok(const aidreg_receipt *rc) {
-  aidreg_checkpoint cp;
-  if (!rc->checkpoint || aidreg_checkpoint_open(rc->checkpoint, strlen(rc->checkpoint), &verifier, &cp)) return false;
-  return cp.size == rc->tree_size &&
-         aidreg_merkle_verify_inclusion(rc->leaf_hash, rc->index, cp.size, (const uint8_t(*)[32])rc->proof,
-                                        rc->proof_len, cp.root) == 0;
-}
-
 static long long scalar(const char *sql, const char *arg) {
   const char *params[1] = {arg};
   PGresult *r = PQexecParams(admin, sql, arg ? 1 : 0, NULL, arg ? params : NULL, NULL, NULL, 0);
@@ -159,12 +151,12 @@ static void failed_commit(aidreg_registry *reg) {
   memset(&jx.res, 0, sizeof jx.res);
   submit_job(&jx);
   WANT(jx.res, 201, "x again");
-  CHECK(jx.res.status != 201 || receipt_ok(&jx.res.receipt));
+  CHECK(jx.res.status != 201 || test_receipt_ok(&jx.res.receipt, &verifier));
   memset(res, 0, sizeof res);
   aidreg_registry_submit(reg, code, yz, 2, "/envelopes", res);
   WANT(res[0], 201, "y again");
   WANT(res[1], 201, "z again");
-  for (int i = 0; i < 2; i++) CHECK(res[i].status != 201 || receipt_ok(&res[i].receipt));
+  for (int i = 0; i < 2; i++) CHECK(res[i].status != 201 || test_receipt_ok(&res[i].receipt, &verifier));
   CHECK_MSG(stored_size() == before + 3, "stored %lld entries, want %lld", stored_size(), before + 3);
   aidreg_result_free(&jx.res);
   for (int i = 0; i < 2; i++) aidreg_result_free(&res[i]);
@@ -201,7 +193,7 @@ static void other_writer(aidreg_registry *reg, aidreg_registry *other) {
                          "v, judged on top of w, judged again"};
   for (int i = 0; i < 3; i++) {
     WANT(all[i]->res, 201, what[i]);
-    CHECK(all[i]->res.status != 201 || receipt_ok(&all[i]->res.receipt));
+    CHECK(all[i]->res.status != 201 || test_receipt_ok(&all[i]->res.receipt, &verifier));
     CHECK_MSG(all[i]->res.receipt.index == (uint64_t)(before + i), "%s: index %llu, want %lld", what[i],
               (unsigned long long)all[i]->res.receipt.index, before + i);
     aidreg_result_free(&all[i]->res);
@@ -221,24 +213,7 @@ int main(void) {
   admin = PQconnectdb(getenv("AIDREG_ADMIN_DATABASE_URL"));
   CHECK_MSG(PQstatus(admin) == CONNECTION_OK, "superuser: %s", PQerrorMessage(admin));
 
-  aidreg_key_generate(&root);
-  char rid[45], body[512];
-  aidreg_key_id(root.pk, rid);
-  snprintf(code, sizeof code, "6%05u", randombytes_uniform(100000));
-  snprintf(origin, sizeof origin, "test.aidreg/%s", code);
-  char *vk = aidreg_note_vkey(origin, log_key.pk);
-  CHECK(aidreg_note_vkey_parse(vk, &verifier) == 0);
-  free(vk);
-  snprintf(body, sizeof body, "{\"code\":\"%s\",\"name\":\"并行提交测试县\",\"root_key\":\"%s\",\"settings\":{}}", code,
-           rid);
-  json_t *create = envelope(&root, "ledger.create", code, body);
-  aidreg_result res;
-  char *vkey = NULL;
-  aidreg_registry_create_ledger(reg, create, &res, &vkey);
-  json_decref(create);
-  free(vkey);
-  CHECK_MSG(res.status == 201, "create: %d %s", res.status, res.problem.detail);
-  aidreg_result_free(&res);
+  if (test_ledger_new(reg, &log_key, '6', "并行提交测试县", &root, code, origin, &verifier)) return test_done();
 
   failed_commit(reg);
   aidreg_keypair other_key = log_key;

@@ -1,12 +1,15 @@
 /* The integration tests' registry on the test database (registry_env.h). */
 #include "registry_env.h"
 
+#include <sodium.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "aidreg/dsse.h"
 #include "aidreg/event.h"
+#include "aidreg/merkle.h"
 
 void test_require_database(void) {
   static const char *const vars[] = {"AIDREG_DATABASE_URL", "AIDREG_ADMIN_DATABASE_URL"};
@@ -53,3 +56,39 @@ json_t *test_envelope(const aidreg_keypair *k, const char *origin, const char *t
   return j;
 }
 
+bool test_receipt_ok(const aidreg_receipt *rc, const aidreg_note_verifier *verifier) {
+  aidreg_checkpoint cp;
+  if (!rc->checkpoint || aidreg_checkpoint_open(rc->checkpoint, strlen(rc->checkpoint), verifier, &cp)) return false;
+  return cp.size == rc->tree_size &&
+         aidreg_merkle_verify_inclusion(rc->leaf_hash, rc->index, cp.size, (const uint8_t(*)[32])rc->proof,
+                                        rc->proof_len, cp.root) == 0;
+}
+
+int test_ledger_new(aidreg_registry *reg, const aidreg_keypair *log_key, char first, const char *name,
+                    aidreg_keypair *root, char code[8], char origin[64], aidreg_note_verifier *verifier) {
+  char rid[45], body[512];
+  aidreg_key_generate(root);
+  aidreg_key_id(root->pk, rid);
+  snprintf(code, 8, "%c%05u", first, randombytes_uniform(100000));
+  snprintf(origin, 64, "test.aidreg/%s", code);
+  char *vk = aidreg_note_vkey(origin, log_key->pk);
+  int bad = !vk || aidreg_note_vkey_parse(vk, verifier) != 0;
+  free(vk);
+  CHECK_MSG(!bad, "the log's verifier key of %s", origin);
+  if (bad) return -1;
+  snprintf(body, sizeof body, "{\"code\":\"%s\",\"name\":\"%s\",\"root_key\":\"%s\",\"settings\":{}}", code, name, rid);
+  json_t *create = test_envelope(root, origin, "ledger.create", code, body);
+  aidreg_result res;
+  char *vkey = NULL;
+  if (create) aidreg_registry_create_ledger(reg, create, &res, &vkey);
+  json_decref(create);
+  free(vkey);
+  if (!create) {
+    CHECK_MSG(false, "the ledger.create of %s could not be signed", code);
+    return -1;
+  }
+  int status = res.status;
+  CHECK_MSG(status == 201, "create: %d %s", status, res.problem.detail);
+  aidreg_result_free(&res);
+  return status == 201 ? 0 : -1;
+}
