@@ -21,6 +21,10 @@ void metrics_count(int slot, unsigned status) {
   (void)slot;
   (void)status;
 }
+void metrics_observe(int slot, int64_t started_ns) {
+  (void)slot;
+  (void)started_ns;
+}
 const char *router_pattern(int slot) {
   (void)slot;
   return "fuzz";
