@@ -126,7 +126,7 @@ args=(--url "$URL" --origin-host "$AIDREG_LOG_HOST"
 # tools/bench_mix.py and kept (the database is fresh every run, so the same file serves).
 MIX_COUNTIES=${AIDREG_BENCH_MIX:-8}
 if ((MIX_COUNTIES > 0)); then
-  MIX_FILE=$STATE/mix-$MIX_COUNTIES-$AIDREG_LOG_HOST.jsonl
+  MIX_FILE=$STATE/mix-streams-$MIX_COUNTIES-$AIDREG_LOG_HOST.jsonl # with its streams (issue 12, part 1)
   [[ -s $MIX_FILE ]] || python3 "$AIDREG_ROOT/tools/bench_mix.py" --counties "$MIX_COUNTIES" \
     --host "$AIDREG_LOG_HOST" --out "$MIX_FILE" || die "tools/bench_mix.py failed"
   args+=(--mix "$MIX_FILE")
