@@ -837,6 +837,8 @@ static double pg_cluster_cpu_s(void);
 /* Sequential scans of the tables that grow with a ledger (leaf, tree_node) so far, and
  * the rows they read; -1 without --db-url. */
 static double pg_big_seqscans(double *rows);
+static bool statements_reset(void);
+static void statements_report(double entries);
 
 /* ---- 3. closed loop ---------------------------------------------------------------------- */
 
@@ -1225,8 +1227,10 @@ static void bench_mix_run(const run_result *enroll) {
   say("mixed load: %d counties, %ld entries each after ledger.create, %d streams on %d connections (ledgers "
       "created in %.2f s)",
       m.counties, m.per_county, m.labels, m.streams, (double)(now_ns() - t0) / 1e9);
+  bool profiled = statements_reset();
   run_result r = run_http_on(m.env, m.len, &m, m.n, m.streams, false, 0);
   report_run("mixed load", &r);
+  if (profiled) statements_report(r.ok ? (double)r.ok : 1);
   double ok = r.ok ? (double)r.ok : 1;
   printf("bench: mixed_load=county-year counties=%d streams=%d connections=%d entries_per_s=%.0f "
          "entries_per_commit=%.1f p50_ms=%.2f p99_ms=%.2f server_us=%.0f pg_us=%.0f ratio_to_enroll=%.2f\n",
@@ -1399,6 +1403,50 @@ static double pg_big_seqscans(double *rows) {
   }
   PQclear(r);
   return n;
+}
+
+/* pg_stat_statements, when the cluster preloads it (tools/bench.sh with
+ * AIDREG_BENCH_STATEMENTS=1): emptied before a run, its costliest statements after. */
+static bool statements_reset(void) {
+  if (!opt.db_url) return false;
+  if (!pg_watch) pg_watch = pg_connect();
+  PGresult *r = PQexec(pg_watch, "SELECT 1 FROM pg_settings WHERE name = 'shared_preload_libraries' AND "
+                                 "setting LIKE '%pg_stat_statements%'");
+  bool on = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+  PQclear(r);
+  if (!on) return false;
+  r = PQexec(pg_watch, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+  PQclear(r);
+  r = PQexec(pg_watch, "SELECT pg_stat_statements_reset()");
+  on = PQresultStatus(r) == PGRES_TUPLES_OK;
+  PQclear(r);
+  return on;
+}
+
+static void statements_report(double entries) {
+  PGresult *r = PQexec(pg_watch,
+                       "SELECT calls, total_plan_time, total_exec_time, rows, "
+                       "regexp_replace(left(query, 110), '\\s+', ' ', 'g') FROM pg_stat_statements "
+                       "WHERE query NOT LIKE '%pg_stat%' ORDER BY total_plan_time + total_exec_time DESC");
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+    say("statements: %s", PQerrorMessage(pg_watch));
+    PQclear(r);
+    return;
+  }
+  double all_calls = 0, all_plan = 0, all_exec = 0;
+  for (int i = 0; i < PQntuples(r); i++) {
+    all_calls += strtod(PQgetvalue(r, i, 0), NULL);
+    all_plan += strtod(PQgetvalue(r, i, 1), NULL);
+    all_exec += strtod(PQgetvalue(r, i, 2), NULL);
+  }
+  say("statements: %.1f an entry, planning %.0f us + executing %.0f us an entry (pg_stat_statements, %d kinds)",
+      all_calls / entries, all_plan * 1e3 / entries, all_exec * 1e3 / entries, PQntuples(r));
+  for (int i = 0; i < PQntuples(r) && i < 15; i++)
+    say("statements: %5.2f calls/entry, plan %5.0f us + exec %5.0f us an entry, %6.1f rows/call: %s",
+        strtod(PQgetvalue(r, i, 0), NULL) / entries, strtod(PQgetvalue(r, i, 1), NULL) * 1e3 / entries,
+        strtod(PQgetvalue(r, i, 2), NULL) * 1e3 / entries,
+        strtod(PQgetvalue(r, i, 3), NULL) / fmax(1, strtod(PQgetvalue(r, i, 0), NULL)), PQgetvalue(r, i, 4));
+  PQclear(r);
 }
 
 static void scratch_drop(PGconn *c) { pg_exec(c, "DROP SCHEMA IF EXISTS " SCRATCH " CASCADE"); }

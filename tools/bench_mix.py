@@ -2,7 +2,8 @@
 """The benchmark's mixed load (issue 12, part 1): pre-signed entries of whole counties'
 years, for `aidreg-bench --mix FILE` (tools/bench_mix.c), which replays them through the
 HTTP API, every county's year split into streams that are in flight together (as a county's
-clerks are: one per village, the county office between them).
+clerks are: one per village, the county office between them, the importer's batches): one a
+subject chain (--by subject, the default) or one a village (--by village).
 
 Each county is the demo county's history (tools/demo/seed.py, as the soak uses it:
 tools/soak.py county_entries) under a fresh county code: ledger.create, the key
@@ -12,7 +13,7 @@ notice, payouts, status changes, disposals, inventory counts, findings and corre
 about 2,450 entries a county.
 
 Output: one JSON object a line, {"code": "<county>", "type": "<event type>", "stream":
-"<village code, or the county code>", "after": [k, ...], "envelope": {...}}, every county's
+"<subject, or village code, or the county code>", "after": [k, ...], "envelope": {...}}, every county's
 lines together and in their order; its first line is the county's ledger.create (POST
 /v1/ledgers), the rest go to POST /v1/ledgers/{code}/entries. "after" lists the county's lines
 (0 is ledger.create) that must have their receipt before this line is sent, besides the lines
@@ -22,7 +23,7 @@ approval decides). The county's projects and its own assets make the county's st
 other entries (key enrolments, settings, places) are barriers: they wait for every stream,
 every later line waits for them. The refusal the soak provokes is left out.
 
-usage: tools/bench_mix.py --counties N --host HOST --out FILE [--seed S]
+usage: tools/bench_mix.py --counties N --host HOST --out FILE [--seed S] [--by subject|village]
 """
 
 import argparse
@@ -72,9 +73,10 @@ def strings(x):
             yield from strings(v)
 
 
-def streams(code, entries):
-    """[(stream, after)] for a county's [(type, envelope)] (see the module's doc): a village's
-    entries form its stream (an asset's, a plan's and a village notice's village), the rest
+def streams(code, entries, by="subject"):
+    """[(stream, after)] for a county's [(type, envelope)] (see the module's doc): the entries
+    of a village (an asset's, a plan's and a village notice's village), or of one subject
+    (by="subject"), form a stream; the county's projects and own assets its own; the rest
     are the county's barriers."""
     village_of = {}  # subject -> village
     latest = {}      # subject -> line of its latest entry
@@ -95,12 +97,12 @@ def streams(code, entries):
             village = code  # the county's own stream, not a barrier: what names it waits for it
         if village is not None:
             village_of[subj] = village
+            stream = village if by == "village" else subj
             after = {barrier}
             for s in [subj] + list(strings(body)):
                 j = latest.get(s, by_hash.get(s))
-                if j is not None and out[j][0] != village:
+                if j is not None and out[j][0] != stream:
                     after.add(j)
-            stream = village
         else:
             after = set(last_of.values()) | {barrier}
             stream = code
@@ -119,6 +121,8 @@ def main():
     ap.add_argument("--host", required=True, help="the server's log host (AIDREG_LOG_HOST): origins are HOST/code")
     ap.add_argument("--out", required=True, help="the file to write")
     ap.add_argument("--seed", type=int, default=12, help="seed of the county codes (12)")
+    ap.add_argument("--by", choices=("subject", "village"), default="subject",
+                    help="a stream per subject chain (default) or per village")
     ap.add_argument("--avoid", default="529900", help="comma-separated codes not to use (the other runs' ledger)")
     args = ap.parse_args()
     soak = load_soak()
@@ -129,7 +133,7 @@ def main():
         for code in codes:
             entries = [(type_, env) for type_, env, _refusal in soak.county_entries(code, args.host, 0)
                        if _refusal is None]
-            for (type_, env), (stream, after) in zip(entries, streams(code, entries)):
+            for (type_, env), (stream, after) in zip(entries, streams(code, entries, args.by)):
                 f.write(json.dumps({"code": code, "type": type_, "stream": stream, "after": after, "envelope": env},
                                    ensure_ascii=False, separators=(",", ":")))
                 f.write("\n")
