@@ -136,7 +136,9 @@ static const char usage_text[] =
     "                          domain rules keep state (default 10000; 0: none)\n"
     "  --assets N              assets registered for the inventory load (default 64)\n"
     "  --mix FILE              then the mixed load: counties' years pre-signed by tools/bench_mix.py,\n"
-    "                          each county on its own connection, in its order (at most --concurrency)\n"
+    "                          its streams (subject chains or villages) on --concurrency / counties\n"
+    "                          connections a county (at most --concurrency counties), an entry\n"
+    "                          sent once those it depends on have their receipts\n"
     "  --readers N             threads reading proofs and tiles, 3 s alone (their baseline), then\n"
     "                          during the open loop (default 4; 0: none); their server-side p99\n"
     "                          comes from /metrics\n"
@@ -835,6 +837,8 @@ static double pg_cluster_cpu_s(void);
 /* Sequential scans of the tables that grow with a ledger (leaf, tree_node) so far, and
  * the rows they read; -1 without --db-url. */
 static double pg_big_seqscans(double *rows);
+static bool statements_reset(void);
+static void statements_report(double entries);
 
 /* ---- 3. closed loop ---------------------------------------------------------------------- */
 
@@ -846,7 +850,11 @@ typedef struct {
   int64_t *lat;      /* per envelope; -1 when not a receipt */
   long *status;      /* per envelope */
   pthread_barrier_t *start;
-  char **url;        /* --mix: entry i's URL, sent by connection i % nt in order; NULL: entries_url */
+  const bench_mix *mix; /* --mix: connection s sends mix->seq's s-th run, each entry once its "after" are
+                         * done; NULL: any connection the next entry, to entries_url */
+  atomic_bool *done;    /* --mix: entry i answered (a receipt or not: a refused dependency must not hang) */
+  pthread_mutex_t mu;   /* with cv: a connection waiting for another's receipt */
+  pthread_cond_t cv;
   long nt;
   /* open loop */
   bool open;
@@ -858,16 +866,43 @@ typedef struct {
   run_state *rs;
   aidreg_http *h;
   long errors;
-  long stream; /* with rs->url: the county this connection sends */
+  long stream; /* with rs->mix: the run of mix->seq this connection sends */
 } run_thread;
+
+/* The mixed load: entry i goes once the entries it depends on, sent by other connections,
+ * have their answers (as a clerk waits for the receipt of the plan before the payout). */
+static void mix_wait(run_state *rs, long i) {
+  const bench_mix *m = rs->mix;
+  for (long a = m->after_off[i]; a < m->after_off[i + 1]; a++) {
+    long j = m->after[a];
+    if (atomic_load(&rs->done[j])) continue;
+    pthread_mutex_lock(&rs->mu);
+    while (!atomic_load(&rs->done[j])) pthread_cond_wait(&rs->cv, &rs->mu);
+    pthread_mutex_unlock(&rs->mu);
+  }
+}
+
+static void mix_done(run_state *rs, long i) {
+  pthread_mutex_lock(&rs->mu);
+  atomic_store(&rs->done[i], true);
+  pthread_cond_broadcast(&rs->cv);
+  pthread_mutex_unlock(&rs->mu);
+}
 
 static void *http_thread(void *arg) {
   run_thread *t = arg;
   run_state *rs = t->rs;
   pthread_barrier_wait(rs->start);
+  const bench_mix *m = rs->mix;
   for (long k = 0;; k++) {
-    long i = rs->url ? k * rs->nt + t->stream : atomic_fetch_add(&rs->next, 1);
-    if (i >= rs->n) break;
+    long i;
+    if (m) {
+      if (k >= m->seq_start[t->stream + 1] - m->seq_start[t->stream]) break;
+      i = m->seq[m->seq_start[t->stream] + k];
+      mix_wait(rs, i);
+    } else if ((i = atomic_fetch_add(&rs->next, 1)) >= rs->n) {
+      break;
+    }
     int64_t start;
     if (rs->open) {
       start = rs->t0 + (int64_t)((double)i * 1e9 / rs->rate);
@@ -877,11 +912,12 @@ static void *http_thread(void *arg) {
     }
     aidreg_http_response r;
     char err[512];
-    const char *url = rs->url ? rs->url[i] : entries_url;
+    const char *url = m ? m->url[i] : entries_url;
     if (aidreg_http_post_json(t->h, url, rs->env[i], rs->len[i], NULL, &r, err, sizeof err)) {
       if (t->errors++ < 3) say("request failed: %s", err);
       rs->status[i] = 0;
       rs->lat[i] = -1;
+      if (m) mix_done(rs, i);
       continue;
     }
     int64_t end = now_ns();
@@ -889,6 +925,7 @@ static void *http_thread(void *arg) {
     rs->lat[i] = is_receipt(&r) ? end - start : -1;
     if (rs->lat[i] < 0 && r.status != 201 && t->errors++ < 3) show_refusal("an entry", &r);
     aidreg_http_response_free(&r);
+    if (m) mix_done(rs, i);
   }
   return NULL;
 }
@@ -1077,11 +1114,16 @@ static void read_load_stop(read_load *rl, const char *label) {
   free(rl->th);
 }
 
-/* Closed (or open) loop over n envelopes from opt.concurrency connections; with url, from
- * nt connections, entry i on connection i % nt in order (the mixed load). */
-static run_result run_http_on(char **env, size_t *len, char **url, long n, int nt, bool open, double rate) {
-  run_state rs = {.env = env, .len = len, .n = n, .open = open, .rate = rate, .url = url, .nt = nt};
+/* Closed (or open) loop over n envelopes from opt.concurrency connections; with mix, from
+ * nt connections, each sending its run of mix->seq in order (the mixed load). */
+static run_result run_http_on(char **env, size_t *len, const bench_mix *mix, long n, int nt, bool open,
+                              double rate) {
+  run_state rs = {.env = env, .len = len, .n = n, .open = open, .rate = rate, .mix = mix, .nt = nt};
   atomic_init(&rs.next, 0);
+  pthread_mutex_init(&rs.mu, NULL);
+  pthread_cond_init(&rs.cv, NULL);
+  rs.done = mix ? xcalloc((size_t)n, sizeof *rs.done) : NULL;
+  for (long i = 0; rs.done && i < n; i++) atomic_init(&rs.done[i], false);
   rs.lat = xcalloc((size_t)n, sizeof *rs.lat);
   rs.status = xcalloc((size_t)n, sizeof *rs.status);
   pthread_barrier_t bar;
@@ -1134,6 +1176,9 @@ static run_result run_http_on(char **env, size_t *len, char **url, long n, int n
   free(ok);
   free(rs.lat);
   free(rs.status);
+  free(rs.done);
+  pthread_mutex_destroy(&rs.mu);
+  pthread_cond_destroy(&rs.cv);
   free(ts);
   free(th);
   return res;
@@ -1172,22 +1217,26 @@ static void report_run(const char *name, const run_result *r) {
   }
 }
 
-/* The mixed load: every county of opt.mix on its own connection, in its order; reported
- * beside the key.enroll closed loop of the same run. */
+/* The mixed load: the counties of opt.mix side by side, each on several connections (its
+ * streams); reported beside the key.enroll closed loop of the same run. */
 static void bench_mix_run(const run_result *enroll) {
   bench_mix m;
   char err[512];
   int64_t t0 = now_ns();
   if (bench_mix_load(opt.mix, opt.url, opt.token, (int)opt.concurrency, &m, err, sizeof err)) die("--mix: %s", err);
-  say("mixed load: %d counties, %ld entries each after ledger.create (ledgers created in %.2f s)", m.streams,
-      m.per_county, (double)(now_ns() - t0) / 1e9);
-  run_result r = run_http_on(m.env, m.len, m.url, m.n, m.streams, false, 0);
+  say("mixed load: %d counties, %ld entries each after ledger.create, %d streams on %d connections (ledgers "
+      "created in %.2f s)",
+      m.counties, m.per_county, m.labels, m.streams, (double)(now_ns() - t0) / 1e9);
+  bool profiled = statements_reset();
+  run_result r = run_http_on(m.env, m.len, &m, m.n, m.streams, false, 0);
   report_run("mixed load", &r);
+  if (profiled) statements_report(r.ok ? (double)r.ok : 1);
   double ok = r.ok ? (double)r.ok : 1;
-  printf("bench: mixed_load=county-year counties=%d entries_per_s=%.0f p50_ms=%.2f p99_ms=%.2f server_us=%.0f "
-         "pg_us=%.0f ratio_to_enroll=%.2f\n",
-         m.streams, r.per_s, r.p50, r.p99, r.server_cpu_s >= 0 ? r.server_cpu_s * 1e6 / ok : -1,
-         r.pg_cpu_s >= 0 ? r.pg_cpu_s * 1e6 / ok : -1, enroll->per_s > 0 ? r.per_s / enroll->per_s : 0);
+  printf("bench: mixed_load=county-year counties=%d streams=%d connections=%d entries_per_s=%.0f "
+         "entries_per_commit=%.1f p50_ms=%.2f p99_ms=%.2f server_us=%.0f pg_us=%.0f ratio_to_enroll=%.2f\n",
+         m.counties, m.labels, m.streams, r.per_s, r.batches > 0 ? ok / r.batches : -1, r.p50, r.p99,
+         r.server_cpu_s >= 0 ? r.server_cpu_s * 1e6 / ok : -1, r.pg_cpu_s >= 0 ? r.pg_cpu_s * 1e6 / ok : -1,
+         enroll->per_s > 0 ? r.per_s / enroll->per_s : 0);
   fflush(stdout);
   bench_mix_free(&m);
 }
@@ -1354,6 +1403,50 @@ static double pg_big_seqscans(double *rows) {
   }
   PQclear(r);
   return n;
+}
+
+/* pg_stat_statements, when the cluster preloads it (tools/bench.sh with
+ * AIDREG_BENCH_STATEMENTS=1): emptied before a run, its costliest statements after. */
+static bool statements_reset(void) {
+  if (!opt.db_url) return false;
+  if (!pg_watch) pg_watch = pg_connect();
+  PGresult *r = PQexec(pg_watch, "SELECT 1 FROM pg_settings WHERE name = 'shared_preload_libraries' AND "
+                                 "setting LIKE '%pg_stat_statements%'");
+  bool on = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+  PQclear(r);
+  if (!on) return false;
+  r = PQexec(pg_watch, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+  PQclear(r);
+  r = PQexec(pg_watch, "SELECT pg_stat_statements_reset()");
+  on = PQresultStatus(r) == PGRES_TUPLES_OK;
+  PQclear(r);
+  return on;
+}
+
+static void statements_report(double entries) {
+  PGresult *r = PQexec(pg_watch,
+                       "SELECT calls, total_plan_time, total_exec_time, rows, "
+                       "regexp_replace(left(query, 110), '\\s+', ' ', 'g') FROM pg_stat_statements "
+                       "WHERE query NOT LIKE '%pg_stat%' ORDER BY total_plan_time + total_exec_time DESC");
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+    say("statements: %s", PQerrorMessage(pg_watch));
+    PQclear(r);
+    return;
+  }
+  double all_calls = 0, all_plan = 0, all_exec = 0;
+  for (int i = 0; i < PQntuples(r); i++) {
+    all_calls += strtod(PQgetvalue(r, i, 0), NULL);
+    all_plan += strtod(PQgetvalue(r, i, 1), NULL);
+    all_exec += strtod(PQgetvalue(r, i, 2), NULL);
+  }
+  say("statements: %.1f an entry, planning %.0f us + executing %.0f us an entry (pg_stat_statements, %d kinds)",
+      all_calls / entries, all_plan * 1e3 / entries, all_exec * 1e3 / entries, PQntuples(r));
+  for (int i = 0; i < PQntuples(r) && i < 15; i++)
+    say("statements: %5.2f calls/entry, plan %5.0f us + exec %5.0f us an entry, %6.1f rows/call: %s",
+        strtod(PQgetvalue(r, i, 0), NULL) / entries, strtod(PQgetvalue(r, i, 1), NULL) * 1e3 / entries,
+        strtod(PQgetvalue(r, i, 2), NULL) * 1e3 / entries,
+        strtod(PQgetvalue(r, i, 3), NULL) / fmax(1, strtod(PQgetvalue(r, i, 0), NULL)), PQgetvalue(r, i, 4));
+  PQclear(r);
 }
 
 static void scratch_drop(PGconn *c) { pg_exec(c, "DROP SCHEMA IF EXISTS " SCRATCH " CASCADE"); }

@@ -16,6 +16,9 @@
 #                          county of AIDREG_BENCH_VERIFY_ASSETS assets, made once, beside the
 #                          Ed25519 ceiling); takes minutes
 #   AIDREG_BENCH_MIX       counties of the mixed load (default 8; 0: none; tools/bench_mix.py)
+#   AIDREG_BENCH_MIX_BY    its streams: subject (default, one a subject chain) or village
+#   AIDREG_BENCH_STATEMENTS=1  PostgreSQL with pg_stat_statements: the mixed load prints its
+#                          costliest statements (calls and time per entry)
 #   AIDREG_BUILD_DIR       build folder (default build-release)
 #   AIDREG_BENCH_NO_BUILD=1  use the binaries as they are
 # Arguments go to aidreg-bench (see build-release/aidreg-bench --help), e.g.
@@ -75,6 +78,10 @@ if [[ -f $STATE/server.pid ]]; then
   rm -f "$STATE/server.pid"
 fi
 
+# The cluster restarts every run (stopped at the end), so the setting takes effect.
+if [[ ${AIDREG_BENCH_STATEMENTS:-0} == 1 ]]; then
+  export AIDREG_PG_OPTIONS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_planning=on"
+fi
 pg_start "$NAME" "$PG_PORT"
 pg_fresh_db "$NAME"
 
@@ -126,8 +133,9 @@ args=(--url "$URL" --origin-host "$AIDREG_LOG_HOST"
 # tools/bench_mix.py and kept (the database is fresh every run, so the same file serves).
 MIX_COUNTIES=${AIDREG_BENCH_MIX:-8}
 if ((MIX_COUNTIES > 0)); then
-  MIX_FILE=$STATE/mix-$MIX_COUNTIES-$AIDREG_LOG_HOST.jsonl
-  [[ -s $MIX_FILE ]] || python3 "$AIDREG_ROOT/tools/bench_mix.py" --counties "$MIX_COUNTIES" \
+  MIX_BY=${AIDREG_BENCH_MIX_BY:-subject}
+  MIX_FILE=$STATE/mix-$MIX_BY-$MIX_COUNTIES-$AIDREG_LOG_HOST.jsonl
+  [[ -s $MIX_FILE ]] || python3 "$AIDREG_ROOT/tools/bench_mix.py" --counties "$MIX_COUNTIES" --by "$MIX_BY" \
     --host "$AIDREG_LOG_HOST" --out "$MIX_FILE" || die "tools/bench_mix.py failed"
   args+=(--mix "$MIX_FILE")
 fi

@@ -1,7 +1,8 @@
 /* The mixed load of the benchmark (bench_mix.h): a county's year as the demo seed makes it
- * (tools/bench_mix.py), every county on its own connection so that its entries keep their
- * order (each depends on the ones before it: a payout on its plan's notice, a report on
- * its asset), the counties side by side. */
+ * (tools/bench_mix.py), split into the streams the file names (its villages, the county's
+ * own entries) on several connections a county, the counties side by side. An entry waits
+ * for the receipts of the entries it depends on (a payout on its plan's notice, a report on
+ * its asset) that another connection sends; bench.c does the waiting. */
 #include "bench_mix.h"
 
 #include <jansson.h>
@@ -16,28 +17,61 @@ typedef struct {
   char code[8];
   char **env;
   size_t *len;
+  int *label;    /* entry k's stream: an index into labels */
+  json_t **after; /* entry k's "after" (owned; NULL: none) */
   size_t n, cap;
+  char **labels; /* owned */
+  int nlabels, lcap;
 } county;
 
-static int county_add(county *c, char *env, size_t len) {
+static int county_label(county *c, const char *name) {
+  for (int j = 0; j < c->nlabels; j++)
+    if (strcmp(c->labels[j], name) == 0) return j;
+  if (c->nlabels == c->lcap) {
+    int cap = c->lcap ? 2 * c->lcap : 16;
+    char **l = realloc(c->labels, (size_t)cap * sizeof *l);
+    if (!l) return -1;
+    c->labels = l;
+    c->lcap = cap;
+  }
+  if (!(c->labels[c->nlabels] = strdup(name))) return -1;
+  return c->nlabels++;
+}
+
+static int county_add(county *c, char *env, size_t len, const char *label, json_t *after) {
   if (c->n == c->cap) {
     size_t cap = c->cap ? 2 * c->cap : 4096;
     char **e = realloc(c->env, cap * sizeof *e);
     if (e) c->env = e;
     size_t *l = e ? realloc(c->len, cap * sizeof *l) : NULL;
-    if (!e || !l) return -1;
-    c->len = l;
+    if (l) c->len = l;
+    int *lb = l ? realloc(c->label, cap * sizeof *lb) : NULL;
+    if (lb) c->label = lb;
+    json_t **a = lb ? realloc(c->after, cap * sizeof *a) : NULL;
+    if (!a) return -1;
+    c->after = a;
     c->cap = cap;
   }
+  int j = county_label(c, label);
+  if (j < 0) return -1;
   c->env[c->n] = env;
+  c->label[c->n] = j;
+  c->after[c->n] = json_incref(after);
   c->len[c->n++] = len;
   return 0;
 }
 
 static void county_free(county *c) {
-  for (size_t i = 0; i < c->n; i++) free(c->env[i]);
+  for (size_t i = 0; i < c->n; i++) {
+    free(c->env[i]);
+    json_decref(c->after[i]);
+  }
+  for (int j = 0; j < c->nlabels; j++) free(c->labels[j]);
   free(c->env);
   free(c->len);
+  free(c->label);
+  free(c->after);
+  free(c->labels);
 }
 
 /* The counties of the file, each with its envelopes in order (ledger.create first). */
@@ -73,7 +107,9 @@ static int read_counties(const char *path, int max, county *cs, int *nc, char *e
         c = &cs[(*nc)++];
         snprintf(c->code, sizeof c->code, "%s", code);
       }
-      if (county_add(c, text, strlen(text))) {
+      const char *label = json_string_value(json_object_get(o, "stream"));
+      json_t *after = json_object_get(o, "after");
+      if (county_add(c, text, strlen(text), label ? label : code, json_is_array(after) ? after : NULL)) {
         free(text);
         snprintf(err, cap, "out of memory");
         rc = -1;
@@ -104,16 +140,48 @@ static int create_ledger(aidreg_http *h, const char *base_url, const char *token
   return rc;
 }
 
-int bench_mix_load(const char *path, const char *base_url, const char *token, int max_streams, bench_mix *out,
+static void *xcalloc_or(size_t n, size_t size, int *rc) {
+  void *p = *rc == 0 ? calloc(n ? n : 1, size) : NULL;
+  if (!p) *rc = -1;
+  return p;
+}
+
+/* County c's entries 1..per at base.., its labels spread over connections conn0.. (k of
+ * them, label j on conn0 + j % k), and its "after" lines as indices of out->env. */
+static int lay_out(county *c, long base, long per, int conn0, int k, bench_mix *out, long *conn_of, char *err,
+                   size_t cap) {
+  for (long e = 1; e <= per; e++) {
+    long i = base + e - 1;
+    out->env[i] = c->env[e];
+    out->len[i] = c->len[e];
+    c->env[e] = NULL; /* now out's */
+    conn_of[i] = conn0 + c->label[e] % k;
+    size_t na = json_array_size(c->after[e]);
+    out->after_off[i + 1] = out->after_off[i];
+    for (size_t a = 0; a < na; a++) {
+      json_int_t line = json_integer_value(json_array_get(c->after[e], a));
+      if (line < 0 || line >= e) {
+        snprintf(err, cap, "county %s, line %ld: \"after\" names line %lld, not one before it", c->code, e,
+                 (long long)line);
+        return -1;
+      }
+      if (line == 0) continue; /* ledger.create: done before the run */
+      out->after[out->after_off[i + 1]++] = base + (long)line - 1;
+    }
+  }
+  return 0;
+}
+
+int bench_mix_load(const char *path, const char *base_url, const char *token, int max_conns, bench_mix *out,
                    char *err, size_t cap) {
   memset(out, 0, sizeof *out);
-  county *cs = calloc((size_t)max_streams, sizeof *cs);
+  county *cs = calloc((size_t)max_conns, sizeof *cs);
   int nc = 0;
   if (!cs) {
     snprintf(err, cap, "out of memory");
     return -1;
   }
-  int rc = read_counties(path, max_streams, cs, &nc, err, cap);
+  int rc = read_counties(path, max_conns, cs, &nc, err, cap);
   aidreg_http *h = rc == 0 ? aidreg_http_new(0) : NULL;
   if (rc == 0 && !h) rc = -1;
   size_t per = SIZE_MAX;
@@ -122,33 +190,48 @@ int bench_mix_load(const char *path, const char *base_url, const char *token, in
     if (cs[c].n - 1 < per) per = cs[c].n - 1;
   }
   aidreg_http_free(h);
+  long nafter = 0;
+  for (int c = 0; rc == 0 && c < nc; c++)
+    for (size_t e = 1; e <= per; e++) nafter += (long)json_array_size(cs[c].after[e]);
+  int k = nc ? max_conns / nc : 1;
+  if (k < 1) k = 1;
+  long *conn_of = NULL;
   if (rc == 0) {
-    out->streams = nc;
+    out->counties = nc;
     out->per_county = (long)per;
     out->n = (long)per * nc;
-    out->env = calloc((size_t)out->n, sizeof *out->env);
-    out->len = calloc((size_t)out->n, sizeof *out->len);
-    out->url = calloc((size_t)out->n, sizeof *out->url);
-    if (!out->env || !out->len || !out->url) {
-      snprintf(err, cap, "out of memory");
-      rc = -1;
-    }
+    out->env = xcalloc_or((size_t)out->n, sizeof *out->env, &rc);
+    out->len = xcalloc_or((size_t)out->n, sizeof *out->len, &rc);
+    out->url = xcalloc_or((size_t)out->n, sizeof *out->url, &rc);
+    out->curl = xcalloc_or((size_t)nc, sizeof *out->curl, &rc);
+    out->after_off = xcalloc_or((size_t)out->n + 1, sizeof *out->after_off, &rc);
+    out->after = xcalloc_or((size_t)nafter, sizeof *out->after, &rc);
+    out->seq = xcalloc_or((size_t)out->n, sizeof *out->seq, &rc);
+    conn_of = xcalloc_or((size_t)out->n, sizeof *conn_of, &rc);
+    if (rc) snprintf(err, cap, "out of memory");
   }
   for (int c = 0; rc == 0 && c < nc; c++) {
     char path_c[64];
     snprintf(path_c, sizeof path_c, "/v1/ledgers/%s/entries", cs[c].code);
-    char *url = aidreg_http_url(base_url, path_c);
-    for (size_t k = 0; url && k < per; k++) {
-      size_t i = k * (size_t)nc + (size_t)c;
-      out->env[i] = cs[c].env[k + 1];
-      out->len[i] = cs[c].len[k + 1];
-      cs[c].env[k + 1] = NULL; /* now out's */
-      out->url[i] = k == 0 ? url : NULL;
-    }
-    if (!url) rc = -1;
+    if (!(out->curl[c] = aidreg_http_url(base_url, path_c))) rc = -1;
+    int kc = k < cs[c].nlabels ? k : cs[c].nlabels; /* no idle connections */
+    long base = (long)c * (long)per;
+    if (rc == 0) rc = lay_out(&cs[c], base, (long)per, out->streams, kc, out, conn_of, err, cap);
+    for (long e = 0; rc == 0 && e < (long)per; e++) out->url[base + e] = out->curl[c];
+    out->streams += kc;
+    out->labels += cs[c].nlabels;
   }
-  /* Every entry of a county shares its first entry's URL. */
-  for (long i = nc; rc == 0 && i < out->n; i++) out->url[i] = out->url[i % nc];
+  /* Each connection's entries in the file's order: a counting sort by connection. */
+  if (rc == 0) out->seq_start = xcalloc_or((size_t)out->streams + 1, sizeof *out->seq_start, &rc);
+  for (long i = 0; rc == 0 && i < out->n; i++) out->seq_start[conn_of[i] + 1]++;
+  for (int s = 0; rc == 0 && s < out->streams; s++) out->seq_start[s + 1] += out->seq_start[s];
+  long *fill = rc == 0 ? xcalloc_or((size_t)out->streams, sizeof *fill, &rc) : NULL;
+  for (long i = 0; rc == 0 && i < out->n; i++) {
+    long s = conn_of[i];
+    out->seq[out->seq_start[s] + fill[s]++] = i;
+  }
+  free(fill);
+  free(conn_of);
   for (int c = 0; c < nc; c++) county_free(&cs[c]);
   free(cs);
   if (rc) bench_mix_free(out);
@@ -157,9 +240,14 @@ int bench_mix_load(const char *path, const char *base_url, const char *token, in
 
 void bench_mix_free(bench_mix *m) {
   for (long i = 0; m->env && i < m->n; i++) free(m->env[i]);
-  for (int c = 0; m->url && c < m->streams && c < m->n; c++) free(m->url[c]);
+  for (int c = 0; m->curl && c < m->counties; c++) free(m->curl[c]);
   free(m->env);
   free(m->len);
   free(m->url);
+  free(m->curl);
+  free(m->seq);
+  free(m->seq_start);
+  free(m->after_off);
+  free(m->after);
   memset(m, 0, sizeof *m);
 }

@@ -106,8 +106,9 @@ pg_start() {
       port=$((port + 1))
     done
     # synchronous_commit stays on (the default): receipts leave only after a durable commit.
+    # AIDREG_PG_OPTIONS: more server settings (the benchmark's statement profile).
     (cd "$d" && _pg_as "$PG_BIN/pg_ctl" -D "$d/data" -l "$d/server.log" -w -t 60 start \
-        -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$d/sock -c max_connections=200 -c synchronous_commit=on" \
+        -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$d/sock -c max_connections=200 -c synchronous_commit=on${AIDREG_PG_OPTIONS:+ $AIDREG_PG_OPTIONS}" \
         >/dev/null) || { echo "pg: cluster $name failed to start; last lines of $d/server.log:" >&2; tail -n 20 "$d/server.log" >&2; return 1; }
   fi
   printf '%s\n' "$port" >"$state/pg.port"
