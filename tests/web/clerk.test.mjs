@@ -66,7 +66,9 @@ const newPage = async (width) => {
 const A = await newPage(360);
 const page = A.page;
 async function go(p, hash, sel = 'main h1') {
-  if (p.url() === URL0 + '/app/' + hash) await p.evaluate(() => dispatchEvent(new HashChangeEvent('hashchange')));
+  // The same page again: empty it first, so that the wait below is for the new render, not the
+  // old one (a late re-render would wipe what the test fills in next: it failed so under load).
+  if (p.url() === URL0 + '/app/' + hash) await p.evaluate(() => { document.querySelector('main')?.replaceChildren(); dispatchEvent(new HashChangeEvent('hashchange')); });
   else await p.goto(URL0 + '/app/' + hash);
   try { await p.waitForSelector(sel, { timeout: 10000 }); }
   catch (e) { throw new Error(`${hash}: no ${sel}; the page shows: ${(await p.textContent('main')).slice(0, 400)}`); }
