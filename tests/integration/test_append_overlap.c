@@ -64,35 +64,40 @@ static bool run_sql(const char *sql) {
 }
 
 /* The next COMMIT of this ledger that writes a checkpoint sleeps `ms` and then, when
- * fail, raises; the ones after it are left alone. */
+ * fail, raises; the ones after it are left alone. The trigger's SQL is fixed: which ledger,
+ * how long and whether to fail are a row of overlap_fault, written with parameters. The
+ * calls are counted in a sequence, which a failed COMMIT does not roll back. */
 static bool arm(int ms, bool fail) {
-  char sql[2048];
-  snprintf(sql, sizeof sql,
-           "DROP TRIGGER IF EXISTS overlap_fault ON checkpoint; DROP SEQUENCE IF EXISTS overlap_fault_%s; "
-           "CREATE SEQUENCE overlap_fault_%s; GRANT USAGE ON SEQUENCE overlap_fault_%s TO PUBLIC; "
-           "CREATE OR REPLACE FUNCTION overlap_fault_%s() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $f$ "
-           "BEGIN IF NEW.ledger = '%s' AND nextval('overlap_fault_%s') = 1 THEN PERFORM pg_sleep(%d / 1000.0); "
-           "IF %s THEN RAISE EXCEPTION 'injected failure of the commit'; END IF; END IF; RETURN NULL; END $f$; "
-           "CREATE CONSTRAINT TRIGGER overlap_fault AFTER INSERT ON checkpoint DEFERRABLE INITIALLY DEFERRED "
-           "FOR EACH ROW EXECUTE FUNCTION overlap_fault_%s()",
-           code, code, code, code, code, code, ms, fail ? "true" : "false", code);
-  return run_sql(sql);
+  static const char ddl[] =
+      "DROP TRIGGER IF EXISTS overlap_fault ON checkpoint; DROP SEQUENCE IF EXISTS overlap_fault_calls; "
+      "CREATE SEQUENCE overlap_fault_calls; "
+      "CREATE TABLE IF NOT EXISTS overlap_fault (ledger text PRIMARY KEY, sleep_ms int NOT NULL, fail bool NOT NULL); "
+      "TRUNCATE overlap_fault; "
+      "CREATE OR REPLACE FUNCTION overlap_fault() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $f$ "
+      "DECLARE f overlap_fault; BEGIN SELECT * INTO f FROM overlap_fault WHERE ledger = NEW.ledger; "
+      "IF FOUND AND nextval('overlap_fault_calls') = 1 THEN PERFORM pg_sleep(f.sleep_ms / 1000.0); "
+      "IF f.fail THEN RAISE EXCEPTION 'injected failure of the commit'; END IF; END IF; RETURN NULL; END $f$; "
+      "CREATE CONSTRAINT TRIGGER overlap_fault AFTER INSERT ON checkpoint DEFERRABLE INITIALLY DEFERRED "
+      "FOR EACH ROW EXECUTE FUNCTION overlap_fault()";
+  if (!run_sql(ddl)) return false;
+  char sleep_ms[16];
+  snprintf(sleep_ms, sizeof sleep_ms, "%d", ms);
+  const char *params[3] = {code, sleep_ms, fail ? "true" : "false"};
+  PGresult *r = PQexecParams(admin, "INSERT INTO overlap_fault VALUES ($1, $2, $3)", 3, NULL, params, NULL, NULL, 0);
+  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+  if (!ok) fprintf(stderr, "arm: %s", PQerrorMessage(admin));
+  PQclear(r);
+  return ok;
 }
 
 static void disarm(void) {
-  char sql[512];
-  snprintf(sql, sizeof sql,
-           "DROP TRIGGER IF EXISTS overlap_fault ON checkpoint; DROP FUNCTION IF EXISTS overlap_fault_%s(); "
-           "DROP SEQUENCE IF EXISTS overlap_fault_%s",
-           code, code);
-  run_sql(sql);
+  run_sql("DROP TRIGGER IF EXISTS overlap_fault ON checkpoint; DROP FUNCTION IF EXISTS overlap_fault(); "
+          "DROP TABLE IF EXISTS overlap_fault; DROP SEQUENCE IF EXISTS overlap_fault_calls");
 }
 
 /* How often the armed trigger ran (its sequence), -1 when it never did. */
 static long long fault_calls(void) {
-  char sql[128];
-  snprintf(sql, sizeof sql, "SELECT CASE WHEN is_called THEN last_value ELSE -1 END FROM overlap_fault_%s", code);
-  return scalar(sql, NULL);
+  return scalar("SELECT CASE WHEN is_called THEN last_value ELSE -1 END FROM overlap_fault_calls", NULL);
 }
 
 typedef struct {
