@@ -127,3 +127,25 @@ json_t *aidreg_json_strict_load(const uint8_t *buf, size_t len, size_t flags, co
   }
   return NULL;
 }
+
+json_t *ar_json_copy1(const json_t *v) {
+  /* Not json_copy: jansson's shallow copy ignores a failed insertion and returns a copy
+   * with members missing. */
+  if (json_is_object(v)) {
+    json_t *o = json_object(), *m;
+    const char *k;
+    size_t kl;
+    json_object_keylen_foreach((json_t *)v, k, kl, m) {
+      if (o && json_object_setn_nocheck(o, k, kl, m)) json_decref(o), o = NULL;
+    }
+    return o;
+  }
+  if (json_is_array(v)) {
+    size_t n = json_array_size(v);
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+      if (json_array_append(a, json_array_get(v, i))) json_decref(a), a = NULL;
+    return a;
+  }
+  return NULL;
+}

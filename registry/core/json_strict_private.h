@@ -25,4 +25,8 @@ void ar_json_ptr_add(char *field, size_t cap, const char *seg);
 /* field = base + "/" + seg (base "" for a top-level member). */
 void ar_json_ptr(char *field, size_t cap, const char *base, const char *seg);
 
+/* A new object or array with the members or elements of v (shared, a reference each);
+ * NULL when v is neither, or out of memory (never a copy with members missing). */
+json_t *ar_json_copy1(const json_t *v);
+
 #endif

@@ -27,28 +27,6 @@ bool ar_ji_add(domain_batch *d, json_t *o, const char *key, int64_t v) {
   return ar_dom_jset(d, o, key, json_integer((json_int_t)cur)) == 0;
 }
 
-json_t *ar_json_copy1(const json_t *v) {
-  /* Not json_copy: jansson's shallow copy ignores a failed insertion and returns a copy
-   * with members missing. */
-  if (json_is_object(v)) {
-    json_t *o = json_object(), *m;
-    const char *k;
-    size_t kl;
-    json_object_keylen_foreach((json_t *)v, k, kl, m) {
-      if (o && json_object_setn_nocheck(o, k, kl, m)) json_decref(o), o = NULL;
-    }
-    return o;
-  }
-  if (json_is_array(v)) {
-    size_t n = json_array_size(v);
-    json_t *a = json_array();
-    for (size_t i = 0; a && i < n; i++)
-      if (json_array_append(a, json_array_get(v, i))) json_decref(a), a = NULL;
-    return a;
-  }
-  return NULL;
-}
-
 json_t *ar_jfind(const json_t *arr, const char *key, const char *val, size_t *at) {
   size_t i;
   json_t *v;

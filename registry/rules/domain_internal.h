@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/json_strict_private.h"
 #include "rules/domain.h"
 #include "rules/domain_validate.h"
 
@@ -125,9 +126,6 @@ void ar_fen_text(int64_t fen, char out[32]);                /* "1234.56" */
 /* Sets o[key] += v (integer member, created at 0). false on overflow, or out of memory
  * (then marked with ar_dom_nomem: ar_domain_apply refuses as INTERNAL, whatever the rule says). */
 bool ar_ji_add(domain_batch *d, json_t *o, const char *key, int64_t v);
-/* A new object or array with the members or elements of v (shared, a reference each);
- * NULL when v is neither, or out of memory (never a copy with members missing). */
-json_t *ar_json_copy1(const json_t *v);
 /* Array element whose member key equals val, or NULL; *at gets its position. */
 json_t *ar_jfind(const json_t *arr, const char *key, const char *val, size_t *at);
 /* First 8 hex digits of a ref, for messages. */

@@ -402,16 +402,11 @@ static json_t *log_slots(rows *w, const char *id, const json_t *doc) {
     free(text);
   }
   if (!known || n_old > n) trim_slots(w, id, n);
-  /* The head: every member but the tail. Not json_copy, which returns a copy with members
-   * missing when an insertion fails (a log stored without its count). */
-  json_t *head = json_object(), *member;
-  const char *name;
-  size_t len;
-  json_object_keylen_foreach((json_t *)doc, name, len, member) {
-    if (head && strcmp(name, "tail") != 0 && json_object_setn_nocheck(head, name, len, member))
-      json_decref(head), head = NULL;
-  }
+  /* The head: every member but the tail (ar_json_copy1, not json_copy, which returns a copy
+   * with members missing when an insertion fails: a log stored without its count). */
+  json_t *head = ar_json_copy1(doc);
   if (!head) w->err = 1;
+  else json_object_del(head, "tail");
   return head;
 }
 
