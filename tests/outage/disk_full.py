@@ -29,6 +29,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -55,6 +56,7 @@ class DiskFull(harness.Harness):
         self.mnt = os.path.join(self.state, "smallfs")
         self.image = os.path.join(self.state, "smallfs.img")
         self.mounted = None
+        self.own_mnt = None  # a folder of /tmp made for the mount, removed after
         self.filler = os.path.join(self.mnt, "filler")
         self.counts.update({"filesystem": None, "entries_before_full": 0, "reads_while_full": 0})
 
@@ -63,6 +65,13 @@ class DiskFull(harness.Harness):
     def make_fs(self):
         """Mounts a small filesystem at self.mnt: ext4 on a loop device, else tmpfs. None, or why not."""
         os.makedirs(self.mnt, exist_ok=True)
+        # PostgreSQL must enter every folder above its tablespace: a checkout in a private
+        # folder (mktemp -d is 0700) mounts in /tmp instead, as tools/pg.sh places the cluster.
+        if sh("runuser", "-u", "postgres", "--", "test", "-x", self.mnt, check=False).returncode != 0:
+            os.rmdir(self.mnt)
+            self.mnt = self.own_mnt = tempfile.mkdtemp(prefix="aidreg-smallfs-", dir="/tmp")
+            os.chmod(self.mnt, 0o755)
+            self.filler = os.path.join(self.mnt, "filler")
         size = self.args.size
         why = []
         if shutil.which("mkfs.ext4"):
@@ -89,6 +98,9 @@ class DiskFull(harness.Harness):
             self.mounted = None
         if os.path.exists(self.image):
             os.unlink(self.image)
+        if self.own_mnt:
+            shutil.rmtree(self.own_mnt, ignore_errors=True)
+            self.own_mnt = None
 
     def free_kib(self):
         st = os.statvfs(self.mnt)
