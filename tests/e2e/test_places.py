@@ -30,6 +30,14 @@ def places():
     return r.json
 
 
+def register_asset(asset_id, name):
+    r = L.submit("county", "asset.register", asset_id, {
+        "project": "P-PL-1", "name": name, "class": "operating", "subtype": "光伏", "form": "fixed",
+        "village": VILLAGE, "original_value_fen": 100, "quantity": 1, "unit": "座",
+        "completed_on": "2024-01-01", "accepted_on": "2024-01-02"})
+    assert r.status == 201, r
+
+
 def test_refusals_store_nothing():
     with unchanged(L):
         assert_problem(L.submit("county", "place.register", VILLAGE, {"name": "新联村"}), 422,
@@ -52,11 +60,7 @@ def test_register_rename_and_read():
         "funding_lines": [{"channel": "衔接资金", "year": 2024, "amount_fen": 100}],
         "locations": [VILLAGE], "industry_dept": "县农业农村局", "implementing_unit": "县乡村振兴局"})
     assert r.status == 201, r
-    r = L.submit("county", "asset.register", "A-PL-1", {
-        "project": "P-PL-1", "name": "光伏电站", "class": "operating", "subtype": "光伏", "form": "fixed",
-        "village": VILLAGE, "original_value_fen": 100, "quantity": 1, "unit": "座",
-        "completed_on": "2024-01-01", "accepted_on": "2024-01-02"})
-    assert r.status == 201, r
+    register_asset("A-PL-1", "光伏电站")
     got = places()
     assert got["ledger"] == L.code and got["total"] == 2, got
     town, village = got["items"]
@@ -99,11 +103,7 @@ def test_counts_follow_every_append_and_match_the_old_counting():
     before = places()
     assert places() == before  # the second read is the kept counts
     totals = {p["code"]: p["assets"]["total"] for p in before["items"]}
-    r = L.submit("county", "asset.register", "A-PL-2", {
-        "project": "P-PL-1", "name": "光伏电站二期", "class": "operating", "subtype": "光伏", "form": "fixed",
-        "village": VILLAGE, "original_value_fen": 100, "quantity": 1, "unit": "座",
-        "completed_on": "2024-01-01", "accepted_on": "2024-01-02"})
-    assert r.status == 201, r
+    register_asset("A-PL-2", "光伏电站二期")
     after = places()
     assert {p["code"]: p["assets"]["total"] for p in after["items"]} == {c: n + 1 for c, n in totals.items()}, after
     old = old_counts()
