@@ -134,7 +134,9 @@ static void meta_csv(buf *b, const json_t *r, const char *title) {
   csv_cell(b, js(r, "generated_at"), true);
 }
 
-static void csv(buf *b, const json_t *r) {
+/* The 总台账's CSV in three parts, so that its rows are written as the library makes them
+ * (aidreg_state_report_ledger_each): the beginning, each row, then the total and subtotals. */
+static void csv_head(buf *b, const json_t *r) {
   puts_(b, "\xEF\xBB\xBF");
   meta_csv(b, r, "县级扶贫项目资产总台账 / asset register");
   if (json_is_string(json_object_get(r, "village"))) {
@@ -143,13 +145,17 @@ static void csv(buf *b, const json_t *r) {
   }
   csv_cell(b, "单位：元", true);
   for (int c = 0; c < NCOLS; c++) csv_cell(b, headers[c], c == NCOLS - 1);
+}
+
+static void csv_row(buf *b, const json_t *row) {
+  static __thread char cl[NCOLS][512];
+  cells(row, cl);
+  for (int c = 0; c < NCOLS; c++) csv_cell(b, cl[c], c == NCOLS - 1);
+}
+
+static void csv_tail(buf *b, const json_t *r) {
   size_t i;
   json_t *row;
-  static char cl[NCOLS][512];
-  json_array_foreach(json_object_get(r, "rows"), i, row) {
-    cells(row, cl);
-    for (int c = 0; c < NCOLS; c++) csv_cell(b, cl[c], c == NCOLS - 1);
-  }
   for (int c = 0; c < NCOLS; c++) {
     char n[32];
     snprintf(n, sizeof n, "%lld", (long long)json_integer_value(json_object_get(r, "count")));
@@ -170,6 +176,16 @@ static void csv(buf *b, const json_t *r) {
       csv_cell(b, js(row, "value_yuan"), true);
     }
   }
+}
+
+static int csv_sink_head(const json_t *head, void *ctx) {
+  csv_head(ctx, head);
+  return ((buf *)ctx)->failed ? -1 : 0;
+}
+
+static int csv_sink_row(const json_t *row, void *ctx) {
+  csv_row(ctx, row);
+  return ((buf *)ctx)->failed ? -1 : 0;
 }
 
 /* ---- HTML -------------------------------------------------------------------------------- */
@@ -379,90 +395,40 @@ static int xlsx_meta(lxw_worksheet *ws, const json_t *r, const char *title, lxw_
   return 6; /* the header row */
 }
 
-/* The workbook of report r into *data (malloc'd). 0 or -1. */
-static int xlsx(const json_t *r, bool ledger, char **data, size_t *len) {
-  char path[] = "/tmp/aidreg-report-XXXXXX";
-  int fd = mkstemp(path);
+/* A workbook being written, in a temporary file until it is read back. */
+typedef struct {
+  char path[32];
+  lxw_workbook *wb;
+  lxw_worksheet *ws; /* the 总台账's sheet */
+  lxw_format *bold, *head, *money;
+  lxw_row_t at; /* the 总台账's next row */
+} xbook;
+
+static int xbook_open(xbook *x) {
+  memset(x, 0, sizeof *x);
+  snprintf(x->path, sizeof x->path, "/tmp/aidreg-report-XXXXXX");
+  int fd = mkstemp(x->path);
   if (fd < 0) return -1;
   close(fd);
-  lxw_workbook *wb = workbook_new(path);
-  if (!wb) {
-    unlink(path);
+  if (!(x->wb = workbook_new(x->path))) {
+    unlink(x->path);
     return -1;
   }
-  lxw_format *bold = workbook_add_format(wb), *head = workbook_add_format(wb), *money = workbook_add_format(wb);
-  format_set_bold(bold);
-  format_set_bold(head);
-  format_set_bg_color(head, 0xEEEEEE);
-  format_set_border(head, LXW_BORDER_THIN);
-  format_set_num_format(money, "#,##0.00");
-  if (ledger) {
-    lxw_worksheet *ws = workbook_add_worksheet(wb, "总台账");
-    int h = xlsx_meta(ws, r, "县级扶贫项目资产总台账（单位：元）", bold);
-    for (int c = 0; c < NCOLS; c++) worksheet_write_string(ws, (lxw_row_t)h, (lxw_col_t)c, headers[c], head);
-    worksheet_freeze_panes(ws, (lxw_row_t)(h + 1), 0);
-    worksheet_set_column(ws, 0, NCOLS - 1, 14, NULL);
-    size_t i;
-    json_t *row;
-    static char cl[NCOLS][512];
-    lxw_row_t at = (lxw_row_t)(h + 1);
-    json_array_foreach(json_object_get(r, "rows"), i, row) {
-      cells(row, cl);
-      for (int c = 0; c < NCOLS; c++) {
-        if (c == C_VALUE) xlsx_yuan(ws, at, (lxw_col_t)c, json_object_get(row, "value_fen"), money);
-        else if ((c == C_NO || c == C_QTY) && *cl[c]) worksheet_write_number(ws, at, (lxw_col_t)c, strtod(cl[c], NULL), NULL);
-        else worksheet_write_string(ws, at, (lxw_col_t)c, cl[c], NULL);
-      }
-      at++;
-    }
-    worksheet_write_string(ws, at, 0, "合计", bold);
-    xlsx_count(ws, at, 2, json_object_get(r, "count"));
-    xlsx_yuan(ws, at, C_VALUE, json_object_get(r, "value_fen"), money);
-    lxw_worksheet *sub = workbook_add_worksheet(wb, "小计");
-    lxw_row_t sr = 0;
-    for (int g = 0; g < NGROUPS; g++) {
-      char t[64];
-      snprintf(t, sizeof t, "小计 %s", group_names[g][1]);
-      worksheet_write_string(sub, sr, 0, t, head);
-      worksheet_write_string(sub, sr, 1, "资产数", head);
-      worksheet_write_string(sub, sr, 2, "资产原值（元）", head);
-      sr++;
-      json_array_foreach(json_object_get(json_object_get(r, "subtotals"), group_names[g][0]), i, row) {
-        worksheet_write_string(sub, sr, 0, js(row, "label"), NULL);
-        xlsx_count(sub, sr, 1, json_object_get(row, "count"));
-        xlsx_yuan(sub, sr, 2, json_object_get(row, "value_fen"), money);
-        sr++;
-      }
-      sr++;
-    }
-    worksheet_set_column(sub, 0, 2, 18, NULL);
-  } else {
-    size_t i, j, k;
-    json_t *t, *row, *cell;
-    json_array_foreach(json_object_get(r, "tables"), i, t) {
-      char name[32];
-      snprintf(name, sizeof name, "表%zu", i + 1);
-      lxw_worksheet *ws = workbook_add_worksheet(wb, name);
-      char title[512];
-      snprintf(title, sizeof title, "%s · %s", js(r, "title"), js(t, "title"));
-      int h = xlsx_meta(ws, r, title, bold);
-      const json_t *cols = json_object_get(t, "columns");
-      json_array_foreach(cols, j, cell) worksheet_write_string(ws, (lxw_row_t)h, (lxw_col_t)j, json_string_value(cell), head);
-      worksheet_freeze_panes(ws, (lxw_row_t)(h + 1), 0);
-      worksheet_set_column(ws, 0, (lxw_col_t)(json_array_size(cols) ? json_array_size(cols) - 1 : 0), 16, NULL);
-      json_array_foreach(json_object_get(t, "rows"), j, row) json_array_foreach(row, k, cell) {
-        const char *s = json_string_value(cell) ? json_string_value(cell) : "";
-        const char *col = json_string_value(json_array_get(cols, k));
-        double v;
-        lxw_row_t at = (lxw_row_t)(h + 1 + (int)j);
-        if (json_is_integer(cell)) xlsx_count(ws, at, (lxw_col_t)k, cell);
-        else if (col && strstr(col, "（元）") && yuan_number(s, &v)) worksheet_write_number(ws, at, (lxw_col_t)k, v, money);
-        else worksheet_write_string(ws, at, (lxw_col_t)k, s, NULL);
-      }
-    }
-  }
-  lxw_error err = workbook_close(wb);
-  FILE *f = err == LXW_NO_ERROR ? fopen(path, "rb") : NULL;
+  x->bold = workbook_add_format(x->wb);
+  x->head = workbook_add_format(x->wb);
+  x->money = workbook_add_format(x->wb);
+  format_set_bold(x->bold);
+  format_set_bold(x->head);
+  format_set_bg_color(x->head, 0xEEEEEE);
+  format_set_border(x->head, LXW_BORDER_THIN);
+  format_set_num_format(x->money, "#,##0.00");
+  return 0;
+}
+
+/* Closes the workbook and, when data, reads it into *data (malloc'd). 0 or -1; the file is gone. */
+static int xbook_close(xbook *x, char **data, size_t *len) {
+  lxw_error err = workbook_close(x->wb);
+  FILE *f = err == LXW_NO_ERROR && data ? fopen(x->path, "rb") : NULL;
   int rc = -1;
   if (f) {
     buf b = {0};
@@ -478,8 +444,94 @@ static int xlsx(const json_t *r, bool ledger, char **data, size_t *len) {
       free(b.data);
     }
   }
-  unlink(path);
+  unlink(x->path);
   return rc;
+}
+
+/* The 总台账's workbook in three parts, as its CSV (csv_head, csv_row, csv_tail). */
+static int xlsx_ledger_head(const json_t *r, void *ctx) {
+  xbook *x = ctx;
+  if (!(x->ws = workbook_add_worksheet(x->wb, "总台账"))) return -1;
+  int h = xlsx_meta(x->ws, r, "县级扶贫项目资产总台账（单位：元）", x->bold);
+  for (int c = 0; c < NCOLS; c++) worksheet_write_string(x->ws, (lxw_row_t)h, (lxw_col_t)c, headers[c], x->head);
+  worksheet_freeze_panes(x->ws, (lxw_row_t)(h + 1), 0);
+  worksheet_set_column(x->ws, 0, NCOLS - 1, 14, NULL);
+  x->at = (lxw_row_t)(h + 1);
+  return 0;
+}
+
+static int xlsx_ledger_row(const json_t *row, void *ctx) {
+  xbook *x = ctx;
+  static __thread char cl[NCOLS][512];
+  cells(row, cl);
+  for (int c = 0; c < NCOLS; c++) {
+    if (c == C_VALUE) xlsx_yuan(x->ws, x->at, (lxw_col_t)c, json_object_get(row, "value_fen"), x->money);
+    else if ((c == C_NO || c == C_QTY) && *cl[c]) worksheet_write_number(x->ws, x->at, (lxw_col_t)c, strtod(cl[c], NULL), NULL);
+    else worksheet_write_string(x->ws, x->at, (lxw_col_t)c, cl[c], NULL);
+  }
+  x->at++;
+  return 0;
+}
+
+static int xlsx_ledger_tail(xbook *x, const json_t *r) {
+  worksheet_write_string(x->ws, x->at, 0, "合计", x->bold);
+  xlsx_count(x->ws, x->at, 2, json_object_get(r, "count"));
+  xlsx_yuan(x->ws, x->at, C_VALUE, json_object_get(r, "value_fen"), x->money);
+  lxw_worksheet *sub = workbook_add_worksheet(x->wb, "小计");
+  if (!sub) return -1;
+  lxw_row_t sr = 0;
+  size_t i;
+  json_t *row;
+  for (int g = 0; g < NGROUPS; g++) {
+    char t[64];
+    snprintf(t, sizeof t, "小计 %s", group_names[g][1]);
+    worksheet_write_string(sub, sr, 0, t, x->head);
+    worksheet_write_string(sub, sr, 1, "资产数", x->head);
+    worksheet_write_string(sub, sr, 2, "资产原值（元）", x->head);
+    sr++;
+    json_array_foreach(json_object_get(json_object_get(r, "subtotals"), group_names[g][0]), i, row) {
+      worksheet_write_string(sub, sr, 0, js(row, "label"), NULL);
+      xlsx_count(sub, sr, 1, json_object_get(row, "count"));
+      xlsx_yuan(sub, sr, 2, json_object_get(row, "value_fen"), x->money);
+      sr++;
+    }
+    sr++;
+  }
+  worksheet_set_column(sub, 0, 2, 18, NULL);
+  return 0;
+}
+
+/* The workbook of report r (tables: not the 总台账, whose workbook is ledger_xlsx's) into *data
+ * (malloc'd). 0 or -1. */
+static int xlsx(const json_t *r, char **data, size_t *len) {
+  xbook x;
+  if (xbook_open(&x)) return -1;
+  lxw_workbook *wb = x.wb;
+  lxw_format *bold = x.bold, *head = x.head, *money = x.money;
+  size_t i, j, k;
+  json_t *t, *row, *cell;
+  json_array_foreach(json_object_get(r, "tables"), i, t) {
+    char name[32];
+    snprintf(name, sizeof name, "表%zu", i + 1);
+    lxw_worksheet *ws = workbook_add_worksheet(wb, name);
+    char title[512];
+    snprintf(title, sizeof title, "%s · %s", js(r, "title"), js(t, "title"));
+    int h = xlsx_meta(ws, r, title, bold);
+    const json_t *cols = json_object_get(t, "columns");
+    json_array_foreach(cols, j, cell) worksheet_write_string(ws, (lxw_row_t)h, (lxw_col_t)j, json_string_value(cell), head);
+    worksheet_freeze_panes(ws, (lxw_row_t)(h + 1), 0);
+    worksheet_set_column(ws, 0, (lxw_col_t)(json_array_size(cols) ? json_array_size(cols) - 1 : 0), 16, NULL);
+    json_array_foreach(json_object_get(t, "rows"), j, row) json_array_foreach(row, k, cell) {
+      const char *s = json_string_value(cell) ? json_string_value(cell) : "";
+      const char *col = json_string_value(json_array_get(cols, k));
+      double v;
+      lxw_row_t at = (lxw_row_t)(h + 1 + (int)j);
+      if (json_is_integer(cell)) xlsx_count(ws, at, (lxw_col_t)k, cell);
+      else if (col && strstr(col, "（元）") && yuan_number(s, &v)) worksheet_write_number(ws, at, (lxw_col_t)k, v, money);
+      else worksheet_write_string(ws, at, (lxw_col_t)k, s, NULL);
+    }
+  }
+  return xbook_close(&x, data, len);
 }
 #endif
 
@@ -591,7 +643,7 @@ static enum MHD_Result reply_report(httpd_request *rq, json_t *r, bool ledger, c
   if (strcmp(format, "xlsx") == 0) {
     char *data = NULL;
     size_t len = 0;
-    int xr = xlsx(r, ledger, &data, &len);
+    int xr = xlsx(r, &data, &len); /* not the 总台账: ledger_xlsx */
     json_decref(r);
     if (xr != 0) return reply_error(rq, AIDREG_E_INTERNAL, NULL, "the workbook could not be written");
     return reply_bytes(rq, MHD_HTTP_OK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", NULL,
@@ -600,7 +652,7 @@ static enum MHD_Result reply_report(httpd_request *rq, json_t *r, bool ledger, c
 #endif
   buf b = {0};
   bool is_csv = strcmp(format, "csv") == 0;
-  if (is_csv) (ledger ? csv : tables_csv)(&b, r);
+  if (is_csv) tables_csv(&b, r); /* the 总台账's CSV is ledger_csv's */
   else (ledger ? html : tables_html)(&b, r);
   json_decref(r);
   if (b.failed) {
@@ -610,6 +662,52 @@ static enum MHD_Result reply_report(httpd_request *rq, json_t *r, bool ledger, c
   return reply_bytes(rq, MHD_HTTP_OK, is_csv ? "text/csv; charset=utf-8" : "text/html; charset=utf-8", NULL, b.data,
                      b.len);
 }
+
+/* The 总台账 as CSV, its rows written as they are made. */
+static enum MHD_Result ledger_csv(httpd_request *rq, const rctx *ctx) {
+  aidreg_problem p;
+  aidreg_problem_clear(&p);
+  buf b = {0};
+  aidreg_report_sink sink = {csv_sink_head, csv_sink_row, &b};
+  json_t *r = NULL;
+  if (aidreg_state_report_ledger_each(rq->srv->registry, rq->code, ctx->village, ctx->year, &sink, &r, &p) != 0) {
+    json_decref(r);
+    free(b.data);
+    return reply_problem(rq, &p, NULL);
+  }
+  csv_tail(&b, r);
+  json_decref(r);
+  if (b.failed) {
+    free(b.data);
+    return reply_error(rq, AIDREG_E_INTERNAL, NULL, "out of memory");
+  }
+  return reply_bytes(rq, MHD_HTTP_OK, "text/csv; charset=utf-8", NULL, b.data, b.len);
+}
+
+#ifdef AIDREG_HAVE_XLSX
+/* The 总台账 as a workbook, its rows written as they are made. */
+static enum MHD_Result ledger_xlsx(httpd_request *rq, const rctx *ctx) {
+  aidreg_problem p;
+  aidreg_problem_clear(&p);
+  xbook x;
+  if (xbook_open(&x)) return reply_error(rq, AIDREG_E_INTERNAL, NULL, "the workbook could not be written");
+  aidreg_report_sink sink = {xlsx_ledger_head, xlsx_ledger_row, &x};
+  json_t *r = NULL;
+  if (aidreg_state_report_ledger_each(rq->srv->registry, rq->code, ctx->village, ctx->year, &sink, &r, &p) != 0) {
+    json_decref(r);
+    xbook_close(&x, NULL, NULL);
+    return reply_problem(rq, &p, NULL);
+  }
+  char *data = NULL;
+  size_t len = 0;
+  int xr = xlsx_ledger_tail(&x, r);
+  json_decref(r);
+  if (xbook_close(&x, xr == 0 ? &data : NULL, &len) != 0)
+    return reply_error(rq, AIDREG_E_INTERNAL, NULL, "the workbook could not be written");
+  return reply_bytes(rq, MHD_HTTP_OK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", NULL, data,
+                     len);
+}
+#endif
 
 /* Reports 2 (inventory, of ?year=) and 6 (rectification) as of today (Asia/Shanghai). */
 static enum MHD_Result audit_report(httpd_request *rq, bool inventory) {
@@ -656,6 +754,10 @@ enum MHD_Result h_reports(httpd_request *rq) {
                               {.name = "village", .kind = QUERY_CHECK, .out = &cv},
                               {.name = "year", .kind = QUERY_CHECK, .out = &cy}};
   if (query_parse(rq->conn, spec, rights || disposals ? 1 : 3, &p) != 0) return reply_problem(rq, &p, NULL);
+  if (ledger && strcmp(ctx.format, "csv") == 0) return ledger_csv(rq, &ctx);
+#ifdef AIDREG_HAVE_XLSX
+  if (ledger && strcmp(ctx.format, "xlsx") == 0) return ledger_xlsx(rq, &ctx);
+#endif
   json_t *r = NULL;
   if ((ledger   ? aidreg_state_report_ledger(rq->srv->registry, rq->code, ctx.village, ctx.year, &r, &p)
        : income ? aidreg_state_report_income(rq->srv->registry, rq->code, ctx.village, ctx.year, &r, &p)

@@ -141,6 +141,20 @@ int aidreg_state_findings(aidreg_registry *r, const char *code, const aidreg_sta
 int aidreg_state_report_ledger(aidreg_registry *r, const char *code, const char *village, int year, json_t **out,
                                aidreg_problem *p);
 
+/* The 总台账 handed over row by row, so that a CSV or a workbook is written as the rows are
+ * made instead of after a tree of every row (100,000 rows: docs/benchmark.md "Desk reads"):
+ * head gets the report's beginning (ledger, report, village, year, checkpoint, generated_at,
+ * with its names and labels), then row each row in order (labels added; borrowed for the
+ * call); *out is then the report as aidreg_state_report_ledger's with "rows": []. A callback
+ * returning non-zero stops the report (AIDREG_E_INTERNAL, out of memory). */
+typedef struct {
+  int (*head)(const json_t *head, void *ctx);
+  int (*row)(const json_t *row, void *ctx);
+  void *ctx;
+} aidreg_report_sink;
+int aidreg_state_report_ledger_each(aidreg_registry *r, const char *code, const char *village, int year,
+                                    const aidreg_report_sink *sink, json_t **out, aidreg_problem *p);
+
 /* Report "rights": rights-confirmation and handover progress by township and village:
  * {"ledger","report","title","checkpoint","generated_at","tables":[{"title","columns":[...],
  * "rows":[[cell text...]]}]} (county, townships, villages; cells are text for people). */

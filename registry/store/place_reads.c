@@ -6,38 +6,23 @@
 #include <string.h>
 
 #include "aidreg/state.h"
+#include "store/place_counts.h"
 #include "store/read_util.h"
 #include "store/registry_private.h"
 
 static db_stmt q_ledger_exists = {"SELECT 1 FROM ledger WHERE code = $1", 0};
 static db_stmt q_places = {"SELECT doc::text FROM entity WHERE ledger = $1 AND kind = 'place' ORDER BY id", 0};
-static db_stmt q_place_counts = {
-    "SELECT x.p, a.class, a.status, count(DISTINCT a.id) FROM "
-    "(SELECT id, coalesce(class, '') AS class, coalesce(status, '') AS status, unnest(villages) AS v FROM entity "
-    "WHERE ledger = $1 AND kind = 'asset') AS a CROSS JOIN LATERAL (VALUES (a.v), (left(a.v, 9))) AS x(p) "
-    "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
-    0};
-
 static const char *level_zh(const char *level) {
   return level && strcmp(level, "township") == 0 ? "乡镇" : level && strcmp(level, "village") == 0 ? "村" : NULL;
 }
 
-/* Adds n to counts[key] (an integer member). 0 or -1. */
-static int add_count(json_t *counts, const char *key, json_int_t n) {
-  json_int_t have = json_integer_value(json_object_get(counts, key));
-  return json_object_set_new(counts, key, json_integer(have + n));
-}
-
-/* items[code].assets gets the counts of every row about that code. */
-static int attach_counts(json_t *by_code, PGresult *r) {
-  for (int i = 0; i < PQntuples(r); i++) {
-    json_t *item = json_object_get(by_code, PQgetvalue(r, i, 0));
-    if (!item) continue; /* a code no place.register named */
-    json_t *assets = json_object_get(item, "assets");
-    json_int_t n = (json_int_t)strtoll(PQgetvalue(r, i, 3), NULL, 10);
-    if (add_count(assets, "total", n) || add_count(json_object_get(assets, "by_class"), PQgetvalue(r, i, 1), n) ||
-        add_count(json_object_get(assets, "by_status"), PQgetvalue(r, i, 2), n))
-      return -1;
+/* items[code].assets gets the counts of that code (store/place_counts.c), when it has any. */
+static int attach_counts(json_t *by_code, json_t *counts) {
+  const char *pc;
+  json_t *one;
+  json_object_foreach(counts, pc, one) {
+    json_t *item = json_object_get(by_code, pc);
+    if (item && json_object_set(item, "assets", one)) return -1; /* else a code no place.register named */
   }
   return 0;
 }
@@ -47,11 +32,10 @@ int aidreg_state_places(aidreg_registry *r, const char *code, json_t **out, aidr
   db_conn *c = ar_read_get(r, code);
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
   const char *params[1] = {code};
-  PGresult *known = NULL, *places = NULL, *counts = NULL;
-  json_t *items = json_array(), *by_code = json_object();
+  PGresult *known = NULL, *places = NULL;
+  json_t *items = json_array(), *by_code = json_object(), *counts = NULL;
   int rc = -1;
-  if (!(known = ar_db_run(c, &q_ledger_exists, 1, params, NULL)) || !(places = ar_db_run(c, &q_places, 1, params, NULL)) ||
-      !(counts = ar_db_run(c, &q_place_counts, 1, params, NULL))) {
+  if (!(known = ar_db_run(c, &q_ledger_exists, 1, params, NULL)) || !(places = ar_db_run(c, &q_places, 1, params, NULL))) {
     aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
     goto out;
   }
@@ -59,6 +43,7 @@ int aidreg_state_places(aidreg_registry *r, const char *code, json_t **out, aidr
     ar_unknown_ledger(r, code, p);
     goto out;
   }
+  if (ar_place_counts(c, code, &counts, p)) goto out;
   if (!items || !by_code) goto oom;
   for (int i = 0; i < PQntuples(places); i++) {
     json_t *doc = json_loads(PQgetvalue(places, i, 0), 0, NULL);
@@ -96,7 +81,7 @@ out:
   json_decref(by_code);
   PQclear(known);
   PQclear(places);
-  PQclear(counts);
+  json_decref(counts);
   ar_read_done(r, code, c, p);
   return rc;
 }

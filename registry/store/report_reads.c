@@ -185,8 +185,30 @@ static const char *place_name(const json_t *names, const char *code) {
   return n && *n ? n : code;
 }
 
-int aidreg_state_report_ledger(aidreg_registry *r, const char *code, const char *village, int year, json_t **out,
-                               aidreg_problem *p) {
+/* The checkpoint note's origin, size and root hash (C2SP tlog-checkpoint: three lines, then signatures). */
+static void note_fields(const char *note, char origin[256], unsigned long long *size, char root[64]) {
+  const char *nl1 = strchr(note, '\n'), *nl2 = nl1 ? strchr(nl1 + 1, '\n') : NULL, *nl3 = nl2 ? strchr(nl2 + 1, '\n') : NULL;
+  if (nl1 && nl2 && nl3) {
+    snprintf(origin, 256, "%.*s", (int)(nl1 - note), note);
+    *size = strtoull(nl1 + 1, NULL, 10);
+    snprintf(root, 64, "%.*s", (int)(nl3 - nl2 - 1), nl2 + 1);
+  }
+}
+
+/* The report's beginning, decorated, to sink->head. 0, or -1 when out of memory or refused. */
+static int send_head(const aidreg_report_sink *sink, const char *code, const char *village, int year, const char *origin,
+                     unsigned long long size, const char *root, const char *created, const char *now,
+                     const json_t *names) {
+  json_t *head = json_pack("{s:s, s:s, s:s?, s:o, s:{s:s, s:I, s:s, s:s}, s:s}", "ledger", code, "report", "ledger",
+                           "village", village, "year", year ? json_integer(year) : json_null(), "checkpoint", "origin",
+                           origin, "size", (json_int_t)size, "root_hash", root, "created_at", created, "generated_at", now);
+  int rc = !head || ar_read_decorate(head, names) || sink->head(head, sink->ctx) ? -1 : 0;
+  json_decref(head);
+  return rc;
+}
+
+static int report_ledger(aidreg_registry *r, const char *code, const char *village, int year,
+                         const aidreg_report_sink *sink, json_t **out, aidreg_problem *p) {
   *out = NULL;
   if (village && !(strlen(village) == 12 && aidreg_is_admin_code(village) && strncmp(village, code, 6) == 0))
     return aidreg_problem_set(p, AIDREG_E_INVALID_QUERY, "/query/village", "%s is not a village of county %s",
@@ -213,6 +235,16 @@ int aidreg_state_report_ledger(aidreg_registry *r, const char *code, const char 
   json_int_t total = 0, count = 0;
   int *order = rc == 0 ? in_rank_order(res) : NULL;
   if (rc == 0 && !order) rc = oom(p);
+  char origin[256] = "", root[64] = "", now[32];
+  unsigned long long size = 0;
+  if (rc == 0) note_fields(PQgetvalue(res, 0, C_NOTE), origin, &size, root);
+  time_t t = time(NULL);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (rc == 0 && sink &&
+      send_head(sink, code, village, year, origin, size, root, PQgetvalue(res, 0, C_CREATED), now, names))
+    rc = oom(p);
   for (int k = 0; rc == 0 && k < PQntuples(res); k++) {
     int i = order[k];
     if (PQgetisnull(res, i, C_ID)) continue; /* the checkpoint alone: no asset */
@@ -274,26 +306,17 @@ int aidreg_state_report_ledger(aidreg_registry *r, const char *code, const char 
           json_object_set_new(row, "confirmed_on", col_text(res, i, C_CONFIRMED)))
         rc = oom(p);
     }
-    if (!row || json_array_append_new(rows, row)) rc = oom(p);
+    /* Streamed, a row gets its labels alone (as inside the tree: no member of a row depends on
+     * its parent's name). */
+    if (!row) rc = oom(p);
+    else if (sink) {
+      if (rc == 0 && (ar_read_decorate(row, names) || sink->row(row, sink->ctx))) rc = oom(p);
+      json_decref(row);
+    } else if (json_array_append_new(rows, row)) rc = oom(p);
     total += value;
     count++;
   }
   if (rc == 0) {
-    char origin[256] = "", root[64] = "";
-    unsigned long long size = 0;
-    const char *note = PQgetvalue(res, 0, C_NOTE);
-    /* The checkpoint note: origin, size, root hash (C2SP tlog-checkpoint), then signatures. */
-    const char *nl1 = strchr(note, '\n'), *nl2 = nl1 ? strchr(nl1 + 1, '\n') : NULL, *nl3 = nl2 ? strchr(nl2 + 1, '\n') : NULL;
-    if (nl1 && nl2 && nl3) {
-      snprintf(origin, sizeof origin, "%.*s", (int)(nl1 - note), note);
-      size = strtoull(nl1 + 1, NULL, 10);
-      snprintf(root, sizeof root, "%.*s", (int)(nl3 - nl2 - 1), nl2 + 1);
-    }
-    char now[32];
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
     *out = json_pack("{s:s, s:s, s:s?, s:o, s:{s:s, s:I, s:s, s:s}, s:s, s:O, s:I, s:I, s:{s:o, s:o, s:o, s:o, s:o}}",
                      "ledger", code, "report", "ledger", "village", village, "year",
                      year ? json_integer(year) : json_null(), "checkpoint", "origin", origin, "size", (json_int_t)size,
@@ -317,4 +340,14 @@ int aidreg_state_report_ledger(aidreg_registry *r, const char *code, const char 
     *out = NULL;
   }
   return rc;
+}
+
+int aidreg_state_report_ledger(aidreg_registry *r, const char *code, const char *village, int year, json_t **out,
+                               aidreg_problem *p) {
+  return report_ledger(r, code, village, year, NULL, out, p);
+}
+
+int aidreg_state_report_ledger_each(aidreg_registry *r, const char *code, const char *village, int year,
+                                    const aidreg_report_sink *sink, json_t **out, aidreg_problem *p) {
+  return report_ledger(r, code, village, year, sink, out, p);
 }

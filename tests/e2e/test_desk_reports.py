@@ -71,6 +71,28 @@ def test_csv():
     assert ["445301101201"[:0] + D.V1, "新联村", "1", "60000.01"] in rows, rows
 
 
+def test_csv_rows_are_the_json_rows():
+    """The CSV's rows are written as the library makes them (aidreg_state_report_ledger_each),
+    the JSON's from the whole report: the same rows, total and checkpoint, for every filter."""
+    for q in ("", "?village=" + D.V1, "?village=" + D.V2, "?year=2024", "?year=2023"):
+        rep = get(q).json
+        body = get("?format=csv" + q.replace("?", "&")).body.decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(body)))
+        assert ["检查点 checkpoint size", str(rep["checkpoint"]["size"])] in rows, (q, rows[:6])
+        assert ["根哈希 root hash", rep["checkpoint"]["root_hash"]] in rows, (q, rows[:6])
+        h = next(i for i, x in enumerate(rows) if x and x[0] == "序号")
+        col = {name: i for i, name in enumerate(rows[h])}
+        t = next(i for i, x in enumerate(rows) if x and x[0] == "合计")
+        data = rows[h + 1:t]
+        assert len(data) == rep["count"] == len(rep["rows"]), (q, data, rep["count"])
+        for got, want in zip(data, rep["rows"]):
+            assert got[col["序号"]] == str(want["no"]) and got[col["资产编号"]] == want["id"], (q, got, want)
+            assert got[col["资产名称"]] == want["name"] and got[col["村代码"]] == want["village"], (q, got, want)
+            assert got[col["所在村"]] == want["village_name"] and got[col["资产类别"]] == want["class_zh"], (q, got)
+            assert got[col["资产原值（元）"]] == want["value_yuan"], (q, got, want)
+        assert rows[t][col["资产原值（元）"]] == rep["value_yuan"] and rows[t][2] == str(rep["count"]), (q, rows[t])
+
+
 def test_html():
     r = get("?format=html")
     assert r.status == 200 and r.content_type == "text/html", r
@@ -86,6 +108,8 @@ def test_refusals_change_nothing():
     with unchanged(D.L):
         assert_problem(C.get("/v1/ledgers/%s/reports/nosuch" % D.L.code), 404, "not-found")
         assert_problem(C.get("/v1/ledgers/%s/reports/ledger" % other), 404, "unknown-ledger")
+        assert_problem(C.get("/v1/ledgers/%s/reports/ledger?format=csv" % other), 404, "unknown-ledger")
+        assert_problem(get("?format=csv&village=110101101201"), 400, "invalid-query", "/query/village")
         assert_problem(get("?format=pdf"), 400, "invalid-query", "/query/format")
         assert_problem(get("?village=110101101201"), 400, "invalid-query", "/query/village")
         assert_problem(get("?year=24"), 400, "invalid-query", "/query/year")

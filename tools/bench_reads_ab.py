@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Two servers on one database, the same reads of one ledger asked of each in turn (docs/benchmark.md
+"Desk reads"): a change to a read measured against the code before it in the same run, under the
+same load. For each read: the wall time (best and median of --n turns) and the server's CPU seconds
+(utime + stime of --before-pid and --after-pid from /proc, when given) of each server, the ratio
+after/before, and whether the bodies are the same (apart from the generation time). Start the two
+servers yourself (the same environment, different AIDREG_PORT; the before binary built from the
+commit before the change). It never fails on speed; it exits 1 when the answers differ.
+
+Example: python3 tools/bench_reads_ab.py --before http://127.0.0.1:28305 --after http://127.0.0.1:28303 \\
+    --code 529901 --before-pid PID1 --after-pid PID2"""
+
+import argparse
+import re
+import sys
+import time
+import urllib.request
+
+TIMES = re.compile(rb"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+READS = [
+    ("总台账 CSV", "/reports/ledger?format=csv"),
+    ("总台账 XLSX", "/reports/ledger?format=xlsx"),
+    ("总台账 JSON", "/reports/ledger"),
+    ("places", "/places"),
+    ("summary", "/summary"),
+]
+
+
+def cpu_s(pid):
+    if not pid:
+        return 0.0
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / 100.0  # utime, stime in clock ticks (USER_HZ 100)
+
+
+def timed(url, pid):
+    c0, t0 = cpu_s(pid), time.monotonic()
+    with urllib.request.urlopen(url, timeout=600) as r:
+        body = r.read()
+    return time.monotonic() - t0, cpu_s(pid) - c0, body
+
+
+def same(a, b):
+    """XLSX: the ZIP's parts compared, each without its times; the rest byte for byte without them."""
+    if a[:2] == b"PK":
+        import io
+        import zipfile
+        za, zb = zipfile.ZipFile(io.BytesIO(a)), zipfile.ZipFile(io.BytesIO(b))
+        return za.namelist() == zb.namelist() and all(
+            TIMES.sub(b"", za.read(n)) == TIMES.sub(b"", zb.read(n)) for n in za.namelist())
+    return TIMES.sub(b"", a) == TIMES.sub(b"", b)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--before", required=True, help="URL of the server with the code before the change")
+    ap.add_argument("--after", required=True, help="URL of the server with the change")
+    ap.add_argument("--code", required=True, help="the ledger (county code)")
+    ap.add_argument("--n", type=int, default=3, help="turns of each read (default 3)")
+    ap.add_argument("--before-pid", type=int, default=0)
+    ap.add_argument("--after-pid", type=int, default=0)
+    ap.add_argument("--only", default="", help="only the reads whose name contains this")
+    a = ap.parse_args()
+    differ = 0
+    for name, path in READS:
+        if a.only and a.only not in name:
+            continue
+        got = {"before": [], "after": []}
+        bodies = {}
+        for _ in range(a.n):
+            for side, base, pid in (("before", a.before, a.before_pid), ("after", a.after, a.after_pid)):
+                wall, cpu, body = timed("%s/v1/ledgers/%s%s" % (base, a.code, path), pid)
+                got[side].append((wall, cpu))
+                bodies[side] = body
+        ok = same(bodies["before"], bodies["after"])
+        differ += not ok
+        best = {s: min(w for w, _ in got[s]) for s in got}
+        med = {s: sorted(w for w, _ in got[s])[len(got[s]) // 2] for s in got}
+        cpu = {s: sorted(c for _, c in got[s])[len(got[s]) // 2] for s in got}
+        print("%-12s before: best %7.3f s, median %7.3f s, server CPU %6.2f s | after: best %7.3f s, median %7.3f s, "
+              "server CPU %6.2f s | ratio after/before (median) %.2f | answers %s" % (
+                  name, best["before"], med["before"], cpu["before"], best["after"], med["after"], cpu["after"],
+                  med["after"] / med["before"] if med["before"] else 0, "the same" if ok else "DIFFER"))
+    return 1 if differ else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
