@@ -141,8 +141,7 @@ int main(void) {
   if (sodium_init() < 0) return 1;
   aidreg_registry *reg = test_registry_open(&log_key);
   if (!reg) return test_done();
-  admin = PQconnectdb(getenv("AIDREG_ADMIN_DATABASE_URL"));
-  CHECK_MSG(PQstatus(admin) == CONNECTION_OK, "superuser: %s", PQerrorMessage(admin));
+  admin = test_superuser();
   if (test_ledger_new(reg, &log_key, '7', "写入顺序测试县", &root, code, origin, &verifier)) return test_done();
 
   enrol_and_revoke(reg);
