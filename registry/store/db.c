@@ -466,25 +466,29 @@ int ar_db_buf_addf(db_buf *b, const char *fmt, ...) {
   return 0;
 }
 
+/* Both escapers copy the runs between the characters they escape in one piece: documents
+ * are kilobytes, and a call per byte was a twentieth of the server's CPU on the append path. */
 int ar_db_buf_add_copy_text(db_buf *b, const char *s) {
-  for (; *s; s++) {
-    const char *esc = NULL;
-    switch (*s) {
-      case '\\': esc = "\\\\"; break;
-      case '\t': esc = "\\t"; break;
-      case '\n': esc = "\\n"; break;
-      case '\r': esc = "\\r"; break;
-    }
-    if (esc ? ar_db_buf_add(b, esc, 2) : ar_db_buf_add(b, s, 1)) return -1;
+  for (;;) {
+    size_t run = strcspn(s, "\\\t\n\r");
+    if (run && ar_db_buf_add(b, s, run)) return -1;
+    s += run;
+    if (!*s) return 0;
+    const char *esc = *s == '\\' ? "\\\\" : *s == '\t' ? "\\t" : *s == '\n' ? "\\n" : "\\r";
+    if (ar_db_buf_add(b, esc, 2)) return -1;
+    s++;
   }
-  return 0;
 }
 
 int ar_db_buf_add_array_elem(db_buf *b, const char *s) {
   if (ar_db_buf_add(b, "\"", 1)) return -1;
-  for (; *s; s++) {
-    if ((*s == '"' || *s == '\\') && ar_db_buf_add(b, "\\", 1)) return -1;
-    if (ar_db_buf_add(b, s, 1)) return -1;
+  for (;;) {
+    size_t run = strcspn(s, "\"\\");
+    if (run && ar_db_buf_add(b, s, run)) return -1;
+    s += run;
+    if (!*s) break;
+    char esc[2] = {'\\', *s++};
+    if (ar_db_buf_add(b, esc, 2)) return -1;
   }
   return ar_db_buf_add(b, "\"", 1);
 }
