@@ -372,6 +372,14 @@ static int remember_row(batch *b, int which, PGresult *r, int i) {
   return BATCH_OK;
 }
 
+/* The lock and the lookups probe primary keys and unique indexes only: their plans do not
+ * depend on the batch's values, so they keep one generic plan per connection instead of
+ * being planned at every run in the appender's sessions (force_custom_plan: connect_one,
+ * appender.c). A session SET, not SET LOCAL: the judging connection runs them outside a
+ * transaction; inside one, a rollback restores the session's value all the same. */
+static const db_call plans_generic = {NULL, 0, NULL, "SET plan_cache_mode = force_generic_plan", false},
+                     plans_custom = {NULL, 0, NULL, "SET plan_cache_mode = force_custom_plan", false};
+
 /* Known payloads, keys and heads of the batch: three lookups, sent in the round trip that
  * takes the ledger's lock (they depend only on the items). */
 typedef struct {
@@ -674,21 +682,24 @@ static int lock_ledger(batch *b, bool create, const char *name, const char *vkey
     }
   } else {
     /* BEGIN, the lock of the ledger row and the lookups in one round trip. */
-    db_call calls[5] = {{NULL, 0, NULL, "BEGIN", false}, {&q_lock, 1, lp, NULL, false}, l->calls[0], l->calls[1], l->calls[2]};
-    PGresult *res[5];
+    db_call calls[7] = {{NULL, 0, NULL, "BEGIN", false}, plans_generic, {&q_lock, 1, lp, NULL, false}, l->calls[0],
+                        l->calls[1], l->calls[2], plans_custom};
+    PGresult *res[7];
     b->in_tx = true; /* a failure may leave it open: the caller rolls back */
-    if (ar_db_pipeline(b->c, 5, calls, res)) {
+    if (ar_db_pipeline(b->c, 7, calls, res)) {
       /* The connection was lost before anything of this batch was done (a restart of
        * PostgreSQL since the last batch): reconnect and try once more. */
       if (PQstatus(b->c->pg) != CONNECTION_BAD) return BATCH_DB_FAILED;
       if (ar_db_ensure(b->c)) return BATCH_UNREACHABLE;
       fprintf(stderr, "aidreg: ledger %s: the database connection was lost; reconnected, retrying once\n",
               b->lg->code);
-      if (ar_db_pipeline(b->c, 5, calls, res)) return PQstatus(b->c->pg) == CONNECTION_BAD ? BATCH_UNREACHABLE : BATCH_DB_FAILED;
+      if (ar_db_pipeline(b->c, 7, calls, res)) return PQstatus(b->c->pg) == CONNECTION_BAD ? BATCH_UNREACHABLE : BATCH_DB_FAILED;
     }
     PQclear(res[0]);
-    r = res[1];
-    for (int i = 0; i < 3; i++) l->rows[i] = res[2 + i];
+    PQclear(res[1]);
+    PQclear(res[6]);
+    r = res[2];
+    for (int i = 0; i < 3; i++) l->rows[i] = res[3 + i];
   }
   int rc = take_size(b, r);
   return rc;
@@ -959,7 +970,8 @@ int ar_append_first_receipt(db_conn *c, const char *code, uint64_t index, aidreg
 
 static db_stmt q_peek = {"SELECT size, encode(frontier, 'hex') FROM ledger WHERE code = $1", 0};
 
-#define OVERLAP_CALLS (COMMIT_CALLS + 2) /* BEGIN, the lock */
+#define OVERLAP_CALLS (COMMIT_CALLS + 4) /* BEGIN, the lock between its plan mode's SETs */
+#define LOCK_AT 2 /* the lock's answer among them */
 
 struct append_batch {
   batch b;
@@ -1024,24 +1036,31 @@ static int overlay_prev(batch *b, const batch *prev, append_item **items, size_t
  * there). */
 static int peek(batch *b, const batch *prev, lookups *l) {
   const char *lp[1] = {b->lg->code};
-  db_call calls[4] = {{&q_peek, 1, lp, NULL, false}, l->calls[0], l->calls[1], l->calls[2]};
-  PGresult *res[4] = {0};
-  size_t first = prev ? 1 : 0;
+  db_call calls[6];
+  PGresult *res[6] = {0};
+  size_t n = 0, at;
+  calls[n++] = plans_generic;
+  if (!prev) calls[n++] = (db_call){&q_peek, 1, lp, NULL, false};
+  at = n;
+  for (int i = 0; i < 3; i++) calls[n++] = l->calls[i];
+  calls[n++] = plans_custom;
   if (ar_db_ensure(b->c)) return BATCH_UNREACHABLE;
-  if (ar_db_pipeline(b->c, 4 - first, calls + first, res + first)) {
+  if (ar_db_pipeline(b->c, n, calls, res)) {
     if (PQstatus(b->c->pg) != CONNECTION_BAD) return BATCH_DB_FAILED;
     if (ar_db_ensure(b->c)) return BATCH_UNREACHABLE;
-    if (ar_db_pipeline(b->c, 4 - first, calls + first, res + first))
+    if (ar_db_pipeline(b->c, n, calls, res))
       return PQstatus(b->c->pg) == CONNECTION_BAD ? BATCH_UNREACHABLE : BATCH_DB_FAILED;
   }
-  for (int i = 0; i < 3; i++) l->rows[i] = res[1 + i];
+  PQclear(res[0]);
+  PQclear(res[n - 1]);
+  for (int i = 0; i < 3; i++) l->rows[i] = res[at + i];
   if (prev) {
     b->old_size = prev->frontier.size;
     b->frontier = prev->frontier;
     b->old_frontier = prev->frontier;
     return BATCH_OK;
   }
-  PGresult *r = res[0];
+  PGresult *r = res[1];
   int rc = take_size(b, r);
   return rc == BATCH_OK ? load_frontier(b) : rc;
 }
@@ -1069,7 +1088,9 @@ append_batch *ar_append_prepare(db_conn *rc, const append_ledger *lg, append_ite
   if (b->ddb) ar_domain_db_pending(b->ddb, NULL, NULL); /* prev may go before this batch does */
   ab->lp[0] = lg->code;
   ab->calls[ab->nc++] = (db_call){NULL, 0, NULL, "BEGIN", false};
-  ab->calls[ab->nc++] = (db_call){&q_lock, 1, ab->lp, NULL, false};
+  ab->calls[ab->nc++] = plans_generic;
+  ab->calls[ab->nc++] = (db_call){&q_lock, 1, ab->lp, NULL, false}; /* LOCK_AT */
+  ab->calls[ab->nc++] = plans_custom;
   bool grows = b->frontier.size > b->old_size;
   if (r == BATCH_OK && grows) r = commit_calls(b, &ab->note, ab->calls, &ab->nc);
   /* Nothing new: the lock alone, to learn that the batch was judged at the ledger's size. */
@@ -1114,7 +1135,7 @@ int ar_append_finish(db_conn *wc, append_batch *ab) {
     PGresult *res[OVERLAP_CALLS];
     int got = ar_db_pipeline_recv(wc, ab->nc, ab->calls, res, true);
     unsigned long long locked = 0;
-    bool have = res[1] && PQntuples(res[1]) == 1 && ar_db_u64(PQgetvalue(res[1], 0, 0), &locked) == 0;
+    bool have = res[LOCK_AT] && PQntuples(res[LOCK_AT]) == 1 && ar_db_u64(PQgetvalue(res[LOCK_AT], 0, 0), &locked) == 0;
     bool begun = res[0] != NULL;
     for (size_t i = 0; i < ab->nc; i++) PQclear(res[i]);
     if (got == 0) {
