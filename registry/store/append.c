@@ -972,6 +972,8 @@ static db_stmt q_peek = {"SELECT size, encode(frontier, 'hex') FROM ledger WHERE
 
 #define OVERLAP_CALLS (COMMIT_CALLS + 4) /* BEGIN, the lock between its plan mode's SETs */
 #define LOCK_AT 2 /* the lock's answer among them */
+_Static_assert(OVERLAP_CALLS <= DB_PIPELINE_MAX, "the overlapped commit must fit one pipeline");
+_Static_assert(7 <= DB_PIPELINE_MAX, "the serial cycle's BEGIN, lock and lookups must fit one pipeline");
 
 struct append_batch {
   batch b;

@@ -84,7 +84,7 @@ typedef struct {
   bool generic;
 } db_call;
 
-#define DB_PIPELINE_MAX 16
+#define DB_PIPELINE_MAX 24 /* the overlapped commit's longest: append.c checks it at compile time */
 
 /* Sends every call and reads every answer in one round trip (libpq pipeline mode).
  * out (NULL, or n slots) receives each result, caller PQclear's. Returns 0 when all
