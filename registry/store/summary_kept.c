@@ -282,6 +282,15 @@ static uint32_t place_or_none(strtab *places, PGresult *r, int i, int col, bool 
   return id;
 }
 
+/* part under id in map, the one it replaces freed; when rc (the reading of the part) is not
+ * ROWS_OK, or the map cannot take it, part is freed instead and map left as it was. */
+static int put_part(strmap *map, const char *id, void *part, int rc, void (*free_part)(void *)) {
+  void *old = ar_strmap_get(map, id);
+  if (rc == ROWS_OK && ar_strmap_put(map, id, part)) rc = ROWS_OOM;
+  free_part(rc == ROWS_OK ? old : part);
+  return rc;
+}
+
 static int asset_row(parts *p, PGresult *r, int i) {
   asset_part *a = calloc(1, sizeof *a);
   if (!a) return ROWS_OOM;
@@ -290,15 +299,7 @@ static int asset_row(parts *p, PGresult *r, int i) {
   int rc = a->klass == NONE || a->status == NONE ? ROWS_OOM : ROWS_OK;
   if (rc == ROWS_OK) rc = place_ids(&p->places, PQgetvalue(r, i, 4), &a->villages, &a->nv);
   if (rc == ROWS_OK) rc = place_ids(&p->places, PQgetvalue(r, i, 5), &a->towns, &a->nt);
-  const char *id = PQgetvalue(r, i, 1);
-  asset_part *old = ar_strmap_get(&p->assets, id);
-  if (rc == ROWS_OK && ar_strmap_put(&p->assets, id, a)) rc = ROWS_OOM;
-  if (rc != ROWS_OK) {
-    free_asset(a);
-    return rc;
-  }
-  free_asset(old);
-  return ROWS_OK;
+  return put_part(&p->assets, PQgetvalue(r, i, 1), a, rc, free_asset);
 }
 
 static int share_row(parts *p, PGresult *r, int i) {
@@ -332,15 +333,7 @@ static int plan_row(parts *p, PGresult *r, int i) {
     pl->has = true;
     if (fen_of(PQgetvalue(r, i, 4), &pl->paid)) rc = ROWS_INEXACT;
   }
-  const char *id = PQgetvalue(r, i, 1);
-  plan_part *old = ar_strmap_get(&p->plans, id);
-  if (rc == ROWS_OK && ar_strmap_put(&p->plans, id, pl)) rc = ROWS_OOM;
-  if (rc != ROWS_OK) {
-    free(pl);
-    return rc;
-  }
-  free(old);
-  return ROWS_OK;
+  return put_part(&p->plans, PQgetvalue(r, i, 1), pl, rc, free);
 }
 
 /* The 'a', then 's', then 'p' rows of r into p (an asset's shares follow its own row). */
