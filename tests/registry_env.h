@@ -3,6 +3,7 @@
 /* Integration tests open the registry on the test database that the environment names
  * (tools/dev.sh test sets AIDREG_DATABASE_URL and AIDREG_OWNER_DATABASE_URL). */
 #include <jansson.h>
+#include <libpq-fe.h>
 #include <stdlib.h>
 
 #include "aidreg/keys.h"
@@ -21,6 +22,11 @@ void test_require_database(void);
 /* A registry with a fresh log key in *log_key; NULL (and a failed check) when the
  * database is not named or cannot be opened. */
 aidreg_registry *test_registry_open(aidreg_keypair *log_key);
+
+/* A connection as the cluster's superuser (AIDREG_ADMIN_DATABASE_URL), for the tests that
+ * look under the registry (statistics, tampering, faults); a failed check when it does not
+ * open. The caller PQfinish()es it either way. */
+PGconn *test_superuser(void);
 
 /* The envelope of {"ledger":origin,"type","subject","time":now,"body":body (JSON text)}
  * signed by k, as JSON (new reference); NULL on failure. */

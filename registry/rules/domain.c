@@ -22,6 +22,7 @@ typedef struct {
   bool dirty;  /* changed in this batch */
   uint64_t updated_at;
   unsigned gen; /* entry generation of the last journal record */
+  bool shallow; /* this entry's version was copied one level only (ar_dom_edit_top) */
 } ov_entry;
 
 typedef struct {
@@ -150,26 +151,47 @@ static json_t *copy_containers(json_t *v) {
   return json_incref(v);
 }
 
-json_t *ar_dom_edit(domain_batch *d, const char *kind, const char *id) {
-  ov_entry *e = entry(d, kind, id);
+/* The version of e this entry may change: on its first change in the entry the version
+ * before goes to the journal (and stays with its borrowers) and the entry edits a copy —
+ * of every container (deep), or of the top level only, whose nested containers are then
+ * still the version's before and must not be changed. A deep edit after a shallow one in
+ * the same entry copies the containers then. */
+static json_t *edit(domain_batch *d, ov_entry *e, bool deep) {
   if (!e || !e->doc) return NULL;
   if (e->gen != d->gen) {
     if (journal(d, e)) {
       ar_dom_nomem(d);
       return NULL;
     }
-    /* The journal holds the old version (and so do borrowers); edit a copy. */
-    json_t *copy = copy_containers(e->doc);
+    json_t *copy = deep ? copy_containers(e->doc) : ar_json_copy1(e->doc);
     if (!copy) {
       ar_dom_nomem(d);
       return NULL;
     }
     json_decref(e->doc);
     e->doc = copy;
+    e->shallow = !deep;
+  } else if (deep && e->shallow) {
+    /* Borrowers of the shallow version may read it until the entry ends (grave). */
+    json_t *copy = copy_containers(e->doc);
+    if (!copy || push_grave(d, json_incref(e->doc))) {
+      json_decref(copy);
+      ar_dom_nomem(d);
+      return NULL;
+    }
+    json_decref(e->doc);
+    e->doc = copy;
+    e->shallow = false;
   }
   e->dirty = true;
   e->updated_at = d->index;
   return e->doc;
+}
+
+json_t *ar_dom_edit(domain_batch *d, const char *kind, const char *id) { return edit(d, entry(d, kind, id), true); }
+
+json_t *ar_dom_edit_top(domain_batch *d, const char *kind, const char *id) {
+  return edit(d, entry(d, kind, id), false);
 }
 
 int ar_dom_put(domain_batch *d, const char *kind, const char *id, json_t *doc) {
@@ -186,6 +208,7 @@ int ar_dom_put(domain_batch *d, const char *kind, const char *id, json_t *doc) {
     return -1;
   }
   e->doc = doc;
+  e->shallow = false; /* the rules' own document */
   e->dirty = true;
   e->updated_at = d->index;
   return 0;
@@ -257,6 +280,7 @@ void ar_dom_entry_rollback(domain_batch *d) {
     j->e->dirty = j->old_dirty;
     j->e->updated_at = j->old_updated;
     j->e->gen = 0;
+    j->e->shallow = false;
   }
   d->njournal = 0;
   grave_clear(d);

@@ -20,9 +20,11 @@ static json_t *opt(const json_t *body, const char *key) {
 }
 
 /* The asset's document for an edit; NULL with the problem when it may not change. */
-static json_t *edit_asset(domain_batch *d, const dom_entry *e, bool live_only, aidreg_problem *p) {
+/* The asset, to set its top-level members (ar_dom_edit_top), or with deep also to change
+ * the arrays and objects it holds. */
+static json_t *edit_asset(domain_batch *d, const dom_entry *e, bool live_only, bool deep, aidreg_problem *p) {
   if (!ar_dom_need_asset(d, e, live_only, p)) return NULL;
-  json_t *a = ar_dom_edit(d, "asset", e->subject);
+  json_t *a = deep ? ar_dom_edit(d, "asset", e->subject) : ar_dom_edit_top(d, "asset", e->subject);
   if (!a) oom(d, p);
   return a;
 }
@@ -117,7 +119,7 @@ int ar_dom_asset_register(domain_batch *d, const dom_entry *e, aidreg_problem *p
 }
 
 int ar_dom_asset_rights(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
-  json_t *a = edit_asset(d, e, true, p);
+  json_t *a = edit_asset(d, e, true, false, p);
   if (!a) return -1;
   dom_jsetb(d, a, "owners", json_object_get(e->body, "owners"));
   ar_dom_jset(d, a, "certificate_no", opt(e->body, "certificate_no"));
@@ -135,7 +137,7 @@ int ar_dom_asset_handover(domain_batch *d, const dom_entry *e, aidreg_problem *p
                               "%s is not an owner of this asset: confirm the rights first (asset.rights) or name "
                               "an owner id",
                               to ? to : "", to ? to : "");
-  json_t *a = edit_asset(d, e, true, p);
+  json_t *a = edit_asset(d, e, true, false, p);
   if (!a) return -1;
   json_t *h = json_deep_copy(e->body);
   if (!h) return oom(d, p);
@@ -145,7 +147,7 @@ int ar_dom_asset_handover(domain_batch *d, const dom_entry *e, aidreg_problem *p
 }
 
 int ar_dom_asset_operator(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
-  json_t *a = edit_asset(d, e, true, p);
+  json_t *a = edit_asset(d, e, true, false, p);
   if (!a) return -1;
   json_t *o = json_deep_copy(e->body);
   if (!o) return oom(d, p);
@@ -156,7 +158,7 @@ int ar_dom_asset_operator(domain_batch *d, const dom_entry *e, aidreg_problem *p
 }
 
 int ar_dom_asset_maintainer(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
-  json_t *a = edit_asset(d, e, true, p);
+  json_t *a = edit_asset(d, e, true, false, p);
   if (!a) return -1;
   json_t *m = json_deep_copy(e->body);
   if (!m) return oom(d, p);
@@ -167,7 +169,7 @@ int ar_dom_asset_maintainer(domain_batch *d, const dom_entry *e, aidreg_problem 
 }
 
 int ar_dom_asset_status(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
-  json_t *a = edit_asset(d, e, true, p);
+  json_t *a = edit_asset(d, e, true, false, p);
   if (!a) return -1;
   dom_jsetb(d, a, "status", json_object_get(e->body, "status"));
   ar_dom_jset(d, a, "status_detail",
@@ -188,7 +190,7 @@ static void set_condition(domain_batch *d, json_t *a, const char *condition, con
 }
 
 int ar_dom_maintenance_report(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
-  json_t *a = edit_asset(d, e, true, p);
+  json_t *a = edit_asset(d, e, true, false, p);
   if (!a) return -1;
   const json_t *b = e->body;
   const char *date = ar_js(b, "date"), *kind = ar_js(b, "kind");
@@ -208,7 +210,7 @@ int ar_dom_maintenance_report(domain_batch *d, const dom_entry *e, aidreg_proble
 }
 
 int ar_dom_inventory_count(domain_batch *d, const dom_entry *e, aidreg_problem *p) {
-  json_t *a = edit_asset(d, e, true, p);
+  json_t *a = edit_asset(d, e, true, false, p);
   if (!a) return -1;
   const json_t *b = e->body;
   json_t *inv = json_deep_copy(b);
@@ -256,7 +258,7 @@ int ar_dom_notice_publish(domain_batch *d, const dom_entry *e, aidreg_problem *p
                               "fewer than the %d publicity days: set a later end",
                               (long long)(end - start + 1), s.publicity_days, (long long)(end - start + 1),
                               s.publicity_days);
-  json_t *doc = k == SK_ASSET ? edit_asset(d, e, true, p) : village_doc(d, e->subject, p);
+  json_t *doc = k == SK_ASSET ? edit_asset(d, e, true, true, p) : village_doc(d, e->subject, p);
   if (!doc) return -1;
   json_t *n = json_deep_copy(b);
   if (!n) return oom(d, p);
@@ -267,7 +269,7 @@ int ar_dom_notice_publish(domain_batch *d, const dom_entry *e, aidreg_problem *p
 
 /* The document that counts a subject's open findings. */
 static json_t *finding_holder(domain_batch *d, const dom_entry *e, dom_subject_kind k, aidreg_problem *p) {
-  if (k == SK_ASSET) return edit_asset(d, e, false, p);
+  if (k == SK_ASSET) return edit_asset(d, e, false, false, p);
   if (k == SK_VILLAGE) return village_doc(d, e->subject, p);
   if (k == SK_PLAN || k == SK_PROJECT) {
     json_t *pl = ar_dom_edit(d, k == SK_PLAN ? "plan" : "project", e->subject);

@@ -80,6 +80,12 @@ int ar_dom_locate_existing(domain_batch *d, const aidreg_event *ev, const aidreg
 const json_t *ar_dom_get(domain_batch *d, const char *kind, const char *id);
 /* A mutable version of an existing document (NULL when absent). */
 json_t *ar_dom_edit(domain_batch *d, const char *kind, const char *id);
+/* The same for a rule that only sets or deletes top-level members (ar_dom_jset, ar_ji_add):
+ * the document is copied one level, its nested objects and arrays are shared with the
+ * version before this entry and must not be changed (ar_dom_edit for that, even later in
+ * the same entry). An entry's edit copied the whole asset document before (a tenth of a
+ * replay's CPU: docs/benchmark.md, "Audit"). */
+json_t *ar_dom_edit_top(domain_batch *d, const char *kind, const char *id);
 /* Replaces (steals doc) or, with doc NULL, deletes. 0 or -1 (out of memory). */
 int ar_dom_put(domain_batch *d, const char *kind, const char *id, json_t *doc);
 /* Starts a read-only look at the state (ar_domain_authorize): clears the failure flag. */

@@ -107,7 +107,7 @@ static int rows_call(array_rows *r, int ncol, const char *code, db_stmt *st, db_
     if (ar_db_buf_add(&r->col[c], r->n ? "}" : "{}", r->n ? 1 : 2) || ar_db_buf_failed(&r->col[c])) return -1;
     r->params[c + 1] = r->col[c].data;
   }
-  *out = (db_call){st, ncol + 1, r->params, NULL};
+  *out = (db_call){st, ncol + 1, r->params, NULL, true}; /* an INSERT of the arrays: one plan fits all */
   return 0;
 }
 
@@ -388,7 +388,7 @@ static int lookups_build(batch *b, append_item **items, size_t n, lookups *l) {
     arrays_ok &= array_of_keys(&l->arr[which], items, n, which) == 0;
     l->params[which][0] = b->lg->code;
     l->params[which][1] = l->arr[which].data;
-    l->calls[which] = (db_call){stmts[which], 2, l->params[which], NULL};
+    l->calls[which] = (db_call){stmts[which], 2, l->params[which], NULL, false};
   }
   return arrays_ok ? BATCH_OK : BATCH_INTERNAL;
 }
@@ -473,23 +473,23 @@ static int key_sql(batch *b, const aidreg_keychange *ch, uint64_t index) {
   return 0;
 }
 
-/* The batch's key events as pipeline calls (0, 1 or 2) appended at calls[*nc]; the
- * parameter arrays live in b. -1 on OOM. */
-static int key_calls(batch *b, db_call *calls, size_t *nc) {
-  if (b->nenroll) {
+/* The batch's enrolments (which) or revocations (!which) as a pipeline call (0 or 1)
+ * appended at calls[*nc]; the parameter arrays live in b. -1 on OOM. */
+static int key_calls(batch *b, bool which, db_call *calls, size_t *nc) {
+  if (which && b->nenroll) {
     b->enroll_params[0] = b->lg->code;
     for (int i = 0; i < 7; i++) {
       if (ar_db_buf_add(&b->enroll[i], "}", 1)) return -1;
       b->enroll_params[i + 1] = b->enroll[i].data;
     }
-    calls[(*nc)++] = (db_call){&q_enroll, 8, b->enroll_params, NULL};
+    calls[(*nc)++] = (db_call){&q_enroll, 8, b->enroll_params, NULL, true};
   }
-  if (b->nrevoke) {
+  if (!which && b->nrevoke) {
     if (ar_db_buf_add(&b->revoke[0], "}", 1) || ar_db_buf_add(&b->revoke[1], "}", 1)) return -1;
     b->revoke_params[0] = b->lg->code;
     b->revoke_params[1] = b->revoke[0].data;
     b->revoke_params[2] = b->revoke[1].data;
-    calls[(*nc)++] = (db_call){&q_revoke, 3, b->revoke_params, NULL};
+    calls[(*nc)++] = (db_call){&q_revoke, 3, b->revoke_params, NULL, false};
   }
   return 0;
 }
@@ -674,7 +674,7 @@ static int lock_ledger(batch *b, bool create, const char *name, const char *vkey
     }
   } else {
     /* BEGIN, the lock of the ledger row and the lookups in one round trip. */
-    db_call calls[5] = {{NULL, 0, NULL, "BEGIN"}, {&q_lock, 1, lp, NULL}, l->calls[0], l->calls[1], l->calls[2]};
+    db_call calls[5] = {{NULL, 0, NULL, "BEGIN", false}, {&q_lock, 1, lp, NULL, false}, l->calls[0], l->calls[1], l->calls[2]};
     PGresult *res[5];
     b->in_tx = true; /* a failure may leave it open: the caller rolls back */
     if (ar_db_pipeline(b->c, 5, calls, res)) {
@@ -723,10 +723,13 @@ static int judge_all(batch *b, append_item **items, size_t n, outcome *o, bool c
   return failed;
 }
 
-/* The statements that write the batch (leaves, nodes, the state's changes, key events,
- * checkpoint, size) and COMMIT, appended at calls[*nc] (at most DOMAIN_DB_CALLS + 7), with
- * the checkpoint signed into *note; their parameters live in b. Nothing is to be sent
- * when any of it is incomplete (out of memory). */
+/* The statements that write the batch (the state's changes, leaves, nodes, key events,
+ * checkpoint, size) and COMMIT, appended at calls[*nc] (at most COMMIT_CALLS), with the
+ * checkpoint signed into *note; their parameters live in b. Nothing is to be sent when
+ * any of it is incomplete (out of memory). The order keeps the statements with generic
+ * plans together (ar_db_calls_planned); only a key's enrolment before its revocation
+ * (both may be in one batch) and the state's own order (domain_db.c) matter. */
+#define COMMIT_CALLS (DOMAIN_DB_CALLS + 9)
 static int commit_calls(batch *b, char **note, db_call *calls, size_t *ncalls) {
   snprintf(b->sz, sizeof b->sz, "%" PRIu64, b->frontier.size);
   frontier_hex(&b->frontier, b->fh);
@@ -735,17 +738,20 @@ static int commit_calls(batch *b, char **note, db_call *calls, size_t *ncalls) {
   b->cp[1] = b->sp[1] = b->sz;
   b->cp[2] = *note;
   b->sp[2] = b->fh;
-  size_t nc = *ncalls;
-  if (rows_call(&b->new_leaves, 6, b->lg->code, &q_insert_leaves, &calls[nc++])) return BATCH_INTERNAL;
+  db_call w[DOMAIN_DB_CALLS + 6];
+  size_t nw = 0;
+  if (ar_domain_db_write_calls(b->ddb, b->dom, w, &nw)) return BATCH_INTERNAL;
+  if (rows_call(&b->new_leaves, 6, b->lg->code, &q_insert_leaves, &w[nw++])) return BATCH_INTERNAL;
   /* A batch may complete no subtree above its leaves (one leaf at an even index). */
-  if (b->new_nodes.n && rows_call(&b->new_nodes, 3, b->lg->code, &q_insert_nodes, &calls[nc++])) return BATCH_INTERNAL;
-  size_t nd = 0;
-  if (ar_domain_db_write_calls(b->ddb, b->dom, calls + nc, &nd)) return BATCH_INTERNAL;
-  nc += nd;
-  if (key_calls(b, calls, &nc)) return BATCH_INTERNAL;
-  calls[nc++] = (db_call){&q_checkpoint, 3, b->cp, NULL};
-  calls[nc++] = (db_call){&q_set_size, 3, b->sp, NULL};
-  calls[nc++] = (db_call){NULL, 0, NULL, "COMMIT"};
+  if (b->new_nodes.n && rows_call(&b->new_nodes, 3, b->lg->code, &q_insert_nodes, &w[nw++])) return BATCH_INTERNAL;
+  if (key_calls(b, true, w, &nw)) return BATCH_INTERNAL;
+  w[nw++] = (db_call){&q_checkpoint, 3, b->cp, NULL, true};
+  w[nw++] = (db_call){&q_set_size, 3, b->sp, NULL, true};
+  if (key_calls(b, false, w, &nw)) return BATCH_INTERNAL;
+  size_t nc = *ncalls, k = ar_db_calls_planned(w, nw, calls + nc, COMMIT_CALLS - 1);
+  if (!k) return BATCH_INTERNAL;
+  nc += k;
+  calls[nc++] = (db_call){NULL, 0, NULL, "COMMIT", false};
   *ncalls = nc;
   return BATCH_OK;
 }
@@ -758,7 +764,7 @@ static int write_and_commit(batch *b, char **note) {
     b->in_tx = false;
     return ar_db_cmd(b->c, "ROLLBACK") ? BATCH_DB_FAILED : BATCH_OK;
   }
-  db_call calls[DOMAIN_DB_CALLS + 7];
+  db_call calls[COMMIT_CALLS];
   size_t nc = 0;
   int rc = commit_calls(b, note, calls, &nc);
   if (rc != BATCH_OK) return rc;
@@ -953,7 +959,7 @@ int ar_append_first_receipt(db_conn *c, const char *code, uint64_t index, aidreg
 
 static db_stmt q_peek = {"SELECT size, encode(frontier, 'hex') FROM ledger WHERE code = $1", 0};
 
-#define OVERLAP_CALLS (DOMAIN_DB_CALLS + 9)
+#define OVERLAP_CALLS (COMMIT_CALLS + 2) /* BEGIN, the lock */
 
 struct append_batch {
   batch b;
@@ -1018,7 +1024,7 @@ static int overlay_prev(batch *b, const batch *prev, append_item **items, size_t
  * there). */
 static int peek(batch *b, const batch *prev, lookups *l) {
   const char *lp[1] = {b->lg->code};
-  db_call calls[4] = {{&q_peek, 1, lp, NULL}, l->calls[0], l->calls[1], l->calls[2]};
+  db_call calls[4] = {{&q_peek, 1, lp, NULL, false}, l->calls[0], l->calls[1], l->calls[2]};
   PGresult *res[4] = {0};
   size_t first = prev ? 1 : 0;
   if (ar_db_ensure(b->c)) return BATCH_UNREACHABLE;
@@ -1062,12 +1068,12 @@ append_batch *ar_append_prepare(db_conn *rc, const append_ledger *lg, append_ite
   lookups_free(&l);
   if (b->ddb) ar_domain_db_pending(b->ddb, NULL, NULL); /* prev may go before this batch does */
   ab->lp[0] = lg->code;
-  ab->calls[ab->nc++] = (db_call){NULL, 0, NULL, "BEGIN"};
-  ab->calls[ab->nc++] = (db_call){&q_lock, 1, ab->lp, NULL};
+  ab->calls[ab->nc++] = (db_call){NULL, 0, NULL, "BEGIN", false};
+  ab->calls[ab->nc++] = (db_call){&q_lock, 1, ab->lp, NULL, false};
   bool grows = b->frontier.size > b->old_size;
   if (r == BATCH_OK && grows) r = commit_calls(b, &ab->note, ab->calls, &ab->nc);
   /* Nothing new: the lock alone, to learn that the batch was judged at the ledger's size. */
-  else if (r == BATCH_OK) ab->calls[ab->nc++] = (db_call){NULL, 0, NULL, "ROLLBACK"};
+  else if (r == BATCH_OK) ab->calls[ab->nc++] = (db_call){NULL, 0, NULL, "ROLLBACK", false};
   ab->rc = r;
   /* The next batch reads this one's documents from the cache: kept now, before COMMIT
    * (a failed commit drops it). Not kept: the next batch waits for this one. */

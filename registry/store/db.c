@@ -364,6 +364,28 @@ int ar_db_pipeline(db_conn *c, size_t n, const db_call *calls, PGresult **out) {
   return sent || got ? -1 : 0;
 }
 
+size_t ar_db_calls_planned(const db_call *calls, size_t n, db_call *out, size_t cap) {
+  /* Planning each execution is what keeps the array statements off whole-table plans that
+   * a generic plan made from another batch's sizes can pick (appender.c); for the others it
+   * is only cost: a quarter of PostgreSQL's CPU per entry in small group commits
+   * (docs/benchmark.md, issue 12 step 2). */
+  static const db_call to_generic = {NULL, 0, NULL, "SET LOCAL plan_cache_mode = force_generic_plan", false},
+                       to_custom = {NULL, 0, NULL, "SET LOCAL plan_cache_mode = force_custom_plan", false};
+  bool generic = false;
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    bool g = calls[i].st && calls[i].generic;
+    if (calls[i].st && g != generic) {
+      if (k == cap) return 0;
+      out[k++] = g ? to_generic : to_custom;
+      generic = g;
+    }
+    if (k == cap) return 0;
+    out[k++] = calls[i];
+  }
+  return k;
+}
+
 int ar_db_do(db_conn *c, db_stmt *st, int n, const char *const *params) {
   PGresult *r = ar_db_run(c, st, n, params, NULL);
   if (!r) return -1;

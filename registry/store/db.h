@@ -78,6 +78,10 @@ typedef struct {
   int n;
   const char *const *params;
   const char *sql;
+  /* The statement's plan does not depend on its parameters (a primary-key probe, an INSERT
+   * of unnested parameter arrays): in calls ordered by ar_db_calls_planned it is planned once
+   * per connection and the plan kept, instead of for each execution. */
+  bool generic;
 } db_call;
 
 #define DB_PIPELINE_MAX 16
@@ -87,6 +91,12 @@ typedef struct {
  * succeeded; -1 otherwise (an error stops the rest of the pipeline; out is then all NULL
  * and a transaction it ran in is aborted: roll it back). */
 int ar_db_pipeline(db_conn *c, size_t n, const db_call *calls, PGresult **out);
+/* The n calls of one transaction copied into out (cap slots), for a session planning every
+ * statement at each execution (plan_cache_mode = force_custom_plan, the appender's): a
+ * SET LOCAL plan_cache_mode before each run of calls whose `generic` differs
+ * from the mode in force, so that generic statements keep one plan. Order the calls so
+ * that the generic ones are together. Returns the count, 0 when cap is too small. */
+size_t ar_db_calls_planned(const db_call *calls, size_t n, db_call *out, size_t cap);
 /* The same in two halves, so that the caller can work while the server runs the calls:
  * send (0, or -1: then recv still must be called, and fails), then recv with the same
  * calls. keep: on failure, out keeps the results of the calls that succeeded. */

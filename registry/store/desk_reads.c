@@ -41,15 +41,15 @@ static db_stmt q_incomes_count = {
     "AND ($3::text IS NULL OR e.name = $3) AND ($4::int = 0 OR left(e.doc->>'period_end', 4)::int = $4::int)",
     0};
 /* A page of notices (or findings) and, in the same statement, how many there are: the
- * count row is there even when the page is empty. "notices <> []" matches the partial index
- * entity_with_notices (sql/012): most assets have none, and reading every asset's document
- * to learn it took most of a second at 100,000. */
+ * count row is there even when the page is empty. has_notices (an asset or village whose
+ * notices are a non-empty array; sql/013) matches the partial index entity_with_notices:
+ * most assets have none, and reading every asset's document to learn it took most of a
+ * second at 100,000. */
 static db_stmt q_notices = {
     "WITH x AS (SELECT e.kind, e.id, coalesce(e.name, '') AS name, coalesce(e.village, '') AS village, "
     "coalesce(e.township, '') AS township, n.value::text AS n, (n.value->>'index')::bigint AS idx "
     "FROM entity e CROSS JOIN LATERAL jsonb_array_elements(e.doc->'notices') n "
-    "WHERE e.ledger = $1 AND e.kind IN ('asset', 'village') AND e.doc->'notices' <> '[]'::jsonb "
-    "AND jsonb_typeof(e.doc->'notices') = 'array' "
+    "WHERE e.ledger = $1 AND e.has_notices "
     "UNION ALL SELECT e.kind, e.id, '', coalesce(e.village, ''), coalesce(e.township, ''), (e.doc->'notice')::text, "
     "(e.doc->'notice'->>'index')::bigint FROM entity e "
     "WHERE e.ledger = $1 AND e.kind = 'plan' AND jsonb_typeof(e.doc->'notice') = 'object'), "

@@ -478,21 +478,24 @@ int ar_domain_db_write_calls(domain_db *db, domain_batch *d, db_call calls[DOMAI
   for (int i = 0; i < 7; i++)
     if (ar_db_buf_add(open[i], "}", 1)) return DOMAIN_DB_NOMEM;
   w->p_trim[0] = w->p_slots[0] = w->p_del[0] = w->p_up[0] = db->ledger;
+  /* The joins (planned for each batch's arrays) first, then the inserts (generic plans:
+   * ar_db_calls_planned). They touch disjoint rows: a trim removes the slots from the
+   * tail's new end on, the upsert writes those before it; a document is deleted or written. */
   if (w->ntrims) {
     w->p_trim[1] = w->ts.data, w->p_trim[2] = w->tn.data;
-    calls[(*nc)++] = (db_call){&q_slot_trim, 3, w->p_trim, NULL};
-  }
-  if (w->nslots) {
-    w->p_slots[1] = w->ss.data, w->p_slots[2] = w->sn.data, w->p_slots[3] = w->sj.data;
-    calls[(*nc)++] = (db_call){&q_slot_upsert, 4, w->p_slots, NULL};
+    calls[(*nc)++] = (db_call){&q_slot_trim, 3, w->p_trim, NULL, false};
   }
   if (w->nd) {
     w->p_del[1] = w->dk.data, w->p_del[2] = w->di.data;
-    calls[(*nc)++] = (db_call){&q_delete, 3, w->p_del, NULL};
+    calls[(*nc)++] = (db_call){&q_delete, 3, w->p_del, NULL, false};
+  }
+  if (w->nslots) {
+    w->p_slots[1] = w->ss.data, w->p_slots[2] = w->sn.data, w->p_slots[3] = w->sj.data;
+    calls[(*nc)++] = (db_call){&q_slot_upsert, 4, w->p_slots, NULL, true};
   }
   if (w->n) {
     for (int i = 0; i < 11; i++) w->p_up[i + 1] = w->a[i].data;
-    calls[(*nc)++] = (db_call){&q_upsert, 12, w->p_up, NULL};
+    calls[(*nc)++] = (db_call){&q_upsert, 12, w->p_up, NULL, true};
   }
   return 0;
 }

@@ -215,8 +215,7 @@ int main(void) {
   if (sodium_init() < 0) return 1;
   aidreg_registry *reg = test_registry_open(&log_key);
   if (!reg) return test_done();
-  admin = PQconnectdb(getenv("AIDREG_ADMIN_DATABASE_URL"));
-  CHECK_MSG(PQstatus(admin) == CONNECTION_OK, "superuser: %s", PQerrorMessage(admin));
+  admin = test_superuser();
 
   if (test_ledger_new(reg, &log_key, '6', "并行提交测试县", &root, code, origin, &verifier)) return test_done();
 

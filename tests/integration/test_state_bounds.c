@@ -116,8 +116,7 @@ int main(void) {
   aidreg_keypair log_key;
   reg = test_registry_open(&log_key);
   if (!reg) return test_done();
-  admin = PQconnectdb(getenv("AIDREG_ADMIN_DATABASE_URL"));
-  CHECK_MSG(PQstatus(admin) == CONNECTION_OK, "superuser: %s", PQerrorMessage(admin));
+  admin = test_superuser();
 
   aidreg_key_generate(&root);
   char rid[45], body[512];

@@ -309,8 +309,7 @@ static void appenders(void) {
 int main(void) {
   test_require_database();
   if (sodium_init() < 0) return 1;
-  admin = PQconnectdb(getenv("AIDREG_ADMIN_DATABASE_URL"));
-  CHECK_MSG(PQstatus(admin) == CONNECTION_OK, "superuser: %s", PQerrorMessage(admin));
+  admin = test_superuser();
   PGconn *app = PQconnectdb(getenv("AIDREG_DATABASE_URL"));
   snprintf(app_user, sizeof app_user, "%s", PQuser(app));
   PQfinish(app);

@@ -35,6 +35,12 @@ aidreg_registry *test_registry_open(aidreg_keypair *log_key) {
   return r;
 }
 
+PGconn *test_superuser(void) {
+  PGconn *c = PQconnectdb(getenv("AIDREG_ADMIN_DATABASE_URL"));
+  CHECK_MSG(PQstatus(c) == CONNECTION_OK, "superuser: %s", PQerrorMessage(c));
+  return c;
+}
+
 json_t *test_envelope(const aidreg_keypair *k, const char *origin, const char *type, const char *subject,
                       const char *body) {
   static const char fmt[] = "{\"ledger\":\"%s\",\"type\":\"%s\",\"subject\":\"%s\",\"time\":\"%s\",\"body\":%s}";

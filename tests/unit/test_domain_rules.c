@@ -13,6 +13,7 @@
 #include "aidreg/encoding.h"
 #include "aidreg/keys.h"
 #include "rules/domain.h"
+#include "rules/domain_internal.h"
 #include "rules/judge.h"
 #include "domain_check.h"
 #include "domain_memcheck.h"
@@ -272,6 +273,57 @@ static domain_memstore *replay_compact(void) {
   return m;
 }
 
+/* (e) ar_dom_edit_top copies a document one level: its nested containers stay those of the
+ * version the store lent. A top-level edit, then a deep edit of the same document in the
+ * same entry (which must copy the containers then), leave the lent version byte for byte,
+ * whether the entry is refused (rolled back) or kept; the shallow version a rule borrowed
+ * before the deep edit stays readable until the entry ends. */
+static void shallow_then_deep(void) {
+  domain_memstore *m = ar_domain_memstore_new();
+  domain_store st = ar_domain_memstore_store(m);
+  domain_batch *d = ar_domain_begin(&st, COUNTY);
+  ar_dom_entry_begin(d, 1);
+  CHECK(ar_dom_put(d, "asset", "A-1", json_pack("{s:s, s:[s], s:{s:i}}", "name", "x", "notices", "n0", "income",
+                                                "net_fen", 5)) == 0);
+  ar_dom_entry_commit(d);
+  CHECK(ar_domain_memstore_settle(m, d) == 0);
+  json_t *lent = json_incref((json_t *)ar_domain_memstore_get(m, "asset", "A-1"));
+  char *before = json_dumps(lent, JSON_SORT_KEYS | JSON_COMPACT);
+  for (int keep_it = 0; keep_it < 2; keep_it++) {
+    d = ar_domain_begin(&st, COUNTY);
+    ar_dom_entry_begin(d, 2);
+    json_t *top = ar_dom_edit_top(d, "asset", "A-1");
+    CHECK(top && top != lent && json_object_get(top, "notices") == json_object_get(lent, "notices"));
+    CHECK(ar_dom_jset(d, top, "status", json_string("idle")) == 0);
+    json_t *deep = ar_dom_edit(d, "asset", "A-1");
+    CHECK_MSG(deep && deep != top && json_object_get(deep, "notices") != json_object_get(lent, "notices"),
+              "a deep edit after a shallow one must copy the containers");
+    CHECK(ar_dom_jpush(d, json_object_get(deep, "notices"), json_string("n1")) == 0);
+    CHECK(ar_dom_jset(d, json_object_get(deep, "income"), "net_fen", json_integer(9)) == 0);
+    CHECK(ar_js(deep, "status") && strcmp(ar_js(deep, "status"), "idle") == 0);
+    CHECK_MSG(json_array_size(json_object_get(top, "notices")) == 1, "the borrowed shallow version changed");
+    if (keep_it) {
+      ar_dom_entry_commit(d);
+      CHECK(ar_domain_memstore_commit(m, d) == 0);
+    } else {
+      ar_dom_entry_rollback(d);
+    }
+    ar_domain_end(d);
+    char *after = json_dumps(lent, JSON_SORT_KEYS | JSON_COMPACT);
+    CHECK_MSG(strcmp(before, after) == 0, "the lent version changed (%s): %s", keep_it ? "kept" : "refused", after);
+    free(after);
+    const json_t *now = ar_domain_memstore_get(m, "asset", "A-1");
+    char *stored = json_dumps(now, JSON_SORT_KEYS | JSON_COMPACT);
+    const char *want = keep_it ? "{\"income\":{\"net_fen\":9},\"name\":\"x\",\"notices\":[\"n0\",\"n1\"],\"status\":\"idle\"}"
+                               : before;
+    CHECK_MSG(strcmp(stored, want) == 0, "stored after the entry (%s): %s", keep_it ? "kept" : "refused", stored);
+    free(stored);
+  }
+  free(before);
+  json_decref(lent);
+  ar_domain_memstore_free(m);
+}
+
 int main(void) {
   if (sodium_init() < 0) return 1;
   snprintf(ctx.county, sizeof ctx.county, "%s", COUNTY);
@@ -290,6 +342,7 @@ int main(void) {
   }
   aidreg_key_wipe(&kp);
 
+  shallow_then_deep();
   domain_memstore *a = run_stepwise();
   /* The batch run sees the same refs: the payloads are the same bytes. */
   domain_memstore *b = run_one_batch();
