@@ -20,17 +20,15 @@
 static db_stmt q_ledger = {"SELECT 1 FROM ledger WHERE code = $1", 0};
 /* The page's ids first, then their documents: an OFFSET skips rows without reading their
  * documents (the last page of 100,000 assets took seconds). aidreg_townships (sql/012):
- * the townships of the villages, indexed. A search (?q=) asks first for the rows holding
- * every character and pair of characters of q (the index entity_search, sql/016), then
- * for q in the name or the code, which alone decides. */
+ * the townships of the villages, indexed. A search (?q=) tests the names and ids of the
+ * index entity_names (sql/016) without reading the rows. */
 static db_stmt q_list = {
     "SELECT (e.doc - $11::text[])::text FROM (SELECT id FROM entity "
     "WHERE ledger = $1 AND kind = $2 "
     "AND ($3::text IS NULL OR villages @> ARRAY[$3::text]) "
     "AND ($4::text IS NULL OR township = $4 OR aidreg_townships(villages) @> ARRAY[$4::text]) "
     "AND ($5::text IS NULL OR class = $5) AND ($6::text IS NULL OR status = $6) "
-    "AND ($7::text IS NULL OR (aidreg_search_grams(name, id) @> aidreg_grams($7) AND "
-    "(strpos(lower(coalesce(name, '')), lower($7)) > 0 OR strpos(lower(id), lower($7)) > 0))) "
+    "AND ($7::text IS NULL OR strpos(lower(coalesce(name, '')), lower($7)) > 0 OR strpos(lower(id), lower($7)) > 0) "
     "AND ($8::int = 0 OR year = $8) "
     "ORDER BY id OFFSET $9 LIMIT $10) k JOIN entity e ON e.ledger = $1 AND e.kind = $2 AND e.id = k.id ORDER BY k.id",
     0};
@@ -40,8 +38,7 @@ static db_stmt q_count = {
     "AND ($3::text IS NULL OR villages @> ARRAY[$3::text]) "
     "AND ($4::text IS NULL OR township = $4 OR aidreg_townships(villages) @> ARRAY[$4::text]) "
     "AND ($5::text IS NULL OR class = $5) AND ($6::text IS NULL OR status = $6) "
-    "AND ($7::text IS NULL OR (aidreg_search_grams(name, id) @> aidreg_grams($7) AND "
-    "(strpos(lower(coalesce(name, '')), lower($7)) > 0 OR strpos(lower(id), lower($7)) > 0))) "
+    "AND ($7::text IS NULL OR strpos(lower(coalesce(name, '')), lower($7)) > 0 OR strpos(lower(id), lower($7)) > 0) "
     "AND ($8::int = 0 OR year = $8)",
     0};
 static db_stmt q_doc = {"SELECT doc::text FROM entity_doc WHERE ledger = $1 AND kind = $2 AND id = $3", 0};

@@ -138,6 +138,9 @@ typedef struct ledger_parts {
   char *frontier;
   uint64_t seq; /* counts the keys set: parts past a request's key are newer only if it moved */
   parts p;
+  pthread_mutex_t places_mu; /* the places' counts made from the parts at places_seq, or NULL */
+  json_t *places;
+  uint64_t places_seq;
   struct ledger_parts *next;
 } ledger_parts;
 
@@ -202,6 +205,11 @@ static ledger_parts *parts_of(const char *code) {
       free(lp);
       lp = NULL;
     } else if (pthread_mutex_init(&lp->update, NULL)) {
+      pthread_rwlock_destroy(&lp->lock);
+      free(lp);
+      lp = NULL;
+    } else if (pthread_mutex_init(&lp->places_mu, NULL)) {
+      pthread_mutex_destroy(&lp->update);
       pthread_rwlock_destroy(&lp->lock);
       free(lp);
       lp = NULL;
@@ -552,8 +560,7 @@ static int scan(const parts *p, char scope, const char *place, ar_summary_figure
 }
 
 /* counts[place] = {"total", "by_class", "by_status"} (place_counts.h) from p. 0 or -2. */
-static int scan_places(const parts *p, void *ctx) {
-  json_t **out = ctx;
+static int count_places(const parts *p, json_t **out) {
   size_t nl = p->labels.n, np = p->places.n, cell = nl * nl;
   long long *counts = calloc(np && cell ? np * cell : 1, sizeof *counts);
   uint32_t *order = malloc((nl ? nl : 1) * sizeof *order);
@@ -598,6 +605,27 @@ static int scan_places(const parts *p, void *ctx) {
   }
   *out = all;
   return ROWS_OK;
+}
+
+typedef struct {
+  ledger_parts *lp;
+  json_t **out;
+} places_ask;
+
+/* The places' counts, made once per state of the parts (a copy of those made). Under lp->lock. */
+static int scan_places(const parts *p, void *ctx) {
+  places_ask *a = ctx;
+  ledger_parts *lp = a->lp;
+  int rc = ROWS_OK;
+  pthread_mutex_lock(&lp->places_mu);
+  if (!lp->places || lp->places_seq != lp->seq) {
+    json_decref(lp->places);
+    lp->places = NULL;
+    if ((rc = count_places(p, &lp->places)) == ROWS_OK) lp->places_seq = lp->seq;
+  }
+  if (rc == ROWS_OK && !(*a->out = json_deep_copy(lp->places))) rc = ROWS_OOM;
+  pthread_mutex_unlock(&lp->places_mu);
+  return rc;
 }
 
 /* Whether lp's parts answer for the key (size, frontier) read after lp->seq was seq0: the
@@ -721,7 +749,8 @@ long long ar_summary_assets(const ar_summary_figures *f, json_t **by_class, json
 int ar_summary_place_counts(db_conn *c, const char *code, json_t **counts) {
   *counts = NULL;
   ledger_parts *lp = parts_of(code);
-  int rc = lp ? from_parts(c, lp, code, scan_places, counts) : 1;
+  places_ask ask = {lp, counts};
+  int rc = lp ? from_parts(c, lp, code, scan_places, &ask) : 1;
   if (rc) {
     json_decref(*counts);
     *counts = NULL;
