@@ -1,13 +1,9 @@
 -- Reads of a county of 100,000 assets, continued (docs/benchmark.md "Desk reads").
 --
--- The rows an append changed: the summaries keep each asset's and plan's part in memory
--- and read again only the rows whose updated_at (the index of the last entry that changed
--- them) is at or past the size they were read at (registry/store/summary_kept.c).
-CREATE INDEX entity_changed ON entity (ledger, kind, updated_at) WHERE kind IN ('asset', 'plan');
-
 -- The rows each group commit changed: the summaries keep each asset's and plan's part in
 -- memory and read again only the assets and plans written or deleted since the size they
--- were read at (registry/store/summary_kept.c). One row per commit,
+-- were read at (registry/store/summary_kept.c). Not an index of entity on updated_at, which
+-- every update changes: no update of entity would then be HOT (sql/013). One row per commit,
 -- even one that changed none, written by the append transaction (registry/store/domain_db.c),
 -- so that the rows since a size reach the ledger's size without a gap; the writer prunes the
 -- rows far behind, and a reader that far behind reads every row again. No foreign key to

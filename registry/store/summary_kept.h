@@ -2,9 +2,9 @@
  * asset counts by class and status and the sums of the assets' shares and the plans'
  * payouts. Each asset's and plan's part in them is kept in memory per ledger, keyed by the
  * ledger's size and Merkle frontier read in the same statement as the parts; after appends
- * only the rows changed since (entity.updated_at, sql/016) are read again, so a summary is
- * never stale and a read after a few appends is not a count of the whole county
- * (docs/decisions.md "Reads of a large county"). */
+ * only the assets and plans the group commits since recorded (entity_change, sql/016) are
+ * read again, so a summary is never stale and a read after a few appends is not a count of
+ * the whole county (docs/decisions.md "Reads of a large county"). */
 #ifndef AIDREG_STORE_SUMMARY_KEPT_H
 #define AIDREG_STORE_SUMMARY_KEPT_H
 
