@@ -5,6 +5,7 @@
  * only once n has committed, and fails (503) when n did not. */
 #include "store/appender.h"
 #include "store/domain_db.h"
+#include "store/planner_stats.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +34,7 @@ struct appender {
   pthread_t thread;
   append_item **batch[2];    /* max_batch slots each: the batch committing, the one judged */
   append_waiter **finished;  /* max_batch slots: async waiters to call back */
+  planner_stats *stats;      /* ANALYZE as the ledger grows, or NULL */
 };
 
 /* Done items: each waiter whose last item this was is woken, or called back (outside
@@ -40,6 +42,9 @@ struct appender {
 static void wake_done(appender *a, append_item **items, size_t n) {
   append_waiter **finished = a->finished;
   size_t nf = 0;
+  uint64_t size = 0; /* the ledger's size after these items, read before their owners wake */
+  for (size_t i = 0; i < n; i++)
+    if (items[i]->res->status == 201 && items[i]->res->receipt.tree_size > size) size = items[i]->res->receipt.tree_size;
   pthread_mutex_lock(&a->mu);
   for (size_t i = 0; i < n; i++) {
     append_waiter *w = items[i]->waiter;
@@ -49,6 +54,7 @@ static void wake_done(appender *a, append_item **items, size_t n) {
   }
   pthread_mutex_unlock(&a->mu);
   for (size_t i = 0; i < nf; i++) finished[i]->on_done(finished[i]->arg);
+  if (size) ar_planner_stats_grown(a->stats, size);
 }
 
 /* Nothing queued while a commit is in flight: sleeps (a->mu released) until work is
@@ -150,6 +156,7 @@ static void release(appender *a) {
   free(a->queue);
   free(a->finished);
   ar_domain_cache_free(a->lg.cache);
+  ar_planner_stats_free(a->stats);
   free(a);
 }
 
@@ -179,6 +186,7 @@ appender *ar_appender_start(const append_ledger *lg, const char *url, size_t max
   a->lg = *lg;
   /* Documents kept between batches: ~2 KB each, so a few tens of MB at most. */
   a->lg.cache = ar_domain_cache_new(APPENDER_CACHED_DOCS);
+  a->stats = ar_planner_stats_new(url);
   a->max_batch = max_batch ? max_batch : 1000;
   a->batch[0] = malloc(a->max_batch * sizeof *a->batch[0]);
   a->batch[1] = malloc(a->max_batch * sizeof *a->batch[1]);
