@@ -46,11 +46,15 @@ static db_stmt q_delete = {
     0};
 /* The assets and plans this group commit wrote or deleted, one row per commit, so that the
  * kept summaries (summary_kept.c) read again only those instead of an index of entity that
- * every update would write (sql/016). Rows more than CHANGES_KEPT entries behind are pruned
- * in the same statement: a reader that far behind reads everything again anyway. */
+ * every update would write (sql/016). The rows this commit leaves more than CHANGES_KEPT
+ * entries behind are pruned in the same statement (a reader that far behind reads
+ * everything again anyway): those in [before, after) - CHANGES_KEPT, so that each row goes
+ * once and the scan meets none of the rows pruned before (deleting everything below the
+ * limit walked every row deleted since the last vacuum). */
 #define CHANGES_KEPT "16384"
 static db_stmt q_changes = {
-    "WITH pruned AS (DELETE FROM entity_change WHERE ledger = $1 AND size_before < $3::bigint - " CHANGES_KEPT ") "
+    "WITH pruned AS (DELETE FROM entity_change WHERE ledger = $1 AND size_before >= $2::bigint - " CHANGES_KEPT
+    " AND size_before < $3::bigint - " CHANGES_KEPT ") "
     "INSERT INTO entity_change (ledger, size_before, size_after, assets, plans) "
     "VALUES ($1, $2::bigint, $3::bigint, $4::text[], $5::text[])",
     0};

@@ -228,12 +228,13 @@ def test_the_summaries_read_everything_again_when_a_record_is_missing():
 
 
 def test_the_writer_prunes_the_records_far_behind():
-    # A row as far behind the ledger's size as many entries ago (made by hand: a real one would
-    # take 16,384 entries): the next commit removes it, and keeps the recent ones.
-    psql("INSERT INTO entity_change VALUES (:'code', -20000, -19999, '{}', '{}');")
+    # A row that the next commit leaves 16,384 entries behind (made by hand: a real one would
+    # take that many entries): that commit removes it, and keeps the recent ones.
+    far = L.size() - 16384
+    psql("INSERT INTO entity_change VALUES (:'code', %d, %d, '{}', '{}');" % (far, far + 1))
     before = records()
-    assert before[0][0] == -20000
+    assert before[0][0] == far
     ok("status pruned", "county", "asset.status", "A-SUM-4", {"status": "in_use", "reason": "启用"})
     after = records()
-    assert after[0][0] != -20000 and after[:-1] == before[1:], (before[:2], after[:2])
+    assert after[0][0] != far and after[:-1] == before[1:], (before[:2], after[:2])
     check("after a prune")
