@@ -11,6 +11,7 @@ Example: python3 tools/bench_reads_ab.py --before http://127.0.0.1:28305 --after
     --code 529901 --before-pid PID1 --after-pid PID2"""
 
 import argparse
+import json
 import re
 import sys
 import time
@@ -23,6 +24,10 @@ READS = [
     ("总台账 JSON", "/reports/ledger"),
     ("places", "/places"),
     ("summary", "/summary"),
+    ("village summary", "/villages/{village}/summary"),
+    ("township summary", "/townships/{township}/summary"),
+    ("search", "/assets?q=%E5%85%89%E4%BC%8F"),
+    ("search 3", "/assets?q=%E5%85%89%E4%BC%8F%E7%94%B5"),
 ]
 
 
@@ -63,7 +68,11 @@ def main():
     ap.add_argument("--only", default="", help="only the reads whose name contains this")
     a = ap.parse_args()
     differ = 0
+    with urllib.request.urlopen("%s/v1/ledgers/%s/assets?limit=1" % (a.after, a.code), timeout=600) as r:
+        first = (json.loads(r.read()).get("items") or [{}])[0]
+    places = {"village": first.get("village", a.code + "100200"), "township": first.get("township", a.code + "100")}
     for name, path in READS:
+        path = path.format(**places)
         if a.only and a.only not in name:
             continue
         got = {"before": [], "after": []}

@@ -751,7 +751,7 @@ static int commit_calls(batch *b, char **note, db_call *calls, size_t *ncalls) {
   b->sp[2] = b->fh;
   db_call w[DOMAIN_DB_CALLS + 6];
   size_t nw = 0;
-  if (ar_domain_db_write_calls(b->ddb, b->dom, w, &nw)) return BATCH_INTERNAL;
+  if (ar_domain_db_write_calls(b->ddb, b->dom, b->frontier.size, w, &nw)) return BATCH_INTERNAL;
   if (rows_call(&b->new_leaves, 6, b->lg->code, &q_insert_leaves, &w[nw++])) return BATCH_INTERNAL;
   /* A batch may complete no subtree above its leaves (one leaf at an even index). */
   if (b->new_nodes.n && rows_call(&b->new_nodes, 3, b->lg->code, &q_insert_nodes, &w[nw++])) return BATCH_INTERNAL;

@@ -13,23 +13,8 @@
 #include "store/key_use.h"
 #include "store/read_util.h"
 #include "store/registry_private.h"
+#include "store/summary_kept.h"
 
-static db_stmt q_t_by_class = {
-    "SELECT coalesce(class, ''), coalesce(status, ''), count(*) FROM entity "
-    "WHERE ledger = $1 AND kind = 'asset' AND aidreg_townships(villages) @> ARRAY[$2::text] "
-    "GROUP BY class, status ORDER BY 1, 2",
-    0};
-static db_stmt q_t_money = {
-    "SELECT coalesce(sum((s->>'value_fen')::numeric), 0)::text, coalesce(sum((s->>'gross_fen')::numeric), 0)::text, "
-    "coalesce(sum((s->>'net_fen')::numeric), 0)::text, coalesce(sum((s->>'allocated_fen')::numeric), 0)::text, "
-    "coalesce(sum((s->>'unallocated_fen')::numeric), 0)::text "
-    "FROM entity e CROSS JOIN LATERAL jsonb_array_elements(e.doc->'shares') s "
-    "WHERE e.ledger = $1 AND e.kind = 'asset' AND left(s->>'village', 9) = $2",
-    0};
-static db_stmt q_t_paid = {
-    "SELECT coalesce(sum((doc->>'paid_fen')::numeric), 0)::text FROM entity "
-    "WHERE ledger = $1 AND kind = 'plan' AND left(village, 9) = $2",
-    0};
 /* The keys with their counts ($2: {keyid: [entries, last index]}, store/key_use.c) and the
  * times of the entries named, by primary key. */
 static db_stmt q_keys = {
@@ -147,32 +132,20 @@ int aidreg_state_township_summary(aidreg_registry *r, const char *code, const ch
   json_t *names = NULL;
   db_conn *c = open_read(r, code, &names, p);
   if (!c) return -1;
-  const char *params[2] = {code, township};
-  PGresult *a = NULL, *m = NULL, *pd = NULL;
-  int rc = 0;
-  if (!(a = ar_db_run(c, &q_t_by_class, 2, params, NULL)) || !(m = ar_db_run(c, &q_t_money, 2, params, NULL)) ||
-      !(pd = ar_db_run(c, &q_t_paid, 2, params, NULL)))
-    rc = failed(p);
+  ar_summary_figures f = {0};
+  int got = ar_summary_figures_get(c, code, 't', township, &f); /* store/summary_kept.c */
+  int rc = got == -2 ? oom(p) : got ? failed(p) : 0;
   if (rc == 0) {
-    json_t *by_class = json_object(), *by_status = json_object();
-    json_int_t total = 0;
-    for (int i = 0; by_class && by_status && i < PQntuples(a); i++) {
-      json_int_t n = num(PQgetvalue(a, i, 2));
-      const char *k = PQgetvalue(a, i, 0), *s = PQgetvalue(a, i, 1);
-      json_object_set_new(by_class, k, json_integer(json_integer_value(json_object_get(by_class, k)) + n));
-      json_object_set_new(by_status, s, json_integer(json_integer_value(json_object_get(by_status, s)) + n));
-      total += n;
-    }
+    json_t *by_class = NULL, *by_status = NULL;
+    json_int_t total = ar_summary_assets(&f, &by_class, &by_status);
     *out = json_pack("{s:s, s:s, s:{s:I, s:o, s:o}, s:I, s:I, s:I, s:I, s:I, s:I}", "ledger", code, "township",
                      township, "assets", "total", total, "by_class", by_class, "by_status", by_status,
-                     "original_value_fen", num(PQgetvalue(m, 0, 0)), "income_gross_fen", num(PQgetvalue(m, 0, 1)),
-                     "income_net_fen", num(PQgetvalue(m, 0, 2)), "allocated_fen", num(PQgetvalue(m, 0, 3)),
-                     "paid_fen", num(PQgetvalue(pd, 0, 0)), "unallocated_fen", num(PQgetvalue(m, 0, 4)));
+                     "original_value_fen", num(f.sums[AR_SUM_VALUE]), "income_gross_fen", num(f.sums[AR_SUM_GROSS]),
+                     "income_net_fen", num(f.sums[AR_SUM_NET]), "allocated_fen", num(f.sums[AR_SUM_ALLOCATED]),
+                     "paid_fen", num(f.sums[AR_SUM_PAID]), "unallocated_fen", num(f.sums[AR_SUM_UNALLOCATED]));
     if (!*out || ar_read_decorate(*out, names)) rc = oom(p);
   }
-  PQclear(a);
-  PQclear(m);
-  PQclear(pd);
+  ar_summary_figures_free(&f);
   json_decref(names);
   ar_read_done(r, code, c, p);
   if (rc) {

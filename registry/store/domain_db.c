@@ -44,6 +44,20 @@ static db_stmt q_delete = {
     "DELETE FROM entity e USING unnest($2::text[], $3::text[]) AS w(kind, id) "
     "WHERE e.ledger = $1 AND e.kind = w.kind AND e.id = w.id",
     0};
+/* The assets and plans this group commit wrote or deleted, one row per commit, so that the
+ * kept summaries (summary_kept.c) read again only those instead of an index of entity that
+ * every update would write (sql/016). The rows this commit leaves more than CHANGES_KEPT
+ * entries behind are pruned in the same statement (a reader that far behind reads
+ * everything again anyway): those in [before, after) - CHANGES_KEPT, so that each row goes
+ * once and the scan meets none of the rows pruned before (deleting everything below the
+ * limit walked every row deleted since the last vacuum). */
+#define CHANGES_KEPT "16384"
+static db_stmt q_changes = {
+    "WITH pruned AS (DELETE FROM entity_change WHERE ledger = $1 AND size_before >= $2::bigint - " CHANGES_KEPT
+    " AND size_before < $3::bigint - " CHANGES_KEPT ") "
+    "INSERT INTO entity_change (ledger, size_before, size_after, assets, plans) "
+    "VALUES ($1, $2::bigint, $3::bigint, $4::text[], $5::text[])",
+    0};
 
 /* A cached answer: the document, or absent. */
 typedef struct {
@@ -53,6 +67,7 @@ typedef struct {
 struct domain_db {
   db_conn *c;
   char ledger[16];
+  uint64_t size; /* the ledger's size when the batch began */
   strmap cache; /* "kind:id" -> cached* (used once: the batch's overlay keeps it after) */
   domain_cache *dc; /* the documents as committed by earlier batches, or NULL */
   struct rows *out; /* what ar_domain_db_write_calls sends, alive until freed */
@@ -115,6 +130,7 @@ domain_db *ar_domain_db_new(db_conn *c, const char *ledger, domain_cache *dc, ui
   if (!db) return NULL;
   db->c = c;
   snprintf(db->ledger, sizeof db->ledger, "%s", ledger);
+  db->size = size;
   if (dc && dc->size != size) ar_domain_cache_drop(dc);
   db->dc = dc;
   return db;
@@ -355,10 +371,12 @@ typedef struct rows {
   db_buf dk, di; /* deletions */
   db_buf ss, sn, sj; /* slots written: subject, position, slot */
   db_buf ts, tn;     /* slots trimmed: subject, from position */
-  size_t n, nd, nslots, ntrims;
+  db_buf ca, cp;     /* the assets and plans written or deleted (entity_change) */
+  size_t n, nd, nslots, ntrims, nca, ncp;
   int err;
   domain_db *db;
-  const char *p_trim[3], *p_slots[4], *p_del[3], *p_up[12]; /* the calls' parameters */
+  char before[24], after[24];
+  const char *p_trim[3], *p_slots[4], *p_del[3], *p_up[12], *p_ch[5]; /* the calls' parameters */
 } rows;
 
 static void elem(rows *w, int col, const char *s, bool first) {
@@ -413,6 +431,8 @@ static json_t *log_slots(rows *w, const char *id, const json_t *doc) {
 static int emit(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at) {
   rows *w = ctx;
   bool is_log = strcmp(kind, "log") == 0;
+  if (strcmp(kind, "asset") == 0) add_elem(w, &w->ca, id, w->nca++);
+  else if (strcmp(kind, "plan") == 0) add_elem(w, &w->cp, id, w->ncp++);
   if (!doc && is_log) trim_slots(w, id, 0);
   json_t *head = doc && is_log ? log_slots(w, id, doc) : NULL;
   if (w->err) {
@@ -456,26 +476,27 @@ static int emit(void *ctx, const char *kind, const char *id, const json_t *doc, 
 static void rows_free(rows *w) {
   if (!w) return;
   for (int i = 0; i < 11; i++) ar_db_buf_free(&w->a[i]);
-  db_buf *more[7] = {&w->ss, &w->sn, &w->sj, &w->ts, &w->tn, &w->dk, &w->di};
-  for (int i = 0; i < 7; i++) ar_db_buf_free(more[i]);
+  db_buf *more[9] = {&w->ss, &w->sn, &w->sj, &w->ts, &w->tn, &w->dk, &w->di, &w->ca, &w->cp};
+  for (int i = 0; i < 9; i++) ar_db_buf_free(more[i]);
   free(w);
 }
 
-int ar_domain_db_write_calls(domain_db *db, domain_batch *d, db_call calls[DOMAIN_DB_CALLS], size_t *nc) {
+int ar_domain_db_write_calls(domain_db *db, domain_batch *d, uint64_t size, db_call calls[DOMAIN_DB_CALLS],
+                             size_t *nc) {
   *nc = 0;
   rows_free(db->out);
   rows *w = db->out = calloc(1, sizeof *w);
   if (!w) return DOMAIN_DB_NOMEM;
   w->db = db;
-  db_buf *open[7] = {&w->ss, &w->sn, &w->sj, &w->ts, &w->tn, &w->dk, &w->di};
+  db_buf *open[9] = {&w->ss, &w->sn, &w->sj, &w->ts, &w->tn, &w->dk, &w->di, &w->ca, &w->cp};
   for (int i = 0; i < 11; i++)
     if (ar_db_buf_add(&w->a[i], "{", 1)) return DOMAIN_DB_NOMEM;
-  for (int i = 0; i < 7; i++)
+  for (int i = 0; i < 9; i++)
     if (ar_db_buf_add(open[i], "{", 1)) return DOMAIN_DB_NOMEM;
   if (ar_domain_changes(d, emit, w) || w->err) return DOMAIN_DB_NOMEM;
   for (int i = 0; i < 11; i++)
     if (ar_db_buf_add(&w->a[i], "}", 1)) return DOMAIN_DB_NOMEM;
-  for (int i = 0; i < 7; i++)
+  for (int i = 0; i < 9; i++)
     if (ar_db_buf_add(open[i], "}", 1)) return DOMAIN_DB_NOMEM;
   w->p_trim[0] = w->p_slots[0] = w->p_del[0] = w->p_up[0] = db->ledger;
   /* The joins (planned for each batch's arrays) first, then the inserts (generic plans:
@@ -497,5 +518,12 @@ int ar_domain_db_write_calls(domain_db *db, domain_batch *d, db_call calls[DOMAI
     for (int i = 0; i < 11; i++) w->p_up[i + 1] = w->a[i].data;
     calls[(*nc)++] = (db_call){&q_upsert, 12, w->p_up, NULL, true};
   }
+  /* Every commit, even one that changed no asset or plan: a reader checks that the rows
+   * since its kept size reach the ledger's size without a gap. */
+  snprintf(w->before, sizeof w->before, "%" PRIu64, db->size);
+  snprintf(w->after, sizeof w->after, "%" PRIu64, size);
+  w->p_ch[0] = db->ledger, w->p_ch[1] = w->before, w->p_ch[2] = w->after;
+  w->p_ch[3] = w->ca.data, w->p_ch[4] = w->cp.data;
+  calls[(*nc)++] = (db_call){&q_changes, 5, w->p_ch, NULL, true};
   return 0;
 }

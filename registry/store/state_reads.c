@@ -15,11 +15,13 @@
 #include "store/blobs.h"
 #include "store/read_util.h"
 #include "store/registry_private.h"
+#include "store/summary_kept.h"
 
 static db_stmt q_ledger = {"SELECT 1 FROM ledger WHERE code = $1", 0};
 /* The page's ids first, then their documents: an OFFSET skips rows without reading their
  * documents (the last page of 100,000 assets took seconds). aidreg_townships (sql/012):
- * the townships of the villages, indexed. */
+ * the townships of the villages, indexed. A search (?q=) tests the names and ids of the
+ * index entity_names (sql/016) without reading the rows. */
 static db_stmt q_list = {
     "SELECT (e.doc - $11::text[])::text FROM (SELECT id FROM entity "
     "WHERE ledger = $1 AND kind = $2 "
@@ -47,26 +49,6 @@ static db_stmt q_history = {
     0};
 static db_stmt q_signers = {
     "SELECT keyid, role, holder_name, holder_org FROM signing_key WHERE ledger = $1 AND keyid = ANY ($2::text[])", 0};
-static db_stmt q_by_class = {
-    "SELECT coalesce(class, ''), coalesce(status, ''), count(*) FROM entity "
-    "WHERE ledger = $1 AND kind = 'asset' AND ($2::text IS NULL OR villages @> ARRAY[$2::text]) "
-    "GROUP BY class, status ORDER BY 1, 2",
-    0};
-/* A village's figures are its shares of every asset it has a share in; the county's are
- * the sum over every share, which is exactly the sum over the assets. */
-static db_stmt q_money = {
-    "SELECT coalesce(sum((s->>'value_fen')::numeric), 0)::text, coalesce(sum((s->>'gross_fen')::numeric), 0)::text, "
-    "coalesce(sum((s->>'net_fen')::numeric), 0)::text, coalesce(sum((s->>'allocated_fen')::numeric), 0)::text, "
-    "coalesce(sum((s->>'unallocated_fen')::numeric), 0)::text "
-    "FROM entity e CROSS JOIN LATERAL jsonb_array_elements(e.doc->'shares') s "
-    "WHERE e.ledger = $1 AND e.kind = 'asset' AND ($2::text IS NULL OR (e.villages @> ARRAY[$2::text] AND "
-    "s->>'village' = $2))",
-    0};
-static db_stmt q_paid = {
-    "SELECT coalesce(sum((doc->>'paid_fen')::numeric), 0)::text FROM entity "
-    "WHERE ledger = $1 AND kind = 'plan' AND ($2::text IS NULL OR village = $2)",
-    0};
-
 /* ---- helpers ---------------------------------------------------------------------------- */
 
 static void add_yuan(json_t *v) {
@@ -460,25 +442,19 @@ int aidreg_state_summary(aidreg_registry *r, const char *code, const char *villa
   db_conn *c = ar_read_get(r, code);
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
   int rc = ledger_known(r, c, code, p);
-  PGresult *a = NULL, *m = NULL, *pd = NULL;
-  const char *params[2] = {code, village};
-  if (rc == 0 && (!(a = ar_db_run_planned(c, &q_by_class, 2, params, NULL)) || !(m = ar_db_run_planned(c, &q_money, 2, params, NULL)) ||
-                  !(pd = ar_db_run_planned(c, &q_paid, 2, params, NULL))))
-    rc = aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
+  ar_summary_figures f = {0};
   if (rc == 0) {
-    json_t *by_class = json_object(), *by_status = json_object();
-    json_int_t total = 0;
-    for (int i = 0; i < PQntuples(a); i++) {
-      json_int_t n = (json_int_t)strtoll(PQgetvalue(a, i, 2), NULL, 10);
-      const char *k = PQgetvalue(a, i, 0), *s = PQgetvalue(a, i, 1);
-      json_object_set_new(by_class, k, json_integer(json_integer_value(json_object_get(by_class, k)) + n));
-      json_object_set_new(by_status, s, json_integer(json_integer_value(json_object_get(by_status, s)) + n));
-      total += n;
-    }
+    int got = ar_summary_figures_get(c, code, village ? 'v' : 'c', village, &f); /* store/summary_kept.c */
+    if (got == -2) rc = oom(p);
+    else if (got) rc = aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
+  }
+  if (rc == 0) {
+    json_t *by_class = NULL, *by_status = NULL;
+    json_int_t total = ar_summary_assets(&f, &by_class, &by_status);
     bool overflow = false;
-    json_t *sums[6] = {fen_json(PQgetvalue(m, 0, 0), &overflow), fen_json(PQgetvalue(m, 0, 1), &overflow),
-                       fen_json(PQgetvalue(m, 0, 2), &overflow), fen_json(PQgetvalue(m, 0, 3), &overflow),
-                       fen_json(PQgetvalue(pd, 0, 0), &overflow), fen_json(PQgetvalue(m, 0, 4), &overflow)};
+    json_t *sums[6] = {fen_json(f.sums[AR_SUM_VALUE], &overflow), fen_json(f.sums[AR_SUM_GROSS], &overflow),
+                       fen_json(f.sums[AR_SUM_NET], &overflow), fen_json(f.sums[AR_SUM_ALLOCATED], &overflow),
+                       fen_json(f.sums[AR_SUM_PAID], &overflow), fen_json(f.sums[AR_SUM_UNALLOCATED], &overflow)};
     if (overflow) {
       for (int i = 0; i < 6; i++) json_decref(sums[i]);
       json_decref(by_class);
@@ -506,9 +482,7 @@ int aidreg_state_summary(aidreg_registry *r, const char *code, const char *villa
       json_decref(names);
     }
   }
-  PQclear(a);
-  PQclear(m);
-  PQclear(pd);
+  ar_summary_figures_free(&f);
   ar_read_done(r, code, c, p);
   return rc;
 }
