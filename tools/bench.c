@@ -140,8 +140,8 @@ static const char usage_text[] =
     "                          connections a county (at most --concurrency counties), an entry\n"
     "                          sent once those it depends on have their receipts\n"
     "  --readers N             threads reading proofs and tiles, 3 s alone (their baseline), then\n"
-    "                          during the open loop (default 4; 0: none); their server-side p99\n"
-    "                          comes from /metrics\n"
+    "                          during the open loop (default 4; 0: none); their server-side p50\n"
+    "                          and p99 come from /metrics, interpolated within its buckets\n"
     "  --big N                 then append N more entries in batches of 1000 and report the\n"
     "                          server's RSS (needs --server-pid)\n"
     "  --big-threads N         concurrent batch submitters of --big (default 2)\n"
@@ -1006,32 +1006,37 @@ static void *read_thread(void *arg) {
   return NULL;
 }
 
-#define DURATION_BUCKETS 15 /* the server's histogram: 14 bounds and +Inf */
-static const double duration_bounds[DURATION_BUCKETS - 1] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                             0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5};
+#define DURATION_BUCKETS 64 /* at most, the server's histogram: its bounds and +Inf */
 
-/* The cumulative counts of the server's duration histogram of one route; 0, or -1 when
- * the server has none. */
-static int server_durations(aidreg_http *h, const char *route, double cum[DURATION_BUCKETS]) {
+/* One route's duration histogram from /metrics: the bounds as the server prints them (le,
+ * in seconds; +Inf last) and their cumulative counts. */
+typedef struct {
+  int n;
+  double le[DURATION_BUCKETS], cum[DURATION_BUCKETS];
+} durations;
+
+/* 0, or -1 when the server has no histogram for the route. */
+static int server_durations(aidreg_http *h, const char *route, durations *d) {
   char *url = aidreg_http_url(opt.url, "/metrics"), err[256], prefix[256];
   snprintf(prefix, sizeof prefix, "aidreg_http_request_duration_seconds_bucket{route=\"%s\",le=\"", route);
   aidreg_http_response r;
-  int found = 0;
-  for (int b = 0; b < DURATION_BUCKETS; b++) cum[b] = 0;
+  d->n = 0;
+  bool inf = false;
   if (url && aidreg_http_get(h, url, &r, err, sizeof err) == 0) {
     size_t pl = strlen(prefix);
-    int b = 0;
-    for (const char *p = (const char *)r.body; r.status == 200 && p && *p && b < DURATION_BUCKETS;
+    for (const char *p = (const char *)r.body; r.status == 200 && p && *p && d->n < DURATION_BUCKETS && !inf;
          p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
       if (strncmp(p, prefix, pl) != 0) continue;
       const char *v = strstr(p, "} ");
-      if (v) cum[b++] = strtod(v + 2, NULL);
+      if (!v) continue;
+      inf = strncmp(p + pl, "+Inf", 4) == 0;
+      d->le[d->n] = inf ? INFINITY : strtod(p + pl, NULL);
+      d->cum[d->n++] = strtod(v + 2, NULL);
     }
-    found = b == DURATION_BUCKETS;
     aidreg_http_response_free(&r);
   }
   free(url);
-  return found ? 0 : -1;
+  return inf ? 0 : -1;
 }
 
 typedef struct {
@@ -1039,7 +1044,7 @@ typedef struct {
   reader *rd;
   pthread_t *th;
   int n;
-  double cum0[READ_KINDS][DURATION_BUCKETS];
+  durations d0[READ_KINDS];
   int64_t t0;
 } read_load;
 
@@ -1050,7 +1055,7 @@ static void read_load_start(read_load *rl, uint64_t size) {
   rl->th = xcalloc((size_t)(rl->n ? rl->n : 1), sizeof *rl->th);
   aidreg_http *h = aidreg_http_new(0);
   if (!h) die("out of memory");
-  for (int k = 0; k < READ_KINDS; k++) server_durations(h, read_routes[k], rl->cum0[k]);
+  for (int k = 0; k < READ_KINDS; k++) server_durations(h, read_routes[k], &rl->d0[k]);
   aidreg_http_free(h);
   rl->t0 = now_ns();
   for (int i = 0; i < rl->n; i++) {
@@ -1059,12 +1064,25 @@ static void read_load_start(read_load *rl, uint64_t size) {
   }
 }
 
-/* The server-side quantile q of kind k over the load (from the histogram's delta), the bound
- * of its bucket; -1 without answers. */
-static double server_q_ms(const read_load *rl, int k, const double cum1[DURATION_BUCKETS], double q, double *n_srv) {
-  *n_srv = cum1[DURATION_BUCKETS - 1] - rl->cum0[k][DURATION_BUCKETS - 1];
-  for (int b = 0; b < DURATION_BUCKETS && *n_srv > 0; b++)
-    if (cum1[b] - rl->cum0[k][b] >= q * *n_srv) return b < DURATION_BUCKETS - 1 ? duration_bounds[b] * 1e3 : 1e9;
+/* The server-side quantile q (ms) of kind k over the load, from the histogram's delta: as
+ * Prometheus' histogram_quantile, linear within the bucket it falls in (*bound gets that
+ * bucket's upper bound); -1 without answers, 1e9 above the last bound. */
+static double server_q_ms(const read_load *rl, int k, const durations *d1, double q, double *n_srv, double *bound) {
+  const durations *d0 = &rl->d0[k];
+  bool same = d0->n == d1->n;
+  for (int b = 0; same && b < d1->n; b++) same = d0->le[b] == d1->le[b];
+  double before = 0, lo = 0;
+  *n_srv = d1->n ? d1->cum[d1->n - 1] - (same ? d0->cum[d1->n - 1] : 0) : 0;
+  *bound = -1;
+  for (int b = 0; b < d1->n && *n_srv > 0; b++) {
+    double at = d1->cum[b] - (same ? d0->cum[b] : 0);
+    if (at >= q * *n_srv) {
+      if (isinf(d1->le[b])) return *bound = 1e9;
+      *bound = d1->le[b] * 1e3;
+      return (lo + (d1->le[b] - lo) * (at > before ? (q * *n_srv - before) / (at - before) : 1)) * 1e3;
+    }
+    before = at, lo = d1->le[b];
+  }
   return -1;
 }
 
@@ -1088,20 +1106,23 @@ static void read_load_stop(read_load *rl, const char *label) {
       at += (size_t)rl->rd[i].n[k];
     }
     qsort(all, total, sizeof *all, cmp_i64);
-    /* Server-side: the histogram's delta over the run, p99 as the bound of its bucket. */
-    double cum1[DURATION_BUCKETS], srv_p50 = -1, srv_p99 = -1, n_srv = 0, rate = (double)total / seconds;
-    if (server_durations(h, read_routes[k], cum1) == 0)
-      srv_p50 = server_q_ms(rl, k, cum1, 0.50, &n_srv), srv_p99 = server_q_ms(rl, k, cum1, 0.99, &n_srv);
+    /* Server-side: the histogram's delta over the run, interpolated within its buckets. */
+    durations d1;
+    double srv_p50 = -1, srv_p99 = -1, b50 = -1, b99 = -1, n_srv = 0, rate = (double)total / seconds;
+    if (server_durations(h, read_routes[k], &d1) == 0)
+      srv_p50 = server_q_ms(rl, k, &d1, 0.50, &n_srv, &b50), srv_p99 = server_q_ms(rl, k, &d1, 0.99, &n_srv, &b99);
     bool beside = strcmp(label, "alone") != 0;
-    say("reads %s: %s: %zu in %.1f s = %.0f/s%s; client p50 %.2f ms, p99 %.2f ms; server p50 <= %.2f ms, p99 <= %.2f ms "
-        "(%.0f answers in its histogram)",
+    say("reads %s: %s: %zu in %.1f s = %.0f/s%s; client p50 %.2f ms, p99 %.2f ms; server p50 %.3f ms (<= %.2f), "
+        "p99 %.3f ms (<= %.2f) (%.0f answers in its histogram)",
         label, read_names[k], total, seconds, rate, beside && read_rate[k] > 0 ? "" : " (the baseline)",
-        pct_ms(all, total, 0.50), pct_ms(all, total, 0.99), srv_p50, srv_p99, n_srv);
-    printf("bench: read=%s load=%s per_s=%.0f client_p99_ms=%.2f server_p50_ms_at_most=%.2f server_p99_ms_at_most=%.2f",
+        pct_ms(all, total, 0.50), pct_ms(all, total, 0.99), srv_p50, b50, srv_p99, b99, n_srv);
+    printf("bench: read=%s load=%s per_s=%.0f client_p99_ms=%.2f server_p50_ms=%.3f server_p99_ms=%.3f "
+           "server_p50_ms_at_most=%.2f server_p99_ms_at_most=%.2f",
            k == READ_INCLUSION ? "inclusion" : k == READ_CONSISTENCY ? "consistency" : "tile",
-           beside ? "beside_writes" : "alone", rate, pct_ms(all, total, 0.99), srv_p50, srv_p99);
+           beside ? "beside_writes" : "alone", rate, pct_ms(all, total, 0.99), srv_p50, srv_p99, b50, b99);
     if (beside && read_rate[k] > 0)
-      printf(" rate_ratio_to_alone=%.2f server_p99_alone_ms_at_most=%.2f", rate / read_rate[k], read_p99[k]);
+      printf(" rate_ratio_to_alone=%.2f server_p99_alone_ms=%.3f server_p99_ratio_to_alone=%.2f", rate / read_rate[k],
+             read_p99[k], read_p99[k] > 0 ? srv_p99 / read_p99[k] : 0);
     printf("\n");
     if (!beside) read_rate[k] = rate, read_p99[k] = srv_p99;
     fflush(stdout);
