@@ -1792,6 +1792,7 @@ int main(int argc, char **argv) {
     read_load rl;
     long long size_now = ledger_size(handles[0]);
     uint64_t rsize = size_now > 0 ? (uint64_t)size_now : 0;
+    if (opt.readers) say("reads: %ld readers inside a tree of %" PRIu64 " entries", opt.readers, rsize);
     if (opt.read_rate > 0) { /* their capacity first, when the baseline is paced */
       read_load_start(&rl, rsize, 0);
       if (rl.n) sleep_until(now_ns() + 2000000000LL);
