@@ -84,7 +84,9 @@ static int consistency_kept(aidreg_registry *r, const char *code, uint64_t from,
 
 int aidreg_registry_inclusion(aidreg_registry *r, const char *code, bool index_known, uint64_t index,
                               const uint8_t leaf_hash[32], uint64_t size, json_t **out, aidreg_problem *p) {
-  if (index_known && size && ar_shard_of(r, code) && inclusion_kept(r, code, index, size, out) == 0) return 0;
+  if (index_known && size && ar_shard_of(r, code) && inclusion_kept(r, code, index, size, out) == 0)
+    return AR_COUNT_LOG_READ(r, AR_PROOF_KEPT), 0;
+  AR_COUNT_LOG_READ(r, AR_PROOF_READ);
   AR_WITH_READ_CONN(r, c, p);
   uint64_t latest;
   int rc = ar_ledger_size(r, c, code, &latest, p);
@@ -122,7 +124,8 @@ int aidreg_registry_inclusion(aidreg_registry *r, const char *code, bool index_k
 
 int aidreg_registry_consistency(aidreg_registry *r, const char *code, uint64_t from, uint64_t to, json_t **out,
                                 aidreg_problem *p) {
-  if (ar_shard_of(r, code) && consistency_kept(r, code, from, to, out) == 0) return 0;
+  if (ar_shard_of(r, code) && consistency_kept(r, code, from, to, out) == 0) return AR_COUNT_LOG_READ(r, AR_PROOF_KEPT), 0;
+  AR_COUNT_LOG_READ(r, AR_PROOF_READ);
   AR_WITH_READ_CONN(r, c, p);
   uint64_t latest;
   int rc = ar_ledger_size(r, c, code, &latest, p);
@@ -142,4 +145,11 @@ int aidreg_registry_consistency(aidreg_registry *r, const char *code, uint64_t f
   }
   ar_read_done(r, code, c, p);
   return rc;
+}
+
+void aidreg_registry_log_reads(aidreg_registry *r, aidreg_log_reads *out) {
+  out->proofs_kept = atomic_load_explicit(&r->log_reads[AR_PROOF_KEPT], memory_order_relaxed);
+  out->proofs_read = atomic_load_explicit(&r->log_reads[AR_PROOF_READ], memory_order_relaxed);
+  out->tiles_kept = atomic_load_explicit(&r->log_reads[AR_TILE_KEPT], memory_order_relaxed);
+  out->tiles_read = atomic_load_explicit(&r->log_reads[AR_TILE_READ], memory_order_relaxed);
 }

@@ -2,6 +2,7 @@
 #define AIDREG_REGISTRY_PRIVATE_H
 /* Private: the registry's state, shared by registry.c (writes) and reads.c. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sodium.h>
 
 #include "aidreg/registry.h"
@@ -48,7 +49,12 @@ struct aidreg_registry {
   ledger_slot *ledgers;
   unsigned nappenders;
   ar_log_cache *log_cache; /* the proofs' and tiles' immutable data; NULL: read each time */
+  _Atomic uint64_t log_reads[4]; /* aidreg_log_reads' members, in order (relaxed counters) */
 };
+
+/* Counts one proof or tile in r->log_reads: kept (answered from memory) or read. */
+enum { AR_PROOF_KEPT, AR_PROOF_READ, AR_TILE_KEPT, AR_TILE_READ };
+#define AR_COUNT_LOG_READ(r, which) atomic_fetch_add_explicit(&(r)->log_reads[which], 1, memory_order_relaxed)
 
 /* Opens the default cluster and those of the map (applying migrations to each); on
  * failure err is set and ar_shards_close frees what was opened. */

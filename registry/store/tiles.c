@@ -89,7 +89,8 @@ static bool tile_kept(aidreg_registry *r, const char *code, const aidreg_tile_re
 
 int aidreg_registry_tile(aidreg_registry *r, const char *code, const aidreg_tile_ref *t, uint8_t **data,
                          size_t *len, aidreg_problem *p) {
-  if (ar_shard_of(r, code) && tile_kept(r, code, t, data, len)) return 0;
+  if (ar_shard_of(r, code) && tile_kept(r, code, t, data, len)) return AR_COUNT_LOG_READ(r, AR_TILE_KEPT), 0;
+  AR_COUNT_LOG_READ(r, AR_TILE_READ);
   AR_WITH_READ_CONN(r, c, p);
   uint64_t size;
   int rc = ar_ledger_size(r, c, code, &size, p);
