@@ -98,6 +98,19 @@ static void put_appends(FILE *f, const aidreg_registry_stats *st) {
           (unsigned long long)cumulative, st->latency_sum_seconds, (unsigned long long)cumulative);
 }
 
+static void put_log_reads(FILE *f, const aidreg_log_reads *lr) {
+  fprintf(f,
+          "# HELP aidreg_log_reads_total Proofs and tiles answered: from memory (the log's parts that never "
+          "change, kept) or by reading the database.\n"
+          "# TYPE aidreg_log_reads_total counter\n"
+          "aidreg_log_reads_total{kind=\"proof\",from=\"memory\"} %llu\n"
+          "aidreg_log_reads_total{kind=\"proof\",from=\"database\"} %llu\n"
+          "aidreg_log_reads_total{kind=\"tile\",from=\"memory\"} %llu\n"
+          "aidreg_log_reads_total{kind=\"tile\",from=\"database\"} %llu\n",
+          (unsigned long long)lr->proofs_kept, (unsigned long long)lr->proofs_read, (unsigned long long)lr->tiles_kept,
+          (unsigned long long)lr->tiles_read);
+}
+
 static void put_tree_sizes(FILE *f, const json_t *sizes) {
   fputs("# HELP aidreg_tree_size Entries in each ledger's log.\n"
         "# TYPE aidreg_tree_size gauge\n",
@@ -137,6 +150,9 @@ enum MHD_Result h_metrics(httpd_request *rq) {
           "aidreg_http_connections_closed_total{reason=\"limit\"} %lu\n",
           by_deadline, by_limit);
   put_appends(f, &st);
+  aidreg_log_reads lr;
+  aidreg_registry_log_reads(rq->srv->registry, &lr);
+  put_log_reads(f, &lr);
   if (sizes) put_tree_sizes(f, sizes);
   json_decref(sizes);
   bool failed = ferror(f) != 0;

@@ -14,7 +14,7 @@ uint64_t metrics_get(int slot, unsigned status);
 
 /* Server-side time of one response (from its request's headers to the response queued),
  * in a fixed histogram per slot; started_ns is CLOCK_MONOTONIC (metrics_now_ns). */
-#define METRICS_DURATION_BUCKETS 14
+#define METRICS_DURATION_BUCKETS 19
 extern const double metrics_duration_bounds[METRICS_DURATION_BUCKETS]; /* seconds */
 int64_t metrics_now_ns(void);
 void metrics_observe(int slot, int64_t started_ns);

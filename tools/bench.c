@@ -70,7 +70,7 @@ typedef struct {
   const char *url, *token, *origin_host, *db_url, *code;
   long server_pid;
   long entries, concurrency, keys, warmup, assets;
-  double rate, open_seconds, verify_seconds, baseline_seconds;
+  double rate, open_seconds, verify_seconds, baseline_seconds, read_rate;
   long baseline_conns, baseline_batch;
   long big, big_threads, prefill, domain_entries, readers;
   const char *type; /* "auto", "settings" or "enroll" */
@@ -95,6 +95,7 @@ static options opt = {
     .prefill = 20000,
     .domain_entries = 10000,
     .readers = 4,
+    .read_rate = 1500,
     .type = "auto",
 };
 
@@ -140,8 +141,11 @@ static const char usage_text[] =
     "                          connections a county (at most --concurrency counties), an entry\n"
     "                          sent once those it depends on have their receipts\n"
     "  --readers N             threads reading proofs and tiles, 3 s alone (their baseline), then\n"
-    "                          during the open loop (default 4; 0: none); their server-side p99\n"
-    "                          comes from /metrics\n"
+    "                          during the open loop (default 4; 0: none); their server-side p50\n"
+    "                          and p99 come from /metrics, interpolated within its buckets\n"
+    "  --read-rate N           reads per second the readers offer, all kinds together, timed\n"
+    "                          from when each is due (default 1500; 0: as fast as they can).\n"
+    "                          Their capacity is measured first, 2 s as fast as they can\n"
     "  --big N                 then append N more entries in batches of 1000 and report the\n"
     "                          server's RSS (needs --server-pid)\n"
     "  --big-threads N         concurrent batch submitters of --big (default 2)\n"
@@ -189,7 +193,7 @@ static double parse_double(const char *name, const char *s, double min, double m
 static void parse_options(int argc, char **argv) {
   enum {
     O_URL = 256, O_TOKEN, O_HOST, O_CODE, O_DB, O_PID, O_ENTRIES, O_CONC, O_KEYS, O_WARMUP, O_RATE, O_OPEN_S,
-    O_VERIFY_S, O_BASE_S, O_BASE_C, O_BASE_B, O_TYPE, O_BIG, O_BIG_T, O_SKIP_V, O_SKIP_B, O_SKIP_O, O_NO_ANALYZE, O_PREFILL, O_ASSETS, O_DOMAIN, O_MIX, O_READERS, O_HELP
+    O_VERIFY_S, O_BASE_S, O_BASE_C, O_BASE_B, O_TYPE, O_BIG, O_BIG_T, O_SKIP_V, O_SKIP_B, O_SKIP_O, O_NO_ANALYZE, O_PREFILL, O_ASSETS, O_DOMAIN, O_MIX, O_READERS, O_READ_RATE, O_HELP
   };
   static const struct option longopts[] = {
       {"url", required_argument, 0, O_URL},
@@ -215,6 +219,7 @@ static void parse_options(int argc, char **argv) {
       {"skip-baseline", no_argument, 0, O_SKIP_B},
       {"skip-open", no_argument, 0, O_SKIP_O},
       {"readers", required_argument, 0, O_READERS},
+      {"read-rate", required_argument, 0, O_READ_RATE},
       {"no-analyze", no_argument, 0, O_NO_ANALYZE},
       {"prefill", required_argument, 0, O_PREFILL},
       {"assets", required_argument, 0, O_ASSETS},
@@ -251,6 +256,7 @@ static void parse_options(int argc, char **argv) {
       case O_SKIP_B: opt.skip_baseline = true; break;
       case O_SKIP_O: opt.skip_open = true; break;
       case O_READERS: opt.readers = parse_long("--readers", optarg, 0, 64); break;
+      case O_READ_RATE: opt.read_rate = parse_double("--read-rate", optarg, 0, 1e6); break;
       case O_NO_ANALYZE: opt.no_analyze = true; break;
       case O_DOMAIN: opt.domain_entries = parse_long("--domain-entries", optarg, 0, 10000000); break;
       case O_MIX: opt.mix = optarg; break;
@@ -956,6 +962,8 @@ static const char *const read_routes[READ_KINDS] = {"/v1/ledgers/{code}/proof/in
 typedef struct {
   aidreg_http *h;
   uint64_t size; /* the tree size when the reads began: every read is inside it */
+  double rate;   /* this reader's reads per second, 0: as fast as it can */
+  int64_t t0;
   atomic_bool *stop;
   uint32_t seed;
   long n[READ_KINDS], failed;
@@ -973,6 +981,11 @@ static void *read_thread(void *arg) {
   char path[256], idx[40];
   for (long i = 0; !atomic_load(rd->stop); i++) {
     int kind = (int)(i % READ_KINDS);
+    /* Paced: read i is due at t0 + i / rate, and its latency counts from then, so a stall
+     * is charged to every read it delays (as the open loop's writes). */
+    int64_t due = rd->rate > 0 ? rd->t0 + (int64_t)((double)i * 1e9 / rd->rate) : 0;
+    if (due) sleep_until(due);
+    if (atomic_load(rd->stop)) break;
     uint64_t a = 1 + next_rand(&rd->seed) % rd->size, tiles = rd->size / 256;
     if (kind == READ_INCLUSION)
       snprintf(path, sizeof path, "/v1/ledgers/%s/proof/inclusion?index=%" PRIu64 "&size=%" PRIu64, opt.code, a - 1,
@@ -989,6 +1002,7 @@ static void *read_thread(void *arg) {
     int64_t t0 = now_ns();
     int rc = url ? aidreg_http_get(rd->h, url, &r, err, sizeof err) : -1;
     int64_t t1 = now_ns();
+    if (due) t0 = due;
     free(url);
     if (rc || r.status != 200) {
       if (rd->failed++ < 3) say("read %s: %s", path, rc ? err : "not 200");
@@ -1006,32 +1020,37 @@ static void *read_thread(void *arg) {
   return NULL;
 }
 
-#define DURATION_BUCKETS 15 /* the server's histogram: 14 bounds and +Inf */
-static const double duration_bounds[DURATION_BUCKETS - 1] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                             0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5};
+#define DURATION_BUCKETS 64 /* at most, the server's histogram: its bounds and +Inf */
 
-/* The cumulative counts of the server's duration histogram of one route; 0, or -1 when
- * the server has none. */
-static int server_durations(aidreg_http *h, const char *route, double cum[DURATION_BUCKETS]) {
+/* One route's duration histogram from /metrics: the bounds as the server prints them (le,
+ * in seconds; +Inf last) and their cumulative counts. */
+typedef struct {
+  int n;
+  double le[DURATION_BUCKETS], cum[DURATION_BUCKETS];
+} durations;
+
+/* 0, or -1 when the server has no histogram for the route. */
+static int server_durations(aidreg_http *h, const char *route, durations *d) {
   char *url = aidreg_http_url(opt.url, "/metrics"), err[256], prefix[256];
   snprintf(prefix, sizeof prefix, "aidreg_http_request_duration_seconds_bucket{route=\"%s\",le=\"", route);
   aidreg_http_response r;
-  int found = 0;
-  for (int b = 0; b < DURATION_BUCKETS; b++) cum[b] = 0;
+  d->n = 0;
+  bool inf = false;
   if (url && aidreg_http_get(h, url, &r, err, sizeof err) == 0) {
     size_t pl = strlen(prefix);
-    int b = 0;
-    for (const char *p = (const char *)r.body; r.status == 200 && p && *p && b < DURATION_BUCKETS;
+    for (const char *p = (const char *)r.body; r.status == 200 && p && *p && d->n < DURATION_BUCKETS && !inf;
          p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
       if (strncmp(p, prefix, pl) != 0) continue;
       const char *v = strstr(p, "} ");
-      if (v) cum[b++] = strtod(v + 2, NULL);
+      if (!v) continue;
+      inf = strncmp(p + pl, "+Inf", 4) == 0;
+      d->le[d->n] = inf ? INFINITY : strtod(p + pl, NULL);
+      d->cum[d->n++] = strtod(v + 2, NULL);
     }
-    found = b == DURATION_BUCKETS;
     aidreg_http_response_free(&r);
   }
   free(url);
-  return found ? 0 : -1;
+  return inf ? 0 : -1;
 }
 
 typedef struct {
@@ -1039,32 +1058,52 @@ typedef struct {
   reader *rd;
   pthread_t *th;
   int n;
-  double cum0[READ_KINDS][DURATION_BUCKETS];
+  durations d0[READ_KINDS];
   int64_t t0;
+  double rate; /* offered, all readers and kinds; 0: as fast as they can */
 } read_load;
 
-static void read_load_start(read_load *rl, uint64_t size) {
+static void read_load_start(read_load *rl, uint64_t size, double rate) {
   atomic_init(&rl->stop, false);
   rl->n = size > 0 ? (int)opt.readers : 0;
+  rl->rate = rate;
   rl->rd = xcalloc((size_t)(rl->n ? rl->n : 1), sizeof *rl->rd);
   rl->th = xcalloc((size_t)(rl->n ? rl->n : 1), sizeof *rl->th);
   aidreg_http *h = aidreg_http_new(0);
   if (!h) die("out of memory");
-  for (int k = 0; k < READ_KINDS; k++) server_durations(h, read_routes[k], rl->cum0[k]);
+  for (int k = 0; k < READ_KINDS; k++) server_durations(h, read_routes[k], &rl->d0[k]);
   aidreg_http_free(h);
   rl->t0 = now_ns();
   for (int i = 0; i < rl->n; i++) {
-    rl->rd[i] = (reader){.h = aidreg_http_new(0), .size = size, .stop = &rl->stop, .seed = 2463534242u + (uint32_t)i};
+    rl->rd[i] = (reader){.h = aidreg_http_new(0),
+                         .size = size,
+                         .rate = rate / rl->n,
+                         .t0 = rl->t0 + (int64_t)(1e9 * i / (rate > 0 ? rate : 1)), /* spread over the first period */
+                         .stop = &rl->stop,
+                         .seed = 2463534242u + (uint32_t)i};
     if (!rl->rd[i].h || pthread_create(&rl->th[i], NULL, read_thread, &rl->rd[i])) die("cannot start a reader");
   }
 }
 
-/* The server-side quantile q of kind k over the load (from the histogram's delta), the bound
- * of its bucket; -1 without answers. */
-static double server_q_ms(const read_load *rl, int k, const double cum1[DURATION_BUCKETS], double q, double *n_srv) {
-  *n_srv = cum1[DURATION_BUCKETS - 1] - rl->cum0[k][DURATION_BUCKETS - 1];
-  for (int b = 0; b < DURATION_BUCKETS && *n_srv > 0; b++)
-    if (cum1[b] - rl->cum0[k][b] >= q * *n_srv) return b < DURATION_BUCKETS - 1 ? duration_bounds[b] * 1e3 : 1e9;
+/* The server-side quantile q (ms) of kind k over the load, from the histogram's delta: as
+ * Prometheus' histogram_quantile, linear within the bucket it falls in (*bound gets that
+ * bucket's upper bound); -1 without answers, 1e9 above the last bound. */
+static double server_q_ms(const read_load *rl, int k, const durations *d1, double q, double *n_srv, double *bound) {
+  const durations *d0 = &rl->d0[k];
+  bool same = d0->n == d1->n;
+  for (int b = 0; same && b < d1->n; b++) same = d0->le[b] == d1->le[b];
+  double before = 0, lo = 0;
+  *n_srv = d1->n ? d1->cum[d1->n - 1] - (same ? d0->cum[d1->n - 1] : 0) : 0;
+  *bound = -1;
+  for (int b = 0; b < d1->n && *n_srv > 0; b++) {
+    double at = d1->cum[b] - (same ? d0->cum[b] : 0);
+    if (at >= q * *n_srv) {
+      if (isinf(d1->le[b])) return *bound = 1e9;
+      *bound = d1->le[b] * 1e3;
+      return (lo + (d1->le[b] - lo) * (at > before ? (q * *n_srv - before) / (at - before) : 1)) * 1e3;
+    }
+    before = at, lo = d1->le[b];
+  }
   return -1;
 }
 
@@ -1072,7 +1111,8 @@ static double server_q_ms(const read_load *rl, int k, const double cum1[DURATION
  * the reads beside the writes to the same reads alone. */
 static double read_rate[READ_KINDS], read_p99[READ_KINDS];
 
-static void read_load_stop(read_load *rl, const char *label) {
+/* load: "capacity" (as fast as they can), "alone" (paced, the baseline) or "beside_writes". */
+static void read_load_stop(read_load *rl, const char *label, const char *load) {
   atomic_store(&rl->stop, true);
   for (int i = 0; i < rl->n; i++) pthread_join(rl->th[i], NULL);
   double seconds = (double)(now_ns() - rl->t0) / 1e9;
@@ -1088,22 +1128,27 @@ static void read_load_stop(read_load *rl, const char *label) {
       at += (size_t)rl->rd[i].n[k];
     }
     qsort(all, total, sizeof *all, cmp_i64);
-    /* Server-side: the histogram's delta over the run, p99 as the bound of its bucket. */
-    double cum1[DURATION_BUCKETS], srv_p50 = -1, srv_p99 = -1, n_srv = 0, rate = (double)total / seconds;
-    if (server_durations(h, read_routes[k], cum1) == 0)
-      srv_p50 = server_q_ms(rl, k, cum1, 0.50, &n_srv), srv_p99 = server_q_ms(rl, k, cum1, 0.99, &n_srv);
-    bool beside = strcmp(label, "alone") != 0;
-    say("reads %s: %s: %zu in %.1f s = %.0f/s%s; client p50 %.2f ms, p99 %.2f ms; server p50 <= %.2f ms, p99 <= %.2f ms "
-        "(%.0f answers in its histogram)",
-        label, read_names[k], total, seconds, rate, beside && read_rate[k] > 0 ? "" : " (the baseline)",
-        pct_ms(all, total, 0.50), pct_ms(all, total, 0.99), srv_p50, srv_p99, n_srv);
-    printf("bench: read=%s load=%s per_s=%.0f client_p99_ms=%.2f server_p50_ms_at_most=%.2f server_p99_ms_at_most=%.2f",
-           k == READ_INCLUSION ? "inclusion" : k == READ_CONSISTENCY ? "consistency" : "tile",
-           beside ? "beside_writes" : "alone", rate, pct_ms(all, total, 0.99), srv_p50, srv_p99);
+    /* Server-side: the histogram's delta over the run, interpolated within its buckets. */
+    durations d1;
+    double srv_p50 = -1, srv_p99 = -1, b50 = -1, b99 = -1, n_srv = 0, rate = (double)total / seconds;
+    if (server_durations(h, read_routes[k], &d1) == 0)
+      srv_p50 = server_q_ms(rl, k, &d1, 0.50, &n_srv, &b50), srv_p99 = server_q_ms(rl, k, &d1, 0.99, &n_srv, &b99);
+    bool beside = strcmp(load, "beside_writes") == 0, baseline = strcmp(load, "alone") == 0;
+    say("reads %s: %s: %zu in %.1f s = %.0f/s%s; client p50 %.2f ms, p99 %.2f ms; server p50 %.3f ms (<= %.2f), "
+        "p99 %.3f ms (<= %.2f) (%.0f answers in its histogram)",
+        label, read_names[k], total, seconds, rate, baseline ? " (the baseline)" : "",
+        pct_ms(all, total, 0.50), pct_ms(all, total, 0.99), srv_p50, b50, srv_p99, b99, n_srv);
+    printf("bench: read=%s load=%s per_s=%.0f", k == READ_INCLUSION ? "inclusion" : k == READ_CONSISTENCY ? "consistency" : "tile",
+           load, rate);
+    if (rl->rate > 0) printf(" offered_per_s=%.0f", rl->rate / READ_KINDS);
+    printf(" client_p99_ms=%.2f server_p50_ms=%.3f server_p99_ms=%.3f server_p50_ms_at_most=%.2f "
+           "server_p99_ms_at_most=%.2f",
+           pct_ms(all, total, 0.99), srv_p50, srv_p99, b50, b99);
     if (beside && read_rate[k] > 0)
-      printf(" rate_ratio_to_alone=%.2f server_p99_alone_ms_at_most=%.2f", rate / read_rate[k], read_p99[k]);
+      printf(" rate_ratio_to_alone=%.2f server_p99_alone_ms=%.3f server_p99_ratio_to_alone=%.2f", rate / read_rate[k],
+             read_p99[k], read_p99[k] > 0 ? srv_p99 / read_p99[k] : 0);
     printf("\n");
-    if (!beside) read_rate[k] = rate, read_p99[k] = srv_p99;
+    if (baseline) read_rate[k] = rate, read_p99[k] = srv_p99;
     fflush(stdout);
     free(all);
   }
@@ -1746,12 +1791,19 @@ int main(int argc, char **argv) {
     /* The read load alone first (its baseline), then beside the open loop's writes. */
     read_load rl;
     long long size_now = ledger_size(handles[0]);
-    read_load_start(&rl, size_now > 0 ? (uint64_t)size_now : 0);
+    uint64_t rsize = size_now > 0 ? (uint64_t)size_now : 0;
+    if (opt.readers) say("reads: %ld readers inside a tree of %" PRIu64 " entries", opt.readers, rsize);
+    if (opt.read_rate > 0) { /* their capacity first, when the baseline is paced */
+      read_load_start(&rl, rsize, 0);
+      if (rl.n) sleep_until(now_ns() + 2000000000LL);
+      read_load_stop(&rl, "as fast as they can", "capacity");
+    }
+    read_load_start(&rl, rsize, opt.read_rate);
     if (rl.n) sleep_until(now_ns() + 3000000000LL);
-    read_load_stop(&rl, "alone");
-    read_load_start(&rl, size_now > 0 ? (uint64_t)size_now : 0);
+    read_load_stop(&rl, "alone", "alone");
+    read_load_start(&rl, rsize, opt.read_rate);
     run_result o = run_http(env + n_warm + n_closed, len + n_warm + n_closed, n_open, true, opt.rate);
-    read_load_stop(&rl, "beside the writes");
+    read_load_stop(&rl, "beside the writes", "beside_writes");
     report_run("open loop", &o);
     printf("bench: offered_rate=%.0f p50_ms=%.2f p99_ms=%.2f\n", opt.rate, o.p50, o.p99);
     fflush(stdout);

@@ -174,6 +174,13 @@ typedef struct {
 } aidreg_registry_stats;
 extern const double aidreg_latency_bounds[AIDREG_LATENCY_BUCKETS];
 void aidreg_registry_stats_get(aidreg_registry *r, aidreg_registry_stats *out);
+/* Proofs and tiles answered since the registry opened: from memory (the log's parts that never
+ * change, kept: docs/decisions.md "Proofs and tiles from memory") or by reading the database
+ * (refusals included). For GET /metrics. */
+typedef struct {
+  uint64_t proofs_kept, proofs_read, tiles_kept, tiles_read;
+} aidreg_log_reads;
+void aidreg_registry_log_reads(aidreg_registry *r, aidreg_log_reads *out);
 /* [{"code","size"}...] for every ledger: new reference or NULL. */
 json_t *aidreg_registry_tree_sizes(aidreg_registry *r);
 /* true when the database answers. */

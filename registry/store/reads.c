@@ -1,4 +1,5 @@
-/* The read side of the registry: ledgers, checkpoints, tiles, entries and proofs. */
+/* The read side of the registry: ledgers, checkpoints and entries (tiles: tiles.c; proofs:
+ * proofs.c). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,24 +12,12 @@
 
 static db_stmt q_ledgers = {"SELECT code, name, origin, vkey, size FROM ledger ORDER BY code", 0};
 static db_stmt q_size = {"SELECT size FROM ledger WHERE code = $1", 0};
-static db_stmt q_hashes = {
-    "SELECT hash FROM tree_node WHERE ledger = $1 AND level = $2 AND idx >= $3 AND idx < $4 ORDER BY idx", 0};
 static db_stmt q_leaves = {
     "SELECT idx, data, encode(payload_sha256, 'hex') FROM leaf WHERE ledger = $1 AND idx >= $2 AND idx < $3 "
     "ORDER BY idx",
     0};
-static db_stmt q_by_hash = {"SELECT idx FROM leaf WHERE ledger = $1 AND leaf_hash = $2 ORDER BY idx LIMIT 1", 0};
-/* Hash tile of level 0: the leaf hashes, kept in the leaf rows. */
-static db_stmt q_leaf_hashes = {
-    "SELECT leaf_hash FROM leaf WHERE ledger = $1 AND idx >= $2 AND idx < $3 ORDER BY idx", 0};
 
-/* Borrow a pooled connection for the body of a read; on failure set p. */
-#define WITH_CONN(r, c, p)                                                                   \
-  if (!aidreg_registry_serves(r, code, p)) return -1;                                        \
-  db_conn *c = ar_read_get(r, code);                                                         \
-  if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry")
-
-static int ledger_size(aidreg_registry *r, db_conn *c, const char *code, uint64_t *size, aidreg_problem *p) {
+int ar_ledger_size(aidreg_registry *r, db_conn *c, const char *code, uint64_t *size, aidreg_problem *p) {
   const char *params[1] = {code};
   PGresult *res = ar_db_run(c, &q_size, 1, params, NULL);
   if (!res) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
@@ -36,6 +25,7 @@ static int ledger_size(aidreg_registry *r, db_conn *c, const char *code, uint64_
   int rc = PQntuples(res) == 1 && ar_db_u64(PQgetvalue(res, 0, 0), &s) == 0 ? 0 : 1;
   PQclear(res);
   if (rc) return ar_unknown_ledger(r, code, p);
+  ar_log_cache_saw_size(r->log_cache, code, s);
   *size = s;
   return 0;
 }
@@ -169,9 +159,9 @@ bool aidreg_registry_healthy(aidreg_registry *r) { return aidreg_registry_health
 
 int aidreg_registry_checkpoint_min(aidreg_registry *r, const char *code, uint64_t min_size, char **note,
                                    aidreg_problem *p) {
-  WITH_CONN(r, c, p);
+  AR_WITH_READ_CONN(r, c, p);
   uint64_t size;
-  int rc = ledger_size(r, c, code, &size, p);
+  int rc = ar_ledger_size(r, c, code, &size, p);
   if (rc == 0 && size < min_size)
     rc = ar_replica_lacks(r, code, size, min_size, p)
              ? -1
@@ -188,67 +178,6 @@ int aidreg_registry_checkpoint_min(aidreg_registry *r, const char *code, uint64_
 
 int aidreg_registry_checkpoint(aidreg_registry *r, const char *code, char **note, aidreg_problem *p) {
   return aidreg_registry_checkpoint_min(r, code, 0, note, p);
-}
-
-static int tile_bytes(aidreg_registry *r, db_conn *c, const char *code, const aidreg_tile_ref *t, uint64_t size,
-                      uint8_t **data, size_t *len, aidreg_problem *p) {
-  uint64_t first = t->index * AIDREG_TILE_WIDTH, end = first + t->width;
-  unsigned level = t->entries ? 0 : t->level * AIDREG_TILE_HEIGHT;
-  uint64_t available = level < 64 ? size >> level : 0;
-  if (t->index > UINT64_MAX / AIDREG_TILE_WIDTH - 1)
-    return aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "that tile is beyond the tree (size %" PRIu64 ")", size);
-  if (end > available) {
-    uint64_t wanted = level < 64 && end <= UINT64_MAX >> level ? end << level : UINT64_MAX;
-    if (ar_replica_lacks(r, code, size, wanted, p)) return -1;
-    return aidreg_problem_set(p, AIDREG_E_NOT_FOUND, NULL, "that tile is beyond the tree (size %" PRIu64 ")", size);
-  }
-  char code_lv[8], a[24], b[24];
-  snprintf(code_lv, sizeof code_lv, "%u", level);
-  snprintf(a, sizeof a, "%" PRIu64, first);
-  snprintf(b, sizeof b, "%" PRIu64, end);
-  const char *hp[4] = {code, code_lv, a, b};
-  const char *lp[3] = {code, a, b};
-  PGresult *res = t->entries   ? ar_db_run(c, &q_leaves, 3, lp, NULL)
-                  : level == 0 ? ar_db_run(c, &q_leaf_hashes, 3, lp, NULL)
-                               : ar_db_run(c, &q_hashes, 4, hp, NULL);
-  if (!res) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
-  int rc = -1;
-  if ((uint64_t)PQntuples(res) != t->width) {
-    aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "stored tree is incomplete");
-    goto out;
-  }
-  db_buf buf = {0};
-  for (int i = 0; i < PQntuples(res); i++) {
-    if (t->entries) {
-      const char *leaf = PQgetvalue(res, i, 1);
-      size_t n = strlen(leaf);
-      uint8_t be[2] = {(uint8_t)(n >> 8), (uint8_t)n};
-      if (n > 0xffff || ar_db_buf_add(&buf, (const char *)be, 2) || ar_db_buf_add(&buf, leaf, n)) goto fail;
-    } else {
-      uint8_t h[32];
-      if (ar_db_bytea(PQgetvalue(res, i, 0), h, 32) || ar_db_buf_add(&buf, (const char *)h, 32)) goto fail;
-    }
-  }
-  *data = (uint8_t *)buf.data;
-  *len = buf.len;
-  rc = 0;
-  goto out;
-fail:
-  ar_db_buf_free(&buf);
-  aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "cannot assemble the tile");
-out:
-  PQclear(res);
-  return rc;
-}
-
-int aidreg_registry_tile(aidreg_registry *r, const char *code, const aidreg_tile_ref *t, uint8_t **data,
-                         size_t *len, aidreg_problem *p) {
-  WITH_CONN(r, c, p);
-  uint64_t size;
-  int rc = ledger_size(r, c, code, &size, p);
-  if (rc == 0) rc = tile_bytes(r, c, code, t, size, data, len, p);
-  ar_read_done(r, code, c, p);
-  return rc;
 }
 
 /* One stored leaf as the read API shows it. */
@@ -274,9 +203,9 @@ static json_t *entry_json(const char *idx, const char *data, const char *payload
 int aidreg_registry_entries(aidreg_registry *r, const char *code, uint64_t from, unsigned limit, json_t **out,
                             aidreg_problem *p) {
   if (limit == 0 || limit > 1000) limit = limit ? 1000 : 100;
-  WITH_CONN(r, c, p);
+  AR_WITH_READ_CONN(r, c, p);
   uint64_t size;
-  int rc = ledger_size(r, c, code, &size, p);
+  int rc = ar_ledger_size(r, c, code, &size, p);
   if (rc == 0) {
     char a[24], b[24];
     uint64_t end = from + limit < size ? from + limit : size;
@@ -313,9 +242,9 @@ int aidreg_registry_entries(aidreg_registry *r, const char *code, uint64_t from,
 }
 
 int aidreg_registry_entry(aidreg_registry *r, const char *code, uint64_t index, json_t **out, aidreg_problem *p) {
-  WITH_CONN(r, c, p);
+  AR_WITH_READ_CONN(r, c, p);
   uint64_t size;
-  int rc = ledger_size(r, c, code, &size, p);
+  int rc = ar_ledger_size(r, c, code, &size, p);
   if (rc == 0 && index >= size)
     rc = ar_replica_lacks(r, code, size, index + 1, p)
              ? -1
@@ -331,108 +260,6 @@ int aidreg_registry_entry(aidreg_registry *r, const char *code, uint64_t index, 
         !(*out = entry_json(PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2))))
       rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "cannot read entry");
     PQclear(res);
-  }
-  ar_read_done(r, code, c, p);
-  return rc;
-}
-
-static json_t *proof_array(uint8_t proof[][32], size_t n) {
-  json_t *a = json_array();
-  for (size_t i = 0; a && i < n; i++) {
-    char h[45];
-    aidreg_b64_encode_to(proof[i], 32, h, sizeof h);
-    if (json_array_append_new(a, json_string(h))) {
-      json_decref(a); /* a short proof does not verify: none */
-      return NULL;
-    }
-  }
-  return a;
-}
-
-/* The proofs with their nodes read in one query (ar_store_read_ahead), not one each. */
-typedef struct {
-  uint64_t index, size;
-  uint8_t *leaf_hash;
-  uint8_t (*proof)[32];
-  size_t *n;
-} inclusion_args;
-
-static int run_inclusion(aidreg_node_fetch fetch, void *ctx, void *arg) {
-  inclusion_args *a = arg;
-  return fetch(ctx, 0, a->index, a->leaf_hash) || aidreg_merkle_inclusion_proof(fetch, ctx, a->index, a->size, a->proof, a->n);
-}
-
-typedef struct {
-  uint64_t from, to;
-  uint8_t (*proof)[32];
-  size_t *n;
-} consistency_args;
-
-static int run_consistency(aidreg_node_fetch fetch, void *ctx, void *arg) {
-  consistency_args *a = arg;
-  return aidreg_merkle_consistency_proof(fetch, ctx, a->from, a->to, a->proof, a->n);
-}
-
-int aidreg_registry_inclusion(aidreg_registry *r, const char *code, bool index_known, uint64_t index,
-                              const uint8_t leaf_hash[32], uint64_t size, json_t **out, aidreg_problem *p) {
-  WITH_CONN(r, c, p);
-  uint64_t latest;
-  int rc = ledger_size(r, c, code, &latest, p);
-  if (rc == 0 && !index_known) {
-    char hex[65], bytea[70];
-    aidreg_hex_encode(leaf_hash, 32, hex);
-    snprintf(bytea, sizeof bytea, "\\x%s", hex);
-    const char *params[2] = {code, bytea};
-    PGresult *res = ar_db_run(c, &q_by_hash, 2, params, NULL);
-    unsigned long long ix;
-    if (!res || PQntuples(res) < 1 || ar_db_u64(PQgetvalue(res, 0, 0), &ix))
-      rc = aidreg_problem_set(p, AIDREG_E_NOT_FOUND, "/query/leaf_hash", "no leaf with that hash");
-    else
-      index = ix;
-    PQclear(res);
-  }
-  if (rc == 0 && size == 0) size = latest;
-  if (rc == 0 && size > latest && index < size && ar_replica_lacks(r, code, latest, size, p)) rc = -1;
-  if (rc == 0 && (size > latest || index >= size))
-    rc = aidreg_problem_set(p, AIDREG_E_INVALID_QUERY, "/query/size",
-                            "need index < size <= %" PRIu64 " (index %" PRIu64 ", size %" PRIu64 ")", latest, index, size);
-  if (rc == 0) {
-    store_nodes sn = {c, code};
-    uint8_t proof[AIDREG_MAX_PROOF][32], lh[32];
-    size_t n;
-    char lhs[45];
-    inclusion_args ia = {index, size, lh, proof, &n};
-    if (ar_store_read_ahead(&sn, run_inclusion, &ia)) {
-      rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "cannot build the proof");
-    } else {
-      aidreg_b64_encode_to(lh, 32, lhs, sizeof lhs);
-      *out = json_pack("{s:I, s:I, s:s, s:o}", "index", (json_int_t)index, "tree_size", (json_int_t)size,
-                       "leaf_hash", lhs, "inclusion_proof", proof_array(proof, n));
-    }
-  }
-  ar_read_done(r, code, c, p);
-  return rc;
-}
-
-int aidreg_registry_consistency(aidreg_registry *r, const char *code, uint64_t from, uint64_t to, json_t **out,
-                                aidreg_problem *p) {
-  WITH_CONN(r, c, p);
-  uint64_t latest;
-  int rc = ledger_size(r, c, code, &latest, p);
-  if (rc == 0 && from >= 1 && from <= to && to > latest && ar_replica_lacks(r, code, latest, to, p)) rc = -1;
-  if (rc == 0 && (from < 1 || from > to || to > latest))
-    rc = aidreg_problem_set(p, AIDREG_E_INVALID_QUERY, from < 1 || from > to ? "/query/from" : "/query/to",
-                            "need 1 <= from <= to <= %" PRIu64 " (from %" PRIu64 ", to %" PRIu64 ")", latest, from, to);
-  if (rc == 0) {
-    store_nodes sn = {c, code};
-    uint8_t proof[AIDREG_MAX_PROOF][32];
-    size_t n;
-    consistency_args ca = {from, to, proof, &n};
-    if (ar_store_read_ahead(&sn, run_consistency, &ca))
-      rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "cannot build the proof");
-    else
-      *out = json_pack("{s:I, s:I, s:o}", "from", (json_int_t)from, "to", (json_int_t)to, "consistency_proof",
-                       proof_array(proof, n));
   }
   ar_read_done(r, code, c, p);
   return rc;

@@ -50,6 +50,10 @@ aidreg_registry *aidreg_registry_open(const aidreg_registry_config *cfg, char *e
   r->address_rl = ar_ratelimit_new(ar, cfg->address_burst ? cfg->address_burst : 5000, 100000);
   r->lookup_rl = ar_ratelimit_new(50, 100, 100000);
   pthread_mutex_init(&r->mu, NULL);
+  /* Without it (out of memory, or AIDREG_LOG_CACHE=off: the benchmark's baseline) every
+   * proof and tile is read from the database. */
+  const char *lc = getenv("AIDREG_LOG_CACHE");
+  if (!lc || strcmp(lc, "off") != 0) r->log_cache = ar_log_cache_new(AR_LOG_CACHE_NODES, AR_LOG_CACHE_TILE_BYTES);
   if ((kr > 0 && !r->key_rl) || (ar > 0 && !r->address_rl) || !r->lookup_rl ||
       ar_shards_open(r, cfg, dir, err, cap)) {
     if (!*err) snprintf(err, cap, "out of memory");
@@ -57,6 +61,7 @@ aidreg_registry *aidreg_registry_open(const aidreg_registry_config *cfg, char *e
     ar_ratelimit_free(r->key_rl);
     ar_ratelimit_free(r->address_rl);
     ar_ratelimit_free(r->lookup_rl);
+    ar_log_cache_free(r->log_cache);
     pthread_mutex_destroy(&r->mu);
     sodium_munlock(&r->log_key, sizeof r->log_key); /* zeroes it too */
     free(r);
@@ -77,6 +82,7 @@ void aidreg_registry_close(aidreg_registry *r) {
   ar_ratelimit_free(r->key_rl);
   ar_ratelimit_free(r->address_rl);
   ar_ratelimit_free(r->lookup_rl);
+  ar_log_cache_free(r->log_cache);
   pthread_mutex_destroy(&r->mu);
   sodium_munlock(&r->log_key, sizeof r->log_key); /* zeroes it too */
   free(r);

@@ -2,11 +2,13 @@
 #define AIDREG_REGISTRY_PRIVATE_H
 /* Private: the registry's state, shared by registry.c (writes) and reads.c. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sodium.h>
 
 #include "aidreg/registry.h"
 #include "store/appender.h"
 #include "store/db.h"
+#include "store/log_cache.h"
 #include "core/ratelimit.h"
 #include "core/strmap.h"
 
@@ -46,7 +48,13 @@ struct aidreg_registry {
   pthread_mutex_t mu; /* guards ledgers, every slot's members and nappenders */
   ledger_slot *ledgers;
   unsigned nappenders;
+  ar_log_cache *log_cache; /* the proofs' and tiles' immutable data; NULL: read each time */
+  _Atomic uint64_t log_reads[4]; /* aidreg_log_reads' members, in order (relaxed counters) */
 };
+
+/* Counts one proof or tile in r->log_reads: kept (answered from memory) or read. */
+enum { AR_PROOF_KEPT, AR_PROOF_READ, AR_TILE_KEPT, AR_TILE_READ };
+#define AR_COUNT_LOG_READ(r, which) atomic_fetch_add_explicit(&(r)->log_reads[which], 1, memory_order_relaxed)
 
 /* Opens the default cluster and those of the map (applying migrations to each); on
  * failure err is set and ar_shards_close frees what was opened. */
@@ -74,6 +82,15 @@ int ar_unknown_ledger(aidreg_registry *r, const char *code, aidreg_problem *p);
  * primary has the size (the replica has not caught up); false otherwise, and the caller
  * answers as it would on the primary (that size does not exist). */
 bool ar_replica_lacks(aidreg_registry *r, const char *code, uint64_t have, uint64_t wanted, aidreg_problem *p);
+
+/* Borrow a pooled connection for the body of a read; on failure set p. */
+#define AR_WITH_READ_CONN(r, c, p)                                                           \
+  if (!aidreg_registry_serves(r, code, p)) return -1;                                        \
+  db_conn *c = ar_read_get(r, code);                                                         \
+  if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry")
+/* The ledger's size as its reads' database has it (kept in r->log_cache as seen); 0, or
+ * -1 with p set (an unknown ledger, a failed read). */
+int ar_ledger_size(aidreg_registry *r, db_conn *c, const char *code, uint64_t *size, aidreg_problem *p);
 
 static inline void sodium_memzero_key(aidreg_keypair *k) { sodium_memzero(k, sizeof *k); }
 

@@ -58,18 +58,30 @@ int ar_store_checkpoint_latest(db_conn *c, const char *code, uint64_t *size, cha
 /* ---- nodes read ahead --------------------------------------------------------------- */
 
 /* level = ANY and idx = ANY keep the primary keys usable whatever the statistics say; the
- * few crossed pairs are dropped in C. */
+ * few crossed pairs are dropped in C. Without a cache: the nodes asked for. */
 static db_stmt q_nodes_ahead = {
     "SELECT level, idx, hash FROM tree_node WHERE ledger = $1 AND level = ANY ($2::smallint[]) "
     "AND idx = ANY ($3::bigint[]) "
     "UNION ALL SELECT 0, idx, leaf_hash FROM leaf WHERE ledger = $1 AND 0 = ANY ($2::smallint[]) "
     "AND idx = ANY ($3::bigint[])",
     0};
+/* With a cache: the block of BLOCK nodes around each (level $2[i], first index $3[i]), one
+ * range of a primary key each (the nested loop is the only plan a range can take), so a
+ * proof that misses warms the nodes the next proofs near it need. */
+#define BLOCK 256 /* a hash tile's width: what a tile read also keeps */
+static db_stmt q_blocks_ahead = {
+    "SELECT t.level, t.idx, t.hash FROM unnest($2::smallint[], $3::bigint[]) AS q(level, lo) "
+    "JOIN tree_node t ON t.ledger = $1 AND t.level = q.level AND t.idx >= q.lo AND t.idx < q.lo + 256 "
+    "WHERE q.level > 0 "
+    "UNION ALL SELECT 0, l.idx, l.leaf_hash FROM unnest($2::smallint[], $3::bigint[]) AS q(level, lo) "
+    "JOIN leaf l ON l.ledger = $1 AND l.idx >= q.lo AND l.idx < q.lo + 256 WHERE q.level = 0",
+    0};
 
 #define AHEAD_MAX 256 /* a proof of a tree of 2^64 leaves needs fewer */
 
 typedef struct {
   store_nodes *sn;
+  ar_log_cache *cache;
   bool recording;
   size_t n;
   unsigned level[AHEAD_MAX];
@@ -93,32 +105,56 @@ static int ahead_fetch(void *ctx, unsigned level, uint64_t index, uint8_t out[32
   return ar_store_node_fetch(a->sn, level, index, out);
 }
 
-/* The recorded nodes' hashes in one query; a failure leaves them to be read one by one. */
+/* The nodes' first index in the query: theirs, or their block's with a cache. */
+static uint64_t asked_from(const ahead *a, size_t i) {
+  return a->cache ? a->idx[i] & ~(uint64_t)(BLOCK - 1) : a->idx[i];
+}
+
+/* The recorded nodes' hashes: those the cache keeps, the rest in one query (with a cache,
+ * their blocks, all kept); a failure leaves them to be read one by one. */
 static void ahead_read(ahead *a) {
+  ar_log_cache *cache = a->cache;
+  if (ar_log_cache_nodes(cache, a->sn->code, a->n, a->level, a->idx, a->hash, a->have) == a->n) return;
   db_buf lv = {0}, ix = {0};
   bool ok = ar_db_buf_add(&lv, "{", 1) == 0 && ar_db_buf_add(&ix, "{", 1) == 0;
-  for (size_t i = 0; ok && i < a->n; i++)
-    ok = ar_db_buf_addf(&lv, "%s%u", i ? "," : "", a->level[i]) == 0 &&
-         ar_db_buf_addf(&ix, "%s%" PRIu64, i ? "," : "", a->idx[i]) == 0;
+  size_t m = 0;
+  for (size_t i = 0; ok && i < a->n; i++) {
+    bool dup = a->have[i];
+    for (size_t j = 0; !dup && cache && j < i; j++)
+      dup = !a->have[j] && a->level[j] == a->level[i] && asked_from(a, j) == asked_from(a, i);
+    if (!dup)
+      ok = ar_db_buf_addf(&lv, "%s%u", m ? "," : "", a->level[i]) == 0 &&
+           ar_db_buf_addf(&ix, "%s%" PRIu64, m++ ? "," : "", asked_from(a, i)) == 0;
+  }
   ok = ok && ar_db_buf_add(&lv, "}", 1) == 0 && ar_db_buf_add(&ix, "}", 1) == 0;
   const char *params[3] = {a->sn->code, lv.data, ix.data};
-  PGresult *r = ok && a->n ? ar_db_run(a->sn->conn, &q_nodes_ahead, 3, params, NULL) : NULL;
+  PGresult *r = ok && m ? ar_db_run(a->sn->conn, cache ? &q_blocks_ahead : &q_nodes_ahead, 3, params, NULL) : NULL;
   for (int row = 0; r && row < PQntuples(r); row++) {
     unsigned long long level, idx;
-    if (ar_db_u64(PQgetvalue(r, row, 0), &level) || ar_db_u64(PQgetvalue(r, row, 1), &idx)) continue;
+    uint8_t h[32];
+    if (ar_db_u64(PQgetvalue(r, row, 0), &level) || ar_db_u64(PQgetvalue(r, row, 1), &idx) ||
+        ar_db_bytea(PQgetvalue(r, row, 2), h, 32))
+      continue;
+    unsigned lv1 = (unsigned)level;
+    uint64_t ix1 = idx;
+    ar_log_cache_put_nodes(cache, a->sn->code, 1, &lv1, &ix1, (const uint8_t(*)[32])h);
     for (size_t i = 0; i < a->n; i++)
-      if (a->level[i] == level && a->idx[i] == idx && !a->have[i])
-        a->have[i] = ar_db_bytea(PQgetvalue(r, row, 2), a->hash[i], 32) == 0;
+      if (a->level[i] == level && a->idx[i] == idx && !a->have[i]) {
+        memcpy(a->hash[i], h, 32);
+        a->have[i] = true;
+      }
   }
   PQclear(r);
   ar_db_buf_free(&lv);
   ar_db_buf_free(&ix);
 }
 
-int ar_store_read_ahead(store_nodes *sn, int (*run)(aidreg_node_fetch fetch, void *fetch_ctx, void *arg), void *arg) {
+int ar_store_read_ahead(store_nodes *sn, ar_log_cache *cache,
+                        int (*run)(aidreg_node_fetch fetch, void *fetch_ctx, void *arg), void *arg) {
   ahead *a = calloc(1, sizeof *a);
   if (!a) return run(ar_store_node_fetch, sn, arg);
   a->sn = sn;
+  a->cache = cache;
   a->recording = true;
   int rc = run(ahead_fetch, a, arg);
   a->recording = false;
@@ -128,4 +164,23 @@ int ar_store_read_ahead(store_nodes *sn, int (*run)(aidreg_node_fetch fetch, voi
   }
   free(a);
   return rc;
+}
+
+/* ---- nodes kept ----------------------------------------------------------------------- */
+
+typedef struct {
+  ar_log_cache *cache;
+  const char *code;
+} kept_nodes;
+
+static int kept_fetch(void *ctx, unsigned level, uint64_t index, uint8_t out[32]) {
+  kept_nodes *k = ctx;
+  bool found;
+  return ar_log_cache_nodes(k->cache, k->code, 1, &level, &index, (uint8_t(*)[32])out, &found) == 1 ? 0 : -1;
+}
+
+int ar_store_run_kept(ar_log_cache *cache, const char *code,
+                      int (*run)(aidreg_node_fetch fetch, void *fetch_ctx, void *arg), void *arg) {
+  kept_nodes k = {cache, code};
+  return cache && run(kept_fetch, &k, arg) == 0 ? 0 : -1;
 }
