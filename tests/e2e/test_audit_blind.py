@@ -308,3 +308,268 @@ def test_clean_county_has_no_finding():
     srv = agree(c)
     assert srv["findings"] == [], "the clean county has findings:\n" + describe(srv["findings"])
     assert srv["checkpoint"]["size"] == c.lg.size(), srv["checkpoint"]
+
+
+# ---------------------------------------------------------------- (b) the planted county
+
+# AUDIT.md's severities, by check.
+SEVERITY = {
+    "project-without-assets": "serious", "value-funding-gap": "warning", "no-owner": "serious",
+    "no-certificate": "warning", "no-handover": "warning", "no-maintainer": "serious",
+    "inspection-overdue": "warning", "damage-unrepaired": "warning", "idle-overdue": "serious",
+    "no-income": "serious", "income-below-contract": "warning", "no-contract": "serious",
+    "contract-expired": "warning", "unallocated-stale": "warning", "payout-incomplete": "warning",
+    "notice-missing": "warning", "flat-split": "warning", "sale-below-valuation": "serious",
+    "missing-at-inventory": "serious", "not-inventoried": "info", "finding-overdue": "serious",
+    "key-dormant": "info",
+}
+
+PLANTED = {}   # filled by test_planted_county_names_each_irregularity, read by the later tests
+
+
+def keyfile(c, name, d):
+    stem = os.path.join(d, name)
+    c.lg.keys[name].write_pem(stem)
+    return stem + ".key"
+
+
+def build_planted():
+    c = County("种植县", villages=2)
+    v1, v2 = c.villages
+    inside = lambda n: plus_days(AS_OF, -n)           # noqa: E731  (a date n days before AS_OF)
+    inside_m = lambda n: plus_months(AS_OF, -n)       # noqa: E731
+    exp = set()
+
+    # project-without-assets: accepted 2026-03-01 (> 90 days), none registered; exactly 90 days
+    # ago, and a management fee project, not.
+    c.project("PJ-NA", 500000, v1, accepted_on="2026-03-01")
+    c.project("PJ-NA-IN", 500000, v1, accepted_on=inside(90))
+    c.project("PJ-MF", 50000, v1, accepted_on="2025-01-10", type_="management_fee")
+    exp.add(("project-without-assets", "PJ-NA"))
+
+    # value-funding-gap: 12 % under and 11 % over the funding fire; exactly 10 % under does not.
+    c.asset("A-GAP", v1, "public_welfare", value_fen=880000, funding_fen=1000000)
+    c.asset("A-GAPUP", v1, "public_welfare", value_fen=1110000, funding_fen=1000000)
+    c.asset("A-GAPIN", v1, "public_welfare", value_fen=900000, funding_fen=1000000)
+    exp |= {("value-funding-gap", "PA-GAP"), ("value-funding-gap", "PA-GAPUP")}
+
+    # no-owner: no asset.rights 16 months after acceptance; one accepted exactly 180 days ago.
+    c.asset("A-NOWN", v1, "public_welfare", rights=None)
+    c.asset("A-NOWNIN", v1, "public_welfare", rights=None, accepted_on=inside(180), counts=())
+    exp.add(("no-owner", "A-NOWN"))
+
+    # no-certificate: rights without certificate_no; one accepted exactly 180 days ago.
+    c.asset("A-NCERT", v1, "public_welfare", certificate=False)
+    c.asset("A-NCERTIN", v1, "public_welfare", certificate=False, accepted_on=inside(180),
+            rights=plus_days(inside(180), 10), handover=plus_days(inside(180), 20), counts=())
+    exp.add(("no-certificate", "A-NCERT"))
+
+    # no-handover: rights confirmed 2025-04-01, never handed over; confirmed exactly 180 days
+    # ago; a household asset (excepted).
+    c.asset("A-NHO", v1, "public_welfare", handover=None)
+    c.asset("A-NHOIN", v1, "public_welfare", accepted_on="2025-12-01", rights=inside(180), handover=None)
+    c.asset("A-NHOHH", v1, "household", handover=None, maintainer=None)
+    exp.add(("no-handover", "A-NHO"))
+
+    # no-maintainer: none, and one with an empty person (operating).
+    c.asset("A-NMT", v1, "public_welfare", maintainer=None)
+    c.asset("A-NMTE", v1, "operating", maintainer="")
+    exp |= {("no-maintainer", "A-NMT"), ("no-maintainer", "A-NMTE")}
+
+    # inspection-overdue: public welfare last seen 7 months ago (6 allowed), exactly 6 months
+    # ago (not); operating 12 months allowed; household 12 months and a day; never inspected.
+    c.asset("A-INSP", v1, "public_welfare", inspections=("2025-12-01",))
+    c.asset("A-INSPIN", v1, "public_welfare", inspections=(inside_m(6),))
+    c.asset("A-INSPOP", v1, "operating", inspections=("2025-07-01",))
+    c.asset("A-INSPHH", v1, "household", handover=None, maintainer=None, inspections=(plus_days(inside_m(12), -1),))
+    c.asset("A-INSPNV", v1, "public_welfare", inspections=())
+    exp |= {("inspection-overdue", "A-INSP"), ("inspection-overdue", "A-INSPHH"),
+            ("inspection-overdue", "A-INSPNV")}
+
+    # damage-unrepaired: damaged 2026-03-01 (> 90 days); needs_repair exactly 90 days ago
+    # (not); needs_repair found at the inventory count; damaged and repaired later (not).
+    c.asset("A-DMG", v1, "public_welfare", inspections=(("2026-03-01", "damaged"),))
+    c.asset("A-DMGIN", v1, "public_welfare", inspections=((inside(90), "needs_repair"),))
+    c.asset("A-DMGINV", v1, "public_welfare", inspections=("2026-02-01",), counts=(("2026-03-01", "needs_repair"),))
+    c.asset("A-DMGFIX", v1, "public_welfare", inspections=(("2026-01-10", "damaged"),))
+    c.do("v1", "maintenance.report", "A-DMGFIX", {"kind": "repair", "date": "2026-02-01", "condition": "good",
+                                                  "cost_fen": 50000, "paid_from": "maintenance_fund",
+                                                  "note": "已修复", "photos_sha256": []}, "2026-02-01")
+    exp |= {("damage-unrepaired", "A-DMG"), ("damage-unrepaired", "A-DMGINV")}
+
+    # idle-overdue: idle past its remediation_due; low_yield for 13 months without a due;
+    # idle exactly 12 months without a due (not); occupied with its due today (not).
+    for code, status, due, signed in (("A-IDLE1", "idle", "2026-05-31", "2026-01-10"),
+                                      ("A-IDLE2", "low_yield", None, "2025-06-01"),
+                                      ("A-IDLEIN1", "idle", None, inside_m(12)),
+                                      ("A-IDLEIN2", "occupied", AS_OF, "2026-01-10")):
+        c.asset(code, v1, "public_welfare")
+        body = {"status": status, "reason": "测试"}
+        if due:
+            body["remediation_due"] = due
+        c.do("v1", "asset.status", code, body, signed)
+    exp |= {("idle-overdue", "A-IDLE1"), ("idle-overdue", "A-IDLE2")}
+
+    # no-income: self-run, accepted 2025-03-01, no income; accepted exactly 12 months ago (not);
+    # an income whose period ended exactly 12 months ago (not).
+    c.asset("A-NINC", v1, "operating", operator="self", incomes=[])
+    c.asset("A-NINCIN1", v1, "operating", operator="self", incomes=[], accepted_on=inside_m(12),
+            rights="2025-07-10", handover="2025-07-20")
+    c.asset("A-NINCIN2", v1, "operating", operator="self",
+            incomes=[("2024-07-01", inside_m(12), 50000, "2025-07-05")])
+    exp.add(("no-income", "A-NINC"))
+
+    # income-below-contract: 890 yuan of an agreed 1000 (11 % short); 900 (10 %, not).
+    c.asset("A-BELOW", v1, "operating", incomes=[("2025-04-01", "2026-03-31", 89000, "2026-04-05")])
+    c.asset("A-BELOWIN", v1, "operating", incomes=[("2025-04-01", "2026-03-31", 90000, "2026-04-05")])
+    exp.add(("income-below-contract", "A-BELOW"))
+
+    # no-contract: leased with an empty contract number.
+    c.asset("A-NOC", v1, "operating", contract={"no": ""})
+    exp.add(("no-contract", "A-NOC"))
+
+    # contract-expired: ended 2026-05-31; one ending today (not).
+    c.asset("A-EXP", v1, "operating", contract={"end": "2026-05-31"})
+    c.asset("A-EXPIN", v1, "operating", contract={"end": AS_OF})
+    exp.add(("contract-expired", "A-EXP"))
+
+    # unallocated-stale: an income received 2025-05-01 left undrawn; one received exactly 12
+    # months ago (not); one drawn in full by a (drafted) plan (not).
+    for code, received in (("A-UNAL", "2025-05-01"), ("A-UNALIN", inside_m(12)), ("A-UNALDR", "2025-05-01")):
+        c.asset(code, v1, "operating", accepted_on="2024-03-01", rights="2024-04-01", handover="2024-05-01",
+                contract={"start": "2024-04-01"},
+                incomes=[("2024-04-01", "2025-03-31", 100000, received),
+                         ("2025-04-01", "2026-03-31", 100000, "2026-04-05")])
+    c.plan("PL-DRAFT", v1, 2025, [("inc:A-UNALDR:0", 100000)], [("public_jobs", 100000)], "2025-06-01",
+           filed=False)
+    exp.add(("unallocated-stale", "A-UNAL"))
+
+    # The incomes the plans below draw on.
+    c.asset("A-BANK1", v1, "operating", operator="self", accepted_on="2024-03-01", rights="2024-04-01",
+            handover="2024-05-01", incomes=[("2024-04-01", "2025-03-31", 200000, "2025-04-10"),
+                                            ("2025-04-01", "2026-03-31", 1000000, "2026-04-05")])
+    c.asset("A-BANK2", v2, "operating", operator="self",
+            incomes=[("2025-04-01", "2026-03-31", 50000, "2026-04-05")])
+
+    # payout-incomplete: a 2025 plan paying, 600 yuan left, its notice ended 2025-11-30 (> 6
+    # months); one whose notice ended exactly 6 months ago (not).
+    c.plan("PL-PAY", v1, 2025, [("inc:A-BANK1:0", 100000)], [("public_jobs", 100000)], "2025-10-01",
+           notice=("2025-10-20", "2025-11-30"), payouts=[(0, "H-0001", 40000, "2025-12-05")])
+    c.plan("PL-PAYIN", v1, 2025, [("inc:A-BANK1:0", 100000)], [("public_jobs", 100000)], "2025-12-01",
+           notice=(plus_days(inside_m(6), -10), inside_m(6)))
+    exp.add(("payout-incomplete", "PL-PAY"))
+
+    # notice-missing: village 1's annual notice for 2025 starts on 2026-03-31, the last day
+    # (not); village 2 filed a 2025 plan and published none.
+    c.annual_notice(v1, "2026-03-31", "2026-04-06")
+    c.plan("PL-V2", v2, 2025, [("inc:A-BANK2:0", 50000)], [("public_jobs", 50000)], "2026-04-10")
+    exp.add(("notice-missing", v2))
+
+    # flat-split: awards_aid paid 100 yuan to each of 10 households; to 9 (not); to 10 with the
+    # remainder of 3 fen on one (an even split: it fires); to 10 in different amounts (not).
+    def flat(pid, amounts):
+        total = sum(amounts)
+        c.plan(pid, v1, 2026, [("inc:A-BANK1:1", total)], [("awards_aid", total)], "2026-04-10",
+               notice=("2026-04-15", "2026-04-25"),
+               payouts=[(0, "H-%s-%02d" % (pid[-3:], i), a, "2026-05-01") for i, a in enumerate(amounts)])
+    flat("PL-FLAT", [10000] * 10)
+    flat("PL-FLATIN", [10000] * 9)
+    flat("PL-FLATREM", [10000] * 9 + [10003])
+    flat("PL-VAR", [8000 + 500 * i for i in range(10)])
+    exp |= {("flat-split", "PL-FLAT"), ("flat-split", "PL-FLATREM")}
+
+    # sale-below-valuation: auctioned for 850 yuan of a 1000 valuation (15 %); 900 (10 %, not).
+    for code, proceeds in (("A-SALE", 85000), ("A-SALEIN", 90000)):
+        c.asset(code, v1, "public_welfare")
+        c.do("v1", "disposal.request", code, {"trigger": "end_of_life", "method": "auction", "valuation_fen": 100000,
+                                              "decided_on": "2026-05-01"}, "2026-05-01", tag="req:" + code)
+        c.do("county", "disposal.approve", code, {"request": c.refs["req:" + code], "decision": "approved",
+                                                  "conditions": "公开拍卖"}, "2026-05-05")
+        c.do("v1", "disposal.complete", code, {"completed_on": "2026-05-20", "proceeds_fen": proceeds,
+                                               "counterparty": "某公司", "proceeds_to": v1 + "-JT"}, "2026-05-20")
+    exp.add(("sale-below-valuation", "A-SALE"))
+
+    # missing-at-inventory: not found at the latest count; not found, then a status entry (not).
+    c.asset("A-MISS", v1, "public_welfare", counts=(("2026-02-01", "good", False),))
+    c.asset("A-MISSIN", v1, "public_welfare", counts=(("2026-01-10", "good", False),))
+    c.do("v1", "asset.status", "A-MISSIN", {"status": "occupied", "reason": "被他人占用，正在追回",
+                                            "remediation_due": "2026-12-31"}, "2026-01-20")
+    exp.add(("missing-at-inventory", "A-MISS"))
+
+    # not-inventoried: counted 12 months and a day ago; exactly 12 months ago (not); never
+    # counted since its acceptance in 2025-03; accepted less than a year ago (not).
+    c.asset("A-NINV", v1, "public_welfare", counts=(plus_days(inside_m(12), -1),))
+    c.asset("A-NINVIN", v1, "public_welfare", counts=(inside_m(12),))
+    c.asset("A-NINV0", v1, "public_welfare", counts=())
+    c.asset("A-NEW", v1, "public_welfare", accepted_on="2025-07-01", rights="2025-07-10", handover="2025-07-20",
+            counts=())
+    exp |= {("not-inventoried", "A-NINV"), ("not-inventoried", "A-NINV0")}
+
+    # finding-overdue: a record due 2026-05-31 never resolved; one due today (not); one due
+    # 2026-05-31 resolved before (not). Recorded on otherwise clean assets.
+    for code in ("A-FOD", "A-FODIN", "A-FODRES"):
+        c.asset(code, v1, "public_welfare")
+    for code, due in (("A-FOD", "2026-05-31"), ("A-FODIN", AS_OF), ("A-FODRES", "2026-05-31")):
+        c.do("auditor", "finding.record", code, {"check": "inspection-overdue", "severity": "warning",
+                                                 "note": "巡查记录不全", "due": due}, "2026-01-05", tag="rec:" + code)
+    c.do("v1", "finding.resolve", "A-FODRES", {"finding": c.refs["rec:A-FODRES"], "action": "已补巡查",
+                                               "resolved_on": "2026-05-20"}, "2026-05-20")
+    exp.add(("finding-overdue", "A-FOD"))
+
+    # key-dormant: a village key enrolled 2024-03-01 that never signed; one whose last
+    # signature is exactly 24 months old (not); one revoked (not). The root key is excepted.
+    c.enroll("town", "dormant", "village", v1, "2024-03-01")
+    c.enroll("town", "dormant-in", "village", v1, "2024-03-01")
+    c.enroll("town", "revoked", "village", v1, "2024-03-01")
+    c.do("dormant-in", "notice.publish", v1, {"kind": "assets", "start": inside_m(24),
+                                              "end": plus_days(inside_m(24), 6), "content_sha256": sha("assets"),
+                                              "place": "村务公开栏"}, inside_m(24))
+    c.do("town", "key.revoke", c.lg.keys["revoked"].id, {"reason": "调离"}, "2024-04-01")
+    exp.add(("key-dormant", c.lg.keys["dormant"].id))
+
+    # The lifecycle through the CLI (a recorded, a resolved and an overdue finding).
+    with tempfile.TemporaryDirectory(prefix="aidreg-blind-keys-") as d:
+        aud, vil = keyfile(c, "auditor", d), keyfile(c, "v1", d)
+        common = ("--server", CLIENT.base, "--ledger", c.code)
+        cli("finding", "record", "--key", aud, "--check", "no-owner", "--subject", "A-NOWN", "--due", "2026-12-31",
+            "--note", "尽快确权", "--as-of", "2026-06-01", "--time", "2026-06-01T04:00:00Z", *common)
+        cli("finding", "record", "--key", aud, "--check", "no-certificate", "--subject", "A-NCERT", "--due",
+            "2026-12-31", "--as-of", "2026-06-01", "--time", "2026-06-01T04:00:01Z", *common)
+        cli("finding", "resolve", "--key", vil, "--check", "no-certificate", "--subject", "A-NCERT", "--action",
+            "已申请补发确权证书", "--resolved-on", "2026-06-10", "--time", "2026-06-10T04:00:00Z", *common)
+        cli("finding", "record", "--key", aud, "--check", "no-handover", "--subject", "A-NHO", "--due",
+            "2026-05-31", "--as-of", "2026-05-01", "--time", "2026-05-01T04:00:00Z", *common)
+    exp.add(("finding-overdue", "A-NHO"))
+    return c, exp
+
+
+STATUS = {("no-owner", "A-NOWN"): "recorded", ("no-certificate", "A-NCERT"): "resolved",
+          ("no-handover", "A-NHO"): "overdue"}
+
+
+def test_planted_county_names_each_irregularity():
+    c, exp = build_planted()
+    PLANTED["county"], PLANTED["expected"] = c, exp
+    assert {ch for ch, _ in exp} == set(SEVERITY), "a check without a planted case: %s" % (set(SEVERITY) - {
+        ch for ch, _ in exp})
+    srv = agree(c)
+    PLANTED["audit"] = srv
+    print("the planted county %s (checkpoint %d) as of %s:\n%s" % (c.code, srv["checkpoint"]["size"], AS_OF,
+                                                                  describe(srv["findings"])))
+    got = [(f["check"], f["subject"]) for f in srv["findings"]]
+    assert len(got) == len(set(got)), "one finding per check and subject:\n" + describe(srv["findings"])
+    skip = {(ch, s) for ch, s, _, _ in BLIND_DISAGREES}
+    missing = sorted(exp - set(got) - skip)
+    extra = sorted(set(got) - exp - skip)
+    assert not missing and not extra, "missing %s\nextra %s\nthe audit said:\n%s" % (
+        missing, extra, describe(srv["findings"]))
+    for f in srv["findings"]:
+        assert f["severity"] == SEVERITY[f["check"]], f
+        assert f["status"] == STATUS.get((f["check"], f["subject"]), "open"), f
+        assert f["village"] == (c.villages[1] if f["subject"] in ("A-BANK2", c.villages[1]) else c.villages[0]), f
+        assert f["evidence"] and all(isinstance(i, int) for i in f["evidence"]), f
+        assert f["zh"] and f["en"], f
+    for ch in set(SEVERITY) | set(srv["counts"]):
+        assert srv["counts"].get(ch, 0) == sum(1 for g, _ in got if g == ch), (ch, srv["counts"])
+    for ch, s, contract, audit in BLIND_DISAGREES:
+        print("BLIND_DISAGREES %s %s: the contract: %s; the audit: %s" % (ch, s, contract, audit))
