@@ -651,9 +651,13 @@ def test_edges_settings_corrections_and_facts_after_as_of():
     c.do("v1", "asset.status", "E-IDLEOP", {"status": "idle", "reason": "市场不景气",
                                             "remediation_due": "2026-12-31"}, "2025-12-01")
 
-    # Disposals: scrapped for nothing (no sale: not flagged); transferred 20 % below.
-    for code, method, proceeds in (("E-SCRAP", "scrap", 0), ("E-XFER", "transfer", 80000)):
-        c.asset(code, v1, "public_welfare")
+    # Disposals: scrapped for nothing (no sale: not flagged); transferred 20 % below. The
+    # scrapped one was last inspected, damaged, in 2025-10: a disposed asset takes no
+    # maintenance.report (EVENTS.md), so neither inspection-overdue nor damage-unrepaired can
+    # be answered and neither may fire.
+    for code, method, proceeds, insp in (("E-SCRAP", "scrap", 0, (("2025-10-01", "damaged"),)),
+                                         ("E-XFER", "transfer", 80000, ("2026-05-15",))):
+        c.asset(code, v1, "public_welfare", inspections=insp)
         c.do("v1", "disposal.request", code, {"trigger": "end_of_life", "method": method, "valuation_fen": 100000,
                                               "decided_on": "2026-05-01"}, "2026-05-01", tag="req:" + code)
         c.do("county", "disposal.approve", code, {"request": c.refs["req:" + code], "decision": "approved",
