@@ -22,7 +22,7 @@ import os
 import subprocess
 import tempfile
 
-from aidreg_client import Client, Key, Skip, envelope, event, fresh_code, log_host, Ledger, payload_sha256
+from aidreg_client import Client, Key, Skip, envelope, event, fresh_code, Ledger, payload_sha256
 
 AS_OF = "2026-06-30"
 CLIENT = Client()
@@ -208,6 +208,18 @@ class County:
             self.do(v, "allocation.payout", pid, {
                 "line": line, "payee": {"kind": "household", "id": payee, "name": "农户 " + payee},
                 "amount_fen": amount, "paid_on": paid_on, "voucher_no": "PZ-%s-%s" % (pid, payee)}, paid_on)
+
+    def dispose(self, code, village, method, valuation_fen, proceeds_fen):
+        """Requested 2026-05-01 by the village, approved by the county, completed 2026-05-20."""
+        v = self.vkey_of(village)
+        self.do(v, "disposal.request", code, {"trigger": "end_of_life", "method": method,
+                                              "valuation_fen": valuation_fen, "decided_on": "2026-05-01"},
+                "2026-05-01", tag="req:" + code)
+        self.do("county", "disposal.approve", code, {"request": self.refs["req:" + code], "decision": "approved",
+                                                     "conditions": "按规定处置"}, "2026-05-05")
+        self.do(v, "disposal.complete", code, {"completed_on": "2026-05-20", "proceeds_fen": proceeds_fen,
+                                               "counterparty": "某公司", "proceeds_to": village + "-JT"},
+                "2026-05-20")
 
     def annual_notice(self, village, start, end):
         self.do(self.vkey_of(village), "notice.publish", village, {
@@ -484,12 +496,7 @@ def build_planted():
     # sale-below-valuation: auctioned for 850 yuan of a 1000 valuation (15 %); 900 (10 %, not).
     for code, proceeds in (("A-SALE", 85000), ("A-SALEIN", 90000)):
         c.asset(code, v1, "public_welfare")
-        c.do("v1", "disposal.request", code, {"trigger": "end_of_life", "method": "auction", "valuation_fen": 100000,
-                                              "decided_on": "2026-05-01"}, "2026-05-01", tag="req:" + code)
-        c.do("county", "disposal.approve", code, {"request": c.refs["req:" + code], "decision": "approved",
-                                                  "conditions": "公开拍卖"}, "2026-05-05")
-        c.do("v1", "disposal.complete", code, {"completed_on": "2026-05-20", "proceeds_fen": proceeds,
-                                               "counterparty": "某公司", "proceeds_to": v1 + "-JT"}, "2026-05-20")
+        c.dispose(code, v1, "auction", 100000, proceeds)
     exp.add(("sale-below-valuation", "A-SALE"))
 
     # missing-at-inventory: not found at the latest count; not found, then a status entry (not).
@@ -658,12 +665,7 @@ def test_edges_settings_corrections_and_facts_after_as_of():
     for code, method, proceeds, insp in (("E-SCRAP", "scrap", 0, (("2025-10-01", "damaged"),)),
                                          ("E-XFER", "transfer", 80000, ("2026-05-15",))):
         c.asset(code, v1, "public_welfare", inspections=insp)
-        c.do("v1", "disposal.request", code, {"trigger": "end_of_life", "method": method, "valuation_fen": 100000,
-                                              "decided_on": "2026-05-01"}, "2026-05-01", tag="req:" + code)
-        c.do("county", "disposal.approve", code, {"request": c.refs["req:" + code], "decision": "approved",
-                                                  "conditions": "按规定处置"}, "2026-05-05")
-        c.do("v1", "disposal.complete", code, {"completed_on": "2026-05-20", "proceeds_fen": proceeds,
-                                               "counterparty": "某公司", "proceeds_to": v1 + "-JT"}, "2026-05-20")
+        c.dispose(code, v1, method, 100000, proceeds)
     exp.add(("sale-below-valuation", "E-XFER"))
 
     # An asset shared by both villages (its village is the first location's), never counted.
