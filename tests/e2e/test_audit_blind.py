@@ -479,6 +479,7 @@ def build_planted():
     c.annual_notice(v1, "2026-03-31", "2026-04-06")
     c.plan("PL-V2", v2, 2025, [("inc:A-BANK2:0", 50000)], [("public_jobs", 50000)], "2026-04-10")
     exp.add(("notice-missing", v2))
+    SINCE[("notice-missing", v2)] = "2026-04-01"
 
     # flat-split: awards_aid paid 100 yuan to each of 10 households; to 9 (not); to 10 with the
     # remainder of 3 fen on one (an even split: it fires); to 10 in different amounts (not).
@@ -536,6 +537,7 @@ def build_planted():
                                               "place": "村务公开栏"}, inside_m(24))
     c.do("town", "key.revoke", c.lg.keys["revoked"].id, {"reason": "调离"}, "2024-04-01")
     exp.add(("key-dormant", c.lg.keys["dormant"].id))
+    SINCE[("key-dormant", c.lg.keys["dormant"].id)] = plus_days(plus_months("2024-03-01", 24), 1)
 
     # The lifecycle through the CLI (a recorded, a resolved and an overdue finding).
     with tempfile.TemporaryDirectory(prefix="aidreg-blind-keys-") as d:
@@ -552,6 +554,27 @@ def build_planted():
     exp.add(("finding-overdue", "A-NHO"))
     return c, exp
 
+
+# `since`, the first day a finding holds (AUDIT.md: "the date from which it holds, when one is
+# defined"; "more than N days after D" holds from D + N + 1; "passed" the day after), for the
+# checks whose deadline the contract states outright.
+SINCE = {
+    ("project-without-assets", "PJ-NA"): plus_days("2026-03-01", 91),
+    ("value-funding-gap", "PA-GAP"): None,
+    ("no-owner", "A-NOWN"): plus_days("2025-03-01", 181),
+    ("no-certificate", "A-NCERT"): plus_days("2025-03-01", 181),
+    ("no-handover", "A-NHO"): plus_days("2025-04-01", 181),
+    ("inspection-overdue", "A-INSP"): plus_days(plus_months("2025-12-01", 6), 1),
+    ("damage-unrepaired", "A-DMG"): plus_days("2026-03-01", 91),
+    ("idle-overdue", "A-IDLE1"): "2026-06-01",
+    ("idle-overdue", "A-IDLE2"): plus_days(plus_months("2025-06-01", 12), 1),
+    ("contract-expired", "A-EXP"): "2026-06-01",
+    ("unallocated-stale", "A-UNAL"): plus_days(plus_months("2025-05-01", 12), 1),
+    ("payout-incomplete", "PL-PAY"): plus_days(plus_months("2025-11-30", 6), 1),
+    ("missing-at-inventory", "A-MISS"): "2026-02-01",
+    ("not-inventoried", "A-NINV"): AS_OF,
+    ("finding-overdue", "A-FOD"): "2026-06-01",
+}
 
 STATUS = {("no-owner", "A-NOWN"): "recorded", ("no-certificate", "A-NCERT"): "resolved",
           ("no-handover", "A-NHO"): "overdue"}
@@ -575,10 +598,13 @@ def test_planted_county_names_each_irregularity():
         missing, extra, describe(srv["findings"]))
     for f in srv["findings"]:
         assert f["severity"] == SEVERITY[f["check"]], f
+        if (f["check"], f["subject"]) in SINCE:
+            assert f["since"] == SINCE[(f["check"], f["subject"])], f
         assert f["status"] == STATUS.get((f["check"], f["subject"]), "open"), f
         assert f["village"] == (c.villages[1] if f["subject"] in ("A-BANK2", c.villages[1]) else c.villages[0]), f
         assert f["evidence"] and all(isinstance(i, int) for i in f["evidence"]), f
         assert f["zh"] and f["en"], f
+    assert set(SINCE) <= set(got), sorted(set(SINCE) - set(got))
     for ch in set(SEVERITY) | set(srv["counts"]):
         assert srv["counts"].get(ch, 0) == sum(1 for g, _ in got if g == ch), (ch, srv["counts"])
     for ch, s, contract, audit in BLIND_DISAGREES:
