@@ -451,8 +451,8 @@ static void asset_checks(run_ctx *c, const char *code, const json_t *a) {
       ar_audit_yuan(total, y);
       snprintf(zh, sizeof zh, "资产 %s（%s）有 %zu 笔收益共 %s 元，收到后超过 %d 个月仍未分配", code, name,
                json_array_size(ev), y, s->unallocated_months);
-      snprintf(en, sizeof en, "asset %s (%s): %zu income reports with %s yuan undrawn more than %d months after receipt",
-               code, name, json_array_size(ev), y, s->unallocated_months);
+      snprintf(en, sizeof en, "asset %s (%s): %zu income report%s with %s yuan undrawn more than %d months after receipt",
+               code, name, json_array_size(ev), json_array_size(ev) == 1 ? "" : "s", y, s->unallocated_months);
       json_t *f = json_object();
       fen(f, "unallocated", total);
       ar_audit_add(o, "unallocated-stale", code, village, first, ev, f, zh, en);
@@ -616,11 +616,20 @@ static void plan_checks(run_ctx *c, const char *id, const json_t *pl, strmap *vi
      * amounts that differ by less than one yuan are equal. */
     if (lo >= 0 && hi - lo < 100 && households >= (size_t)s->flat_split_min) {
       int64_t amount = lo;
-      char ya[32];
+      /* The sentence names the range when the remainder made one payout a few fen more. */
+      char ya[32], yh[32], each_zh[80], each_en[80];
       ar_audit_yuan(amount, ya);
-      snprintf(zh, sizeof zh, "收益分配方案 %s 第 %zu 项奖励补助向 %zu 户平均发放，每户 %s 元", id, li, households, ya);
-      snprintf(en, sizeof en, "allocation plan %s: line %zu (awards and aid) paid the same %s yuan to each of %zu households",
-               id, li, ya, households);
+      ar_audit_yuan(hi, yh);
+      if (hi == lo) {
+        snprintf(each_zh, sizeof each_zh, "每户 %s 元", ya);
+        snprintf(each_en, sizeof each_en, "the same %s yuan", ya);
+      } else {
+        snprintf(each_zh, sizeof each_zh, "每户 %s 至 %s 元", ya, yh);
+        snprintf(each_en, sizeof each_en, "%s to %s yuan", ya, yh);
+      }
+      snprintf(zh, sizeof zh, "收益分配方案 %s 第 %zu 项奖励补助向 %zu 户平均发放，%s", id, li, households, each_zh);
+      snprintf(en, sizeof en, "allocation plan %s: line %zu (awards and aid) paid %s to each of %zu households", id, li,
+               each_en, households);
       json_t *f = json_object();
       fen(f, "amount", amount);
       json_object_set_new(f, "households", json_integer((json_int_t)households));

@@ -430,6 +430,8 @@ static void test_planted(void) {
   json_decref(r2);
   r2 = audit(&l, AS_OF, "flat-split");
   CHECK(json_array_size(json_object_get(r2, "findings")) == 1);
+  const char *flat = json_string_value(json_object_get(find(r2, "flat-split", "PL-V2"), "en"));
+  CHECK_MSG(flat && strstr(flat, "paid the same 100.00 yuan to each of 10 households"), "en: %s", flat ? flat : "(none)");
   CHECK(json_object_size(json_object_get(r2, "counts")) == 1);
   json_decref(r2);
   /* earlier: before the thresholds pass, fewer findings */
@@ -505,7 +507,10 @@ static void test_stale_until_allocated(void) {
   char ref[65];
   snprintf(ref, sizeof ref, "%s", income(&l, "A-OK", "2023-05-01", "2024-04-30", 100000, "2024-05-10"));
   json_t *r = audit(&l, "2024-11-11", "unallocated-stale");
-  CHECK(find(r, "unallocated-stale", "A-OK") != NULL); /* 6 months (the setting) have passed */
+  const json_t *f = find(r, "unallocated-stale", "A-OK");
+  CHECK(f != NULL); /* 6 months (the setting) have passed */
+  const char *en = json_string_value(json_object_get(f, "en"));
+  CHECK_MSG(en && strstr(en, ": 1 income report with 1000.00 yuan undrawn"), "en: %s", en ? en : "(none)");
   json_decref(r);
   r = audit(&l, "2024-11-10", "unallocated-stale");
   CHECK(find(r, "unallocated-stale", "A-OK") == NULL);
