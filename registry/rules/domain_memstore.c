@@ -4,16 +4,7 @@
  * allocation, about the size of its JSON text) instead of jansson values (a third of the
  * memory or less: a value is tens of bytes of allocations, and a subject's log holds one
  * slot per entry) and decodes it again when a batch loads it or someone gets it
- * (docs/benchmark.md, "Verify and audit").
- *
- * A compact store settles behind the replay: a thread of its own makes the blobs of what
- * a settle put in and ends the settled batch (its frees), while the replay judges the
- * next entries; the next settle swaps the blobs in. Until then a settled document stays
- * the batch's value, lent as it is (the overlay never changes a document it loaded), so a
- * document the next entries read again costs no decoding either. The thread reads only
- * values nothing changes any more and references it holds (jansson counts references
- * atomically); every mem_doc is the replay's thread's alone. */
-#include <pthread.h>
+ * (docs/benchmark.md, "Verify and audit"). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,35 +20,10 @@ typedef struct {
   uint64_t updated_at;
 } mem_doc;
 
-/* A blob to make: for d, of doc (a reference of the job's). */
-typedef struct {
-  mem_doc *d;
-  json_t *doc;
-  uint8_t *blob; /* out: NULL when it could not be made */
-  size_t len;
-} blob_item;
-
-/* What one settle leaves to the thread. */
-typedef struct {
-  blob_item *items;
-  size_t n, cap;
-  json_t **drop; /* references to release */
-  size_t ndrop, capdrop;
-  domain_batch *end; /* the settled batch, to end */
-} behind_job;
-
 struct domain_memstore {
   strmap docs;
   strmap refs; /* ref -> subject (malloc'd) */
   bool compact;
-  /* Settling behind (compact only, when the thread started): */
-  bool behind;
-  pthread_t thread;
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  bool busy, stop;   /* under mu: the thread has job[cur ^ 1]; stop when told */
-  behind_job job[2]; /* job[cur] is filled by the settle, job[cur ^ 1] is the thread's */
-  unsigned cur;
 };
 
 static bool present(const mem_doc *d) { return d->doc || d->blob; }
@@ -69,48 +35,9 @@ static json_t *parse(const mem_doc *d) { return ar_dom_blob_decode(d->blob, d->l
 
 domain_memstore *ar_domain_memstore_new(void) { return calloc(1, sizeof(domain_memstore)); }
 
-/* The thread's work on a job: the blobs, then the releases (the frees leave the replay's
- * thread). */
-static void run_job(behind_job *j) {
-  for (size_t i = 0; i < j->n; i++) j->items[i].blob = ar_dom_blob_encode(j->items[i].doc, &j->items[i].len);
-  for (size_t i = 0; i < j->ndrop; i++) json_decref(j->drop[i]);
-  j->ndrop = 0;
-  ar_domain_end(j->end);
-  j->end = NULL;
-}
-
-static void *behind_main(void *arg) {
-  domain_memstore *m = arg;
-  pthread_mutex_lock(&m->mu);
-  for (;;) {
-    while (!m->busy && !m->stop) pthread_cond_wait(&m->cv, &m->mu);
-    if (!m->busy) break; /* stop, nothing left */
-    behind_job *j = &m->job[m->cur ^ 1];
-    pthread_mutex_unlock(&m->mu);
-    run_job(j);
-    pthread_mutex_lock(&m->mu);
-    m->busy = false;
-    pthread_cond_broadcast(&m->cv);
-  }
-  pthread_mutex_unlock(&m->mu);
-  return NULL;
-}
-
-/* Returns when the thread has finished its job (job[cur ^ 1] is then the caller's). */
-static void behind_wait(domain_memstore *m) {
-  pthread_mutex_lock(&m->mu);
-  while (m->busy) pthread_cond_wait(&m->cv, &m->mu);
-  pthread_mutex_unlock(&m->mu);
-}
-
 domain_memstore *ar_domain_memstore_new_compact(void) {
   domain_memstore *m = ar_domain_memstore_new();
-  if (!m) return NULL;
-  m->compact = true;
-  pthread_mutex_init(&m->mu, NULL);
-  pthread_cond_init(&m->cv, NULL);
-  /* Without the thread the store settles in the caller's thread (the same state). */
-  m->behind = pthread_create(&m->thread, NULL, behind_main, m) == 0;
+  if (m) m->compact = true;
   return m;
 }
 
@@ -120,34 +47,8 @@ static void free_doc(void *v) {
   free(m);
 }
 
-/* Releases what a finished job still holds (its blobs not swapped in, its references). */
-static void job_clear(behind_job *j) {
-  for (size_t i = 0; i < j->n; i++) json_decref(j->items[i].doc), free(j->items[i].blob);
-  j->n = 0;
-  for (size_t i = 0; i < j->ndrop; i++) json_decref(j->drop[i]);
-  j->ndrop = 0;
-  ar_domain_end(j->end);
-  j->end = NULL;
-}
-
 void ar_domain_memstore_free(domain_memstore *m) {
   if (!m) return;
-  if (m->compact) {
-    if (m->behind) {
-      pthread_mutex_lock(&m->mu);
-      m->stop = true;
-      pthread_cond_broadcast(&m->cv);
-      pthread_mutex_unlock(&m->mu);
-      pthread_join(m->thread, NULL); /* it finishes its job first */
-    }
-    for (unsigned k = 0; k < 2; k++) {
-      job_clear(&m->job[k]);
-      free(m->job[k].items);
-      free(m->job[k].drop);
-    }
-    pthread_mutex_destroy(&m->mu);
-    pthread_cond_destroy(&m->cv);
-  }
   ar_strmap_free(&m->docs, free_doc);
   ar_strmap_free(&m->refs, free);
   free(m);
@@ -257,81 +158,9 @@ static int put_taken(void *ctx, const char *kind, const char *id, const json_t *
   return d ? replace(ctx, d, doc, updated_at, ref_of) : -1;
 }
 
-static int push_drop(behind_job *j, json_t *v) {
-  if (!v) return 0;
-  if (j->ndrop == j->capdrop) {
-    size_t cap = j->capdrop ? j->capdrop * 2 : 1024;
-    json_t **n = realloc(j->drop, cap * sizeof *n);
-    if (!n) {
-      json_decref(v); /* here, then: the thread would only have done it later */
-      return 0;
-    }
-    j->drop = n, j->capdrop = cap;
-  }
-  j->drop[j->ndrop++] = v;
-  return 0;
-}
-
-/* put_taken of a store settling behind: d keeps the batch's value (a reference) until the
- * thread's blob of it is swapped in; the version it replaces is released by the thread. */
-static int put_behind(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at) {
-  domain_memstore *m = ctx;
-  behind_job *j = &m->job[m->cur];
-  mem_doc *d = slot(m, kind, id);
-  if (!d) return -1;
-  if (doc && j->n == j->cap) {
-    size_t cap = j->cap ? j->cap * 2 : 1024;
-    blob_item *n = realloc(j->items, cap * sizeof *n);
-    if (!n) return -1;
-    j->items = n, j->cap = cap;
-  }
-  push_drop(j, d->doc);
-  free(d->blob);
-  d->doc = doc ? json_incref((json_t *)doc) : NULL;
-  d->blob = NULL;
-  d->len = 0;
-  d->updated_at = updated_at;
-  if (doc) j->items[j->n++] = (blob_item){.d = d, .doc = json_incref((json_t *)doc)};
-  return 0;
-}
-
-/* The blobs of the thread's finished job into their documents, where the version is still
- * the one the blob was made of (a later settle or commit may have replaced it: the job's
- * reference kept that version alive, so the pointer cannot be a new one's). */
-static void swap_in(domain_memstore *m, behind_job *done) {
-  behind_job *next = &m->job[m->cur];
-  for (size_t i = 0; i < done->n; i++) {
-    blob_item *it = &done->items[i];
-    mem_doc *d = it->d;
-    if (it->blob && d->doc == it->doc && !d->blob) {
-      push_drop(next, d->doc);
-      d->doc = NULL;
-      d->blob = it->blob;
-      d->len = it->len;
-    } else {
-      free(it->blob);
-    }
-    push_drop(next, it->doc);
-  }
-  done->n = 0;
-}
-
 int ar_domain_memstore_settle(domain_memstore *m, domain_batch *d) {
-  if (!m->behind) {
-    int rc = ar_domain_changes(d, put_taken, m) || ar_domain_refs(d, put_ref, m) ? -1 : 0;
-    ar_domain_end(d);
-    return rc;
-  }
-  behind_wait(m);
-  swap_in(m, &m->job[m->cur ^ 1]);
-  int rc = ar_domain_changes(d, put_behind, m) || ar_domain_refs(d, put_ref, m) ? -1 : 0;
-  behind_job *j = &m->job[m->cur];
-  j->end = d;
-  pthread_mutex_lock(&m->mu);
-  m->cur ^= 1;
-  m->busy = true;
-  pthread_cond_broadcast(&m->cv);
-  pthread_mutex_unlock(&m->mu);
+  int rc = ar_domain_changes(d, put_taken, m) || ar_domain_refs(d, put_ref, m) ? -1 : 0;
+  ar_domain_end(d);
   return rc;
 }
 
