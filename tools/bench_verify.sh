@@ -12,6 +12,10 @@
 #
 # Environment: AIDREG_BENCH_VERIFY_ASSETS (default 100000), AIDREG_BENCH_VERIFY_PG_PORT
 # (default 55435), AIDREG_BUILD_DIR (default build-release), AIDREG_BENCH_NO_BUILD=1.
+# AIDREG_BENCH_VERIFY_BEFORE=DIR (a build of another commit, e.g. main's) adds a before/after
+# of `verify --dir` in this run: each build with AIDREG_VERIFY_THREADS 1 and 2, in turn,
+# AIDREG_BENCH_VERIFY_REPEAT times (default 1), one line each (ab: ...); with
+# AIDREG_BENCH_VERIFY_AB_ONLY=1 the run is the ceiling and that comparison only.
 # Run by tools/bench.sh when AIDREG_BENCH_VERIFY is set, or alone.
 set -euo pipefail
 
@@ -80,6 +84,28 @@ timed() {
   T_RSS_MB=$((rss / 1024))
   log "$label: ${T_WALL} s wall, ${T_CPU} s CPU, peak RSS ${T_RSS_MB} MB"
 }
+
+if [[ -n ${AIDREG_BENCH_VERIFY_BEFORE:-} ]]; then
+  BEFORE=$(cd "$AIDREG_BENCH_VERIFY_BEFORE" && pwd)
+  [[ -x $BEFORE/aidreg ]] || die "no aidreg in AIDREG_BENCH_VERIFY_BEFORE=$BEFORE"
+  for ((r = 0; r < ${AIDREG_BENCH_VERIFY_REPEAT:-1}; r++)); do
+    for threads in 1 2; do
+      for which in before after; do
+        bin=$BUILD/aidreg
+        [[ $which == before ]] && bin=$BEFORE/aidreg
+        AIDREG_VERIFY_THREADS=$threads timed "ab_$which" "$bin" verify --dir "$DATA/export" --vkey "$VKEY"
+        n=$(sed -n 's/^ok: ledger [0-9]* size \([0-9]*\) .*/\1/p' "$DATA/ab_$which.out")
+        printf 'ab: %s threads=%s wall_s=%s cpu_s=%s rss_mb=%s per_s=%s per_cpu_s=%s ratio=%s cpu_ratio=%s\n' \
+          "$which" "$threads" "$T_WALL" "$T_CPU" "$T_RSS_MB" \
+          "$(awk -v n="$n" -v t="$T_WALL" 'BEGIN { printf "%.0f", (t > 0 ? n / t : 0) }')" \
+          "$(awk -v n="$n" -v t="$T_CPU" 'BEGIN { printf "%.0f", (t > 0 ? n / t : 0) }')" \
+          "$(awk -v n="$n" -v t="$T_WALL" -v c="$ceiling" 'BEGIN { printf "%.3f", (t > 0 && c > 0 ? n / t / c : 0) }')" \
+          "$(awk -v n="$n" -v t="$T_CPU" -v c="$ceiling_cpu" 'BEGIN { printf "%.3f", (t > 0 && c > 0 ? n / t / c : 0) }')"
+      done
+    done
+  done
+  [[ ${AIDREG_BENCH_VERIFY_AB_ONLY:-} == 1 ]] && exit 0
+fi
 
 timed verify_dir "$BUILD/aidreg" verify --dir "$DATA/export" --vkey "$VKEY"
 entries=$(sed -n 's/^ok: ledger [0-9]* size \([0-9]*\) .*/\1/p' "$DATA/verify_dir.out")

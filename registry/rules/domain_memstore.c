@@ -1,21 +1,21 @@
 /* An in-memory domain_store: the state of a ledger replayed without a database (unit
  * tests, `aidreg rebuild --check`, `aidreg verify`, the audit). Keys are "kind:id" (a kind
- * holds no colon). A compact store keeps each settled document as its compact JSON text
- * instead of jansson values (a third of the memory or less: a value is tens of bytes of
- * allocations, and a subject's log holds one slot per entry) and parses it again when a
- * batch loads it or someone gets it: about a fifth more CPU in `aidreg verify`, for memory
- * that follows the state's text (docs/benchmark.md). */
+ * holds no colon). A compact store keeps each settled document as a blob (dom_blob.h: one
+ * allocation, about the size of its JSON text) instead of jansson values (a third of the
+ * memory or less: a value is tens of bytes of allocations, and a subject's log holds one
+ * slot per entry) and decodes it again when a batch loads it or someone gets it
+ * (docs/benchmark.md, "Verify and audit"). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "rules/dom_blob.h"
 #include "rules/domain.h"
-#include "core/json_strict_private.h"
 #include "core/strmap.h"
 
 typedef struct {
-  json_t *doc; /* parsed (owned), or NULL: absent, or only text */
-  char *text;  /* compact store: the document's JSON (malloc'd), or NULL */
+  json_t *doc;   /* parsed (owned), or NULL: absent, or only a blob */
+  uint8_t *blob; /* compact store: the document's blob (malloc'd), or NULL */
   size_t len;
   uint64_t updated_at;
 } mem_doc;
@@ -26,15 +26,12 @@ struct domain_memstore {
   bool compact;
 };
 
-static bool present(const mem_doc *d) { return d->doc || d->text; }
+static bool present(const mem_doc *d) { return d->doc || d->blob; }
 
 
-/* The parsed document of a compact slot: a new reference, or NULL out of memory. The text
- * is ours, written by json_dumps: it parses unless memory runs out. */
-static json_t *parse(const mem_doc *d) {
-  json_error_t e;
-  return aidreg_json_loadb(d->text, d->len, JSON_ALLOW_NUL, &e);
-}
+/* The parsed document of a compact slot: a new reference, or NULL out of memory. The blob
+ * is ours: it decodes unless memory runs out. */
+static json_t *parse(const mem_doc *d) { return ar_dom_blob_decode(d->blob, d->len); }
 
 domain_memstore *ar_domain_memstore_new(void) { return calloc(1, sizeof(domain_memstore)); }
 
@@ -46,7 +43,7 @@ domain_memstore *ar_domain_memstore_new_compact(void) {
 
 static void free_doc(void *v) {
   mem_doc *m = v;
-  if (m) json_decref(m->doc), free(m->text);
+  if (m) json_decref(m->doc), free(m->blob);
   free(m);
 }
 
@@ -75,7 +72,7 @@ const json_t *ar_domain_memstore_get(const domain_memstore *m, const char *kind,
   mem_doc *d = ar_strmap_get(&m->docs, buf);
   /* A compact document read here stays parsed: the pointer is borrowed until m changes.
    * (NULL when out of memory: callers outside a replay read a settled store at the end.) */
-  if (d && !d->doc && d->text) d->doc = parse(d);
+  if (d && !d->doc && d->blob) d->doc = parse(d);
   return d ? d->doc : NULL;
 }
 
@@ -130,18 +127,19 @@ static mem_doc *slot(domain_memstore *m, const char *kind, const char *id) {
   return d;
 }
 
-/* Replaces d's version by doc (NULL: absent), as text in a compact store, else by the
- * reference made by keep. 0 or -1. */
+/* Replaces d's version by doc (NULL: absent), as a blob in a compact store, else by the
+ * reference made by keep (also when the blob cannot be made: the value is the same). 0 or -1. */
 static int replace(domain_memstore *m, mem_doc *d, const json_t *doc, uint64_t updated_at, json_t *(*keep)(const json_t *)) {
   json_t *v = NULL;
-  char *text = NULL;
-  if (doc && m->compact && !(text = json_dumps(doc, JSON_COMPACT))) return -1;
-  if (doc && !m->compact && !(v = keep(doc))) return -1;
+  uint8_t *blob = NULL;
+  size_t len = 0;
+  if (doc && m->compact) blob = ar_dom_blob_encode(doc, &len);
+  if (doc && !blob && !(v = keep(doc))) return -1;
   json_decref(d->doc);
-  free(d->text);
+  free(d->blob);
   d->doc = v;
-  d->text = text;
-  d->len = text ? strlen(text) : 0;
+  d->blob = blob;
+  d->len = len;
   d->updated_at = updated_at;
   return 0;
 }
