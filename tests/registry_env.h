@@ -43,4 +43,10 @@ bool test_receipt_ok(const aidreg_receipt *rc, const aidreg_note_verifier *verif
 int test_ledger_new(aidreg_registry *reg, const aidreg_keypair *log_key, char first, const char *name,
                     aidreg_keypair *root, char code[8], char origin[64], aidreg_note_verifier *verifier);
 
+/* The start the append tests share: test_require_database, libsodium, a registry (its log
+ * key into *log_key), the superuser's connection into *admin (test_superuser) and a ledger
+ * (test_ledger_new). The registry, or NULL after a failed check: then return test_done(). */
+aidreg_registry *test_county_open(char first, const char *name, aidreg_keypair *log_key, aidreg_keypair *root,
+                                  char code[8], char origin[64], aidreg_note_verifier *verifier, PGconn **admin);
+
 #endif

@@ -211,13 +211,8 @@ static void other_writer(aidreg_registry *reg, aidreg_registry *other) {
 }
 
 int main(void) {
-  test_require_database();
-  if (sodium_init() < 0) return 1;
-  aidreg_registry *reg = test_registry_open(&log_key);
+  aidreg_registry *reg = test_county_open('6', "并行提交测试县", &log_key, &root, code, origin, &verifier, &admin);
   if (!reg) return test_done();
-  admin = test_superuser();
-
-  if (test_ledger_new(reg, &log_key, '6', "并行提交测试县", &root, code, origin, &verifier)) return test_done();
 
   failed_commit(reg);
   aidreg_keypair other_key = log_key;

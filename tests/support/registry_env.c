@@ -98,3 +98,17 @@ int test_ledger_new(aidreg_registry *reg, const aidreg_keypair *log_key, char fi
   aidreg_result_free(&res);
   return status == 201 ? 0 : -1;
 }
+
+aidreg_registry *test_county_open(char first, const char *name, aidreg_keypair *log_key, aidreg_keypair *root,
+                                  char code[8], char origin[64], aidreg_note_verifier *verifier, PGconn **admin) {
+  test_require_database();
+  CHECK(sodium_init() >= 0);
+  aidreg_registry *reg = test_registry_open(log_key);
+  if (!reg) return NULL;
+  *admin = test_superuser();
+  if (test_ledger_new(reg, log_key, first, name, root, code, origin, verifier)) {
+    aidreg_registry_close(reg);
+    return NULL;
+  }
+  return reg;
+}
