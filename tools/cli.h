@@ -174,4 +174,17 @@ int cli_source_open(cli_source *s, const char *cmd, const char *dir, const char 
                     const char *ledger);
 void cli_source_close(cli_source *s);
 
+/* A progress line on stderr for a long verification (aidreg_verify_options.progress), shown
+ * only when stderr is a terminal and redrawn at most every half second: what it is doing
+ * (Chinese, English), entries checked of the total, the rate and the time left. */
+typedef struct {
+  const char *what; /* e.g. "核验 verifying" */
+  long long t0_ms, last_ms;
+  bool shown;
+} cli_progress;
+void cli_progress_start(cli_progress *p, const char *what);
+void cli_progress_entries(void *ctx, uint64_t done, uint64_t total);
+/* Ends the line, if one was shown. */
+void cli_progress_end(cli_progress *p);
+
 #endif

@@ -20,7 +20,8 @@ static const char help[] =
     "计算 docs/audit.md 的各项检查。Verifies the ledger first (the checks of aidreg verify;\n"
     "a ledger that fails is not audited), then computes every check of docs/audit.md from the\n"
     "entries of the verified checkpoint, as of a date: the same findings, in the same order,\n"
-    "as the server's GET /v1/ledgers/{code}/audit for that checkpoint.\n"
+    "as the server's GET /v1/ledgers/{code}/audit for that checkpoint. 在终端上显示进度\n"
+    "On a terminal a progress line shows the entries verified, the rate and the time left.\n"
     "\n"
     "  --server URL    server (default: AIDREG_URL); --vkey is then required\n"
     "  --ledger CODE   county code (default: AIDREG_LEDGER)\n"
@@ -166,6 +167,10 @@ int cli_audit(int argc, char **argv) {
   } else if (dir && !vkey) {
     fprintf(stderr, "aidreg audit: no --vkey: the checkpoint signature will not be checked\n");
   }
+  cli_progress prog;
+  cli_progress_start(&prog, "核验并审计 verifying and auditing");
+  opt.progress = cli_progress_entries;
+  opt.progress_ctx = &prog;
   aidreg_verify_result res;
   int failed;
   if (!size_limit) {
@@ -178,6 +183,7 @@ int cli_audit(int argc, char **argv) {
     the_feed = &fd;
     failed = aidreg_verify_run(&s.src, &opt, &res);
   }
+  cli_progress_end(&prog);
   if (failed) {
     fprintf(stderr, "aidreg audit: the ledger does not verify, not audited: %s\n", res.failure.message);
     goto done;

@@ -450,3 +450,31 @@ int cli_receipt_check(const json_t *receipt, const aidreg_note_verifier *v, aidr
   }
   return 0;
 }
+
+static long long progress_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void cli_progress_start(cli_progress *p, const char *what) {
+  *p = (cli_progress){.what = what, .t0_ms = progress_ms()};
+}
+
+void cli_progress_entries(void *ctx, uint64_t done, uint64_t total) {
+  cli_progress *p = ctx;
+  long long now = progress_ms();
+  if (!isatty(2) || (done < total && now - p->last_ms < 500)) return;
+  p->last_ms = now;
+  long long el = now - p->t0_ms, rate = el > 0 ? (long long)(done * 1000 / (uint64_t)el) : 0;
+  long long left = rate > 0 ? (long long)((total - done) / (uint64_t)rate) : 0;
+  fprintf(stderr, "\r%s: %llu/%llu 条 entries (%llu %%)，%lld 条/秒 per s，约剩 %lld 秒 s left   ", p->what,
+          (unsigned long long)done, (unsigned long long)total,
+          (unsigned long long)(total ? done * 100 / total : 100), rate, left);
+  p->shown = true;
+}
+
+void cli_progress_end(cli_progress *p) {
+  if (p->shown) fputc('\n', stderr);
+  p->shown = false;
+}

@@ -23,7 +23,8 @@ static const char help[] =
     "(and, from a server, that its consistency proof verifies). With --db it also holds\n"
     "every tree_node row and the leaf rows' columns to the recomputed values, looks for\n"
     "rows beyond the checkpoint, checks ledger.size, every stored checkpoint, and the\n"
-    "signing_key and subject_head tables.\n"
+    "signing_key and subject_head tables. On a terminal a progress line shows the\n"
+    "entries checked, the rate and the time left (a million entries take a minute or more).\n"
     "\n"
     "  --server URL    server (default: AIDREG_URL)\n"
     "  --ledger CODE   county code (default: AIDREG_LEDGER; for --dir, optional)\n"
@@ -236,7 +237,12 @@ int cli_verify(int argc, char **argv) {
     seen.inner = s.src.checkpoint;
     s.src.checkpoint = seen_fetch;
     aidreg_verify_result res;
+    cli_progress prog;
+    cli_progress_start(&prog, "核验 verifying");
+    opt.progress = cli_progress_entries;
+    opt.progress_ctx = &prog;
     int rc = aidreg_verify_run(&s.src, &opt, &res);
+    cli_progress_end(&prog);
     s.src.checkpoint = seen.inner;
     if (rc == 0 && cli_witnesses_check(&wit, "verify", seen.note ? seen.note : "", seen.len) != 0) {
       rc = -1;

@@ -134,6 +134,11 @@ typedef struct {
    * one per online core, or AIDREG_VERIFY_THREADS when set; 1 is the serial path. The
    * verdict and its message do not depend on it. */
   unsigned threads;
+  /* Called on the verifying thread after each bundle of entries (256) is checked, with
+   * the entries checked so far and the checkpoint's size; NULL: none. For a progress line:
+   * a million entries take a minute or more. */
+  void (*progress)(void *ctx, uint64_t done, uint64_t total);
+  void *progress_ctx;
 } aidreg_verify_options;
 
 typedef struct {

@@ -756,6 +756,10 @@ static int check_bundles(engine *e) {
     bundle_slot *b = &e->ahead[n % AR_VERIFY_AHEAD];
     rc = check_bundle(e, b);
     drop_slot(e, b);
+    if (rc == 0 && e->opt->progress) {
+      uint64_t done = (n + 1) * AIDREG_TILE_WIDTH;
+      e->opt->progress(e->opt->progress_ctx, done < e->cp.size ? done : e->cp.size, e->cp.size);
+    }
   }
   return rc;
 }

@@ -107,3 +107,41 @@ def test_a_receipt_is_the_kept_checkpoint_of_consistency():
     assert cli("proof", "inclusion", "--index", "0", "--receipt-out", kept)[0] == 0
     rc, so, se = cli("proof", "consistency", "--old", kept)
     assert rc == 0 and json.loads(so)["verified"] is True, (so, se)
+
+
+def on_a_terminal(*args):
+    """The CLI with stderr (and stdin/stdout) on a pseudo-terminal, as an auditor runs it:
+    exit status and everything the terminal showed."""
+    import pty
+    d = os.environ.get("AIDREG_BUILD_DIR") or os.path.join(
+        os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "build")
+    env = dict(os.environ, AIDREG_URL=C.base, AIDREG_LEDGER=L.code, AIDREG_LOG_VKEY=L.vkey)
+    master, slave = pty.openpty()
+    p = subprocess.Popen([os.path.join(d, "aidreg"), *args], env=env, stdin=slave, stdout=slave, stderr=slave)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the child closed its end
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    return p.wait(timeout=120), out.decode("utf-8", "replace")
+
+
+def test_verify_and_audit_show_their_progress_on_a_terminal():
+    export = os.path.join(TMP, "export-progress")
+    assert cli("export", "--out", export)[0] == 0
+    size = int(open(os.path.join(export, "checkpoint")).read().split("\n")[1])
+    rc, shown = on_a_terminal("verify", "--dir", export)
+    assert rc == 0, shown
+    assert "核验 verifying: %d/%d 条 entries (100 %%)" % (size, size) in shown, shown
+    rc, shown = on_a_terminal("audit", "--dir", export, "--as-of", "2026-06-30")
+    assert rc == 0, shown
+    assert "核验并审计 verifying and auditing: %d/%d 条 entries (100 %%)" % (size, size) in shown, shown
+    # Not on a terminal (a script, a log): no progress line in what it reads.
+    rc, so, se = cli("verify", "--dir", export)
+    assert rc == 0 and "条 entries" not in so + se, (so, se)
