@@ -43,6 +43,11 @@ bool test_receipt_ok(const aidreg_receipt *rc, const aidreg_note_verifier *verif
 int test_ledger_new(aidreg_registry *reg, const aidreg_keypair *log_key, char first, const char *name,
                     aidreg_keypair *root, char code[8], char origin[64], aidreg_note_verifier *verifier);
 
+/* A key.enroll of a new county key for code (into *k and its id into kid), signed by root,
+ * holder name "县科员" with suffix (may be ""); NULL on failure (a failed check). */
+json_t *test_county_key_enroll(const aidreg_keypair *root, const char *origin, const char *code, const char *suffix,
+                               aidreg_keypair *k, char kid[45]);
+
 /* The start the append tests share: test_require_database, libsodium, a registry (its log
  * key into *log_key), the superuser's connection into *admin (test_superuser) and a ledger
  * (test_ledger_new). The registry, or NULL after a failed check: then return test_done(). */

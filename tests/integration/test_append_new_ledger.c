@@ -55,14 +55,9 @@ static long long settled_reads(void) {
 static void enrol_one_by_one(aidreg_registry *reg) {
   for (int i = 0; i < ENTRIES; i++) {
     aidreg_keypair k;
-    CHECK(aidreg_key_generate(&k) == 0);
-    char kid[45], body[512];
-    aidreg_key_id(k.pk, kid);
-    snprintf(body, sizeof body,
-             "{\"key\":\"%s\",\"role\":\"county\",\"scope\":\"%s\",\"holder\":{\"name\":\"县科员%d\",\"org\":\"县乡村振兴局\"}}",
-             kid, code, i);
-    json_t *env = test_envelope(&root, origin, "key.enroll", kid, body);
-    CHECK(env != NULL);
+    char kid[45], n[16];
+    snprintf(n, sizeof n, "%d", i);
+    json_t *env = test_county_key_enroll(&root, origin, code, n, &k, kid);
     aidreg_result res = {0};
     aidreg_registry_submit(reg, code, (const json_t *const *)&env, 1, "", &res);
     CHECK_MSG(res.status == 201, "entry %d: %d (%s)", i, res.status, res.problem.detail);

@@ -42,13 +42,9 @@ static bool run(const char *sql, int n, const char *const *params) {
  * other way round, the UPDATE would find no key and the key would stay in force. */
 static void enrol_and_revoke(aidreg_registry *reg) {
   aidreg_keypair k;
-  CHECK(aidreg_key_generate(&k) == 0);
-  char kid[45], body[512];
-  aidreg_key_id(k.pk, kid);
-  snprintf(body, sizeof body,
-           "{\"key\":\"%s\",\"role\":\"county\",\"scope\":\"%s\",\"holder\":{\"name\":\"县科员\",\"org\":\"县乡村振兴局\"}}",
-           kid, code);
-  json_t *batch[2] = {test_envelope(&root, origin, "key.enroll", kid, body),
+  char kid[45];
+  json_t *enrol = test_county_key_enroll(&root, origin, code, "", &k, kid);
+  json_t *batch[2] = {enrol,
                       test_envelope(&root, origin, "key.revoke", kid, "{\"reason\":\"调离\"}")};
   CHECK(batch[0] && batch[1]);
   aidreg_result res[2] = {0};

@@ -112,3 +112,16 @@ aidreg_registry *test_county_open(char first, const char *name, aidreg_keypair *
   }
   return reg;
 }
+
+json_t *test_county_key_enroll(const aidreg_keypair *root, const char *origin, const char *code, const char *suffix,
+                               aidreg_keypair *k, char kid[45]) {
+  CHECK(aidreg_key_generate(k) == 0);
+  aidreg_key_id(k->pk, kid);
+  char body[512];
+  snprintf(body, sizeof body,
+           "{\"key\":\"%s\",\"role\":\"county\",\"scope\":\"%s\",\"holder\":{\"name\":\"县科员%s\",\"org\":\"县乡村振兴局\"}}",
+           kid, code, suffix);
+  json_t *env = test_envelope(root, origin, "key.enroll", kid, body);
+  CHECK(env != NULL);
+  return env;
+}
