@@ -1,5 +1,6 @@
 /* Reads of the stored tree and checkpoints (see store.h). */
 #include "store/store.h"
+#include "aidreg/tile.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -65,16 +66,18 @@ static db_stmt q_nodes_ahead = {
     "UNION ALL SELECT 0, idx, leaf_hash FROM leaf WHERE ledger = $1 AND 0 = ANY ($2::smallint[]) "
     "AND idx = ANY ($3::bigint[])",
     0};
-/* With a cache: the block of BLOCK nodes around each (level $2[i], first index $3[i]), one
- * range of a primary key each (the nested loop is the only plan a range can take), so a
- * proof that misses warms the nodes the next proofs near it need. */
-#define BLOCK 256 /* a hash tile's width: what a tile read also keeps */
+/* With a cache: the block of a hash tile's width of nodes around each (level $2[i], first
+ * index $3[i]) - what a tile read also keeps -, one range of a primary key each (the nested
+ * loop is the only plan a range can take), so a proof that misses warms the nodes the next
+ * proofs near it need. */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 static db_stmt q_blocks_ahead = {
     "SELECT t.level, t.idx, t.hash FROM unnest($2::smallint[], $3::bigint[]) AS q(level, lo) "
-    "JOIN tree_node t ON t.ledger = $1 AND t.level = q.level AND t.idx >= q.lo AND t.idx < q.lo + 256 "
+    "JOIN tree_node t ON t.ledger = $1 AND t.level = q.level AND t.idx >= q.lo AND t.idx < q.lo + " STR(AIDREG_TILE_WIDTH) " "
     "WHERE q.level > 0 "
     "UNION ALL SELECT 0, l.idx, l.leaf_hash FROM unnest($2::smallint[], $3::bigint[]) AS q(level, lo) "
-    "JOIN leaf l ON l.ledger = $1 AND l.idx >= q.lo AND l.idx < q.lo + 256 WHERE q.level = 0",
+    "JOIN leaf l ON l.ledger = $1 AND l.idx >= q.lo AND l.idx < q.lo + " STR(AIDREG_TILE_WIDTH) " WHERE q.level = 0",
     0};
 
 #define AHEAD_MAX 256 /* a proof of a tree of 2^64 leaves needs fewer */
@@ -107,7 +110,7 @@ static int ahead_fetch(void *ctx, unsigned level, uint64_t index, uint8_t out[32
 
 /* The nodes' first index in the query: theirs, or their block's with a cache. */
 static uint64_t asked_from(const ahead *a, size_t i) {
-  return a->cache ? a->idx[i] & ~(uint64_t)(BLOCK - 1) : a->idx[i];
+  return a->cache ? a->idx[i] & ~(uint64_t)(AIDREG_TILE_WIDTH - 1) : a->idx[i];
 }
 
 /* The recorded nodes' hashes: those the cache keeps, the rest in one query (with a cache,
