@@ -7,6 +7,7 @@
  * memory and a read of its hundred documents by id. */
 #include "store/asset_pages.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,7 +71,54 @@ static bool caseless(const char *q) {
   return true;
 }
 
+/* The totals counted, per ledger state and filters: the count is a scan of every asset's
+ * part (most of a page's time in memory), the same for every page of a list until the
+ * ledger moves. */
+#define TOTALS_KEPT 32
 typedef struct {
+  char *key; /* code, size, frontier and the filters, joined */
+  uint64_t total;
+} kept_total;
+static pthread_mutex_t totals_mu = PTHREAD_MUTEX_INITIALIZER;
+static kept_total totals[TOTALS_KEPT];
+static unsigned totals_next;
+
+/* The key of a total (malloc'd; NULL when out of memory). */
+static char *total_key(const char *code, uint64_t size, const char *frontier, const ar_asset_page_ask *a) {
+  const char *f[5] = {a->village, a->township, a->klass, a->status, a->q};
+  size_t n = strlen(code) + strlen(frontier) + 32;
+  for (int i = 0; i < 5; i++) n += (f[i] ? strlen(f[i]) : 0) + 2;
+  char *k = malloc(n);
+  if (!k) return NULL;
+  size_t at = (size_t)snprintf(k, n, "%s\n%llu\n%s", code, (unsigned long long)size, frontier);
+  for (int i = 0; i < 5; i++) at += (size_t)snprintf(k + at, n - at, "\n%c%s", f[i] ? '=' : '-', f[i] ? f[i] : "");
+  return k;
+}
+
+static bool total_known(const char *key, uint64_t *total) {
+  bool found = false;
+  pthread_mutex_lock(&totals_mu);
+  for (unsigned i = 0; i < TOTALS_KEPT && !found; i++)
+    if (totals[i].key && strcmp(totals[i].key, key) == 0) {
+      *total = totals[i].total;
+      found = true;
+    }
+  pthread_mutex_unlock(&totals_mu);
+  return found;
+}
+
+/* Takes key. */
+static void total_keep(char *key, uint64_t total) {
+  pthread_mutex_lock(&totals_mu);
+  kept_total *t = &totals[totals_next++ % TOTALS_KEPT];
+  free(t->key);
+  t->key = key;
+  t->total = total;
+  pthread_mutex_unlock(&totals_mu);
+}
+
+typedef struct {
+  const char *code;
   const ar_asset_page_ask *ask;
   uint64_t total;
   char **ids; /* the page's, own copies */
@@ -124,9 +172,17 @@ static int scan_page(const ar_parts *p, uint64_t size, const char *frontier, voi
   pg->size = size;
   if (!(pg->frontier = strdup(frontier)) || !(pg->ids = calloc(a->limit ? a->limit : 1, sizeof *pg->ids))) return -2;
   if (none) return 0;
-  for (size_t i = 0; i < p->assets.cap; i++) {
-    const ar_asset_part *x = p->assets.slots[i].key ? p->assets.slots[i].val : NULL;
-    if (x && matches(&f, x, p->assets.slots[i].key)) pg->total++;
+  char *key = total_key(pg->code, size, frontier, a);
+  if (!key) return -2;
+  if (total_known(key, &pg->total)) {
+    free(key);
+  } else {
+    for (size_t i = 0; i < p->assets.cap; i++) {
+      if (i + 16 < p->assets.cap) __builtin_prefetch(p->assets.slots[i + 16].val); /* the parts lie anywhere */
+      const ar_asset_part *x = p->assets.slots[i].key ? p->assets.slots[i].val : NULL;
+      if (x && matches(&f, x, p->assets.slots[i].key)) pg->total++;
+    }
+    total_keep(key, pg->total);
   }
   if (a->from >= pg->total) return 0;
   if (f.any && pg->total == p->norder) { /* nothing deleted: the page is a slice of the order */
@@ -181,7 +237,7 @@ int ar_asset_page(db_conn *c, const char *code, const ar_asset_page_ask *ask, PG
   *total = 0;
   if ((ask->q && !caseless(ask->q)) || (ask->klass && !*ask->klass) || (ask->status && !*ask->status)) return 1;
   if (!collation_is_bytes(c)) return 1;
-  page pg = {ask, 0, NULL, 0, 0, NULL};
+  page pg = {code, ask, 0, NULL, 0, 0, NULL};
   int rc = ar_summary_parts_read(c, code, scan_page, &pg); /* store/summary_kept.c */
   if (rc == 0) rc = read_docs(c, code, &pg, ask->omit, docs);
   if (rc == 0) *total = pg.total;
