@@ -115,6 +115,17 @@ typedef ar_plan_part plan_part;
 typedef ar_strtab strtab;
 typedef ar_parts parts;
 
+/* A summary's figures as scanned from the parts at seq: the next request for the same scope
+ * and place copies them until the ledger moves (the scan of every part is most of its time). */
+#define FIGURES_KEPT 16
+typedef struct {
+  bool used;
+  char scope;
+  char place[16];
+  uint64_t seq;
+  ar_summary_figures f;
+} kept_figures;
+
 typedef struct ledger_parts {
   char code[8];
   pthread_rwlock_t lock;  /* summaries scan under the read lock; the parts change under the write lock */
@@ -128,6 +139,8 @@ typedef struct ledger_parts {
   pthread_mutex_t places_mu; /* the places' counts made from the parts at places_seq, or NULL */
   json_t *places;
   uint64_t places_seq;
+  kept_figures figs[FIGURES_KEPT]; /* the summaries scanned, under places_mu */
+  unsigned figs_next;
   struct ledger_parts *next;
 } ledger_parts;
 
@@ -571,6 +584,7 @@ static int scan(const parts *p, char scope, const char *place, ar_summary_figure
   }
   fen128 sums[AR_SUMS] = {0};
   for (size_t i = 0; i < p->assets.cap; i++) {
+    if (i + 16 < p->assets.cap) __builtin_prefetch(p->assets.slots[i + 16].val); /* the parts lie anywhere */
     const asset_part *a = p->assets.slots[i].key ? p->assets.slots[i].val : NULL;
     if (!a) continue;
     bool in = scope == 'c' || (pid != NONE && (scope == 'v' ? holds(a->villages, a->nv, pid) : holds(a->towns, a->nt, pid)));
@@ -723,16 +737,57 @@ static int from_parts(db_conn *c, ledger_parts *lp, const char *code, scan_fn fn
 }
 
 typedef struct {
+  ledger_parts *lp;
   char scope;
   const char *place;
   ar_summary_figures *f;
 } summary_ask;
 
+/* *dst = a copy of src. 0 or -2 (dst then half made: free it). */
+static int figures_copy(ar_summary_figures *dst, const ar_summary_figures *src) {
+  memcpy(dst->sums, src->sums, sizeof dst->sums);
+  if (src->npairs && !(dst->pairs = calloc(src->npairs, sizeof *dst->pairs))) return ROWS_OOM;
+  for (size_t i = 0; i < src->npairs; i++) {
+    ar_summary_pair *d = &dst->pairs[dst->npairs++];
+    d->n = src->pairs[i].n;
+    if (!(d->klass = strdup(src->pairs[i].klass)) || !(d->status = strdup(src->pairs[i].status))) return ROWS_OOM;
+  }
+  return ROWS_OK;
+}
+
+static kept_figures *figures_of(ledger_parts *lp, char scope, const char *place) {
+  for (unsigned i = 0; i < FIGURES_KEPT; i++) {
+    kept_figures *k = &lp->figs[i];
+    if (k->used && k->seq == lp->seq && k->scope == scope && strcmp(k->place, place ? place : "") == 0) return k;
+  }
+  return NULL;
+}
+
+/* Under lp->lock: lp->seq is the parts' state. */
 static int scan_summary(const parts *p, uint64_t size, const char *frontier, void *ctx) {
   (void)size;
   (void)frontier;
   const summary_ask *a = ctx;
-  return scan(p, a->scope, a->place, a->f);
+  ledger_parts *lp = a->lp;
+  pthread_mutex_lock(&lp->places_mu);
+  kept_figures *k = figures_of(lp, a->scope, a->place);
+  int rc = k ? figures_copy(a->f, &k->f) : ROWS_OK;
+  pthread_mutex_unlock(&lp->places_mu);
+  if (k) return rc;
+  if ((rc = scan(p, a->scope, a->place, a->f)) != ROWS_OK || (a->place && strlen(a->place) >= sizeof k->place))
+    return rc;
+  ar_summary_figures copy = {0};
+  if (figures_copy(&copy, a->f) != ROWS_OK) {
+    ar_summary_figures_free(&copy);
+    return ROWS_OK; /* not kept: the next request scans again */
+  }
+  pthread_mutex_lock(&lp->places_mu);
+  k = &lp->figs[lp->figs_next++ % FIGURES_KEPT];
+  ar_summary_figures_free(&k->f);
+  *k = (kept_figures){true, a->scope, "", lp->seq, copy};
+  snprintf(k->place, sizeof k->place, "%s", a->place ? a->place : "");
+  pthread_mutex_unlock(&lp->places_mu);
+  return ROWS_OK;
 }
 
 /* ---- the figures from the SQL ---------------------------------------------------------------- */
@@ -812,7 +867,7 @@ int ar_summary_place_counts(db_conn *c, const char *code, json_t **counts) {
 int ar_summary_figures_get(db_conn *c, const char *code, char scope, const char *place, ar_summary_figures *f) {
   memset(f, 0, sizeof *f);
   ledger_parts *lp = parts_of(code);
-  summary_ask ask = {scope, place, f};
+  summary_ask ask = {lp, scope, place, f};
   int rc = lp ? from_parts(c, lp, code, scan_summary, &ask) : 1;
   if (rc != 1) return rc;
   ar_summary_figures_free(f);
