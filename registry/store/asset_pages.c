@@ -162,6 +162,26 @@ static int keep_id(page *pg, const char *id) {
   return 0;
 }
 
+static int by_bytes(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* A page of a filter that matches few, or deep in the list: a walk of the order would look up
+ * most of the county's ids one by one; its matches sorted cost less. */
+static int sorted_page(const ar_parts *p, const filter *f, page *pg) {
+  const char **all = malloc(pg->total * sizeof *all);
+  if (!all) return -2;
+  size_t n = 0;
+  for (size_t i = 0; i < p->assets.cap && n < pg->total; i++) {
+    if (i + 16 < p->assets.cap) __builtin_prefetch(p->assets.slots[i + 16].val);
+    const ar_asset_part *x = p->assets.slots[i].key ? p->assets.slots[i].val : NULL;
+    if (x && matches(f, x, p->assets.slots[i].key)) all[n++] = p->assets.slots[i].key;
+  }
+  qsort(all, n, sizeof *all, by_bytes);
+  int rc = 0;
+  for (size_t i = pg->ask->from; rc == 0 && i < n && pg->nids < pg->ask->limit; i++) rc = keep_id(pg, all[i]);
+  free(all);
+  return rc;
+}
+
 static int scan_page(const ar_parts *p, uint64_t size, const char *frontier, void *ctx) {
   page *pg = ctx;
   const ar_asset_page_ask *a = pg->ask;
@@ -190,7 +210,8 @@ static int scan_page(const ar_parts *p, uint64_t size, const char *frontier, voi
       if (keep_id(pg, p->order[i])) return -2;
     return 0;
   }
-  uint64_t seen = 0;
+  if ((a->from + a->limit) * 8 > pg->total) return sorted_page(p, &f, pg);
+  uint64_t seen = 0; /* the filter matches many: a walk of the order finds the page soon */
   for (size_t i = 0; i < p->norder && pg->nids < a->limit; i++) {
     const ar_asset_part *x = ar_strmap_get(&p->assets, p->order[i]);
     if (!x || !matches(&f, x, p->order[i]) || seen++ < a->from) continue;

@@ -88,6 +88,10 @@ def queries():
         qs.append({"q": q})
     qs += [{"q": "光伏", "township": T1}, {"q": "光伏", "class": "operating", "from": 1, "limit": 1},
            {"q": "%", "village": V2}, {"q": "光伏", "from": 50}]
+    # A page of one: the server walks its order for a filter that matches many (asset_pages.c),
+    # and sorts the matches of one that matches few; both ways are asked here.
+    qs += [{"limit": 1}, {"limit": 1, "from": 1}, {"q": "光伏", "limit": 1}, {"status": "in_use", "limit": 1},
+           {"class": "operating", "limit": 1}]
     return qs
 
 
