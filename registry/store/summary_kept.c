@@ -180,16 +180,21 @@ static void parts_free(parts *p) {
 static uint32_t strtab_find(const strtab *t, const char *s) { return ar_strtab_find(t, s); }
 
 /* The id of s, added when new; NONE when out of memory. */
+/* Room in *s (n used of *cap) for one more string. 0 or -1. */
+static int room_for_one(char ***s, size_t n, size_t *cap) {
+  if (n < *cap) return 0;
+  size_t more_cap = *cap ? *cap * 2 : 64;
+  char **more = realloc(*s, more_cap * sizeof *more);
+  if (!more) return -1;
+  *s = more;
+  *cap = more_cap;
+  return 0;
+}
+
 static uint32_t strtab_id(strtab *t, const char *s) {
   uint32_t id = strtab_find(t, s);
   if (id != NONE) return id;
-  if (t->n == t->cap) {
-    size_t cap = t->cap ? t->cap * 2 : 64;
-    char **more = realloc(t->s, cap * sizeof *more);
-    if (!more) return NONE;
-    t->s = more;
-    t->cap = cap;
-  }
+  if (room_for_one(&t->s, t->n, &t->cap)) return NONE;
   char *copy = strdup(s);
   if (!copy || ar_strmap_put(&t->ids, copy, (void *)(uintptr_t)(t->n + 1))) {
     free(copy);
@@ -305,13 +310,7 @@ static int put_part(strmap *map, const char *id, void *part, int rc, void (*free
 
 /* An asset id new to p->assets, for the order (merged in by order_fresh). */
 static int add_fresh(parts *p, const char *id) {
-  if (p->nfresh == p->capfresh) {
-    size_t cap = p->capfresh ? p->capfresh * 2 : 64;
-    char **more = realloc(p->fresh, cap * sizeof *more);
-    if (!more) return ROWS_OOM;
-    p->fresh = more;
-    p->capfresh = cap;
-  }
+  if (room_for_one(&p->fresh, p->nfresh, &p->capfresh)) return ROWS_OOM;
   if (!(p->fresh[p->nfresh] = strdup(id))) return ROWS_OOM;
   p->nfresh++;
   return ROWS_OK;

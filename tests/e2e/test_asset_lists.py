@@ -13,7 +13,7 @@ import os
 import subprocess
 import urllib.parse
 
-from aidreg_client import Client, assert_problem, new_ledger, payload_sha256
+from aidreg_client import Client, project_body, assert_problem, new_ledger, payload_sha256
 
 C = Client()
 L = None
@@ -124,10 +124,7 @@ def setup_module():
     L.enroll("root", "county", "county", L.code)
     for code, name in ((T1, "一镇"), (T2, "二镇"), (V1, "一村"), (V2, "二村"), (V3, "三村")):
         ok("place " + code, "county", "place.register", code, {"name": name})
-    ok("project", "county", "project.register", "P-LST-1", {
-        "name": "光伏扶贫项目", "type": "industry", "year": 2024,
-        "funding_lines": [{"channel": "衔接资金", "year": 2024, "amount_fen": 100000000}],
-        "locations": [V1, V2, V3], "industry_dept": "县发改局", "implementing_unit": "县能源公司"})
+    ok("project", "county", "project.register", "P-LST-1", project_body([V1, V2, V3]))
 
 
 def test_the_list_follows_every_append_as_the_old_sql():
