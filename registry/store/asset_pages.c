@@ -258,10 +258,16 @@ int ar_asset_page(db_conn *c, const char *code, const ar_asset_page_ask *ask, PG
   *total = 0;
   if ((ask->q && !caseless(ask->q)) || (ask->klass && !*ask->klass) || (ask->status && !*ask->status)) return 1;
   if (!collation_is_bytes(c)) return 1;
-  page pg = {code, ask, 0, NULL, 0, 0, NULL};
-  int rc = ar_summary_parts_read(c, code, scan_page, &pg); /* store/summary_kept.c */
-  if (rc == 0) rc = read_docs(c, code, &pg, ask->omit, docs);
-  if (rc == 0) *total = pg.total;
-  page_free(&pg);
+  int rc = 0;
+  bool moved = true;
+  /* Twice: under a stream of appends the ledger may move between the parts and the documents. */
+  for (int round = 0; moved && round < 2; round++) {
+    page pg = {code, ask, 0, NULL, 0, 0, NULL};
+    rc = ar_summary_parts_read(c, code, scan_page, &pg); /* store/summary_kept.c */
+    moved = false;
+    if (rc == 0) moved = (rc = read_docs(c, code, &pg, ask->omit, docs)) == 1;
+    if (rc == 0) *total = pg.total;
+    page_free(&pg);
+  }
   return rc;
 }

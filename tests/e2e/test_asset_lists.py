@@ -172,3 +172,37 @@ def test_a_bad_filter_is_refused_before_the_parts():
                          ({"class": "castle"}, "class"), ({"status": "lost"}, "status")]:
         r = C.get("/v1/ledgers/%s/assets?%s" % (L.code, urllib.parse.urlencode(query)))
         assert_problem(r, 400, "invalid-query", "/query/" + field)
+
+
+def test_a_page_and_its_total_are_of_one_state_under_appends():
+    # Registrations go on while the list is read: each answer's items and total must be of one
+    # state of the ledger (the parts' ids, and the documents read by id with the ledger's key
+    # again, asset_pages.c), here every asset so far and then a prefix of the new ones.
+    base = mine({"limit": 1000})[0]
+    new = ["A-LST-Z%03d" % i for i in range(40)]
+    errors = []
+
+    def appends():
+        try:
+            for aid in new:
+                register(aid, "并发登记的光伏", "operating", [{"code": V1, "share_bp": 10000}])
+        except AssertionError as e:  # reported by the reader's thread
+            errors.append(e)
+
+    import threading
+    t = threading.Thread(target=appends)
+    t.start()
+    seen = set()
+    while t.is_alive() or not seen:
+        for query in ({"limit": 1000}, {"q": "光伏", "limit": 1000}):
+            r = C.get("/v1/ledgers/%s/assets?%s" % (L.code, urllib.parse.urlencode(query)))
+            assert r.status == 200, r
+            ids, total = [i["id"] for i in r.json["items"]], r.json["total"]
+            assert total == len(ids) and r.json["next"] is None, (query, total, len(ids))
+            if not query.get("q"):
+                k = total - len(base)
+                assert ids == sorted(base + new[:k]), (k, ids)
+                seen.add(k)
+    t.join()
+    assert not errors, errors
+    assert mine({"limit": 1000})[1] == len(base) + len(new)
