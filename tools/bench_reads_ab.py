@@ -45,6 +45,8 @@ READS = [
     ("assets search %", "/assets?q=%25"),
     ("assets search _", "/assets?q=_"),
     ("assets search letter", "/assets?q=a529901-ff"),
+    ("assets search code upper", "/assets?q=A529901-0000B7"),
+    ("assets search Cyrillic", "/assets?q=%D0%B6"),
     ("assets search township", "/assets?q=%E5%85%89%E4%BC%8F&township={township}"),
 ]
 

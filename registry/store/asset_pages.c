@@ -22,34 +22,44 @@ static db_stmt q_docs = {
     "SELECT (e.doc - $3::text[])::text AS doc, u.n FROM unnest($2::text[]) WITH ORDINALITY AS u(id, n) "
     "JOIN entity e ON e.ledger = $1 AND e.kind = 'asset' AND e.id = u.id) d ON true WHERE l.code = $1 ORDER BY d.n",
     0};
-static db_stmt q_collation = {"SELECT datcollate FROM pg_database WHERE datname = current_database()", 0};
+static db_stmt q_collation = {"SELECT datcollate, datctype FROM pg_database WHERE datname = current_database()", 0};
 
-/* 1 the database orders text by its bytes (the C collations: the ids in the parts' order are
- * the ORDER BY id of the SQL), -1 not, 0 not known yet. */
-static int byte_order;
+/* Bit 0: the database orders text by its bytes (the C collations: the ids in the parts' order
+ * are the ORDER BY id of the SQL); bit 1: its lower() of an ASCII letter is the ASCII lower
+ * case (the C character types; not a Turkish one); bit 2: known. */
+static int db_locale;
 
-static bool collation_is_bytes(db_conn *c) {
-  int known = __atomic_load_n(&byte_order, __ATOMIC_ACQUIRE);
-  if (known) return known > 0;
+static bool c_locale(const char *l) {
+  return strcmp(l, "C") == 0 || strcmp(l, "POSIX") == 0 || strcmp(l, "C.UTF-8") == 0 || strcmp(l, "C.utf8") == 0;
+}
+
+static int locale_of(db_conn *c) {
+  int known = __atomic_load_n(&db_locale, __ATOMIC_ACQUIRE);
+  if (known) return known;
   PGresult *r = ar_db_run(c, &q_collation, 0, NULL, NULL);
   if (!r || PQntuples(r) != 1) {
     PQclear(r);
-    return false; /* asked again next time */
+    return 0; /* asked again next time */
   }
-  const char *coll = PQgetvalue(r, 0, 0);
-  bool bytes = strcmp(coll, "C") == 0 || strcmp(coll, "POSIX") == 0 || strcmp(coll, "C.UTF-8") == 0 ||
-               strcmp(coll, "C.utf8") == 0;
+  known = 4 | (c_locale(PQgetvalue(r, 0, 0)) ? 1 : 0) | (c_locale(PQgetvalue(r, 0, 1)) ? 2 : 0);
   PQclear(r);
-  __atomic_store_n(&byte_order, bytes ? 1 : -1, __ATOMIC_RELEASE);
-  return bytes;
+  __atomic_store_n(&db_locale, known, __ATOMIC_RELEASE);
+  return known;
 }
 
-/* Whether the SQL's strpos(lower(x), lower(q)) > 0 is exactly "x's bytes hold q's": every
+enum { Q_SQL, Q_CASELESS, Q_ASCII_LETTERS };
+
+/* How the SQL's strpos(lower(x), lower(q)) > 0 can be decided from the bytes. Q_CASELESS: every
  * character of q is one that no lower() changes and that no other character lowers to —
  * digits, ASCII signs (so % and _ are the literal characters they are in strpos), CJK
- * ideographs, radicals, kana and their punctuation, full-width signs and digits. A letter
- * of any script leaves the search to the SQL. */
-static bool caseless(const char *q) {
+ * ideographs, radicals, kana and their punctuation, full-width signs and digits (checked over
+ * every code point with glibc's C.UTF-8 towlower, which PostgreSQL's lower() applies per
+ * character): it is "x's bytes hold q's". Q_ASCII_LETTERS: those and ASCII letters, which
+ * lower() folds to ASCII's lower case, as does no other character but two (ar_parts'
+ * folds_into_ascii): then it is the same with ASCII letters folded. Q_SQL: a letter of
+ * another script. */
+static int search_kind(const char *q) {
+  bool letters = false;
   const unsigned char *s = (const unsigned char *)q;
   while (*s) {
     unsigned cp;
@@ -63,12 +73,27 @@ static bool caseless(const char *q) {
       if ((s[i] & 0xC0) != 0x80) return false;
       cp = cp << 6 | (s[i] & 0x3Fu);
     }
-    bool ok = n == 1 ? cp >= 0x20 && cp < 0x7F && !((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z')
+    bool letter = n == 1 && (cp | 0x20) >= 'a' && (cp | 0x20) <= 'z';
+    bool ok = n == 1 ? cp >= 0x20 && cp < 0x7F
                      : (cp >= 0x2E80 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFF01 && cp <= 0xFF20);
-    if (!ok) return false;
+    if (!ok) return Q_SQL;
+    letters |= letter;
     s += n;
   }
-  return true;
+  return letters ? Q_ASCII_LETTERS : Q_CASELESS;
+}
+
+static char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : c; }
+
+/* Whether hay holds low (ASCII letters in lower case) with hay's ASCII letters folded. A match
+ * cannot start inside a character: low starts with an ASCII byte or a lead byte. */
+static bool folded_in(const char *hay, const char *low) {
+  for (; *hay; hay++) {
+    size_t k = 0;
+    while (low[k] && ascii_lower(hay[k]) == low[k]) k++;
+    if (!low[k]) return true;
+  }
+  return false;
 }
 
 /* The totals counted, per ledger state and filters: the count is a scan of every asset's
@@ -119,6 +144,7 @@ static void total_keep(char *key, uint64_t total) {
 
 typedef struct {
   const char *code;
+  const char *q_low; /* the search in lower case when it has ASCII letters, else NULL */
   const ar_asset_page_ask *ask;
   uint64_t total;
   char **ids; /* the page's, own copies */
@@ -129,8 +155,9 @@ typedef struct {
 
 typedef struct {
   uint32_t village, township, klass, status;
-  const char *q;
-  bool any; /* no filter */
+  const char *q; /* in lower case when fold */
+  bool fold;     /* q has ASCII letters */
+  bool any;      /* no filter */
 } filter;
 
 static bool holds(const uint32_t *ids, uint32_t n, uint32_t id) {
@@ -145,7 +172,9 @@ static bool matches(const filter *f, const ar_asset_part *a, const char *id) {
   if (f->township != AR_PART_NONE && a->township != f->township && !holds(a->towns, a->nt, f->township)) return false;
   if (f->klass != AR_PART_NONE && a->klass != f->klass) return false;
   if (f->status != AR_PART_NONE && a->status != f->status) return false;
-  return !f->q || (a->name && strstr(a->name, f->q)) || strstr(id, f->q);
+  if (!f->q) return true;
+  if (f->fold) return (a->name && folded_in(a->name, f->q)) || folded_in(id, f->q);
+  return (a->name && strstr(a->name, f->q)) || strstr(id, f->q);
 }
 
 /* The id of a filter's value; *none when a value is asked for that no asset has. */
@@ -187,8 +216,10 @@ static int scan_page(const ar_parts *p, uint64_t size, const char *frontier, voi
   const ar_asset_page_ask *a = pg->ask;
   bool none = false;
   filter f = {wanted(&p->places, a->village, &none), wanted(&p->places, a->township, &none),
-              wanted(&p->labels, a->klass, &none), wanted(&p->labels, a->status, &none), a->q,
+              wanted(&p->labels, a->klass, &none), wanted(&p->labels, a->status, &none),
+              pg->q_low ? pg->q_low : a->q, pg->q_low != NULL,
               !a->village && !a->township && !a->klass && !a->status && !a->q};
+  if (f.fold && p->folds_into_ascii) return 1; /* the SQL answers (ar_summary_parts_read passes 1 on) */
   pg->size = size;
   if (!(pg->frontier = strdup(frontier)) || !(pg->ids = calloc(a->limit ? a->limit : 1, sizeof *pg->ids))) return -2;
   if (none) return 0;
@@ -256,18 +287,23 @@ static int read_docs(db_conn *c, const char *code, const page *pg, const char *o
 int ar_asset_page(db_conn *c, const char *code, const ar_asset_page_ask *ask, PGresult **docs, uint64_t *total) {
   *docs = NULL;
   *total = 0;
-  if ((ask->q && !caseless(ask->q)) || (ask->klass && !*ask->klass) || (ask->status && !*ask->status)) return 1;
-  if (!collation_is_bytes(c)) return 1;
+  int kind = ask->q ? search_kind(ask->q) : Q_CASELESS, loc = locale_of(c);
+  if (kind == Q_SQL || (ask->klass && !*ask->klass) || (ask->status && !*ask->status)) return 1;
+  if (!(loc & 1) || (kind == Q_ASCII_LETTERS && !(loc & 2))) return 1;
+  char *low = kind == Q_ASCII_LETTERS ? strdup(ask->q) : NULL;
+  if (kind == Q_ASCII_LETTERS && !low) return -2;
+  for (char *s = low; s && *s; s++) *s = ascii_lower(*s);
   int rc = 0;
   bool moved = true;
   /* Twice: under a stream of appends the ledger may move between the parts and the documents. */
   for (int round = 0; moved && round < 2; round++) {
-    page pg = {code, ask, 0, NULL, 0, 0, NULL};
+    page pg = {code, low, ask, 0, NULL, 0, 0, NULL};
     rc = ar_summary_parts_read(c, code, scan_page, &pg); /* store/summary_kept.c */
     moved = false;
     if (rc == 0) moved = (rc = read_docs(c, code, &pg, ask->omit, docs)) == 1;
     if (rc == 0) *total = pg.total;
     page_free(&pg);
   }
+  free(low);
   return rc;
 }

@@ -171,6 +171,7 @@ static void parts_free(parts *p) {
   free(p->fresh);
   p->order = p->fresh = NULL;
   p->norder = p->nfresh = p->capfresh = 0;
+  p->folds_into_ascii = false;
   ar_strmap_free(&p->assets, free_asset);
   ar_strmap_free(&p->plans, free);
   strtab_free(&p->labels);
@@ -316,6 +317,8 @@ static int add_fresh(parts *p, const char *id) {
   return ROWS_OK;
 }
 
+static bool folds_into_ascii(const char *s) { return s && (strstr(s, "\xC4\xB0") || strstr(s, "\xE2\x84\xAA")); }
+
 static int asset_row(parts *p, PGresult *r, int i) {
   asset_part *a = calloc(1, sizeof *a);
   if (!a) return ROWS_OOM;
@@ -325,6 +328,7 @@ static int asset_row(parts *p, PGresult *r, int i) {
   a->township = place_or_none(&p->places, r, i, 6, &oom);
   if (!PQgetisnull(r, i, 7) && !(a->name = strdup(PQgetvalue(r, i, 7)))) oom = true;
   int rc = oom || a->klass == NONE || a->status == NONE ? ROWS_OOM : ROWS_OK;
+  if (folds_into_ascii(a->name) || folds_into_ascii(PQgetvalue(r, i, 1))) p->folds_into_ascii = true;
   if (rc == ROWS_OK) rc = place_ids(&p->places, PQgetvalue(r, i, 4), &a->villages, &a->nv);
   if (rc == ROWS_OK) rc = place_ids(&p->places, PQgetvalue(r, i, 5), &a->towns, &a->nt);
   size_t had = p->assets.len; /* a key, once in the map, stays (drop_part) */

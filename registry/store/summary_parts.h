@@ -48,6 +48,9 @@ typedef struct {
    * each an own copy; fresh: the keys added since, merged in at the end of each reading. */
   char **order, **fresh;
   size_t norder, nfresh, capfresh;
+  /* A name or id holds a character that lower() turns into an ASCII letter (U+0130 İ, U+212A
+   * the Kelvin sign, under glibc's C.UTF-8): a search with letters is left to the SQL. */
+  bool folds_into_ascii;
 } ar_parts;
 
 /* The id of s in t, or AR_PART_NONE. */
@@ -57,7 +60,7 @@ static inline uint32_t ar_strtab_find(const ar_strtab *t, const char *s) {
 }
 
 /* Called under the parts' read lock with the parts of the ledger as of (size, frontier hex):
- * 0, or -2 out of memory. */
+ * 0; 1 these parts cannot answer it (the SQL must); -2 out of memory. */
 typedef int (*ar_parts_fn)(const ar_parts *p, uint64_t size, const char *frontier, void *ctx);
 
 /* fn over the parts of ledger code brought up to date (summary_kept.h). 0 fn answered; 1

@@ -84,7 +84,7 @@ def queries():
            {"village": V2, "class": "public_welfare", "status": "damaged", "from": 0, "limit": 5},
            {"village": V1, "township": T2}]
     for q in ["光伏", "光伏电", "%", "_", "100%", "%光", "百分_之", "％", "第13村", "13", "-LST-0", "LST", "lst", "Abc",
-              "ABC光伏", "无此名称", "'", "A-LST-03"]:
+              "ABC光伏", "无此名称", "'", "A-LST-03", "k", "i", "İ", "é"]:
         qs.append({"q": q})
     qs += [{"q": "光伏", "township": T1}, {"q": "光伏", "class": "operating", "from": 1, "limit": 1},
            {"q": "%", "village": V2}, {"q": "光伏", "from": 50}]
@@ -155,12 +155,18 @@ def test_the_list_follows_every_append_as_the_old_sql():
     register("A-LST-05", "重新登记的光伏", "operating", [{"code": V2, "share_bp": 10000}])
     register("A-LST-00", "最前面的资产", "operating", [{"code": V1, "share_bp": 10000}])
     check("an id registered again, and one before every other")
+    # A name with characters that lower() folds into ASCII letters (U+212A the Kelvin sign to k,
+    # U+0130 to i): from then on a search with letters is the SQL's.
+    register("A-LST-99", "\u212a号光伏\u0130站", "operating", [{"code": V3, "share_bp": 10000}])
+    check("a name that folds into ASCII")
+    assert "A-LST-99" in mine({"q": "k"})[0] and "A-LST-99" in mine({"q": "I"})[0]
 
 
 def test_the_documents_are_those_of_the_sql():
-    # The SQL answers a search with letters; the parts the same list with a caseless search: the
-    # same items, byte for byte, for the assets both find.
-    by_parts = C.get("/v1/ledgers/%s/assets?q=-LST-0" % L.code)
+    # The SQL answers a search with a letter of another script (é matches nothing here) and,
+    # since the Kelvin sign's name, one with ASCII letters; the parts the same list with a
+    # caseless search: the same items, byte for byte.
+    by_parts = C.get("/v1/ledgers/%s/assets?q=-0" % L.code)
     by_sql = C.get("/v1/ledgers/%s/assets?q=-lst-0" % L.code)
     assert by_parts.status == 200 and by_sql.status == 200
     assert json.dumps(by_parts.json, ensure_ascii=False) == json.dumps(by_sql.json, ensure_ascii=False)
