@@ -98,47 +98,65 @@ static bool folded_in(const char *hay, const char *low) {
 
 /* The totals counted, per ledger state and filters: the count is a scan of every asset's
  * part (most of a page's time in memory), the same for every page of a list until the
- * ledger moves. */
-#define TOTALS_KEPT 32
+ * ledger moves; when it moves, the totals of the state before follow the parts that changed
+ * (watch below) instead of a scan again. */
+#define TOTALS_KEPT 64
+enum { F_VILLAGE, F_TOWNSHIP, F_CLASS, F_STATUS, F_Q, F_N };
 typedef struct {
-  char *key; /* code, size, frontier and the filters, joined */
+  char code[8];
+  uint64_t size;
+  char *frontier;
+  char *f[F_N]; /* the filters; NULL: none */
   uint64_t total;
 } kept_total;
 static pthread_mutex_t totals_mu = PTHREAD_MUTEX_INITIALIZER;
 static kept_total totals[TOTALS_KEPT];
 static unsigned totals_next;
 
-/* The key of a total (malloc'd; NULL when out of memory). */
-static char *total_key(const char *code, uint64_t size, const char *frontier, const ar_asset_page_ask *a) {
-  const char *f[5] = {a->village, a->township, a->klass, a->status, a->q};
-  size_t n = strlen(code) + strlen(frontier) + 32;
-  for (int i = 0; i < 5; i++) n += (f[i] ? strlen(f[i]) : 0) + 2;
-  char *k = malloc(n);
-  if (!k) return NULL;
-  size_t at = (size_t)snprintf(k, n, "%s\n%llu\n%s", code, (unsigned long long)size, frontier);
-  for (int i = 0; i < 5; i++) at += (size_t)snprintf(k + at, n - at, "\n%c%s", f[i] ? '=' : '-', f[i] ? f[i] : "");
-  return k;
+static void total_free(kept_total *t) {
+  free(t->frontier);
+  for (int i = 0; i < F_N; i++) free(t->f[i]);
+  memset(t, 0, sizeof *t);
 }
 
-static bool total_known(const char *key, uint64_t *total) {
-  bool found = false;
+static bool same_or_null(const char *a, const char *b) { return a == b || (a && b && strcmp(a, b) == 0); }
+
+/* Under totals_mu. */
+static kept_total *total_find(const char *code, uint64_t size, const char *frontier, const char *const f[F_N]) {
+  for (unsigned i = 0; i < TOTALS_KEPT; i++) {
+    kept_total *t = &totals[i];
+    bool same = t->frontier && t->size == size && strcmp(t->code, code) == 0 && strcmp(t->frontier, frontier) == 0;
+    for (int k = 0; same && k < F_N; k++) same = same_or_null(t->f[k], f[k]);
+    if (same) return t;
+  }
+  return NULL;
+}
+
+static bool total_known(const char *code, uint64_t size, const char *frontier, const char *const f[F_N],
+                        uint64_t *total) {
   pthread_mutex_lock(&totals_mu);
-  for (unsigned i = 0; i < TOTALS_KEPT && !found; i++)
-    if (totals[i].key && strcmp(totals[i].key, key) == 0) {
-      *total = totals[i].total;
-      found = true;
-    }
+  kept_total *t = total_find(code, size, frontier, f);
+  if (t) *total = t->total;
   pthread_mutex_unlock(&totals_mu);
-  return found;
+  return t != NULL;
 }
 
-/* Takes key. */
-static void total_keep(char *key, uint64_t total) {
+/* Nothing kept when memory runs out: the next request counts again. */
+static void total_keep(const char *code, uint64_t size, const char *frontier, const char *const f[F_N],
+                       uint64_t total) {
+  kept_total t = {{0}, size, strdup(frontier), {0}, total};
+  bool ok = t.frontier != NULL && strlen(code) < sizeof t.code;
+  snprintf(t.code, sizeof t.code, "%s", code);
+  for (int k = 0; ok && k < F_N; k++) ok = !f[k] || (t.f[k] = strdup(f[k]));
+  if (!ok) {
+    total_free(&t);
+    return;
+  }
   pthread_mutex_lock(&totals_mu);
-  kept_total *t = &totals[totals_next++ % TOTALS_KEPT];
-  free(t->key);
-  t->key = key;
-  t->total = total;
+  kept_total *slot = total_find(code, size, frontier, f);
+  if (!slot) slot = &totals[totals_next++ % TOTALS_KEPT];
+  total_free(slot);
+  *slot = t;
   pthread_mutex_unlock(&totals_mu);
 }
 
@@ -223,17 +241,14 @@ static int scan_page(const ar_parts *p, uint64_t size, const char *frontier, voi
   pg->size = size;
   if (!(pg->frontier = strdup(frontier)) || !(pg->ids = calloc(a->limit ? a->limit : 1, sizeof *pg->ids))) return -2;
   if (none) return 0;
-  char *key = total_key(pg->code, size, frontier, a);
-  if (!key) return -2;
-  if (total_known(key, &pg->total)) {
-    free(key);
-  } else {
+  const char *fs[F_N] = {a->village, a->township, a->klass, a->status, a->q};
+  if (!total_known(pg->code, size, frontier, fs, &pg->total)) {
     for (size_t i = 0; i < p->assets.cap; i++) {
       if (i + 16 < p->assets.cap) __builtin_prefetch(p->assets.slots[i + 16].val); /* the parts lie anywhere */
       const ar_asset_part *x = p->assets.slots[i].key ? p->assets.slots[i].val : NULL;
       if (x && matches(&f, x, p->assets.slots[i].key)) pg->total++;
     }
-    total_keep(key, pg->total);
+    total_keep(pg->code, size, frontier, fs, pg->total);
   }
   if (a->from >= pg->total) return 0;
   if (f.any && pg->total == p->norder) { /* nothing deleted: the page is a slice of the order */
@@ -284,9 +299,72 @@ static int read_docs(db_conn *c, const char *code, const page *pg, const char *o
   return 0;
 }
 
+/* ---- the totals follow the parts' changes (summary_parts.h ar_parts_watch) ---------------- */
+
+typedef struct {
+  char *f[F_N];
+  char *low; /* f[F_Q] in lower case when it has ASCII letters */
+  uint64_t total;
+  int64_t delta;
+  bool dead; /* cannot follow: dropped at the end */
+} moving;
+
+typedef struct {
+  moving m[TOTALS_KEPT];
+  unsigned n;
+} movings;
+
+static void *watch_begin(const char *code, uint64_t size, const char *frontier) {
+  movings *ms = calloc(1, sizeof *ms);
+  if (!ms) return NULL;
+  pthread_mutex_lock(&totals_mu);
+  for (unsigned i = 0; i < TOTALS_KEPT; i++) {
+    const kept_total *t = &totals[i];
+    if (!t->frontier || t->size != size || strcmp(t->code, code) != 0 || strcmp(t->frontier, frontier) != 0) continue;
+    moving *m = &ms->m[ms->n++];
+    m->total = t->total;
+    for (int k = 0; k < F_N; k++)
+      if (t->f[k] && !(m->f[k] = strdup(t->f[k]))) m->dead = true;
+    if (m->f[F_Q] && search_kind(m->f[F_Q]) == Q_ASCII_LETTERS && (m->low = strdup(m->f[F_Q])))
+      for (char *c = m->low; *c; c++) *c = ascii_lower(*c);
+    if (m->f[F_Q] && search_kind(m->f[F_Q]) == Q_ASCII_LETTERS && !m->low) m->dead = true;
+  }
+  pthread_mutex_unlock(&totals_mu);
+  return ms;
+}
+
+static void watch_change(void *ctx, const ar_parts *p, const char *id, const ar_asset_part *part, int sign) {
+  movings *ms = ctx;
+  for (unsigned i = 0; ms && i < ms->n; i++) {
+    moving *m = &ms->m[i];
+    if (m->dead) continue;
+    bool none = false;
+    filter f = {wanted(&p->places, m->f[F_VILLAGE], &none), wanted(&p->places, m->f[F_TOWNSHIP], &none),
+                wanted(&p->labels, m->f[F_CLASS], &none), wanted(&p->labels, m->f[F_STATUS], &none),
+                m->low ? m->low : m->f[F_Q], m->low != NULL, false};
+    if (f.fold && p->folds_into_ascii) m->dead = true; /* the SQL answers these now */
+    else if (!none && matches(&f, part, id)) m->delta += sign;
+  }
+}
+
+static void watch_end(void *ctx, const char *code, uint64_t size, const char *frontier, bool ok) {
+  movings *ms = ctx;
+  for (unsigned i = 0; ms && i < ms->n; i++) {
+    moving *m = &ms->m[i];
+    if (ok && !m->dead && (int64_t)m->total + m->delta >= 0)
+      total_keep(code, size, frontier, (const char *const *)m->f, (uint64_t)((int64_t)m->total + m->delta));
+    for (int k = 0; k < F_N; k++) free(m->f[k]);
+    free(m->low);
+  }
+  free(ms);
+}
+
+static const ar_parts_watch totals_watch = {watch_begin, watch_change, watch_end};
+
 int ar_asset_page(db_conn *c, const char *code, const ar_asset_page_ask *ask, PGresult **docs, uint64_t *total) {
   *docs = NULL;
   *total = 0;
+  ar_summary_parts_watch(&totals_watch);
   int kind = ask->q ? search_kind(ask->q) : Q_CASELESS, loc = locale_of(c);
   if (kind == Q_SQL || (ask->klass && !*ask->klass) || (ask->status && !*ask->status)) return 1;
   if (!(loc & 1) || (kind == Q_ASCII_LETTERS && !(loc & 2))) return 1;

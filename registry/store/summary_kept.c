@@ -397,6 +397,18 @@ static int order_fresh(parts *p) {
   return ROWS_OK;
 }
 
+static const ar_parts_watch *watch; /* summary_parts.h */
+
+void ar_summary_parts_watch(const ar_parts_watch *w) { __atomic_store_n(&watch, w, __ATOMIC_RELEASE); }
+
+/* The assets of r's 'x' rows as they are in p, to w (sign -1 before the reading, +1 after). */
+static void tell(const ar_parts_watch *w, void *ctx, const parts *p, PGresult *r, int sign) {
+  for (int i = 0; w && i < PQntuples(r); i++) {
+    const asset_part *a = *PQgetvalue(r, i, 0) == 'x' ? ar_strmap_get(&p->assets, PQgetvalue(r, i, 1)) : NULL;
+    if (a) w->change(ctx, p, PQgetvalue(r, i, 1), a, sign);
+  }
+}
+
 /* The 'x' and 'y' rows of r (the assets and plans changed) out of p, then the 'a', 's' and
  * 'p' rows into it (an asset's shares follow its own row). */
 static int read_rows(parts *p, PGresult *r) {
@@ -529,8 +541,13 @@ static int refresh(db_conn *c, ledger_parts *lp, const char *code) {
     return read_all(c, lp, code);
   }
   pthread_rwlock_wrlock(&lp->lock);
+  const ar_parts_watch *w = __atomic_load_n(&watch, __ATOMIC_ACQUIRE);
+  void *ctx = w ? w->begin(code, lp->size, lp->frontier) : NULL;
+  tell(w, ctx, &lp->p, r, -1);
   int rc = read_rows(&lp->p, r);
+  if (rc == ROWS_OK) tell(w, ctx, &lp->p, r, +1);
   if (rc == ROWS_OK) rc = set_key(lp, r, k);
+  if (w) w->end(ctx, code, lp->size, lp->frontier, rc == ROWS_OK);
   if (rc != ROWS_OK) { /* half applied: read again next time */
     lp->have = false;
     parts_free(&lp->p);

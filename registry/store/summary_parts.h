@@ -63,6 +63,19 @@ static inline uint32_t ar_strtab_find(const ar_strtab *t, const char *s) {
  * 0; 1 these parts cannot answer it (the SQL must); -2 out of memory. */
 typedef int (*ar_parts_fn)(const ar_parts *p, uint64_t size, const char *frontier, void *ctx);
 
+/* What is kept from the parts elsewhere (asset_pages.c's totals) follows their changes: begin
+ * before a reading of the changes since (size, frontier) of ledger code (its answer, the
+ * context, may be NULL), change for each asset part the reading removes (sign -1: the part
+ * before) or puts (+1: the part after, with every row read), end after it with the new key,
+ * or ok false when it failed. Called under the parts' write lock; one reading of a ledger at
+ * a time. */
+typedef struct {
+  void *(*begin)(const char *code, uint64_t size, const char *frontier);
+  void (*change)(void *ctx, const ar_parts *p, const char *id, const ar_asset_part *part, int sign);
+  void (*end)(void *ctx, const char *code, uint64_t size, const char *frontier, bool ok);
+} ar_parts_watch;
+void ar_summary_parts_watch(const ar_parts_watch *w);
+
 /* fn over the parts of ledger code brought up to date (summary_kept.h). 0 fn answered; 1
  * the parts cannot answer (the SQL must); -1 the database failed; -2 out of memory. */
 int ar_summary_parts_read(db_conn *c, const char *code, ar_parts_fn fn, void *ctx);
