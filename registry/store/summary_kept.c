@@ -180,7 +180,6 @@ static void parts_free(parts *p) {
 
 static uint32_t strtab_find(const strtab *t, const char *s) { return ar_strtab_find(t, s); }
 
-/* The id of s, added when new; NONE when out of memory. */
 /* Room in *s (n used of *cap) for one more string. 0 or -1. */
 static int room_for_one(char ***s, size_t n, size_t *cap) {
   if (n < *cap) return 0;
@@ -192,6 +191,7 @@ static int room_for_one(char ***s, size_t n, size_t *cap) {
   return 0;
 }
 
+/* The id of s, added when new; NONE when out of memory. */
 static uint32_t strtab_id(strtab *t, const char *s) {
   uint32_t id = strtab_find(t, s);
   if (id != NONE) return id;
