@@ -22,7 +22,12 @@ static db_stmt q_docs = {
     "SELECT (e.doc - $3::text[])::text AS doc, u.n FROM unnest($2::text[]) WITH ORDINALITY AS u(id, n) "
     "JOIN entity e ON e.ledger = $1 AND e.kind = 'asset' AND e.id = u.id) d ON true WHERE l.code = $1 ORDER BY d.n",
     0};
-static db_stmt q_collation = {"SELECT datcollate, datctype FROM pg_database WHERE datname = current_database()", 0};
+/* datlocprovider (PostgreSQL 15: 'c' libc, 'i' ICU, whose collations are never byte order)
+ * through to_jsonb, so that a server without the column reads NULL: libc. */
+static db_stmt q_collation = {
+    "SELECT datcollate, datctype, coalesce(to_jsonb(d)->>'datlocprovider', 'c') FROM pg_database d "
+    "WHERE datname = current_database()",
+    0};
 
 /* Bit 0: the database orders text by its bytes (the C collations: the ids in the parts' order
  * are the ORDER BY id of the SQL); bit 1: its lower() of an ASCII letter is the ASCII lower
@@ -41,7 +46,8 @@ static int locale_of(db_conn *c) {
     PQclear(r);
     return 0; /* asked again next time */
   }
-  known = 4 | (c_locale(PQgetvalue(r, 0, 0)) ? 1 : 0) | (c_locale(PQgetvalue(r, 0, 1)) ? 2 : 0);
+  bool libc = strcmp(PQgetvalue(r, 0, 2), "c") == 0;
+  known = 4 | (libc && c_locale(PQgetvalue(r, 0, 0)) ? 1 : 0) | (libc && c_locale(PQgetvalue(r, 0, 1)) ? 2 : 0);
   PQclear(r);
   __atomic_store_n(&db_locale, known, __ATOMIC_RELEASE);
   return known;
