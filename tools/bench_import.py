@@ -159,7 +159,10 @@ def after_appends(c, L, n):
     reads = [("summary after an append", base + "/summary"),
              ("village summary after an append", base + "/villages/%s/summary" % asset["village"]),
              ("township summary after an append", base + "/townships/%s/summary" % asset["township"]),
-             ("places after an append", base + "/places")]
+             ("places after an append", base + "/places"),
+             ("assets after an append", base + "/assets"),
+             ("assets, township after an append", base + "/assets?township=" + asset["township"]),
+             ("assets, search after an append", base + "/assets?q=%E5%85%89%E4%BC%8F")]
     times = {name: [] for name, _ in reads}
     for i in range(n):
         r = L.submit("county", "asset.status", asset["id"], {"status": "damaged" if i % 2 == 0 else "in_use",
@@ -207,10 +210,22 @@ def desk_summary(desk):
         len(desk), sum(1 for d in desk if d[3] < 0.05), worst[3] * 1000, worst[0].replace(" ", "_").replace(",", ""))
 
 
-def reads(c, code, desk_n):
+def reads(c, code, desk_n, county_key=None, report=True):
     """--reads-only: the 总台账 and the desk reads of an existing ledger, with the ledger's
-    first page (the cheapest list read) as the baseline of the same run."""
+    first page (the cheapest list read) as the baseline of the same run; with county_key (the
+    PEM of the ledger's county key) also the reads right after an append, signed by it."""
     n = c.get("/v1/ledgers/%s/assets?limit=1" % code).json.get("total", 0)
+    if not report:
+        desk = desk_reads(c, code, desk_n) if desk_n else []
+        if county_key and desk_n:
+            from cryptography.hazmat.primitives import serialization
+            with open(county_key, "rb") as f:
+                L = ac.Ledger(c, code)
+                L.keys["county"] = ac.Key(serialization.load_pem_private_key(f.read(), None))
+            desk += after_appends(c, L, desk_n)
+        print_desk(desk, n)
+        print("bench-import: assets=%d" % n + desk_summary(desk))
+        return 0
     rep_s, r = timed_get(c, "/v1/ledgers/%s/reports/ledger" % code)
     csv_s, _ = timed_get(c, "/v1/ledgers/%s/reports/ledger?format=csv" % code)
     x = c.get("/v1/ledgers/%s/reports/ledger?format=xlsx" % code)
@@ -237,10 +252,14 @@ def main():
                     help="no bare append of the same events into a second ledger (no ratio): the import and reads only")
     ap.add_argument("--reads-only", action="store_true",
                     help="no import: the 总台账 and desk reads of the existing ledger --code")
+    ap.add_argument("--no-report", action="store_true",
+                    help="with --reads-only: the desk reads only, not the 总台账")
+    ap.add_argument("--county-key", help="with --reads-only --no-report: the PEM of the ledger's county key, "
+                    "to measure the reads right after an append too")
     a = ap.parse_args()
     c = ac.Client(base_url=a.url, timeout=600)
     if a.reads_only:
-        return reads(c, a.code, a.desk_n)
+        return reads(c, a.code, a.desk_n, a.county_key, not a.no_report)
     tmp = tempfile.mkdtemp(prefix="aidreg-bench-import-")
     sheet = os.path.join(tmp, "taizhang.csv")
     t = time.monotonic()

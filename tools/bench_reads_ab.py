@@ -28,6 +28,26 @@ READS = [
     ("township summary", "/townships/{township}/summary"),
     ("search", "/assets?q=%E5%85%89%E4%BC%8F"),
     ("search 3", "/assets?q=%E5%85%89%E4%BC%8F%E7%94%B5"),
+    # The asset list from the kept parts (store/asset_pages.c): filters, combined, deep pages,
+    # pages past the end, searches of Chinese, codes, and % and _ taken literally.
+    ("assets", "/assets"),
+    ("assets village", "/assets?village={village}"),
+    ("assets township", "/assets?township={township}"),
+    ("assets class", "/assets?class=operating"),
+    ("assets status", "/assets?status=in_use"),
+    ("assets combined", "/assets?township={township}&class=public_welfare&status=in_use&from=200&limit=50"),
+    ("assets none", "/assets?village={village}&class=household&status=damaged"),
+    ("assets last page", "/assets?from=99950"),
+    ("assets past end", "/assets?from=100000"),
+    ("assets township deep", "/assets?township={township}&from=9000&limit=1000"),
+    ("assets search code", "/assets?q=529901-00"),
+    ("assets search village", "/assets?q=%E7%AC%AC13%E6%9D%91&from=100"),
+    ("assets search %", "/assets?q=%25"),
+    ("assets search _", "/assets?q=_"),
+    ("assets search letter", "/assets?q=a529901-ff"),
+    ("assets search code upper", "/assets?q=A529901-0000B7"),
+    ("assets search Cyrillic", "/assets?q=%D0%B6"),
+    ("assets search township", "/assets?q=%E5%85%89%E4%BC%8F&township={township}"),
 ]
 
 

@@ -12,6 +12,7 @@
 #include "aidreg/authority.h"
 #include "aidreg/encoding.h"
 #include "aidreg/leaf.h"
+#include "store/asset_pages.h"
 #include "store/blobs.h"
 #include "store/read_util.h"
 #include "store/registry_private.h"
@@ -22,24 +23,21 @@ static db_stmt q_ledger = {"SELECT 1 FROM ledger WHERE code = $1", 0};
  * documents (the last page of 100,000 assets took seconds). aidreg_townships (sql/012):
  * the townships of the villages, indexed. A search (?q=) tests the names and ids of the
  * index entity_names (sql/016) without reading the rows. */
+#define LIST_WHERE                                                                                     \
+  "WHERE ledger = $1 AND kind = $2 "                                                                   \
+  "AND ($3::text IS NULL OR villages @> ARRAY[$3::text]) "                                             \
+  "AND ($4::text IS NULL OR township = $4 OR aidreg_townships(villages) @> ARRAY[$4::text]) "          \
+  "AND ($5::text IS NULL OR class = $5) AND ($6::text IS NULL OR status = $6) "                        \
+  "AND ($7::text IS NULL OR strpos(lower(coalesce(name, '')), lower($7)) > 0 OR strpos(lower(id), lower($7)) > 0) " \
+  "AND ($8::int = 0 OR year = $8)"
+/* The total and the page in one statement (one snapshot: two statements could give a page
+ * and a total of two states of a ledger being appended to); the total's row is there even
+ * when the page is empty. */
 static db_stmt q_list = {
-    "SELECT (e.doc - $11::text[])::text FROM (SELECT id FROM entity "
-    "WHERE ledger = $1 AND kind = $2 "
-    "AND ($3::text IS NULL OR villages @> ARRAY[$3::text]) "
-    "AND ($4::text IS NULL OR township = $4 OR aidreg_townships(villages) @> ARRAY[$4::text]) "
-    "AND ($5::text IS NULL OR class = $5) AND ($6::text IS NULL OR status = $6) "
-    "AND ($7::text IS NULL OR strpos(lower(coalesce(name, '')), lower($7)) > 0 OR strpos(lower(id), lower($7)) > 0) "
-    "AND ($8::int = 0 OR year = $8) "
-    "ORDER BY id OFFSET $9 LIMIT $10) k JOIN entity e ON e.ledger = $1 AND e.kind = $2 AND e.id = k.id ORDER BY k.id",
-    0};
-static db_stmt q_count = {
-    "SELECT count(*) FROM entity "
-    "WHERE ledger = $1 AND kind = $2 "
-    "AND ($3::text IS NULL OR villages @> ARRAY[$3::text]) "
-    "AND ($4::text IS NULL OR township = $4 OR aidreg_townships(villages) @> ARRAY[$4::text]) "
-    "AND ($5::text IS NULL OR class = $5) AND ($6::text IS NULL OR status = $6) "
-    "AND ($7::text IS NULL OR strpos(lower(coalesce(name, '')), lower($7)) > 0 OR strpos(lower(id), lower($7)) > 0) "
-    "AND ($8::int = 0 OR year = $8)",
+    "WITH t AS (SELECT count(*) AS total FROM entity " LIST_WHERE ") "
+    "SELECT t.total::text, y.doc FROM t LEFT JOIN LATERAL (SELECT (e.doc - $11::text[])::text AS doc, k.id "
+    "FROM (SELECT id FROM entity " LIST_WHERE " ORDER BY id OFFSET $9 LIMIT $10) k "
+    "JOIN entity e ON e.ledger = $1 AND e.kind = $2 AND e.id = k.id) y ON true ORDER BY y.id",
     0};
 static db_stmt q_doc = {"SELECT doc::text FROM entity_doc WHERE ledger = $1 AND kind = $2 AND id = $3", 0};
 #define STATE_HISTORY_PAGE 200 /* steps of a history per answer */
@@ -129,7 +127,7 @@ static int list(aidreg_registry *r, const char *code, const char *kind, const ai
   db_conn *c = ar_read_get(r, code);
   if (!c) return aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database is not reachable; retry");
   int rc = ledger_known(r, c, code, p);
-  PGresult *res = NULL, *cnt = NULL;
+  PGresult *res = NULL;
   json_t *names = rc ? NULL : ar_read_place_names(r, c, code, p); /* names and labels beside codes and values */
   if (!rc && !names) rc = -1;
   if (rc) goto out;
@@ -139,19 +137,38 @@ static int list(aidreg_registry *r, const char *code, const char *kind, const ai
   snprintf(lim, sizeof lim, "%u", limit);
   const char *params[11] = {code,   kind,     q.village, q.township, q.klass, q.status,
                             q.q && *q.q ? q.q : NULL, year, from, lim, list_omits(kind)};
-  if (!(res = ar_db_run_planned(c, &q_list, 11, params, NULL)) || !(cnt = ar_db_run_planned(c, &q_count, 8, params, NULL))) {
-    rc = aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
-    goto out;
-  }
   unsigned long long total = 0;
-  ar_db_u64(PQgetvalue(cnt, 0, 0), &total);
+  int col = 0, rows = 0;
+  if (strcmp(kind, "asset") == 0 && q.year == 0) { /* from the kept parts (store/asset_pages.c) */
+    ar_asset_page_ask ask = {q.village, q.township, q.klass, q.status, params[6], q.from, limit, params[10]};
+    uint64_t n = 0;
+    int got = ar_asset_page(c, code, &ask, &res, &n);
+    if (got == -2) {
+      rc = oom(p);
+      goto out;
+    }
+    if (got == 0) {
+      total = n;
+      col = AR_ASSET_PAGE_DOC;
+      rows = n > q.from ? PQntuples(res) : 0; /* an empty page is one row without a document */
+    }
+  }
+  if (!res) {
+    if (!(res = ar_db_run_planned(c, &q_list, 11, params, NULL)) || PQntuples(res) < 1) {
+      rc = aidreg_problem_set(p, AIDREG_E_UNAVAILABLE, NULL, "the database could not be read; retry");
+      goto out;
+    }
+    ar_db_u64(PQgetvalue(res, 0, 0), &total);
+    col = 1;
+    rows = PQgetisnull(res, 0, 1) ? 0 : PQntuples(res);
+  }
   json_t *items = json_array();
   if (!items) {
     rc = oom(p);
     goto out;
   }
-  for (int i = 0; i < PQntuples(res); i++) {
-    json_t *doc = parse(PQgetvalue(res, i, 0));
+  for (int i = 0; i < rows; i++) {
+    json_t *doc = parse(PQgetvalue(res, i, col));
     if (!doc) {
       char at[48];
       snprintf(at, sizeof at, "at position %" PRIu64, q.from + (uint64_t)i);
@@ -165,14 +182,13 @@ static int list(aidreg_registry *r, const char *code, const char *kind, const ai
       goto out;
     }
   }
-  uint64_t next = q.from + (uint64_t)PQntuples(res);
+  uint64_t next = q.from + (uint64_t)rows;
   *out = json_pack("{s:o, s:o, s:I}", "items", items, "next", next < total ? json_integer((json_int_t)next) : json_null(),
                    "total", (json_int_t)total);
   if (!*out) rc = aidreg_problem_set(p, AIDREG_E_INTERNAL, NULL, "out of memory");
 out:
   json_decref(names);
   PQclear(res);
-  PQclear(cnt);
   ar_read_done(r, code, c, p);
   return rc;
 }

@@ -21,11 +21,12 @@
 #include <string.h>
 
 #include "core/strmap.h"
+#include "store/summary_parts.h"
 
 __extension__ typedef __int128 fen128;
 __extension__ typedef unsigned __int128 ufen128;
 
-#define NONE UINT32_MAX
+#define NONE AR_PART_NONE
 
 /* ---- the SQL the parts replace: the answer when they cannot give it -------------------------- */
 
@@ -72,7 +73,7 @@ static db_stmt q_key = {"SELECT size::text, coalesce(encode(frontier, 'hex'), ''
 #define PART_ROWS(assets, plans)                                                                                     \
   "UNION ALL SELECT 'a', e.id, coalesce(e.class, ''), coalesce(e.status, ''), "                                       \
   "ARRAY(SELECT DISTINCT unnest(e.villages))::text, coalesce(aidreg_townships(e.villages), '{}')::text, "             \
-  "NULL, NULL, NULL FROM " assets " WHERE e.ledger = $1 AND e.kind = 'asset' "                                        \
+  "e.township, e.name, NULL FROM " assets " WHERE e.ledger = $1 AND e.kind = 'asset' "                                        \
   "UNION ALL SELECT 's', e.id, s->>'village', left(s->>'village', 9), (s->>'value_fen')::numeric::text, "             \
   "(s->>'gross_fen')::numeric::text, (s->>'net_fen')::numeric::text, (s->>'allocated_fen')::numeric::text, "          \
   "(s->>'unallocated_fen')::numeric::text FROM " assets " CROSS JOIN LATERAL jsonb_array_elements(e.doc->'shares') s " \
@@ -106,38 +107,24 @@ static db_stmt q_since = {
         "ca JOIN entity e ON e.id = ca.id", "cp JOIN entity e ON e.id = cp.id"),
     0};
 
-/* ---- the parts ----------------------------------------------------------------------------- */
+/* ---- the parts (summary_parts.h) ------------------------------------------------------------- */
 
-typedef struct {
-  uint32_t village, town; /* place ids; NONE when the share names none */
-  uint8_t has;            /* bit i: sum i is there (SQL's sum leaves NULLs out) */
-  int64_t v[5];
-} share;
+typedef ar_share_part share;
+typedef ar_asset_part asset_part;
+typedef ar_plan_part plan_part;
+typedef ar_strtab strtab;
+typedef ar_parts parts;
 
+/* A summary's figures as scanned from the parts at seq: the next request for the same scope
+ * and place copies them until the ledger moves (the scan of every part is most of its time). */
+#define FIGURES_KEPT 16
 typedef struct {
-  uint32_t klass, status; /* label ids */
-  uint32_t nv, nt, ns;
-  uint32_t *villages, *towns; /* distinct place ids */
-  share *shares;
-} asset_part;
-
-typedef struct {
-  uint32_t village, town;
-  bool has;
-  int64_t paid;
-} plan_part;
-
-/* Strings by id: the labels (classes, statuses) and the places, each stored once. */
-typedef struct {
-  char **s;
-  size_t n, cap;
-  strmap ids; /* string -> (uintptr_t)(id + 1) */
-} strtab;
-
-typedef struct {
-  strmap assets, plans; /* id -> asset_part *, plan_part * */
-  strtab labels, places;
-} parts;
+  bool used;
+  char scope;
+  char place[16];
+  uint64_t seq;
+  ar_summary_figures f;
+} kept_figures;
 
 typedef struct ledger_parts {
   char code[8];
@@ -152,6 +139,8 @@ typedef struct ledger_parts {
   pthread_mutex_t places_mu; /* the places' counts made from the parts at places_seq, or NULL */
   json_t *places;
   uint64_t places_seq;
+  kept_figures figs[FIGURES_KEPT]; /* the summaries scanned, under places_mu */
+  unsigned figs_next;
   struct ledger_parts *next;
 } ledger_parts;
 
@@ -164,6 +153,7 @@ static void free_asset(void *v) {
   free(a->villages);
   free(a->towns);
   free(a->shares);
+  free(a->name);
   free(a);
 }
 
@@ -175,28 +165,37 @@ static void strtab_free(strtab *t) {
 }
 
 static void parts_free(parts *p) {
+  for (size_t i = 0; i < p->norder; i++) free(p->order[i]);
+  for (size_t i = 0; i < p->nfresh; i++) free(p->fresh[i]);
+  free(p->order);
+  free(p->fresh);
+  p->order = p->fresh = NULL;
+  p->norder = p->nfresh = p->capfresh = 0;
+  p->folds_into_ascii = false;
   ar_strmap_free(&p->assets, free_asset);
   ar_strmap_free(&p->plans, free);
   strtab_free(&p->labels);
   strtab_free(&p->places);
 }
 
-static uint32_t strtab_find(const strtab *t, const char *s) {
-  uintptr_t v = (uintptr_t)ar_strmap_get(&t->ids, s);
-  return v ? (uint32_t)(v - 1) : NONE;
+static uint32_t strtab_find(const strtab *t, const char *s) { return ar_strtab_find(t, s); }
+
+/* Room in *s (n used of *cap) for one more string. 0 or -1. */
+static int room_for_one(char ***s, size_t n, size_t *cap) {
+  if (n < *cap) return 0;
+  size_t more_cap = *cap ? *cap * 2 : 64;
+  char **more = realloc(*s, more_cap * sizeof *more);
+  if (!more) return -1;
+  *s = more;
+  *cap = more_cap;
+  return 0;
 }
 
 /* The id of s, added when new; NONE when out of memory. */
 static uint32_t strtab_id(strtab *t, const char *s) {
   uint32_t id = strtab_find(t, s);
   if (id != NONE) return id;
-  if (t->n == t->cap) {
-    size_t cap = t->cap ? t->cap * 2 : 64;
-    char **more = realloc(t->s, cap * sizeof *more);
-    if (!more) return NONE;
-    t->s = more;
-    t->cap = cap;
-  }
+  if (room_for_one(&t->s, t->n, &t->cap)) return NONE;
   char *copy = strdup(s);
   if (!copy || ar_strmap_put(&t->ids, copy, (void *)(uintptr_t)(t->n + 1))) {
     free(copy);
@@ -310,15 +309,31 @@ static int put_part(strmap *map, const char *id, void *part, int rc, void (*free
   return rc;
 }
 
+/* An asset id new to p->assets, for the order (merged in by order_fresh). */
+static int add_fresh(parts *p, const char *id) {
+  if (room_for_one(&p->fresh, p->nfresh, &p->capfresh)) return ROWS_OOM;
+  if (!(p->fresh[p->nfresh] = strdup(id))) return ROWS_OOM;
+  p->nfresh++;
+  return ROWS_OK;
+}
+
+static bool folds_into_ascii(const char *s) { return s && (strstr(s, "\xC4\xB0") || strstr(s, "\xE2\x84\xAA")); }
+
 static int asset_row(parts *p, PGresult *r, int i) {
   asset_part *a = calloc(1, sizeof *a);
   if (!a) return ROWS_OOM;
+  bool oom = false;
   a->klass = strtab_id(&p->labels, PQgetvalue(r, i, 2));
   a->status = strtab_id(&p->labels, PQgetvalue(r, i, 3));
-  int rc = a->klass == NONE || a->status == NONE ? ROWS_OOM : ROWS_OK;
+  a->township = place_or_none(&p->places, r, i, 6, &oom);
+  if (!PQgetisnull(r, i, 7) && !(a->name = strdup(PQgetvalue(r, i, 7)))) oom = true;
+  int rc = oom || a->klass == NONE || a->status == NONE ? ROWS_OOM : ROWS_OK;
+  if (folds_into_ascii(a->name) || folds_into_ascii(PQgetvalue(r, i, 1))) p->folds_into_ascii = true;
   if (rc == ROWS_OK) rc = place_ids(&p->places, PQgetvalue(r, i, 4), &a->villages, &a->nv);
   if (rc == ROWS_OK) rc = place_ids(&p->places, PQgetvalue(r, i, 5), &a->towns, &a->nt);
-  return put_part(&p->assets, PQgetvalue(r, i, 1), a, rc, free_asset);
+  size_t had = p->assets.len; /* a key, once in the map, stays (drop_part) */
+  rc = put_part(&p->assets, PQgetvalue(r, i, 1), a, rc, free_asset);
+  return rc == ROWS_OK && p->assets.len > had ? add_fresh(p, PQgetvalue(r, i, 1)) : rc;
 }
 
 static int share_row(parts *p, PGresult *r, int i) {
@@ -364,6 +379,36 @@ static int drop_part(strmap *map, const char *id, void (*free_part)(void *)) {
   return ROWS_OK;
 }
 
+static int by_bytes(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The fresh keys merged into the order: sorted (a few after an append), then one pass. */
+static int order_fresh(parts *p) {
+  if (!p->nfresh) return ROWS_OK;
+  qsort(p->fresh, p->nfresh, sizeof *p->fresh, by_bytes);
+  char **all = malloc((p->norder + p->nfresh) * sizeof *all);
+  if (!all) return ROWS_OOM;
+  size_t i = 0, j = 0, k = 0;
+  while (i < p->norder || j < p->nfresh)
+    all[k++] = j == p->nfresh || (i < p->norder && strcmp(p->order[i], p->fresh[j]) < 0) ? p->order[i++] : p->fresh[j++];
+  free(p->order);
+  p->order = all;
+  p->norder = k;
+  p->nfresh = 0;
+  return ROWS_OK;
+}
+
+static const ar_parts_watch *watch; /* summary_parts.h */
+
+void ar_summary_parts_watch(const ar_parts_watch *w) { __atomic_store_n(&watch, w, __ATOMIC_RELEASE); }
+
+/* The assets of r's 'x' rows as they are in p, to w (sign -1 before the reading, +1 after). */
+static void tell(const ar_parts_watch *w, void *ctx, const parts *p, PGresult *r, int sign) {
+  for (int i = 0; w && i < PQntuples(r); i++) {
+    const asset_part *a = *PQgetvalue(r, i, 0) == 'x' ? ar_strmap_get(&p->assets, PQgetvalue(r, i, 1)) : NULL;
+    if (a) w->change(ctx, p, PQgetvalue(r, i, 1), a, sign);
+  }
+}
+
 /* The 'x' and 'y' rows of r (the assets and plans changed) out of p, then the 'a', 's' and
  * 'p' rows into it (an asset's shares follow its own row). */
 static int read_rows(parts *p, PGresult *r) {
@@ -379,7 +424,7 @@ static int read_rows(parts *p, PGresult *r) {
     if (*PQgetvalue(r, i, 0) == 's') rc = share_row(p, r, i);
   for (int i = 0; rc == ROWS_OK && i < PQntuples(r); i++)
     if (*PQgetvalue(r, i, 0) == 'p') rc = plan_row(p, r, i);
-  return rc;
+  return rc == ROWS_OK ? order_fresh(p) : rc;
 }
 
 /* ---- bringing the parts up to date ----------------------------------------------------------- */
@@ -496,8 +541,13 @@ static int refresh(db_conn *c, ledger_parts *lp, const char *code) {
     return read_all(c, lp, code);
   }
   pthread_rwlock_wrlock(&lp->lock);
+  const ar_parts_watch *w = __atomic_load_n(&watch, __ATOMIC_ACQUIRE);
+  void *ctx = w ? w->begin(code, lp->size, lp->frontier) : NULL;
+  tell(w, ctx, &lp->p, r, -1);
   int rc = read_rows(&lp->p, r);
+  if (rc == ROWS_OK) tell(w, ctx, &lp->p, r, +1);
   if (rc == ROWS_OK) rc = set_key(lp, r, k);
+  if (w) w->end(ctx, code, lp->size, lp->frontier, rc == ROWS_OK);
   if (rc != ROWS_OK) { /* half applied: read again next time */
     lp->have = false;
     parts_free(&lp->p);
@@ -554,6 +604,7 @@ static int scan(const parts *p, char scope, const char *place, ar_summary_figure
   }
   fen128 sums[AR_SUMS] = {0};
   for (size_t i = 0; i < p->assets.cap; i++) {
+    if (i + 16 < p->assets.cap) __builtin_prefetch(p->assets.slots[i + 16].val); /* the parts lie anywhere */
     const asset_part *a = p->assets.slots[i].key ? p->assets.slots[i].val : NULL;
     if (!a) continue;
     bool in = scope == 'c' || (pid != NONE && (scope == 'v' ? holds(a->villages, a->nv, pid) : holds(a->towns, a->nt, pid)));
@@ -643,7 +694,9 @@ typedef struct {
 } places_ask;
 
 /* The places' counts, made once per state of the parts (a copy of those made). Under lp->lock. */
-static int scan_places(const parts *p, void *ctx) {
+static int scan_places(const parts *p, uint64_t size, const char *frontier, void *ctx) {
+  (void)size;
+  (void)frontier;
   places_ask *a = ctx;
   ledger_parts *lp = a->lp;
   int rc = ROWS_OK;
@@ -666,7 +719,7 @@ static bool current(const ledger_parts *lp, uint64_t size, const char *frontier,
   return (lp->size == size && strcmp(lp->frontier, frontier) == 0) || (lp->size > size && lp->seq != seq0);
 }
 
-typedef int (*scan_fn)(const parts *p, void *ctx); /* under the read lock: 0 or -2 */
+typedef ar_parts_fn scan_fn;
 
 /* 0 fn answered from the parts; 1 the SQL must answer; -1, -2. */
 static int from_parts(db_conn *c, ledger_parts *lp, const char *code, scan_fn fn, void *ctx) {
@@ -685,7 +738,7 @@ static int from_parts(db_conn *c, ledger_parts *lp, const char *code, scan_fn fn
   int rc = 2; /* not answered yet */
   for (int round = 0; rc == 2 && round < 2; round++) {
     pthread_rwlock_rdlock(&lp->lock);
-    if (current(lp, size, frontier, seq0)) rc = lp->inexact ? 1 : fn(&lp->p, ctx);
+    if (current(lp, size, frontier, seq0)) rc = lp->inexact ? 1 : fn(&lp->p, lp->size, lp->frontier, ctx);
     pthread_rwlock_unlock(&lp->lock);
     if (rc != 2 || round == 1) break;
     pthread_mutex_lock(&lp->update);
@@ -704,14 +757,57 @@ static int from_parts(db_conn *c, ledger_parts *lp, const char *code, scan_fn fn
 }
 
 typedef struct {
+  ledger_parts *lp;
   char scope;
   const char *place;
   ar_summary_figures *f;
 } summary_ask;
 
-static int scan_summary(const parts *p, void *ctx) {
+/* *dst = a copy of src. 0 or -2 (dst then half made: free it). */
+static int figures_copy(ar_summary_figures *dst, const ar_summary_figures *src) {
+  memcpy(dst->sums, src->sums, sizeof dst->sums);
+  if (src->npairs && !(dst->pairs = calloc(src->npairs, sizeof *dst->pairs))) return ROWS_OOM;
+  for (size_t i = 0; i < src->npairs; i++) {
+    ar_summary_pair *d = &dst->pairs[dst->npairs++];
+    d->n = src->pairs[i].n;
+    if (!(d->klass = strdup(src->pairs[i].klass)) || !(d->status = strdup(src->pairs[i].status))) return ROWS_OOM;
+  }
+  return ROWS_OK;
+}
+
+static kept_figures *figures_of(ledger_parts *lp, char scope, const char *place) {
+  for (unsigned i = 0; i < FIGURES_KEPT; i++) {
+    kept_figures *k = &lp->figs[i];
+    if (k->used && k->seq == lp->seq && k->scope == scope && strcmp(k->place, place ? place : "") == 0) return k;
+  }
+  return NULL;
+}
+
+/* Under lp->lock: lp->seq is the parts' state. */
+static int scan_summary(const parts *p, uint64_t size, const char *frontier, void *ctx) {
+  (void)size;
+  (void)frontier;
   const summary_ask *a = ctx;
-  return scan(p, a->scope, a->place, a->f);
+  ledger_parts *lp = a->lp;
+  pthread_mutex_lock(&lp->places_mu);
+  kept_figures *k = figures_of(lp, a->scope, a->place);
+  int rc = k ? figures_copy(a->f, &k->f) : ROWS_OK;
+  pthread_mutex_unlock(&lp->places_mu);
+  if (k) return rc;
+  if ((rc = scan(p, a->scope, a->place, a->f)) != ROWS_OK || (a->place && strlen(a->place) >= sizeof k->place))
+    return rc;
+  ar_summary_figures copy = {0};
+  if (figures_copy(&copy, a->f) != ROWS_OK) {
+    ar_summary_figures_free(&copy);
+    return ROWS_OK; /* not kept: the next request scans again */
+  }
+  pthread_mutex_lock(&lp->places_mu);
+  k = &lp->figs[lp->figs_next++ % FIGURES_KEPT];
+  ar_summary_figures_free(&k->f);
+  *k = (kept_figures){true, a->scope, "", lp->seq, copy};
+  snprintf(k->place, sizeof k->place, "%s", a->place ? a->place : "");
+  pthread_mutex_unlock(&lp->places_mu);
+  return ROWS_OK;
 }
 
 /* ---- the figures from the SQL ---------------------------------------------------------------- */
@@ -791,11 +887,16 @@ int ar_summary_place_counts(db_conn *c, const char *code, json_t **counts) {
 int ar_summary_figures_get(db_conn *c, const char *code, char scope, const char *place, ar_summary_figures *f) {
   memset(f, 0, sizeof *f);
   ledger_parts *lp = parts_of(code);
-  summary_ask ask = {scope, place, f};
+  summary_ask ask = {lp, scope, place, f};
   int rc = lp ? from_parts(c, lp, code, scan_summary, &ask) : 1;
   if (rc != 1) return rc;
   ar_summary_figures_free(f);
   rc = from_sql(c, code, scope, place, f);
   if (rc) ar_summary_figures_free(f);
   return rc;
+}
+
+int ar_summary_parts_read(db_conn *c, const char *code, ar_parts_fn fn, void *ctx) {
+  ledger_parts *lp = parts_of(code);
+  return lp ? from_parts(c, lp, code, fn, ctx) : 1;
 }

@@ -328,6 +328,13 @@ def fresh_code(prefix="52"):
     return prefix + "".join(random.choice("0123456789") for _ in range(6 - len(prefix)))
 
 
+def project_body(locations, year=2024):
+    """A project.register body of a county's solar project in these villages, funded once."""
+    return {"name": "光伏扶贫项目", "type": "industry", "year": year,
+            "funding_lines": [{"channel": "衔接资金", "year": year, "amount_fen": 100000000}],
+            "locations": locations, "industry_dept": "县发改局", "implementing_unit": "县能源公司"}
+
+
 def new_ledger(client=None, prefix="52", name=None):
     """Creates a ledger with a fresh county code and a new root key (retrying on a taken code)."""
     client = client or Client()

@@ -12,7 +12,7 @@ import json
 import os
 import subprocess
 
-from aidreg_client import Client, new_ledger, payload_sha256
+from aidreg_client import Client, project_body, new_ledger, payload_sha256
 
 C = Client()
 L = None
@@ -133,10 +133,7 @@ def setup_module():
     ok("settings", "county", "ledger.settings", L.code, {"publicity_days": 10, "required_steps": ["proposal"]})
     for code, name in ((T1, "一镇"), (T2, "二镇"), (V1, "一村"), (V2, "二村"), (V3, "三村")):
         ok("place " + code, "county", "place.register", code, {"name": name})
-    ok("project", "county", "project.register", "P-SUM-1", {
-        "name": "光伏扶贫项目", "type": "industry", "year": 2024,
-        "funding_lines": [{"channel": "衔接资金", "year": 2024, "amount_fen": 100000000}],
-        "locations": [V1, V2, V3], "industry_dept": "县发改局", "implementing_unit": "县能源公司"})
+    ok("project", "county", "project.register", "P-SUM-1", project_body([V1, V2, V3]))
 
 
 def test_summaries_follow_every_append_as_the_old_counting():
