@@ -15,7 +15,9 @@
 # AIDREG_BENCH_VERIFY_BEFORE=DIR (a build of another commit, e.g. main's) adds a before/after
 # of `verify --dir` in this run: each build with AIDREG_VERIFY_THREADS 1 and 2, in turn,
 # AIDREG_BENCH_VERIFY_REPEAT times (default 1), one line each (ab: ...); with
-# AIDREG_BENCH_VERIFY_AB_ONLY=1 the run is the ceiling and that comparison only.
+# AIDREG_BENCH_VERIFY_AB_AUDIT=1 also `audit --dir` each time (ab-audit: ..., the two builds'
+# findings compared byte for byte); with AIDREG_BENCH_VERIFY_AB_ONLY=1 the run is the
+# ceiling and that comparison only.
 # Run by tools/bench.sh when AIDREG_BENCH_VERIFY is set, or alone.
 set -euo pipefail
 
@@ -85,6 +87,16 @@ timed() {
   log "$label: ${T_WALL} s wall, ${T_CPU} s CPU, peak RSS ${T_RSS_MB} MB"
 }
 
+# ab_line WHAT WHICH THREADS ENTRIES: one line of the before/after, from timed's figures.
+ab_line() {
+  printf '%s: %s threads=%s wall_s=%s cpu_s=%s rss_mb=%s per_s=%s per_cpu_s=%s ratio=%s cpu_ratio=%s\n' \
+    "$1" "$2" "$3" "$T_WALL" "$T_CPU" "$T_RSS_MB" \
+    "$(awk -v n="$4" -v t="$T_WALL" 'BEGIN { printf "%.0f", (t > 0 ? n / t : 0) }')" \
+    "$(awk -v n="$4" -v t="$T_CPU" 'BEGIN { printf "%.0f", (t > 0 ? n / t : 0) }')" \
+    "$(awk -v n="$4" -v t="$T_WALL" -v c="$ceiling" 'BEGIN { printf "%.3f", (t > 0 && c > 0 ? n / t / c : 0) }')" \
+    "$(awk -v n="$4" -v t="$T_CPU" -v c="$ceiling_cpu" 'BEGIN { printf "%.3f", (t > 0 && c > 0 ? n / t / c : 0) }')"
+}
+
 if [[ -n ${AIDREG_BENCH_VERIFY_BEFORE:-} ]]; then
   BEFORE=$(cd "$AIDREG_BENCH_VERIFY_BEFORE" && pwd)
   [[ -x $BEFORE/aidreg ]] || die "no aidreg in AIDREG_BENCH_VERIFY_BEFORE=$BEFORE"
@@ -95,13 +107,15 @@ if [[ -n ${AIDREG_BENCH_VERIFY_BEFORE:-} ]]; then
         [[ $which == before ]] && bin=$BEFORE/aidreg
         AIDREG_VERIFY_THREADS=$threads timed "ab_$which" "$bin" verify --dir "$DATA/export" --vkey "$VKEY"
         n=$(sed -n 's/^ok: ledger [0-9]* size \([0-9]*\) .*/\1/p' "$DATA/ab_$which.out")
-        printf 'ab: %s threads=%s wall_s=%s cpu_s=%s rss_mb=%s per_s=%s per_cpu_s=%s ratio=%s cpu_ratio=%s\n' \
-          "$which" "$threads" "$T_WALL" "$T_CPU" "$T_RSS_MB" \
-          "$(awk -v n="$n" -v t="$T_WALL" 'BEGIN { printf "%.0f", (t > 0 ? n / t : 0) }')" \
-          "$(awk -v n="$n" -v t="$T_CPU" 'BEGIN { printf "%.0f", (t > 0 ? n / t : 0) }')" \
-          "$(awk -v n="$n" -v t="$T_WALL" -v c="$ceiling" 'BEGIN { printf "%.3f", (t > 0 && c > 0 ? n / t / c : 0) }')" \
-          "$(awk -v n="$n" -v t="$T_CPU" -v c="$ceiling_cpu" 'BEGIN { printf "%.3f", (t > 0 && c > 0 ? n / t / c : 0) }')"
+        ab_line ab "$which" "$threads" "$n"
+        [[ ${AIDREG_BENCH_VERIFY_AB_AUDIT:-} == 1 ]] || continue
+        AIDREG_VERIFY_THREADS=$threads timed "ab_audit_$which" "$bin" audit --dir "$DATA/export" --vkey "$VKEY" \
+          --as-of 2025-12-31 --out "$DATA/ab_audit_$which.json"
+        ab_line ab-audit "$which" "$threads" "$n"
       done
+      if [[ ${AIDREG_BENCH_VERIFY_AB_AUDIT:-} == 1 ]]; then
+        cmp -s "$DATA/ab_audit_before.json" "$DATA/ab_audit_after.json" || die "the two builds' audits differ"
+      fi
     done
   done
   [[ ${AIDREG_BENCH_VERIFY_AB_ONLY:-} == 1 ]] && exit 0

@@ -572,13 +572,13 @@ static int check_leaf(engine *e, uint64_t i, const uint8_t *data, size_t len, ar
   aidreg_event ev;
   bool have_ev = false;
   bool sig_ok = false;
+  bool lent = false; /* leaf and ev are the slot's: given back below, freed by the pool */
   if (pp && pp->parsed) {
-    /* Moved out of the slot: freed below like a leaf parsed here. */
     leaf = pp->leaf;
     ev = pp->ev;
     sig_ok = pp->sig_ok;
     pp->parsed = false;
-    have_ev = true;
+    have_ev = lent = true;
     if (leaf.index != i) {
       rc = aidreg_verify_fail(e->f, AIDREG_VF_LAYOUT, true, i, "the leaf says index %" PRIu64 " (entries out of order)",
                               leaf.index);
@@ -670,6 +670,10 @@ parsed:
   if (check_older(e) != 0) goto out;
   rc = 0;
 out:
+  if (lent) {
+    ar_prepared_give_back(pp, &leaf, &ev);
+    return rc;
+  }
   if (have_ev) aidreg_event_free(&ev);
   aidreg_leaf_free(&leaf);
   return rc;
@@ -709,10 +713,11 @@ static void read_ahead(engine *e, uint64_t n) {
   ar_prep_submit(e->pool, &b->batch);
 }
 
-/* Waits for the slot's work and frees what is left of it. */
-static void drop_slot(engine *e, bundle_slot *b) {
+/* Waits for the slot's work and frees its bytes; the entries it held are freed by the
+ * pool when it prepares the slot's next bundle, or here at the end (all). */
+static void drop_slot(engine *e, bundle_slot *b, bool all) {
   ar_prep_wait(e->pool, &b->batch);
-  for (unsigned k = 0; k < b->count; k++) ar_prepared_clear(&b->items[k]);
+  for (unsigned k = 0; all && k < AIDREG_TILE_WIDTH; k++) ar_prepared_clear(&b->items[k]);
   b->count = 0;
   b->batch.n = 0;
   free(b->data);
@@ -755,7 +760,7 @@ static int check_bundles(engine *e) {
     for (; next < bundles && next < n + AR_VERIFY_AHEAD; next++) read_ahead(e, next);
     bundle_slot *b = &e->ahead[n % AR_VERIFY_AHEAD];
     rc = check_bundle(e, b);
-    drop_slot(e, b);
+    drop_slot(e, b, false);
     if (rc == 0 && e->opt->progress) {
       uint64_t done = (n + 1) * AIDREG_TILE_WIDTH;
       e->opt->progress(e->opt->progress_ctx, done < e->cp.size ? done : e->cp.size, e->cp.size);
@@ -867,7 +872,7 @@ int ar_verify_run_replay(const aidreg_verify_source *src, const aidreg_verify_op
   int rc = run(e);
   if (rc != 0 && res->failure.kind == AIDREG_VF_NONE)
     rc = aidreg_verify_fail(&res->failure, AIDREG_VF_INTERNAL, false, 0, "verification failed for an unknown reason");
-  for (unsigned n = 0; e->ahead && n < AR_VERIFY_AHEAD; n++) drop_slot(e, &e->ahead[n]);
+  for (unsigned n = 0; e->ahead && n < AR_VERIFY_AHEAD; n++) drop_slot(e, &e->ahead[n], true);
   ar_prep_pool_free(e->pool);
   free(e->ahead);
   for (unsigned L = 0; L < MAX_TILE_LEVELS; L++) free(e->tiles[L].data);

@@ -25,6 +25,7 @@ struct ar_prep_pool {
 };
 
 static void prepare(ar_prepared *it) {
+  ar_prepared_clear(it); /* what an earlier entry of this slot left */
   aidreg_merkle_leaf_hash(it->data, it->len, it->leaf_hash);
   aidreg_problem p = {0};
   it->parsed = it->sig_ok = false;
@@ -39,10 +40,17 @@ static void prepare(ar_prepared *it) {
 }
 
 void ar_prepared_clear(ar_prepared *it) {
-  if (!it->parsed) return;
+  if (!it->parsed && !it->stale) return;
   aidreg_event_free(&it->ev);
   aidreg_leaf_free(&it->leaf);
+  it->parsed = it->stale = false;
+}
+
+void ar_prepared_give_back(ar_prepared *it, const aidreg_leaf *leaf, const aidreg_event *ev) {
+  it->leaf = *leaf;
+  it->ev = *ev;
   it->parsed = false;
+  it->stale = true;
 }
 
 /* Under the lock: claims up to CLAIM items of the oldest batch with unclaimed ones. */
@@ -113,7 +121,11 @@ unsigned ar_prep_pool_threads(const ar_prep_pool *p) { return p->nthreads ? p->n
 void ar_prep_submit(ar_prep_pool *p, ar_prep_batch *b) {
   b->next = b->done = 0;
   b->link = NULL;
-  for (size_t i = 0; i < b->n; i++) b->items[i].parsed = false;
+  /* What an item still holds is freed when it is prepared again. */
+  for (size_t i = 0; i < b->n; i++) {
+    b->items[i].stale = b->items[i].stale || b->items[i].parsed;
+    b->items[i].parsed = false;
+  }
   pthread_mutex_lock(&p->mu);
   if (b->n) {
     if (p->tail) p->tail->link = b;

@@ -28,6 +28,10 @@ typedef struct {
   uint8_t leaf_hash[32];
   bool parsed;  /* leaf and payload parsed: leaf and ev are owned here */
   bool sig_ok;  /* parsed, and every envelope signature verifies */
+  /* leaf and ev hold an earlier entry given back by the caller (ar_prepared_give_back):
+   * the pool frees them before it prepares the item again, on its own threads, so that
+   * what a thread allocated returns to that thread's arena and cache. */
+  bool stale;
   aidreg_leaf leaf;
   aidreg_event ev;
 } ar_prepared;
@@ -53,7 +57,10 @@ void ar_prep_submit(ar_prep_pool *p, ar_prep_batch *b);
 void ar_prep_wait(ar_prep_pool *p, ar_prep_batch *b);
 /* Waits for every queued batch, stops the threads, frees p. */
 void ar_prep_pool_free(ar_prep_pool *p);
-/* Frees what item owns (leaf, ev) and clears parsed. */
+/* Frees what item owns (leaf, ev: parsed or stale) and clears parsed and stale. */
 void ar_prepared_clear(ar_prepared *item);
+/* Hands a leaf and event taken out of item (parsed, moved out by the caller) back to it,
+ * to be freed by whichever thread next prepares the item (or ar_prepared_clear). */
+void ar_prepared_give_back(ar_prepared *item, const aidreg_leaf *leaf, const aidreg_event *ev);
 
 #endif

@@ -2,15 +2,32 @@
  * entry bundle or the database. An accepted leaf must be exactly the bytes
  * aidreg_leaf_build writes for the values parsed (the layout is canonical: verifiers hash
  * leaves as stored and never re-encode); a refusal is a well-formed problem and leaves
- * nothing allocated. */
+ * nothing allocated. And the leaf's fast JSON reader (log/leaf_json.h) builds, on any text
+ * it reads, exactly what jansson builds from it. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "aidreg/leaf.h"
 #include "fuzz_common.h"
+#include "log/leaf_json.h"
+
+static void same_as_jansson(const uint8_t *data, size_t size) {
+  json_t *fast = ar_leaf_json_load((const char *)data, size);
+  if (!fast) return;
+  json_error_t err;
+  json_t *slow = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, &err);
+  ASSERT(slow != NULL && json_equal(fast, slow));
+  char *a = json_dumps(fast, JSON_COMPACT), *b = json_dumps(slow, JSON_COMPACT);
+  ASSERT(a && b && strcmp(a, b) == 0); /* members in the same order */
+  free(a);
+  free(b);
+  json_decref(fast);
+  json_decref(slow);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  same_as_jansson(data, size);
   aidreg_leaf leaf;
   aidreg_problem p;
   aidreg_problem_clear(&p);
