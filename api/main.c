@@ -20,6 +20,7 @@
 #include "config.h"
 #include "guard.h"
 #include "ledger_map.h"
+#include "warm.h"
 #include "httpd.h"
 #include "witness_policy.h"
 
@@ -229,6 +230,8 @@ int main(int argc, char **argv) {
   }
   log_start(&cfg, d, &ss);
   if (witness_push_start(&witnesses, r) != 0) fprintf(stderr, "aidreg-server: cannot start the witness client\n");
+  static warm summaries;
+  if (warm_start(&summaries, r) != 0) fprintf(stderr, "aidreg-server: cannot start reading the summaries\n");
   if (!srv.admin_token) fprintf(stderr, "aidreg-server: no operator token: POST /v1/ledgers is refused\n");
 
   int sig = 0;
@@ -252,6 +255,7 @@ int main(int argc, char **argv) {
     usleep(200000); /* let the 503s go out */
   }
   MHD_stop_daemon(d); /* waits for requests in flight */
+  warm_stop(&summaries);
   witness_push_stop(&witnesses);
   witness_policy_free(&witnesses);
   guard_stop();
