@@ -11,7 +11,12 @@
  * of `ledger` and `entity_change` meanwhile. Without the appender's session setting every
  * commit scans `ledger` whole at least three times (lock, size, checkpoint's foreign key)
  * and `entity_change` once. Integration tests run one at a time on their database, so the
- * counts are this test's (the registry's start reads the ledger table once, whole). */
+ * counts are this test's (the registry's start reads the ledger table once, whole).
+ *
+ * Then the planner's statistics (store/planner_stats.c): three ledgers growing side by
+ * side to LEDGER_SIZE. Each appender asked for an ANALYZE at 64, 128, 256 (nine for the
+ * three); one ANALYZE counts every ledger, so the next doubling is counted from the last
+ * one any appender asked for: five. */
 #include <libpq-fe.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -25,6 +30,8 @@
 #include "test.h"
 
 #define COMMITS 40
+#define LEDGERS 3
+#define LEDGER_SIZE 270
 #define APP_NAME "aidreg_test_plans"
 
 static PGconn *admin;
@@ -69,6 +76,46 @@ static char *url_with_options(const char *url) {
   char *u = malloc(n);
   if (u) snprintf(u, n, "%s%c%s", url, strchr(url, '?') ? '&' : '?', opts);
   return u;
+}
+
+/* The manual ANALYZEs of leaf (autovacuum's are counted apart). */
+static long long analyzes(void) {
+  return scalar("SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'leaf'", NULL);
+}
+
+static void refreshes_shared(const aidreg_registry_config *cfg, const aidreg_keypair *log_key) {
+  char err[512], code[LEDGERS][8], origin[LEDGERS][64];
+  aidreg_keypair root[LEDGERS];
+  aidreg_note_verifier verifier[LEDGERS];
+  aidreg_registry *reg = aidreg_registry_open(cfg, err, sizeof err);
+  CHECK_MSG(reg != NULL, "open: %s", err);
+  if (!reg) return;
+  int ready = 0;
+  for (int l = 0; l < LEDGERS; l++)
+    if (test_ledger_new(reg, log_key, '6', "统计刷新测试县", &root[l], code[l], origin[l], &verifier[l]) == 0) ready++;
+  long long a0 = analyzes();
+  int stored = 0;
+  for (int i = 1; ready == LEDGERS && i < LEDGER_SIZE; i++) /* one commit each, in turn */
+    for (int l = 0; l < LEDGERS; l++) {
+      aidreg_keypair k;
+      char kid[45];
+      json_t *env = test_county_key_enroll(&root[l], origin[l], code[l], "", &k, kid);
+      const json_t *one[1] = {env};
+      aidreg_result res = {0};
+      if (env) aidreg_registry_submit(reg, code[l], one, 1, "", &res);
+      if (res.status == 201) stored++;
+      aidreg_result_free(&res);
+      json_decref(env);
+      aidreg_key_wipe(&k);
+    }
+  aidreg_registry_close(reg); /* a refresh still running finishes first (sessions_gone) */
+  for (int l = 0; l < ready; l++) aidreg_key_wipe(&root[l]);
+  CHECK_MSG(ready == LEDGERS && stored == LEDGERS * (LEDGER_SIZE - 1), "%d ledgers, %d entries stored", ready, stored);
+  CHECK_MSG(sessions_gone(), "the registry's sessions did not end within 10 s");
+  long long n = analyzes() - a0;
+  printf("%d ledgers grown side by side to %d entries: %lld refreshes of the statistics\n", LEDGERS, LEDGER_SIZE, n);
+  CHECK_MSG(n >= 2, "%lld refreshes: the ledgers' growth asked for none", n);
+  CHECK_MSG(n <= 6, "%lld refreshes for %d ledgers side by side (9 when each counts alone)", n, LEDGERS);
 }
 
 int main(void) {
@@ -130,6 +177,8 @@ int main(void) {
   /* The registry's start and the ledger's creation may read the ledger table whole. */
   CHECK_MSG(lseq <= 4, "ledger: %lld sequential scans during %d commits", lseq, COMMITS);
   CHECK_MSG(cseq == 0, "entity_change: %lld sequential scans during %d commits", cseq, COMMITS);
+
+  refreshes_shared(&cfg, &log_key);
 
   free(url);
   PQfinish(admin);
