@@ -163,14 +163,8 @@ static void release(appender *a) {
 /* A connection of the appender. The appender's statements take arrays whose sizes vary
  * per batch; a generic plan made before the ledger grew can turn an index probe into a
  * full scan (seen in the benchmark). Planning each execution costs far less than one
- * such scan. Every statement here (and every foreign-key check they fire) finds its rows
- * by a key, yet the plans kept generic (append.c: plans_generic) and the foreign keys'
- * checks are planned once, from the statistics of that moment: for a table they show
- * as one page (the ledger table of a new database, entity_change when new) that is a
- * sequential scan, kept while the table grows — every lock, size update and foreign-key
- * check of every commit read all of the ledger table's pages (docs/decisions.md
- * "The appender's plans never scan a table whole"). */
-#define APPENDER_SESSION "SET plan_cache_mode = force_custom_plan; SET enable_seqscan = off"
+ * such scan. Set again after a reconnect (ar_db_set_session). */
+#define APPENDER_SESSION "SET plan_cache_mode = force_custom_plan"
 static db_conn *connect_one(const char *url, unsigned timeout_ms, char *err, size_t cap) {
   db_conn *c = ar_db_connect_deadline(url, timeout_ms, err, cap);
   if (c && ar_db_set_session(c, APPENDER_SESSION)) {
