@@ -4,7 +4,8 @@
  * ANALYZE samples whole tables: one refresh, whoever asked for it, counts every ledger at
  * its size then, so each appender's next doubling is counted from the last refresh of
  * any of the process's appenders (eight counties growing side by side refreshed eight
- * times as often as one, at a third of PostgreSQL's time an entry: docs/benchmark.md). */
+ * times as often as one: docs/benchmark.md "Issue 12, part 3"). A refresh whose
+ * connection fails still counts: the next doubling, or autovacuum, comes soon enough. */
 #include "store/planner_stats.h"
 
 #include <libpq-fe.h>

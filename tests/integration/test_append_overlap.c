@@ -48,13 +48,7 @@ static long long scalar(const char *sql, const char *arg) { return test_scalar(a
 
 static long long stored_size(void) { return scalar("SELECT count(*) FROM leaf WHERE ledger = $1", code); }
 
-static bool run_sql(const char *sql) {
-  PGresult *r = PQexec(admin, sql);
-  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-  if (!ok) fprintf(stderr, "%s: %s", sql, PQerrorMessage(admin));
-  PQclear(r);
-  return ok;
-}
+static bool run_sql(const char *sql) { return test_run_sql(admin, sql); }
 
 /* The next COMMIT of this ledger that writes a checkpoint sleeps `ms` and then, when
  * fail, raises; the ones after it are left alone. The trigger's SQL is fixed: which ledger,

@@ -92,13 +92,7 @@ static void refreshes_shared(const aidreg_registry_config *cfg, const aidreg_key
   CHECK_MSG(n <= 6, "%lld refreshes for %d ledgers side by side (9 when each counts alone)", n, LEDGERS);
 }
 
-static bool run_sql(const char *sql) {
-  PGresult *r = PQexec(admin, sql);
-  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-  if (!ok) fprintf(stderr, "%s: %s", sql, PQerrorMessage(admin));
-  PQclear(r);
-  return ok;
-}
+static bool run_sql(const char *sql) { return test_run_sql(admin, sql); }
 
 /* One key.enroll in code (one group commit); 1 when stored. */
 static int enrol(aidreg_registry *reg, const aidreg_keypair *root, const char *origin, const char *code) {

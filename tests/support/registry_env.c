@@ -50,6 +50,14 @@ long long test_scalar(PGconn *c, const char *sql, const char *arg) {
   return n;
 }
 
+bool test_run_sql(PGconn *c, const char *sql) {
+  PGresult *r = PQexec(c, sql);
+  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+  if (!ok) fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
+  PQclear(r);
+  return ok;
+}
+
 json_t *test_envelope(const aidreg_keypair *k, const char *origin, const char *type, const char *subject,
                       const char *body) {
   static const char fmt[] = "{\"ledger\":\"%s\",\"type\":\"%s\",\"subject\":\"%s\",\"time\":\"%s\",\"body\":%s}";
