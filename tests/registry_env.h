@@ -28,6 +28,12 @@ aidreg_registry *test_registry_open(aidreg_keypair *log_key);
  * open. The caller PQfinish()es it either way. */
 PGconn *test_superuser(void);
 
+/* The one value of sql (one row, one column, an integer) with arg as $1 when not NULL, on c;
+ * -1 (and the error on stderr) when it does not run or gives no single row. */
+long long test_scalar(PGconn *c, const char *sql, const char *arg);
+/* Runs sql (statements without results) on c: true when it did, else false with the error on stderr. */
+bool test_run_sql(PGconn *c, const char *sql);
+
 /* The envelope of {"ledger":origin,"type","subject","time":now,"body":body (JSON text)}
  * signed by k, as JSON (new reference); NULL on failure. */
 json_t *test_envelope(const aidreg_keypair *k, const char *origin, const char *type, const char *subject,

@@ -163,10 +163,11 @@ static void release(appender *a) {
 /* A connection of the appender. The appender's statements take arrays whose sizes vary
  * per batch; a generic plan made before the ledger grew can turn an index probe into a
  * full scan (seen in the benchmark). Planning each execution costs far less than one
- * such scan. */
+ * such scan. Set again after a reconnect (ar_db_set_session). */
+#define APPENDER_SESSION "SET plan_cache_mode = force_custom_plan"
 static db_conn *connect_one(const char *url, unsigned timeout_ms, char *err, size_t cap) {
   db_conn *c = ar_db_connect_deadline(url, timeout_ms, err, cap);
-  if (c && ar_db_cmd(c, "SET plan_cache_mode = force_custom_plan")) {
+  if (c && ar_db_set_session(c, APPENDER_SESSION)) {
     snprintf(err, cap, "cannot configure the appender's session");
     ar_db_close(c);
     return NULL;

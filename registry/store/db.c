@@ -148,6 +148,19 @@ static int configure(db_conn *c) {
   PGresult *r = exec_sql(c, sql);
   bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
   PQclear(r);
+  if (ok && c->session_sql) {
+    r = exec_sql(c, c->session_sql);
+    ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+  }
+  return ok ? 0 : -1;
+}
+
+int ar_db_set_session(db_conn *c, const char *sql) {
+  c->session_sql = sql;
+  PGresult *r = exec_sql(c, sql);
+  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+  PQclear(r);
   return ok ? 0 : -1;
 }
 

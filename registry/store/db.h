@@ -26,6 +26,7 @@ typedef struct {
   unsigned deadline_ms;          /* longest wait for any one answer; 0 = as long as it takes */
   bool timed_out;                /* a wait ran past deadline_ms since the last reconnect */
   size_t pipeline_sent;          /* calls sent by ar_db_pipeline_send, not yet received */
+  const char *session_sql;       /* ar_db_set_session's settings (static), or NULL */
 } db_conn;
 
 #define DB_CONNECT_TIMEOUT_S "5"       /* unless the URL names connect_timeout */
@@ -52,6 +53,8 @@ bool ar_db_lost(const db_conn *c);
 const char *ar_db_error(const db_conn *c);
 /* This connection's statement_timeout from now on (kept across reconnects). 0 or -1. */
 int ar_db_set_statement_timeout(db_conn *c, unsigned ms);
+/* Runs sql (SET statements, a static string) now and again after every reconnect. 0 or -1. */
+int ar_db_set_session(db_conn *c, const char *sql);
 void ar_db_close(db_conn *c);
 /* Reconnects when the connection is bad. Returns 0 when usable. */
 int ar_db_ensure(db_conn *c);

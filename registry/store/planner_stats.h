@@ -10,7 +10,8 @@ typedef struct planner_stats planner_stats;
  * of memory (the appender runs without it). */
 planner_stats *ar_planner_stats_new(const char *url);
 /* After a commit that left the ledger at size: at sizes 64, 128, 256, … (doubling from the
- * first size seen) asks the database to ANALYZE, without waiting for it. */
+ * first size seen, or from the size at the last refresh any appender of the process sent)
+ * asks the database to ANALYZE, without waiting for it. */
 void ar_planner_stats_grown(planner_stats *ps, uint64_t size);
 void ar_planner_stats_free(planner_stats *ps);
 

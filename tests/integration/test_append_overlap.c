@@ -44,24 +44,11 @@ static json_t *enroll(const aidreg_keypair *k) {
   return envelope(&root, "key.enroll", kid, body);
 }
 
-static long long scalar(const char *sql, const char *arg) {
-  const char *params[1] = {arg};
-  PGresult *r = PQexecParams(admin, sql, arg ? 1 : 0, NULL, arg ? params : NULL, NULL, NULL, 0);
-  long long n = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? atoll(PQgetvalue(r, 0, 0)) : -1;
-  if (PQresultStatus(r) != PGRES_TUPLES_OK) fprintf(stderr, "%s: %s", sql, PQerrorMessage(admin));
-  PQclear(r);
-  return n;
-}
+static long long scalar(const char *sql, const char *arg) { return test_scalar(admin, sql, arg); }
 
 static long long stored_size(void) { return scalar("SELECT count(*) FROM leaf WHERE ledger = $1", code); }
 
-static bool run_sql(const char *sql) {
-  PGresult *r = PQexec(admin, sql);
-  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-  if (!ok) fprintf(stderr, "%s: %s", sql, PQerrorMessage(admin));
-  PQclear(r);
-  return ok;
-}
+static bool run_sql(const char *sql) { return test_run_sql(admin, sql); }
 
 /* The next COMMIT of this ledger that writes a checkpoint sleeps `ms` and then, when
  * fail, raises; the ones after it are left alone. The trigger's SQL is fixed: which ledger,

@@ -41,6 +41,23 @@ PGconn *test_superuser(void) {
   return c;
 }
 
+long long test_scalar(PGconn *c, const char *sql, const char *arg) {
+  const char *params[1] = {arg};
+  PGresult *r = PQexecParams(c, sql, arg ? 1 : 0, NULL, arg ? params : NULL, NULL, NULL, 0);
+  long long n = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? atoll(PQgetvalue(r, 0, 0)) : -1;
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
+  PQclear(r);
+  return n;
+}
+
+bool test_run_sql(PGconn *c, const char *sql) {
+  PGresult *r = PQexec(c, sql);
+  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+  if (!ok) fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
+  PQclear(r);
+  return ok;
+}
+
 json_t *test_envelope(const aidreg_keypair *k, const char *origin, const char *type, const char *subject,
                       const char *body) {
   static const char fmt[] = "{\"ledger\":\"%s\",\"type\":\"%s\",\"subject\":\"%s\",\"time\":\"%s\",\"body\":%s}";
