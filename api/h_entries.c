@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "httpd.h"
+#include "receipt_text.h"
 #include "reply.h"
 
 /* {"status": N, "receipt": {...}} or {"status": N, "problem": {...}}; NULL on
@@ -29,8 +30,9 @@ static bool all_unknown_ledger(const aidreg_result *results, size_t n) {
 static enum MHD_Result answer_one(httpd_request *rq, const aidreg_result *res) {
   rq->retry_after = res->retry_after;
   if (res->status == MHD_HTTP_OK || res->status == MHD_HTTP_CREATED) {
-    json_t *receipt = aidreg_receipt_json(&res->receipt);
-    return receipt ? reply_json(rq, (unsigned)res->status, receipt)
+    size_t len;
+    char *receipt = receipt_text(&res->receipt, &len);
+    return receipt ? reply_bytes(rq, (unsigned)res->status, "application/json", NULL, receipt, len)
                    : reply_error(rq, AIDREG_E_INTERNAL, NULL, "could not build the receipt");
   }
   return reply_problem(rq, &res->problem, result_problem_extra(res));
