@@ -1,7 +1,9 @@
-/* api/receipt_text.c writes the single-envelope answer without jansson: its bytes must be
- * json_dumps(aidreg_receipt_json(rc), JSON_COMPACT)'s, for every character a ledger code or
- * a checkpoint could hold, every proof length, every index. */
+/* api/receipt_text.c writes the answers to submissions without jansson's trees: a single
+ * receipt's bytes must be json_dumps(aidreg_receipt_json(rc), JSON_COMPACT)'s, for every
+ * character a ledger code or a checkpoint could hold, every proof length, every index; a
+ * batch's those of the tree answer_batch built before, receipts and problems mixed. */
 #include <jansson.h>
+#include <stdbool.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,10 +88,68 @@ static void test_invalid_utf8(void) {
   CHECK(same(&rc));
 }
 
+/* A problem object as reply.c's problem_json makes one (its own code is not under test). */
+static json_t *problem_of(const aidreg_result *res) {
+  return json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", "https://aidreg.example/problems/bad-signature", "title",
+                   "签名无效 / bad signature", "status", res->status, "detail", res->problem.detail, "field",
+                   "/envelopes/1/signatures/0/sig");
+}
+
+/* The old answer_batch's tree, dumped. */
+static char *batch_by_jansson(const aidreg_result *results, size_t n) {
+  json_t *arr = json_array();
+  for (size_t i = 0; i < n; i++) {
+    bool ok = results[i].status == 200 || results[i].status == 201;
+    json_t *inner = ok ? aidreg_receipt_json(&results[i].receipt) : problem_of(&results[i]);
+    if (!inner || json_array_append_new(arr, json_pack("{s:i, s:o}", "status", results[i].status,
+                                                       ok ? "receipt" : "problem", inner))) {
+      json_decref(arr);
+      return NULL;
+    }
+  }
+  json_t *body = json_pack("{s:o}", "results", arr);
+  char *text = json_dumps(body, JSON_COMPACT);
+  json_decref(body);
+  return text;
+}
+
+/* Batches of receipts (201 and replayed 200) and refusals mixed, and an empty one. */
+static void test_batches(void) {
+  enum { N = 40 };
+  static aidreg_result results[N];
+  char cp[] = "bench.aidreg.local/529900\n41\nq7l0v4m1AbCd=\n\n\xE2\x80\x94 bench.aidreg.local/529900 AbCd==\n";
+  for (size_t n = 0; n <= N; n += 7) {
+    for (size_t i = 0; i < n; i++) {
+      memset(&results[i], 0, sizeof results[i]);
+      fill(&results[i].receipt, i % 9, 1000 + i);
+      results[i].receipt.checkpoint = cp;
+      results[i].status = i % 5 == 3 ? 400 : i % 4 == 1 ? 200 : 201;
+      snprintf(results[i].problem.detail, sizeof results[i].problem.detail, "签名 %zu 不符 / \"sig\" %zu", i, i);
+    }
+    char *want = batch_by_jansson(results, n);
+    size_t len = 0;
+    char *got = results_text(results, n, problem_of, &len);
+    CHECK_MSG(want && got && len == strlen(want) && strcmp(want, got) == 0, "batch of %zu: %s\n vs %s", n,
+              want ? want : "(null)", got ? got : "(null)");
+    free(want);
+    free(got);
+  }
+  /* One receipt jansson refuses: the whole answer is refused (500), as before. */
+  char bad[] = "x\xC3(";
+  fill(&results[0].receipt, 1, 1);
+  results[0].status = 201;
+  results[0].receipt.checkpoint = bad;
+  size_t len = 0;
+  char *got = results_text(results, 1, problem_of, &len);
+  CHECK(got == NULL && batch_by_jansson(results, 1) == NULL);
+  free(got);
+}
+
 int main(void) {
   if (sodium_init() < 0) return 1;
   test_checkpoints();
   test_every_character();
   test_invalid_utf8();
+  test_batches();
   return test_done();
 }
