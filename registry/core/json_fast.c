@@ -49,7 +49,11 @@ static json_t *fast_integer(fast_in *in) {
   bool neg = fast_take(in, '-');
   const char *start = in->p;
   json_int_t v = 0;
-  while (in->p < in->end && *in->p >= '0' && *in->p <= '9') v = v * 10 + (*in->p++ - '0');
+  while (in->p < in->end && *in->p >= '0' && *in->p <= '9') {
+    /* Past the last digit taken only counted: the text is jansson's then. */
+    if (in->p - start < FAST_MAX_DIGITS) v = v * 10 + (*in->p - '0');
+    in->p++;
+  }
   size_t digits = (size_t)(in->p - start);
   if (digits == 0 || digits > FAST_MAX_DIGITS || (start[0] == '0' && (digits > 1 || neg))) return NULL;
   /* A fraction or an exponent makes a real: jansson's. */
