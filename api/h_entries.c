@@ -8,15 +8,12 @@
 #include <string.h>
 
 #include "httpd.h"
+#include "receipt_text.h"
 #include "reply.h"
 
-/* {"status": N, "receipt": {...}} or {"status": N, "problem": {...}}; NULL on
- * allocation failure. */
-static json_t *result_json(const aidreg_result *res) {
-  bool ok = res->status == MHD_HTTP_OK || res->status == MHD_HTTP_CREATED;
-  json_t *inner = ok ? aidreg_receipt_json(&res->receipt) : problem_json(&res->problem, result_problem_extra(res));
-  if (!inner) return NULL;
-  return json_pack("{s:i, s:o}", "status", res->status, ok ? "receipt" : "problem", inner);
+/* A refused envelope's problem in a batch's answer (receipt_text.c writes the rest). */
+static json_t *result_problem(const aidreg_result *res) {
+  return problem_json(&res->problem, result_problem_extra(res));
 }
 
 static bool all_unknown_ledger(const aidreg_result *results, size_t n) {
@@ -29,8 +26,9 @@ static bool all_unknown_ledger(const aidreg_result *results, size_t n) {
 static enum MHD_Result answer_one(httpd_request *rq, const aidreg_result *res) {
   rq->retry_after = res->retry_after;
   if (res->status == MHD_HTTP_OK || res->status == MHD_HTTP_CREATED) {
-    json_t *receipt = aidreg_receipt_json(&res->receipt);
-    return receipt ? reply_json(rq, (unsigned)res->status, receipt)
+    size_t len;
+    char *receipt = receipt_text(&res->receipt, &len);
+    return receipt ? reply_bytes(rq, (unsigned)res->status, "application/json", NULL, receipt, len)
                    : reply_error(rq, AIDREG_E_INTERNAL, NULL, "could not build the receipt");
   }
   return reply_problem(rq, &res->problem, result_problem_extra(res));
@@ -40,15 +38,9 @@ static enum MHD_Result answer_batch(httpd_request *rq, const aidreg_result *resu
   /* The ledger, not the envelopes, is at fault: answer for the request. */
   if (all_unknown_ledger(results, n))
     return reply_error(rq, AIDREG_E_UNKNOWN_LEDGER, NULL, "no ledger %s on this server", rq->code);
-  json_t *arr = json_array();
-  for (size_t i = 0; arr && i < n; i++) {
-    if (json_array_append_new(arr, result_json(&results[i])) != 0) {
-      json_decref(arr);
-      arr = NULL;
-    }
-  }
-  json_t *body = arr ? json_pack("{s:o}", "results", arr) : NULL;
-  return body ? reply_json(rq, MHD_HTTP_OK, body)
+  size_t len;
+  char *body = results_text(results, n, result_problem, &len);
+  return body ? reply_bytes(rq, MHD_HTTP_OK, "application/json", NULL, body, len)
               : reply_error(rq, AIDREG_E_INTERNAL, NULL, "could not build the results (they are stored: resubmit "
                                                          "to get the receipts)");
 }

@@ -93,7 +93,11 @@ static void budget_give(size_t n) { atomic_fetch_sub_explicit(&budget_used, n, m
 
 /* Grow u->buf to at least need bytes (need <= limit). */
 static bool grow(upload *u, size_t need) {
-  size_t cap = u->cap ? u->cap : UPLOAD_FIRST_ALLOC;
+  /* The first buffer is what the Content-Length announced, if it is less: 16 KiB for every
+   * 600-byte envelope cost glibc a malloc_consolidate at each free (docs/benchmark.md,
+   * "The server's CPU per entry"). */
+  size_t cap = u->cap ? u->cap : need < UPLOAD_FIRST_ALLOC ? need : UPLOAD_FIRST_ALLOC;
+  if (cap == 0) cap = 1;
   while (cap < need) cap = cap > u->limit / 2 ? u->limit : cap * 2;
   if (cap > u->limit) cap = u->limit;
   if (cap < need) cap = need;

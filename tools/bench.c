@@ -58,6 +58,7 @@
 #include "bench_mix.h"
 #include "aidreg/tile.h"
 #include "http_client.h"
+#include "http_raw.h"
 
 #define MAX_THREADS 1024
 #define MAX_KEYS 4096
@@ -613,14 +614,14 @@ static void free_envelopes(char **env, long n) {
 
 static char *entries_url;
 
-/* A 201 that carries a receipt. */
-static bool is_receipt(const aidreg_http_response *r) {
-  return r->status == 201 && r->body && strstr((const char *)r->body, "\"inclusion_proof\"") &&
-         strstr((const char *)r->body, "\"checkpoint\"") && strstr((const char *)r->body, "\"index\"");
+/* A 201 that carries a receipt (body NUL-terminated). */
+static bool is_receipt(long status, const char *body) {
+  return status == 201 && body && strstr(body, "\"inclusion_proof\"") && strstr(body, "\"checkpoint\"") &&
+         strstr(body, "\"index\"");
 }
 
-static void show_refusal(const char *what, const aidreg_http_response *r) {
-  say("%s: status %ld: %.600s", what, r->status, r->body ? (const char *)r->body : "(no body)");
+static void show_refusal(const char *what, long status, const char *body) {
+  say("%s: status %ld: %.600s", what, status, body ? body : "(no body)");
 }
 
 /* POST one body; dies when no answer arrives. */
@@ -686,8 +687,8 @@ static void setup_ledger(aidreg_http *h) {
   post(h, url, env, len, opt.token, &r);
   if (r.status == 409)
     die("ledger %s exists already on %s: use a fresh database or --code", opt.code, opt.url);
-  if (!is_receipt(&r)) {
-    show_refusal("POST /v1/ledgers", &r);
+  if (!is_receipt(r.status, (const char *)r.body)) {
+    show_refusal("POST /v1/ledgers", r.status, (const char *)r.body);
     die("the ledger could not be created");
   }
   aidreg_http_response_free(&r);
@@ -723,7 +724,7 @@ static void setup_ledger(aidreg_http *h) {
     post(h, entries_url, body, blen, NULL, &r);
     long other = 0, created = count_batch_created(&r, &other);
     if (created != m) {
-      show_refusal("enrolling county keys", &r);
+      show_refusal("enrolling county keys", r.status, (const char *)r.body);
       die("%ld of %ld county keys were enrolled", created, m);
     }
     aidreg_http_response_free(&r);
@@ -747,7 +748,7 @@ static void submit_all(aidreg_http *h, const char *what, char **env, size_t *len
     post(h, entries_url, body.data, body.len, NULL, &r);
     long other = 0, created = count_batch_created(&r, &other);
     if (created != m) {
-      show_refusal(what, &r);
+      show_refusal(what, r.status, (const char *)r.body);
       die("%s: %ld of %ld accepted", what, created, m);
     }
     aidreg_http_response_free(&r);
@@ -788,8 +789,8 @@ static int register_assets(aidreg_http *h) {
   /* The project first: the assets name it. */
   aidreg_http_response r;
   post(h, entries_url, env[0], len[0], NULL, &r);
-  int rc = is_receipt(&r) ? 0 : -1;
-  if (rc) show_refusal("project.register", &r);
+  int rc = is_receipt(r.status, (const char *)r.body) ? 0 : -1;
+  if (rc) show_refusal("project.register", r.status, (const char *)r.body);
   aidreg_http_response_free(&r);
   if (rc == 0) submit_all(h, "asset.register", env + 1, len + 1, n - 1);
   free_envelopes(env, n);
@@ -804,8 +805,8 @@ static bool load_accepted(aidreg_http *h) {
   aidreg_http_response r;
   post(h, entries_url, e, len, NULL, &r);
   free(e);
-  bool ok = is_receipt(&r);
-  if (!ok) show_refusal(load_names[load], &r);
+  bool ok = is_receipt(r.status, (const char *)r.body);
+  if (!ok) show_refusal(load_names[load], r.status, (const char *)r.body);
   aidreg_http_response_free(&r);
   return ok;
 }
@@ -871,7 +872,7 @@ typedef struct {
 
 typedef struct {
   run_state *rs;
-  aidreg_http *h;
+  aidreg_http_raw *c;
   long errors;
   long stream; /* with rs->mix: the run of mix->seq this connection sends */
 } run_thread;
@@ -917,10 +918,12 @@ static void *http_thread(void *arg) {
     } else {
       start = now_ns();
     }
-    aidreg_http_response r;
+    long status = 0;
+    const char *body = NULL;
+    size_t body_len = 0;
     char err[512];
     const char *url = m ? m->url[i] : entries_url;
-    if (aidreg_http_post_json(t->h, url, rs->env[i], rs->len[i], NULL, &r, err, sizeof err)) {
+    if (aidreg_http_raw_post(t->c, url, rs->env[i], rs->len[i], &status, &body, &body_len, err, sizeof err)) {
       if (t->errors++ < 3) say("request failed: %s", err);
       rs->status[i] = 0;
       rs->lat[i] = -1;
@@ -928,10 +931,9 @@ static void *http_thread(void *arg) {
       continue;
     }
     int64_t end = now_ns();
-    rs->status[i] = r.status;
-    rs->lat[i] = is_receipt(&r) ? end - start : -1;
-    if (rs->lat[i] < 0 && r.status != 201 && t->errors++ < 3) show_refusal("an entry", &r);
-    aidreg_http_response_free(&r);
+    rs->status[i] = status;
+    rs->lat[i] = is_receipt(status, body) ? end - start : -1;
+    if (rs->lat[i] < 0 && status != 201 && t->errors++ < 3) show_refusal("an entry", status, body);
     if (m) mix_done(rs, i);
   }
   return NULL;
@@ -948,6 +950,9 @@ typedef struct {
 } run_result;
 
 static aidreg_http *handles[MAX_THREADS];
+/* The entries' connections (tools/http_raw.c: a fraction of libcurl's CPU a request), one a
+ * thread, opened by the warm-up and kept from run to run. */
+static aidreg_http_raw *loads[MAX_THREADS];
 static long long ledger_size(aidreg_http *h);
 
 /* ---- the read load: proofs and tiles beside the writes ----------------------------------- */
@@ -1179,7 +1184,9 @@ static run_result run_http_on(char **env, size_t *len, const bench_mix *mix, lon
   run_thread *ts = xcalloc((size_t)nt, sizeof *ts);
   pthread_t *th = xcalloc((size_t)nt, sizeof *th);
   for (int i = 0; i < nt; i++) {
-    ts[i] = (run_thread){.rs = &rs, .h = handles[i], .stream = i};
+    char err[512];
+    if (!loads[i] && !(loads[i] = aidreg_http_raw_new(opt.url, err, sizeof err))) die("%s", err);
+    ts[i] = (run_thread){.rs = &rs, .c = loads[i], .stream = i};
     if (pthread_create(&th[i], NULL, http_thread, &ts[i])) die("cannot start a thread");
   }
   double batches0 = metric(handles[0], "aidreg_append_batches_total"), pg0 = pg_cluster_cpu_s(), sr0,
@@ -1619,7 +1626,7 @@ static void *big_thread(void *arg) {
       sleep(1);
     }
     long other = 0, created = count_batch_created(&r, &other);
-    if (other != 0) show_refusal("a batch", &r);
+    if (other != 0) show_refusal("a batch", r.status, (const char *)r.body);
     atomic_fetch_add(&bs->created, created);
     atomic_fetch_add(&bs->refused, other < 0 ? m : other);
     aidreg_http_response_free(&r);
@@ -1838,6 +1845,7 @@ int main(int argc, char **argv) {
          closed.per_s, closed.p50, closed.p99, baseline, verify_per_s, ratio);
   fflush(stdout);
   for (int i = 0; i < nh; i++) aidreg_http_free(handles[i]);
+  for (int i = 0; i < MAX_THREADS; i++) aidreg_http_raw_free(loads[i]);
   free(entries_url);
   for (long i = 0; i < opt.keys; i++) aidreg_key_wipe(&county_keys[i]);
   free(county_keys);

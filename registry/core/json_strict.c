@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "aidreg/event.h"
+#include "core/json_fast.h"
 #include "core/json_strict_private.h"
 
 /* Replaces each byte that does not start a valid UTF-8 character by '?': jansson quotes
@@ -102,6 +103,17 @@ json_t *aidreg_json_strict_load(const uint8_t *buf, size_t len, size_t flags, co
   if (!aidreg_utf8_valid(buf, len)) {
     aidreg_problem_set(p, AIDREG_E_INVALID_UTF8, "", "%s is not valid UTF-8 (or holds NUL)", what);
     return NULL;
+  }
+  /* The compact JSON that clients send, without jansson's lexer; anything else (every
+   * refusal among it) is read by jansson below. Only for the flags it reads the same. */
+  if ((flags & ~(size_t)JSON_DECODE_ANY) == 0) {
+    alloc_failed = false;
+    json_t *v = ar_json_fast_load(buf, len);
+    if (v) return v;
+    if (alloc_failed) {
+      aidreg_problem_set(p, AIDREG_E_INTERNAL, "", "out of memory parsing the %s", what);
+      return NULL;
+    }
   }
   json_error_t err;
   json_t *v = aidreg_json_loadb(buf ? (const char *)buf : "", len, JSON_REJECT_DUPLICATES | flags, &err);

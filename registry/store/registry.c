@@ -12,6 +12,7 @@
 #include "aidreg/authority.h"
 #include "aidreg/encoding.h"
 #include "aidreg/note.h"
+#include "core/json_size.h"
 #include "store/appender.h"
 #include "store/migrate.h"
 #include "store/registry_private.h"
@@ -271,8 +272,8 @@ unsigned aidreg_registry_appenders(aidreg_registry *r) {
 
 /* ---- submissions ----------------------------------------------------------------- */
 
-/* The encoded size of an envelope object, without decoding it. */
-static size_t envelope_size(const json_t *obj) { return json_dumpb(obj, NULL, 0, JSON_COMPACT); }
+/* The encoded size of an envelope object, without decoding it (or writing it out). */
+static size_t envelope_size(const json_t *obj) { return ar_json_compact_size(obj); }
 
 /* The checks that need no database but the ledger's key set, in the order of
  * docs/design.md "Wire details": size, envelope, every signer enrolled (before any

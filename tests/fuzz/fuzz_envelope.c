@@ -3,13 +3,16 @@
  * the parsers' contracts: a refusal names a problem whose field and detail are valid UTF-8
  * (the server puts them into JSON) and leaves nothing allocated; an accepted envelope
  * serialises canonically and parses back to itself; an accepted event's time formats and
- * parses back to the same second. Raw input is also fed to the event parser directly. */
+ * parses back to the same second. Raw input is also fed to the event parser directly, and
+ * to the fast reader the strict parsers try before jansson (core/json_fast.c), which must
+ * give up or build jansson's tree. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "aidreg/dsse.h"
 #include "aidreg/event.h"
+#include "core/json_fast.h"
 
 #define ASSERT(c) \
   do {            \
@@ -47,6 +50,23 @@ static void event(const uint8_t *data, size_t size) {
   aidreg_event_free(&ev);
 }
 
+/* The fast reader on what aidreg_json_strict_load gives it (UTF-8 text) agrees with
+ * jansson: the same members in the same order, or it leaves the text to jansson. */
+static void fast_agrees(const uint8_t *data, size_t size) {
+  if (!aidreg_utf8_valid(data, size)) return;
+  json_t *fast = ar_json_fast_load(data, size);
+  if (!fast) return;
+  json_error_t err;
+  json_t *slow = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+  ASSERT(slow && json_equal(fast, slow));
+  char *a = json_dumps(fast, JSON_COMPACT), *b = json_dumps(slow, JSON_COMPACT);
+  ASSERT(a && b && strcmp(a, b) == 0);
+  free(a);
+  free(b);
+  json_decref(slow);
+  json_decref(fast);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   aidreg_envelope env, again;
   aidreg_problem p;
@@ -54,6 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   /* The raw input too: behind base64 the fuzzer would rarely reach the event parser's
    * deeper paths, while envelopes are JSON objects it mutates well. */
   event(data, size);
+  fast_agrees(data, size);
   if (aidreg_envelope_parse((const char *)data, size, &env, &p) != 0) {
     check_problem(&p);
     check_empty(&env);
@@ -74,6 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
 
   event(env.payload, env.payload_len);
+  fast_agrees(env.payload, env.payload_len);
   aidreg_envelope_free(&env);
   return 0;
 }
