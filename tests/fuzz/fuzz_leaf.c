@@ -2,18 +2,19 @@
  * entry bundle or the database. An accepted leaf must be exactly the bytes
  * aidreg_leaf_build writes for the values parsed (the layout is canonical: verifiers hash
  * leaves as stored and never re-encode); a refusal is a well-formed problem and leaves
- * nothing allocated. And the leaf's fast JSON reader (log/leaf_json.h) builds, on any text
- * it reads, exactly what jansson builds from it. */
+ * nothing allocated. And the fast JSON reader the leaf is read by (core/json_fast.h, after
+ * its UTF-8 check) builds, on any text it reads, exactly what jansson builds from it. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "aidreg/leaf.h"
 #include "fuzz_common.h"
-#include "log/leaf_json.h"
+#include "aidreg/event.h"
+#include "core/json_fast.h"
 
 static void same_as_jansson(const uint8_t *data, size_t size) {
-  json_t *fast = ar_leaf_json_load((const char *)data, size);
+  json_t *fast = aidreg_utf8_valid(data, size) ? ar_json_fast_load(data, size) : NULL;
   if (!fast) return;
   json_error_t err;
   json_t *slow = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, &err);

@@ -92,14 +92,14 @@ json_t *__wrap_json_loads(const char *s, size_t flags, json_error_t *err) {
   return v;
 }
 
-/* The leaf's fast reader stands in for json_loadb (and falls back to it when an
- * allocation fails): counted alike, so that the sweep fails the allocations it failed
- * before the reader existed. */
-json_t *__real_ar_leaf_json_load(const char *text, size_t len);
-json_t *__wrap_ar_leaf_json_load(const char *text, size_t len);
-json_t *__wrap_ar_leaf_json_load(const char *text, size_t len) {
+/* The fast JSON reader (core/json_fast.h: leaves, envelopes, payloads) stands in for
+ * json_loadb (and falls back to it when an allocation fails): counted alike, so that the
+ * sweep fails the allocations it failed before the reader existed. */
+json_t *__real_ar_json_fast_load(const uint8_t *buf, size_t len);
+json_t *__wrap_ar_json_fast_load(const uint8_t *buf, size_t len);
+json_t *__wrap_ar_json_fast_load(const uint8_t *buf, size_t len) {
   in_parse = true;
-  json_t *v = __real_ar_leaf_json_load(text, len);
+  json_t *v = __real_ar_json_fast_load(buf, len);
   in_parse = false;
   return v;
 }
