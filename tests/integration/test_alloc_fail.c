@@ -13,6 +13,8 @@
  * during which any allocation failed as out of memory (json_strict.c).
  *
  * Operations:
+ *   overlay  the rules' overlay alone (no database): an entry that replaces a document
+ *            twice, rolled back; every N in both modes, the references counted;
  *   append   aidreg_registry_submit of a representative batch (key.enroll,
  *            project.register, asset.register, income.report, asset.status,
  *            notice.publish); after each run the batch is in the ledger whole or not at
@@ -318,8 +320,10 @@ typedef struct {
  * run's allocation count. */
 static long overlay_once(domain_memstore *m, long n, tally *t) {
   domain_store st = ar_domain_memstore_store(m);
-  const json_t *orig = ar_domain_memstore_get(m, "log", "A-1");
-  size_t refs = orig ? orig->refcount : 0;
+  /* A reference of the test's own keeps the version alive while its count is read. */
+  json_t *orig = json_incref((json_t *)ar_domain_memstore_get(m, "log", "A-1"));
+  if (!orig) return 0;
+  size_t refs = orig->refcount;
   arm(n);
   domain_batch *d = ar_domain_begin(&st, "530102");
   bool nomem = false;
@@ -342,6 +346,7 @@ static long overlay_once(domain_memstore *m, long n, tally *t) {
   long count = disarm();
   CHECK_MSG(orig->refcount == refs, "overlay, allocation %ld failing: %zu references after the batch's end, not %zu", n,
             orig->refcount, refs);
+  json_decref(orig);
   t->tried++;
   if (d && !nomem) t->succeeded++;
   else t->failed_cleanly++;
