@@ -87,6 +87,9 @@ static ov_entry *entry(domain_batch *d, const char *kind, const char *id) {
   return e;
 }
 
+/* Takes the caller's reference to doc: the grave owns it until the entry ends, or, when
+ * the grave cannot grow, it is released here. Pass a reference of your own (json_incref),
+ * never one an ov_entry or the journal still holds. */
 static int push_grave(domain_batch *d, json_t *doc) {
   if (!doc) return 0;
   if (d->ngrave == d->capgrave) {
@@ -201,12 +204,16 @@ int ar_dom_put(domain_batch *d, const char *kind, const char *id, json_t *doc) {
     if (e) ar_dom_nomem(d); /* else entry() said why */
     return -1;
   }
-  /* Borrowers of the current version may still read it until the entry ends. */
-  if (push_grave(d, e->doc)) {
+  /* Borrowers of the current version may still read it until the entry ends: the grave
+   * gets a reference of its own, and e's is released only once the grave holds it. Handing
+   * e's own reference over would leave e->doc dangling when the grave cannot grow, for the
+   * rollback and ar_domain_end to release a second time. */
+  if (push_grave(d, json_incref(e->doc))) {
     json_decref(doc);
     ar_dom_nomem(d);
     return -1;
   }
+  json_decref(e->doc);
   e->doc = doc;
   e->shallow = false; /* the rules' own document */
   e->dirty = true;
@@ -272,6 +279,8 @@ void ar_dom_entry_commit(domain_batch *d) {
   grave_clear(d);
 }
 
+/* Each ov_entry owns one reference to its doc and each journal record one to its old:
+ * the rollback releases the entry's and hands the record's to the entry. */
 void ar_dom_entry_rollback(domain_batch *d) {
   for (size_t i = d->njournal; i-- > 0;) {
     jrec *j = &d->journal[i];

@@ -13,6 +13,8 @@
  * during which any allocation failed as out of memory (json_strict.c).
  *
  * Operations:
+ *   overlay  the rules' overlay alone (no database): an entry that replaces a document
+ *            twice, rolled back; every N in both modes, the references counted;
  *   append   aidreg_registry_submit of a representative batch (key.enroll,
  *            project.register, asset.register, income.report, asset.status,
  *            notice.publish); after each run the batch is in the ledger whole or not at
@@ -44,6 +46,8 @@
 #include "aidreg/registry.h"
 #include "aidreg/verify.h"
 #include "registry_env.h"
+#include "rules/domain.h"
+#include "rules/domain_internal.h"
 #include "test.h"
 
 /* ---- failing allocations ---------------------------------------------------------- */
@@ -310,12 +314,75 @@ static int verify_tiles(ledger *lg, aidreg_verify_kind *kind, char *why, size_t 
   return rc;
 }
 
-/* ---- the operations ----------------------------------------------------------------- */
-
 typedef struct {
   const char *name;
   long tried, succeeded, failed_cleanly;
 } tally;
+
+/* ---- the overlay's ownership under every failing allocation ------------------------- */
+
+/* An entry that replaces a document twice (ar_dom_put) and is rolled back, with
+ * allocation n failing (0: none): the version from before the entry is back in the
+ * overlay with exactly the references it had, and the batch's end releases only the
+ * overlay's own. ar_dom_put used to hand the overlay's reference to the grave, which
+ * released it when it could not grow (the first version put aside in a batch), leaving
+ * the overlay's document dangling for the rollback and ar_domain_end to release again:
+ * a use-after-free in the next entry's read (log_for_append) and a double free. Counted
+ * by the refcounts here, so that the plain build fails too, not only ASan's. Returns the
+ * run's allocation count. */
+static long overlay_once(domain_memstore *m, long n, tally *t) {
+  domain_store st = ar_domain_memstore_store(m);
+  /* A reference of the test's own keeps the version alive while its count is read. */
+  json_t *orig = json_incref((json_t *)ar_domain_memstore_get(m, "log", "A-1"));
+  if (!orig) return 0;
+  size_t refs = orig->refcount;
+  arm(n);
+  domain_batch *d = ar_domain_begin(&st, "530102");
+  bool nomem = false;
+  if (d) {
+    ar_dom_entry_begin(d, 1);
+    for (int i = 0; i < 2; i++) ar_dom_put(d, "log", "A-1", json_pack("{s:s, s:i}", "kind", "asset", "count", 9 + i));
+    nomem = ar_dom_out_of_memory(d);
+    ar_dom_entry_rollback(d);
+    ar_dom_entry_begin(d, 2);
+    const json_t *now = ar_dom_get(d, "log", "A-1");
+    /* Once a failed put was rolled back, the entry before it is what the next one reads. */
+    if (nomem || n == 0) {
+      CHECK_MSG(now == orig || ar_dom_out_of_memory(d), "overlay, allocation %ld failing: the version before is not back", n);
+      if (now == orig)
+        CHECK_MSG(orig->refcount == refs + 1, "overlay, allocation %ld failing: %zu references to the version before, not %zu",
+                  n, orig->refcount, refs + 1);
+    }
+  }
+  ar_domain_end(d);
+  long count = disarm();
+  CHECK_MSG(orig->refcount == refs, "overlay, allocation %ld failing: %zu references after the batch's end, not %zu", n,
+            orig->refcount, refs);
+  json_decref(orig);
+  t->tried++;
+  if (d && !nomem) t->succeeded++;
+  else t->failed_cleanly++;
+  return count;
+}
+
+/* The overlay's sweep: every N (a few dozen), in both modes; no database needed. */
+static void overlay_sweep(void) {
+  domain_memstore *m = ar_domain_memstore_new();
+  domain_store st = ar_domain_memstore_store(m);
+  domain_batch *d = ar_domain_begin(&st, "530102");
+  CHECK(d && ar_dom_put(d, "log", "A-1", json_pack("{s:s, s:i}", "kind", "asset", "count", 1)) == 0 &&
+        ar_domain_memstore_commit(m, d) == 0);
+  ar_domain_end(d);
+  CHECK(ar_domain_memstore_get(m, "log", "A-1") != NULL);
+  tally t = {"overlay", 0, 0, 0};
+  long count = overlay_once(m, 0, &t);
+  for (long n = 1; n <= count && !test_failures; n++) overlay_once(m, n, &t);
+  fprintf(stderr, "alloc-fail: %-14s %ld allocations, %ld runs: %ld succeeded, %ld failed cleanly\n", "overlay", count,
+          t.tried, t.succeeded, t.failed_cleanly);
+  ar_domain_memstore_free(m);
+}
+
+/* ---- the operations ----------------------------------------------------------------- */
 
 static unsigned round_no;
 
@@ -432,6 +499,7 @@ static void sweep(const char *name, op_fn op, ledger *lg, long stride, bool veri
 int main(void) {
   if (sodium_init() < 0) return 1;
   json_set_alloc_funcs(json_malloc, free);
+  overlay_sweep();
   reg = test_registry_open(&log_key);
   if (!reg) return test_done();
   url = getenv("AIDREG_DATABASE_URL");
