@@ -85,23 +85,33 @@ typedef struct {
   char hex[65];
 } head_entry;
 
-/* Rows as array literals, one buffer per column (a failed add is sticky in its buffer). */
+/* Rows as array literals, one buffer per column. A failed add is sticky: in its buffer,
+ * and in failed, so that rows with no row counted (the first add failed) still reach
+ * rows_call and fail the batch instead of being skipped as "no rows". */
 #define ROWS_MAX_COLS 6
 typedef struct {
   db_buf col[ROWS_MAX_COLS];
   size_t n;
+  bool failed;
   const char *params[ROWS_MAX_COLS + 1];
 } array_rows;
 
 static void rows_add(array_rows *r, int ncol, const char *const *vals) {
   for (int c = 0; c < ncol; c++)
-    if (ar_db_buf_add(&r->col[c], r->n ? "," : "{", 1) || ar_db_buf_add_array_elem(&r->col[c], vals[c])) return;
+    if (ar_db_buf_add(&r->col[c], r->n ? "," : "{", 1) || ar_db_buf_add_array_elem(&r->col[c], vals[c])) {
+      r->failed = true;
+      return;
+    }
   r->n++;
 }
+
+/* Whether there is anything for rows_call: a row, or a failed add it must report. */
+static bool rows_any(const array_rows *r) { return r->n > 0 || r->failed; }
 
 /* The statement's call over the rows (ledger code first), closing the arrays. -1 when an
  * add failed (out of memory): nothing may be sent then. */
 static int rows_call(array_rows *r, int ncol, const char *code, db_stmt *st, db_call *out) {
+  if (r->failed) return -1;
   r->params[0] = code;
   for (int c = 0; c < ncol; c++) {
     if (ar_db_buf_add(&r->col[c], r->n ? "}" : "{}", r->n ? 1 : 2) || ar_db_buf_failed(&r->col[c])) return -1;
@@ -754,7 +764,8 @@ static int commit_calls(batch *b, char **note, db_call *calls, size_t *ncalls) {
   if (ar_domain_db_write_calls(b->ddb, b->dom, b->frontier.size, w, &nw)) return BATCH_INTERNAL;
   if (rows_call(&b->new_leaves, 6, b->lg->code, &q_insert_leaves, &w[nw++])) return BATCH_INTERNAL;
   /* A batch may complete no subtree above its leaves (one leaf at an even index). */
-  if (b->new_nodes.n && rows_call(&b->new_nodes, 3, b->lg->code, &q_insert_nodes, &w[nw++])) return BATCH_INTERNAL;
+  if (rows_any(&b->new_nodes) && rows_call(&b->new_nodes, 3, b->lg->code, &q_insert_nodes, &w[nw++]))
+    return BATCH_INTERNAL;
   if (key_calls(b, true, w, &nw)) return BATCH_INTERNAL;
   w[nw++] = (db_call){&q_checkpoint, 3, b->cp, NULL, true};
   w[nw++] = (db_call){&q_set_size, 3, b->sp, NULL, true};
