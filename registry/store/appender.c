@@ -2,7 +2,10 @@
  * it in one transaction and wakes the waiting submitters. Concurrent submissions thus
  * share one commit and one checkpoint. The cycle is overlapped (append.c): while batch n
  * commits on one connection, batch n+1 is judged on another, on top of n; n+1 is sent
- * only once n has committed, and fails (503) when n did not. */
+ * only once n has committed, and fails (503) when n did not. Batch n+1 is taken as late as
+ * its judging can still end by n's expected answer (hold_for_group), so that it takes in
+ * the requests of the clients n-1's answers released; n's waiters are woken once n+1 is
+ * sent. */
 #include "store/appender.h"
 #include "store/domain_db.h"
 #include "store/planner_stats.h"
@@ -25,6 +28,9 @@ struct appender {
   db_conn *judge; /* the reads of the batch being judged while the one before commits */
   int wake[2];    /* a pipe: work queued while the thread polls for a commit's answer */
   bool polling;
+  bool holding;   /* in hold_for_group: only a full batch or a stop writes to the pipe */
+  bool hold;      /* AIDREG_APPENDER_HOLD=0 turns hold_for_group off, to measure against */
+  int64_t commit_ns, judge_ns; /* estimates: a send to its answer; a batch's judging */
   bool serial;    /* AIDREG_APPENDER_SERIAL=1: the plain cycle, to measure against */
   pthread_mutex_t mu;
   pthread_cond_t work;
@@ -61,7 +67,7 @@ static void wake_done(appender *a, append_item **items, size_t n) {
  * queued, the commit's answer arrives, or the database's deadline passes (the answer's
  * own wait is in ar_append_finish), so that work queued meanwhile is judged during the
  * commit instead of after it. */
-static void wait_work_or_answer(appender *a) {
+static bool wait_work_or_answer(appender *a) {
   struct timespec t0, t;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   unsigned limit = a->lg.db_timeout_ms;
@@ -70,7 +76,7 @@ static void wait_work_or_answer(appender *a) {
     if (limit) {
       clock_gettime(CLOCK_MONOTONIC, &t);
       long long spent = (t.tv_sec - t0.tv_sec) * 1000LL + (t.tv_nsec - t0.tv_nsec) / 1000000;
-      if (spent >= limit) return;
+      if (spent >= limit) return false;
       left = (int)(limit - spent);
     }
     a->polling = true;
@@ -82,22 +88,66 @@ static void wait_work_or_answer(appender *a) {
     while (read(a->wake[0], drain, sizeof drain) > 0) continue;
     pthread_mutex_lock(&a->mu);
     a->polling = false;
-    if (ready < 0 || p[1].fd < 0 || p[1].revents) return;
+    if (ready < 0 || p[1].fd < 0 || p[1].revents) return p[1].fd >= 0 && p[1].revents;
   }
+  return false;
 }
+
+static int64_t now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* Work is queued while a commit is in flight. The batch judged now cannot be sent before
+ * that commit's answer anyway, so judging it at once only shuts out the requests that
+ * arrive meanwhile (mostly those of the clients the last commit answered): they would wait
+ * a whole cycle more, and with 64 connections a third of them sat in the queue. Waits
+ * (a->mu released) until a judging started then would end as the answer is expected, a
+ * full batch is queued, the answer arrives (never later, so a wrong estimate costs at most
+ * one judging after the answer), or a stop. True when the answer is in. */
+static bool hold_for_group(appender *a, int64_t sent_ns) {
+  int64_t until = sent_ns + a->commit_ns - a->judge_ns - a->judge_ns / 4;
+  bool answered = false;
+  while (!a->stop && a->qlen < a->max_batch) {
+    int64_t left = until - now_ns();
+    if (left <= 0) break;
+    a->holding = true;
+    pthread_mutex_unlock(&a->mu);
+    struct pollfd p[2] = {{a->wake[0], POLLIN, 0}, {ar_db_socket(a->conn), POLLIN, 0}};
+    struct timespec ts = {(time_t)(left / 1000000000), (long)(left % 1000000000)};
+    int ready = ppoll(p, p[1].fd >= 0 ? 2 : 1, &ts, NULL);
+    char drain[64];
+    while (read(a->wake[0], drain, sizeof drain) > 0) continue;
+    pthread_mutex_lock(&a->mu);
+    a->holding = false;
+    if (ready < 0 && errno != EINTR) break;
+    if (ready > 0 && p[1].fd >= 0 && p[1].revents) {
+      answered = true;
+      break;
+    }
+  }
+  return answered;
+}
+
+/* Moving averages (1/8 of each new sample), in nanoseconds. */
+static void average(int64_t *avg, int64_t sample) { *avg = *avg ? *avg + (sample - *avg) / 8 : sample; }
 
 static void *run(void *arg) {
   appender *a = arg;
   append_batch *inflight = NULL; /* sent, not yet answered */
   size_t inflight_n = 0, slot = 0;
   bool answer_due = false; /* something of inflight went out: its answer will come */
+  int64_t sent_ns = 0;      /* when inflight went out */
   pthread_mutex_lock(&a->mu);
   for (;;) {
     if (!inflight) {
       while (a->qlen == 0 && !a->stop) pthread_cond_wait(&a->work, &a->mu);
       if (a->qlen == 0 && a->stop) break;
-    } else if (a->qlen == 0 && !a->stop && answer_due) {
-      wait_work_or_answer(a);
+    } else if (answer_due && !a->stop) {
+      bool answered = false;
+      if (a->qlen == 0) answered = wait_work_or_answer(a);
+      if (!answered && a->hold && a->commit_ns && a->qlen) (void)hold_for_group(a, sent_ns);
     }
     append_item **items = a->batch[slot];
     size_t n = a->qlen < a->max_batch ? a->qlen : a->max_batch;
@@ -115,12 +165,28 @@ static void *run(void *arg) {
       ar_append_batch_free(inflight);
       inflight = NULL;
     }
+    int64_t t0 = now_ns();
     if (n && !serial && !(cur = ar_append_prepare(a->judge, &a->lg, items, n, inflight))) serial = true;
+    int64_t t1 = now_ns();
+    if (cur) average(&a->judge_ns, t1 - t0);
+    append_batch *committed = NULL; /* answered once cur is sent */
     if (inflight) {
       int f = ar_append_finish(a->conn, inflight);
-      wake_done(a, a->batch[slot ^ 1], inflight_n);
-      ar_append_batch_free(inflight);
-      inflight = NULL;
+      /* The answer's time is known only when finish waited for it; when it was in already,
+       * the estimate was too long: shorten it. */
+      int64_t t2 = now_ns();
+      if (answer_due && f == APPEND_COMMITTED) {
+        if (t2 - t1 > 50000) average(&a->commit_ns, t2 - sent_ns < 1000000000 ? t2 - sent_ns : 1000000000);
+        else a->commit_ns -= a->commit_ns / 16;
+      }
+      if (cur && f == APPEND_COMMITTED) {
+        committed = inflight;
+        inflight = NULL;
+      } else {
+        wake_done(a, a->batch[slot ^ 1], inflight_n);
+        ar_append_batch_free(inflight);
+        inflight = NULL;
+      }
       if (cur && f != APPEND_COMMITTED) {
         /* Judged on top of a batch that did not commit (or was judged again). */
         ar_append_discard(a->conn, cur, f == APPEND_REDONE);
@@ -134,7 +200,15 @@ static void *run(void *arg) {
       wake_done(a, items, n);
     }
     if (cur) {
+      sent_ns = now_ns();
       answer_due = ar_append_send(a->conn, cur) == 0;
+      if (committed) {
+        /* Its waiters are woken (their jobs settled and freed, their connections resumed)
+         * while cur commits, not between the two commits: the log's order and "no receipt
+         * before COMMIT" are those of ar_append_finish above. */
+        wake_done(a, a->batch[slot ^ 1], inflight_n);
+        ar_append_batch_free(committed);
+      }
       inflight = cur;
       inflight_n = n;
       slot ^= 1;
@@ -184,6 +258,8 @@ appender *ar_appender_start(const append_ledger *lg, const char *url, size_t max
   a->wake[0] = a->wake[1] = -1;
   const char *serial = getenv("AIDREG_APPENDER_SERIAL");
   a->serial = serial && strcmp(serial, "1") == 0;
+  const char *hold = getenv("AIDREG_APPENDER_HOLD");
+  a->hold = !hold || strcmp(hold, "0") != 0;
   a->lg = *lg;
   /* Documents kept between batches: ~2 KB each, so a few tens of MB at most. */
   a->lg.cache = ar_domain_cache_new(APPENDER_CACHED_DOCS);
@@ -241,8 +317,8 @@ static int enqueue_locked(appender *a, append_item **items, size_t n, append_wai
     a->queue[a->qlen++] = items[i];
   }
   pthread_cond_signal(&a->work);
-  if (a->polling) {
-    a->polling = false;
+  if (a->polling || (a->holding && a->qlen >= a->max_batch)) {
+    a->polling = a->holding = false;
     if (write(a->wake[1], "w", 1) < 0 && errno != EAGAIN) perror("aidreg: appender wake");
   }
   return 0;
@@ -271,7 +347,7 @@ void ar_appender_stop(appender *a) {
   pthread_mutex_lock(&a->mu);
   a->stop = true;
   pthread_cond_signal(&a->work);
-  if (a->polling && write(a->wake[1], "s", 1) < 0 && errno != EAGAIN) perror("aidreg: appender wake");
+  if ((a->polling || a->holding) && write(a->wake[1], "s", 1) < 0 && errno != EAGAIN) perror("aidreg: appender wake");
   pthread_mutex_unlock(&a->mu);
   pthread_join(a->thread, NULL);
   pthread_mutex_destroy(&a->mu);
