@@ -26,6 +26,10 @@ def parse(base):
         d[key + "_cpu"] = tuple(int(x) for x in m.groups())
         m = re.search(name + r": cores busy [\d.]+ of \d+: .* other (-?[\d.]+)", err)
         d[key + "_other"] = float(m.group(1))
+        m = re.search(name + r": cores busy ([\d.]+) of", err)
+        d[key + "_busy"] = float(m.group(1))
+        m = re.search(name + r": the server made \d+ group commits: ([\d.]+) entries each", err)
+        d[key + "_group"] = float(m.group(1)) if m else 0.0
     return d
 
 
@@ -42,12 +46,14 @@ def main():
         when = open(base + ".when").read().split()
         rows.append((os.path.basename(base), when, d))
     print("| run | UTC | Ed25519 ceiling/s (cores × per CPU-s) | key.enroll/s | ratio | CPU µs: server / PG / load gen. | other cores |"
+          " cores busy | entries a group commit |"
           " inventory.count/s | CPU µs: server / PG / load gen. | other cores | open loop p99 ms |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, when, d in rows:
         print(f"| {name} | {when[0]}–{when[-1]} | {d['ceiling']:,} ({d['ceiling_cpu']:,}) | {d['enroll']:,} | "
               f"{d['enroll'] / d['ceiling']:.3f} | "
-              f"{' / '.join(map(str, d['enroll_cpu']))} | {d['enroll_other']:.2f} | {d['inv']:,} | "
+              f"{' / '.join(map(str, d['enroll_cpu']))} | {d['enroll_other']:.2f} | {d['enroll_busy']:.2f} | "
+              f"{d['enroll_group']:.1f} | {d['inv']:,} | "
               f"{' / '.join(map(str, d['inv_cpu']))} | {d['inv_other']:.2f} | {d['open_p99']:.1f} |")
     means = {}
     # One ceiling for both sides (the mean of every run's): single-core speed wanders.
@@ -59,6 +65,8 @@ def main():
         m = {"ratio": statistics.mean(d["enroll"] / d["ceiling"] for d in ds),
              "inv_ratio": statistics.mean(d["inv"] / d["ceiling"] for d in ds),
              "open_p99": statistics.median(d["open_p99"] for d in ds),
+             "enroll_group": statistics.mean(d["enroll_group"] for d in ds),
+             "enroll_busy": statistics.mean(d["enroll_busy"] for d in ds),
              "ceiling_cpu": ceiling_cpu, "cores": ds[0]["cores"]}
         for key in ("enroll", "inv"):
             for i, part in enumerate(("server", "pg", "gen")):
@@ -68,7 +76,8 @@ def main():
         print(f"{side}: key.enroll {m['ratio']:.3f} of the ceiling, CPU per entry {m['enroll_server']:.0f} / "
               f"{m['enroll_pg']:.0f} / {m['enroll_gen']:.0f} = {m['enroll_total']:.0f} us; inventory.count "
               f"{m['inv_ratio']:.3f} of the ceiling, {m['inv_server']:.0f} / {m['inv_pg']:.0f} / {m['inv_gen']:.0f} = "
-              f"{m['inv_total']:.0f} us; open loop p99 (median) {m['open_p99']:.1f} ms")
+              f"{m['inv_total']:.0f} us; open loop p99 (median) {m['open_p99']:.1f} ms; key.enroll "
+              f"{m['enroll_group']:.1f} entries a group commit, cores busy {m['enroll_busy']:.2f}")
         # The rate the cores would give if nothing else ran: the loop is CPU-bound, so cores
         # divided by the CPU of an entry (server, PostgreSQL, load generator), against the
         # ceiling the same cores would verify.
@@ -80,7 +89,7 @@ def main():
     if len(means) == 2:
         a, b = means["A"], means["B"]
         print("B / A: " + ", ".join(f"{k} {b[k] / a[k]:.2f}" for k in (
-            "ratio", "enroll_server", "enroll_gen", "enroll_total", "enroll_bound_ratio", "inv_ratio", "inv_server",
+            "ratio", "enroll_group", "enroll_server", "enroll_gen", "enroll_total", "enroll_bound_ratio", "inv_ratio", "inv_server",
             "inv_gen", "inv_total", "inv_bound")
             if a[k]))
 
