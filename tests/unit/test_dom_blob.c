@@ -56,6 +56,37 @@ int main(void) {
   }
   roundtrip(big, "300 members (counts past one varint byte)");
 
+  /* A large document (a long text, 3,000 slots): the same value back. */
+  json_t *large = json_object(), *arr = json_array();
+  char *text = malloc(20001);
+  memset(text, 'x', 20000);
+  text[20000] = 0;
+  json_object_set_new(large, "text", json_string(text));
+  for (int i = 0; i < 3000; i++) json_array_append_new(arr, json_pack("{s:i, s:s}", "i", i, "s", "村"));
+  json_object_set_new(large, "slots", arr);
+  size_t large_len = 0;
+  uint8_t *lb = ar_dom_blob_encode(large, &large_len);
+  json_t *large_back = lb ? ar_dom_blob_decode(lb, large_len) : NULL;
+  CHECK(lb && large_len > 20000 + 3000 * 8);
+  CHECK(large_back && json_equal(large, large_back));
+  free(text);
+  free(lb);
+  json_decref(large_back);
+  json_decref(large);
+
+  /* Nested deeper than any rule's document: no blob (the store keeps the tree). */
+  json_t *deep = json_array();
+  for (int i = 0; i < 2100; i++) {
+    json_t *outer = json_array();
+    json_array_append_new(outer, deep);
+    deep = outer;
+  }
+  size_t deep_len = 0;
+  uint8_t *db = ar_dom_blob_encode(deep, &deep_len);
+  CHECK(db == NULL);
+  free(db);
+  json_decref(deep);
+
   /* A length beyond the end: a string of 200 bytes announced in a 4-byte blob. */
   static const uint8_t bad_len[] = {5, 0xc8, 0x01, 'x'};
   CHECK(ar_dom_blob_decode(bad_len, sizeof bad_len) == NULL);
