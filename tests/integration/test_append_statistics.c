@@ -9,15 +9,7 @@
  * made once per session from statistics that saw the table at a page was a sequential
  * scan, kept while the table grew (the benchmark: 84 pages read a commit). The test makes
  * those statistics (a page of three rows, analyzed), lets a commit plan the statement,
- * grows the table to FILLER rows, and counts the rows scanned by the commits after.
- *
- * And the ledger table's plans (sql/019): the lock of the ledger row, the size's update and
- * the foreign-key checks of every row inserted into leaf, tree_node, checkpoint and
- * entity_slot are planned once per session and kept. The test compacts the ledger table
- * to its few pages, lets a commit plan them (sequential scans), grows the table to
- * LEDGER_FILLER rows and the ledger past its first refresh of the statistics, and counts the
- * rows of `ledger` scanned by the commits after: every commit read the table whole about
- * seven times while the refresh left `ledger` out. */
+ * grows the table to FILLER rows, and counts the rows scanned by the commits after. */
 #include <libpq-fe.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -35,8 +27,6 @@
 #define APP_NAME "aidreg_test_statistics"
 #define FILLER 20000 /* the filler rows: generate_series(4, 20000) below */
 #define PRUNES 20
-#define LEDGER_FILLER 3000 /* rows: generate_series(1, 3000) below */
-#define LEDGER_COMMITS 20
 
 static PGconn *admin;
 
@@ -151,61 +141,6 @@ static void prune_planned(const aidreg_registry_config *cfg, const aidreg_keypai
   CHECK(run_sql("DELETE FROM entity_change WHERE ledger = 'zz0000'"));
 }
 
-/* Rows of `ledger` read by sequential scans, once every session's counts have reached the
- * collector: a session sends them when idle, at the latest 10 s after (PostgreSQL 15). */
-static long long ledger_rows_scanned(void) {
-  return scalar("SELECT seq_tup_read FROM pg_stat_user_tables WHERE relname = 'ledger'", NULL);
-}
-
-static void ledger_planned(const aidreg_registry_config *cfg, const aidreg_keypair *log_key) {
-  /* Autovacuum's ANALYZE of the grown table would make the plans again too: off for the
-   * test, so that only the registry's refresh can. */
-  CHECK(run_sql("ALTER TABLE ledger SET (autovacuum_enabled = false)")); /* VACUUM: a statement alone */
-  CHECK(run_sql("VACUUM FULL ledger"));
-  CHECK(run_sql("ANALYZE ledger"));
-  long long pages = scalar("SELECT relpages FROM pg_class WHERE relname = 'ledger'", NULL);
-  CHECK_MSG(pages <= 2, "the ledger table is %lld pages compacted: its plans are not scans to begin with", pages);
-  char err[512], code[8], origin[64];
-  aidreg_keypair root;
-  aidreg_note_verifier verifier;
-  aidreg_registry *reg = aidreg_registry_open(cfg, err, sizeof err);
-  CHECK_MSG(reg != NULL, "open: %s", err);
-  if (!reg) return;
-  int stored = 0, want = 0;
-  if (test_ledger_new(reg, log_key, '6', "账本计划测试县", &root, code, origin, &verifier) == 0) {
-    stored += enrol(reg, &root, origin, code); /* the plans are made, at a page or two */
-    want++;
-    /* Ledgers of no entries (codes 98xxxx, never a county's here) make the table large. */
-    CHECK(run_sql("INSERT INTO ledger (code, name, origin, vkey) SELECT '98' || lpad(i::text, 4, '0'), "
-                  "repeat('填充', 40), 'filler.test/' || i, 'none' FROM generate_series(1, 3000) i"));
-    for (; want < 70; want++) stored += enrol(reg, &root, origin, code); /* past the first refresh, at 64 */
-    bool counted = false; /* the refresh runs on its own connection, left to finish */
-    for (int i = 0; i < 100 && !counted; i++) {
-      counted = scalar("SELECT reltuples::bigint FROM pg_class WHERE relname = 'ledger'", NULL) >= LEDGER_FILLER;
-      struct timespec ts = {0, 100 * 1000000L};
-      if (!counted) nanosleep(&ts, NULL);
-    }
-    CHECK_MSG(counted, "the refresh of the statistics did not count the ledger table within 10 s");
-    struct timespec idle = {11, 0}; /* the sessions' counts so far reach the collector */
-    nanosleep(&idle, NULL);
-    long long t0 = ledger_rows_scanned();
-    for (int i = 0; i < LEDGER_COMMITS; i++, want++) stored += enrol(reg, &root, origin, code);
-    aidreg_registry_close(reg);
-    reg = NULL;
-    CHECK_MSG(sessions_gone(), "the registry's sessions did not end within 10 s");
-    long long read = ledger_rows_scanned() - t0;
-    printf("ledger: %lld rows read by sequential scans in %d commits at %d rows\n", read, LEDGER_COMMITS,
-           LEDGER_FILLER);
-    CHECK_MSG(read < LEDGER_FILLER, "%lld rows of ledger scanned in %d commits (scans of the table in each)", read,
-              LEDGER_COMMITS);
-    aidreg_key_wipe(&root);
-  }
-  aidreg_registry_close(reg);
-  CHECK_MSG(stored == want && want > 0, "%d of %d entries stored", stored, want);
-  CHECK(run_sql("DELETE FROM ledger WHERE code LIKE '98%' AND origin LIKE 'filler.test/%'; "
-                "ALTER TABLE ledger RESET (autovacuum_enabled); ANALYZE ledger"));
-}
-
 int main(void) {
   test_require_database();
   CHECK(sodium_init() >= 0);
@@ -219,7 +154,6 @@ int main(void) {
                                   .log_host = "test.aidreg", .log_key = &log_key, .pool_size = 2};
     refreshes_shared(&cfg, &log_key);
     prune_planned(&cfg, &log_key);
-    ledger_planned(&cfg, &log_key);
     aidreg_key_wipe(&log_key);
   }
   free(url);
