@@ -3,7 +3,8 @@
  * not change what a batch means: a key enrolled and revoked in the same batch ends
  * revoked. And the state's rows are updated in place when only their documents change
  * (HOT: no index names `doc`); whether an asset or village has notices, which the notices
- * read's index needs, is a column PostgreSQL computes from the document. */
+ * read's index needs, is a column PostgreSQL computes from the document. Documents are
+ * compressed with lz4 (sql/019). */
 #include <libpq-fe.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -132,6 +133,20 @@ static void hot_updates(void) {
   CHECK(run("DELETE FROM entity WHERE ledger = $1 AND id = 'hot-test'", 1, p));
 }
 
+/* A document over the 2 KB at which PostgreSQL compresses a value is compressed with lz4
+ * (sql/019), not pglz: cheaper to compress in each update of a large asset or plan. */
+static void doc_compression(void) {
+  const char *p[1] = {code};
+  CHECK(run("BEGIN", 0, NULL));
+  CHECK(run("INSERT INTO entity (ledger, kind, id, doc, updated_at) SELECT $1, 'plan', 'lz4-test', "
+            "jsonb_build_object('note', string_agg(repeat(i::text, 8), ',')), 0 FROM generate_series(1, 400) i",
+            1, p));
+  char *how = value("SELECT coalesce(pg_column_compression(doc), 'none') FROM entity WHERE ledger = $1 AND id = 'lz4-test'", 1, p);
+  CHECK_MSG(how && strcmp(how, "lz4") == 0, "the document is compressed with %s, want lz4", how ? how : "(error)");
+  free(how);
+  CHECK(run("ROLLBACK", 0, NULL));
+}
+
 int main(void) {
   aidreg_registry *reg = test_county_open('7', "写入顺序测试县", &log_key, &root, code, origin, &verifier, &admin);
   if (!reg) return test_done();
@@ -139,6 +154,7 @@ int main(void) {
   enrol_and_revoke(reg);
   has_notices();
   hot_updates();
+  doc_compression();
 
   aidreg_registry_close(reg);
   PQfinish(admin);
