@@ -24,10 +24,8 @@ def parse(base):
         d[key], d[key + "_p99"] = int(m.group(1)), float(m.group(2))
         m = re.search(name + r": CPU per entry: server (\d+) us, PostgreSQL (\d+) us, load generator (\d+) us", err)
         d[key + "_cpu"] = tuple(int(x) for x in m.groups())
-        m = re.search(name + r": cores busy [\d.]+ of \d+: .* other (-?[\d.]+)", err)
-        d[key + "_other"] = float(m.group(1))
-        m = re.search(name + r": cores busy ([\d.]+) of", err)
-        d[key + "_busy"] = float(m.group(1))
+        m = re.search(name + r": cores busy ([\d.]+) of \d+: .* other (-?[\d.]+)", err)
+        d[key + "_busy"], d[key + "_other"] = float(m.group(1)), float(m.group(2))
         m = re.search(name + r": the server made \d+ group commits: ([\d.]+) entries each", err)
         d[key + "_group"] = float(m.group(1)) if m else 0.0
     return d

@@ -21,6 +21,7 @@
 #include "store/domain_db.h"
 #include "rules/judge.h"
 #include "store/store.h"
+#include "core/mono_clock.h"
 #include "core/strmap.h"
 
 static db_stmt q_insert_ledger = {
@@ -235,12 +236,6 @@ static int overlay_county_count(void *ctx, const char *except) {
 }
 
 /* ---- helpers ------------------------------------------------------------------- */
-
-static int64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* Problems found on the payload point into it: "/payload/…"; the envelope's own
  * fields stay as they are; then the item's prefix ("/envelopes/3") goes in front. */
@@ -800,7 +795,7 @@ static int write_and_commit(batch *b, char **note) {
  * how many entries are new. */
 static size_t answer(batch *b, append_item **items, size_t n, const outcome *o, const char *note) {
   size_t created = 0;
-  int64_t done = now_ns();
+  int64_t done = ar_mono_ns();
   int64_t *lat = calloc(n, sizeof *lat);
   size_t nlat = 0;
   for (size_t i = 0; i < n; i++) {

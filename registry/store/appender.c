@@ -7,6 +7,7 @@
  * the requests of the clients n-1's answers released; n's waiters are woken once n+1 is
  * sent. */
 #include "store/appender.h"
+#include "core/mono_clock.h"
 #include "store/domain_db.h"
 #include "store/planner_stats.h"
 
@@ -63,40 +64,43 @@ static void wake_done(appender *a, append_item **items, size_t n) {
   if (size) ar_planner_stats_grown(a->stats, size);
 }
 
-/* Nothing queued while a commit is in flight: sleeps (a->mu released) until work is
- * queued, the commit's answer arrives, or the database's deadline passes (the answer's
- * own wait is in ar_append_finish), so that work queued meanwhile is judged during the
- * commit instead of after it. */
-static bool wait_work_or_answer(appender *a) {
-  struct timespec t0, t;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
-  unsigned limit = a->lg.db_timeout_ms;
-  while (a->qlen == 0 && !a->stop) {
-    int left = -1;
-    if (limit) {
-      clock_gettime(CLOCK_MONOTONIC, &t);
-      long long spent = (t.tv_sec - t0.tv_sec) * 1000LL + (t.tv_nsec - t0.tv_nsec) / 1000000;
-      if (spent >= limit) return false;
-      left = (int)(limit - spent);
-    }
-    a->polling = true;
-    pthread_mutex_unlock(&a->mu);
-    struct pollfd p[2] = {{a->wake[0], POLLIN, 0}, {ar_db_socket(a->conn), POLLIN, 0}};
-    int ready = poll(p, p[1].fd >= 0 ? 2 : 1, left);
-    if (ready < 0 && errno != EINTR) perror("aidreg: appender poll");
-    char drain[64];
-    while (read(a->wake[0], drain, sizeof drain) > 0) continue;
-    pthread_mutex_lock(&a->mu);
-    a->polling = false;
-    if (ready < 0 || p[1].fd < 0 || p[1].revents) return p[1].fd >= 0 && p[1].revents;
-  }
-  return false;
+/* One sleep of the two waits below, a->mu released: until the wake pipe is written (*flag,
+ * set meanwhile, tells enqueue to write it), the commit's answer arrives, or `left_ns`
+ * passes (< 0: no limit). Returns poll's result (< 0 an error, never EINTR); *answered
+ * when the answer is in. */
+static int poll_wake_or_answer(appender *a, bool *flag, int64_t left_ns, bool *answered) {
+  *flag = true;
+  pthread_mutex_unlock(&a->mu);
+  struct pollfd p[2] = {{a->wake[0], POLLIN, 0}, {ar_db_socket(a->conn), POLLIN, 0}};
+  struct timespec ts = {(time_t)(left_ns / 1000000000), (long)(left_ns % 1000000000)};
+  int ready = ppoll(p, p[1].fd >= 0 ? 2 : 1, left_ns < 0 ? NULL : &ts, NULL);
+  if (ready < 0 && errno == EINTR) ready = 0; /* a signal: as if the time had passed */
+  else if (ready < 0) perror("aidreg: appender poll");
+  char drain[64];
+  while (read(a->wake[0], drain, sizeof drain) > 0) continue;
+  pthread_mutex_lock(&a->mu);
+  *flag = false;
+  *answered = ready > 0 && p[1].fd >= 0 && p[1].revents;
+  return ready;
 }
 
-static int64_t now_ns(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+/* Nothing queued while a commit is in flight: sleeps until work is queued, the commit's
+ * answer arrives, or the database's deadline passes (the answer's own wait is in
+ * ar_append_finish), so that work queued meanwhile is judged during the commit instead of
+ * after it. True when the answer is in. */
+static bool wait_work_or_answer(appender *a) {
+  int64_t t0 = ar_mono_ns(), limit = (int64_t)a->lg.db_timeout_ms * 1000000;
+  while (a->qlen == 0 && !a->stop) {
+    int64_t left = -1;
+    if (limit) {
+      left = limit - (ar_mono_ns() - t0);
+      if (left <= 0) return false;
+    }
+    bool answered;
+    int ready = poll_wake_or_answer(a, &a->polling, left, &answered);
+    if (ready < 0 || answered || ar_db_socket(a->conn) < 0) return answered;
+  }
+  return false;
 }
 
 /* Work is queued while a commit is in flight. The batch judged now cannot be sent before
@@ -110,22 +114,10 @@ static bool hold_for_group(appender *a, int64_t sent_ns) {
   int64_t until = sent_ns + a->commit_ns - a->judge_ns - a->judge_ns / 4;
   bool answered = false;
   while (!a->stop && a->qlen < a->max_batch) {
-    int64_t left = until - now_ns();
+    int64_t left = until - ar_mono_ns();
     if (left <= 0) break;
-    a->holding = true;
-    pthread_mutex_unlock(&a->mu);
-    struct pollfd p[2] = {{a->wake[0], POLLIN, 0}, {ar_db_socket(a->conn), POLLIN, 0}};
-    struct timespec ts = {(time_t)(left / 1000000000), (long)(left % 1000000000)};
-    int ready = ppoll(p, p[1].fd >= 0 ? 2 : 1, &ts, NULL);
-    char drain[64];
-    while (read(a->wake[0], drain, sizeof drain) > 0) continue;
-    pthread_mutex_lock(&a->mu);
-    a->holding = false;
-    if (ready < 0 && errno != EINTR) break;
-    if (ready > 0 && p[1].fd >= 0 && p[1].revents) {
-      answered = true;
-      break;
-    }
+    int ready = poll_wake_or_answer(a, &a->holding, left, &answered);
+    if (ready < 0 || answered) break;
   }
   return answered;
 }
@@ -165,16 +157,16 @@ static void *run(void *arg) {
       ar_append_batch_free(inflight);
       inflight = NULL;
     }
-    int64_t t0 = now_ns();
+    int64_t t0 = ar_mono_ns();
     if (n && !serial && !(cur = ar_append_prepare(a->judge, &a->lg, items, n, inflight))) serial = true;
-    int64_t t1 = now_ns();
+    int64_t t1 = ar_mono_ns();
     if (cur) average(&a->judge_ns, t1 - t0);
     append_batch *committed = NULL; /* answered once cur is sent */
     if (inflight) {
       int f = ar_append_finish(a->conn, inflight);
       /* The answer's time is known only when finish waited for it; when it was in already,
        * the estimate was too long: shorten it. */
-      int64_t t2 = now_ns();
+      int64_t t2 = ar_mono_ns();
       if (answer_due && f == APPEND_COMMITTED) {
         if (t2 - t1 > 50000) average(&a->commit_ns, t2 - sent_ns < 1000000000 ? t2 - sent_ns : 1000000000);
         else a->commit_ns -= a->commit_ns / 16;
@@ -200,7 +192,7 @@ static void *run(void *arg) {
       wake_done(a, items, n);
     }
     if (cur) {
-      sent_ns = now_ns();
+      sent_ns = ar_mono_ns();
       answer_due = ar_append_send(a->conn, cur) == 0;
       if (committed) {
         /* Its waiters are woken (their jobs settled and freed, their connections resumed)
@@ -307,9 +299,7 @@ static int enqueue_locked(appender *a, append_item **items, size_t n, append_wai
     a->queue = q;
     a->qcap = cap;
   }
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+  int64_t now = ar_mono_ns();
   w->pending = n;
   for (size_t i = 0; i < n; i++) {
     items[i]->enqueued_ns = now;

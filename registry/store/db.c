@@ -1,5 +1,6 @@
 /* PostgreSQL plumbing for the library (see db.h). */
 #include "store/db.h"
+#include "core/mono_clock.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -20,11 +21,7 @@ static atomic_int next_stmt_id = 1;
  * for the socket is bounded: a database that is slow, or a network that swallows packets
  * without closing, must not hold a server thread (and every submitter behind it) forever. */
 
-static long long mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+static long long mono_ms(void) { return ar_mono_ns() / 1000000; }
 
 /* Until the socket is ready for events, or end: -1 past it. A socket already gone is
  * "ready": libpq finds out and reports it. */

@@ -13,15 +13,10 @@
 #include "aidreg/encoding.h"
 #include "aidreg/note.h"
 #include "core/json_size.h"
+#include "core/mono_clock.h"
 #include "store/appender.h"
 #include "store/migrate.h"
 #include "store/registry_private.h"
-
-static int64_t mono_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 aidreg_registry *aidreg_registry_open(const aidreg_registry_config *cfg, char *err, size_t cap) {
   if ((!cfg->database_url && cfg->nroutes == 0) || !cfg->log_key || !cfg->log_host) {
@@ -94,7 +89,7 @@ void aidreg_registry_origin(aidreg_registry *r, const char *code, char *out, siz
 }
 
 bool aidreg_registry_admit_address(aidreg_registry *r, const char *address, unsigned *retry_after) {
-  unsigned wait = ar_ratelimit_take(r->address_rl, address ? address : "", 1, mono_ns());
+  unsigned wait = ar_ratelimit_take(r->address_rl, address ? address : "", 1, ar_mono_ns());
   if (retry_after) *retry_after = wait;
   return wait == 0;
 }
@@ -190,7 +185,7 @@ static int key_known(aidreg_registry *r, ledger_slot *s, const strmap *local, co
   bool known = ar_strmap_get(&s->keys, keyid) != NULL;
   pthread_mutex_unlock(&r->mu);
   if (known) return 1;
-  if (ar_ratelimit_take(r->lookup_rl, s->code, 1, mono_ns())) return 0;
+  if (ar_ratelimit_take(r->lookup_rl, s->code, 1, ar_mono_ns())) return 0;
   db_conn *c = ar_write_get(r, s->code);
   if (!c) return -1;
   const char *params[2] = {s->code, keyid};
@@ -229,7 +224,7 @@ static void reap_idle(aidreg_registry *r, int64_t now) {
  * when it cannot start or max_appenders run already. */
 static appender *appender_acquire(aidreg_registry *r, ledger_slot *s, aidreg_problem *p) {
   pthread_mutex_lock(&r->mu);
-  int64_t now = mono_ns();
+  int64_t now = ar_mono_ns();
   reap_idle(r, now);
   if (!s->appender) {
     if (r->nappenders >= r->max_appenders) {
@@ -258,13 +253,13 @@ static appender *appender_acquire(aidreg_registry *r, ledger_slot *s, aidreg_pro
 
 static void appender_release(aidreg_registry *r, ledger_slot *s) {
   pthread_mutex_lock(&r->mu);
-  if (--s->users == 0) s->idle_since_ns = mono_ns();
+  if (--s->users == 0) s->idle_since_ns = ar_mono_ns();
   pthread_mutex_unlock(&r->mu);
 }
 
 unsigned aidreg_registry_appenders(aidreg_registry *r) {
   pthread_mutex_lock(&r->mu);
-  reap_idle(r, mono_ns());
+  reap_idle(r, ar_mono_ns());
   unsigned n = r->nappenders;
   pthread_mutex_unlock(&r->mu);
   return n;
@@ -307,7 +302,7 @@ static int precheck(aidreg_registry *r, ledger_slot *s, const strmap *local, con
   if (strcmp(it->ev.ledger, origin) != 0)
     return aidreg_problem_set(p, AIDREG_E_WRONG_LEDGER, "/payload/ledger",
                               "the event is bound to \"%s\"; this ledger is \"%s\"", it->ev.ledger, origin);
-  int64_t now = mono_ns();
+  int64_t now = ar_mono_ns();
   for (size_t i = 0; i < it->env.nsig; i++) {
     unsigned wait = ar_ratelimit_take(r->key_rl, it->env.sigs[i].keyid, 1, now);
     if (wait) {
@@ -489,9 +484,7 @@ bool aidreg_registry_submit_async(aidreg_registry *r, const char *code, const js
 void aidreg_registry_create_ledger(aidreg_registry *r, const json_t *envelope, aidreg_result *res, char **vkey) {
   memset(res, 0, sizeof *res);
   *vkey = NULL;
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  append_item it = {.res = res, .prefix = "", .enqueued_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec};
+  append_item it = {.res = res, .prefix = "", .enqueued_ns = ar_mono_ns()};
   aidreg_problem p = {0};
   db_conn *c = NULL;
   if (aidreg_envelope_from_json(envelope, "", &it.env, &p) || aidreg_envelope_verify(&it.env, &p)) goto refused;
