@@ -516,15 +516,15 @@ int ar_domain_db_write_calls(domain_db *db, domain_batch *d, uint64_t size, db_c
    * pages read a commit in the benchmark); planned at each run instead, it cost 37-40 us of
    * planning an entry of the mixed load (docs/benchmark.md "PostgreSQL's CPU per key.enroll
    * entry"). So it keeps one generic plan, made (and made again after an invalidation) with
-   * sequential scans off for that statement alone: the primary key's range, whatever size
-   * the table had then. */
+   * sequential scans off for that statement alone, then back to the session's setting: the
+   * primary key's range, whatever size the table had then. */
   snprintf(w->before, sizeof w->before, "%" PRIu64, db->size);
   snprintf(w->after, sizeof w->after, "%" PRIu64, size);
   w->p_ch[0] = db->ledger, w->p_ch[1] = w->before, w->p_ch[2] = w->after;
   w->p_ch[3] = w->ca.data, w->p_ch[4] = w->cp.data;
   calls[(*nc)++] = (db_call){NULL, 0, NULL, "SET LOCAL enable_seqscan = off", false};
   calls[(*nc)++] = (db_call){&q_changes, 5, w->p_ch, NULL, true};
-  calls[(*nc)++] = (db_call){NULL, 0, NULL, "SET LOCAL enable_seqscan = on", false};
+  calls[(*nc)++] = (db_call){NULL, 0, NULL, "SET LOCAL enable_seqscan TO DEFAULT", false};
   if (w->nslots) {
     w->p_slots[1] = w->ss.data, w->p_slots[2] = w->sn.data, w->p_slots[3] = w->sj.data;
     calls[(*nc)++] = (db_call){&q_slot_upsert, 4, w->p_slots, NULL, true};
