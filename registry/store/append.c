@@ -61,11 +61,14 @@ static db_stmt q_revoke = {
     "WHERE k.ledger = $1 AND k.keyid = t.keyid",
     0};
 /* The new leaves and tree nodes as arrays, in the batch's last round trip (COPY cannot
- * share a pipeline). */
+ * share a pipeline). The leaves' bytes go as one text, a line each (compact JSON has no
+ * raw newline), split by string_to_array: an array literal of them, its quotes escaped,
+ * was read character by character by array_in, twice (docs/benchmark.md "PostgreSQL's CPU
+ * per key.enroll entry"). */
 static db_stmt q_insert_leaves = {
     "INSERT INTO leaf (ledger, idx, payload_sha256, leaf_hash, type, subject, data) "
     "SELECT $1, t.i, t.p, t.h, t.ty, t.s, t.d FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::text[], "
-    "$6::text[], $7::text[]) AS t(i, p, h, ty, s, d)",
+    "$6::text[], string_to_array($7, E'\\n')) AS t(i, p, h, ty, s, d)",
     0};
 static db_stmt q_insert_nodes = {
     "INSERT INTO tree_node (ledger, level, idx, hash) "
@@ -144,7 +147,8 @@ typedef struct {
   node_slot *nodes; /* new perfect nodes of this batch, for receipts */
   size_t nodes_cap;
   array_rows new_nodes; /* level, idx, hash */
-  array_rows new_leaves; /* idx, payload hash, leaf hash, type, subject, data */
+  array_rows new_leaves; /* idx, payload hash, leaf hash, type, subject */
+  db_buf leaf_lines;     /* and their bytes, a line each (q_insert_leaves) */
   char *stored_frontier; /* hex of ledger.frontier as locked, or NULL */
   /* Key events of the batch, as array literals: enrolments (7 columns), revocations (2). */
   db_buf enroll[7], revoke[2];
@@ -600,10 +604,15 @@ static void judge(batch *b, append_item *it, outcome *o, int *failed,
   memcpy(payload_x + 2, hex, 65);
   aidreg_hex_encode(o->leaf_hash, 32, leaf_x + 2);
   snprintf(ix, sizeof ix, "%" PRIu64, position);
-  const char *vals[6] = {ix, payload_x, leaf_x, it->ev.type, it->ev.subject, leaf};
+  const char *vals[5] = {ix, payload_x, leaf_x, it->ev.type, it->ev.subject};
   size_t had = b->new_leaves.n;
-  rows_add(&b->new_leaves, 6, vals);
-  if (b->new_leaves.n == had) *failed = BATCH_INTERNAL;
+  rows_add(&b->new_leaves, 5, vals);
+  /* A newline in a leaf would split it in two rows: never in compact JSON, refused if it were. */
+  if (b->new_leaves.n == had || memchr(leaf, '\n', leaf_len) ||
+      (had && ar_db_buf_add(&b->leaf_lines, "\n", 1)) || ar_db_buf_add(&b->leaf_lines, leaf, leaf_len)) {
+    b->new_leaves.failed = true; /* rows_call finds it before anything is sent */
+    *failed = BATCH_INTERNAL;
+  }
   free(leaf);
 
   head_entry *head = ar_strmap_get(&b->heads, it->ev.subject);
@@ -757,7 +766,11 @@ static int commit_calls(batch *b, char **note, db_call *calls, size_t *ncalls) {
   db_call w[DOMAIN_DB_CALLS + 6];
   size_t nw = 0;
   if (ar_domain_db_write_calls(b->ddb, b->dom, b->frontier.size, w, &nw)) return BATCH_INTERNAL;
-  if (rows_call(&b->new_leaves, 6, b->lg->code, &q_insert_leaves, &w[nw++])) return BATCH_INTERNAL;
+  if (rows_call(&b->new_leaves, 5, b->lg->code, &q_insert_leaves, &w[nw]) || ar_db_buf_add(&b->leaf_lines, "", 0) ||
+      ar_db_buf_failed(&b->leaf_lines) || !b->leaf_lines.data)
+    return BATCH_INTERNAL;
+  b->new_leaves.params[6] = b->leaf_lines.data;
+  w[nw++].n = 7;
   /* A batch may complete no subtree above its leaves (one leaf at an even index). */
   if (rows_any(&b->new_nodes) && rows_call(&b->new_nodes, 3, b->lg->code, &q_insert_nodes, &w[nw++]))
     return BATCH_INTERNAL;
@@ -901,6 +914,7 @@ static void batch_free(batch *b) {
   for (int i = 0; i < 2; i++) ar_db_buf_free(&b->revoke[i]);
   free(b->nodes);
   rows_free(&b->new_leaves);
+  ar_db_buf_free(&b->leaf_lines);
   rows_free(&b->new_nodes);
   ar_strmap_free(&b->payloads, NULL);
   ar_strmap_free(&b->keys, free);

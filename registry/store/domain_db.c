@@ -499,15 +499,6 @@ int ar_domain_db_write_calls(domain_db *db, domain_batch *d, uint64_t size, db_c
   for (int i = 0; i < 9; i++)
     if (ar_db_buf_add(open[i], "}", 1)) return DOMAIN_DB_NOMEM;
   w->p_trim[0] = w->p_slots[0] = w->p_del[0] = w->p_up[0] = db->ledger;
-  /* Every commit, even one that changed no asset or plan: a reader checks that the rows
-   * since its kept size reach the ledger's size without a gap. Planned at each run: a
-   * generic plan of its prune, made while entity_change was a page, was a sequential scan
-   * kept as the table grew (84 pages read a commit in the benchmark). */
-  snprintf(w->before, sizeof w->before, "%" PRIu64, db->size);
-  snprintf(w->after, sizeof w->after, "%" PRIu64, size);
-  w->p_ch[0] = db->ledger, w->p_ch[1] = w->before, w->p_ch[2] = w->after;
-  w->p_ch[3] = w->ca.data, w->p_ch[4] = w->cp.data;
-  calls[(*nc)++] = (db_call){&q_changes, 5, w->p_ch, NULL, false};
   /* The joins (planned for each batch's arrays) first, then the inserts (generic plans:
    * ar_db_calls_planned). They touch disjoint rows: a trim removes the slots from the
    * tail's new end on, the upsert writes those before it; a document is deleted or written. */
@@ -519,6 +510,21 @@ int ar_domain_db_write_calls(domain_db *db, domain_batch *d, uint64_t size, db_c
     w->p_del[1] = w->dk.data, w->p_del[2] = w->di.data;
     calls[(*nc)++] = (db_call){&q_delete, 3, w->p_del, NULL, false};
   }
+  /* Every commit, even one that changed no asset or plan: a reader checks that the rows
+   * since its kept size reach the ledger's size without a gap. A generic plan of its prune
+   * made while entity_change was a page was a sequential scan, kept as the table grew (84
+   * pages read a commit in the benchmark); planned at each run instead, it cost 37-40 us of
+   * planning an entry of the mixed load (docs/benchmark.md "PostgreSQL's CPU per key.enroll
+   * entry"). So it keeps one generic plan, made (and made again after an invalidation) with
+   * sequential scans off for that statement alone, then back to the session's setting: the
+   * primary key's range, whatever size the table had then. */
+  snprintf(w->before, sizeof w->before, "%" PRIu64, db->size);
+  snprintf(w->after, sizeof w->after, "%" PRIu64, size);
+  w->p_ch[0] = db->ledger, w->p_ch[1] = w->before, w->p_ch[2] = w->after;
+  w->p_ch[3] = w->ca.data, w->p_ch[4] = w->cp.data;
+  calls[(*nc)++] = (db_call){NULL, 0, NULL, "SET LOCAL enable_seqscan = off", false};
+  calls[(*nc)++] = (db_call){&q_changes, 5, w->p_ch, NULL, true};
+  calls[(*nc)++] = (db_call){NULL, 0, NULL, "SET LOCAL enable_seqscan TO DEFAULT", false};
   if (w->nslots) {
     w->p_slots[1] = w->ss.data, w->p_slots[2] = w->sn.data, w->p_slots[3] = w->sj.data;
     calls[(*nc)++] = (db_call){&q_slot_upsert, 4, w->p_slots, NULL, true};

@@ -43,7 +43,7 @@ int ar_domain_db_prefetch(domain_db *db, size_t n, const aidreg_event *(*ev_at)(
  * *nc of them), to be sent in the batch's last round trip; their parameters stay valid
  * until db is freed. size: the ledger's size after the batch, recorded with the assets and
  * plans it changed (entity_change, sql/016). 0 or DOMAIN_DB_NOMEM. */
-#define DOMAIN_DB_CALLS 5
+#define DOMAIN_DB_CALLS 7
 int ar_domain_db_write_calls(domain_db *db, domain_batch *d, uint64_t size, db_call calls[DOMAIN_DB_CALLS],
                              size_t *nc) __attribute__((warn_unused_result));
 #define DOMAIN_DB_NOMEM (-2)

@@ -141,6 +141,58 @@ static void prune_planned(const aidreg_registry_config *cfg, const aidreg_keypai
   CHECK(run_sql("DELETE FROM entity_change WHERE ledger = 'zz0000'"));
 }
 
+/* The rows written beside the leaves check no foreign key to ledger (sql/020): a batch of
+ * key.enroll entries reads the ledger table for its lock, its size and each leaf's key, not
+ * again for each entry's tree node and key row (three reads an entry before). */
+#define CHECKED_ENTRIES 32
+static long long ledger_reads(void) {
+  return scalar("SELECT seq_scan + coalesce(idx_scan, 0) FROM pg_stat_user_tables WHERE relname = 'ledger'", NULL);
+}
+
+static void derived_rows_unchecked(const aidreg_registry_config *cfg, const aidreg_keypair *log_key) {
+  char err[512], code[8], origin[64];
+  aidreg_keypair root, keys[CHECKED_ENTRIES];
+  aidreg_note_verifier verifier;
+  json_t *env[CHECKED_ENTRIES] = {0};
+  aidreg_result res[CHECKED_ENTRIES] = {0};
+  aidreg_registry *reg = aidreg_registry_open(cfg, err, sizeof err);
+  CHECK_MSG(reg != NULL, "open: %s", err);
+  if (!reg) return;
+  if (test_ledger_new(reg, log_key, '6', "外键检查测试县", &root, code, origin, &verifier) != 0) {
+    aidreg_registry_close(reg);
+    CHECK_MSG(false, "no ledger");
+    return;
+  }
+  int built = 0;
+  for (int i = 0; i < CHECKED_ENTRIES; i++) {
+    char kid[45];
+    if ((env[i] = test_county_key_enroll(&root, origin, code, "", &keys[i], kid))) built++;
+    else aidreg_key_generate(&keys[i]); /* wiped below like the others */
+  }
+  CHECK(built == CHECKED_ENTRIES);
+  aidreg_registry_close(reg); /* its sessions' counts reach the statistics when they end */
+  CHECK_MSG(sessions_gone(), "the registry's sessions did not end within 10 s");
+  long long r0 = ledger_reads(), stored = 0;
+  reg = aidreg_registry_open(cfg, err, sizeof err);
+  CHECK_MSG(reg != NULL, "open again: %s", err);
+  if (reg && built == CHECKED_ENTRIES) aidreg_registry_submit(reg, code, (const json_t *const *)env, CHECKED_ENTRIES, "", res);
+  for (int i = 0; i < CHECKED_ENTRIES; i++) {
+    if (res[i].status == 201) stored++;
+    aidreg_result_free(&res[i]);
+    json_decref(env[i]);
+    aidreg_key_wipe(&keys[i]);
+  }
+  aidreg_registry_close(reg);
+  aidreg_key_wipe(&root);
+  CHECK_MSG(stored == CHECKED_ENTRIES, "%lld of %d entries stored", stored, CHECKED_ENTRIES);
+  CHECK_MSG(sessions_gone(), "the registry's sessions did not end within 10 s");
+  long long reads = ledger_reads() - r0;
+  printf("ledger: %lld reads for %d key.enroll entries\n", reads, CHECKED_ENTRIES);
+  CHECK_MSG(reads >= CHECKED_ENTRIES, "%lld reads of ledger: the leaves' foreign key is gone", reads);
+  CHECK_MSG(reads < 2 * CHECKED_ENTRIES, "%lld reads of ledger for %d entries: the tree nodes and keys check theirs",
+            reads, CHECKED_ENTRIES);
+}
+
 int main(void) {
   test_require_database();
   CHECK(sodium_init() >= 0);
@@ -154,6 +206,7 @@ int main(void) {
                                   .log_host = "test.aidreg", .log_key = &log_key, .pool_size = 2};
     refreshes_shared(&cfg, &log_key);
     prune_planned(&cfg, &log_key);
+    derived_rows_unchecked(&cfg, &log_key);
     aidreg_key_wipe(&log_key);
   }
   free(url);
