@@ -56,6 +56,8 @@ void h_entries_free(httpd_request *rq) {
   free(rq->results);
   rq->results = NULL;
   rq->nresults = 0;
+  aidreg_submission_free(rq->sub);
+  rq->sub = NULL;
 }
 
 /* Called by the appender's thread once every result is final: resume the connection,
@@ -108,7 +110,8 @@ static enum MHD_Result submit(httpd_request *rq, const json_t **envelopes, size_
   atomic_fetch_add(&srv->suspended, 1);
   MHD_suspend_connection(rq->conn);
   pthread_mutex_unlock(&srv->mu);
-  if (!aidreg_registry_submit_async(srv->registry, rq->code, envelopes, n, prefix, rq->results, submission_done, rq))
+  if (!aidreg_registry_submit_async(srv->registry, rq->code, envelopes, n, prefix, rq->results, submission_done, rq,
+                                    &rq->sub))
     submission_done(rq); /* every result was decided at once */
   return MHD_YES;
 }

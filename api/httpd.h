@@ -80,6 +80,7 @@ struct httpd_request {
    * they are final (set by the appender's callback just before it resumes us). */
   aidreg_result *results;
   size_t nresults;
+  aidreg_submission *sub;   /* the registry's part, freed here once answered (h_entries_free) */
   bool batch;
   atomic_bool ready;
   bool answered;            /* a response has been queued */

@@ -14,6 +14,10 @@ int aidreg_b64_encode_to(const uint8_t *in, size_t n, char *out, size_t cap);
 int aidreg_b64_decode(const char *in, size_t inlen, uint8_t **out, size_t *outlen);
 /* Strict decode of exactly n bytes into out. Returns 0 or -1. */
 int aidreg_b64_decode_fixed(const char *in, uint8_t *out, size_t n);
+/* The same as aidreg_b64_encode and aidreg_b64_decode, for secret bytes (a key file's
+ * body): libsodium's constant-time codec instead of the table-driven one. */
+char *aidreg_b64_encode_secret(const uint8_t *in, size_t n);
+int aidreg_b64_decode_secret(const char *in, size_t inlen, uint8_t **out, size_t *outlen);
 
 /* out must hold 2n+1 bytes; lowercase. */
 void aidreg_hex_encode(const uint8_t *in, size_t n, char *out);

@@ -114,15 +114,24 @@ void aidreg_registry_create_ledger(aidreg_registry *r, const json_t *envelope, a
 void aidreg_registry_submit(aidreg_registry *r, const char *code, const json_t *const *envelopes,
                             size_t n, const char *pointer_prefix, aidreg_result *results);
 
+/* What an asynchronous submission keeps while it is in flight (the decoded envelopes and
+ * events), freed by its caller once done has run. */
+typedef struct aidreg_submission aidreg_submission;
+
 /* The same for event-driven callers (a server that suspends the connection instead of
  * blocking a thread): the checks that need no database run in the calling thread, the
  * rest is queued, and the call returns at once. Returns true when done(ctx) will be
  * called, exactly once, from the appender's thread once every result is filled (done
  * must not block nor call the registry); false when every result is already final and
- * done is not called. The envelopes need live only until the call returns. */
+ * done is not called. The envelopes need live only until the call returns. When true,
+ * *sub is set before done can run, and the caller frees it with aidreg_submission_free
+ * once done has run: the appender's thread only wakes, and the memory goes back to the
+ * thread that allocated it (glibc's per-thread caches). */
 bool aidreg_registry_submit_async(aidreg_registry *r, const char *code, const json_t *const *envelopes,
                                   size_t n, const char *pointer_prefix, aidreg_result *results,
-                                  void (*done)(void *ctx), void *ctx);
+                                  void (*done)(void *ctx), void *ctx, aidreg_submission **sub);
+/* Frees what aidreg_registry_submit_async kept (NULL: nothing); only after its done. */
+void aidreg_submission_free(aidreg_submission *sub);
 
 /* The per-address rate limit (config address_rate): true when a submission request from
  * address (any text naming the client) may go on; false with *retry_after (seconds, for

@@ -53,7 +53,7 @@ int aidreg_key_id_decode(const char *keyid, uint8_t pk[32]) { return aidreg_b64_
 
 /* PEM armour around der, base64 wrapped at 64 columns (RFC 7468). */
 static char *pem_encode(const char *label, const uint8_t *der, size_t n) {
-  char *b64 = aidreg_b64_encode(der, n);
+  char *b64 = aidreg_b64_encode_secret(der, n);
   if (!b64) return NULL;
   size_t blen = strlen(b64), lines = (blen + 63) / 64;
   size_t cap = 2 * (strlen(label) + 16) + blen + lines + 1;
@@ -94,7 +94,7 @@ static int pem_decode(const char *pem, size_t len, const char *label, uint8_t **
     if (*p == '\r' || *p == '\n' || *p == ' ' || *p == '\t') continue;
     buf[n++] = *p;
   }
-  rc = aidreg_b64_decode(buf, n, der, dlen);
+  rc = aidreg_b64_decode_secret(buf, n, der, dlen);
   sodium_memzero(buf, cap + 1);
   free(buf);
   return rc;

@@ -323,7 +323,7 @@ static void refuse(aidreg_result *res, const char *prefix, const aidreg_problem 
 
 /* One call's submissions: the items the appender judges, and how the caller learns
  * that they are done (it waits, or it is called back). */
-typedef struct {
+typedef struct aidreg_submission {
   aidreg_registry *r;
   ledger_slot *slot;
   append_item *items;
@@ -449,19 +449,24 @@ void aidreg_registry_submit(aidreg_registry *r, const char *code, const json_t *
   job_free(j);
 }
 
-/* Called by the appender thread, outside its lock, once the job's last item is done. */
+/* Called by the appender thread, outside its lock, once the job's last item is done.
+ * The caller frees the job (aidreg_submission_free, which may run as soon as done has
+ * told it): the appender's thread goes on to the next waiter at once, and the job's
+ * memory is freed by the thread that allocated it. */
 static void job_finished(void *arg) {
   submit_job *j = arg;
-  void (*done)(void *) = j->done;
-  void *ctx = j->ctx;
   job_settle(j);
-  job_free(j);
-  done(ctx);
+  j->done(j->ctx);
+}
+
+void aidreg_submission_free(aidreg_submission *sub) {
+  if (sub) job_free(sub);
 }
 
 bool aidreg_registry_submit_async(aidreg_registry *r, const char *code, const json_t *const *envelopes, size_t n,
                                   const char *pointer_prefix, aidreg_result *results, void (*done)(void *ctx),
-                                  void *ctx) {
+                                  void *ctx, aidreg_submission **sub) {
+  *sub = NULL;
   submit_job *j = job_prepare(r, code, envelopes, n, pointer_prefix, results);
   if (!j) return false;
   if (j->nq == 0) {
@@ -472,7 +477,9 @@ bool aidreg_registry_submit_async(aidreg_registry *r, const char *code, const js
   j->ctx = ctx;
   j->w.on_done = job_finished;
   j->w.arg = j;
+  *sub = j; /* before the enqueue: done may run before it returns */
   if (ar_appender_enqueue(j->a, j->queued, j->nq, &j->w)) {
+    *sub = NULL;
     refuse_queued(j);
     job_settle(j);
     job_free(j);

@@ -255,14 +255,16 @@ int main(void) {
     envs[2] = envelope(&county2, 1, "asset.status", "A-1", STATUS("async 3"), NULL);
     async_wait w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
     uint64_t before = tree_size();
+    aidreg_submission *sub = NULL;
     bool queued = aidreg_registry_submit_async(reg, code, (const json_t *const *)envs, 3, "/envelopes", results,
-                                               async_done, &w);
+                                               async_done, &w, &sub);
     for (int i = 0; i < 3; i++) json_decref(envs[i]);
     CHECK(queued);
     pthread_mutex_lock(&w.mu);
     while (queued && w.calls == 0) pthread_cond_wait(&w.cv, &w.mu);
     pthread_mutex_unlock(&w.mu);
-    CHECK(w.calls == 1);
+    CHECK(w.calls == 1 && sub);
+    aidreg_submission_free(sub);
     CHECK(results[0].status == 201 && test_receipt_ok(&results[0].receipt, &verifier));
     CHECK(results[1].status == 403 && results[1].problem.code == AIDREG_E_KEY_NOT_ENROLLED);
     CHECK_STR(results[1].problem.field, "/envelopes/1/signatures/0/keyid");
@@ -274,8 +276,8 @@ int main(void) {
     envs[0] = envelope(&county2, 1, "asset.status", "A-1", STATUS("async 4"), NULL);
     envs[1] = envelope(&county2, 1, "asset.status", "A-1", STATUS("async 5"), NULL);
     snprintf(origin, sizeof origin, "%s", saved);
-    queued = aidreg_registry_submit_async(reg, code, (const json_t *const *)envs, 2, "", results, async_done, &w);
-    CHECK(!queued && w.calls == 1);
+    queued = aidreg_registry_submit_async(reg, code, (const json_t *const *)envs, 2, "", results, async_done, &w, &sub);
+    CHECK(!queued && w.calls == 1 && !sub);
     CHECK(results[1].status == 422 && results[1].problem.code == AIDREG_E_WRONG_LEDGER);
     for (int i = 0; i < 2; i++) {
       json_decref(envs[i]);
