@@ -20,6 +20,7 @@
 # ceiling and that comparison only (no cluster started), the ceiling measured again after it.
 # AIDREG_BENCH_VERIFY_EXPORT=DIR reads the ledger from DIR/export and DIR/export.vkey (another
 # checkout's, read-only) instead of generating one; the outputs still go to var/bench-verify/.
+# AIDREG_BENCH_VERIFY_AB_THREADS (default "1 2"): the thread counts of the before/after.
 # Run by tools/bench.sh when AIDREG_BENCH_VERIFY is set, or alone.
 set -euo pipefail
 
@@ -108,7 +109,7 @@ if [[ -n ${AIDREG_BENCH_VERIFY_BEFORE:-} ]]; then
   BEFORE=$(cd "$AIDREG_BENCH_VERIFY_BEFORE" && pwd)
   [[ -x $BEFORE/aidreg ]] || die "no aidreg in AIDREG_BENCH_VERIFY_BEFORE=$BEFORE"
   for ((r = 0; r < ${AIDREG_BENCH_VERIFY_REPEAT:-1}; r++)); do
-    for threads in 1 2; do
+    for threads in ${AIDREG_BENCH_VERIFY_AB_THREADS:-1 2}; do
       for which in before after; do
         bin=$BUILD/aidreg
         [[ $which == before ]] && bin=$BEFORE/aidreg
