@@ -17,7 +17,10 @@
 # AIDREG_BENCH_VERIFY_REPEAT times (default 1), one line each (ab: ...); with
 # AIDREG_BENCH_VERIFY_AB_AUDIT=1 also `audit --dir` each time (ab-audit: ..., the two builds'
 # findings compared byte for byte); with AIDREG_BENCH_VERIFY_AB_ONLY=1 the run is the
-# ceiling and that comparison only.
+# ceiling and that comparison only (no cluster started), the ceiling measured again after it.
+# AIDREG_BENCH_VERIFY_EXPORT=DIR reads the ledger from DIR/export and DIR/export.vkey (another
+# checkout's, read-only) instead of generating one; the outputs still go to var/bench-verify/.
+# AIDREG_BENCH_VERIFY_AB_THREADS (default "1 2"): the thread counts of the before/after.
 # Run by tools/bench.sh when AIDREG_BENCH_VERIFY is set, or alone.
 set -euo pipefail
 
@@ -43,18 +46,23 @@ if [[ ${AIDREG_BENCH_NO_BUILD:-} != 1 ]]; then
 fi
 
 mkdir -p "$DATA"
-if [[ ! -f $DATA/export/checkpoint || ! -f $DATA/ledger.sql ]]; then
+SRC=${AIDREG_BENCH_VERIFY_EXPORT:-$DATA}
+[[ -z ${AIDREG_BENCH_VERIFY_EXPORT:-} || -f $SRC/export/checkpoint ]] || die "no export in AIDREG_BENCH_VERIFY_EXPORT=$SRC"
+if [[ -z ${AIDREG_BENCH_VERIFY_EXPORT:-} && (! -f $DATA/export/checkpoint || ! -f $DATA/ledger.sql) ]]; then
   log "generating $ASSETS assets into ${DATA#"$AIDREG_ROOT"/} (once; minutes for 100,000)"
   rm -rf "$DATA/export" "$DATA/export.vkey" "$DATA/ledger.sql" "$DATA/loaded"
   "$BUILD/aidreg-bench-audit" --assets "$ASSETS" --export "$DATA/export" --sql "$DATA/ledger.sql" >&2
 fi
-VKEY=$(cat "$DATA/export.vkey")
+VKEY=$(cat "$SRC/export.vkey")
 
-trap 'pg_stop "$NAME" || true' EXIT
-pg_start "$NAME" "$PG_PORT"
+AB_ONLY=0
+[[ -n ${AIDREG_BENCH_VERIFY_BEFORE:-} && ${AIDREG_BENCH_VERIFY_AB_ONLY:-} == 1 ]] && AB_ONLY=1
+((AB_ONLY)) || [[ -z ${AIDREG_BENCH_VERIFY_EXPORT:-} ]] || die "AIDREG_BENCH_VERIFY_EXPORT is for the A/B alone (AB_ONLY)"
+((AB_ONLY)) || trap 'pg_stop "$NAME" || true' EXIT
+((AB_ONLY)) || pg_start "$NAME" "$PG_PORT"
 OWNER=$(pg_url "$NAME" aidreg_owner "$DB")
 SUPER=$(pg_url "$NAME" postgres "$DB")
-if [[ ! -f $DATA/loaded || -z $(pg_psql "$NAME" -At -c "SELECT 1 FROM pg_database WHERE datname = '$DB'") ]]; then
+if ((!AB_ONLY)) && [[ ! -f $DATA/loaded || -z $(pg_psql "$NAME" -At -c "SELECT 1 FROM pg_database WHERE datname = '$DB'") ]]; then
   log "loading the ledger into database $DB (once)"
   pg_psql "$NAME" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
   pg_psql "$NAME" -c "CREATE DATABASE $DB OWNER aidreg_owner" >/dev/null
@@ -101,24 +109,28 @@ if [[ -n ${AIDREG_BENCH_VERIFY_BEFORE:-} ]]; then
   BEFORE=$(cd "$AIDREG_BENCH_VERIFY_BEFORE" && pwd)
   [[ -x $BEFORE/aidreg ]] || die "no aidreg in AIDREG_BENCH_VERIFY_BEFORE=$BEFORE"
   for ((r = 0; r < ${AIDREG_BENCH_VERIFY_REPEAT:-1}; r++)); do
-    for threads in 1 2; do
+    for threads in ${AIDREG_BENCH_VERIFY_AB_THREADS:-1 2}; do
       for which in before after; do
         bin=$BUILD/aidreg
         [[ $which == before ]] && bin=$BEFORE/aidreg
-        AIDREG_VERIFY_THREADS=$threads timed "ab_$which" "$bin" verify --dir "$DATA/export" --vkey "$VKEY"
+        AIDREG_VERIFY_THREADS=$threads timed "ab_$which" "$bin" verify --dir "$SRC/export" --vkey "$VKEY"
         n=$(sed -n 's/^ok: ledger [0-9]* size \([0-9]*\) .*/\1/p' "$DATA/ab_$which.out")
         ab_line ab "$which" "$threads" "$n"
         [[ ${AIDREG_BENCH_VERIFY_AB_AUDIT:-} == 1 ]] || continue
-        AIDREG_VERIFY_THREADS=$threads timed "ab_audit_$which" "$bin" audit --dir "$DATA/export" --vkey "$VKEY" \
+        AIDREG_VERIFY_THREADS=$threads timed "ab_audit_$which" "$bin" audit --dir "$SRC/export" --vkey "$VKEY" \
           --as-of 2025-12-31 --out "$DATA/ab_audit_$which.json"
         ab_line ab-audit "$which" "$threads" "$n"
       done
+      cmp -s "$DATA/ab_before.out" "$DATA/ab_after.out" || die "the two builds' verify outputs differ"
       if [[ ${AIDREG_BENCH_VERIFY_AB_AUDIT:-} == 1 ]]; then
         cmp -s "$DATA/ab_audit_before.json" "$DATA/ab_audit_after.json" || die "the two builds' audits differ"
       fi
     done
   done
-  [[ ${AIDREG_BENCH_VERIFY_AB_ONLY:-} == 1 ]] && exit 0
+  if ((AB_ONLY)); then
+    log "ceiling after: $("$BUILD/aidreg-bench-audit" --ceiling 2)"
+    exit 0
+  fi
 fi
 
 timed verify_dir "$BUILD/aidreg" verify --dir "$DATA/export" --vkey "$VKEY"

@@ -68,6 +68,11 @@ int ar_domain_apply(domain_batch *d, const aidreg_event_type *t, const aidreg_ev
 int ar_domain_changes(domain_batch *d,
                    int (*emit)(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at),
                    void *ctx);
+/* The same for a batch ar_domain_end ends next: in no particular order, each of the
+ * batch's documents (changed or not) released as soon as emit has seen it. */
+int ar_domain_drain(domain_batch *d,
+                    int (*emit)(void *ctx, const char *kind, const char *id, const json_t *doc, uint64_t updated_at),
+                    void *ctx);
 void ar_domain_end(domain_batch *d);
 /* Calls emit for every entry this batch accepted: its ref (hex) and subject. */
 int ar_domain_refs(domain_batch *d, int (*emit)(void *ctx, const char *ref, const char *subject), void *ctx);

@@ -159,7 +159,7 @@ static int put_taken(void *ctx, const char *kind, const char *id, const json_t *
 }
 
 int ar_domain_memstore_settle(domain_memstore *m, domain_batch *d) {
-  int rc = ar_domain_changes(d, put_taken, m) || ar_domain_refs(d, put_ref, m) ? -1 : 0;
+  int rc = ar_domain_drain(d, put_taken, m) || ar_domain_refs(d, put_ref, m) ? -1 : 0;
   ar_domain_end(d);
   return rc;
 }

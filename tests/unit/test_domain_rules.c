@@ -324,6 +324,44 @@ static void shallow_then_deep(void) {
   ar_domain_memstore_free(m);
 }
 
+/* (f) ar_domain_drain emits each changed document once, in its final version, not one that
+ * was only read, and releases every document of the batch as it goes: the version the
+ * store lent holds no reference of the batch's any more before ar_domain_end. */
+static int drain_emit(void *c, const char *kind, const char *id, const json_t *doc, uint64_t u) {
+  int *n = c;
+  CHECK_MSG(strcmp(kind, "asset") == 0 && strcmp(id, "A-2") == 0 && u == 3, "drained %s %s", kind, id);
+  CHECK(doc && json_integer_value(json_object_get(doc, "v")) == 2);
+  (*n)++;
+  return 0;
+}
+
+static void drain_releases(void) {
+  domain_memstore *m = ar_domain_memstore_new();
+  domain_store st = ar_domain_memstore_store(m);
+  domain_batch *d = ar_domain_begin(&st, COUNTY);
+  ar_dom_entry_begin(d, 1);
+  CHECK(ar_dom_put(d, "asset", "A-1", json_pack("{s:i}", "v", 1)) == 0);
+  ar_dom_entry_commit(d);
+  CHECK(ar_domain_memstore_settle(m, d) == 0);
+  const json_t *lent = ar_domain_memstore_get(m, "asset", "A-1");
+  CHECK(lent && lent->refcount == 1);
+  d = ar_domain_begin(&st, COUNTY);
+  ar_dom_entry_begin(d, 2);
+  CHECK(ar_dom_get(d, "asset", "A-1") == lent && lent->refcount == 2);
+  CHECK(ar_dom_put(d, "asset", "A-2", json_pack("{s:i}", "v", 1)) == 0);
+  ar_dom_entry_commit(d);
+  ar_dom_entry_begin(d, 3);
+  json_t *two = ar_dom_edit(d, "asset", "A-2");
+  CHECK(two && ar_dom_jset(d, two, "v", json_integer(2)) == 0);
+  ar_dom_entry_commit(d);
+  int n = 0;
+  CHECK(ar_domain_drain(d, drain_emit, &n) == 0);
+  CHECK_MSG(n == 1, "%d documents drained, not 1", n);
+  CHECK_MSG(lent->refcount == 1, "the batch still holds the lent version (%zu references)", lent->refcount);
+  ar_domain_end(d);
+  ar_domain_memstore_free(m);
+}
+
 int main(void) {
   if (sodium_init() < 0) return 1;
   snprintf(ctx.county, sizeof ctx.county, "%s", COUNTY);
@@ -343,6 +381,7 @@ int main(void) {
   aidreg_key_wipe(&kp);
 
   shallow_then_deep();
+  drain_releases();
   domain_memstore *a = run_stepwise();
   /* The batch run sees the same refs: the payloads are the same bytes. */
   domain_memstore *b = run_one_batch();
