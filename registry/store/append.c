@@ -769,6 +769,9 @@ static int commit_calls(batch *b, char **note, db_call *calls, size_t *ncalls) {
   if (rows_call(&b->new_leaves, 5, b->lg->code, &q_insert_leaves, &w[nw]) || ar_db_buf_add(&b->leaf_lines, "", 0) ||
       ar_db_buf_failed(&b->leaf_lines) || !b->leaf_lines.data)
     return BATCH_INTERNAL;
+  /* The leaves' text (terminated by the empty add above) is the call's seventh parameter,
+   * after the ledger and the five array columns rows_call filled in the same params. */
+  _Static_assert(ROWS_MAX_COLS + 1 >= 7, "array_rows.params holds the leaves' text");
   b->new_leaves.params[6] = b->leaf_lines.data;
   w[nw++].n = 7;
   /* A batch may complete no subtree above its leaves (one leaf at an even index). */
